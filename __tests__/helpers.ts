@@ -1,0 +1,47 @@
+/** Shared by the tests: synthesize one environment's stack from a (possibly edited) matrix. */
+import { Testing } from "cdktf";
+import { matrix as seed } from "../config/environments";
+import type { EnvironmentSettings, Matrix } from "../config/types";
+import { EnvironmentStack } from "../stacks/environment-stack";
+
+export const seedMatrix: Matrix = seed;
+export const environmentNames = Object.keys(seed.environments);
+
+export interface Synthesized {
+  /** The stack's cdk.tf.json, as cdktf writes it. */
+  readonly json: string;
+  readonly parsed: TerraformJson;
+}
+
+export interface TerraformJson {
+  readonly resource: Record<string, Record<string, any>>;
+  readonly provider: Record<string, any[]>;
+  readonly terraform: { backend: Record<string, any> };
+  readonly [key: string]: any;
+}
+
+export function synthEnvironment(name: string, m: Matrix = seedMatrix): Synthesized {
+  const app = Testing.app();
+  const stack = new EnvironmentStack(app, {
+    name,
+    environment: m.environments[name],
+    organization: m.organization,
+    services: m.services,
+  });
+  const json = Testing.synth(stack);
+  return { json, parsed: JSON.parse(json) };
+}
+
+/** A deep copy of the seed matrix for a test to edit freely. */
+export function editableMatrix(): any {
+  return structuredClone(seedMatrix);
+}
+
+/** The resources of one type, by address name. */
+export function resources(s: Synthesized, type: string): Record<string, any> {
+  return s.parsed.resource[type] ?? {};
+}
+
+export function env(name: string, m: Matrix = seedMatrix): EnvironmentSettings {
+  return m.environments[name];
+}

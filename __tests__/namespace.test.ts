@@ -1,0 +1,121 @@
+import { Testing } from "cdktf";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
+import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { computeQuota, EnvironmentNamespace, type EnvironmentNamespaceProps } from "../constructs/namespace";
+import { cpuQuantity, memoryQuantity } from "../constructs/quantities";
+
+const base: EnvironmentNamespaceProps = {
+  name: "shop-qa",
+  labels: { "envmatrix.io/environment": "qa" },
+  podSecurity: "baseline",
+  pod: { cpuMillicores: 250, memoryMiB: 384 },
+  maxReplicas: 4,
+  rolloutSurgePods: 1,
+  serviceCount: 2,
+  services: ["cart", "checkout"],
+  secretSyncServiceAccount: "secret-sync",
+  profile: { LOG_LEVEL: "info" },
+};
+
+const synth = (props: Partial<EnvironmentNamespaceProps> = {}) =>
+  Testing.synthScope((scope) => new EnvironmentNamespace(scope, "namespace", { ...base, ...props }));
+
+describe("computeQuota", () => {
+  it("2 services × (4 max + 1 surge) = 10 pods; cpu 10 × 250m = 2500m; memory 10 × 384Mi = 3840Mi", () => {
+    expect(computeQuota(base)).toEqual({ pods: 10, cpuMillicores: 2500, memoryMiB: 3840 });
+  });
+
+  it("adds the sidecar to every pod: 10 × (250m + 100m) = 3500m, 10 × (384Mi + 128Mi) = 5Gi", () => {
+    expect(computeQuota({ ...base, sidecar: { cpuMillicores: 100, memoryMiB: 128 } })).toEqual({
+      pods: 10,
+      cpuMillicores: 3500,
+      memoryMiB: 5120,
+    });
+  });
+});
+
+describe("quantities", () => {
+  it.each([
+    [500, "500m"],
+    [2000, "2"],
+    [2500, "2500m"],
+  ])("cpu %i millicores is %s", (m, q) => expect(cpuQuantity(m)).toBe(q));
+  it.each([
+    [512, "512Mi"],
+    [2048, "2Gi"],
+    [3840, "3840Mi"],
+  ])("memory %i MiB is %s", (m, q) => expect(memoryQuantity(m)).toBe(q));
+});
+
+describe("EnvironmentNamespace", () => {
+  it("labels the namespace with its labels and the Pod Security Admission level in all three modes", () => {
+    expect(synth({ podSecurity: "restricted" })).toHaveResourceWithProperties(NamespaceV1, {
+      metadata: {
+        name: "shop-qa",
+        labels: {
+          "envmatrix.io/environment": "qa",
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
+    });
+  });
+
+  it("adds the sidecar injection label only when asked", () => {
+    const labelsOf = (json: string) => Object.values<any>(JSON.parse(json).resource.kubernetes_namespace_v1)[0].metadata.labels;
+    expect(labelsOf(synth())).not.toHaveProperty("istio-injection");
+    expect(labelsOf(synth({ sidecarInjectionLabel: { key: "istio-injection", value: "enabled" } }))).toHaveProperty(
+      "istio-injection",
+      "enabled",
+    );
+  });
+
+  it("bounds the namespace with the computed quota", () => {
+    expect(synth()).toHaveResourceWithProperties(ResourceQuotaV1, {
+      spec: {
+        hard: { pods: "10", "requests.cpu": "2500m", "limits.cpu": "2500m", "requests.memory": "3840Mi", "limits.memory": "3840Mi" },
+      },
+    });
+  });
+
+  it("gives every container the pod size by default and lets none ask for more", () => {
+    const size = { cpu: "250m", memory: "384Mi" };
+    expect(synth()).toHaveResourceWithProperties(LimitRangeV1, {
+      spec: { limit: [{ type: "Container", default: size, default_request: size, max: size }] },
+    });
+  });
+
+  it("creates a service account per service and one for the secret sync, none automounting a token", () => {
+    const sas = Object.values<any>(JSON.parse(synth()).resource[ServiceAccountV1.tfResourceType]);
+    expect(sas.map((sa) => sa.metadata.name).sort()).toEqual(["cart", "checkout", "secret-sync"]);
+    expect(sas.every((sa) => sa.automount_service_account_token === false)).toBe(true);
+  });
+
+  it("publishes the profile as a ConfigMap", () => {
+    // jest's objectContaining is partial only at the top level: nested partial matches say so explicitly.
+    expect(synth()).toHaveResourceWithProperties(ConfigMapV1, {
+      metadata: expect.objectContaining({ name: "environment-profile" }),
+      data: { LOG_LEVEL: "info" },
+    });
+  });
+
+  it("sets prevent_destroy on the namespace and the secret sync's account only when asked", () => {
+    const protectedObjects = (json: string) =>
+      Object.entries<Record<string, any>>(JSON.parse(json).resource)
+        .flatMap(([type, byName]) =>
+          Object.values(byName)
+            .filter((res) => res.lifecycle?.prevent_destroy === true)
+            .map((res) => `${type}/${res.metadata.name}`),
+        )
+        .sort();
+    expect(protectedObjects(synth())).toEqual([]);
+    expect(protectedObjects(synth({ preventDestroy: true }))).toEqual([
+      "kubernetes_namespace_v1/shop-qa",
+      "kubernetes_service_account_v1/secret-sync",
+    ]);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The environment matrix: the only place environment values live. Values come from the environment
+ * table in DESIGN.md (the seed documents). Every stack is synthesized from this file and nothing else.
+ */
+import { organization } from "./organization";
+import type { EnvironmentIdentity, EnvironmentSettings, Matrix, Service } from "./types";
+
+/** Services that run in every environment. */
+export const services = [{ name: "api", team: "platform" }] as const satisfies readonly Service[];
+
+const dev = {
+  identity: {
+    namespace: "envmatrix-dev",
+    githubEnvironment: "development",
+    vaultSubtree: "dev",
+    deployBranches: ["*"],
+  },
+  purpose: "development, experiments",
+  protected: false,
+  cluster: "nonprod",
+  backend: { type: "local" },
+  pod: { cpuMillicores: 500, memoryMiB: 512 },
+  replicas: { min: 1, default: 1, max: 3 },
+  traffic: { tls: false, rateLimit: false },
+  runtime: { logLevel: "debug", apiTimeoutSeconds: 30, dbPoolSize: 5 },
+  alerts: { errorRatePercent: 5, latencyMs: 2000, cpuPercent: 90, routing: "none" },
+  slo: null,
+  approval: {
+    reviewers: { teams: [], users: [] },
+    preventSelfReview: false,
+    adminsCanBypass: true,
+    waitTimerMinutes: 0,
+    requiredApprovingReviews: 0,
+  },
+  network: {
+    allowSameEnvironment: true,
+    allowDns: true,
+    allowIngressController: true,
+    allowVaultEgress: true,
+  },
+  sidecarInjection: false,
+  rolloutSurgePods: 1,
+} as const satisfies EnvironmentSettings;
+
+const staging = {
+  identity: {
+    namespace: "envmatrix-staging",
+    githubEnvironment: "staging",
+    vaultSubtree: "staging",
+    deployBranches: ["develop", "main"],
+  },
+  purpose: "production-like QA",
+  protected: false,
+  cluster: "nonprod",
+  backend: { type: "local" },
+  pod: { cpuMillicores: 1000, memoryMiB: 1024 },
+  replicas: { min: 2, default: 2, max: 5 },
+  traffic: { tls: true, rateLimit: true },
+  runtime: { logLevel: "info", apiTimeoutSeconds: 10, dbPoolSize: 20 },
+  alerts: { errorRatePercent: 1, latencyMs: 500, cpuPercent: 80, routing: "chat" },
+  slo: null,
+  approval: {
+    reviewers: { teams: [], users: [] },
+    preventSelfReview: false,
+    adminsCanBypass: true,
+    waitTimerMinutes: 0,
+    requiredApprovingReviews: 0,
+  },
+  network: {
+    allowSameEnvironment: true,
+    allowDns: true,
+    allowIngressController: true,
+    allowVaultEgress: true,
+  },
+  sidecarInjection: true,
+  rolloutSurgePods: 1,
+} as const satisfies EnvironmentSettings;
+
+const prod = {
+  identity: {
+    namespace: "envmatrix-prod",
+    githubEnvironment: "production",
+    vaultSubtree: "prod",
+    deployBranches: ["main"],
+  },
+  purpose: "live users",
+  protected: true,
+  cluster: "prod",
+  // Protected environments belong on a remote backend; synth says so while this stays local.
+  backend: { type: "local" },
+  pod: { cpuMillicores: 2000, memoryMiB: 2048 },
+  replicas: { min: 3, default: 3, max: 20 },
+  traffic: { tls: true, rateLimit: true },
+  runtime: { logLevel: "warn", apiTimeoutSeconds: 5, dbPoolSize: 50 },
+  alerts: { errorRatePercent: 0.1, latencyMs: 100, cpuPercent: 70, routing: "page" },
+  slo: { availabilityPercent: 99.9, latencyP99Ms: 200 },
+  approval: {
+    reviewers: { teams: ["platform-leads"], users: [] }, // PLACEHOLDER team slug
+    preventSelfReview: true,
+    adminsCanBypass: false,
+    waitTimerMinutes: 0,
+    requiredApprovingReviews: 2,
+  },
+  network: {
+    allowSameEnvironment: true,
+    allowDns: true,
+    allowIngressController: true,
+    allowVaultEgress: true,
+  },
+  sidecarInjection: true,
+  rolloutSurgePods: 1,
+} as const satisfies EnvironmentSettings;
+
+/** An environment that is `base` in every value except its identity (and, by its key, its name). */
+export function cloneWithIdentity<T extends EnvironmentSettings>(
+  base: T,
+  identity: EnvironmentIdentity,
+  purpose: string,
+): EnvironmentSettings {
+  return { ...base, identity, purpose };
+}
+
+/** Hotfix: prod except identity, so a change to prod reaches hotfix without anyone copying it. */
+const hotfix = cloneWithIdentity(
+  prod,
+  {
+    namespace: "envmatrix-hotfix",
+    githubEnvironment: "hotfix",
+    vaultSubtree: "hotfix",
+    deployBranches: ["hotfix/*"],
+  },
+  "emergency fixes: a clone of prod",
+);
+
+export const matrix: Matrix = {
+  organization,
+  services,
+  promotionOrder: ["dev", "staging", "prod"],
+  environments: { dev, staging, prod, hotfix },
+};
+
+/** Where the matrix lives, for error messages. */
+export const MATRIX_FILE = "config/environments.ts";

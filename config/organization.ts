@@ -1,0 +1,39 @@
+/**
+ * Organization settings: what a team changes once when it adopts envmatrix.
+ *
+ * PLACEHOLDERS: every value below is an example (`example.*` domains, documentation address ranges) and
+ * must be replaced with your own. None of them is, or may ever be, a secret: credentials come from the
+ * environment (KUBE_CONFIG_PATH, VAULT_TOKEN, GITHUB_TOKEN, DD_API_KEY / DD_APP_KEY).
+ */
+import type { Organization } from "./types";
+
+export const organization = {
+  project: "envmatrix",
+  github: {
+    owner: "example-org", // PLACEHOLDER: GitHub organization or user that owns the repository
+    repository: "envmatrix", // PLACEHOLDER: repository whose environments the stacks manage
+  },
+  vault: {
+    address: "https://vault.example.internal:8200", // PLACEHOLDER
+    kvMount: "secret",
+    egressCidrs: ["192.0.2.0/28"], // PLACEHOLDER (TEST-NET-1): the addresses Vault answers on
+  },
+  clusters: {
+    // PLACEHOLDERS: kubeconfig contexts and API servers of your clusters
+    nonprod: { context: "nonprod", host: "https://nonprod.k8s.example.internal:6443" },
+    prod: { context: "prod", host: "https://prod.k8s.example.internal:6443" },
+  },
+  ingressController: { namespace: "ingress-nginx" },
+  serviceMesh: {
+    injectionLabel: "istio-injection",
+    injectionValue: "enabled",
+    // Set the mesh's proxy requests and limits to these (Istio: sidecar.istio.io/proxyCPU and proxyMemory, or the mesh config).
+    sidecar: { cpuMillicores: 100, memoryMiB: 128 },
+  },
+  secretSync: { serviceAccount: "secret-sync" },
+  datadog: {
+    apiUrl: "https://api.datadoghq.com/",
+    chatHandle: "@slack-platform-alerts", // PLACEHOLDER
+    pagerHandle: "@pagerduty-platform-oncall", // PLACEHOLDER
+  },
+} as const satisfies Organization;

@@ -1,0 +1,150 @@
+/** The shape of the environment matrix. Units live in the field names; nothing here is a secret. */
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Who hears about an alert: nobody (logged only), a chat channel, or on-call (page + chat). */
+export type AlertRouting = "none" | "chat" | "page";
+
+/** Where an environment keeps its Terraform state. */
+export type BackendSettings =
+  /** State beside the project (`terraform.<env>.tfstate`, ignored by git). Fine for dev; called out for protected environments. */
+  | { readonly type: "local" }
+  /** S3 with Terraform's native lock file (Terraform >= 1.10). The key is `<keyPrefix>/<env>/terraform.tfstate`. */
+  | {
+      readonly type: "s3";
+      readonly bucket: string;
+      readonly region: string;
+      readonly keyPrefix: string;
+      /** KMS key for state encryption; S3-managed encryption when omitted. */
+      readonly kmsKeyId?: string;
+    }
+  /** HCP Terraform (or Terraform Enterprise). The workspace is `<workspacePrefix><env>`. */
+  | {
+      readonly type: "hcp";
+      readonly organization: string;
+      readonly workspacePrefix: string;
+      /** @default app.terraform.io */
+      readonly hostname?: string;
+    };
+
+/**
+ * What makes an environment itself rather than another: the fields hotfix does not take from prod.
+ * The environment's name is its key in `environments`.
+ */
+export interface EnvironmentIdentity {
+  /** Kubernetes namespace the environment's workloads run in. */
+  readonly namespace: string;
+  /** Name of the GitHub repository environment (`production`, …). */
+  readonly githubEnvironment: string;
+  /** Folder under the KV v2 mount that holds this environment's secrets (`secret/<subtree>/<service>`). */
+  readonly vaultSubtree: string;
+  /** Branches (or `*` globs) allowed to deploy here; `["*"]` means any branch. */
+  readonly deployBranches: readonly string[];
+}
+
+export interface EnvironmentSettings {
+  readonly identity: EnvironmentIdentity;
+  /** One line for people: what the environment is for. */
+  readonly purpose: string;
+  /** Live users or their clone: approvals, restricted pods, prevent_destroy, paging. */
+  readonly protected: boolean;
+  /** Key into `organization.clusters`. */
+  readonly cluster: string;
+  readonly backend: BackendSettings;
+  /** Size of one pod of one service (requests = limits). */
+  readonly pod: { readonly cpuMillicores: number; readonly memoryMiB: number };
+  /** Replica count of each service: autoscaling keeps it within min..max, starting at `default`. */
+  readonly replicas: { readonly min: number; readonly default: number; readonly max: number };
+  readonly traffic: { readonly tls: boolean; readonly rateLimit: boolean };
+  /** The environment profile that deployments read (LOG_LEVEL, API_TIMEOUT, DB_POOL_SIZE). */
+  readonly runtime: {
+    readonly logLevel: LogLevel;
+    readonly apiTimeoutSeconds: number;
+    readonly dbPoolSize: number;
+  };
+  readonly alerts: {
+    readonly errorRatePercent: number;
+    readonly latencyMs: number;
+    readonly cpuPercent: number;
+    readonly routing: AlertRouting;
+  };
+  /** Service level objectives; `null` where there are no users to promise anything to. */
+  readonly slo: { readonly availabilityPercent: number; readonly latencyP99Ms: number } | null;
+  readonly approval: {
+    /** Teams (slugs) and users (logins) who may approve a deployment; any one of them approves. */
+    readonly reviewers: { readonly teams: readonly string[]; readonly users: readonly string[] };
+    readonly preventSelfReview: boolean;
+    readonly adminsCanBypass: boolean;
+    readonly waitTimerMinutes: number;
+    /** Approving reviews a pull request into the deploy branch needs. */
+    readonly requiredApprovingReviews: number;
+  };
+  /** The allows layered on the namespace's default deny. */
+  readonly network: {
+    /** Ingress from and egress to namespaces labelled with the same environment. */
+    readonly allowSameEnvironment: boolean;
+    /** Egress to cluster DNS (kube-system, k8s-app=kube-dns, port 53). */
+    readonly allowDns: boolean;
+    /** Ingress from the ingress controller's namespace (`organization.ingressController`). */
+    readonly allowIngressController: boolean;
+    /** Egress to Vault (`organization.vault.egressCidrs`, port of `organization.vault.address`). */
+    readonly allowVaultEgress: boolean;
+  };
+  /** Label the namespace for service-mesh sidecar injection (`organization.serviceMesh`). */
+  readonly sidecarInjection: boolean;
+  /** Extra pods per service the quota leaves room for, so a rolling update at max replicas can surge. */
+  readonly rolloutSurgePods: number;
+}
+
+export interface Cluster {
+  /** kubeconfig context Terraform uses for this cluster (the file itself comes from KUBE_CONFIG_PATH). */
+  readonly context: string;
+  /** API server URL, as Vault's Kubernetes auth backend reaches it. */
+  readonly host: string;
+}
+
+/** Settings a team changes once. Every value here is a placeholder until then; none is a secret. */
+export interface Organization {
+  /** Short name of the system these environments run; used in labels (`app.kubernetes.io/part-of`). */
+  readonly project: string;
+  readonly github: { readonly owner: string; readonly repository: string };
+  readonly vault: {
+    readonly address: string;
+    /** Name of the KV v2 mount that holds every environment's subtree. */
+    readonly kvMount: string;
+    /** Where Vault answers, for the egress NetworkPolicy (NetworkPolicies match addresses, not names). */
+    readonly egressCidrs: readonly string[];
+  };
+  readonly clusters: Readonly<Record<string, Cluster>>;
+  readonly ingressController: { readonly namespace: string };
+  readonly serviceMesh: {
+    /** Namespace label that turns sidecar injection on, and its value. */
+    readonly injectionLabel: string;
+    readonly injectionValue: string;
+    /** Requests (= limits) the mesh sets on its proxy container; the quota makes room for it. */
+    readonly sidecar: { readonly cpuMillicores: number; readonly memoryMiB: number };
+  };
+  readonly secretSync: { readonly serviceAccount: string };
+  readonly datadog: {
+    readonly apiUrl: string;
+    readonly chatHandle: string;
+    readonly pagerHandle: string;
+  };
+}
+
+export interface Service {
+  /** Name of the service: its workload service account, Vault path, Secret and monitors. */
+  readonly name: string;
+  /** Owning team, for the `team:` tag and routing. */
+  readonly team: string;
+}
+
+export interface Matrix {
+  readonly organization: Organization;
+  /** Services that run in every environment. */
+  readonly services: readonly Service[];
+  /** Environments in promotion order: each may only be as strict as, or stricter than, the one before. */
+  readonly promotionOrder: readonly string[];
+  /** Every environment, keyed by its name (the stack id, the `env:` tag). */
+  readonly environments: Readonly<Record<string, EnvironmentSettings>>;
+}

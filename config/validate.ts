@@ -1,0 +1,402 @@
+/**
+ * The rules of the matrix (DESIGN.md "Rules of the matrix"), as pure functions over data.
+ * `validateMatrix` returns every problem at once; `loadMatrix` turns a non-empty list into one error.
+ * Values are checked at run time too, not only by their types: the matrix is edited by hand and read by tests
+ * that break it on purpose.
+ */
+import type { EnvironmentSettings, Matrix } from "./types";
+
+export interface Problem {
+  /** Where the bad value is, e.g. `environments.prod.replicas.min`. */
+  readonly path: string;
+  /** The bad value and the rule it breaks. */
+  readonly message: string;
+}
+
+/** Kubernetes DNS-1123 label: namespaces, service names, environment names. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Kubernetes DNS-1123 subdomain: service account names. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Kubernetes label key: optional DNS prefix, then a name of at most 63 characters. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+/** One segment of a Vault path: no slashes, no dot-segments. */
+const VAULT_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
+/** GitHub owner / repository names. */
+const GITHUB_NAME = /^[A-Za-z0-9_.-]+$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+/** Alert routings from quietest to loudest. */
+export const ROUTINGS = ["none", "chat", "page"] as const;
+
+/** GitHub: at most 6 required reviewers per environment, a wait timer of at most 30 days. */
+export const GITHUB_MAX_REVIEWERS = 6;
+export const GITHUB_MAX_WAIT_TIMER_MINUTES = 43200;
+/** GitHub branch protection accepts 0..6 required approving reviews. */
+export const GITHUB_MAX_APPROVING_REVIEWS = 6;
+
+const show = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value));
+
+class Collector {
+  readonly problems: Problem[] = [];
+  add(path: string, message: string): void {
+    this.problems.push({ path, message });
+  }
+
+  integer(path: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      this.add(path, `${show(value)} is not a whole number`);
+      return false;
+    }
+    if (value < min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
+      this.add(path, `${value} is out of range (must be ${range})`);
+      return false;
+    }
+    return true;
+  }
+
+  /** A percentage p with 0 < p <= 100 (or < 100 when `exclusiveMax`). */
+  percent(path: string, value: unknown, exclusiveMax = false): value is number {
+    const ok =
+      typeof value === "number" && Number.isFinite(value) && value > 0 && (exclusiveMax ? value < 100 : value <= 100);
+    if (!ok) this.add(path, `${show(value)} is not a percentage (must be above 0 and ${exclusiveMax ? "below" : "at most"} 100)`);
+    return ok;
+  }
+
+  boolean(path: string, value: unknown): void {
+    if (typeof value !== "boolean") this.add(path, `${show(value)} is not true or false`);
+  }
+
+  pattern(path: string, value: unknown, re: RegExp, rule: string, maxLength = Infinity): value is string {
+    if (typeof value !== "string" || !re.test(value) || value.length > maxLength) {
+      this.add(path, `${show(value)} is not ${rule}`);
+      return false;
+    }
+    return true;
+  }
+
+  oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[]): value is T {
+    if (!allowed.includes(value as T)) {
+      this.add(path, `${show(value)} is not one of ${allowed.join(", ")}`);
+      return false;
+    }
+    return true;
+  }
+
+  url(path: string, value: unknown): URL | undefined {
+    try {
+      const url = new URL(String(value));
+      if (url.protocol === "https:" || url.protocol === "http:") return url;
+    } catch {
+      // reported below
+    }
+    this.add(path, `${show(value)} is not an http(s) URL`);
+    return undefined;
+  }
+}
+
+const DNS_LABEL_RULE = "a Kubernetes name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters)";
+
+function isCidr(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (m) return m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+  const v6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(value);
+  return !!v6 && v6[1].includes(":") && Number(v6[2]) <= 128;
+}
+
+function validateOrganization(m: Matrix, c: Collector): void {
+  const o = m.organization;
+  const p = "organization";
+  c.pattern(`${p}.project`, o.project, DNS_LABEL, DNS_LABEL_RULE, 63);
+  c.pattern(`${p}.github.owner`, o.github?.owner, GITHUB_NAME, "a GitHub owner name", 39);
+  c.pattern(`${p}.github.repository`, o.github?.repository, GITHUB_NAME, "a GitHub repository name", 100);
+  c.url(`${p}.vault.address`, o.vault?.address);
+  c.pattern(`${p}.vault.kvMount`, o.vault?.kvMount, VAULT_SEGMENT, "a Vault mount name (one path segment)");
+  const cidrs = o.vault?.egressCidrs;
+  if (!Array.isArray(cidrs) || cidrs.length === 0) {
+    c.add(`${p}.vault.egressCidrs`, "is empty (the Vault egress policy needs at least one CIDR)");
+  } else {
+    cidrs.forEach((cidr, i) => {
+      if (!isCidr(cidr)) c.add(`${p}.vault.egressCidrs[${i}]`, `${show(cidr)} is not a CIDR (like 192.0.2.0/28)`);
+    });
+  }
+  for (const [name, cluster] of Object.entries(o.clusters ?? {})) {
+    if (typeof cluster?.context !== "string" || cluster.context.trim() === "") {
+      c.add(`${p}.clusters.${name}.context`, `${show(cluster?.context)} is not a kubeconfig context name`);
+    }
+    c.url(`${p}.clusters.${name}.host`, cluster?.host);
+  }
+  c.pattern(`${p}.ingressController.namespace`, o.ingressController?.namespace, DNS_LABEL, DNS_LABEL_RULE, 63);
+  c.pattern(`${p}.serviceMesh.injectionLabel`, o.serviceMesh?.injectionLabel, LABEL_KEY, "a Kubernetes label key");
+  c.pattern(`${p}.serviceMesh.injectionValue`, o.serviceMesh?.injectionValue, LABEL_VALUE, "a Kubernetes label value");
+  c.integer(`${p}.serviceMesh.sidecar.cpuMillicores`, o.serviceMesh?.sidecar?.cpuMillicores, 0);
+  c.integer(`${p}.serviceMesh.sidecar.memoryMiB`, o.serviceMesh?.sidecar?.memoryMiB, 0);
+  c.pattern(
+    `${p}.secretSync.serviceAccount`,
+    o.secretSync?.serviceAccount,
+    DNS_SUBDOMAIN,
+    "a Kubernetes service account name (DNS-1123 subdomain)",
+    253,
+  );
+  c.url(`${p}.datadog.apiUrl`, o.datadog?.apiUrl);
+  for (const key of ["chatHandle", "pagerHandle"] as const) {
+    c.pattern(`${p}.datadog.${key}`, o.datadog?.[key], /^@[A-Za-z0-9_.\-]+$/, "a Datadog notification handle (like @slack-channel)");
+  }
+}
+
+function validateServices(m: Matrix, c: Collector): void {
+  if (!Array.isArray(m.services) || m.services.length === 0) {
+    c.add("services", "is empty (every environment runs at least one service)");
+    return;
+  }
+  const seen = new Map<string, number>();
+  m.services.forEach((s, i) => {
+    const path = `services[${i}]`;
+    // Service names become Kubernetes names with a prefix or suffix of at most 10 characters.
+    if (c.pattern(`${path}.name`, s.name, DNS_LABEL, "a Kubernetes name (DNS-1123 label, at most 50 characters)", 50)) {
+      const first = seen.get(s.name);
+      if (first !== undefined) c.add(`${path}.name`, `${show(s.name)} is already the name of services[${first}] (service names must be unique)`);
+      else seen.set(s.name, i);
+      if (s.name === m.organization.secretSync?.serviceAccount) {
+        c.add(`${path}.name`, `${show(s.name)} is the secret sync's service account (organization.secretSync.serviceAccount); a workload may not share it`);
+      }
+    }
+    c.pattern(`${path}.team`, s.team, DNS_LABEL, "a team name (lowercase letters, digits and '-')", 63);
+  });
+}
+
+function validateEnvironment(m: Matrix, name: string, e: EnvironmentSettings, c: Collector): void {
+  const p = `environments.${name}`;
+  // The name is the stack id, the `env:` tag and part of every label: a DNS label keeps all of them valid.
+  c.pattern(`${p}`, name, DNS_LABEL, `a valid environment name: ${DNS_LABEL_RULE}`, 63);
+
+  const id = e.identity;
+  c.pattern(`${p}.identity.namespace`, id?.namespace, DNS_LABEL, DNS_LABEL_RULE, 63);
+  if (typeof id?.githubEnvironment !== "string" || id.githubEnvironment.trim() === "" || id.githubEnvironment.length > 255) {
+    c.add(`${p}.identity.githubEnvironment`, `${show(id?.githubEnvironment)} is not a GitHub environment name (1 to 255 characters)`);
+  }
+  c.pattern(`${p}.identity.vaultSubtree`, id?.vaultSubtree, VAULT_SEGMENT, "a Vault path segment (letters, digits, '_' and '-', no '/')");
+  if (!Array.isArray(id?.deployBranches) || id.deployBranches.length === 0) {
+    c.add(`${p}.identity.deployBranches`, "is empty (name at least one branch, or \"*\" for any)");
+  } else {
+    id.deployBranches.forEach((b, i) => {
+      if (typeof b !== "string" || b.trim() === "" || /\s/.test(b)) {
+        c.add(`${p}.identity.deployBranches[${i}]`, `${show(b)} is not a branch name or pattern`);
+      }
+    });
+  }
+
+  if (typeof e.purpose !== "string" || e.purpose.trim() === "") c.add(`${p}.purpose`, "is empty (say what the environment is for)");
+  c.boolean(`${p}.protected`, e.protected);
+  if (!(typeof e.cluster === "string" && Object.hasOwn(m.organization.clusters ?? {}, e.cluster))) {
+    const known = Object.keys(m.organization.clusters ?? {}).join(", ");
+    c.add(`${p}.cluster`, `${show(e.cluster)} is not a cluster in organization.clusters (known: ${known})`);
+  }
+  validateBackend(`${p}.backend`, e.backend, c);
+
+  c.integer(`${p}.pod.cpuMillicores`, e.pod?.cpuMillicores, 1);
+  c.integer(`${p}.pod.memoryMiB`, e.pod?.memoryMiB, 1);
+
+  const r = e.replicas;
+  const rOk = [
+    c.integer(`${p}.replicas.min`, r?.min, 1),
+    c.integer(`${p}.replicas.default`, r?.default, 1),
+    c.integer(`${p}.replicas.max`, r?.max, 1),
+  ].every(Boolean);
+  if (rOk) {
+    if (r.min > r.max) c.add(`${p}.replicas`, `min ${r.min} is more than max ${r.max}`);
+    else if (r.default < r.min || r.default > r.max) {
+      c.add(`${p}.replicas.default`, `${r.default} is outside min..max (${r.min}..${r.max})`);
+    }
+  }
+  c.integer(`${p}.rolloutSurgePods`, e.rolloutSurgePods, 0);
+
+  c.boolean(`${p}.traffic.tls`, e.traffic?.tls);
+  c.boolean(`${p}.traffic.rateLimit`, e.traffic?.rateLimit);
+  c.oneOf(`${p}.runtime.logLevel`, e.runtime?.logLevel, LOG_LEVELS);
+  c.integer(`${p}.runtime.apiTimeoutSeconds`, e.runtime?.apiTimeoutSeconds, 1, 3600);
+  c.integer(`${p}.runtime.dbPoolSize`, e.runtime?.dbPoolSize, 1, 10000);
+
+  c.percent(`${p}.alerts.errorRatePercent`, e.alerts?.errorRatePercent);
+  c.integer(`${p}.alerts.latencyMs`, e.alerts?.latencyMs, 1);
+  c.percent(`${p}.alerts.cpuPercent`, e.alerts?.cpuPercent);
+  c.oneOf(`${p}.alerts.routing`, e.alerts?.routing, ROUTINGS);
+
+  if (e.slo !== null) {
+    // 100% availability leaves no error budget: an SLO must be below it.
+    c.percent(`${p}.slo.availabilityPercent`, e.slo?.availabilityPercent, true);
+    c.integer(`${p}.slo.latencyP99Ms`, e.slo?.latencyP99Ms, 1);
+  }
+
+  const a = e.approval;
+  const teams = Array.isArray(a?.reviewers?.teams) ? a.reviewers.teams : [];
+  const users = Array.isArray(a?.reviewers?.users) ? a.reviewers.users : [];
+  const reviewerCount = teams.length + users.length;
+  if (reviewerCount > GITHUB_MAX_REVIEWERS) {
+    c.add(`${p}.approval.reviewers`, `${reviewerCount} reviewers is more than GitHub's limit of ${GITHUB_MAX_REVIEWERS}`);
+  }
+  [...teams.map((t, i) => [`teams[${i}]`, t] as const), ...users.map((u, i) => [`users[${i}]`, u] as const)].forEach(
+    ([where, v]) => {
+      if (typeof v !== "string" || !GITHUB_NAME.test(v)) c.add(`${p}.approval.reviewers.${where}`, `${show(v)} is not a GitHub team slug or login`);
+    },
+  );
+  c.boolean(`${p}.approval.preventSelfReview`, a?.preventSelfReview);
+  c.boolean(`${p}.approval.adminsCanBypass`, a?.adminsCanBypass);
+  c.integer(`${p}.approval.waitTimerMinutes`, a?.waitTimerMinutes, 0, GITHUB_MAX_WAIT_TIMER_MINUTES);
+  c.integer(`${p}.approval.requiredApprovingReviews`, a?.requiredApprovingReviews, 0, GITHUB_MAX_APPROVING_REVIEWS);
+
+  for (const key of ["allowSameEnvironment", "allowDns", "allowIngressController", "allowVaultEgress"] as const) {
+    c.boolean(`${p}.network.${key}`, e.network?.[key]);
+  }
+  c.boolean(`${p}.sidecarInjection`, e.sidecarInjection);
+
+  if (e.protected === true) {
+    // What "protected" promises a reviewer: nobody ships alone, and somebody is woken up.
+    const rule = "(a protected environment";
+    if (reviewerCount === 0) c.add(`${p}.approval.reviewers`, `is empty ${rule} needs required reviewers)`);
+    if (a?.preventSelfReview === false) c.add(`${p}.approval.preventSelfReview`, `false is not allowed ${rule} forbids self-review)`);
+    if (a?.adminsCanBypass === true) c.add(`${p}.approval.adminsCanBypass`, `true is not allowed ${rule} cannot be bypassed by admins)`);
+    if (Array.isArray(id?.deployBranches) && id.deployBranches.includes("*")) {
+      c.add(`${p}.identity.deployBranches`, `"*" is not allowed ${rule} deploys only from named branches)`);
+    }
+    if (e.alerts?.routing !== undefined && e.alerts.routing !== "page") {
+      c.add(`${p}.alerts.routing`, `${show(e.alerts.routing)} is not allowed ${rule} pages on-call)`);
+    }
+  }
+}
+
+function validateBackend(p: string, b: EnvironmentSettings["backend"], c: Collector): void {
+  if (!c.oneOf(`${p}.type`, b?.type, ["local", "s3", "hcp"] as const)) return;
+  if (b.type === "s3") {
+    c.pattern(`${p}.bucket`, b.bucket, S3_BUCKET, "an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-')");
+    c.pattern(`${p}.region`, b.region, /^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region (like eu-west-1)");
+    c.pattern(`${p}.keyPrefix`, b.keyPrefix, /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, "an S3 key prefix without leading or trailing '/'");
+  } else if (b.type === "hcp") {
+    c.pattern(`${p}.organization`, b.organization, /^[A-Za-z0-9_-]+$/, "an HCP Terraform organization name");
+    c.pattern(`${p}.workspacePrefix`, b.workspacePrefix, /^[A-Za-z0-9_-]*$/, "an HCP Terraform workspace prefix (letters, digits, '_' and '-')");
+  }
+}
+
+/** Values that must never be shared by two environments, with what a clash would break. */
+const UNIQUE_IDENTITY = [
+  ["namespace", "two environments would manage the same namespace"],
+  ["githubEnvironment", "two environments would share one set of protection rules"],
+  ["vaultSubtree", "two environments would read each other's secrets"],
+] as const;
+
+function validateUniqueness(m: Matrix, c: Collector): void {
+  for (const [field, why] of UNIQUE_IDENTITY) {
+    const owner = new Map<string, string>();
+    for (const [name, e] of Object.entries(m.environments)) {
+      const value = e.identity?.[field];
+      if (typeof value !== "string") continue;
+      const first = owner.get(value);
+      if (first !== undefined) {
+        c.add(`environments.${name}.identity.${field}`, `${show(value)} is also ${first}'s (must be unique: ${why})`);
+      } else owner.set(value, name);
+    }
+  }
+}
+
+/**
+ * Promotion order: along dev → staging → prod an environment may only be as strict as the one before it,
+ * or stricter. Each message names both environments.
+ */
+function validatePromotion(m: Matrix, c: Collector): void {
+  const order = m.promotionOrder;
+  if (!Array.isArray(order) || order.length === 0) {
+    c.add("promotionOrder", "is empty (list the environments from least to most strict)");
+    return;
+  }
+  const seen = new Set<string>();
+  order.forEach((name, i) => {
+    if (!Object.hasOwn(m.environments, name)) c.add(`promotionOrder[${i}]`, `${show(name)} is not an environment in environments`);
+    if (seen.has(name)) c.add(`promotionOrder[${i}]`, `${show(name)} appears twice`);
+    seen.add(name);
+  });
+  const chain = order.filter((n) => Object.hasOwn(m.environments, n)).join(" → ");
+  const known = order.filter((n) => Object.hasOwn(m.environments, n));
+  for (let i = 1; i < known.length; i++) {
+    const [before, after] = [known[i - 1], known[i]];
+    const a = m.environments[before];
+    const b = m.environments[after];
+    const p = `environments.${after}`;
+    const stricter = `thresholds may only get stricter along ${chain}`;
+    const grow = `may only grow along ${chain}`;
+    const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+    for (const key of ["errorRatePercent", "latencyMs", "cpuPercent"] as const) {
+      const [x, y] = [a.alerts?.[key], b.alerts?.[key]];
+      if (num(x) && num(y) && y > x) c.add(`${p}.alerts.${key}`, `${y} is looser than ${before}'s ${x} (${stricter})`);
+    }
+    for (const key of ["min", "default", "max"] as const) {
+      const [x, y] = [a.replicas?.[key], b.replicas?.[key]];
+      if (num(x) && num(y) && y < x) c.add(`${p}.replicas.${key}`, `${y} is fewer than ${before}'s ${x} (replicas ${grow})`);
+    }
+    const [ra, rb] = [a.approval?.requiredApprovingReviews, b.approval?.requiredApprovingReviews];
+    if (num(ra) && num(rb) && rb < ra) {
+      c.add(`${p}.approval.requiredApprovingReviews`, `${rb} is fewer than ${before}'s ${ra} (approvals ${grow})`);
+    }
+    const reviewers = (e: EnvironmentSettings) => (e.approval?.reviewers?.teams?.length ?? 0) + (e.approval?.reviewers?.users?.length ?? 0);
+    if (reviewers(a) > 0 && reviewers(b) === 0) {
+      c.add(`${p}.approval.reviewers`, `is empty while ${before} requires reviewers (approvals ${grow})`);
+    }
+    if (a.approval?.preventSelfReview === true && b.approval?.preventSelfReview === false) {
+      c.add(`${p}.approval.preventSelfReview`, `false while ${before}'s is true (approval rules may only get stricter along ${chain})`);
+    }
+    if (a.approval?.adminsCanBypass === false && b.approval?.adminsCanBypass === true) {
+      c.add(`${p}.approval.adminsCanBypass`, `true while ${before}'s is false (approval rules may only get stricter along ${chain})`);
+    }
+    const [la, lb] = [ROUTINGS.indexOf(a.alerts?.routing), ROUTINGS.indexOf(b.alerts?.routing)];
+    if (la >= 0 && lb >= 0 && lb < la) {
+      c.add(`${p}.alerts.routing`, `${show(b.alerts.routing)} is quieter than ${before}'s ${show(a.alerts.routing)} (alerting may only get louder along ${chain})`);
+    }
+    if (a.protected === true && b.protected === false) {
+      c.add(`${p}.protected`, `false while ${before} is protected (protection may only be added along ${chain})`);
+    }
+    if (a.slo && !b.slo) c.add(`${p}.slo`, `is null while ${before} has SLOs (SLOs may only get stricter along ${chain})`);
+    if (a.slo && b.slo) {
+      if (num(a.slo.availabilityPercent) && num(b.slo.availabilityPercent) && b.slo.availabilityPercent < a.slo.availabilityPercent) {
+        c.add(`${p}.slo.availabilityPercent`, `${b.slo.availabilityPercent} is looser than ${before}'s ${a.slo.availabilityPercent} (SLOs may only get stricter along ${chain})`);
+      }
+      if (num(a.slo.latencyP99Ms) && num(b.slo.latencyP99Ms) && b.slo.latencyP99Ms > a.slo.latencyP99Ms) {
+        c.add(`${p}.slo.latencyP99Ms`, `${b.slo.latencyP99Ms} is looser than ${before}'s ${a.slo.latencyP99Ms} (SLOs may only get stricter along ${chain})`);
+      }
+    }
+  }
+}
+
+/** Every problem of the matrix, in a stable order; empty when the matrix is valid. */
+export function validateMatrix(m: Matrix): Problem[] {
+  const c = new Collector();
+  validateOrganization(m, c);
+  validateServices(m, c);
+  const envs = Object.entries(m.environments ?? {});
+  if (envs.length === 0) c.add("environments", "is empty (define at least one environment)");
+  for (const [name, e] of envs) validateEnvironment(m, name, e, c);
+  validateUniqueness(m, c);
+  validatePromotion(m, c);
+  return c.problems;
+}
+
+/** The matrix is invalid; `message` lists every problem, one per line, under the file's name. */
+export class MatrixError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly Problem[],
+  ) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    super([`${file}: ${count}`, ...problems.map((p) => `  ${p.path}: ${p.message}`)].join("\n"));
+    this.name = "MatrixError";
+  }
+}
+
+/** The matrix, once it is known to be valid; throws a `MatrixError` listing every problem otherwise. */
+export function checkMatrix<M extends Matrix>(m: M, file: string): M {
+  const problems = validateMatrix(m);
+  if (problems.length > 0) throw new MatrixError(file, problems);
+  return m;
+}

@@ -1,0 +1,135 @@
+/**
+ * An environment's namespace and what lives in it regardless of workload: Pod Security Admission labels,
+ * the quota and limit range that bound it, the service accounts of its services and of the secret sync,
+ * and the environment profile that deployments read.
+ */
+import { Construct } from "constructs";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
+import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { cpuQuantity, memoryQuantity } from "./quantities";
+
+export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
+
+export interface PodSize {
+  readonly cpuMillicores: number;
+  readonly memoryMiB: number;
+}
+
+export interface QuotaInputs {
+  /** Requests (= limits) of one application container. */
+  readonly pod: PodSize;
+  /** Requests (= limits) the service mesh gives its sidecar, when one is injected. */
+  readonly sidecar?: PodSize;
+  readonly maxReplicas: number;
+  /** Extra pods per service, so a rolling update at max replicas can start its new pod. */
+  readonly rolloutSurgePods: number;
+  readonly serviceCount: number;
+}
+
+export interface Quota {
+  readonly pods: number;
+  readonly cpuMillicores: number;
+  readonly memoryMiB: number;
+}
+
+/**
+ * What the namespace may hold: every service at max replicas plus its surge pods, each pod the size of the
+ * application container plus its sidecar. pods = services × (max + surge); cpu = pods × pod cpu; memory likewise.
+ */
+export function computeQuota(q: QuotaInputs): Quota {
+  const pods = q.serviceCount * (q.maxReplicas + q.rolloutSurgePods);
+  return {
+    pods,
+    cpuMillicores: pods * (q.pod.cpuMillicores + (q.sidecar?.cpuMillicores ?? 0)),
+    memoryMiB: pods * (q.pod.memoryMiB + (q.sidecar?.memoryMiB ?? 0)),
+  };
+}
+
+export interface EnvironmentNamespaceProps extends QuotaInputs {
+  readonly name: string;
+  /** Labels for the namespace and every object in it (environment label, recommended labels). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Pod Security Admission level enforced, audited and warned on. */
+  readonly podSecurity: PodSecurityLevel;
+  /** Label that turns on sidecar injection; none when omitted. */
+  readonly sidecarInjectionLabel?: { readonly key: string; readonly value: string };
+  /** Services whose workloads run here: each gets a service account named after it. */
+  readonly services: readonly string[];
+  /** Service account the secret sync authenticates to Vault as. */
+  readonly secretSyncServiceAccount: string;
+  /** Environment profile: the values deployments read (`envFrom`) instead of re-typing them. */
+  readonly profile: Readonly<Record<string, string>>;
+  /** Refuse to destroy what loses data or access when deleted (the namespace, the secret sync's identity).
+   * @default false */
+  readonly preventDestroy?: boolean;
+}
+
+export class EnvironmentNamespace extends Construct {
+  readonly namespace: NamespaceV1;
+  /** The namespace's name as a reference, so that whatever uses it is created after it. */
+  readonly namespaceName: string;
+  readonly quota: Quota;
+
+  constructor(scope: Construct, id: string, props: EnvironmentNamespaceProps) {
+    super(scope, id);
+    const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
+    const psa = Object.fromEntries(
+      ["enforce", "audit", "warn"].map((mode) => [`pod-security.kubernetes.io/${mode}`, props.podSecurity]),
+    );
+    const injection = props.sidecarInjectionLabel
+      ? { [props.sidecarInjectionLabel.key]: props.sidecarInjectionLabel.value }
+      : {};
+
+    this.namespace = new NamespaceV1(this, "namespace", {
+      metadata: { name: props.name, labels: { ...props.labels, ...psa, ...injection } },
+      lifecycle,
+    });
+    this.namespaceName = this.namespace.metadata.name;
+    const metadata = (name: string) => ({ name, namespace: this.namespaceName, labels: { ...props.labels } });
+
+    this.quota = computeQuota(props);
+    const cpu = cpuQuantity(this.quota.cpuMillicores);
+    const memory = memoryQuantity(this.quota.memoryMiB);
+    new ResourceQuotaV1(this, "quota", {
+      metadata: metadata("environment-quota"),
+      spec: {
+        hard: {
+          pods: `${this.quota.pods}`,
+          "requests.cpu": cpu,
+          "limits.cpu": cpu,
+          "requests.memory": memory,
+          "limits.memory": memory,
+        },
+      },
+    });
+
+    // A container without resources would fall outside the quota arithmetic: give it the pod size,
+    // and let no container ask for more than that.
+    const size = { cpu: cpuQuantity(props.pod.cpuMillicores), memory: memoryQuantity(props.pod.memoryMiB) };
+    new LimitRangeV1(this, "limits", {
+      metadata: metadata("environment-limits"),
+      spec: { limit: [{ type: "Container", default: size, defaultRequest: size, max: size }] },
+    });
+
+    for (const service of props.services) {
+      new ServiceAccountV1(this, `workload-${service}`, {
+        metadata: metadata(service),
+        // Workloads that need the API mount a token explicitly; nothing gets one by accident.
+        automountServiceAccountToken: false,
+      });
+    }
+    new ServiceAccountV1(this, "secretSync", {
+      metadata: metadata(props.secretSyncServiceAccount),
+      automountServiceAccountToken: false,
+      lifecycle,
+    });
+
+    new ConfigMapV1(this, "profile", {
+      metadata: metadata("environment-profile"),
+      data: { ...props.profile },
+    });
+  }
+}

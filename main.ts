@@ -1,0 +1,36 @@
+/** Entry point of `cdktf synth`: validate the matrix, then one stack per environment. */
+import { App } from "cdktf";
+import { loadMatrix } from "./config";
+import { matrix as seedMatrix } from "./config/environments";
+import { MatrixError } from "./config/validate";
+import { EnvironmentStack } from "./stacks/environment-stack";
+import type { Matrix } from "./config/types";
+
+/** Every environment's stack on `app`, in the matrix's order; the matrix must already be valid. */
+export function buildApp(app: App, matrix: Matrix): App {
+  for (const [name, environment] of Object.entries(matrix.environments)) {
+    new EnvironmentStack(app, { name, environment, organization: matrix.organization, services: matrix.services });
+  }
+  return app;
+}
+
+/**
+ * Validate `matrix`, then synthesize every stack into `outdir` (cdktf's CDKTF_OUTDIR, else cdktf.out).
+ * Returns the process exit code. An invalid matrix writes nothing: validation runs before the App exists,
+ * so an earlier cdktf.out stays exactly as it was.
+ */
+export function run(matrix: Matrix = seedMatrix, outdir?: string): number {
+  let valid: Matrix;
+  try {
+    valid = loadMatrix(matrix);
+  } catch (err) {
+    if (!(err instanceof MatrixError)) throw err;
+    console.error(err.message);
+    return 1;
+  }
+  // No stack traces in manifest.json: they hold this machine's paths, and the output must not.
+  buildApp(new App({ outdir, stackTraces: false }), valid).synth();
+  return 0;
+}
+
+if (require.main === module) process.exitCode = run();

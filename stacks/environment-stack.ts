@@ -1,0 +1,130 @@
+/**
+ * One environment's Terraform stack. Maps the environment's record in the matrix onto constructs, in one
+ * place and the same way for every environment: nothing here branches on an environment's name.
+ */
+import { Annotations, CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack, type TerraformElement } from "cdktf";
+import type { Construct, Node } from "constructs";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import type { EnvironmentSettings, Organization, Service } from "../config/types";
+import { EnvironmentNamespace } from "../constructs/namespace";
+import { NetworkPolicies } from "../constructs/network-policies";
+import { readableLogicalId } from "./logical-ids";
+
+export interface EnvironmentStackProps {
+  /** The environment's name: the stack id, the `env` label and tag. */
+  readonly name: string;
+  readonly environment: EnvironmentSettings;
+  readonly organization: Organization;
+  readonly services: readonly Service[];
+}
+
+/** Label that marks every namespace of an environment; the same-environment NetworkPolicy selects on it. */
+export const ENVIRONMENT_LABEL = "envmatrix.io/environment";
+
+export class EnvironmentStack extends TerraformStack {
+  private readonly addresses = new Map<string, string>();
+
+  constructor(scope: Construct, props: EnvironmentStackProps) {
+    super(scope, props.name);
+    const { name, environment: env, organization: org } = props;
+
+    this.configureBackend(name, env);
+    new KubernetesProvider(this, "kubernetes", {
+      // The kubeconfig file itself comes from KUBE_CONFIG_PATH; only the context is the matrix's.
+      configContext: org.clusters[env.cluster].context,
+    });
+
+    const labels = {
+      [ENVIRONMENT_LABEL]: name,
+      "app.kubernetes.io/part-of": org.project,
+      "app.kubernetes.io/managed-by": "envmatrix",
+    };
+
+    const namespace = new EnvironmentNamespace(this, "namespace", {
+      name: env.identity.namespace,
+      labels,
+      podSecurity: env.protected ? "restricted" : "baseline",
+      sidecarInjectionLabel: env.sidecarInjection
+        ? { key: org.serviceMesh.injectionLabel, value: org.serviceMesh.injectionValue }
+        : undefined,
+      pod: env.pod,
+      sidecar: env.sidecarInjection ? org.serviceMesh.sidecar : undefined,
+      maxReplicas: env.replicas.max,
+      rolloutSurgePods: env.rolloutSurgePods,
+      serviceCount: props.services.length,
+      services: props.services.map((s) => s.name),
+      secretSyncServiceAccount: org.secretSync.serviceAccount,
+      profile: {
+        ENVIRONMENT: name,
+        LOG_LEVEL: env.runtime.logLevel,
+        API_TIMEOUT: `${env.runtime.apiTimeoutSeconds}s`,
+        DB_POOL_SIZE: `${env.runtime.dbPoolSize}`,
+        TLS_ENABLED: `${env.traffic.tls}`,
+        RATE_LIMIT_ENABLED: `${env.traffic.rateLimit}`,
+        REPLICAS_MIN: `${env.replicas.min}`,
+        REPLICAS_DEFAULT: `${env.replicas.default}`,
+        REPLICAS_MAX: `${env.replicas.max}`,
+      },
+      preventDestroy: env.protected,
+    });
+
+    const vault = new URL(org.vault.address);
+    new NetworkPolicies(this, "network", {
+      namespace: namespace.namespaceName,
+      labels,
+      sameEnvironmentSelector: env.network.allowSameEnvironment ? { [ENVIRONMENT_LABEL]: name } : undefined,
+      allowDns: env.network.allowDns,
+      ingressControllerNamespace: env.network.allowIngressController ? org.ingressController.namespace : undefined,
+      vaultEgress: env.network.allowVaultEgress
+        ? { cidrs: org.vault.egressCidrs, port: Number(vault.port || (vault.protocol === "https:" ? 443 : 80)) }
+        : undefined,
+    });
+  }
+
+  private configureBackend(name: string, env: EnvironmentSettings): void {
+    const backend = env.backend;
+    switch (backend.type) {
+      case "local":
+        // Relative to where Terraform runs (cdktf.out/stacks/<env>): the state sits beside the project,
+        // outside cdktf.out, and the synthesized file holds no path of this machine.
+        new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
+        if (env.protected) {
+          Annotations.of(this).addWarning(
+            `environments.${name}.backend: protected environment on the local backend; state lives on one machine ` +
+              `with no shared lock. Choose "s3" or "hcp" in config/environments.ts before deploying it for real.`,
+          );
+        }
+        return;
+      case "s3":
+        new S3Backend(this, {
+          bucket: backend.bucket,
+          region: backend.region,
+          key: `${backend.keyPrefix}/${name}/terraform.tfstate`,
+          encrypt: true,
+          kmsKeyId: backend.kmsKeyId,
+        });
+        // Terraform >= 1.10 locks with a lock file beside the state; no DynamoDB table needed.
+        this.addOverride("terraform.backend.s3.use_lockfile", true);
+        return;
+      case "hcp":
+        new CloudBackend(this, {
+          organization: backend.organization,
+          hostname: backend.hostname,
+          workspaces: new NamedCloudWorkspace(`${backend.workspacePrefix}${name}`),
+        });
+        return;
+    }
+  }
+
+  /** Readable addresses, unique within the stack (a clash is a bug in a construct's ids, caught at synth). */
+  protected override allocateLogicalId(element: TerraformElement | Node): string {
+    const node = "node" in element ? element.node : element;
+    const id = readableLogicalId(node, this.node);
+    const owner = this.addresses.get(id);
+    if (owner !== undefined && owner !== node.path) {
+      throw new Error(`${this.node.path}: constructs ${owner} and ${node.path} would both be addressed "${id}"; give one another id`);
+    }
+    this.addresses.set(id, node.path);
+    return id;
+  }
+}

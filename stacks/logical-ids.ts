@@ -1,0 +1,26 @@
+/**
+ * Readable Terraform addresses: `kubernetes_namespace_v1.namespace`, `kubernetes_network_policy_v1.default_deny`,
+ * never `namespace_ns_1A2B3C4D`. The address comes from the construct path below the stack's direct child
+ * (the capability is already in the resource type), in snake_case, with a repeated segment said once.
+ * The same construct tree gives the same address in every environment's stack.
+ */
+import type { Node } from "constructs";
+
+export function snakeCase(id: string): string {
+  return id
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .toLowerCase();
+}
+
+/** The address for `node`, a descendant of `stackNode`. */
+export function readableLogicalId(node: Node, stackNode: Node): string {
+  const below = node.scopes.slice(node.scopes.indexOf(stackNode.scopes[stackNode.scopes.length - 1]) + 1);
+  // Drop the stack's direct child unless it is the element itself (providers, backends, top-level resources).
+  const parts = (below.length > 1 ? below.slice(1) : below).map((scope) => snakeCase(scope.node.id));
+  const deduped = parts.filter((part, i) => part !== "" && part !== parts[i - 1]);
+  const id = deduped.join("_");
+  // Terraform names start with a letter or an underscore.
+  return /^[0-9]/.test(id) ? `_${id}` : id;
+}
