@@ -4,7 +4,7 @@ import { loadMatrix } from "./config";
 import { matrix as seedMatrix } from "./config/environments";
 import { MatrixError } from "./config/validate";
 import { EnvironmentStack } from "./stacks/environment-stack";
-import type { Matrix } from "./config/types";
+import type { Matrix, MatrixDefinition } from "./config/types";
 
 /** Every environment's stack on `app`, in the matrix's order; the matrix must already be valid. */
 export function buildApp(app: App, matrix: Matrix): App {
@@ -19,7 +19,7 @@ export function buildApp(app: App, matrix: Matrix): App {
  * Returns the process exit code. An invalid matrix writes nothing: validation runs before the App exists,
  * so an earlier cdktf.out stays exactly as it was.
  */
-export function run(matrix: Matrix = seedMatrix, outdir?: string): number {
+export function run(matrix: MatrixDefinition = seedMatrix, outdir?: string): number {
   let valid: Matrix;
   try {
     valid = loadMatrix(matrix);

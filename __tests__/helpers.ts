@@ -1,11 +1,13 @@
 /** Shared by the tests: synthesize one environment's stack from a (possibly edited) matrix. */
 import { Testing } from "cdktf";
-import { matrix as seed } from "../config/environments";
+import { matrix as definition } from "../config/environments";
+import { loadMatrix } from "../config";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { EnvironmentStack } from "../stacks/environment-stack";
 
-export const seedMatrix: Matrix = seed;
-export const environmentNames = Object.keys(seed.environments);
+/** The seed matrix, resolved (hotfix expanded from prod). */
+export const seedMatrix: Matrix = loadMatrix();
+export const environmentNames = Object.keys(seedMatrix.environments);
 
 export interface Synthesized {
   /** The stack's cdk.tf.json, as cdktf writes it. */
@@ -32,9 +34,9 @@ export function synthEnvironment(name: string, m: Matrix = seedMatrix): Synthesi
   return { json, parsed: JSON.parse(json) };
 }
 
-/** A deep copy of the seed matrix for a test to edit freely. */
-export function editableMatrix(): any {
-  return structuredClone(seedMatrix);
+/** A deep copy of the seed matrix as written (hotfix still a clone of prod), for a test to edit freely. */
+export function editableDefinition(): any {
+  return structuredClone(definition);
 }
 
 /** The resources of one type, by address name. */

@@ -1,4 +1,6 @@
 import { Testing } from "cdktf";
+// Types of cdktf's jest matchers (the global jest.Matchers augmentation).
+import "cdktf/lib/testing/adapters/jest";
 
 // cdktf's matchers: toHaveResource, toHaveResourceWithProperties, toHaveProvider, …
 Testing.setupJest();

@@ -3,7 +3,7 @@
  * table in DESIGN.md (the seed documents). Every stack is synthesized from this file and nothing else.
  */
 import { organization } from "./organization";
-import type { EnvironmentIdentity, EnvironmentSettings, Matrix, Service } from "./types";
+import type { EnvironmentClone, EnvironmentSettings, MatrixDefinition, Service } from "./types";
 
 /** Services that run in every environment. */
 export const services = [{ name: "api", team: "platform" }] as const satisfies readonly Service[];
@@ -111,28 +111,19 @@ const prod = {
   rolloutSurgePods: 1,
 } as const satisfies EnvironmentSettings;
 
-/** An environment that is `base` in every value except its identity (and, by its key, its name). */
-export function cloneWithIdentity<T extends EnvironmentSettings>(
-  base: T,
-  identity: EnvironmentIdentity,
-  purpose: string,
-): EnvironmentSettings {
-  return { ...base, identity, purpose };
-}
-
 /** Hotfix: prod except identity, so a change to prod reaches hotfix without anyone copying it. */
-const hotfix = cloneWithIdentity(
-  prod,
-  {
+const hotfix = {
+  cloneOf: "prod",
+  identity: {
     namespace: "envmatrix-hotfix",
     githubEnvironment: "hotfix",
     vaultSubtree: "hotfix",
     deployBranches: ["hotfix/*"],
   },
-  "emergency fixes: a clone of prod",
-);
+  purpose: "emergency fixes: a clone of prod",
+} as const satisfies EnvironmentClone;
 
-export const matrix: Matrix = {
+export const matrix: MatrixDefinition = {
   organization,
   services,
   promotionOrder: ["dev", "staging", "prod"],

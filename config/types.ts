@@ -139,6 +139,25 @@ export interface Service {
   readonly team: string;
 }
 
+/**
+ * An environment declared as another one except for its identity: every other value is the source's, so a
+ * change to the source reaches the clone without anyone copying it (hotfix = prod).
+ */
+export interface EnvironmentClone {
+  /** Name of the environment this one is a clone of; it may not be a clone itself. */
+  readonly cloneOf: string;
+  readonly identity: EnvironmentIdentity;
+  readonly purpose: string;
+}
+
+export type EnvironmentDefinition = EnvironmentSettings | EnvironmentClone;
+
+/** The matrix as written in config/environments.ts: clones still refer to their source. */
+export interface MatrixDefinition extends Omit<Matrix, "environments"> {
+  readonly environments: Readonly<Record<string, EnvironmentDefinition>>;
+}
+
+/** The matrix with every clone resolved: what stacks are built from. */
 export interface Matrix {
   readonly organization: Organization;
   /** Services that run in every environment. */

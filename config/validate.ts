@@ -4,7 +4,7 @@
  * Values are checked at run time too, not only by their types: the matrix is edited by hand and read by tests
  * that break it on purpose.
  */
-import type { EnvironmentSettings, Matrix } from "./types";
+import type { EnvironmentClone, EnvironmentDefinition, EnvironmentSettings, Matrix, MatrixDefinition } from "./types";
 
 export interface Problem {
   /** Where the bad value is, e.g. `environments.prod.replicas.min`. */
@@ -369,14 +369,54 @@ function validatePromotion(m: Matrix, c: Collector): void {
   }
 }
 
+export function isClone(e: EnvironmentDefinition): e is EnvironmentClone {
+  return typeof e === "object" && e !== null && "cloneOf" in e;
+}
+
+/** Clones replaced by their source's settings with their own identity; a broken clone is left out. */
+export function resolveMatrix(def: MatrixDefinition): Matrix {
+  const environments: Record<string, EnvironmentSettings> = {};
+  for (const [name, e] of Object.entries(def.environments ?? {})) {
+    if (!isClone(e)) {
+      environments[name] = e;
+      continue;
+    }
+    const source = def.environments[e.cloneOf];
+    if (source !== undefined && !isClone(source)) environments[name] = { ...source, identity: e.identity, purpose: e.purpose };
+  }
+  return { ...def, environments };
+}
+
+function validateClones(def: MatrixDefinition, c: Collector): void {
+  for (const [name, e] of Object.entries(def.environments ?? {})) {
+    if (!isClone(e)) continue;
+    const source = def.environments[e.cloneOf];
+    if (source === undefined) c.add(`environments.${name}.cloneOf`, `${show(e.cloneOf)} is not an environment in environments`);
+    else if (isClone(source)) c.add(`environments.${name}.cloneOf`, `${show(e.cloneOf)} is itself a clone (clone the original, ${show(source.cloneOf)})`);
+  }
+}
+
+/** A clone's own fields; every other value is its source's and is reported there, once. */
+const CLONE_OWN_FIELDS = /^environments\.[^.]+(\.identity(\.|\[|$)|\.purpose$|$)/;
+
 /** Every problem of the matrix, in a stable order; empty when the matrix is valid. */
-export function validateMatrix(m: Matrix): Problem[] {
+export function validateMatrix(def: MatrixDefinition): Problem[] {
   const c = new Collector();
+  validateClones(def, c);
+  const m = resolveMatrix(def);
   validateOrganization(m, c);
   validateServices(m, c);
-  const envs = Object.entries(m.environments ?? {});
-  if (envs.length === 0) c.add("environments", "is empty (define at least one environment)");
-  for (const [name, e] of envs) validateEnvironment(m, name, e, c);
+  const envs = Object.entries(m.environments);
+  if (Object.keys(def.environments ?? {}).length === 0) c.add("environments", "is empty (define at least one environment)");
+  for (const [name, e] of envs) {
+    if (!isClone(def.environments[name])) {
+      validateEnvironment(m, name, e, c);
+      continue;
+    }
+    const own = new Collector();
+    validateEnvironment(m, name, e, own);
+    c.problems.push(...own.problems.filter((p) => CLONE_OWN_FIELDS.test(p.path)));
+  }
   validateUniqueness(m, c);
   validatePromotion(m, c);
   return c.problems;
@@ -394,9 +434,9 @@ export class MatrixError extends Error {
   }
 }
 
-/** The matrix, once it is known to be valid; throws a `MatrixError` listing every problem otherwise. */
-export function checkMatrix<M extends Matrix>(m: M, file: string): M {
-  const problems = validateMatrix(m);
+/** The resolved matrix, once it is known to be valid; throws a `MatrixError` listing every problem otherwise. */
+export function checkMatrix(def: MatrixDefinition, file: string): Matrix {
+  const problems = validateMatrix(def);
   if (problems.length > 0) throw new MatrixError(file, problems);
-  return m;
+  return resolveMatrix(def);
 }

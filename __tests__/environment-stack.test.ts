@@ -1,0 +1,225 @@
+/** Whole-stack tests, for every environment of the seed matrix: each value traced back to its matrix field. */
+import { Testing } from "cdktf";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
+import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { EnvironmentStack } from "../stacks/environment-stack";
+import { env, environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
+import type { EnvironmentSettings } from "../config/types";
+
+const org = seedMatrix.organization;
+const serviceNames = seedMatrix.services.map((s) => s.name);
+const NS_REF = "${kubernetes_namespace_v1.namespace.metadata[0].name}";
+
+/** The quota, worked out here from the matrix (not by the code under test), with its arithmetic spelled out. */
+function expectedQuota(e: EnvironmentSettings) {
+  const sidecar = e.sidecarInjection ? org.serviceMesh.sidecar : { cpuMillicores: 0, memoryMiB: 0 };
+  const pods = serviceNames.length * (e.replicas.max + e.rolloutSurgePods);
+  const cpu = pods * (e.pod.cpuMillicores + sidecar.cpuMillicores);
+  const memory = pods * (e.pod.memoryMiB + sidecar.memoryMiB);
+  const arithmetic =
+    `pods = ${serviceNames.length} service(s) × (${e.replicas.max} max + ${e.rolloutSurgePods} surge) = ${pods}; ` +
+    `cpu = ${pods} × (${e.pod.cpuMillicores}m + ${sidecar.cpuMillicores}m sidecar) = ${cpu}m; ` +
+    `memory = ${pods} × (${e.pod.memoryMiB}Mi + ${sidecar.memoryMiB}Mi sidecar) = ${memory}Mi`;
+  return { pods, cpu, memory, arithmetic };
+}
+
+describe.each(environmentNames)("%s stack", (name) => {
+  const e = env(name);
+  const stack = synthEnvironment(name);
+  const policyNames = Object.values(resources(stack, NetworkPolicyV1.tfResourceType)).map((p) => p.metadata.name);
+
+  it("uses the cluster's kubeconfig context from the matrix, and no credential", () => {
+    expect(stack.json).toHaveProviderWithProperties(KubernetesProvider, { config_context: org.clusters[e.cluster].context });
+    expect(stack.parsed.provider.kubernetes).toEqual([{ config_context: org.clusters[e.cluster].context }]);
+  });
+
+  it(`labels the namespace: environment, recommended labels, Pod Security "${e.protected ? "restricted" : "baseline"}"${e.sidecarInjection ? ", sidecar injection" : ""}`, () => {
+    const psa = e.protected ? "restricted" : "baseline";
+    expect(stack.json).toHaveResourceWithProperties(NamespaceV1, {
+      metadata: {
+        name: e.identity.namespace,
+        labels: {
+          "envmatrix.io/environment": name,
+          "app.kubernetes.io/part-of": org.project,
+          "app.kubernetes.io/managed-by": "envmatrix",
+          "pod-security.kubernetes.io/enforce": psa,
+          "pod-security.kubernetes.io/audit": psa,
+          "pod-security.kubernetes.io/warn": psa,
+          ...(e.sidecarInjection ? { [org.serviceMesh.injectionLabel]: org.serviceMesh.injectionValue } : {}),
+        },
+      },
+    });
+  });
+
+  it("denies all ingress and egress by default", () => {
+    expect(stack.json).toHaveResourceWithProperties(NetworkPolicyV1, {
+      metadata: expect.objectContaining({ name: "default-deny-all", namespace: NS_REF }),
+      spec: { pod_selector: {}, policy_types: ["Ingress", "Egress"] },
+    });
+  });
+
+  it("has exactly the allows the matrix enables", () => {
+    const expected = [
+      "default-deny-all",
+      ...(e.network.allowSameEnvironment ? ["allow-same-environment"] : []),
+      ...(e.network.allowDns ? ["allow-dns"] : []),
+      ...(e.network.allowIngressController ? ["allow-ingress-controller"] : []),
+      ...(e.network.allowVaultEgress ? ["allow-vault-egress"] : []),
+    ];
+    expect(policyNames.sort()).toEqual(expected.sort());
+  });
+
+  (e.network.allowSameEnvironment ? it : it.skip)("allows namespaces labelled with its own environment, both ways", () => {
+    const peer = [{ namespace_selector: { match_labels: { "envmatrix.io/environment": name } } }];
+    expect(stack.json).toHaveResourceWithProperties(NetworkPolicyV1, {
+      metadata: expect.objectContaining({ name: "allow-same-environment" }),
+      spec: { pod_selector: {}, policy_types: ["Ingress", "Egress"], ingress: [{ from: peer }], egress: [{ to: peer }] },
+    });
+  });
+
+  (e.network.allowDns ? it : it.skip)("allows DNS to kube-dns in kube-system", () => {
+    expect(stack.json).toHaveResourceWithProperties(NetworkPolicyV1, {
+      metadata: expect.objectContaining({ name: "allow-dns" }),
+      spec: expect.objectContaining({
+        policy_types: ["Egress"],
+        egress: [
+          expect.objectContaining({
+            to: [
+              {
+                namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "kube-system" } },
+                pod_selector: { match_labels: { "k8s-app": "kube-dns" } },
+              },
+            ],
+          }),
+        ],
+      }),
+    });
+  });
+
+  (e.network.allowIngressController ? it : it.skip)(`allows ingress from ${org.ingressController.namespace}`, () => {
+    expect(stack.json).toHaveResourceWithProperties(NetworkPolicyV1, {
+      metadata: expect.objectContaining({ name: "allow-ingress-controller" }),
+      spec: {
+        pod_selector: {},
+        policy_types: ["Ingress"],
+        ingress: [{ from: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": org.ingressController.namespace } } }] }],
+      },
+    });
+  });
+
+  (e.network.allowVaultEgress ? it : it.skip)("allows egress to Vault's CIDRs on the port of the Vault address", () => {
+    expect(stack.json).toHaveResourceWithProperties(NetworkPolicyV1, {
+      metadata: expect.objectContaining({ name: "allow-vault-egress" }),
+      spec: {
+        pod_selector: {},
+        policy_types: ["Egress"],
+        egress: [{ to: org.vault.egressCidrs.map((cidr) => ({ ip_block: { cidr } })), ports: [{ protocol: "TCP", port: "8200" }] }],
+      },
+    });
+  });
+
+  const q = expectedQuota(e);
+  it(`bounds the namespace: ${q.arithmetic}`, () => {
+    const cpu = q.cpu % 1000 === 0 ? `${q.cpu / 1000}` : `${q.cpu}m`;
+    const memory = q.memory % 1024 === 0 ? `${q.memory / 1024}Gi` : `${q.memory}Mi`;
+    expect(stack.json).toHaveResourceWithProperties(ResourceQuotaV1, {
+      metadata: expect.objectContaining({ namespace: NS_REF }),
+      spec: {
+        hard: { pods: `${q.pods}`, "requests.cpu": cpu, "limits.cpu": cpu, "requests.memory": memory, "limits.memory": memory },
+      },
+    });
+  });
+
+  it("defaults and caps every container at the environment's pod size", () => {
+    const cpu = e.pod.cpuMillicores % 1000 === 0 ? `${e.pod.cpuMillicores / 1000}` : `${e.pod.cpuMillicores}m`;
+    const memory = e.pod.memoryMiB % 1024 === 0 ? `${e.pod.memoryMiB / 1024}Gi` : `${e.pod.memoryMiB}Mi`;
+    const size = { cpu, memory };
+    expect(stack.json).toHaveResourceWithProperties(LimitRangeV1, {
+      spec: { limit: [{ type: "Container", default: size, default_request: size, max: size }] },
+    });
+  });
+
+  it("has a service account per service and the secret sync's", () => {
+    const names = Object.values(resources(stack, ServiceAccountV1.tfResourceType)).map((sa) => sa.metadata.name);
+    expect(names.sort()).toEqual([...serviceNames, org.secretSync.serviceAccount].sort());
+  });
+
+  it("publishes the environment profile from the matrix", () => {
+    expect(stack.json).toHaveResourceWithProperties(ConfigMapV1, {
+      metadata: expect.objectContaining({ name: "environment-profile" }),
+      data: {
+        ENVIRONMENT: name,
+        LOG_LEVEL: e.runtime.logLevel,
+        API_TIMEOUT: `${e.runtime.apiTimeoutSeconds}s`,
+        DB_POOL_SIZE: `${e.runtime.dbPoolSize}`,
+        TLS_ENABLED: `${e.traffic.tls}`,
+        RATE_LIMIT_ENABLED: `${e.traffic.rateLimit}`,
+        REPLICAS_MIN: `${e.replicas.min}`,
+        REPLICAS_DEFAULT: `${e.replicas.default}`,
+        REPLICAS_MAX: `${e.replicas.max}`,
+      },
+    });
+  });
+
+  it(`sets prevent_destroy ${e.protected ? "on the namespace and the secret sync's account" : "nowhere"} (protected: ${e.protected})`, () => {
+    const guarded = Object.entries(stack.parsed.resource).flatMap(([type, byName]) =>
+      Object.entries(byName)
+        .filter(([, r]) => r.lifecycle?.prevent_destroy === true)
+        .map(([address]) => `${type}.${address}`),
+    );
+    expect(guarded.sort()).toEqual(
+      e.protected ? ["kubernetes_namespace_v1.namespace", "kubernetes_service_account_v1.secret_sync"] : [],
+    );
+  });
+
+  it("keeps state on the local backend at a relative path outside cdktf.out", () => {
+    expect(stack.parsed.terraform.backend).toEqual({ local: { path: `../../../terraform.${name}.tfstate` } });
+  });
+});
+
+describe("backends", () => {
+  const withBackend = (backend: EnvironmentSettings["backend"]) => {
+    const app = Testing.app();
+    const stack = new EnvironmentStack(app, {
+      name: "prod",
+      environment: { ...env("prod"), backend },
+      organization: org,
+      services: seedMatrix.services,
+    });
+    return { stack, parsed: JSON.parse(Testing.synth(stack)) };
+  };
+
+  it("S3: one key per environment, encrypted, locked with Terraform's native lock file", () => {
+    const { parsed } = withBackend({ type: "s3", bucket: "acme-tfstate", region: "eu-west-1", keyPrefix: "envmatrix" });
+    expect(parsed.terraform.backend).toEqual({
+      s3: { bucket: "acme-tfstate", region: "eu-west-1", key: "envmatrix/prod/terraform.tfstate", encrypt: true, use_lockfile: true },
+    });
+  });
+
+  it("HCP Terraform: one workspace per environment", () => {
+    const { parsed } = withBackend({ type: "hcp", organization: "acme", workspacePrefix: "envmatrix-" });
+    expect(parsed.terraform.cloud).toEqual({ organization: "acme", workspaces: { name: "envmatrix-prod" } });
+  });
+
+  it("calls out a protected environment left on the local backend, and only that", () => {
+    const messages = (backend: EnvironmentSettings["backend"], protectedEnv: boolean) => {
+      const app = Testing.app();
+      const stack = new EnvironmentStack(app, {
+        name: "prod",
+        environment: { ...env("prod"), protected: protectedEnv, backend },
+        organization: org,
+        services: seedMatrix.services,
+      });
+      Testing.synth(stack);
+      return stack.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+    };
+    expect(messages({ type: "local" }, true)).toEqual([expect.stringContaining("environments.prod.backend: protected environment on the local backend")]);
+    expect(messages({ type: "local" }, false)).toEqual([]);
+    expect(messages({ type: "s3", bucket: "acme-tfstate", region: "eu-west-1", keyPrefix: "x" }, true)).toEqual([]);
+  });
+});
