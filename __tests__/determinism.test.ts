@@ -1,0 +1,44 @@
+/** Reviewers diff synthesized output: it must be the same bytes whatever the folder, machine or run. */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const root = path.resolve(__dirname, "..");
+const SOURCES = ["main.ts", "config", "constructs", "stacks", "package.json", "tsconfig.json", "cdktf.json"];
+
+/** A copy of the project at `dir` (sources copied, node_modules linked), synthesized into its own cdktf.out. */
+function synthIn(dir: string, extraEnv: Record<string, string> = {}): Map<string, Buffer> {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const entry of SOURCES) fs.cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
+  fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+  const env = { ...process.env, ...extraEnv };
+  delete env.CDKTF_OUTDIR;
+  execFileSync(process.execPath, ["--require", "tsx/cjs", "main.ts"], { cwd: dir, env });
+  const out = path.join(dir, "cdktf.out");
+  const files = (fs.readdirSync(out, { recursive: true, encoding: "utf8" }) as string[])
+    .filter((f) => fs.statSync(path.join(out, f)).isFile())
+    .sort();
+  return new Map(files.map((f) => [f, fs.readFileSync(path.join(out, f))]));
+}
+
+describe("synthesized output", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-determinism-"));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("is byte-identical from two different folders, users' environments and runs", () => {
+    const first = synthIn(path.join(tmp, "a"));
+    const second = synthIn(path.join(tmp, "elsewhere", "deeper", "checkout"), { HOME: tmp, TZ: "Pacific/Kiritimati", LANG: "de_DE.UTF-8" });
+    expect([...first.keys()]).toEqual(expect.arrayContaining(["manifest.json", ...["dev", "staging", "prod", "hotfix"].map((e) => path.join("stacks", e, "cdk.tf.json"))]));
+    expect([...second.keys()]).toEqual([...first.keys()]);
+    for (const [file, bytes] of first) expect({ file, same: bytes.equals(second.get(file)!) }).toEqual({ file, same: true });
+  });
+
+  it("holds no path of this machine", () => {
+    const out = synthIn(path.join(tmp, "c"));
+    for (const [file, bytes] of out) {
+      const text = bytes.toString("utf8");
+      expect({ file, absolute: /"\/(tmp|home|root|work|Users)\//.test(text) || text.includes(tmp) }).toEqual({ file, absolute: false });
+    }
+  });
+});

@@ -1,0 +1,145 @@
+/** The rules of the matrix: one row per kind of bad edit, the expected path and rule in the row. */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { validateMatrix } from "../config/validate";
+import { loadMatrix } from "../config";
+import { editableDefinition } from "./helpers";
+
+type Edit = (m: any) => void;
+
+/** [what is broken, the edit, the path and the words of the rule the message must carry] */
+const badEdits: Array<[string, Edit, string, RegExp]> = [
+  ["environment name not valid for Kubernetes", (m) => { m.environments.Dev_1 = m.environments.dev; delete m.environments.dev; m.promotionOrder[0] = "Dev_1"; }, "environments.Dev_1", /not a valid environment name.*DNS-1123/],
+  ["namespace not valid for Kubernetes", (m) => (m.environments.staging.identity.namespace = "Staging_NS"), "environments.staging.identity.namespace", /"Staging_NS" is not a Kubernetes name/],
+  ["namespace longer than 63 characters", (m) => (m.environments.dev.identity.namespace = "a".repeat(64)), "environments.dev.identity.namespace", /is not a Kubernetes name.*at most 63/],
+  ["two environments sharing a namespace", (m) => (m.environments.staging.identity.namespace = "envmatrix-dev"), "environments.staging.identity.namespace", /"envmatrix-dev" is also dev's \(must be unique/],
+  ["two environments sharing a Vault subtree", (m) => (m.environments.hotfix.identity.vaultSubtree = "prod"), "environments.hotfix.identity.vaultSubtree", /"prod" is also prod's \(must be unique: two environments would read each other's secrets\)/],
+  ["two environments sharing a GitHub environment", (m) => (m.environments.dev.identity.githubEnvironment = "staging"), "environments.staging.identity.githubEnvironment", /"staging" is also dev's/],
+  ["Vault subtree with a slash", (m) => (m.environments.dev.identity.vaultSubtree = "dev/../prod"), "environments.dev.identity.vaultSubtree", /is not a Vault path segment/],
+  ["replicas min above max", (m) => (m.environments.prod.replicas = { min: 25, default: 25, max: 20 }), "environments.prod.replicas", /min 25 is more than max 20/],
+  ["replicas default outside min..max", (m) => (m.environments.staging.replicas.default = 9), "environments.staging.replicas.default", /9 is outside min\.\.max \(2\.\.5\)/],
+  ["replicas not a whole number", (m) => (m.environments.dev.replicas.max = 2.5), "environments.dev.replicas.max", /2\.5 is not a whole number/],
+  ["zero replicas", (m) => (m.environments.dev.replicas.min = 0), "environments.dev.replicas.min", /0 is out of range \(must be at least 1\)/],
+  ["error-rate threshold above 100%", (m) => (m.environments.dev.alerts.errorRatePercent = 150), "environments.dev.alerts.errorRatePercent", /150 is not a percentage/],
+  ["CPU threshold of 0%", (m) => (m.environments.dev.alerts.cpuPercent = 0), "environments.dev.alerts.cpuPercent", /0 is not a percentage/],
+  ["SLO of 100% (no error budget)", (m) => (m.environments.prod.slo.availabilityPercent = 100), "environments.prod.slo.availabilityPercent", /100 is not a percentage \(must be above 0 and below 100\)/],
+  ["more than 6 reviewers", (m) => (m.environments.prod.approval.reviewers.users = ["a", "b", "c", "d", "e", "f"]), "environments.prod.approval.reviewers", /7 reviewers is more than GitHub's limit of 6/],
+  ["wait timer past 43200 minutes", (m) => (m.environments.prod.approval.waitTimerMinutes = 43201), "environments.prod.approval.waitTimerMinutes", /43201 is out of range \(must be between 0 and 43200\)/],
+  ["staging alerts looser than dev's", (m) => (m.environments.staging.alerts.errorRatePercent = 10), "environments.staging.alerts.errorRatePercent", /10 is looser than dev's 5 \(thresholds may only get stricter along dev → staging → prod\)/],
+  ["prod latency threshold looser than staging's", (m) => (m.environments.prod.alerts.latencyMs = 800), "environments.prod.alerts.latencyMs", /800 is looser than staging's 500/],
+  ["prod with fewer replicas than staging", (m) => (m.environments.prod.replicas = { min: 1, default: 3, max: 20 }), "environments.prod.replicas.min", /1 is fewer than staging's 2 \(replicas may only grow/],
+  ["prod needing fewer approving reviews than staging", (m) => (m.environments.staging.approval.requiredApprovingReviews = 3), "environments.prod.approval.requiredApprovingReviews", /2 is fewer than staging's 3 \(approvals may only grow/],
+  ["prod alerting quieter than staging", (m) => { m.environments.prod.alerts.routing = "none"; m.environments.prod.protected = false; }, "environments.prod.alerts.routing", /"none" is quieter than staging's "chat"/],
+  ["protected environment without reviewers", (m) => (m.environments.prod.approval.reviewers = { teams: [], users: [] }), "environments.prod.approval.reviewers", /is empty \(a protected environment needs required reviewers\)/],
+  ["protected environment admins may bypass", (m) => (m.environments.prod.approval.adminsCanBypass = true), "environments.prod.approval.adminsCanBypass", /cannot be bypassed by admins/],
+  ["protected clone deploying from any branch", (m) => (m.environments.hotfix.identity.deployBranches = ["*"]), "environments.hotfix.identity.deployBranches", /deploys only from named branches/],
+  ["cluster not in organization.clusters", (m) => (m.environments.dev.cluster = "lab"), "environments.dev.cluster", /"lab" is not a cluster in organization.clusters \(known: nonprod, prod\)/],
+  ["clone of an unknown environment", (m) => (m.environments.hotfix.cloneOf = "production"), "environments.hotfix.cloneOf", /"production" is not an environment/],
+  ["unknown log level", (m) => (m.environments.dev.runtime.logLevel = "verbose"), "environments.dev.runtime.logLevel", /"verbose" is not one of debug, info, warn, error/],
+  ["duplicate service", (m) => m.services.push({ name: "api", team: "payments" }), "services[1].name", /"api" is already the name of services\[0\]/],
+  ["service named like the secret sync's account", (m) => m.services.push({ name: "secret-sync", team: "x" }), "services[1].name", /secret sync's service account/],
+  ["promotion order naming an unknown environment", (m) => m.promotionOrder.push("qa"), "promotionOrder[3]", /"qa" is not an environment/],
+  ["S3 backend with a bad bucket", (m) => (m.environments.prod.backend = { type: "s3", bucket: "Bad_Bucket", region: "eu-west-1", keyPrefix: "x" }), "environments.prod.backend.bucket", /is not an S3 bucket name/],
+  ["Vault egress without an address range", (m) => (m.organization.vault.egressCidrs = ["vault.internal"]), "organization.vault.egressCidrs[0]", /"vault.internal" is not a CIDR/],
+  ["Vault address that is not a URL", (m) => (m.organization.vault.address = "vault:8200"), "organization.vault.address", /is not an http\(s\) URL/],
+];
+
+describe("the seed matrix", () => {
+  it("breaks no rule", () => {
+    expect(validateMatrix(editableDefinition())).toEqual([]);
+  });
+});
+
+describe("a bad matrix edit", () => {
+  it(`is recognised in at least 12 kinds (${badEdits.length} here)`, () => expect(badEdits.length).toBeGreaterThanOrEqual(12));
+
+  it.each(badEdits)("%s", (_what, edit, expectedPath, rule) => {
+    const m = editableDefinition();
+    edit(m);
+    const problems = validateMatrix(m);
+    expect(problems).toContainEqual({ path: expectedPath, message: expect.stringMatching(rule) });
+    // and the loader refuses it with the same words, under the file's name
+    expect(() => loadMatrix(m)).toThrow(`  ${expectedPath}: `);
+    expect(() => loadMatrix(m)).toThrow(/^config\/environments\.ts: \d+ problems?\n/);
+  });
+
+  it("reports an inherited bad value once, on the source, not again on its clone", () => {
+    const m = editableDefinition();
+    m.environments.prod.runtime.dbPoolSize = 0;
+    expect(validateMatrix(m).filter((p) => p.path.endsWith("dbPoolSize"))).toEqual([
+      { path: "environments.prod.runtime.dbPoolSize", message: "0 is out of range (must be between 1 and 10000)" },
+    ]);
+  });
+});
+
+describe("several bad edits at once", () => {
+  it("are all reported, in one error", () => {
+    // Edits that touch different fields, so that none hides another.
+    const chosen = badEdits.filter(([what]) =>
+      [
+        "namespace not valid for Kubernetes",
+        "two environments sharing a Vault subtree",
+        "replicas min above max",
+        "CPU threshold of 0%",
+        "more than 6 reviewers",
+        "wait timer past 43200 minutes",
+        "unknown log level",
+        "duplicate service",
+        "cluster not in organization.clusters",
+        "Vault address that is not a URL",
+        "prod latency threshold looser than staging's",
+      ].includes(what),
+    );
+    expect(chosen).toHaveLength(11);
+    const m = editableDefinition();
+    chosen.forEach(([, edit]) => edit(m));
+    const expectedPaths = chosen.map(([, , p]) => p);
+    const problems = validateMatrix(m);
+    for (const p of expectedPaths) expect(problems.map((x) => x.path)).toContain(p);
+    let message = "";
+    try {
+      loadMatrix(m);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.split("\n")[0]).toBe(`config/environments.ts: ${problems.length} problems`);
+    expect(message.split("\n")).toHaveLength(problems.length + 1);
+  });
+});
+
+describe("synthesizing a bad matrix", () => {
+  const root = path.resolve(__dirname, "..");
+  let outdir: string;
+  beforeAll(() => {
+    outdir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-bad-"));
+    // An earlier, good synth: what a failed run must leave exactly as it was.
+    execFileSync(process.execPath, ["--require", "tsx/cjs", "main.ts"], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir } });
+  });
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  const snapshotTree = (dir: string): Record<string, string> =>
+    Object.fromEntries(
+      (fs.readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[])
+        .sort()
+        .map((f) => path.join(dir, f))
+        .filter((f) => fs.statSync(f).isFile())
+        .map((f) => [path.relative(dir, f), `${fs.statSync(f).mtimeMs} ${fs.readFileSync(f, "utf8")}`]),
+    );
+
+  it("exits non-zero, lists every problem on stderr, and leaves the earlier cdktf.out untouched", () => {
+    const before = snapshotTree(outdir);
+    expect(Object.keys(before)).toContain(path.join("stacks", "prod", "cdk.tf.json"));
+    const result = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(__dirname, "fixtures", "synth-bad-matrix.ts")], {
+      cwd: root,
+      env: { ...process.env, CDKTF_OUTDIR: outdir },
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("config/environments.ts: 2 problems");
+    expect(result.stderr).toContain("environments.prod.replicas: min 25 is more than max 20");
+    expect(result.stderr).toContain("environments.staging.identity.namespace: \"envmatrix-dev\" is also dev's");
+    expect(snapshotTree(outdir)).toEqual(before);
+  });
+});
