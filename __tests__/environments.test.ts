@@ -1,0 +1,92 @@
+/**
+ * The seed matrix carries the environment table of DESIGN.md (the seed documents), value for value.
+ * The table is typed here again, from the document, so that an edit of config/environments.ts that drifts
+ * from the agreed values is seen in review.
+ */
+import { matrix } from "../config/environments";
+import { organization } from "../config/organization";
+import { seedMatrix } from "./helpers";
+
+const designTable = {
+  dev: {
+    pod: { cpuMillicores: 500, memoryMiB: 512 },
+    replicas: { min: 1, default: 1, max: 3 },
+    traffic: { tls: false, rateLimit: false },
+    alerts: { errorRatePercent: 5, latencyMs: 2000, cpuPercent: 90, routing: "none" },
+    slo: null,
+    runtime: { logLevel: "debug", apiTimeoutSeconds: 30, dbPoolSize: 5 },
+    deployBranches: ["*"],
+    approvalRequired: false,
+    vaultSubtree: "dev",
+  },
+  staging: {
+    pod: { cpuMillicores: 1000, memoryMiB: 1024 },
+    replicas: { min: 2, default: 2, max: 5 },
+    traffic: { tls: true, rateLimit: true },
+    alerts: { errorRatePercent: 1, latencyMs: 500, cpuPercent: 80, routing: "chat" },
+    slo: null,
+    runtime: { logLevel: "info", apiTimeoutSeconds: 10, dbPoolSize: 20 },
+    deployBranches: ["develop", "main"],
+    approvalRequired: false,
+    vaultSubtree: "staging",
+  },
+  prod: {
+    pod: { cpuMillicores: 2000, memoryMiB: 2048 },
+    replicas: { min: 3, default: 3, max: 20 },
+    traffic: { tls: true, rateLimit: true },
+    alerts: { errorRatePercent: 0.1, latencyMs: 100, cpuPercent: 70, routing: "page" },
+    slo: { availabilityPercent: 99.9, latencyP99Ms: 200 },
+    runtime: { logLevel: "warn", apiTimeoutSeconds: 5, dbPoolSize: 50 },
+    deployBranches: ["main"],
+    approvalRequired: true,
+    vaultSubtree: "prod",
+  },
+};
+
+describe.each(Object.entries(designTable))("%s carries DESIGN.md's values", (name, row) => {
+  const e = seedMatrix.environments[name];
+  it.each(["pod", "replicas", "traffic", "alerts", "slo", "runtime"] as const)("%s", (key) => {
+    expect(e[key]).toEqual(row[key]);
+  });
+  it("deploy branches and Vault subtree", () => {
+    expect(e.identity.deployBranches).toEqual(row.deployBranches);
+    expect(e.identity.vaultSubtree).toBe(row.vaultSubtree);
+  });
+  it(row.approvalRequired ? "approval: required reviewers, no self-review, admins cannot bypass" : "approval: none", () => {
+    const reviewers = e.approval.reviewers.teams.length + e.approval.reviewers.users.length;
+    if (row.approvalRequired) {
+      expect(reviewers).toBeGreaterThan(0);
+      expect(e.approval.preventSelfReview).toBe(true);
+      expect(e.approval.adminsCanBypass).toBe(false);
+    } else expect(reviewers).toBe(0);
+  });
+});
+
+describe("hotfix", () => {
+  it("is written as a clone of prod with its own identity, not as a copy", () => {
+    expect(matrix.environments.hotfix).toEqual({
+      cloneOf: "prod",
+      identity: { namespace: "envmatrix-hotfix", githubEnvironment: "hotfix", vaultSubtree: "hotfix", deployBranches: ["hotfix/*"] },
+      purpose: expect.any(String),
+    });
+  });
+  it("resolves to prod's values except identity and purpose", () => {
+    const { identity: _i, purpose: _p, ...hotfix } = seedMatrix.environments.hotfix;
+    const { identity: _j, purpose: _q, ...prod } = seedMatrix.environments.prod;
+    expect(hotfix).toEqual(prod);
+    expect(seedMatrix.environments.hotfix.identity.vaultSubtree).toBe("hotfix");
+  });
+});
+
+describe("the matrix", () => {
+  it("runs the seed documents' service, api, in every environment", () => {
+    expect(seedMatrix.services.map((s) => s.name)).toEqual(["api"]);
+  });
+  it("promotes dev → staging → prod", () => {
+    expect(seedMatrix.promotionOrder).toEqual(["dev", "staging", "prod"]);
+  });
+  it("holds organization settings apart, with no credential among them", () => {
+    const text = JSON.stringify(organization);
+    expect(text).not.toMatch(/token|password|secret_?key|api_?key|app_?key/i);
+  });
+});
