@@ -1,9 +1,14 @@
-/** Transpile-only (swc): type-checking is `npm run typecheck`, once for the whole project. */
+/**
+ * Transpile-only: ts-jest honours tsconfig's `isolatedModules` and compiles each file on its own, without
+ * type-checking (that is `npm run typecheck`, once for the whole project). ts-jest over swc because swc's
+ * per-platform binaries are not all on the registry this project installs from, and `npm ci` refuses a lock
+ * file that lacks them.
+ */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" } }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 60000,
 };
