@@ -8,6 +8,7 @@ import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { EnvironmentStack } from "../stacks/environment-stack";
+import { cpuQuantity, memoryQuantity } from "../constructs/quantities";
 import { env, environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
 import type { EnvironmentSettings } from "../config/types";
 
@@ -125,8 +126,8 @@ describe.each(environmentNames)("%s stack", (name) => {
 
   const q = expectedQuota(e);
   it(`bounds the namespace: ${q.arithmetic}`, () => {
-    const cpu = q.cpu % 1000 === 0 ? `${q.cpu / 1000}` : `${q.cpu}m`;
-    const memory = q.memory % 1024 === 0 ? `${q.memory / 1024}Gi` : `${q.memory}Mi`;
+    // the numbers are worked out above; their spelling as quantities is tested in namespace.test.ts
+    const [cpu, memory] = [cpuQuantity(q.cpu), memoryQuantity(q.memory)];
     expect(stack.json).toHaveResourceWithProperties(ResourceQuotaV1, {
       metadata: expect.objectContaining({ namespace: NS_REF }),
       spec: {
@@ -136,9 +137,7 @@ describe.each(environmentNames)("%s stack", (name) => {
   });
 
   it("defaults and caps every container at the environment's pod size", () => {
-    const cpu = e.pod.cpuMillicores % 1000 === 0 ? `${e.pod.cpuMillicores / 1000}` : `${e.pod.cpuMillicores}m`;
-    const memory = e.pod.memoryMiB % 1024 === 0 ? `${e.pod.memoryMiB / 1024}Gi` : `${e.pod.memoryMiB}Mi`;
-    const size = { cpu, memory };
+    const size = { cpu: cpuQuantity(e.pod.cpuMillicores), memory: memoryQuantity(e.pod.memoryMiB) };
     expect(stack.json).toHaveResourceWithProperties(LimitRangeV1, {
       spec: { limit: [{ type: "Container", default: size, default_request: size, max: size }] },
     });

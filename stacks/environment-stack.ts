@@ -119,7 +119,7 @@ export class EnvironmentStack extends TerraformStack {
   /** Readable addresses, unique within the stack (a clash is a bug in a construct's ids, caught at synth). */
   protected override allocateLogicalId(element: TerraformElement | Node): string {
     const node = "node" in element ? element.node : element;
-    const id = readableLogicalId(node, this.node);
+    const id = readableLogicalId(node, this);
     const owner = this.addresses.get(id);
     if (owner !== undefined && owner !== node.path) {
       throw new Error(`${this.node.path}: constructs ${owner} and ${node.path} would both be addressed "${id}"; give one another id`);

@@ -4,7 +4,7 @@
  * (the capability is already in the resource type), in snake_case, with a repeated segment said once.
  * The same construct tree gives the same address in every environment's stack.
  */
-import type { Node } from "constructs";
+import type { IConstruct, Node } from "constructs";
 
 export function snakeCase(id: string): string {
   return id
@@ -14,9 +14,9 @@ export function snakeCase(id: string): string {
     .toLowerCase();
 }
 
-/** The address for `node`, a descendant of `stackNode`. */
-export function readableLogicalId(node: Node, stackNode: Node): string {
-  const below = node.scopes.slice(node.scopes.indexOf(stackNode.scopes[stackNode.scopes.length - 1]) + 1);
+/** The address for `node`, a descendant of `stack`. */
+export function readableLogicalId(node: Node, stack: IConstruct): string {
+  const below = node.scopes.slice(node.scopes.indexOf(stack) + 1);
   // Drop the stack's direct child unless it is the element itself (providers, backends, top-level resources).
   const parts = (below.length > 1 ? below.slice(1) : below).map((scope) => snakeCase(scope.node.id));
   const deduped = parts.filter((part, i) => part !== "" && part !== parts[i - 1]);

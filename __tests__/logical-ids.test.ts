@@ -1,0 +1,47 @@
+import { Testing } from "cdktf";
+import { Construct } from "constructs";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { readableLogicalId, snakeCase } from "../stacks/logical-ids";
+import { EnvironmentStack } from "../stacks/environment-stack";
+import { seedMatrix } from "./helpers";
+
+describe("snakeCase", () => {
+  it.each([
+    ["defaultDeny", "default_deny"],
+    ["allowSameEnvironment", "allow_same_environment"],
+    ["workload-api", "workload_api"],
+    ["svc-001", "svc_001"],
+    ["namespace", "namespace"],
+  ])("%s → %s", (id, expected) => expect(snakeCase(id)).toBe(expected));
+});
+
+describe("readable addresses", () => {
+  const stackWith = (build: (stack: EnvironmentStack) => void) => {
+    const stack = new EnvironmentStack(Testing.app(), {
+      name: "dev",
+      environment: seedMatrix.environments.dev,
+      organization: seedMatrix.organization,
+      services: seedMatrix.services,
+    });
+    build(stack);
+    return stack;
+  };
+  const configMap = (scope: Construct, id: string) => new ConfigMapV1(scope, id, { metadata: { name: id.toLowerCase() } });
+
+  it("drop the capability's construct id, say a repeated segment once, and never start with a digit", () => {
+    const stack = stackWith(() => undefined);
+    const group = new Construct(stack, "monitors");
+    const service = new Construct(group, "api");
+    expect(readableLogicalId(configMap(service, "errorRate").node, stack)).toBe("api_error_rate");
+    expect(readableLogicalId(configMap(new Construct(stack, "dup"), "dup").node, stack)).toBe("dup");
+    expect(readableLogicalId(configMap(new Construct(stack, "svc"), "1st").node, stack)).toBe("_1st");
+  });
+
+  it("refuse two constructs that would share an address, naming both", () => {
+    const stack = stackWith((s) => {
+      configMap(new Construct(s, "one"), "settings");
+      configMap(new Construct(s, "two"), "settings");
+    });
+    expect(() => Testing.synth(stack)).toThrow('dev: constructs dev/one/settings and dev/two/settings would both be addressed "settings"');
+  });
+});
