@@ -165,14 +165,24 @@ describe.each(environmentNames)("%s stack", (name) => {
     });
   });
 
-  it(`sets prevent_destroy ${e.protected ? "on the namespace and the secret sync's account" : "nowhere"} (protected: ${e.protected})`, () => {
+  it(`sets prevent_destroy ${e.protected ? "on what loses data or access: namespace, secret sync, Vault policy, auth mount and role" : "nowhere"} (protected: ${e.protected})`, () => {
     const guarded = Object.entries(stack.parsed.resource).flatMap(([type, byName]) =>
       Object.entries(byName)
         .filter(([, r]) => r.lifecycle?.prevent_destroy === true)
         .map(([address]) => `${type}.${address}`),
     );
     expect(guarded.sort()).toEqual(
-      e.protected ? ["kubernetes_namespace_v1.namespace", "kubernetes_service_account_v1.secret_sync"] : [],
+      e.protected
+        ? [
+            "kubernetes_manifest.external_secret_api",
+            "kubernetes_manifest.secret_store",
+            "kubernetes_namespace_v1.namespace",
+            "kubernetes_service_account_v1.secret_sync",
+            "vault_auth_backend.auth_mount",
+            "vault_kubernetes_auth_backend_role.role",
+            "vault_policy.policy",
+          ]
+        : [],
     );
   });
 

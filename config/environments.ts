@@ -40,6 +40,13 @@ const dev = {
   },
   sidecarInjection: false,
   rolloutSurgePods: 1,
+  secrets: {
+    operatorInstalled: true,
+    refreshInterval: "15m",
+    creationPolicy: "Owner",
+    deletionPolicy: "Delete",
+    vaultTokenTtlSeconds: 600,
+  },
 } as const satisfies EnvironmentSettings;
 
 const staging = {
@@ -74,6 +81,13 @@ const staging = {
   },
   sidecarInjection: true,
   rolloutSurgePods: 1,
+  secrets: {
+    operatorInstalled: true,
+    refreshInterval: "1h",
+    creationPolicy: "Owner",
+    deletionPolicy: "Delete",
+    vaultTokenTtlSeconds: 600,
+  },
 } as const satisfies EnvironmentSettings;
 
 const prod = {
@@ -109,6 +123,14 @@ const prod = {
   },
   sidecarInjection: true,
   rolloutSurgePods: 1,
+  secrets: {
+    operatorInstalled: true,
+    refreshInterval: "1h",
+    // keep the synced Secret when its ExternalSecret is deleted, and when the value vanishes from Vault
+    creationPolicy: "Orphan",
+    deletionPolicy: "Retain",
+    vaultTokenTtlSeconds: 600,
+  },
 } as const satisfies EnvironmentSettings;
 
 /** Hotfix: prod except identity, so a change to prod reaches hotfix without anyone copying it. */

@@ -16,8 +16,13 @@ export const organization = {
   vault: {
     address: "https://vault.example.internal:8200", // PLACEHOLDER
     kvMount: "secret",
+    kvMountManagedBy: null, // the seed layout's `secret/` mount exists already
+    authMountPrefix: "kubernetes-",
+    tokenAudience: "vault",
     egressCidrs: ["192.0.2.0/28"], // PLACEHOLDER (TEST-NET-1): the addresses Vault answers on
   },
+  // From the seed documents: database passwords every 30 days, API keys every 90, signing keys every 6 months.
+  secretRotation: { databasePasswordDays: 30, apiKeyDays: 90, signingKeyMonths: 6 },
   clusters: {
     // PLACEHOLDERS: kubeconfig contexts and API servers of your clusters
     nonprod: { context: "nonprod", host: "https://nonprod.k8s.example.internal:6443" },

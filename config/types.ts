@@ -94,6 +94,25 @@ export interface EnvironmentSettings {
   readonly sidecarInjection: boolean;
   /** Extra pods per service the quota leaves room for, so a rolling update at max replicas can surge. */
   readonly rolloutSurgePods: number;
+  readonly secrets: SecretSyncSettings;
+}
+
+/** How the environment's secrets reach its namespace: Vault → SecretStore → ExternalSecret → Secret. */
+export interface SecretSyncSettings {
+  /**
+   * Whether the cluster runs the External Secrets Operator (its CRDs installed). `kubernetes_manifest` needs
+   * the CRDs at plan time, so an environment whose cluster lacks them leaves the SecretStore and
+   * ExternalSecrets out until it has them; the Vault side is created either way.
+   */
+  readonly operatorInstalled: boolean;
+  /** How often each ExternalSecret re-reads Vault (a Go duration: `15m`, `1h`). */
+  readonly refreshInterval: string;
+  /** ESO target creationPolicy: `Owner` deletes the Secret with its ExternalSecret, `Orphan` keeps it. */
+  readonly creationPolicy: "Owner" | "Orphan" | "Merge";
+  /** ESO target deletionPolicy: what happens to the Secret when the value disappears from Vault. */
+  readonly deletionPolicy: "Delete" | "Retain" | "Merge";
+  /** Lifetime of the Vault token the secret sync logs in for. */
+  readonly vaultTokenTtlSeconds: number;
 }
 
 export interface Cluster {
@@ -112,8 +131,23 @@ export interface Organization {
     readonly address: string;
     /** Name of the KV v2 mount that holds every environment's subtree. */
     readonly kvMount: string;
+    /**
+     * Which environment's stack creates and owns the KV v2 mount (with prevent_destroy); `null` uses an
+     * existing mount, created outside envmatrix.
+     */
+    readonly kvMountManagedBy: string | null;
+    /** Each environment gets its own Kubernetes auth mount, `<authMountPrefix><env>`, configured for its cluster. */
+    readonly authMountPrefix: string;
+    /** Audience of the service account tokens the secret sync presents to Vault (bound on the role). */
+    readonly tokenAudience: string;
     /** Where Vault answers, for the egress NetworkPolicy (NetworkPolicies match addresses, not names). */
     readonly egressCidrs: readonly string[];
+  };
+  /** Rotation guidance for operators, published on every ExternalSecret; envmatrix never holds a value. */
+  readonly secretRotation: {
+    readonly databasePasswordDays: number;
+    readonly apiKeyDays: number;
+    readonly signingKeyMonths: number;
   };
   readonly clusters: Readonly<Record<string, Cluster>>;
   readonly ingressController: { readonly namespace: string };

@@ -24,6 +24,8 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const VAULT_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 /** GitHub owner / repository names. */
 const GITHUB_NAME = /^[A-Za-z0-9_.-]+$/;
+/** A Go duration as ESO reads it: 30s, 15m, 1h, 1h30m. */
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -115,6 +117,17 @@ function validateOrganization(m: Matrix, c: Collector): void {
   c.pattern(`${p}.github.repository`, o.github?.repository, GITHUB_NAME, "a GitHub repository name", 100);
   c.url(`${p}.vault.address`, o.vault?.address);
   c.pattern(`${p}.vault.kvMount`, o.vault?.kvMount, VAULT_SEGMENT, "a Vault mount name (one path segment)");
+  const managedBy = o.vault?.kvMountManagedBy;
+  if (managedBy !== null && !(typeof managedBy === "string" && Object.hasOwn(m.environments, managedBy))) {
+    c.add(`${p}.vault.kvMountManagedBy`, `${show(managedBy)} is not an environment (name the one whose stack owns the mount, or null for an existing mount)`);
+  }
+  c.pattern(`${p}.vault.authMountPrefix`, o.vault?.authMountPrefix, /^[A-Za-z0-9_-]*$/, "a Vault path prefix (letters, digits, '_' and '-')");
+  if (typeof o.vault?.tokenAudience !== "string" || o.vault.tokenAudience.trim() === "") {
+    c.add(`${p}.vault.tokenAudience`, `${show(o.vault?.tokenAudience)} is not a token audience`);
+  }
+  c.integer(`${p}.secretRotation.databasePasswordDays`, o.secretRotation?.databasePasswordDays, 1, 3650);
+  c.integer(`${p}.secretRotation.apiKeyDays`, o.secretRotation?.apiKeyDays, 1, 3650);
+  c.integer(`${p}.secretRotation.signingKeyMonths`, o.secretRotation?.signingKeyMonths, 1, 120);
   const cidrs = o.vault?.egressCidrs;
   if (!Array.isArray(cidrs) || cidrs.length === 0) {
     c.add(`${p}.vault.egressCidrs`, "is empty (the Vault egress policy needs at least one CIDR)");
@@ -253,6 +266,14 @@ function validateEnvironment(m: Matrix, name: string, e: EnvironmentSettings, c:
   }
   c.boolean(`${p}.sidecarInjection`, e.sidecarInjection);
 
+  const sec = e.secrets;
+  c.boolean(`${p}.secrets.operatorInstalled`, sec?.operatorInstalled);
+  c.pattern(`${p}.secrets.refreshInterval`, sec?.refreshInterval, GO_DURATION, "a duration like 15m or 1h");
+  c.oneOf(`${p}.secrets.creationPolicy`, sec?.creationPolicy, ["Owner", "Orphan", "Merge"] as const);
+  c.oneOf(`${p}.secrets.deletionPolicy`, sec?.deletionPolicy, ["Delete", "Retain", "Merge"] as const);
+  // A short-lived token: the secret sync logs in again when it needs one.
+  c.integer(`${p}.secrets.vaultTokenTtlSeconds`, sec?.vaultTokenTtlSeconds, 60, 86400);
+
   if (e.protected === true) {
     // What "protected" promises a reviewer: nobody ships alone, and somebody is woken up.
     const rule = "(a protected environment";
@@ -261,6 +282,12 @@ function validateEnvironment(m: Matrix, name: string, e: EnvironmentSettings, c:
     if (a?.adminsCanBypass === true) c.add(`${p}.approval.adminsCanBypass`, `true is not allowed ${rule} cannot be bypassed by admins)`);
     if (Array.isArray(id?.deployBranches) && id.deployBranches.includes("*")) {
       c.add(`${p}.identity.deployBranches`, `"*" is not allowed ${rule} deploys only from named branches)`);
+    }
+    if (sec?.creationPolicy !== undefined && sec.creationPolicy !== "Orphan") {
+      c.add(`${p}.secrets.creationPolicy`, `${show(sec.creationPolicy)} is not allowed ${rule} keeps its synced Secrets when an ExternalSecret is deleted: "Orphan")`);
+    }
+    if (sec?.deletionPolicy !== undefined && sec.deletionPolicy !== "Retain") {
+      c.add(`${p}.secrets.deletionPolicy`, `${show(sec.deletionPolicy)} is not allowed ${rule} keeps its synced Secrets when a value leaves Vault: "Retain")`);
     }
     if (e.alerts?.routing !== undefined && e.alerts.routing !== "page") {
       c.add(`${p}.alerts.routing`, `${show(e.alerts.routing)} is not allowed ${rule} pages on-call)`);

@@ -5,9 +5,12 @@
 import { Annotations, CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack, type TerraformElement } from "cdktf";
 import type { Construct, Node } from "constructs";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import type { EnvironmentSettings, Organization, Service } from "../config/types";
 import { EnvironmentNamespace } from "../constructs/namespace";
 import { NetworkPolicies } from "../constructs/network-policies";
+import { VaultAccess } from "../constructs/vault-access";
+import { ExternalSecrets } from "../constructs/external-secrets";
 import { readableLogicalId } from "./logical-ids";
 
 export interface EnvironmentStackProps {
@@ -33,6 +36,8 @@ export class EnvironmentStack extends TerraformStack {
       // The kubeconfig file itself comes from KUBE_CONFIG_PATH; only the context is the matrix's.
       configContext: org.clusters[env.cluster].context,
     });
+    // The token comes from VAULT_TOKEN (or the CLI's token helper); only the address is the matrix's.
+    new VaultProvider(this, "vault", { address: org.vault.address });
 
     const labels = {
       [ENVIRONMENT_LABEL]: name,
@@ -68,7 +73,7 @@ export class EnvironmentStack extends TerraformStack {
       preventDestroy: env.protected,
     });
 
-    const vault = new URL(org.vault.address);
+    const vaultUrl = new URL(org.vault.address);
     new NetworkPolicies(this, "network", {
       namespace: namespace.namespaceName,
       labels,
@@ -76,9 +81,52 @@ export class EnvironmentStack extends TerraformStack {
       allowDns: env.network.allowDns,
       ingressControllerNamespace: env.network.allowIngressController ? org.ingressController.namespace : undefined,
       vaultEgress: env.network.allowVaultEgress
-        ? { cidrs: org.vault.egressCidrs, port: Number(vault.port || (vault.protocol === "https:" ? 443 : 80)) }
+        ? { cidrs: org.vault.egressCidrs, port: Number(vaultUrl.port || (vaultUrl.protocol === "https:" ? 443 : 80)) }
         : undefined,
     });
+
+    const authMountPath = `${org.vault.authMountPrefix}${name}`;
+    const vault = new VaultAccess(this, "vaultAccess", {
+      policyName: `${org.project}-${name}-secrets-read`,
+      kvMount: org.vault.kvMount,
+      subtree: env.identity.vaultSubtree,
+      manageKvMount: org.vault.kvMountManagedBy === name,
+      authMountPath,
+      kubernetesHost: org.clusters[env.cluster].host,
+      roleName: `${name}-secret-sync`,
+      serviceAccount: org.secretSync.serviceAccount,
+      namespace: namespace.namespaceName,
+      audience: org.vault.tokenAudience,
+      tokenTtlSeconds: env.secrets.vaultTokenTtlSeconds,
+      tokenReviewBindingName: `${env.identity.namespace}-secret-sync-token-review`,
+      preventDestroy: env.protected,
+    });
+
+    if (env.secrets.operatorInstalled) {
+      const rotation = org.secretRotation;
+      new ExternalSecrets(this, "externalSecrets", {
+        namespace: namespace.namespaceName,
+        labels,
+        vault: {
+          server: org.vault.address,
+          kvMount: org.vault.kvMount,
+          authMountPath: vault.authMount.path,
+          role: vault.role.roleName,
+          serviceAccount: org.secretSync.serviceAccount,
+          audience: org.vault.tokenAudience,
+        },
+        secrets: props.services.map((s) => ({ secretName: s.name, remoteKey: `${env.identity.vaultSubtree}/${s.name}` })),
+        refreshInterval: env.secrets.refreshInterval,
+        creationPolicy: env.secrets.creationPolicy,
+        deletionPolicy: env.secrets.deletionPolicy,
+        annotations: {
+          "envmatrix.io/rotate-database-passwords-days": `${rotation.databasePasswordDays}`,
+          "envmatrix.io/rotate-api-keys-days": `${rotation.apiKeyDays}`,
+          "envmatrix.io/rotate-signing-keys-months": `${rotation.signingKeyMonths}`,
+        },
+        preventDestroy: env.protected,
+      });
+    }
   }
 
   private configureBackend(name: string, env: EnvironmentSettings): void {

@@ -1,0 +1,101 @@
+/**
+ * External Secrets Operator objects of one environment (external-secrets.io/v1): a namespaced SecretStore
+ * that logs in to Vault as the secret sync's service account, and one ExternalSecret per service that copies
+ * `<kvMount>/<subtree>/<service>` into a Kubernetes Secret named after the service. Values never pass
+ * through Terraform: it only manages these two kinds of pointers.
+ *
+ * They are `kubernetes_manifest` resources, so planning them needs a reachable cluster with the operator's
+ * CRDs installed.
+ */
+import { Construct } from "constructs";
+import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+
+export const EXTERNAL_SECRETS_API_VERSION = "external-secrets.io/v1";
+
+export interface ExternalSecretsProps {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Name of the SecretStore. @default "vault" */
+  readonly storeName?: string;
+  readonly vault: {
+    readonly server: string;
+    /** KV v2 mount, e.g. `secret`. */
+    readonly kvMount: string;
+    /** Path of the environment's Kubernetes auth mount. */
+    readonly authMountPath: string;
+    readonly role: string;
+    readonly serviceAccount: string;
+    readonly audience: string;
+  };
+  /** One ExternalSecret per service: `secretName` ← `remoteKey` (a path under the KV mount, no `data/`). */
+  readonly secrets: readonly { readonly secretName: string; readonly remoteKey: string }[];
+  /** Go duration, e.g. `1h`. */
+  readonly refreshInterval: string;
+  readonly creationPolicy: "Owner" | "Orphan" | "Merge";
+  readonly deletionPolicy: "Delete" | "Retain" | "Merge";
+  /** Annotations for every ExternalSecret (rotation guidance for operators). */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Refuse to destroy the SecretStore and ExternalSecrets. @default false */
+  readonly preventDestroy?: boolean;
+}
+
+export class ExternalSecrets extends Construct {
+  constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
+    super(scope, id);
+    const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
+    const storeName = props.storeName ?? "vault";
+    const metadata = (name: string, annotations?: Readonly<Record<string, string>>) => ({
+      name,
+      namespace: props.namespace,
+      labels: { ...props.labels },
+      ...(annotations ? { annotations: { ...annotations } } : {}),
+    });
+
+    new Manifest(this, "secretStore", {
+      manifest: {
+        apiVersion: EXTERNAL_SECRETS_API_VERSION,
+        kind: "SecretStore",
+        metadata: metadata(storeName),
+        spec: {
+          provider: {
+            vault: {
+              server: props.vault.server,
+              path: props.vault.kvMount,
+              version: "v2",
+              auth: {
+                kubernetes: {
+                  mountPath: props.vault.authMountPath,
+                  role: props.vault.role,
+                  serviceAccountRef: { name: props.vault.serviceAccount, audiences: [props.vault.audience] },
+                },
+              },
+            },
+          },
+        },
+      },
+      lifecycle,
+    });
+
+    for (const secret of props.secrets) {
+      new Manifest(this, `externalSecret-${secret.secretName}`, {
+        manifest: {
+          apiVersion: EXTERNAL_SECRETS_API_VERSION,
+          kind: "ExternalSecret",
+          metadata: metadata(secret.secretName, props.annotations),
+          spec: {
+            refreshInterval: props.refreshInterval,
+            secretStoreRef: { name: storeName, kind: "SecretStore" },
+            target: {
+              name: secret.secretName,
+              creationPolicy: props.creationPolicy,
+              deletionPolicy: props.deletionPolicy,
+            },
+            // every key of the Vault secret becomes a key of the Kubernetes Secret
+            dataFrom: [{ extract: { key: secret.remoteKey } }],
+          },
+        },
+        lifecycle,
+      });
+    }
+  }
+}
