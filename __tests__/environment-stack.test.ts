@@ -186,8 +186,54 @@ describe.each(environmentNames)("%s stack", (name) => {
     );
   });
 
+  it("configures Vault from the matrix's address, with no token", () => {
+    expect(stack.parsed.provider.vault).toEqual([{ address: org.vault.address }]);
+  });
+
+  it(`syncs each service's secrets every ${e.secrets.refreshInterval}, creationPolicy ${e.secrets.creationPolicy}, deletionPolicy ${e.secrets.deletionPolicy}`, () => {
+    const manifests = Object.values(resources(stack, "kubernetes_manifest")).map((r) => r.manifest);
+    const externalSecrets = manifests.filter((m) => m.kind === "ExternalSecret");
+    expect(externalSecrets.map((m) => m.metadata.name)).toEqual(serviceNames);
+    for (const m of externalSecrets) {
+      expect(m.spec.refreshInterval).toBe(e.secrets.refreshInterval);
+      expect(m.spec.target).toEqual({ name: m.metadata.name, creationPolicy: e.secrets.creationPolicy, deletionPolicy: e.secrets.deletionPolicy });
+      expect(m.spec.dataFrom).toEqual([{ extract: { key: `${e.identity.vaultSubtree}/${m.metadata.name}` } }]);
+      expect(m.metadata.annotations).toEqual({
+        "envmatrix.io/rotate-database-passwords-days": `${org.secretRotation.databasePasswordDays}`,
+        "envmatrix.io/rotate-api-keys-days": `${org.secretRotation.apiKeyDays}`,
+        "envmatrix.io/rotate-signing-keys-months": `${org.secretRotation.signingKeyMonths}`,
+      });
+    }
+    const store = manifests.find((m) => m.kind === "SecretStore");
+    expect(store.spec.provider.vault).toMatchObject({ server: org.vault.address, path: org.vault.kvMount, version: "v2" });
+  });
+
   it("keeps state on the local backend at a relative path outside cdktf.out", () => {
     expect(stack.parsed.terraform.backend).toEqual({ local: { path: `../../../terraform.${name}.tfstate` } });
+  });
+});
+
+describe("secrets settings", () => {
+  const synthWith = (edit: (e: any, o: any) => void) => {
+    const environment: any = structuredClone(env("staging"));
+    const organization: any = structuredClone(org);
+    edit(environment, organization);
+    const stack = new EnvironmentStack(Testing.app(), { name: "staging", environment, organization, services: seedMatrix.services });
+    return JSON.parse(Testing.synth(stack));
+  };
+
+  it("leaves the SecretStore and ExternalSecrets out where the cluster has no operator yet, and keeps the Vault side", () => {
+    const parsed = synthWith((e) => (e.secrets.operatorInstalled = false));
+    expect(parsed.resource.kubernetes_manifest).toBeUndefined();
+    expect(Object.keys(parsed.resource)).toEqual(expect.arrayContaining(["vault_policy", "vault_auth_backend", "vault_kubernetes_auth_backend_role"]));
+  });
+
+  it("creates the KV mount only in the stack the matrix names as its owner", () => {
+    expect(synthWith(() => undefined).resource.vault_mount).toBeUndefined();
+    expect(synthWith((_e, o) => (o.vault.kvMountManagedBy = "staging")).resource.vault_mount).toEqual({
+      kv_mount: expect.objectContaining({ path: org.vault.kvMount, type: "kv", options: { version: "2" }, lifecycle: { prevent_destroy: true } }),
+    });
+    expect(synthWith((_e, o) => (o.vault.kvMountManagedBy = "dev")).resource.vault_mount).toBeUndefined();
   });
 });
 

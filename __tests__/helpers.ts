@@ -47,3 +47,20 @@ export function resources(s: Synthesized, type: string): Record<string, any> {
 export function env(name: string, m: Matrix = seedMatrix): EnvironmentSettings {
   return m.environments[name];
 }
+
+/**
+ * The stack's JSON with references to other resources' configured values (`${type.name.attr}`,
+ * `${type.name.metadata[0].name}`) replaced by those values, as Terraform would know them at plan time.
+ */
+export function resolveReferences(s: Synthesized): TerraformJson {
+  const lookup = (type: string, name: string, attrPath: string): unknown => {
+    let at: any = s.parsed.resource[type]?.[name];
+    for (const part of attrPath.replace(/\[0\]/g, "").split(".")) at = at?.[part];
+    if (at === undefined) throw new Error(`unresolvable reference ${type}.${name}.${attrPath}`);
+    return at;
+  };
+  const resolved = s.json.replace(/\$\{([a-z0-9_]+)\.([a-z0-9_]+)\.([a-z0-9_.[\]]+)\}/g, (_m, type, name, attr) =>
+    String(lookup(type, name, attr)),
+  );
+  return JSON.parse(resolved);
+}

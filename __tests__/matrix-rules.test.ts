@@ -43,6 +43,10 @@ const badEdits: Array<[string, Edit, string, RegExp]> = [
   ["promotion order naming an unknown environment", (m) => m.promotionOrder.push("qa"), "promotionOrder[3]", /"qa" is not an environment/],
   ["S3 backend with a bad bucket", (m) => (m.environments.prod.backend = { type: "s3", bucket: "Bad_Bucket", region: "eu-west-1", keyPrefix: "x" }), "environments.prod.backend.bucket", /is not an S3 bucket name/],
   ["Vault egress without an address range", (m) => (m.organization.vault.egressCidrs = ["vault.internal"]), "organization.vault.egressCidrs[0]", /"vault.internal" is not a CIDR/],
+  ["refresh interval that is not a duration", (m) => (m.environments.staging.secrets.refreshInterval = "hourly"), "environments.staging.secrets.refreshInterval", /"hourly" is not a duration like 15m or 1h/],
+  ["protected environment deleting synced Secrets with their ExternalSecret", (m) => (m.environments.prod.secrets.creationPolicy = "Owner"), "environments.prod.secrets.creationPolicy", /keeps its synced Secrets when an ExternalSecret is deleted/],
+  ["Vault token living longer than a day", (m) => (m.environments.dev.secrets.vaultTokenTtlSeconds = 7 * 86400), "environments.dev.secrets.vaultTokenTtlSeconds", /604800 is out of range \(must be between 60 and 86400\)/],
+  ["KV mount owned by an unknown environment", (m) => (m.organization.vault.kvMountManagedBy = "shared"), "organization.vault.kvMountManagedBy", /"shared" is not an environment/],
   ["Vault address that is not a URL", (m) => (m.organization.vault.address = "vault:8200"), "organization.vault.address", /is not an http\(s\) URL/],
 ];
 

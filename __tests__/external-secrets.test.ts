@@ -1,0 +1,66 @@
+import { Testing } from "cdktf";
+import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import { ExternalSecrets, type ExternalSecretsProps } from "../constructs/external-secrets";
+
+const base: ExternalSecretsProps = {
+  namespace: "shop-qa",
+  labels: { "envmatrix.io/environment": "qa" },
+  vault: { server: "https://vault.example:8200", kvMount: "kv", authMountPath: "k8s-qa", role: "qa-sync", serviceAccount: "syncer", audience: "vault" },
+  secrets: [
+    { secretName: "cart", remoteKey: "qa/cart" },
+    { secretName: "checkout", remoteKey: "qa/checkout" },
+  ],
+  refreshInterval: "30m",
+  creationPolicy: "Orphan",
+  deletionPolicy: "Retain",
+  annotations: { "envmatrix.io/rotate-api-keys-days": "90" },
+};
+const manifests = (props: Partial<ExternalSecretsProps> = {}) =>
+  Object.values<any>(JSON.parse(Testing.synthScope((s) => new ExternalSecrets(s, "es", { ...base, ...props }))).resource[Manifest.tfResourceType]).map(
+    (r) => r.manifest,
+  );
+
+describe("ExternalSecrets", () => {
+  it("points a namespaced SecretStore at Vault's KV v2 mount with Kubernetes auth", () => {
+    const store = manifests().find((m) => m.kind === "SecretStore");
+    expect(store).toEqual({
+      apiVersion: "external-secrets.io/v1",
+      kind: "SecretStore",
+      metadata: { name: "vault", namespace: "shop-qa", labels: { "envmatrix.io/environment": "qa" } },
+      spec: {
+        provider: {
+          vault: {
+            server: "https://vault.example:8200",
+            path: "kv",
+            version: "v2",
+            auth: { kubernetes: { mountPath: "k8s-qa", role: "qa-sync", serviceAccountRef: { name: "syncer", audiences: ["vault"] } } },
+          },
+        },
+      },
+    });
+  });
+
+  it("syncs each service's Vault secret into a Secret named after it, with the given policies", () => {
+    const secrets = manifests().filter((m) => m.kind === "ExternalSecret");
+    expect(secrets.map((m) => [m.metadata.name, m.spec.target.name, m.spec.dataFrom])).toEqual([
+      ["cart", "cart", [{ extract: { key: "qa/cart" } }]],
+      ["checkout", "checkout", [{ extract: { key: "qa/checkout" } }]],
+    ]);
+    for (const m of secrets) {
+      expect(m.apiVersion).toBe("external-secrets.io/v1");
+      expect(m.spec).toMatchObject({
+        refreshInterval: "30m",
+        secretStoreRef: { name: "vault", kind: "SecretStore" },
+        target: { creationPolicy: "Orphan", deletionPolicy: "Retain" },
+      });
+      expect(m.metadata.annotations).toEqual({ "envmatrix.io/rotate-api-keys-days": "90" });
+    }
+  });
+
+  it("holds no secret data: only pointers to Vault", () => {
+    for (const m of manifests()) {
+      expect(m.spec).not.toHaveProperty("data");
+      expect(m).not.toHaveProperty("stringData");
+    }
+  });
+});
