@@ -36,7 +36,7 @@ function unexplainedDifferences(source: Synthesized, sourceId: Identity, clone: 
     }
     const [x, y] = [a.get(key), b.get(key)];
     if (x === y) continue;
-    const fields = ["namespace", "githubEnvironment", "vaultSubtree", "name"] as const;
+    const fields = ["namespace", "githubEnvironment", "vaultSubtree", "protectedBranch", "name"] as const;
     const explained =
       typeof x === "string" &&
       typeof y === "string" &&
@@ -66,7 +66,7 @@ describe("across environments", () => {
     for (const a of devAddresses) expect(a).not.toMatch(/_[0-9A-F]{8}$/);
   });
 
-  it("hotfix equals prod once identity (name, namespace, GitHub environment, Vault subtree) is normalized", () => {
+  it("hotfix equals prod once identity (name, namespace, GitHub environment, Vault subtree, branch) is normalized", () => {
     expect(unexplainedDifferences(seed.prod, identityOf("prod"), seed.hotfix, identityOf("hotfix"))).toEqual([]);
   });
 

@@ -66,15 +66,23 @@ describe("hotfix", () => {
   it("is written as a clone of prod with its own identity, not as a copy", () => {
     expect(matrix.environments.hotfix).toEqual({
       cloneOf: "prod",
-      identity: { namespace: "envmatrix-hotfix", githubEnvironment: "hotfix", vaultSubtree: "hotfix", deployBranches: ["hotfix/*"] },
+      identity: {
+        namespace: "envmatrix-hotfix",
+        githubEnvironment: "hotfix",
+        vaultSubtree: "hotfix",
+        deployBranches: ["hotfix/*"],
+        protectedBranch: "hotfix/*",
+      },
       purpose: expect.any(String),
+      deploymentWindow: null,
     });
   });
-  it("resolves to prod's values except identity and purpose", () => {
-    const { identity: _i, purpose: _p, ...hotfix } = seedMatrix.environments.hotfix;
-    const { identity: _j, purpose: _q, ...prod } = seedMatrix.environments.prod;
+  it("resolves to prod's values except identity, purpose and the deployment window (emergencies do not wait)", () => {
+    const { identity: _i, purpose: _p, deploymentWindow: hw, ...hotfix } = seedMatrix.environments.hotfix;
+    const { identity: _j, purpose: _q, deploymentWindow: pw, ...prod } = seedMatrix.environments.prod;
     expect(hotfix).toEqual(prod);
     expect(seedMatrix.environments.hotfix.identity.vaultSubtree).toBe("hotfix");
+    expect([hw, pw]).toEqual([null, expect.objectContaining({ days: expect.any(Array) })]);
   });
 });
 

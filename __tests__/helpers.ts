@@ -19,6 +19,7 @@ export interface TerraformJson {
   readonly resource: Record<string, Record<string, any>>;
   readonly provider: Record<string, any[]>;
   readonly terraform: { backend: Record<string, any> };
+  readonly data: Record<string, Record<string, any>>;
   readonly [key: string]: any;
 }
 
@@ -63,4 +64,11 @@ export function resolveReferences(s: Synthesized): TerraformJson {
     String(lookup(type, name, attr)),
   );
   return JSON.parse(resolved);
+}
+
+/** The literal list of a `${toset([...])}` for_each expression. */
+export function tosetValues(expression: string): string[] {
+  const m = /^\$\{toset\((\[.*\])\)\}$/.exec(expression);
+  if (!m) throw new Error(`not a literal toset(): ${expression}`);
+  return JSON.parse(m[1]);
 }

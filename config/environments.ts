@@ -14,6 +14,7 @@ const dev = {
     githubEnvironment: "development",
     vaultSubtree: "dev",
     deployBranches: ["*"],
+    protectedBranch: null,
   },
   purpose: "development, experiments",
   protected: false,
@@ -31,7 +32,11 @@ const dev = {
     adminsCanBypass: true,
     waitTimerMinutes: 0,
     requiredApprovingReviews: 0,
+    dismissStaleReviews: false,
+    requiredStatusChecks: [],
+    allowForcePushes: true,
   },
+  deploymentWindow: null,
   network: {
     allowSameEnvironment: true,
     allowDns: true,
@@ -55,6 +60,7 @@ const staging = {
     githubEnvironment: "staging",
     vaultSubtree: "staging",
     deployBranches: ["develop", "main"],
+    protectedBranch: "develop",
   },
   purpose: "production-like QA",
   protected: false,
@@ -72,7 +78,11 @@ const staging = {
     adminsCanBypass: true,
     waitTimerMinutes: 0,
     requiredApprovingReviews: 0,
+    dismissStaleReviews: false,
+    requiredStatusChecks: ["check"],
+    allowForcePushes: false,
   },
+  deploymentWindow: null,
   network: {
     allowSameEnvironment: true,
     allowDns: true,
@@ -96,6 +106,7 @@ const prod = {
     githubEnvironment: "production",
     vaultSubtree: "prod",
     deployBranches: ["main"],
+    protectedBranch: "main",
   },
   purpose: "live users",
   protected: true,
@@ -114,7 +125,12 @@ const prod = {
     adminsCanBypass: false,
     waitTimerMinutes: 0,
     requiredApprovingReviews: 2,
+    dismissStaleReviews: true,
+    requiredStatusChecks: ["check"], // the job of .github/workflows/pull-request.yml
+    allowForcePushes: false,
   },
+  // the seed documents' "business hours" gate
+  deploymentWindow: { timeZone: "Europe/Berlin", days: ["Mon", "Tue", "Wed", "Thu"], startHour: 9, endHour: 16 },
   network: {
     allowSameEnvironment: true,
     allowDns: true,
@@ -141,8 +157,12 @@ const hotfix = {
     githubEnvironment: "hotfix",
     vaultSubtree: "hotfix",
     deployBranches: ["hotfix/*"],
+    // as prod: nothing unreviewed reaches a hotfix branch either
+    protectedBranch: "hotfix/*",
   },
   purpose: "emergency fixes: a clone of prod",
+  // an emergency does not wait for business hours
+  deploymentWindow: null,
 } as const satisfies EnvironmentClone;
 
 export const matrix: MatrixDefinition = {

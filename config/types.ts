@@ -40,6 +40,8 @@ export interface EnvironmentIdentity {
   readonly vaultSubtree: string;
   /** Branches (or `*` globs) allowed to deploy here; `["*"]` means any branch. */
   readonly deployBranches: readonly string[];
+  /** The branch this environment's stack protects (pull requests, reviews, checks); `null` protects none. */
+  readonly protectedBranch: string | null;
 }
 
 export interface EnvironmentSettings {
@@ -76,9 +78,19 @@ export interface EnvironmentSettings {
     readonly preventSelfReview: boolean;
     readonly adminsCanBypass: boolean;
     readonly waitTimerMinutes: number;
-    /** Approving reviews a pull request into the deploy branch needs. */
+    /** Approving reviews a pull request into the protected branch needs. */
     readonly requiredApprovingReviews: number;
+    /** A new push to a pull request dismisses its approvals. */
+    readonly dismissStaleReviews: boolean;
+    /** Status checks (job names of the project's workflows) that must pass before merging. */
+    readonly requiredStatusChecks: readonly string[];
+    readonly allowForcePushes: boolean;
   };
+  /**
+   * When the deploy job may apply this environment's stack; `null` means at any time.
+   * Checked by the deploy workflow (`npm run deploy-window`), not by Terraform.
+   */
+  readonly deploymentWindow: DeploymentWindow | null;
   /** The allows layered on the namespace's default deny. */
   readonly network: {
     /** Ingress from and egress to namespaces labelled with the same environment. */
@@ -95,6 +107,19 @@ export interface EnvironmentSettings {
   /** Extra pods per service the quota leaves room for, so a rolling update at max replicas can surge. */
   readonly rolloutSurgePods: number;
   readonly secrets: SecretSyncSettings;
+}
+
+export type Weekday = "Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun";
+
+/** Hours of the week in one time zone: [startHour, endHour) on each of `days`. */
+export interface DeploymentWindow {
+  /** IANA time zone, e.g. `Europe/Berlin`. */
+  readonly timeZone: string;
+  readonly days: readonly Weekday[];
+  /** First hour in which deploys may start (0-23). */
+  readonly startHour: number;
+  /** Hour at which the window closes (1-24), exclusive. */
+  readonly endHour: number;
 }
 
 /** How the environment's secrets reach its namespace: Vault → SecretStore → ExternalSecret → Secret. */
@@ -182,6 +207,11 @@ export interface EnvironmentClone {
   readonly cloneOf: string;
   readonly identity: EnvironmentIdentity;
   readonly purpose: string;
+  /**
+   * The one setting a clone may declare for itself, because it is about when, not what: an emergency
+   * clone deploys outside business hours. @default the source's window
+   */
+  readonly deploymentWindow?: DeploymentWindow | null;
 }
 
 export type EnvironmentDefinition = EnvironmentSettings | EnvironmentClone;

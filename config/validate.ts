@@ -202,6 +202,15 @@ function validateEnvironment(m: Matrix, name: string, e: EnvironmentSettings, c:
     });
   }
 
+  const branch = id?.protectedBranch;
+  if (branch !== null) {
+    if (typeof branch !== "string" || branch.trim() === "" || /\s/.test(branch)) {
+      c.add(`${p}.identity.protectedBranch`, `${show(branch)} is not a branch name (or null)`);
+    } else if (Array.isArray(id?.deployBranches) && !id.deployBranches.includes(branch)) {
+      c.add(`${p}.identity.protectedBranch`, `${show(branch)} is not one of deployBranches (an environment protects a branch it deploys from)`);
+    }
+  }
+
   if (typeof e.purpose !== "string" || e.purpose.trim() === "") c.add(`${p}.purpose`, "is empty (say what the environment is for)");
   c.boolean(`${p}.protected`, e.protected);
   if (!(typeof e.cluster === "string" && Object.hasOwn(m.organization.clusters ?? {}, e.cluster))) {
@@ -260,6 +269,15 @@ function validateEnvironment(m: Matrix, name: string, e: EnvironmentSettings, c:
   c.boolean(`${p}.approval.adminsCanBypass`, a?.adminsCanBypass);
   c.integer(`${p}.approval.waitTimerMinutes`, a?.waitTimerMinutes, 0, GITHUB_MAX_WAIT_TIMER_MINUTES);
   c.integer(`${p}.approval.requiredApprovingReviews`, a?.requiredApprovingReviews, 0, GITHUB_MAX_APPROVING_REVIEWS);
+  c.boolean(`${p}.approval.dismissStaleReviews`, a?.dismissStaleReviews);
+  c.boolean(`${p}.approval.allowForcePushes`, a?.allowForcePushes);
+  if (!Array.isArray(a?.requiredStatusChecks)) c.add(`${p}.approval.requiredStatusChecks`, `${show(a?.requiredStatusChecks)} is not a list of check names`);
+  else {
+    a.requiredStatusChecks.forEach((check, i) => {
+      if (typeof check !== "string" || check.trim() === "") c.add(`${p}.approval.requiredStatusChecks[${i}]`, `${show(check)} is not a check name`);
+    });
+  }
+  validateWindow(`${p}.deploymentWindow`, e.deploymentWindow, c);
 
   for (const key of ["allowSameEnvironment", "allowDns", "allowIngressController", "allowVaultEgress"] as const) {
     c.boolean(`${p}.network.${key}`, e.network?.[key]);
@@ -283,6 +301,15 @@ function validateEnvironment(m: Matrix, name: string, e: EnvironmentSettings, c:
     if (Array.isArray(id?.deployBranches) && id.deployBranches.includes("*")) {
       c.add(`${p}.identity.deployBranches`, `"*" is not allowed ${rule} deploys only from named branches)`);
     }
+    if (typeof id?.protectedBranch === "string") {
+      const on = `on ${id.protectedBranch} ${rule}'s branch`;
+      if (a?.requiredApprovingReviews === 0) c.add(`${p}.approval.requiredApprovingReviews`, `0 is not allowed ${on} takes pull requests with approving reviews)`);
+      if (a?.dismissStaleReviews === false) c.add(`${p}.approval.dismissStaleReviews`, `false is not allowed ${on} dismisses stale reviews)`);
+      if (Array.isArray(a?.requiredStatusChecks) && a.requiredStatusChecks.length === 0) {
+        c.add(`${p}.approval.requiredStatusChecks`, `is empty ${on} requires the CI checks)`);
+      }
+    }
+    if (a?.allowForcePushes === true) c.add(`${p}.approval.allowForcePushes`, `true is not allowed ${rule}'s branches take no force pushes)`);
     if (sec?.creationPolicy !== undefined && sec.creationPolicy !== "Orphan") {
       c.add(`${p}.secrets.creationPolicy`, `${show(sec.creationPolicy)} is not allowed ${rule} keeps its synced Secrets when an ExternalSecret is deleted: "Orphan")`);
     }
@@ -293,6 +320,26 @@ function validateEnvironment(m: Matrix, name: string, e: EnvironmentSettings, c:
       c.add(`${p}.alerts.routing`, `${show(e.alerts.routing)} is not allowed ${rule} pages on-call)`);
     }
   }
+}
+
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+
+function validateWindow(p: string, w: EnvironmentSettings["deploymentWindow"], c: Collector): void {
+  if (w === null) return;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: String(w?.timeZone) });
+  } catch {
+    c.add(`${p}.timeZone`, `${show(w?.timeZone)} is not an IANA time zone (like Europe/Berlin)`);
+  }
+  if (!Array.isArray(w?.days) || w.days.length === 0) c.add(`${p}.days`, "is empty (name the weekdays deploys may happen on)");
+  else {
+    w.days.forEach((d, i) => {
+      if (!WEEKDAYS.includes(d)) c.add(`${p}.days[${i}]`, `${show(d)} is not one of ${WEEKDAYS.join(", ")}`);
+      else if (w.days.indexOf(d) !== i) c.add(`${p}.days[${i}]`, `${show(d)} appears twice`);
+    });
+  }
+  const ok = [c.integer(`${p}.startHour`, w?.startHour, 0, 23), c.integer(`${p}.endHour`, w?.endHour, 1, 24)].every(Boolean);
+  if (ok && w.startHour >= w.endHour) c.add(`${p}`, `startHour ${w.startHour} is not before endHour ${w.endHour} (the window would never open)`);
 }
 
 function validateBackend(p: string, b: EnvironmentSettings["backend"], c: Collector): void {
@@ -310,6 +357,7 @@ function validateBackend(p: string, b: EnvironmentSettings["backend"], c: Collec
 /** Values that must never be shared by two environments, with what a clash would break. */
 const UNIQUE_IDENTITY = [
   ["namespace", "two environments would manage the same namespace"],
+  ["protectedBranch", "two stacks would fight over one branch protection"],
   ["githubEnvironment", "two environments would share one set of protection rules"],
   ["vaultSubtree", "two environments would read each other's secrets"],
 ] as const;
@@ -319,7 +367,7 @@ function validateUniqueness(m: Matrix, c: Collector): void {
     const owner = new Map<string, string>();
     for (const [name, e] of Object.entries(m.environments)) {
       const value = e.identity?.[field];
-      if (typeof value !== "string") continue;
+      if (typeof value !== "string") continue; // null protectedBranch: nothing to share
       const first = owner.get(value);
       if (first !== undefined) {
         c.add(`environments.${name}.identity.${field}`, `${show(value)} is also ${first}'s (must be unique: ${why})`);
@@ -409,7 +457,10 @@ export function resolveMatrix(def: MatrixDefinition): Matrix {
       continue;
     }
     const source = def.environments[e.cloneOf];
-    if (source !== undefined && !isClone(source)) environments[name] = { ...source, identity: e.identity, purpose: e.purpose };
+    if (source !== undefined && !isClone(source)) {
+      const window = e.deploymentWindow === undefined ? source.deploymentWindow : e.deploymentWindow;
+      environments[name] = { ...source, identity: e.identity, purpose: e.purpose, deploymentWindow: window };
+    }
   }
   return { ...def, environments };
 }
@@ -425,6 +476,7 @@ function validateClones(def: MatrixDefinition, c: Collector): void {
 
 /** A clone's own fields; every other value is its source's and is reported there, once. */
 const CLONE_OWN_FIELDS = /^environments\.[^.]+(\.identity(\.|\[|$)|\.purpose$|$)/;
+const WINDOW_FIELD = /^environments\.[^.]+\.deploymentWindow(\.|$)/;
 
 /** Every problem of the matrix, in a stable order; empty when the matrix is valid. */
 export function validateMatrix(def: MatrixDefinition): Problem[] {
@@ -442,7 +494,8 @@ export function validateMatrix(def: MatrixDefinition): Problem[] {
     }
     const own = new Collector();
     validateEnvironment(m, name, e, own);
-    c.problems.push(...own.problems.filter((p) => CLONE_OWN_FIELDS.test(p.path)));
+    const ownWindow = (def.environments[name] as EnvironmentClone).deploymentWindow !== undefined;
+    c.problems.push(...own.problems.filter((p) => CLONE_OWN_FIELDS.test(p.path) || (ownWindow && WINDOW_FIELD.test(p.path))));
   }
   validateUniqueness(m, c);
   validatePromotion(m, c);

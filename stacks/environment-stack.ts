@@ -6,11 +6,13 @@ import { Annotations, CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend
 import type { Construct, Node } from "constructs";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
+import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import type { EnvironmentSettings, Organization, Service } from "../config/types";
 import { EnvironmentNamespace } from "../constructs/namespace";
 import { NetworkPolicies } from "../constructs/network-policies";
 import { VaultAccess } from "../constructs/vault-access";
 import { ExternalSecrets } from "../constructs/external-secrets";
+import { GitHubEnvironment } from "../constructs/github-environment";
 import { readableLogicalId } from "./logical-ids";
 
 export interface EnvironmentStackProps {
@@ -38,6 +40,8 @@ export class EnvironmentStack extends TerraformStack {
     });
     // The token comes from VAULT_TOKEN (or the CLI's token helper); only the address is the matrix's.
     new VaultProvider(this, "vault", { address: org.vault.address });
+    // The token comes from GITHUB_TOKEN (or GitHub App variables); only the owner is the matrix's.
+    new GithubProvider(this, "github", { owner: org.github.owner });
 
     const labels = {
       [ENVIRONMENT_LABEL]: name,
@@ -102,6 +106,8 @@ export class EnvironmentStack extends TerraformStack {
       preventDestroy: env.protected,
     });
 
+    this.configureGitHub(name, env, org, `${name}-secret-sync`);
+
     if (env.secrets.operatorInstalled) {
       const rotation = org.secretRotation;
       new ExternalSecrets(this, "externalSecrets", {
@@ -127,6 +133,40 @@ export class EnvironmentStack extends TerraformStack {
         preventDestroy: env.protected,
       });
     }
+  }
+
+  private configureGitHub(name: string, env: EnvironmentSettings, org: Organization, vaultRole: string): void {
+    const a = env.approval;
+    const branch = env.identity.protectedBranch;
+    new GitHubEnvironment(this, "githubEnvironment", {
+      repository: org.github.repository,
+      environment: env.identity.githubEnvironment,
+      waitTimerMinutes: a.waitTimerMinutes,
+      canAdminsBypass: a.adminsCanBypass,
+      preventSelfReview: a.preventSelfReview,
+      reviewers: a.reviewers,
+      deployBranches: env.identity.deployBranches,
+      variables: {
+        ENVMATRIX_ENVIRONMENT: name,
+        ENVMATRIX_NAMESPACE: env.identity.namespace,
+        KUBE_CONTEXT: org.clusters[env.cluster].context,
+        VAULT_ADDR: org.vault.address,
+        VAULT_ROLE: vaultRole,
+        DD_ENV: name,
+      },
+      branchProtection:
+        branch === null
+          ? undefined
+          : {
+              pattern: branch,
+              requiredApprovingReviews: a.requiredApprovingReviews,
+              dismissStaleReviews: a.dismissStaleReviews,
+              requiredStatusChecks: a.requiredStatusChecks,
+              allowForcePushes: a.allowForcePushes,
+              enforceAdmins: !a.adminsCanBypass,
+            },
+      preventDestroy: env.protected,
+    });
   }
 
   private configureBackend(name: string, env: EnvironmentSettings): void {
