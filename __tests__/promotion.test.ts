@@ -1,0 +1,115 @@
+/** Branch → environment resolution and the deployment window, as the deploy workflow uses them. */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadMatrix } from "../config";
+import { branchMatches, environmentsForBranch, NoEnvironmentError, windowIsOpen } from "../config/promotion";
+import type { DeploymentWindow } from "../config/types";
+import { changedStacks } from "../scripts/changed-stacks";
+import { editableDefinition, seedMatrix } from "./helpers";
+
+const root = path.resolve(__dirname, "..");
+const envs = (ref: string) => environmentsForBranch(seedMatrix, ref).map((t) => t.environment);
+
+describe("branch patterns (GitHub's matching)", () => {
+  it.each([
+    ["main", "main", true],
+    ["main", "main2", false],
+    ["hotfix/*", "hotfix/login", true],
+    ["hotfix/*", "hotfix/a/b", false],
+    ["hotfix/**", "hotfix/a/b", true],
+    ["release-*", "release-1.2", true],
+  ])("%s matches %s: %s", (pattern, branch, expected) => expect(branchMatches(pattern, branch)).toBe(expected));
+});
+
+describe("branch → environment", () => {
+  it("main deploys staging, then prod (prod behind its reviewers and window)", () => expect(envs("main")).toEqual(["staging", "prod"]));
+  it("refs/heads/main is main", () => expect(envs("refs/heads/main")).toEqual(["staging", "prod"]));
+  it("develop deploys staging", () => expect(envs("develop")).toEqual(["staging"]));
+  it("a feature branch deploys dev (the environment that takes any branch nobody names)", () => expect(envs("feature/login-form")).toEqual(["dev"]));
+  it("hotfix/x deploys hotfix, and nothing else", () => expect(envs("hotfix/x")).toEqual(["hotfix"]));
+  it("each target carries its GitHub environment, so the job runs under its protection rules", () => {
+    expect(environmentsForBranch(seedMatrix, "main")).toEqual([
+      { environment: "staging", githubEnvironment: "staging", backend: "local" },
+      { environment: "prod", githubEnvironment: "production", backend: "local" },
+    ]);
+  });
+
+  it("an unknown branch, where no environment takes any branch, gets a clear no", () => {
+    const def = editableDefinition();
+    def.environments.dev.identity.deployBranches = ["feature/*"];
+    const m = loadMatrix(def);
+    expect(() => environmentsForBranch(m, "experiment")).toThrow(NoEnvironmentError);
+    expect(() => environmentsForBranch(m, "experiment")).toThrow(/^no environment deploys from this branch: experiment \(deploy branches: dev: feature\/\*; staging: develop, main; prod: main; hotfix: hotfix\/\*\)$/);
+    expect(environmentsForBranch(m, "feature/x").map((t) => t.environment)).toEqual(["dev"]);
+  });
+
+  it("a tag is not a branch", () => {
+    expect(() => environmentsForBranch(seedMatrix, "refs/tags/v1.0.0")).toThrow("refs/tags/v1.0.0 is not a branch");
+  });
+
+  it("the CLI prints a job matrix, and exits 3 with the message for a branch nobody deploys from", () => {
+    const out = execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/resolve-environment.ts", "develop"], { cwd: root, encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual({ include: [{ environment: "staging", githubEnvironment: "staging", backend: "local" }] });
+    const tag = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/resolve-environment.ts", "refs/tags/v1"], { cwd: root, encoding: "utf8" });
+    expect(tag.status).toBe(3);
+    expect(tag.stderr).toContain("is not a branch");
+  });
+});
+
+describe("deployment window", () => {
+  // Mon–Thu 09:00–16:00 in Berlin; 26 Nov 2026 is a Thursday, Berlin is UTC+1 in November.
+  const w: DeploymentWindow = { timeZone: "Europe/Berlin", days: ["Mon", "Tue", "Wed", "Thu"], startHour: 9, endHour: 16 };
+  it.each([
+    ["Thu 08:59 Berlin, a minute before it opens", "2026-11-26T07:59:00Z", false],
+    ["Thu 09:00 Berlin, as it opens", "2026-11-26T08:00:00Z", true],
+    ["Thu 15:59 Berlin, its last minute", "2026-11-26T14:59:00Z", true],
+    ["Thu 16:00 Berlin, as it closes", "2026-11-26T15:00:00Z", false],
+    ["Fri 10:00 Berlin, a day it is shut", "2026-11-27T09:00:00Z", false],
+    ["Mon 00:30 Berlin while it is still Sunday in UTC", "2026-11-29T23:30:00Z", false],
+    ["Mon 09:30 Berlin in summer time (UTC+2)", "2026-06-29T07:30:00Z", true],
+  ])("%s: open %s", (_what, iso, open) => expect(windowIsOpen(w, new Date(iso))).toBe(open));
+
+  it("a null window is always open", () => expect(windowIsOpen(null, new Date("2026-11-28T03:00:00Z"))).toBe(true));
+
+  it("comes from the matrix: prod has the business-hours gate, hotfix does not", () => {
+    expect(seedMatrix.environments.prod.deploymentWindow).toEqual(w);
+    expect(seedMatrix.environments.hotfix.deploymentWindow).toBeNull();
+  });
+
+  it("the CLI exits 1 outside the window, naming it, and 0 inside", () => {
+    const at = (iso: string) =>
+      spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/deploy-window.ts", "prod", "--at", iso], { cwd: root, encoding: "utf8" });
+    const closed = at("2026-11-27T09:00:00Z");
+    expect(closed.status).toBe(1);
+    expect(closed.stderr).toContain("prod: deployment window closed: deploys may start Mon, Tue, Wed, Thu 09:00–16:00 Europe/Berlin; it is Fri 10:00 there now");
+    expect(at("2026-11-26T08:00:00Z").status).toBe(0);
+  });
+});
+
+describe("changed stacks", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-changed-"));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const out = (dir: string, stacks: Record<string, string>) => {
+    const base = path.join(tmp, dir);
+    const manifest = { stacks: Object.fromEntries(Object.keys(stacks).map((s) => [s, { synthesizedStackPath: `stacks/${s}/cdk.tf.json` }])) };
+    for (const [s, body] of Object.entries(stacks)) {
+      fs.mkdirSync(path.join(base, "stacks", s), { recursive: true });
+      fs.writeFileSync(path.join(base, "stacks", s, "cdk.tf.json"), body);
+    }
+    fs.writeFileSync(path.join(base, "manifest.json"), JSON.stringify(manifest));
+    return base;
+  };
+
+  it("lists stacks changed, added or removed, and not the unchanged", () => {
+    const base = out("base", { dev: "{}", staging: '{"a":1}', prod: "{}" });
+    const head = out("head", { dev: "{}", staging: '{"a":2}', hotfix: "{}" });
+    expect(changedStacks(base, head)).toEqual(["hotfix", "prod", "staging"]);
+    expect(changedStacks(base, base)).toEqual([]);
+  });
+
+  it("says clearly when a folder is not a synth output", () => {
+    expect(() => changedStacks(path.join(tmp, "nowhere"), path.join(tmp, "nowhere"))).toThrow(/no manifest\.json \(is this a cdktf\.out folder\? run npm run synth\)/);
+  });
+});
