@@ -1,10 +1,14 @@
 /**
- * `npm run --silent resolve-environment -- <branch or ref>`: the environments a push to that branch deploys,
- * as JSON for a GitHub Actions job matrix ({"include": [...]}). Exits 3 with a clear message when no
- * environment deploys from the branch. `--all` lists every environment (the drift job's matrix).
+ * `npm run --silent resolve-environment -- <branch or ref> [--changed-between <base cdktf.out> <head cdktf.out>]`:
+ * the environments a push to that branch deploys, as JSON for a GitHub Actions job matrix ({"include": [...]}),
+ * in promotion order; with --changed-between, only those whose synthesized stack changed (all of them when
+ * the base output does not exist, as on a new branch). Exits 3 with a clear message when no environment
+ * deploys from the branch. `--all` lists every environment (the drift job's matrix).
  */
+import * as fs from "node:fs";
 import { loadMatrix } from "../config";
 import { environmentsForBranch, NoEnvironmentError } from "../config/promotion";
+import { changedStacks } from "./changed-stacks";
 
 function main(args: string[]): number {
   const m = loadMatrix();
@@ -17,12 +21,18 @@ function main(args: string[]): number {
     process.stdout.write(`${JSON.stringify({ include })}\n`);
     return 0;
   }
-  if (args.length !== 1) {
-    console.error("usage: resolve-environment <branch | refs/heads/branch> | --all");
+  const [ref, flag, base, head] = args;
+  if (ref === undefined || (flag !== undefined && (flag !== "--changed-between" || head === undefined)) || args.length > 4) {
+    console.error("usage: resolve-environment <branch | refs/heads/branch> [--changed-between <base cdktf.out> <head cdktf.out>] | --all");
     return 2;
   }
   try {
-    process.stdout.write(`${JSON.stringify({ include: environmentsForBranch(m, args[0]) })}\n`);
+    let include = environmentsForBranch(m, ref);
+    if (flag !== undefined && fs.existsSync(base)) {
+      const changed = new Set(changedStacks(base, head));
+      include = include.filter((t) => changed.has(t.environment));
+    }
+    process.stdout.write(`${JSON.stringify({ include })}\n`);
     return 0;
   } catch (err) {
     if (!(err instanceof NoEnvironmentError)) throw err;
