@@ -47,6 +47,12 @@ const badEdits: Array<[string, Edit, string, RegExp]> = [
   ["protected environment deleting synced Secrets with their ExternalSecret", (m) => (m.environments.prod.secrets.creationPolicy = "Owner"), "environments.prod.secrets.creationPolicy", /keeps its synced Secrets when an ExternalSecret is deleted/],
   ["Vault token living longer than a day", (m) => (m.environments.dev.secrets.vaultTokenTtlSeconds = 7 * 86400), "environments.dev.secrets.vaultTokenTtlSeconds", /604800 is out of range \(must be between 60 and 86400\)/],
   ["KV mount owned by an unknown environment", (m) => (m.organization.vault.kvMountManagedBy = "shared"), "organization.vault.kvMountManagedBy", /"shared" is not an environment/],
+  ["protected branch the environment does not deploy from", (m) => (m.environments.staging.identity.protectedBranch = "release"), "environments.staging.identity.protectedBranch", /"release" is not one of deployBranches/],
+  ["two environments protecting one branch", (m) => { m.environments.staging.identity.protectedBranch = "main"; }, "environments.prod.identity.protectedBranch", /"main" is also staging's \(must be unique: two stacks would fight over one branch protection\)/],
+  ["protected environment allowing force pushes", (m) => (m.environments.prod.approval.allowForcePushes = true), "environments.prod.approval.allowForcePushes", /protected environment's branches take no force pushes/],
+  ["protected branch without required checks", (m) => (m.environments.prod.approval.requiredStatusChecks = []), "environments.prod.approval.requiredStatusChecks", /is empty on main \(a protected environment's branch requires the CI checks\)/],
+  ["deployment window that never opens", (m) => (m.environments.prod.deploymentWindow.startHour = 16), "environments.prod.deploymentWindow", /startHour 16 is not before endHour 16/],
+  ["deployment window in an unknown time zone", (m) => (m.environments.prod.deploymentWindow.timeZone = "Mars/Olympus"), "environments.prod.deploymentWindow.timeZone", /"Mars\/Olympus" is not an IANA time zone/],
   ["Vault address that is not a URL", (m) => (m.organization.vault.address = "vault:8200"), "organization.vault.address", /is not an http\(s\) URL/],
 ];
 
