@@ -45,8 +45,12 @@ const designTable = {
 
 describe.each(Object.entries(designTable))("%s carries DESIGN.md's values", (name, row) => {
   const e = seedMatrix.environments[name];
-  it.each(["pod", "replicas", "traffic", "alerts", "slo", "runtime"] as const)("%s", (key) => {
+  it.each(["pod", "replicas", "traffic", "slo", "runtime"] as const)("%s", (key) => {
     expect(e[key]).toEqual(row[key]);
+  });
+  it("alert thresholds and routing", () => {
+    const { errorRatePercent, latencyMs, cpuPercent, routing } = e.alerts;
+    expect({ errorRatePercent, latencyMs, cpuPercent, routing }).toEqual(row.alerts);
   });
   it("deploy branches and Vault subtree", () => {
     expect(e.identity.deployBranches).toEqual(row.deployBranches);

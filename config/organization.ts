@@ -40,5 +40,8 @@ export const organization = {
     apiUrl: "https://api.datadoghq.com/",
     chatHandle: "@slack-platform-alerts", // PLACEHOLDER
     pagerHandle: "@pagerduty-platform-oncall", // PLACEHOLDER
+    runbookBaseUrl: "https://runbooks.example.internal/envmatrix", // PLACEHOLDER
+    traceOperation: "http.request",
+    canaryTag: { key: "track", canary: "canary", stable: "stable" },
   },
 } as const satisfies Organization;

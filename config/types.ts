@@ -64,12 +64,33 @@ export interface EnvironmentSettings {
     readonly apiTimeoutSeconds: number;
     readonly dbPoolSize: number;
   };
+  /** Monitors of every service: the critical thresholds, how they are evaluated, and who hears about them. */
   readonly alerts: {
+    /** Critical: errors / requests, in percent. */
     readonly errorRatePercent: number;
+    /** Critical: p99 request latency. */
     readonly latencyMs: number;
+    /** Critical: CPU used / CPU limit of the service's pods, in percent. */
     readonly cpuPercent: number;
     readonly routing: AlertRouting;
+    /** Warning threshold, as a percentage of the critical one (below it: warn first). */
+    readonly warningAtPercentOfCritical: number;
+    /** A threshold recovers when the value falls below this percentage of it (hysteresis against flapping). */
+    readonly recoverAtPercentOfThreshold: number;
+    readonly evaluationWindowMinutes: number;
+    /** Alert when a service stops reporting (after `noDataTimeframeMinutes`). */
+    readonly notifyNoData: boolean;
+    readonly noDataTimeframeMinutes: number;
+    /** Re-notify while still alerting; 0 never. */
+    readonly renotifyMinutes: number;
+    /** Datadog priority, 1 (highest) to 5. */
+    readonly priority: number;
   };
+  /**
+   * Canary gate before promotion: monitors comparing the canary to the stable version that the deploy job
+   * queries; `null` where there is no canary.
+   */
+  readonly canaryGate: { readonly maxErrorRateIncreasePercent: number; readonly maxLatencyIncreasePercent: number } | null;
   /** Service level objectives; `null` where there are no users to promise anything to. */
   readonly slo: { readonly availabilityPercent: number; readonly latencyP99Ms: number } | null;
   readonly approval: {
@@ -188,6 +209,12 @@ export interface Organization {
     readonly apiUrl: string;
     readonly chatHandle: string;
     readonly pagerHandle: string;
+    /** Monitor messages link `<runbookBaseUrl>/<service>/<monitor>`. */
+    readonly runbookBaseUrl: string;
+    /** The APM operation whose trace metrics the monitors read (`trace.<operation>.hits`, …). */
+    readonly traceOperation: string;
+    /** The tag that tells canary pods from stable ones (e.g. set by the rollout controller). */
+    readonly canaryTag: { readonly key: string; readonly canary: string; readonly stable: string };
   };
 }
 

@@ -158,6 +158,11 @@ function validateOrganization(m: Matrix, c: Collector): void {
   for (const key of ["chatHandle", "pagerHandle"] as const) {
     c.pattern(`${p}.datadog.${key}`, o.datadog?.[key], /^@[A-Za-z0-9_.\-]+$/, "a Datadog notification handle (like @slack-channel)");
   }
+  c.url(`${p}.datadog.runbookBaseUrl`, o.datadog?.runbookBaseUrl);
+  c.pattern(`${p}.datadog.traceOperation`, o.datadog?.traceOperation, /^[a-z][a-z0-9_.]*$/, "an APM operation name (like http.request)");
+  for (const key of ["key", "canary", "stable"] as const) {
+    c.pattern(`${p}.datadog.canaryTag.${key}`, o.datadog?.canaryTag?.[key], /^[a-z][a-z0-9_.\-/]*$/, "a Datadog tag name or value");
+  }
 }
 
 function validateServices(m: Matrix, c: Collector): void {
@@ -246,6 +251,23 @@ function validateEnvironment(m: Matrix, name: string, e: EnvironmentSettings, c:
   c.integer(`${p}.alerts.latencyMs`, e.alerts?.latencyMs, 1);
   c.percent(`${p}.alerts.cpuPercent`, e.alerts?.cpuPercent);
   c.oneOf(`${p}.alerts.routing`, e.alerts?.routing, ROUTINGS);
+  // Datadog rejects a warning at or above critical, and a recovery at or above its threshold (for ">").
+  for (const key of ["warningAtPercentOfCritical", "recoverAtPercentOfThreshold"] as const) {
+    c.percent(`${p}.alerts.${key}`, e.alerts?.[key], true);
+  }
+  const windowOk = c.integer(`${p}.alerts.evaluationWindowMinutes`, e.alerts?.evaluationWindowMinutes, 1, 1440);
+  c.boolean(`${p}.alerts.notifyNoData`, e.alerts?.notifyNoData);
+  if (c.integer(`${p}.alerts.noDataTimeframeMinutes`, e.alerts?.noDataTimeframeMinutes, 1, 2880) && windowOk) {
+    if (e.alerts.noDataTimeframeMinutes < 2 * e.alerts.evaluationWindowMinutes) {
+      c.add(`${p}.alerts.noDataTimeframeMinutes`, `${e.alerts.noDataTimeframeMinutes} is less than twice the evaluation window of ${e.alerts.evaluationWindowMinutes} minutes (Datadog's minimum)`);
+    }
+  }
+  c.integer(`${p}.alerts.renotifyMinutes`, e.alerts?.renotifyMinutes, 0, 10080);
+  c.integer(`${p}.alerts.priority`, e.alerts?.priority, 1, 5);
+  if (e.canaryGate !== null) {
+    c.percent(`${p}.canaryGate.maxErrorRateIncreasePercent`, e.canaryGate?.maxErrorRateIncreasePercent);
+    c.percent(`${p}.canaryGate.maxLatencyIncreasePercent`, e.canaryGate?.maxLatencyIncreasePercent);
+  }
 
   if (e.slo !== null) {
     // 100% availability leaves no error budget: an SLO must be below it.
@@ -429,6 +451,18 @@ function validatePromotion(m: Matrix, c: Collector): void {
     if (la >= 0 && lb >= 0 && lb < la) {
       c.add(`${p}.alerts.routing`, `${show(b.alerts.routing)} is quieter than ${before}'s ${show(a.alerts.routing)} (alerting may only get louder along ${chain})`);
     }
+    const [pa, pb] = [a.alerts?.priority, b.alerts?.priority];
+    if (num(pa) && num(pb) && pb > pa) {
+      c.add(`${p}.alerts.priority`, `${pb} is less urgent than ${before}'s ${pa} (priority may only rise along ${chain}; 1 is highest)`);
+    }
+    const [wa, wb] = [a.alerts?.evaluationWindowMinutes, b.alerts?.evaluationWindowMinutes];
+    if (num(wa) && num(wb) && wb > wa) {
+      c.add(`${p}.alerts.evaluationWindowMinutes`, `${wb} is slower than ${before}'s ${wa} (monitors may only react faster along ${chain})`);
+    }
+    if (a.alerts?.notifyNoData === true && b.alerts?.notifyNoData === false) {
+      c.add(`${p}.alerts.notifyNoData`, `false while ${before}'s is true (alerting may only get louder along ${chain})`);
+    }
+    if (a.canaryGate && !b.canaryGate) c.add(`${p}.canaryGate`, `is null while ${before} has a canary gate (gates may only be added along ${chain})`);
     if (a.protected === true && b.protected === false) {
       c.add(`${p}.protected`, `false while ${before} is protected (protection may only be added along ${chain})`);
     }
