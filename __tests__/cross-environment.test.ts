@@ -2,7 +2,7 @@
 import { Testing, TerraformStack } from "cdktf";
 import { loadMatrix } from "../config";
 import { buildApp } from "../main";
-import type { EnvironmentIdentity } from "../config/types";
+import type { EnvironmentIdentity, EnvironmentSettings } from "../config/types";
 import { editableDefinition, environmentNames, seedMatrix, synthEnvironment, type Synthesized } from "./helpers";
 
 const addresses = (s: Synthesized) =>
@@ -57,13 +57,29 @@ describe("the app", () => {
 describe("across environments", () => {
   const seed = Object.fromEntries(environmentNames.map((n) => [n, synthEnvironment(n)]));
 
-  it("every stack has the same readable resource addresses", () => {
-    const devAddresses = addresses(seed.dev);
+  /** Addresses that exist only where a matrix field switches them on, with that field. */
+  const switched: Record<string, (e: EnvironmentSettings) => boolean> = Object.fromEntries(
+    seedMatrix.services.flatMap((s) => [
+      [`datadog_service_level_objective.${s.name}_availability_slo`, (e: EnvironmentSettings) => e.slo !== null],
+      [`datadog_service_level_objective.${s.name}_latency_slo`, (e: EnvironmentSettings) => e.slo !== null],
+      [`datadog_monitor.${s.name}_canary_error_rate`, (e: EnvironmentSettings) => e.canaryGate !== null],
+      [`datadog_monitor.${s.name}_canary_latency`, (e: EnvironmentSettings) => e.canaryGate !== null],
+    ]),
+  );
+
+  it("every stack has the same readable resource addresses, except what a matrix field switches on", () => {
+    const everywhere = (name: string) => addresses(seed[name]).filter((a) => !(a in switched));
+    const devAddresses = everywhere("dev");
     expect(devAddresses).toContain("kubernetes_namespace_v1.namespace");
     expect(devAddresses).toContain("kubernetes_network_policy_v1.default_deny");
-    for (const name of environmentNames) expect(addresses(seed[name])).toEqual(devAddresses);
+    expect(devAddresses).toContain("datadog_monitor.api_error_rate");
+    for (const name of environmentNames) {
+      expect(everywhere(name)).toEqual(devAddresses);
+      const e = seedMatrix.environments[name];
+      for (const [address, on] of Object.entries(switched)) expect({ name, address, present: addresses(seed[name]).includes(address) }).toEqual({ name, address, present: on(e) });
+    }
     // nothing hashed: no 8-hex-digit suffix anywhere
-    for (const a of devAddresses) expect(a).not.toMatch(/_[0-9A-F]{8}$/);
+    for (const name of environmentNames) for (const a of addresses(seed[name])) expect(a).not.toMatch(/_[0-9A-F]{8}$/);
   });
 
   it("hotfix equals prod once identity (name, namespace, GitHub environment, Vault subtree, branch) is normalized", () => {

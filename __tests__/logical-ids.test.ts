@@ -30,7 +30,7 @@ describe("readable addresses", () => {
 
   it("drop the capability's construct id, say a repeated segment once, and never start with a digit", () => {
     const stack = stackWith(() => undefined);
-    const group = new Construct(stack, "monitors");
+    const group = new Construct(stack, "alarms");
     const service = new Construct(group, "api");
     expect(readableLogicalId(configMap(service, "errorRate").node, stack)).toBe("api_error_rate");
     expect(readableLogicalId(configMap(new Construct(stack, "dup"), "dup").node, stack)).toBe("dup");

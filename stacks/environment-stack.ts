@@ -7,12 +7,14 @@ import type { Construct, Node } from "constructs";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
+import { DatadogProvider } from "@cdktf/provider-datadog/lib/provider";
 import type { EnvironmentSettings, Organization, Service } from "../config/types";
 import { EnvironmentNamespace } from "../constructs/namespace";
 import { NetworkPolicies } from "../constructs/network-policies";
 import { VaultAccess } from "../constructs/vault-access";
 import { ExternalSecrets } from "../constructs/external-secrets";
 import { GitHubEnvironment } from "../constructs/github-environment";
+import { DatadogMonitors } from "../constructs/datadog-monitors";
 import { readableLogicalId } from "./logical-ids";
 
 export interface EnvironmentStackProps {
@@ -42,6 +44,8 @@ export class EnvironmentStack extends TerraformStack {
     new VaultProvider(this, "vault", { address: org.vault.address });
     // The token comes from GITHUB_TOKEN (or GitHub App variables); only the owner is the matrix's.
     new GithubProvider(this, "github", { owner: org.github.owner });
+    // Keys come from DD_API_KEY and DD_APP_KEY; only the site is the matrix's.
+    new DatadogProvider(this, "datadog", { apiUrl: org.datadog.apiUrl });
 
     const labels = {
       [ENVIRONMENT_LABEL]: name,
@@ -107,6 +111,7 @@ export class EnvironmentStack extends TerraformStack {
     });
 
     this.configureGitHub(name, env, org, `${name}-secret-sync`);
+    this.configureMonitors(name, env, org, props.services);
 
     if (env.secrets.operatorInstalled) {
       const rotation = org.secretRotation;
@@ -166,6 +171,34 @@ export class EnvironmentStack extends TerraformStack {
               enforceAdmins: !a.adminsCanBypass,
             },
       preventDestroy: env.protected,
+    });
+  }
+
+  private configureMonitors(name: string, env: EnvironmentSettings, org: Organization, services: readonly Service[]): void {
+    const al = env.alerts;
+    const dd = org.datadog;
+    // quiet (logged only), chat, or page on-call and tell chat
+    const notify = { none: [], chat: [dd.chatHandle], page: [dd.pagerHandle, dd.chatHandle] }[al.routing];
+    new DatadogMonitors(this, "monitors", {
+      env: name,
+      namespace: env.identity.namespace,
+      services,
+      errorRatePercent: al.errorRatePercent,
+      latencyMs: al.latencyMs,
+      cpuPercent: al.cpuPercent,
+      warningAtPercentOfCritical: al.warningAtPercentOfCritical,
+      recoverAtPercentOfThreshold: al.recoverAtPercentOfThreshold,
+      evaluationWindowMinutes: al.evaluationWindowMinutes,
+      notifyNoData: al.notifyNoData,
+      noDataTimeframeMinutes: al.noDataTimeframeMinutes,
+      renotifyMinutes: al.renotifyMinutes,
+      priority: al.priority,
+      notify,
+      runbookBaseUrl: dd.runbookBaseUrl,
+      traceOperation: dd.traceOperation,
+      extraTags: ["managed-by:envmatrix"],
+      slo: env.slo ?? undefined,
+      canaryGate: env.canaryGate ? { ...env.canaryGate, tag: dd.canaryTag } : undefined,
     });
   }
 

@@ -1,0 +1,207 @@
+/** Datadog monitors and SLOs: per construct, per environment against the matrix, and across environments. */
+import { Testing } from "cdktf";
+import { Monitor } from "@cdktf/provider-datadog/lib/monitor";
+import { DatadogMonitors, thresholdsAbove, type DatadogMonitorsProps } from "../constructs/datadog-monitors";
+import { environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
+
+const base: DatadogMonitorsProps = {
+  env: "qa",
+  namespace: "shop-qa",
+  services: [{ name: "cart", team: "payments" }],
+  errorRatePercent: 2,
+  latencyMs: 300,
+  cpuPercent: 75,
+  warningAtPercentOfCritical: 50,
+  recoverAtPercentOfThreshold: 90,
+  evaluationWindowMinutes: 10,
+  notifyNoData: true,
+  noDataTimeframeMinutes: 20,
+  renotifyMinutes: 60,
+  priority: 2,
+  notify: ["@slack-qa"],
+  runbookBaseUrl: "https://runbooks.example/shop",
+  traceOperation: "http.request",
+  extraTags: ["managed-by:envmatrix"],
+};
+const monitorsOf = (props: Partial<DatadogMonitorsProps> = {}) =>
+  JSON.parse(Testing.synthScope((s) => new DatadogMonitors(s, "monitors", { ...base, ...props }))).resource;
+
+/** The number after the query's final `>`. */
+const queryThreshold = (query: string) => /> (\S+)$/.exec(query)![1];
+
+describe("thresholdsAbove", () => {
+  it("warns at a share of critical and recovers below each threshold, without float noise", () => {
+    expect(thresholdsAbove(0.1, 80, 90)).toEqual({ critical: "0.1", warning: "0.08", criticalRecovery: "0.09", warningRecovery: "0.072" });
+    expect(thresholdsAbove(2, 80, 90)).toEqual({ critical: "2", warning: "1.6", criticalRecovery: "1.8", warningRecovery: "1.44" });
+  });
+});
+
+describe("DatadogMonitors", () => {
+  it("watches error rate, p99 latency and CPU of each service, with its thresholds in the query", () => {
+    const m = monitorsOf().datadog_monitor;
+    expect(Object.values<any>(m).map((x) => x.name).sort()).toEqual(["[qa] cart CPU", "[qa] cart error rate", "[qa] cart p99 latency"]);
+    const byName = Object.fromEntries(Object.values<any>(m).map((x) => [x.name, x]));
+    expect(byName["[qa] cart error rate"].query).toBe(
+      "sum(last_10m):( sum:trace.http.request.errors{env:qa,service:cart}.as_count() / sum:trace.http.request.hits{env:qa,service:cart}.as_count() ) * 100 > 2",
+    );
+    expect(byName["[qa] cart p99 latency"].query).toBe("percentile(last_10m):p99:trace.http.request{env:qa,service:cart} > 0.3");
+    expect(byName["[qa] cart CPU"].query).toBe(
+      "avg(last_10m):( sum:kubernetes.cpu.usage.total{kube_namespace:shop-qa,service:cart} / ( sum:kubernetes.cpu.limits{kube_namespace:shop-qa,service:cart} * 1000000000 ) ) * 100 > 75",
+    );
+    expect(byName["[qa] cart error rate"].monitor_thresholds).toEqual({ critical: "2", warning: "1", critical_recovery: "1.8", warning_recovery: "0.9" });
+  });
+
+  it("evaluates, re-notifies, pages no-data and prioritises as told", () => {
+    expect(Testing.synthScope((s) => new DatadogMonitors(s, "monitors", base))).toHaveResourceWithProperties(Monitor, {
+      type: "query alert",
+      priority: "2",
+      notify_no_data: true,
+      no_data_timeframe: 20,
+      renotify_interval: 60,
+      require_full_window: false,
+      tags: ["env:qa", "service:cart", "team:payments", "managed-by:envmatrix"],
+    });
+    const quiet = Object.values<any>(monitorsOf({ notifyNoData: false, renotifyMinutes: 0 }).datadog_monitor);
+    for (const m of quiet) {
+      expect(m.notify_no_data).toBe(false);
+      expect(m.no_data_timeframe).toBeUndefined();
+      expect(m.renotify_interval).toBeUndefined();
+    }
+  });
+
+  it("says what, where, how bad and what to do, separately for alert, warning and recovery", () => {
+    const m = Object.values<any>(monitorsOf().datadog_monitor).find((x) => x.name === "[qa] cart error rate");
+    expect(m.message.split("\n")).toEqual([
+      "{{#is_alert}}cart error rate in qa is {{value}}%, above the critical threshold of {{threshold}}% (2%).{{/is_alert}}",
+      "{{#is_warning}}cart error rate in qa is {{value}}%, above the warning threshold of {{warn_threshold}}% (1%).{{/is_warning}}",
+      "{{#is_recovery}}cart error rate in qa is back to {{value}}%, below 1.8%.{{/is_recovery}}",
+      "Runbook: https://runbooks.example/shop/cart/error-rate",
+      "Service: cart · environment: qa · team: payments",
+      "@slack-qa",
+    ]);
+  });
+
+  it("notifies nobody when given no handles", () => {
+    for (const m of Object.values<any>(monitorsOf({ notify: [] }).datadog_monitor)) expect(m.message).not.toMatch(/@\S+/);
+  });
+
+  it("adds SLOs only when given, on 7 and 30 days", () => {
+    expect(monitorsOf().datadog_service_level_objective).toBeUndefined();
+    const slos = Object.values<any>(monitorsOf({ slo: { availabilityPercent: 99.5, latencyP99Ms: 250 } }).datadog_service_level_objective);
+    expect(slos.map((s) => [s.type, s.thresholds])).toEqual([
+      ["metric", [{ timeframe: "7d", target: 99.5 }, { timeframe: "30d", target: 99.5 }]],
+      ["time_slice", [{ timeframe: "7d", target: 99.5 }, { timeframe: "30d", target: 99.5 }]],
+    ]);
+    expect(slos[0].query).toEqual({
+      numerator: "sum:trace.http.request.hits{env:qa,service:cart}.as_count() - sum:trace.http.request.errors{env:qa,service:cart}.as_count()",
+      denominator: "sum:trace.http.request.hits{env:qa,service:cart}.as_count()",
+    });
+    expect(slos[1].sli_specification.time_slice).toMatchObject({ comparator: "<", threshold: 0.25 });
+  });
+
+  it("adds the canary gate only when given, comparing canary to stable by tag", () => {
+    expect(Object.keys(monitorsOf().datadog_monitor)).toHaveLength(3);
+    const gate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10, tag: { key: "track", canary: "canary", stable: "stable" } };
+    const canary = Object.values<any>(monitorsOf({ canaryGate: gate }).datadog_monitor).filter((m) => m.tags.includes("canary-gate"));
+    expect(canary.map((m) => [m.name, queryThreshold(m.query)])).toEqual([
+      ["[qa] cart canary error-rate increase", "5"],
+      ["[qa] cart canary p99 latency increase", "10"],
+    ]);
+    for (const m of canary) {
+      expect(m.query).toContain("track:canary");
+      expect(m.query).toContain("track:stable");
+    }
+  });
+});
+
+const org = seedMatrix.organization;
+const stacks = Object.fromEntries(environmentNames.map((n) => [n, synthEnvironment(n)]));
+const monitors = (name: string) => Object.values<any>(resources(stacks[name], "datadog_monitor"));
+const monitorFor = (name: string, service: string, what: string) =>
+  monitors(name).find((m) => m.name === `[${name}] ${service} ${what}`);
+
+describe.each(environmentNames)("%s monitors", (name) => {
+  const e = seedMatrix.environments[name];
+  const handles = { none: [], chat: [org.datadog.chatHandle], page: [org.datadog.pagerHandle, org.datadog.chatHandle] }[e.alerts.routing];
+
+  it.each(seedMatrix.services.map((s) => s.name))("%s: critical thresholds are the matrix's", (service) => {
+    expect(monitorFor(name, service, "error rate").monitor_thresholds.critical).toBe(String(e.alerts.errorRatePercent));
+    expect(monitorFor(name, service, "p99 latency").monitor_thresholds.critical).toBe(String(e.alerts.latencyMs / 1000));
+    expect(monitorFor(name, service, "CPU").monitor_thresholds.critical).toBe(String(e.alerts.cpuPercent));
+  });
+
+  it("every query's threshold equals its critical threshold; warning and recoveries are on the safe side", () => {
+    for (const m of monitors(name)) {
+      const t = m.monitor_thresholds;
+      expect({ name: m.name, query: queryThreshold(m.query) }).toEqual({ name: m.name, query: t.critical });
+      expect(Number(t.warning)).toBeLessThan(Number(t.critical));
+      expect(Number(t.critical_recovery)).toBeLessThan(Number(t.critical));
+      expect(Number(t.warning_recovery)).toBeLessThan(Number(t.warning));
+    }
+  });
+
+  it(`routes to ${e.alerts.routing === "none" ? "nobody" : handles.join(" and ")} (routing: ${e.alerts.routing})`, () => {
+    for (const m of monitors(name)) expect(m.message.match(/@[\w.-]+/g) ?? []).toEqual(handles);
+  });
+
+  it("evaluation window, no-data policy, renotify interval and priority are the matrix's", () => {
+    for (const m of monitors(name)) {
+      expect(m.query).toMatch(new RegExp(`^\\w+\\(last_${e.alerts.evaluationWindowMinutes}m\\):`));
+      expect(m.notify_no_data).toBe(e.alerts.notifyNoData);
+      expect(m.no_data_timeframe).toBe(e.alerts.notifyNoData ? e.alerts.noDataTimeframeMinutes : undefined);
+      expect(m.renotify_interval).toBe(e.alerts.renotifyMinutes > 0 ? e.alerts.renotifyMinutes : undefined);
+      expect(m.priority).toBe(String(e.alerts.priority));
+    }
+  });
+
+  it("tags everything with env, service, team and managed-by", () => {
+    const tagged = [...monitors(name), ...Object.values<any>(resources(stacks[name], "datadog_service_level_objective"))];
+    for (const r of tagged) {
+      const service = seedMatrix.services.find((s) => r.tags.includes(`service:${s.name}`))!;
+      expect(r.tags).toEqual(expect.arrayContaining([`env:${name}`, `service:${service.name}`, `team:${service.team}`, "managed-by:envmatrix"]));
+    }
+  });
+
+  it(e.slo ? `has SLOs: ${e.slo.availabilityPercent}% availability and p99 under ${e.slo.latencyP99Ms} ms, over 7 and 30 days` : "has no SLOs", () => {
+    const slos = Object.values<any>(resources(stacks[name], "datadog_service_level_objective"));
+    if (!e.slo) return expect(slos).toEqual([]);
+    expect(slos).toHaveLength(2 * seedMatrix.services.length);
+    for (const s of slos) expect(s.thresholds).toEqual(["7d", "30d"].map((timeframe) => ({ timeframe, target: e.slo!.availabilityPercent })));
+    expect(slos.filter((s) => s.type === "time_slice").map((s) => s.sli_specification.time_slice.threshold)).toEqual(
+      seedMatrix.services.map(() => e.slo!.latencyP99Ms / 1000),
+    );
+  });
+});
+
+describe("across environments", () => {
+  const critical = (name: string, what: string) => Number(monitorFor(name, "api", what).monitor_thresholds.critical);
+
+  it.each(["error rate", "p99 latency", "CPU"])("%s thresholds only get stricter dev → staging → prod", (what) => {
+    const [dev, staging, prod] = seedMatrix.promotionOrder.map((n) => critical(n, what));
+    expect(staging).toBeLessThan(dev);
+    expect(prod).toBeLessThan(staging);
+  });
+
+  it("hotfix is watched exactly as prod", () => {
+    for (const what of ["error rate", "p99 latency", "CPU"]) expect(critical("hotfix", what)).toBe(critical("prod", what));
+  });
+
+  it("dev's monitors carry no notification handle", () => {
+    expect(monitors("dev").length).toBeGreaterThan(0);
+    for (const m of monitors("dev")) expect(m.message).not.toMatch(/@[\w.-]+/);
+  });
+
+  it("prod's and hotfix's monitors all page on-call", () => {
+    for (const name of ["prod", "hotfix"]) {
+      expect(monitors(name).length).toBeGreaterThan(0);
+      for (const m of monitors(name)) expect(m.message).toContain(org.datadog.pagerHandle);
+    }
+  });
+
+  it("staging notifies chat and pages nobody", () => {
+    for (const m of monitors("staging")) {
+      expect(m.message).toContain(org.datadog.chatHandle);
+      expect(m.message).not.toContain(org.datadog.pagerHandle);
+    }
+  });
+});

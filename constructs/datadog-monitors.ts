@@ -1,0 +1,193 @@
+/**
+ * Datadog monitors and SLOs of one environment, per service: error rate and p99 latency on APM trace
+ * metrics, CPU against the limits of the service's pods in the environment's namespace; optionally the
+ * canary gate and the SLOs. Every threshold is given: the query's is the critical one, the warning sits
+ * below it and each recovers a little below itself, so that Datadog accepts it and nothing flaps.
+ */
+import { Construct } from "constructs";
+import { Monitor } from "@cdktf/provider-datadog/lib/monitor";
+import { ServiceLevelObjective } from "@cdktf/provider-datadog/lib/service-level-objective";
+
+export interface MonitoredService {
+  readonly name: string;
+  readonly team: string;
+}
+
+export interface DatadogMonitorsProps {
+  /** Value of the `env` tag (unified service tagging). */
+  readonly env: string;
+  /** Kubernetes namespace of the services (`kube_namespace` tag of the CPU metrics). */
+  readonly namespace: string;
+  readonly services: readonly MonitoredService[];
+  /** Critical thresholds. */
+  readonly errorRatePercent: number;
+  readonly latencyMs: number;
+  readonly cpuPercent: number;
+  readonly warningAtPercentOfCritical: number;
+  readonly recoverAtPercentOfThreshold: number;
+  readonly evaluationWindowMinutes: number;
+  readonly notifyNoData: boolean;
+  readonly noDataTimeframeMinutes: number;
+  /** 0 never re-notifies. */
+  readonly renotifyMinutes: number;
+  /** 1 (highest) to 5. */
+  readonly priority: number;
+  /** Handles notified by every monitor (`@pagerduty-…`, `@slack-…`); empty notifies nobody. */
+  readonly notify: readonly string[];
+  readonly runbookBaseUrl: string;
+  /** APM operation of the trace metrics, e.g. `http.request`. */
+  readonly traceOperation: string;
+  /** Tags on everything besides env, service and team. */
+  readonly extraTags: readonly string[];
+  /** SLOs over 7 and 30 days; none when omitted. */
+  readonly slo?: { readonly availabilityPercent: number; readonly latencyP99Ms: number };
+  /** Canary-versus-stable monitors for the deploy job's promotion gate; none when omitted. */
+  readonly canaryGate?: {
+    readonly maxErrorRateIncreasePercent: number;
+    readonly maxLatencyIncreasePercent: number;
+    readonly tag: { readonly key: string; readonly canary: string; readonly stable: string };
+  };
+}
+
+/** A threshold as Datadog reads it: no floating-point noise (0.1 × 0.8 is 0.08, not 0.08000000000000002). */
+export function thresholdNumber(n: number): string {
+  return String(Number(n.toFixed(6)));
+}
+
+export interface Thresholds {
+  readonly critical: string;
+  readonly warning: string;
+  readonly criticalRecovery: string;
+  readonly warningRecovery: string;
+}
+
+/** Thresholds for an "above is bad" monitor: warning below critical, each recovering below itself. */
+export function thresholdsAbove(critical: number, warningAtPercent: number, recoverAtPercent: number): Thresholds {
+  const warning = (critical * warningAtPercent) / 100;
+  return {
+    critical: thresholdNumber(critical),
+    warning: thresholdNumber(warning),
+    criticalRecovery: thresholdNumber((critical * recoverAtPercent) / 100),
+    warningRecovery: thresholdNumber((warning * recoverAtPercent) / 100),
+  };
+}
+
+/** SLO windows every protected environment reports on. */
+export const SLO_TIMEFRAMES = ["7d", "30d"] as const;
+
+export class DatadogMonitors extends Construct {
+  constructor(scope: Construct, id: string, props: DatadogMonitorsProps) {
+    super(scope, id);
+    for (const service of props.services) this.monitorService(new Construct(this, service.name), service, props);
+  }
+
+  private monitorService(scope: Construct, service: MonitoredService, p: DatadogMonitorsProps): void {
+    const tags = [`env:${p.env}`, `service:${service.name}`, `team:${service.team}`, ...p.extraTags];
+    const apm = `env:${p.env},service:${service.name}`;
+    const op = p.traceOperation;
+    const window = `last_${p.evaluationWindowMinutes}m`;
+    const errorRatio = (scopeTags: string) =>
+      `sum:trace.${op}.errors{${scopeTags}}.as_count() / sum:trace.${op}.hits{${scopeTags}}.as_count()`;
+
+    const monitor = (
+      monitorId: string,
+      what: string,
+      unit: string,
+      critical: number,
+      query: (threshold: string) => string,
+      extra: { tags?: readonly string[]; describe?: string } = {},
+    ) => {
+      const t = thresholdsAbove(critical, p.warningAtPercentOfCritical, p.recoverAtPercentOfThreshold);
+      const subject = `${service.name} ${what} in ${p.env}`;
+      const message = [
+        `{{#is_alert}}${subject} is {{value}}${unit}, above the critical threshold of {{threshold}}${unit} (${t.critical}${unit}).{{/is_alert}}`,
+        `{{#is_warning}}${subject} is {{value}}${unit}, above the warning threshold of {{warn_threshold}}${unit} (${t.warning}${unit}).{{/is_warning}}`,
+        `{{#is_recovery}}${subject} is back to {{value}}${unit}, below ${t.criticalRecovery}${unit}.{{/is_recovery}}`,
+        ...(extra.describe ? [extra.describe] : []),
+        `Runbook: ${p.runbookBaseUrl}/${service.name}/${monitorId.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+        `Service: ${service.name} · environment: ${p.env} · team: ${service.team}`,
+        ...(p.notify.length > 0 ? [p.notify.join(" ")] : []),
+      ].join("\n");
+      return new Monitor(scope, monitorId, {
+        name: `[${p.env}] ${service.name} ${what}`,
+        type: "query alert",
+        query: query(t.critical),
+        message,
+        monitorThresholds: t,
+        priority: `${p.priority}`,
+        notifyNoData: p.notifyNoData,
+        noDataTimeframe: p.notifyNoData ? p.noDataTimeframeMinutes : undefined,
+        renotifyInterval: p.renotifyMinutes > 0 ? p.renotifyMinutes : undefined,
+        requireFullWindow: false,
+        includeTags: true,
+        tags: [...tags, ...(extra.tags ?? [])],
+      });
+    };
+
+    monitor("errorRate", "error rate", "%", p.errorRatePercent, (x) => `sum(${window}):( ${errorRatio(apm)} ) * 100 > ${x}`);
+    monitor("latency", "p99 latency", " s", p.latencyMs / 1000, (x) => `percentile(${window}):p99:trace.${op}{${apm}} > ${x}`);
+    // usage is in nanocores, limits in cores
+    const k8s = `kube_namespace:${p.namespace},service:${service.name}`;
+    monitor(
+      "cpu",
+      "CPU",
+      "%",
+      p.cpuPercent,
+      (x) => `avg(${window}):( sum:kubernetes.cpu.usage.total{${k8s}} / ( sum:kubernetes.cpu.limits{${k8s}} * 1000000000 ) ) * 100 > ${x}`,
+    );
+
+    if (p.canaryGate) {
+      const g = p.canaryGate;
+      const canary = `${apm},${g.tag.key}:${g.tag.canary}`;
+      const stable = `${apm},${g.tag.key}:${g.tag.stable}`;
+      const gate = { tags: ["canary-gate"], describe: `Canary gate: the deploy job does not promote while this monitor is not OK.` };
+      monitor(
+        "canaryErrorRate",
+        "canary error-rate increase",
+        "%",
+        g.maxErrorRateIncreasePercent,
+        (x) => `sum(${window}):( ( ${errorRatio(canary)} ) / ( ${errorRatio(stable)} ) - 1 ) * 100 > ${x}`,
+        gate,
+      );
+      monitor(
+        "canaryLatency",
+        "canary p99 latency increase",
+        "%",
+        g.maxLatencyIncreasePercent,
+        (x) => `percentile(${window}):( p99:trace.${op}{${canary}} / p99:trace.${op}{${stable}} - 1 ) * 100 > ${x}`,
+        gate,
+      );
+    }
+
+    if (p.slo) {
+      const thresholds = SLO_TIMEFRAMES.map((timeframe) => ({ timeframe, target: p.slo!.availabilityPercent }));
+      const hits = `sum:trace.${op}.hits{${apm}}.as_count()`;
+      new ServiceLevelObjective(scope, "availabilitySlo", {
+        name: `[${p.env}] ${service.name} availability`,
+        type: "metric",
+        description: `Share of ${service.name} requests in ${p.env} that do not fail.`,
+        query: { numerator: `${hits} - sum:trace.${op}.errors{${apm}}.as_count()`, denominator: hits },
+        thresholds,
+        tags,
+      });
+      new ServiceLevelObjective(scope, "latencySlo", {
+        name: `[${p.env}] ${service.name} p99 latency under ${p.slo.latencyP99Ms} ms`,
+        type: "time_slice",
+        description: `Share of 5-minute slices in which ${service.name}'s p99 latency in ${p.env} stays under ${p.slo.latencyP99Ms} ms.`,
+        sliSpecification: {
+          timeSlice: {
+            comparator: "<",
+            threshold: p.slo.latencyP99Ms / 1000,
+            queryIntervalSeconds: 300,
+            query: {
+              formula: { formulaExpression: "query1" },
+              query: [{ metricQuery: { name: "query1", dataSource: "metrics", query: `p99:trace.${op}{${apm}}` } }],
+            },
+          },
+        },
+        thresholds,
+        tags,
+      });
+    }
+  }
+}
