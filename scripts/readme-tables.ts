@@ -1,0 +1,67 @@
+/**
+ * Tables of the README that are generated from the matrix, never typed by hand:
+ * `npm run readme-tables` prints them, `npm run readme-tables -- --write` rewrites them in README.md between
+ * their `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` markers, and a test fails when the README is stale.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadMatrix } from "../config";
+import { thresholdsAbove } from "../constructs/datadog-monitors";
+import type { AlertRouting, Matrix } from "../config/types";
+
+const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
+
+/** Monitors per environment: thresholds (critical / warning), evaluation, routing, SLOs, canary gate. */
+export function monitorTable(m: Matrix): string {
+  const names = Object.keys(m.environments);
+  const envs = names.map((n) => m.environments[n]);
+  const dd = m.organization.datadog;
+  const pair = (critical: number, warnAt: number, unit: string) => {
+    const t = thresholdsAbove(critical, warnAt, 100);
+    return `${t.critical}${unit} / ${t.warning}${unit}`;
+  };
+  const routing: Record<AlertRouting, string> = { none: "nobody (logged only)", chat: dd.chatHandle, page: `${dd.pagerHandle} + ${dd.chatHandle}` };
+  const lines = [
+    row(["", ...names]),
+    row(["---", ...names.map(() => "---")]),
+    row(["error rate, critical / warning", ...envs.map((e) => pair(e.alerts.errorRatePercent, e.alerts.warningAtPercentOfCritical, "%"))]),
+    row(["p99 latency, critical / warning", ...envs.map((e) => pair(e.alerts.latencyMs, e.alerts.warningAtPercentOfCritical, " ms"))]),
+    row(["CPU of limit, critical / warning", ...envs.map((e) => pair(e.alerts.cpuPercent, e.alerts.warningAtPercentOfCritical, "%"))]),
+    row(["recovers below", ...envs.map((e) => `${e.alerts.recoverAtPercentOfThreshold}% of the threshold`)]),
+    row(["evaluation window", ...envs.map((e) => `${e.alerts.evaluationWindowMinutes} min`)]),
+    row(["no data", ...envs.map((e) => (e.alerts.notifyNoData ? `alerts after ${e.alerts.noDataTimeframeMinutes} min` : "ignored"))]),
+    row(["renotify", ...envs.map((e) => (e.alerts.renotifyMinutes > 0 ? `every ${e.alerts.renotifyMinutes} min` : "never"))]),
+    row(["priority", ...envs.map((e) => `P${e.alerts.priority}`)]),
+    row(["notifies", ...envs.map((e) => routing[e.alerts.routing])]),
+    row(["SLOs (7 and 30 days)", ...envs.map((e) => (e.slo ? `${e.slo.availabilityPercent}% availability; p99 < ${e.slo.latencyP99Ms} ms` : "—"))]),
+    row([
+      "canary gate",
+      ...envs.map((e) => (e.canaryGate ? `errors +${e.canaryGate.maxErrorRateIncreasePercent}%, p99 +${e.canaryGate.maxLatencyIncreasePercent}% over stable` : "—")),
+    ]),
+  ];
+  return lines.join("\n");
+}
+
+export const TABLES: Record<string, (m: Matrix) => string> = { monitors: monitorTable };
+
+/** `readme` with every generated section replaced by the current table. */
+export function renderReadme(readme: string, m: Matrix): string {
+  let out = readme;
+  for (const [name, table] of Object.entries(TABLES)) {
+    const re = new RegExp(`(<!-- generated:${name} -->\\n)(?:[\\s\\S]*?\\n)?(<!-- /generated:${name} -->)`);
+    if (!re.test(out)) throw new Error(`README.md: no <!-- generated:${name} --> … <!-- /generated:${name} --> section`);
+    out = out.replace(re, (_m, open: string, close: string) => `${open}${table(m)}\n${close}`);
+  }
+  return out;
+}
+
+if (require.main === module) {
+  const m = loadMatrix();
+  const file = path.resolve(__dirname, "..", "README.md");
+  if (process.argv.includes("--write")) {
+    fs.writeFileSync(file, renderReadme(fs.readFileSync(file, "utf8"), m));
+    console.log(`README.md: generated tables written (${Object.keys(TABLES).join(", ")})`);
+  } else {
+    for (const [name, table] of Object.entries(TABLES)) console.log(`<!-- generated:${name} -->\n${table(m)}\n<!-- /generated:${name} -->\n`);
+  }
+}
