@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { loadMatrix } from "../config";
 import { branchMatches, environmentsForBranch, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import type { DeploymentWindow } from "../config/types";
-import { changedStacks } from "../scripts/changed-stacks";
+import { changedStacks } from "../review/changed-stacks";
 import { editableDefinition, seedMatrix } from "./helpers";
 
 const root = path.resolve(__dirname, "..");
@@ -110,6 +110,8 @@ describe("changed stacks", () => {
   });
 
   it("says clearly when a folder is not a synth output", () => {
-    expect(() => changedStacks(path.join(tmp, "nowhere"), path.join(tmp, "nowhere"))).toThrow(/no manifest\.json \(is this a cdktf\.out folder\? run npm run synth\)/);
+    expect(() => changedStacks(path.join(tmp, "nowhere"), path.join(tmp, "nowhere"))).toThrow(/nowhere: no such folder \(run npm run synth to create cdktf\.out\)/);
+    fs.mkdirSync(path.join(tmp, "empty"));
+    expect(() => changedStacks(path.join(tmp, "empty"), path.join(tmp, "empty"))).toThrow(/no manifest\.json \(is this a cdktf\.out folder\? run npm run synth\)/);
   });
 });

@@ -1,8 +1,10 @@
 /** The README's generated tables are the matrix's, not typed by hand. */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadMatrix } from "../config";
 import { monitorTable, renderReadme } from "../scripts/readme-tables";
+import { matrixMarkdown, matrixRows, matrixText } from "../review/matrix-table";
 import { editableDefinition, seedMatrix } from "./helpers";
 
 const readme = fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8");
@@ -31,5 +33,38 @@ describe("README", () => {
     const cells = (label: string) => table.split("\n").find((l) => l.startsWith(`| ${label} |`))!.split(" | ").slice(1);
     expect(cells("error rate, critical / warning")[2]).toBe("0.1% / 0.08%");
     expect(cells("notifies")[0]).toBe("nobody (logged only)");
+  });
+});
+
+describe("npm run matrix", () => {
+  const root = path.resolve(__dirname, "..");
+  const run = (...args: string[]) =>
+    execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "matrix", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
+
+  it("prints, as markdown, exactly the README's matrix table", () => {
+    const section = /<!-- generated:matrix -->\n([\s\S]*?)\n<!-- \/generated:matrix -->/.exec(readme)![1];
+    expect(run("--format", "markdown").trimEnd()).toBe(section);
+  });
+
+  it("has a row per matrix field and a column per environment, values from the matrix", () => {
+    const { fields, environments, cells } = matrixRows(seedMatrix);
+    expect(environments).toEqual(["dev", "staging", "prod", "hotfix"]);
+    const at = (f: string) => cells[fields.indexOf(f)];
+    expect(at("alerts.errorRatePercent")).toEqual(["5", "1", "0.1", "0.1"]);
+    expect(at("identity.deployBranches")).toEqual(["*", "develop, main", "main", "hotfix/*"]);
+    expect(at("slo.availabilityPercent")).toEqual(["—", "—", "99.9", "99.9"]);
+    expect(at("slo")).toEqual(["—", "—", "—", "—"]); // null where there are none; the values are in the sub-rows
+  });
+
+  it("as text: aligned columns, rows that differ marked", () => {
+    const lines = matrixText(seedMatrix, (l) => `* ${l}`).split("\n");
+    expect(lines[0]).toMatch(/^field\s+dev\s+staging\s+prod\s+hotfix$/);
+    expect(lines.find((l) => l.includes("purpose"))!.startsWith("* ")).toBe(true);
+    expect(lines.find((l) => l.startsWith("rolloutSurgePods"))).toBeDefined(); // same everywhere: unmarked
+    expect(run()).not.toMatch(/\x1b\[/);
+  });
+
+  it("renders the same table the README generator uses", () => {
+    expect(matrixMarkdown(seedMatrix).split("\n")).toHaveLength(matrixRows(seedMatrix).fields.length + 2);
   });
 });

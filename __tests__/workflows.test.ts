@@ -49,7 +49,9 @@ describe("pull request workflow", () => {
   });
   it("finds the changed stacks and comments a summary", () => {
     expect(check()).toContain("npm run --silent changed-stacks --");
+    expect(check()).toContain('npm run --silent diff -- "$RUNNER_TEMP/base/cdktf.out" cdktf.out --format markdown');
     expect(check()).toContain("gh pr comment");
+    expect(check()).toContain("npm run --silent compare -- staging prod");
   });
   it("plans only the changed stacks", () => {
     const plan = workflow("pull-request.yml").jobs.plan;

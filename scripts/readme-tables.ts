@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadMatrix } from "../config";
 import { thresholdsAbove } from "../constructs/datadog-monitors";
+import { matrixMarkdown } from "../review/matrix-table";
 import type { AlertRouting, Matrix } from "../config/types";
 
 const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
@@ -42,7 +43,7 @@ export function monitorTable(m: Matrix): string {
   return lines.join("\n");
 }
 
-export const TABLES: Record<string, (m: Matrix) => string> = { monitors: monitorTable };
+export const TABLES: Record<string, (m: Matrix) => string> = { matrix: matrixMarkdown, monitors: monitorTable };
 
 /** `readme` with every generated section replaced by the current table. */
 export function renderReadme(readme: string, m: Matrix): string {

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import { loadMatrix } from "../config";
 import { environmentsForBranch, NoEnvironmentError } from "../config/promotion";
-import { changedStacks } from "./changed-stacks";
+import { changedStacks } from "../review/changed-stacks";
 
 function main(args: string[]): number {
   const m = loadMatrix();

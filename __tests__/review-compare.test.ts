@@ -1,0 +1,88 @@
+/** `npm run compare`: environments differ only where the matrix says, and an unexplained difference is drift. */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { compareEnvironments, buildStack, type StackBuilder } from "../review/compare";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { seedMatrix } from "./helpers";
+
+const root = path.resolve(__dirname, "..");
+
+describe("compare staging prod on the real matrix", () => {
+  const c = compareEnvironments(seedMatrix, "staging", "prod");
+  const find = (p: string) => c.differences.find((d) => d.path === p);
+
+  it("finds differences, every one backed by a matrix field, and no drift", () => {
+    expect(c.differences.length).toBeGreaterThan(20);
+    expect(c.drift).toEqual([]);
+    for (const d of c.differences) expect(d.fields.length).toBeGreaterThan(0);
+  });
+
+  it("credits each value to the field it comes from", () => {
+    expect(find("resource.kubernetes_config_map_v1.profile.data.LOG_LEVEL")).toEqual({
+      path: "resource.kubernetes_config_map_v1.profile.data.LOG_LEVEL",
+      a: "info",
+      b: "warn",
+      fields: ["environments.prod.runtime.logLevel"],
+    });
+    expect(find("provider.kubernetes.0.config_context")!.fields).toEqual(["environments.prod.cluster"]);
+    expect(find("resource.kubernetes_resource_quota_v1.quota.spec.hard.pods")!.fields).toEqual(["environments.prod.replicas.max"]);
+    expect(find("resource.kubernetes_resource_quota_v1.quota.spec.hard.requests.cpu")!.fields).toEqual(
+      expect.arrayContaining(["environments.prod.pod.cpuMillicores", "environments.prod.replicas.max"]),
+    );
+    expect(find("resource.datadog_monitor.api_error_rate.monitor_thresholds.critical")!.fields).toEqual(["environments.prod.alerts.errorRatePercent"]);
+  });
+
+  it("normalizes identity: the namespace name is not a difference", () => {
+    expect(find("resource.kubernetes_namespace_v1.namespace.metadata.name")).toBeUndefined();
+    expect(c.identityNormalized).toBeGreaterThan(0);
+  });
+
+  it("prod and hotfix differ in nothing synthesized", () => {
+    const h = compareEnvironments(seedMatrix, "prod", "hotfix");
+    expect(h.differences).toEqual([]);
+    expect(h.differingFields).toEqual(["deploymentWindow"]);
+  });
+});
+
+describe("an injected, unexplained difference", () => {
+  // A stack that treats prod differently by name: exactly what the matrix is there to prevent.
+  const drifting: StackBuilder = (scope, name, environment, m) => {
+    const stack = buildStack(scope, name, environment, m);
+    if (name === "prod") new ConfigMapV1(stack, "special", { metadata: { name: "only-in-prod" } });
+    return stack;
+  };
+  const quietLabel: StackBuilder = (scope, name, environment, m) => {
+    const stack = buildStack(scope, name, environment, m);
+    new ConfigMapV1(stack, "flags", { metadata: { name: "flags" }, data: { FAST_PATH: name === "prod" ? "on" : "off" } });
+    return stack;
+  };
+
+  it("is reported as drift with no matrix field behind it", () => {
+    const c = compareEnvironments(seedMatrix, "staging", "prod", drifting);
+    expect(c.drift.map((d) => d.path)).toEqual(expect.arrayContaining(["resource.kubernetes_config_map_v1.special.metadata.name"]));
+    expect(c.drift.every((d) => d.fields.length === 0)).toBe(true);
+  });
+
+  it("is caught even when it only changes a value", () => {
+    const c = compareEnvironments(seedMatrix, "staging", "prod", quietLabel);
+    expect(c.drift).toEqual([{ path: "resource.kubernetes_config_map_v1.flags.data.FAST_PATH", a: "off", b: "on", fields: [] }]);
+  });
+});
+
+describe("the compare command", () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "compare", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
+
+  it("exits 0 on the real matrix and says there is no drift", () => {
+    const r = run("staging", "prod");
+    expect(r.status).toBe(0);
+    expect(r.stdout.split("\n")[0]).toMatch(/^staging ↔ prod: \d+ synthesized value\(s\) differ, from \d+ matrix field\(s\); \d+ identity value\(s\) normalized; no drift$/);
+    expect(r.stdout).toContain("from: environments.prod.runtime.logLevel");
+  });
+
+  it("exits 1 naming the environments for an unknown one", () => {
+    const r = run("staging", "production");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('no environment "production" (environments: dev, staging, prod, hotfix)');
+  });
+});

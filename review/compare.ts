@@ -1,0 +1,173 @@
+/**
+ * Two environments side by side: every synthesized value that differs once identity is normalized, with the
+ * matrix field(s) it comes from. A field is credited with a value when giving the first environment the second's
+ * value of that field (and nothing else) changes that value. A difference no field explains is drift: code that
+ * treats environments differently behind the matrix's back.
+ */
+import { Testing } from "cdktf";
+import { EnvironmentStack } from "../stacks/environment-stack";
+import type { EnvironmentSettings, Matrix } from "../config/types";
+
+/** Builds one environment's stack; the default is the real one (tests pass a deliberately drifting one). */
+export type StackBuilder = (scope: ReturnType<typeof Testing.app>, name: string, environment: EnvironmentSettings, m: Matrix) => EnvironmentStack;
+
+export const buildStack: StackBuilder = (scope, name, environment, m) =>
+  new EnvironmentStack(scope, { name, environment, organization: m.organization, services: m.services });
+
+export interface Difference {
+  /** Where in the synthesized stack, e.g. `resource.kubernetes_config_map_v1.profile.data.LOG_LEVEL`. */
+  readonly path: string;
+  readonly a: unknown;
+  readonly b: unknown;
+  /** Matrix fields behind the difference (`environments.<env>.alerts.cpuPercent`); empty means drift. */
+  readonly fields: readonly string[];
+}
+
+export interface Comparison {
+  readonly a: string;
+  readonly b: string;
+  /** Matrix fields whose values differ between the two environments (identity and purpose aside). */
+  readonly differingFields: readonly string[];
+  readonly differences: readonly Difference[];
+  readonly identityNormalized: number;
+  readonly drift: readonly Difference[];
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Paths of the settings that differ; objects are compared field by field, anything else as one value. */
+export function differingSettings(a: unknown, b: unknown, at: string[] = []): string[][] {
+  if (isPlainObject(a) && isPlainObject(b)) {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => differingSettings(a[k], b[k], [...at, k]));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [at];
+}
+
+function setPath(target: any, path: readonly string[], value: unknown): any {
+  const [head, ...rest] = path;
+  if (rest.length === 0) return { ...target, [head]: structuredClone(value) };
+  return { ...target, [head]: setPath(target?.[head] ?? {}, rest, value) };
+}
+
+function leaves(value: unknown, at: string, out: Map<string, unknown>): Map<string, unknown> {
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) if (k !== "//") leaves(v, at ? `${at}.${k}` : k, out);
+  } else out.set(at, value);
+  return out;
+}
+
+function synthLeaves(build: StackBuilder, m: Matrix, name: string, environment: EnvironmentSettings): Map<string, unknown> {
+  const stack = build(Testing.app(), name, environment, m);
+  return leaves(JSON.parse(Testing.synth(stack)), "", new Map());
+}
+
+type Identity = Record<string, string>;
+const identityOf = (name: string, e: EnvironmentSettings): Identity => ({
+  name,
+  namespace: e.identity.namespace,
+  githubEnvironment: e.identity.githubEnvironment,
+  vaultSubtree: e.identity.vaultSubtree,
+  protectedBranch: e.identity.protectedBranch ?? "",
+});
+
+/** `b` is `a` with one identity value (or the name) of A swapped for B's. */
+function identityExplains(a: unknown, b: unknown, ia: Identity, ib: Identity): boolean {
+  if (typeof a !== "string" || typeof b !== "string") return false;
+  return Object.keys(ia).some((k) => ia[k] !== "" && a.split(ia[k]).join(ib[k]) === b);
+}
+
+/** Keys whose value (or presence) differs between two leaf maps. */
+function changedKeys(x: Map<string, unknown>, y: Map<string, unknown>): Set<string> {
+  const keys = new Set<string>();
+  for (const k of new Set([...x.keys(), ...y.keys()])) if (x.get(k) !== y.get(k) || x.has(k) !== y.has(k)) keys.add(k);
+  return keys;
+}
+
+const valueAt = (o: unknown, path: readonly string[]) => path.reduce<any>((v, k) => v?.[k], o);
+
+/**
+ * A ↔ B in two steps, so that neither hides the other:
+ * 1. identity: A's settings under A's identity versus under B's identity (name included). Every value that moves
+ *    must be an identity value swapped in a string, or move when a single identity field (not the name) is
+ *    swapped; anything else is code treating the environments' names differently: drift.
+ * 2. settings: A's settings versus B's settings, both under B's identity. Every value that moves is credited to
+ *    the fields that move it when A takes B's value of one field, or B falls back to A's; uncredited is drift.
+ */
+export function compareEnvironments(
+  m: Matrix,
+  a: string,
+  b: string,
+  build: StackBuilder = buildStack,
+  onProgress: (done: number, total: number) => void = () => undefined,
+): Comparison {
+  for (const n of [a, b]) if (!m.environments[n]) throw new Error(`no environment "${n}" (environments: ${Object.keys(m.environments).join(", ")})`);
+  const [ea, eb] = [m.environments[a], m.environments[b]];
+  const strip = ({ identity: _i, purpose: _p, ...rest }: EnvironmentSettings) => rest;
+  const fieldPaths = differingSettings(strip(ea), strip(eb));
+  const identityFields = (Object.keys(ea.identity) as (keyof EnvironmentSettings["identity"])[]).filter(
+    (k) => JSON.stringify(ea.identity[k]) !== JSON.stringify(eb.identity[k]),
+  );
+  const total = identityFields.length + 2 * fieldPaths.length;
+  let done = 0;
+  const step = () => onProgress(++done, total);
+
+  const sa = synthLeaves(build, m, a, ea);
+  const sb = synthLeaves(build, m, b, eb);
+  const aUnderB: EnvironmentSettings = { ...ea, identity: eb.identity, purpose: eb.purpose };
+  const x = synthLeaves(build, m, b, aUnderB);
+  const [ia, ib] = [identityOf(a, ea), identityOf(b, eb)];
+
+  // 1. identity
+  const identityMoves = identityFields.map((f) => {
+    step();
+    return changedKeys(sa, synthLeaves(build, m, a, { ...ea, identity: { ...ea.identity, [f]: eb.identity[f] } }));
+  });
+  let identityNormalized = 0;
+  const identityDrift: Difference[] = [];
+  for (const key of changedKeys(sa, x)) {
+    const explained = identityExplains(sa.get(key), x.get(key), ia, ib) || identityMoves.some((keys) => keys.has(key));
+    if (explained) identityNormalized++;
+    else identityDrift.push({ path: key, a: sa.get(key), b: x.get(key), fields: [] });
+  }
+
+  // 2. settings, under B's identity
+  const credited = fieldPaths.map((path) => {
+    step();
+    const forward = changedKeys(x, synthLeaves(build, m, b, setPath(aUnderB, path, valueAt(eb, path)) as EnvironmentSettings));
+    step();
+    const back = changedKeys(sb, synthLeaves(build, m, b, setPath(eb, path, valueAt(ea, path)) as EnvironmentSettings));
+    return { field: `environments.${b}.${path.join(".")}`, keys: new Set([...forward, ...back]) };
+  });
+  const differences: Difference[] = [...changedKeys(x, sb)].sort().map((key) => ({
+    path: key,
+    a: sa.has(key) || !x.has(key) ? sa.get(key) : x.get(key),
+    b: sb.get(key),
+    fields: credited.filter((f) => f.keys.has(key)).map((f) => f.field),
+  }));
+  const all = [...differences, ...identityDrift].sort((p, q) => p.path.localeCompare(q.path));
+  return {
+    a,
+    b,
+    differingFields: fieldPaths.map((p) => p.join(".")),
+    differences: all,
+    identityNormalized,
+    drift: all.filter((d) => d.fields.length === 0),
+  };
+}
+
+const show = (v: unknown) => (v === undefined ? "(absent)" : JSON.stringify(v));
+
+export function formatComparison(c: Comparison, format: "text" | "markdown"): string {
+  const summary = `${c.a} ↔ ${c.b}: ${c.differences.length} synthesized value(s) differ, from ${c.differingFields.length} matrix field(s); ${c.identityNormalized} identity value(s) normalized; ${c.drift.length ? `${c.drift.length} DRIFT` : "no drift"}`;
+  if (format === "markdown") {
+    const rows = c.differences.map(
+      (d) => `| \`${d.path}\` | \`${show(d.a)}\` | \`${show(d.b)}\` | ${d.fields.length ? d.fields.map((f) => `\`${f}\``).join(", ") : "**drift: no matrix field**"} |`,
+    );
+    return [`**${summary}**`, "", `| value | ${c.a} | ${c.b} | from |`, "| --- | --- | --- | --- |", ...rows].join("\n");
+  }
+  const lines = [summary];
+  for (const d of c.differences) {
+    lines.push(`  ${d.path}`, `      ${c.a}: ${show(d.a)}`, `      ${c.b}: ${show(d.b)}`, `      from: ${d.fields.length ? d.fields.join(", ") : "DRIFT (no matrix field)"}`);
+  }
+  return lines.join("\n");
+}
