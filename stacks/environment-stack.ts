@@ -28,12 +28,22 @@ export interface EnvironmentStackProps {
 /** Label that marks every namespace of an environment; the same-environment NetworkPolicy selects on it. */
 export const ENVIRONMENT_LABEL = "envmatrix.io/environment";
 
+/** Names every part of a stack derives from the environment's name, in one place. */
+function derivedNames(name: string, env: EnvironmentSettings, org: Organization) {
+  return {
+    vaultRole: `${name}-secret-sync`,
+    vaultPolicy: `${org.project}-${name}-secrets-read`,
+    vaultAuthMount: `${org.vault.authMountPrefix}${name}`,
+    tokenReviewBinding: `${env.identity.namespace}-secret-sync-token-review`,
+  };
+}
+
 export class EnvironmentStack extends TerraformStack {
   private readonly addresses = new Map<string, string>();
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, props.name);
-    const { name, environment: env, organization: org } = props;
+    const { name, environment: env, organization: org, services } = props;
 
     this.configureBackend(name, env);
     new KubernetesProvider(this, "kubernetes", {
@@ -52,7 +62,20 @@ export class EnvironmentStack extends TerraformStack {
       "app.kubernetes.io/part-of": org.project,
       "app.kubernetes.io/managed-by": "envmatrix",
     };
+    const names = derivedNames(name, env, org);
+    const namespace = this.configureNamespace(name, env, org, services, labels);
+    this.configureSecrets(name, env, org, services, labels, names, namespace.namespaceName);
+    this.configureGitHub(name, env, org, names.vaultRole);
+    this.configureMonitors(name, env, org, services);
+  }
 
+  private configureNamespace(
+    name: string,
+    env: EnvironmentSettings,
+    org: Organization,
+    services: readonly Service[],
+    labels: Readonly<Record<string, string>>,
+  ): EnvironmentNamespace {
     const namespace = new EnvironmentNamespace(this, "namespace", {
       name: env.identity.namespace,
       labels,
@@ -64,8 +87,8 @@ export class EnvironmentStack extends TerraformStack {
       sidecar: env.sidecarInjection ? org.serviceMesh.sidecar : undefined,
       maxReplicas: env.replicas.max,
       rolloutSurgePods: env.rolloutSurgePods,
-      serviceCount: props.services.length,
-      services: props.services.map((s) => s.name),
+      serviceCount: services.length,
+      services: services.map((s) => s.name),
       secretSyncServiceAccount: org.secretSync.serviceAccount,
       profile: {
         ENVIRONMENT: name,
@@ -92,52 +115,59 @@ export class EnvironmentStack extends TerraformStack {
         ? { cidrs: org.vault.egressCidrs, port: Number(vaultUrl.port || (vaultUrl.protocol === "https:" ? 443 : 80)) }
         : undefined,
     });
+    return namespace;
+  }
 
-    const authMountPath = `${org.vault.authMountPrefix}${name}`;
+  private configureSecrets(
+    name: string,
+    env: EnvironmentSettings,
+    org: Organization,
+    services: readonly Service[],
+    labels: Readonly<Record<string, string>>,
+    names: ReturnType<typeof derivedNames>,
+    namespaceName: string,
+  ): void {
     const vault = new VaultAccess(this, "vaultAccess", {
-      policyName: `${org.project}-${name}-secrets-read`,
+      policyName: names.vaultPolicy,
       kvMount: org.vault.kvMount,
       subtree: env.identity.vaultSubtree,
       manageKvMount: org.vault.kvMountManagedBy === name,
-      authMountPath,
+      authMountPath: names.vaultAuthMount,
       kubernetesHost: org.clusters[env.cluster].host,
-      roleName: `${name}-secret-sync`,
+      roleName: names.vaultRole,
       serviceAccount: org.secretSync.serviceAccount,
-      namespace: namespace.namespaceName,
+      namespace: namespaceName,
       audience: org.vault.tokenAudience,
       tokenTtlSeconds: env.secrets.vaultTokenTtlSeconds,
-      tokenReviewBindingName: `${env.identity.namespace}-secret-sync-token-review`,
+      tokenReviewBindingName: names.tokenReviewBinding,
       preventDestroy: env.protected,
     });
 
-    this.configureGitHub(name, env, org, `${name}-secret-sync`);
-    this.configureMonitors(name, env, org, props.services);
-
-    if (env.secrets.operatorInstalled) {
-      const rotation = org.secretRotation;
-      new ExternalSecrets(this, "externalSecrets", {
-        namespace: namespace.namespaceName,
-        labels,
-        vault: {
-          server: org.vault.address,
-          kvMount: org.vault.kvMount,
-          authMountPath: vault.authMount.path,
-          role: vault.role.roleName,
-          serviceAccount: org.secretSync.serviceAccount,
-          audience: org.vault.tokenAudience,
-        },
-        secrets: props.services.map((s) => ({ secretName: s.name, remoteKey: `${env.identity.vaultSubtree}/${s.name}` })),
-        refreshInterval: env.secrets.refreshInterval,
-        creationPolicy: env.secrets.creationPolicy,
-        deletionPolicy: env.secrets.deletionPolicy,
-        annotations: {
-          "envmatrix.io/rotate-database-passwords-days": `${rotation.databasePasswordDays}`,
-          "envmatrix.io/rotate-api-keys-days": `${rotation.apiKeyDays}`,
-          "envmatrix.io/rotate-signing-keys-months": `${rotation.signingKeyMonths}`,
-        },
-        preventDestroy: env.protected,
-      });
-    }
+    // kubernetes_manifest needs the operator's CRDs at plan time: the matrix says whether the cluster has them.
+    if (!env.secrets.operatorInstalled) return;
+    const rotation = org.secretRotation;
+    new ExternalSecrets(this, "externalSecrets", {
+      namespace: namespaceName,
+      labels,
+      vault: {
+        server: org.vault.address,
+        kvMount: org.vault.kvMount,
+        authMountPath: vault.authMount.path,
+        role: vault.role.roleName,
+        serviceAccount: org.secretSync.serviceAccount,
+        audience: org.vault.tokenAudience,
+      },
+      secrets: services.map((s) => ({ secretName: s.name, remoteKey: `${env.identity.vaultSubtree}/${s.name}` })),
+      refreshInterval: env.secrets.refreshInterval,
+      creationPolicy: env.secrets.creationPolicy,
+      deletionPolicy: env.secrets.deletionPolicy,
+      annotations: {
+        "envmatrix.io/rotate-database-passwords-days": `${rotation.databasePasswordDays}`,
+        "envmatrix.io/rotate-api-keys-days": `${rotation.apiKeyDays}`,
+        "envmatrix.io/rotate-signing-keys-months": `${rotation.signingKeyMonths}`,
+      },
+      preventDestroy: env.protected,
+    });
   }
 
   private configureGitHub(name: string, env: EnvironmentSettings, org: Organization, vaultRole: string): void {
