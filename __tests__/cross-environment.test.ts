@@ -1,5 +1,6 @@
 /** No drift by construction: the same code path for every environment, so stacks differ only where the matrix does. */
-import { Testing, TerraformStack } from "cdktf";
+import { testApp } from "./scratch";
+import { TerraformStack } from "cdktf";
 import { loadMatrix } from "../config";
 import { buildApp } from "../main";
 import type { EnvironmentIdentity, EnvironmentSettings } from "../config/types";
@@ -48,7 +49,7 @@ function unexplainedDifferences(source: Synthesized, sourceId: Identity, clone: 
 
 describe("the app", () => {
   it("has one stack per environment, named after it, in the matrix's order", () => {
-    const app = buildApp(Testing.app(), seedMatrix);
+    const app = buildApp(testApp(), seedMatrix);
     const stacks = app.node.children.filter((c) => c instanceof TerraformStack).map((c) => c.node.id);
     expect(stacks).toEqual(["dev", "staging", "prod", "hotfix"]);
   });

@@ -1,5 +1,5 @@
 /** Datadog monitors and SLOs: per construct, per environment against the matrix, and across environments. */
-import { Testing } from "cdktf";
+import { synthScope } from "./scratch";
 import { Monitor } from "@cdktf/provider-datadog/lib/monitor";
 import { DatadogMonitors, thresholdsAbove, type DatadogMonitorsProps } from "../constructs/datadog-monitors";
 import { environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
@@ -24,7 +24,7 @@ const base: DatadogMonitorsProps = {
   extraTags: ["managed-by:envmatrix"],
 };
 const monitorsOf = (props: Partial<DatadogMonitorsProps> = {}) =>
-  JSON.parse(Testing.synthScope((s) => new DatadogMonitors(s, "monitors", { ...base, ...props }))).resource;
+  JSON.parse(synthScope((s) => new DatadogMonitors(s, "monitors", { ...base, ...props }))).resource;
 
 /** The number after the query's final `>`. */
 const queryThreshold = (query: string) => /> (\S+)$/.exec(query)![1];
@@ -52,7 +52,7 @@ describe("DatadogMonitors", () => {
   });
 
   it("evaluates, re-notifies, pages no-data and prioritises as told", () => {
-    expect(Testing.synthScope((s) => new DatadogMonitors(s, "monitors", base))).toHaveResourceWithProperties(Monitor, {
+    expect(synthScope((s) => new DatadogMonitors(s, "monitors", base))).toHaveResourceWithProperties(Monitor, {
       type: "query alert",
       priority: "2",
       notify_no_data: true,

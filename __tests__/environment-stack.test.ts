@@ -1,4 +1,5 @@
 /** Whole-stack tests, for every environment of the seed matrix: each value traced back to its matrix field. */
+import { testApp } from "./scratch";
 import { Testing } from "cdktf";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
@@ -301,7 +302,7 @@ describe("secrets settings", () => {
     const environment: any = structuredClone(env("staging"));
     const organization: any = structuredClone(org);
     edit(environment, organization);
-    const stack = new EnvironmentStack(Testing.app(), { name: "staging", environment, organization, services: seedMatrix.services });
+    const stack = new EnvironmentStack(testApp(), { name: "staging", environment, organization, services: seedMatrix.services });
     return JSON.parse(Testing.synth(stack));
   };
 
@@ -322,7 +323,7 @@ describe("secrets settings", () => {
 
 describe("backends", () => {
   const withBackend = (backend: EnvironmentSettings["backend"]) => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new EnvironmentStack(app, {
       name: "prod",
       environment: { ...env("prod"), backend },
@@ -346,7 +347,7 @@ describe("backends", () => {
 
   it("calls out a protected environment left on the local backend, and only that", () => {
     const messages = (backend: EnvironmentSettings["backend"], protectedEnv: boolean) => {
-      const app = Testing.app();
+      const app = testApp();
       const stack = new EnvironmentStack(app, {
         name: "prod",
         environment: { ...env("prod"), protected: protectedEnv, backend },

@@ -1,4 +1,4 @@
-import { Testing } from "cdktf";
+import { synthScope } from "./scratch";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { ExternalSecrets, type ExternalSecretsProps } from "../constructs/external-secrets";
 
@@ -16,7 +16,7 @@ const base: ExternalSecretsProps = {
   annotations: { "envmatrix.io/rotate-api-keys-days": "90" },
 };
 const manifests = (props: Partial<ExternalSecretsProps> = {}) =>
-  Object.values<any>(JSON.parse(Testing.synthScope((s) => new ExternalSecrets(s, "es", { ...base, ...props }))).resource[Manifest.tfResourceType]).map(
+  Object.values<any>(JSON.parse(synthScope((s) => new ExternalSecrets(s, "es", { ...base, ...props }))).resource[Manifest.tfResourceType]).map(
     (r) => r.manifest,
   );
 

@@ -1,4 +1,5 @@
 /** Shared by the tests: synthesize one environment's stack from a (possibly edited) matrix. */
+import { testApp } from "./scratch";
 import { Testing } from "cdktf";
 import { matrix as definition } from "../config/environments";
 import { loadMatrix } from "../config";
@@ -24,7 +25,7 @@ export interface TerraformJson {
 }
 
 export function synthEnvironment(name: string, m: Matrix = seedMatrix): Synthesized {
-  const app = Testing.app();
+  const app = testApp();
   const stack = new EnvironmentStack(app, {
     name,
     environment: m.environments[name],

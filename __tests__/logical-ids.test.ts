@@ -1,3 +1,4 @@
+import { testApp } from "./scratch";
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
@@ -17,7 +18,7 @@ describe("snakeCase", () => {
 
 describe("readable addresses", () => {
   const stackWith = (build: (stack: EnvironmentStack) => void) => {
-    const stack = new EnvironmentStack(Testing.app(), {
+    const stack = new EnvironmentStack(testApp(), {
       name: "dev",
       environment: seedMatrix.environments.dev,
       organization: seedMatrix.organization,

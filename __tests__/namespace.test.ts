@@ -1,4 +1,4 @@
-import { Testing } from "cdktf";
+import { synthScope } from "./scratch";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
@@ -21,7 +21,7 @@ const base: EnvironmentNamespaceProps = {
 };
 
 const synth = (props: Partial<EnvironmentNamespaceProps> = {}) =>
-  Testing.synthScope((scope) => new EnvironmentNamespace(scope, "namespace", { ...base, ...props }));
+  synthScope((scope) => new EnvironmentNamespace(scope, "namespace", { ...base, ...props }));
 
 describe("computeQuota", () => {
   it("2 services × (4 max + 1 surge) = 10 pods; cpu 10 × 250m = 2500m; memory 10 × 384Mi = 3840Mi", () => {

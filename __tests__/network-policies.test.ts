@@ -1,11 +1,11 @@
-import { Testing } from "cdktf";
+import { synthScope } from "./scratch";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { NetworkPolicies, type NetworkPoliciesProps } from "../constructs/network-policies";
 
 const base: NetworkPoliciesProps = { namespace: "team-a", labels: { "envmatrix.io/environment": "qa" } };
 
 function policies(props: Partial<NetworkPoliciesProps> = {}): Record<string, any> {
-  const json = Testing.synthScope((scope) => new NetworkPolicies(scope, "network", { ...base, ...props }));
+  const json = synthScope((scope) => new NetworkPolicies(scope, "network", { ...base, ...props }));
   return JSON.parse(json).resource[NetworkPolicyV1.tfResourceType] ?? {};
 }
 

@@ -1,4 +1,4 @@
-import { Testing } from "cdktf";
+import { synthScope } from "./scratch";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
 import { AuthBackend } from "@cdktf/provider-vault/lib/auth-backend";
 import { KubernetesAuthBackendConfig } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-config";
@@ -21,7 +21,7 @@ const base: VaultAccessProps = {
   tokenReviewBindingName: "shop-qa-syncer-token-review",
 };
 const synth = (props: Partial<VaultAccessProps> = {}) =>
-  Testing.synthScope((scope) => new VaultAccess(scope, "vault", { ...base, ...props }));
+  synthScope((scope) => new VaultAccess(scope, "vault", { ...base, ...props }));
 
 describe("subtreeReadPolicy", () => {
   it("reads kv/data/<subtree>/* and reads and lists kv/metadata/<subtree>/*, nothing else", () => {

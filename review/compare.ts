@@ -4,6 +4,9 @@
  * value of that field (and nothing else) changes that value. A difference no field explains is drift: code that
  * treats environments differently behind the matrix's back.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Testing } from "cdktf";
 import { EnvironmentStack } from "../stacks/environment-stack";
 import type { EnvironmentSettings, Matrix } from "../config/types";
@@ -56,8 +59,9 @@ function leaves(value: unknown, at: string, out: Map<string, unknown>): Map<stri
   return out;
 }
 
-function synthLeaves(build: StackBuilder, m: Matrix, name: string, environment: EnvironmentSettings): Map<string, unknown> {
-  const stack = build(Testing.app(), name, environment, m);
+function synthLeaves(build: StackBuilder, m: Matrix, name: string, environment: EnvironmentSettings, outdir: string): Map<string, unknown> {
+  // nothing is written there: Testing.synth serializes in memory, but every App needs a folder
+  const stack = build(Testing.app({ outdir }), name, environment, m);
   return leaves(JSON.parse(Testing.synth(stack)), "", new Map());
 }
 
@@ -100,6 +104,23 @@ export function compareEnvironments(
   build: StackBuilder = buildStack,
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Comparison {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-compare-"));
+  try {
+    return compareIn(outdir, m, a, b, build, onProgress);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function compareIn(
+  outdir: string,
+  m: Matrix,
+  a: string,
+  b: string,
+  build: StackBuilder,
+  onProgress: (done: number, total: number) => void,
+): Comparison {
+  const synth = (name: string, environment: EnvironmentSettings) => synthLeaves(build, m, name, environment, outdir);
   for (const n of [a, b]) if (!m.environments[n]) throw new Error(`no environment "${n}" (environments: ${Object.keys(m.environments).join(", ")})`);
   const [ea, eb] = [m.environments[a], m.environments[b]];
   const strip = ({ identity: _i, purpose: _p, ...rest }: EnvironmentSettings) => rest;
@@ -111,16 +132,16 @@ export function compareEnvironments(
   let done = 0;
   const step = () => onProgress(++done, total);
 
-  const sa = synthLeaves(build, m, a, ea);
-  const sb = synthLeaves(build, m, b, eb);
+  const sa = synth(a, ea);
+  const sb = synth(b, eb);
   const aUnderB: EnvironmentSettings = { ...ea, identity: eb.identity, purpose: eb.purpose };
-  const x = synthLeaves(build, m, b, aUnderB);
+  const x = synth(b, aUnderB);
   const [ia, ib] = [identityOf(a, ea), identityOf(b, eb)];
 
   // 1. identity
   const identityMoves = identityFields.map((f) => {
     step();
-    return changedKeys(sa, synthLeaves(build, m, a, { ...ea, identity: { ...ea.identity, [f]: eb.identity[f] } }));
+    return changedKeys(sa, synth(a, { ...ea, identity: { ...ea.identity, [f]: eb.identity[f] } }));
   });
   let identityNormalized = 0;
   const identityDrift: Difference[] = [];
@@ -133,9 +154,9 @@ export function compareEnvironments(
   // 2. settings, under B's identity
   const credited = fieldPaths.map((path) => {
     step();
-    const forward = changedKeys(x, synthLeaves(build, m, b, setPath(aUnderB, path, valueAt(eb, path)) as EnvironmentSettings));
+    const forward = changedKeys(x, synth(b, setPath(aUnderB, path, valueAt(eb, path)) as EnvironmentSettings));
     step();
-    const back = changedKeys(sb, synthLeaves(build, m, b, setPath(eb, path, valueAt(ea, path)) as EnvironmentSettings));
+    const back = changedKeys(sb, synth(b, setPath(eb, path, valueAt(ea, path)) as EnvironmentSettings));
     return { field: `environments.${b}.${path.join(".")}`, keys: new Set([...forward, ...back]) };
   });
   const differences: Difference[] = [...changedKeys(x, sb)].sort().map((key) => ({
