@@ -50,9 +50,9 @@ describe("branch → environment", () => {
   });
 
   it("the CLI prints a job matrix, and exits 3 with the message for a branch nobody deploys from", () => {
-    const out = execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/resolve-environment.ts", "develop"], { cwd: root, encoding: "utf8" });
+    const out = execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "resolve-environment", "develop"], { cwd: root, encoding: "utf8" });
     expect(JSON.parse(out)).toEqual({ include: [{ environment: "staging", githubEnvironment: "staging", backend: "local" }] });
-    const tag = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/resolve-environment.ts", "refs/tags/v1"], { cwd: root, encoding: "utf8" });
+    const tag = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "resolve-environment", "refs/tags/v1"], { cwd: root, encoding: "utf8" });
     expect(tag.status).toBe(3);
     expect(tag.stderr).toContain("is not a branch");
   });
@@ -78,11 +78,11 @@ describe("deployment window", () => {
     expect(seedMatrix.environments.hotfix.deploymentWindow).toBeNull();
   });
 
-  it("the CLI exits 1 outside the window, naming it, and 0 inside", () => {
+  it("the CLI exits 4 outside the window, naming it, and 0 inside", () => {
     const at = (iso: string) =>
-      spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/deploy-window.ts", "prod", "--at", iso], { cwd: root, encoding: "utf8" });
+      spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "deploy-window", "prod", "--at", iso], { cwd: root, encoding: "utf8" });
     const closed = at("2026-11-27T09:00:00Z");
-    expect(closed.status).toBe(1);
+    expect(closed.status).toBe(4);
     expect(closed.stderr).toContain("prod: deployment window closed: deploys may start Mon, Tue, Wed, Thu 09:00–16:00 Europe/Berlin; it is Fri 10:00 there now");
     expect(at("2026-11-26T08:00:00Z").status).toBe(0);
   });

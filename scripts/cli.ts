@@ -1,11 +1,15 @@
 /**
- * envmatrix's reviewer tools (npm run diff | compare | matrix | changed-stacks). Colour and progress at a
- * terminal, plain text when piped or in CI. Exit codes: diff 0 = nothing changed, 2 = changes, 1 = error;
- * compare 0 = no drift, 3 = drift, 1 = error.
+ * envmatrix's command line: the reviewer tools (npm run diff | compare | matrix | changed-stacks) and what the
+ * workflows ask of the matrix (npm run resolve-environment | deploy-window). Colour and progress at a terminal,
+ * plain text when piped or in CI. Exit codes: 1 is always an error (bad arguments, bad input);
+ * diff 2 = something changed; compare 3 = drift; resolve-environment 3 = no environment deploys from the
+ * branch; deploy-window 4 = the window is closed.
  */
+import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import { loadMatrix } from "../config";
 import { MatrixError } from "../config/validate";
+import { describeWindow, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import { changedStacks } from "../review/changed-stacks";
 import { compareEnvironments, formatComparison } from "../review/compare";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
@@ -87,6 +91,66 @@ program
   .action((base: string, head: string) => {
     try {
       console.log(JSON.stringify(changedStacks(base, head)));
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("resolve-environment")
+  .description("the environments a push to a branch deploys, in promotion order, as a GitHub Actions job matrix")
+  .argument("[branch]", "branch name or refs/heads/… ref")
+  .option("--all", "every environment (the drift job's matrix)")
+  .option("--changed-between <outputs...>", "keep only environments whose stack differs between <base cdktf.out> <head cdktf.out>; all when base does not exist")
+  .action((branch: string | undefined, opts: { all?: boolean; changedBetween?: string[] }) => {
+    try {
+      const m = loadMatrix();
+      if (opts.all) {
+        const include = Object.entries(m.environments).map(([environment, e]) => ({
+          environment,
+          githubEnvironment: e.identity.githubEnvironment,
+          backend: e.backend.type,
+        }));
+        console.log(JSON.stringify({ include }));
+        return;
+      }
+      if (branch === undefined) throw new Error("name a branch, or pass --all");
+      if (opts.changedBetween && opts.changedBetween.length !== 2) throw new Error("--changed-between takes two folders: <base cdktf.out> <head cdktf.out>");
+      let include = environmentsForBranch(m, branch);
+      const [base, head] = opts.changedBetween ?? [];
+      if (base !== undefined && fs.existsSync(base)) {
+        const changed = new Set(changedStacks(base, head));
+        include = include.filter((t) => changed.has(t.environment));
+      }
+      console.log(JSON.stringify({ include }));
+    } catch (err) {
+      if (!(err instanceof NoEnvironmentError)) fail(err);
+      console.error(err.message);
+      process.exitCode = 3;
+    }
+  });
+
+program
+  .command("deploy-window")
+  .description("whether an environment's deployment window is open (now, or --at a time); exit 4 when closed")
+  .argument("<environment>", "environment name, e.g. prod")
+  .option("--at <time>", "an ISO 8601 date and time instead of now")
+  .action((environment: string, opts: { at?: string }) => {
+    try {
+      const m = loadMatrix();
+      const e = m.environments[environment];
+      if (!e) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
+      const at = opts.at === undefined ? new Date() : new Date(opts.at);
+      if (Number.isNaN(at.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);
+      const w = e.deploymentWindow;
+      if (windowIsOpen(w, at)) {
+        console.log(`${environment}: deployment window open (${describeWindow(w)})`);
+        return;
+      }
+      const local = localTime(at, w!.timeZone);
+      const hhmm = `${String(local.hour).padStart(2, "0")}:${String(local.minute).padStart(2, "0")}`;
+      console.error(`${environment}: deployment window closed: deploys may start ${describeWindow(w)}; it is ${local.day} ${hhmm} there now`);
+      process.exitCode = 4;
     } catch (err) {
       fail(err);
     }
