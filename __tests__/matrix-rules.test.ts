@@ -53,6 +53,7 @@ const badEdits: Array<[string, Edit, string, RegExp]> = [
   ["protected branch without required checks", (m) => (m.environments.prod.approval.requiredStatusChecks = []), "environments.prod.approval.requiredStatusChecks", /is empty on main \(a protected environment's branch requires the CI checks\)/],
   ["deployment window that never opens", (m) => (m.environments.prod.deploymentWindow.startHour = 16), "environments.prod.deploymentWindow", /startHour 16 is not before endHour 16/],
   ["deployment window in an unknown time zone", (m) => (m.environments.prod.deploymentWindow.timeZone = "Mars/Olympus"), "environments.prod.deploymentWindow.timeZone", /"Mars\/Olympus" is not an IANA time zone/],
+  ["cluster CA that is not a PEM certificate", (m) => (m.organization.clusters.prod.caCertificatePem = "MIIB..."), "organization.clusters.prod.caCertificatePem", /is not a PEM certificate/],
   ["Vault address that is not a URL", (m) => (m.organization.vault.address = "vault:8200"), "organization.vault.address", /is not an http\(s\) URL/],
 ];
 

@@ -47,6 +47,13 @@ describe("VaultAccess", () => {
     });
   });
 
+  it("gives Vault the cluster's CA when there is one", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBexample\n-----END CERTIFICATE-----\n";
+    expect(synth({ kubernetesCaCert: pem })).toHaveResourceWithProperties(KubernetesAuthBackendConfig, { kubernetes_ca_cert: pem });
+    const [config] = Object.values<any>(JSON.parse(synth()).resource.vault_kubernetes_auth_backend_config);
+    expect(config).not.toHaveProperty("kubernetes_ca_cert");
+  });
+
   it("binds the role to one named service account in one namespace, with the policy, audience and a short TTL", () => {
     expect(synth()).toHaveResourceWithProperties(KubernetesAuthBackendRole, {
       role_name: "qa-sync",

@@ -24,7 +24,8 @@ export const organization = {
   // From the seed documents: database passwords every 30 days, API keys every 90, signing keys every 6 months.
   secretRotation: { databasePasswordDays: 30, apiKeyDays: 90, signingKeyMonths: 6 },
   clusters: {
-    // PLACEHOLDERS: kubeconfig contexts and API servers of your clusters
+    // PLACEHOLDERS: kubeconfig contexts and API servers of your clusters; add `caCertificatePem` (the API
+    // server's CA, public) when Vault does not already trust it
     nonprod: { context: "nonprod", host: "https://nonprod.k8s.example.internal:6443" },
     prod: { context: "prod", host: "https://prod.k8s.example.internal:6443" },
   },

@@ -166,6 +166,11 @@ export interface Cluster {
   readonly context: string;
   /** API server URL, as Vault's Kubernetes auth backend reaches it. */
   readonly host: string;
+  /**
+   * PEM of the CA that signed the API server's certificate (public, not a secret), for Vault to verify it.
+   * @default Vault's own trust store
+   */
+  readonly caCertificatePem?: string;
 }
 
 /** Settings a team changes once. Every value here is a placeholder until then; none is a secret. */

@@ -141,6 +141,10 @@ function validateOrganization(m: Matrix, c: Collector): void {
       c.add(`${p}.clusters.${name}.context`, `${show(cluster?.context)} is not a kubeconfig context name`);
     }
     c.url(`${p}.clusters.${name}.host`, cluster?.host);
+    const ca = cluster?.caCertificatePem;
+    if (ca !== undefined && !(typeof ca === "string" && /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/.test(ca))) {
+      c.add(`${p}.clusters.${name}.caCertificatePem`, "is not a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)");
+    }
   }
   c.pattern(`${p}.ingressController.namespace`, o.ingressController?.namespace, DNS_LABEL, DNS_LABEL_RULE, 63);
   c.pattern(`${p}.serviceMesh.injectionLabel`, o.serviceMesh?.injectionLabel, LABEL_KEY, "a Kubernetes label key");

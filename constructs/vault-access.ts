@@ -25,6 +25,8 @@ export interface VaultAccessProps {
   readonly authMountPath: string;
   /** API server of the environment's cluster, as Vault reaches it. */
   readonly kubernetesHost: string;
+  /** PEM of the API server's CA. @default Vault's own trust store */
+  readonly kubernetesCaCert?: string;
   readonly roleName: string;
   /** The only service account (by name, in `namespace` only) that may log in as the role. */
   readonly serviceAccount: string;
@@ -88,6 +90,7 @@ export class VaultAccess extends Construct {
     new KubernetesAuthBackendConfig(this, "authConfig", {
       backend: this.authMount.path,
       kubernetesHost: props.kubernetesHost,
+      kubernetesCaCert: props.kubernetesCaCert,
     });
 
     this.role = new KubernetesAuthBackendRole(this, "role", {

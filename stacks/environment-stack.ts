@@ -134,6 +134,7 @@ export class EnvironmentStack extends TerraformStack {
       manageKvMount: org.vault.kvMountManagedBy === name,
       authMountPath: names.vaultAuthMount,
       kubernetesHost: org.clusters[env.cluster].host,
+      kubernetesCaCert: org.clusters[env.cluster].caCertificatePem,
       roleName: names.vaultRole,
       serviceAccount: org.secretSync.serviceAccount,
       namespace: namespaceName,
