@@ -33,4 +33,16 @@ export function run(matrix: MatrixDefinition = seedMatrix, outdir?: string): num
   return 0;
 }
 
-if (require.main === module) process.exitCode = run();
+/**
+ * Settings of the synth process. cdktf records a full stack trace for every token it creates; with the
+ * transpiler's source maps on, mapping those frames costs a quarter of a large synth, and nothing reads them.
+ * ENVMATRIX_DEBUG=1 keeps source-mapped stack traces for debugging a crash.
+ */
+export function prepareSynthProcess(): void {
+  if (!process.env.ENVMATRIX_DEBUG) process.setSourceMapsEnabled(false);
+}
+
+if (require.main === module) {
+  prepareSynthProcess();
+  process.exitCode = run();
+}

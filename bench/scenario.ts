@@ -6,7 +6,10 @@
 import { App, TerraformStack } from "cdktf";
 import { matrix } from "../config/environments";
 import type { MatrixDefinition } from "../config/types";
-import { run } from "../main";
+import { prepareSynthProcess, run } from "../main";
+
+// measured as `cdktf synth` runs main.ts
+prepareSynthProcess();
 
 const [scenario, countArg] = process.argv.slice(2);
 const outdir = process.env.CDKTF_OUTDIR;
