@@ -89,9 +89,20 @@ describe("deploy workflow", () => {
     expect(names.indexOf("Refuse state that lives on this runner")).toBeLessThan(apply);
     expect(runs("deploy.yml", "deploy")).toContain('npm run --silent deploy-window -- "$ENVIRONMENT"');
   });
-  it("takes credentials from secrets only", () => {
+  it("takes every provider's credentials, from secrets only", () => {
     const env = deploy().steps.find((s: any) => s.name === "cdktf deploy").env;
     for (const [k, v] of Object.entries<string>(env)) if (k !== "ENVIRONMENT") expect(v).toMatch(/^\$\{\{ secrets\.[A-Z_]+ \}\}$/);
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(["KUBECONFIG_CONTENT", "VAULT_TOKEN", "GITHUB_TOKEN", "DD_API_KEY", "DD_APP_KEY"]));
+  });
+
+  it.each([
+    ["pull-request.yml", "plan", "cdktf plan"],
+    ["drift.yml", "plan", "Plan with -detailed-exitcode"],
+  ])("%s plans with every provider's read-only credentials", (file, job, step) => {
+    const env = workflow(file).jobs[job].steps.find((s: any) => s.name === step).env;
+    for (const k of ["KUBECONFIG_CONTENT", "VAULT_TOKEN", "GITHUB_TOKEN", "DD_API_KEY", "DD_APP_KEY"]) {
+      expect(env[k]).toMatch(/^\$\{\{ secrets\.PLAN_[A-Z_]+ \}\}$/);
+    }
   });
 });
 
