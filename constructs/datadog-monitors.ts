@@ -140,7 +140,7 @@ export class DatadogMonitors extends Construct {
       const g = p.canaryGate;
       const canary = `${apm},${g.tag.key}:${g.tag.canary}`;
       const stable = `${apm},${g.tag.key}:${g.tag.stable}`;
-      const gate = { tags: ["canary-gate"], describe: `Canary gate: the deploy job does not promote while this monitor is not OK.` };
+      const gate = { tags: ["canary-gate"], describe: `Canary gate: do not promote the canary while this monitor is not OK.` };
       monitor(
         "canaryErrorRate",
         "canary error-rate increase",
