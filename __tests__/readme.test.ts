@@ -64,7 +64,7 @@ describe("npm run matrix", () => {
     expect(run()).not.toMatch(/\x1b\[/);
   });
 
-  it("renders the same table the README generator uses", () => {
+  it("as markdown: a header, a separator and one row per field", () => {
     expect(matrixMarkdown(seedMatrix).split("\n")).toHaveLength(matrixRows(seedMatrix).fields.length + 2);
   });
 });

@@ -15,6 +15,12 @@ export interface DeployTarget {
 
 export class NoEnvironmentError extends Error {}
 
+/** What a deploy job needs to know of an environment. */
+export function deployTarget(m: Matrix, environment: string): DeployTarget {
+  const e = m.environments[environment];
+  return { environment, githubEnvironment: e.identity.githubEnvironment, backend: e.backend.type };
+}
+
 /** `*` is any run of characters except `/`, `**` any run at all: GitHub's branch-pattern matching. */
 export function branchMatches(pattern: string, branch: string): boolean {
   const source = pattern
@@ -43,11 +49,7 @@ export function environmentsForBranch(m: Matrix, ref: string): DeployTarget[] {
     const known = entries.map(([n, e]) => `${n}: ${e.identity.deployBranches.join(", ")}`).join("; ");
     throw new NoEnvironmentError(`no environment deploys from this branch: ${branch} (deploy branches: ${known})`);
   }
-  return chosen.map(([environment, e]) => ({
-    environment,
-    githubEnvironment: e.identity.githubEnvironment,
-    backend: e.backend.type,
-  }));
+  return chosen.map(([environment]) => deployTarget(m, environment));
 }
 
 const WEEKDAY_BY_SHORT: Record<string, Weekday> = { Mon: "Mon", Tue: "Tue", Wed: "Wed", Thu: "Thu", Fri: "Fri", Sat: "Sat", Sun: "Sun" };

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import { loadMatrix } from "../config";
 import { MatrixError } from "../config/validate";
-import { describeWindow, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
+import { deployTarget, describeWindow, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import { changedStacks } from "../review/changed-stacks";
 import { compareEnvironments, formatComparison } from "../review/compare";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
@@ -106,12 +106,7 @@ program
     try {
       const m = loadMatrix();
       if (opts.all) {
-        const include = Object.entries(m.environments).map(([environment, e]) => ({
-          environment,
-          githubEnvironment: e.identity.githubEnvironment,
-          backend: e.backend.type,
-        }));
-        console.log(JSON.stringify({ include }));
+        console.log(JSON.stringify({ include: Object.keys(m.environments).map((n) => deployTarget(m, n)) }));
         return;
       }
       if (branch === undefined) throw new Error("name a branch, or pass --all");
