@@ -4,13 +4,15 @@ import { loadMatrix } from "./config";
 import { matrix as seedMatrix } from "./config/environments";
 import { MatrixError } from "./config/validate";
 import { EnvironmentStack } from "./stacks/environment-stack";
+import { GatesStack } from "./stacks/gates-stack";
 import type { Matrix, MatrixDefinition } from "./config/types";
 
-/** Every environment's stack on `app`, in the matrix's order; the matrix must already be valid. */
+/** Every environment's stack on `app`, in the matrix's order, then the gates stack; the matrix must already be valid. */
 export function buildApp(app: App, matrix: Matrix): App {
   for (const [name, environment] of Object.entries(matrix.environments)) {
     new EnvironmentStack(app, { name, environment, organization: matrix.organization, services: matrix.services });
   }
+  new GatesStack(app, matrix);
   return app;
 }
 

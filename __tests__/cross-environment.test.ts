@@ -48,10 +48,10 @@ function unexplainedDifferences(source: Synthesized, sourceId: Identity, clone: 
 }
 
 describe("the app", () => {
-  it("has one stack per environment, named after it, in the matrix's order", () => {
+  it("has one stack per environment, named after it, in the matrix's order, then the gates stack", () => {
     const app = buildApp(testApp(), seedMatrix);
     const stacks = app.node.children.filter((c) => c instanceof TerraformStack).map((c) => c.node.id);
-    expect(stacks).toEqual(["dev", "staging", "prod", "hotfix"]);
+    expect(stacks).toEqual(["dev", "staging", "prod", "hotfix", "gates"]);
   });
 });
 

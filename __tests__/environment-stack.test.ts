@@ -8,13 +8,9 @@ import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
-import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
-import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
-import { ActionsEnvironmentVariable } from "@cdktf/provider-github/lib/actions-environment-variable";
 import { EnvironmentStack } from "../stacks/environment-stack";
 import { cpuQuantity, memoryQuantity } from "../constructs/quantities";
-import { env, environmentNames, resources, seedMatrix, synthEnvironment, tosetValues } from "./helpers";
+import { env, environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
 import type { EnvironmentSettings } from "../config/types";
 
 const org = seedMatrix.organization;
@@ -170,7 +166,7 @@ describe.each(environmentNames)("%s stack", (name) => {
     });
   });
 
-  it(`sets prevent_destroy ${e.protected ? "on what loses data or access: namespace, secret sync, Vault policy, auth mount and role, GitHub environment and branch protection" : "nowhere"} (protected: ${e.protected})`, () => {
+  it(`sets prevent_destroy ${e.protected ? "on what loses data or access: namespace, secret sync, Vault policy, auth mount and role, SecretStore and ExternalSecrets" : "nowhere"} (protected: ${e.protected})`, () => {
     const guarded = Object.entries(stack.parsed.resource).flatMap(([type, byName]) =>
       Object.entries(byName)
         .filter(([, r]) => r.lifecycle?.prevent_destroy === true)
@@ -179,8 +175,6 @@ describe.each(environmentNames)("%s stack", (name) => {
     expect(guarded.sort()).toEqual(
       e.protected
         ? [
-            "github_branch_protection.branch_protection",
-            "github_repository_environment.environment",
             "kubernetes_manifest.external_secret_api",
             "kubernetes_manifest.secret_store",
             "kubernetes_namespace_v1.namespace",
@@ -193,82 +187,12 @@ describe.each(environmentNames)("%s stack", (name) => {
     );
   });
 
-  it(`gates deploys through GitHub environment "${e.identity.githubEnvironment}" with the matrix's protection rules`, () => {
-    expect(stack.json).toHaveResourceWithProperties(RepositoryEnvironment, {
-      repository: org.github.repository,
-      environment: e.identity.githubEnvironment,
-      wait_timer: e.approval.waitTimerMinutes,
-      can_admins_bypass: e.approval.adminsCanBypass,
-      prevent_self_review: e.approval.preventSelfReview,
-    });
-    const ghEnv = resources(stack, RepositoryEnvironment.tfResourceType).environment;
-    const reviewerCount = e.approval.reviewers.teams.length + e.approval.reviewers.users.length;
-    expect(ghEnv.reviewers === undefined).toBe(reviewerCount === 0);
-    expect(tosetValues(stack.parsed.data.github_team.reviewer_team.for_each)).toEqual(e.approval.reviewers.teams);
-    expect(tosetValues(stack.parsed.data.github_user.reviewer_user.for_each)).toEqual(e.approval.reviewers.users);
-    expect(stack.parsed.provider.github).toEqual([{ owner: org.github.owner }]);
+  it("holds no GitHub resource and no GitHub provider: the gates stack alone administers the repository", () => {
+    // were the environment's gate here, its deploy would need a token that also administers production's gate
+    expect(Object.keys(stack.parsed.resource).filter((t) => t.startsWith("github_"))).toEqual([]);
+    expect(Object.keys(stack.parsed.data ?? {}).filter((t) => t.startsWith("github_"))).toEqual([]);
+    expect(Object.keys(stack.parsed.provider)).not.toContain("github");
   });
-
-  it(`lets ${e.identity.deployBranches.join(", ")} deploy, and nothing else`, () => {
-    const ghEnv = resources(stack, RepositoryEnvironment.tfResourceType).environment;
-    const policy = resources(stack, RepositoryEnvironmentDeploymentPolicy.tfResourceType).deployment_branch;
-    if (e.identity.deployBranches.includes("*")) {
-      expect(ghEnv.deployment_branch_policy).toBeUndefined();
-      expect(tosetValues(policy.for_each)).toEqual([]);
-    } else {
-      expect(ghEnv.deployment_branch_policy).toEqual({ protected_branches: false, custom_branch_policies: true });
-      expect(tosetValues(policy.for_each)).toEqual(e.identity.deployBranches);
-      expect(policy.branch_pattern).toBe("${each.value}");
-    }
-  });
-
-  it(`protects ${e.identity.protectedBranch ?? "no branch"} as the matrix says`, () => {
-    const bp = resources(stack, BranchProtection.tfResourceType).branch_protection;
-    expect(bp.count).toBe(e.identity.protectedBranch === null ? 0 : 1);
-    if (e.identity.protectedBranch !== null) {
-      expect(bp).toMatchObject({
-        pattern: e.identity.protectedBranch,
-        repository_id: org.github.repository,
-        allows_force_pushes: e.approval.allowForcePushes,
-        allows_deletions: false,
-        enforce_admins: !e.approval.adminsCanBypass,
-        required_pull_request_reviews: [
-          { required_approving_review_count: e.approval.requiredApprovingReviews, dismiss_stale_reviews: e.approval.dismissStaleReviews },
-        ],
-        required_status_checks: [{ strict: true, contexts: e.approval.requiredStatusChecks }],
-      });
-    }
-  });
-
-  it("gives deploy jobs the environment's non-secret variables", () => {
-    const vars = Object.fromEntries(
-      Object.values(resources(stack, ActionsEnvironmentVariable.tfResourceType)).map((v) => [v.variable_name, v.value]),
-    );
-    expect(vars).toEqual({
-      ENVMATRIX_ENVIRONMENT: name,
-      ENVMATRIX_NAMESPACE: e.identity.namespace,
-      KUBE_CONTEXT: org.clusters[e.cluster].context,
-      VAULT_ADDR: org.vault.address,
-      VAULT_ROLE: `${name}-secret-sync`,
-      DD_ENV: name,
-    });
-  });
-
-  if (e.protected) {
-    it("as a protected environment: reviewers, no self-review, no admin bypass, only its own branches", () => {
-      const ghEnv = resources(stack, RepositoryEnvironment.tfResourceType).environment;
-      expect(ghEnv).toMatchObject({ can_admins_bypass: false, prevent_self_review: true });
-      expect(ghEnv.reviewers).toEqual([
-        {
-          teams: "${[ for key, val in data.github_team.reviewer_team: tonumber(val.id)]}",
-          users: "${[ for key, val in data.github_user.reviewer_user: tonumber(val.id)]}",
-        },
-      ]);
-      expect(tosetValues(stack.parsed.data.github_team.reviewer_team.for_each).length).toBeGreaterThan(0);
-      expect(ghEnv.deployment_branch_policy).toEqual({ protected_branches: false, custom_branch_policies: true });
-      expect(e.identity.deployBranches).not.toContain("*");
-    });
-  }
 
   it("configures Vault from the matrix's address, with no token", () => {
     expect(stack.parsed.provider.vault).toEqual([{ address: org.vault.address }]);

@@ -15,7 +15,8 @@ const designTable = {
     alerts: { errorRatePercent: 5, latencyMs: 2000, cpuPercent: 90, routing: "none" },
     slo: null,
     runtime: { logLevel: "debug", apiTimeoutSeconds: 30, dbPoolSize: 5 },
-    deployBranches: ["*"],
+    // DESIGN.md: "reviewed merges only (never an unreviewed branch)"
+    deployBranches: ["develop"],
     approvalRequired: false,
     vaultSubtree: "dev",
   },
@@ -76,6 +77,7 @@ describe("hotfix", () => {
         vaultSubtree: "hotfix",
         deployBranches: ["hotfix/*"],
         protectedBranch: "hotfix/*",
+        branchCreators: [expect.any(String)],
       },
       purpose: expect.any(String),
       deploymentWindow: null,
@@ -94,8 +96,8 @@ describe("the matrix", () => {
   it("runs the seed documents' service, api, in every environment", () => {
     expect(seedMatrix.services.map((s) => s.name)).toEqual(["api"]);
   });
-  it("promotes dev → staging → prod", () => {
-    expect(seedMatrix.promotionOrder).toEqual(["dev", "staging", "prod"]);
+  it("promotes dev → staging → prod, and holds hotfix (protected) to prod's rules", () => {
+    expect(seedMatrix.promotionOrder).toEqual(["dev", "staging", "prod", "hotfix"]);
   });
   it("holds organization settings apart, with no credential among them", () => {
     const keys: string[] = [];

@@ -27,7 +27,7 @@ const badEdits: Array<[string, Edit, string, RegExp]> = [
   ["SLO of 100% (no error budget)", (m) => (m.environments.prod.slo.availabilityPercent = 100), "environments.prod.slo.availabilityPercent", /100 is not a percentage \(must be above 0 and below 100\)/],
   ["more than 6 reviewers", (m) => (m.environments.prod.approval.reviewers.users = ["a", "b", "c", "d", "e", "f"]), "environments.prod.approval.reviewers", /7 reviewers is more than GitHub's limit of 6/],
   ["wait timer past 43200 minutes", (m) => (m.environments.prod.approval.waitTimerMinutes = 43201), "environments.prod.approval.waitTimerMinutes", /43201 is out of range \(must be between 0 and 43200\)/],
-  ["staging alerts looser than dev's", (m) => (m.environments.staging.alerts.errorRatePercent = 10), "environments.staging.alerts.errorRatePercent", /10 is looser than dev's 5 \(thresholds may only get stricter along dev → staging → prod\)/],
+  ["staging alerts looser than dev's", (m) => (m.environments.staging.alerts.errorRatePercent = 10), "environments.staging.alerts.errorRatePercent", /10 is looser than dev's 5 \(thresholds may only get stricter along dev → staging → prod → hotfix\)/],
   ["prod latency threshold looser than staging's", (m) => (m.environments.prod.alerts.latencyMs = 800), "environments.prod.alerts.latencyMs", /800 is looser than staging's 500/],
   ["prod with fewer replicas than staging", (m) => (m.environments.prod.replicas = { min: 1, default: 3, max: 20 }), "environments.prod.replicas.min", /1 is fewer than staging's 2 \(replicas may only grow/],
   ["prod needing fewer approving reviews than staging", (m) => (m.environments.staging.approval.requiredApprovingReviews = 3), "environments.prod.approval.requiredApprovingReviews", /2 is fewer than staging's 3 \(approvals may only grow/],
@@ -40,7 +40,7 @@ const badEdits: Array<[string, Edit, string, RegExp]> = [
   ["unknown log level", (m) => (m.environments.dev.runtime.logLevel = "verbose"), "environments.dev.runtime.logLevel", /"verbose" is not one of debug, info, warn, error/],
   ["duplicate service", (m) => m.services.push({ name: "api", team: "payments" }), "services[1].name", /"api" is already the name of services\[0\]/],
   ["service named like the secret sync's account", (m) => m.services.push({ name: "secret-sync", team: "x" }), "services[1].name", /secret sync's service account/],
-  ["promotion order naming an unknown environment", (m) => m.promotionOrder.push("qa"), "promotionOrder[3]", /"qa" is not an environment/],
+  ["promotion order naming an unknown environment", (m) => m.promotionOrder.push("qa"), "promotionOrder[4]", /"qa" is not an environment/],
   ["S3 backend with a bad bucket", (m) => (m.environments.prod.backend = { type: "s3", bucket: "Bad_Bucket", region: "eu-west-1", keyPrefix: "x" }), "environments.prod.backend.bucket", /is not an S3 bucket name/],
   ["Vault egress without an address range", (m) => (m.organization.vault.egressCidrs = ["vault.internal"]), "organization.vault.egressCidrs[0]", /"vault.internal" is not a CIDR/],
   ["refresh interval that is not a duration", (m) => (m.environments.staging.secrets.refreshInterval = "hourly"), "environments.staging.secrets.refreshInterval", /"hourly" is not a duration like 15m or 1h/],
@@ -54,7 +54,7 @@ const badEdits: Array<[string, Edit, string, RegExp]> = [
   ["deployment window that never opens", (m) => (m.environments.prod.deploymentWindow.startHour = 16), "environments.prod.deploymentWindow", /startHour 16 is not before endHour 16/],
   ["deployment window in an unknown time zone", (m) => (m.environments.prod.deploymentWindow.timeZone = "Mars/Olympus"), "environments.prod.deploymentWindow.timeZone", /"Mars\/Olympus" is not an IANA time zone/],
   ["cluster CA that is not a PEM certificate", (m) => (m.organization.clusters.prod.caCertificatePem = "MIIB..."), "organization.clusters.prod.caCertificatePem", /is not a PEM certificate/],
-  ["Vault address that is not a URL", (m) => (m.organization.vault.address = "vault:8200"), "organization.vault.address", /is not an http\(s\) URL/],
+  ["Vault address that is not a URL", (m) => (m.organization.vault.address = "vault:8200"), "organization.vault.address", /is not an https URL/],
 ];
 
 describe("the seed matrix", () => {
@@ -148,7 +148,7 @@ describe("synthesizing a bad matrix", () => {
       encoding: "utf8",
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("config/environments.ts: 2 problems");
+    expect(result.stderr).toContain("config/environments.ts: 3 problems");
     expect(result.stderr).toContain("environments.prod.replicas: min 25 is more than max 20");
     expect(result.stderr).toContain("environments.staging.identity.namespace: \"envmatrix-dev\" is also dev's");
     expect(snapshotTree(outdir)).toEqual(before);

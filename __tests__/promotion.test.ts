@@ -3,11 +3,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadMatrix } from "../config";
 import { branchMatches, environmentsForBranch, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import type { DeploymentWindow } from "../config/types";
 import { changedStacks } from "../review/changed-stacks";
-import { editableDefinition, seedMatrix } from "./helpers";
+import { seedMatrix } from "./helpers";
 
 const root = path.resolve(__dirname, "..");
 const envs = (ref: string) => environmentsForBranch(seedMatrix, ref).map((t) => t.environment);
@@ -24,25 +23,23 @@ describe("branch patterns (GitHub's matching)", () => {
 });
 
 describe("branch → environment", () => {
-  it("main deploys staging, then prod (prod behind its reviewers and window)", () => expect(envs("main")).toEqual(["staging", "prod"]));
-  it("refs/heads/main is main", () => expect(envs("refs/heads/main")).toEqual(["staging", "prod"]));
-  it("develop deploys staging", () => expect(envs("develop")).toEqual(["staging"]));
-  it("a feature branch deploys dev (the environment that takes any branch nobody names)", () => expect(envs("feature/login-form")).toEqual(["dev"]));
+  it("main deploys the gates, staging, then prod (prod behind its reviewers and window)", () => expect(envs("main")).toEqual(["gates", "staging", "prod"]));
+  it("refs/heads/main is main", () => expect(envs("refs/heads/main")).toEqual(["gates", "staging", "prod"]));
+  it("develop, a reviewed branch, deploys dev and staging", () => expect(envs("develop")).toEqual(["dev", "staging"]));
+  it("a feature branch, unreviewed, deploys nothing", () => expect(() => envs("feature/login-form")).toThrow(NoEnvironmentError));
   it("hotfix/x deploys hotfix, and nothing else", () => expect(envs("hotfix/x")).toEqual(["hotfix"]));
-  it("each target carries its GitHub environment, so the job runs under its protection rules", () => {
+  it("each target carries its deploy and plan GitHub environments, so each job runs under that environment's rules", () => {
     expect(environmentsForBranch(seedMatrix, "main")).toEqual([
-      { environment: "staging", githubEnvironment: "staging", backend: "local" },
-      { environment: "prod", githubEnvironment: "production", backend: "local" },
+      { environment: "gates", githubEnvironment: "envmatrix-gates", planEnvironment: "envmatrix-gates-plan", backend: "local", protected: true },
+      { environment: "staging", githubEnvironment: "staging", planEnvironment: "staging-plan", backend: "local", protected: false },
+      { environment: "prod", githubEnvironment: "production", planEnvironment: "production-plan", backend: "local", protected: true },
     ]);
   });
 
-  it("an unknown branch, where no environment takes any branch, gets a clear no", () => {
-    const def = editableDefinition();
-    def.environments.dev.identity.deployBranches = ["feature/*"];
-    const m = loadMatrix(def);
-    expect(() => environmentsForBranch(m, "experiment")).toThrow(NoEnvironmentError);
-    expect(() => environmentsForBranch(m, "experiment")).toThrow(/^no environment deploys from this branch: experiment \(deploy branches: dev: feature\/\*; staging: develop, main; prod: main; hotfix: hotfix\/\*\)$/);
-    expect(environmentsForBranch(m, "feature/x").map((t) => t.environment)).toEqual(["dev"]);
+  it("an unknown branch gets a clear no", () => {
+    expect(() => environmentsForBranch(seedMatrix, "experiment")).toThrow(
+      /^no environment deploys from this branch: experiment \(deploy branches: dev: develop; staging: develop, main; prod: main; hotfix: hotfix\/\*\)$/,
+    );
   });
 
   it("a tag is not a branch", () => {
@@ -50,8 +47,8 @@ describe("branch → environment", () => {
   });
 
   it("the CLI prints a job matrix, and exits 3 with the message for a branch nobody deploys from", () => {
-    const out = execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "resolve-environment", "develop"], { cwd: root, encoding: "utf8" });
-    expect(JSON.parse(out)).toEqual({ include: [{ environment: "staging", githubEnvironment: "staging", backend: "local" }] });
+    const out = execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "resolve-environment", "hotfix/login"], { cwd: root, encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual({ include: [{ environment: "hotfix", githubEnvironment: "hotfix", planEnvironment: "hotfix-plan", backend: "local", protected: true }] });
     const tag = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "resolve-environment", "refs/tags/v1"], { cwd: root, encoding: "utf8" });
     expect(tag.status).toBe(3);
     expect(tag.stderr).toContain("is not a branch");

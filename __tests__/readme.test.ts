@@ -51,7 +51,7 @@ describe("npm run matrix", () => {
     expect(environments).toEqual(["dev", "staging", "prod", "hotfix"]);
     const at = (f: string) => cells[fields.indexOf(f)];
     expect(at("alerts.errorRatePercent")).toEqual(["5", "1", "0.1", "0.1"]);
-    expect(at("identity.deployBranches")).toEqual(["*", "develop, main", "main", "hotfix/*"]);
+    expect(at("identity.deployBranches")).toEqual(["develop", "develop, main", "main", "hotfix/*"]);
     expect(at("slo.availabilityPercent")).toEqual(["—", "—", "99.9", "99.9"]);
     expect(at("slo")).toEqual(["—", "—", "—", "—"]); // null where there are none; the values are in the sub-rows
   });

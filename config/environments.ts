@@ -13,7 +13,8 @@ const dev = {
     namespace: "envmatrix-dev",
     githubEnvironment: "development",
     vaultSubtree: "dev",
-    deployBranches: ["*"],
+    // any reviewed merge deploys dev: develop is protected by staging's ruleset (one review)
+    deployBranches: ["develop"],
     protectedBranch: null,
   },
   purpose: "development, experiments",
@@ -103,8 +104,9 @@ const staging = {
     preventSelfReview: false,
     adminsCanBypass: true,
     waitTimerMinutes: 0,
-    requiredApprovingReviews: 0,
-    dismissStaleReviews: false,
+    // develop deploys dev and staging: nothing reaches it unreviewed
+    requiredApprovingReviews: 1,
+    dismissStaleReviews: true,
     requiredStatusChecks: ["check"],
     allowForcePushes: false,
   },
@@ -199,6 +201,8 @@ const hotfix = {
     deployBranches: ["hotfix/*"],
     // as prod: nothing unreviewed reaches a hotfix branch either
     protectedBranch: "hotfix/*",
+    // only the hotfix team may create hotfix/* branches (from main); their commits still need prod's reviews
+    branchCreators: ["hotfix-team"], // PLACEHOLDER team slug
   },
   purpose: "emergency fixes: a clone of prod",
   // an emergency does not wait for business hours
@@ -208,7 +212,7 @@ const hotfix = {
 export const matrix: MatrixDefinition = {
   organization,
   services,
-  promotionOrder: ["dev", "staging", "prod"],
+  promotionOrder: ["dev", "staging", "prod", "hotfix"],
   environments: { dev, staging, prod, hotfix },
 };
 

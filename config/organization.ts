@@ -12,12 +12,17 @@ export const organization = {
   github: {
     owner: "example-org", // PLACEHOLDER: GitHub organization or user that owns the repository
     repository: "envmatrix", // PLACEHOLDER: repository whose environments the stacks manage
+    defaultBranch: "main",
+    owningTeam: "platform", // PLACEHOLDER team slug: CODEOWNERS of config/, constructs/, stacks/, .github/, …
   },
+  // GitHub gates and deployer policies are applied like prod: from main, with prod's reviewers and window.
+  gates: { followsEnvironment: "prod", githubEnvironment: "envmatrix-gates" },
   vault: {
     address: "https://vault.example.internal:8200", // PLACEHOLDER
     kvMount: "secret",
     kvMountManagedBy: null, // the seed layout's `secret/` mount exists already
     authMountPrefix: "kubernetes-",
+    githubJwtMount: "jwt-github", // created once: vault auth enable -path=jwt-github jwt (see README)
     tokenAudience: "vault",
     egressCidrs: ["192.0.2.0/28"], // PLACEHOLDER (TEST-NET-1): the addresses Vault answers on
   },

@@ -2,38 +2,51 @@
  * What the deploy workflow asks of the matrix: which environments deploy from a branch, and whether an
  * environment's deployment window is open. Pure functions over the matrix, so CI never re-types the map.
  */
+import { branchMatches } from "./branches";
+import { GATES_STACK, PLAN_ENVIRONMENT_SUFFIX } from "./validate";
 import type { DeploymentWindow, Matrix, Weekday } from "./types";
 
 export interface DeployTarget {
-  /** Environment name: the stack id. */
+  /** Environment name: the stack id (`gates` for the gates stack). */
   readonly environment: string;
-  /** The GitHub environment the deploy job runs in (its protection rules apply). */
+  /** The GitHub environment the apply job runs in (its reviewers, branch policy and deploy secrets). */
   readonly githubEnvironment: string;
+  /** The GitHub environment the plan job runs in (no reviewers; read-only secrets; the same branch policy). */
+  readonly planEnvironment: string;
   /** Backend type: a deploy from CI needs shared, locked state. */
   readonly backend: string;
+  /** Destroys and replacements in its plan are called out first. */
+  readonly protected: boolean;
 }
+
+/** The gates stack's id: it is applied like `organization.gates.followsEnvironment`. */
+export const GATES = GATES_STACK;
 
 export class NoEnvironmentError extends Error {}
 
 /** What a deploy job needs to know of an environment. */
 export function deployTarget(m: Matrix, environment: string): DeployTarget {
+  if (environment === GATES) {
+    const g = m.organization.gates;
+    const follows = m.environments[g.followsEnvironment];
+    return { environment, githubEnvironment: g.githubEnvironment, planEnvironment: `${g.githubEnvironment}${PLAN_ENVIRONMENT_SUFFIX}`, backend: follows.backend.type, protected: true };
+  }
   const e = m.environments[environment];
-  return { environment, githubEnvironment: e.identity.githubEnvironment, backend: e.backend.type };
+  const gh = e.identity.githubEnvironment;
+  return { environment, githubEnvironment: gh, planEnvironment: `${gh}${PLAN_ENVIRONMENT_SUFFIX}`, backend: e.backend.type, protected: e.protected };
 }
 
-/** `*` is any run of characters except `/`, `**` any run at all: GitHub's branch-pattern matching. */
-export function branchMatches(pattern: string, branch: string): boolean {
-  const source = pattern
-    .split(/(\*\*|\*)/)
-    .map((piece) => (piece === "**" ? ".*" : piece === "*" ? "[^/]*" : piece.replace(/[.+?^${}()|[\]\\]/g, "\\$&")))
-    .join("");
-  return new RegExp(`^${source}$`).test(branch);
+/** Every stack: the gates first (the others' GitHub environments and Vault roles come from it), then the environments. */
+export function allTargets(m: Matrix): DeployTarget[] {
+  return [GATES, ...Object.keys(m.environments)].map((n) => deployTarget(m, n));
 }
+
+export { branchMatches } from "./branches";
 
 /**
- * The environments a push to `ref` deploys, in promotion order (then the rest in matrix order).
- * Environments that name the branch (exactly or by pattern) take it; an environment that deploys from any
- * branch (`*`) takes only branches nobody names, so `main` goes to staging and prod, not also to dev.
+ * The stacks a push to `ref` deploys: the gates stack first when the branch is the one its followed environment
+ * deploys from, then the environments that name the branch (exactly or by pattern), in promotion order (then the
+ * rest in matrix order). Validation allows only reviewed branches, so no unreviewed push deploys anything.
  */
 export function environmentsForBranch(m: Matrix, ref: string): DeployTarget[] {
   if (ref.startsWith("refs/") && !ref.startsWith("refs/heads/")) {
@@ -42,14 +55,14 @@ export function environmentsForBranch(m: Matrix, ref: string): DeployTarget[] {
   const branch = ref.replace(/^refs\/heads\//, "");
   if (branch.trim() === "") throw new NoEnvironmentError("no branch given");
   const order = [...m.promotionOrder, ...Object.keys(m.environments).filter((n) => !m.promotionOrder.includes(n))];
-  const entries = order.map((name) => [name, m.environments[name]] as const);
-  const named = entries.filter(([, e]) => e.identity.deployBranches.some((p) => p !== "*" && branchMatches(p, branch)));
-  const chosen = named.length > 0 ? named : entries.filter(([, e]) => e.identity.deployBranches.includes("*"));
+  const deploysFrom = (patterns: readonly string[]) => patterns.some((p) => branchMatches(p, branch));
+  const chosen = order.filter((name) => deploysFrom(m.environments[name].identity.deployBranches));
   if (chosen.length === 0) {
-    const known = entries.map(([n, e]) => `${n}: ${e.identity.deployBranches.join(", ")}`).join("; ");
+    const known = order.map((n) => `${n}: ${m.environments[n].identity.deployBranches.join(", ")}`).join("; ");
     throw new NoEnvironmentError(`no environment deploys from this branch: ${branch} (deploy branches: ${known})`);
   }
-  return chosen.map(([environment]) => deployTarget(m, environment));
+  const gates = deploysFrom(m.environments[m.organization.gates.followsEnvironment].identity.deployBranches) ? [GATES] : [];
+  return [...gates, ...chosen].map((environment) => deployTarget(m, environment));
 }
 
 const WEEKDAY_BY_SHORT: Record<string, Weekday> = { Mon: "Mon", Tue: "Tue", Wed: "Wed", Thu: "Thu", Fri: "Fri", Sat: "Sat", Sun: "Sun" };

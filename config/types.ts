@@ -38,10 +38,19 @@ export interface EnvironmentIdentity {
   readonly githubEnvironment: string;
   /** Folder under the KV v2 mount that holds this environment's secrets (`secret/<subtree>/<service>`). */
   readonly vaultSubtree: string;
-  /** Branches (or `*` globs) allowed to deploy here; `["*"]` means any branch. */
+  /**
+   * Branches (or `*` globs, GitHub's branch-pattern syntax) allowed to deploy here. Each must be a branch some
+   * environment protects with at least one required review: every stack is applied only from reviewed merges.
+   */
   readonly deployBranches: readonly string[];
-  /** The branch this environment's stack protects (pull requests, reviews, checks); `null` protects none. */
+  /** The branch (pattern) this environment's ruleset protects (pull requests, reviews, checks); `null` protects none. */
   readonly protectedBranch: string | null;
+  /**
+   * Teams (slugs) that alone may create branches matching `protectedBranch` (a ruleset `creation` rule they
+   * bypass): without it anyone with write access could create `hotfix/x` holding unreviewed commits.
+   * @default nobody is restricted (fine for a single named branch such as `main`, which exists already)
+   */
+  readonly branchCreators?: readonly string[];
 }
 
 export interface EnvironmentSettings {
@@ -175,9 +184,32 @@ export interface Cluster {
 
 /** Settings a team changes once. Every value here is a placeholder until then; none is a secret. */
 export interface Organization {
-  /** Short name of the system these environments run; used in labels (`app.kubernetes.io/part-of`). */
+  /** Short name of the system these environments run; used in labels (`app.kubernetes.io/part-of`), namespaces. */
   readonly project: string;
-  readonly github: { readonly owner: string; readonly repository: string };
+  readonly github: {
+    readonly owner: string;
+    readonly repository: string;
+    /** The repository's default branch: where pull-request review and drift workflows run (`workflow_run`, `schedule`). */
+    readonly defaultBranch: string;
+    /** Team (slug) that owns this repository's code: CODEOWNERS of everything that decides what is applied. */
+    readonly owningTeam: string;
+    /**
+     * App id of GitHub Actions: required status checks are pinned to it, so only a workflow run can pass them.
+     * @default 15368
+     */
+    readonly actionsAppId?: number;
+  };
+  /**
+   * The `gates` stack: every environment's GitHub environments, deployment branch policies, rulesets and the
+   * Vault policy of each environment's deployer. It decides who may change what, so it is applied like the
+   * strictest environment: from its branch, through its own GitHub environment, with its reviewers and window.
+   */
+  readonly gates: {
+    /** A protected environment whose branch, reviewers, window and backend the gates stack takes. */
+    readonly followsEnvironment: string;
+    /** GitHub environment the gates stack is applied in (its admin credentials live there only). */
+    readonly githubEnvironment: string;
+  };
   readonly vault: {
     readonly address: string;
     /** Name of the KV v2 mount that holds every environment's subtree. */
@@ -189,10 +221,20 @@ export interface Organization {
     readonly kvMountManagedBy: string | null;
     /** Each environment gets its own Kubernetes auth mount, `<authMountPrefix><env>`, configured for its cluster. */
     readonly authMountPrefix: string;
+    /**
+     * JWT auth mount that trusts GitHub Actions' OIDC issuer (token.actions.githubusercontent.com), created once
+     * outside envmatrix; the gates stack writes a deploy and a plan role per environment on it.
+     */
+    readonly githubJwtMount: string;
     /** Audience of the service account tokens the secret sync presents to Vault (bound on the role). */
     readonly tokenAudience: string;
     /** Where Vault answers, for the egress NetworkPolicy (NetworkPolicies match addresses, not names). */
     readonly egressCidrs: readonly string[];
+    /**
+     * The widest egress CIDR allowed, as a prefix length for IPv4 (IPv6 takes 96 more): an egress "to Vault"
+     * of 0.0.0.0/0 would be egress to anywhere. @default 24
+     */
+    readonly egressCidrMinPrefix?: number;
   };
   /** Rotation guidance for operators, published on every ExternalSecret; envmatrix never holds a value. */
   readonly secretRotation: {

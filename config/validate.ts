@@ -4,6 +4,7 @@
  * Values are checked at run time too, not only by their types: the matrix is edited by hand and read by tests
  * that break it on purpose.
  */
+import { branchMatches as branchPatternMatches } from "./branches";
 import type { EnvironmentClone, EnvironmentDefinition, EnvironmentSettings, Matrix, MatrixDefinition } from "./types";
 
 export interface Problem {
@@ -87,14 +88,15 @@ class Collector {
     return true;
   }
 
+  /** An https URL: credentials (Vault and Kubernetes tokens, Datadog keys) and runbooks never travel in clear. */
   url(path: string, value: unknown): URL | undefined {
     try {
       const url = new URL(String(value));
-      if (url.protocol === "https:" || url.protocol === "http:") return url;
+      if (url.protocol === "https:") return url;
     } catch {
       // reported below
     }
-    this.add(path, `${show(value)} is not an http(s) URL`);
+    this.add(path, `${show(value)} is not an https URL (tokens and keys are sent there: plain http is refused)`);
     return undefined;
   }
 }
@@ -122,6 +124,7 @@ function validateOrganization(m: Matrix, c: Collector): void {
     c.add(`${p}.vault.kvMountManagedBy`, `${show(managedBy)} is not an environment (name the one whose stack owns the mount, or null for an existing mount)`);
   }
   c.pattern(`${p}.vault.authMountPrefix`, o.vault?.authMountPrefix, /^[A-Za-z0-9_-]*$/, "a Vault path prefix (letters, digits, '_' and '-')");
+  c.pattern(`${p}.vault.githubJwtMount`, o.vault?.githubJwtMount, VAULT_SEGMENT, "a Vault mount name (one path segment)");
   if (typeof o.vault?.tokenAudience !== "string" || o.vault.tokenAudience.trim() === "") {
     c.add(`${p}.vault.tokenAudience`, `${show(o.vault?.tokenAudience)} is not a token audience`);
   }
@@ -167,6 +170,142 @@ function validateOrganization(m: Matrix, c: Collector): void {
   for (const key of ["key", "canary", "stable"] as const) {
     c.pattern(`${p}.datadog.canaryTag.${key}`, o.datadog?.canaryTag?.[key], /^[a-z][a-z0-9_.\-/]*$/, "a Datadog tag name or value");
   }
+}
+
+/** The id of the gates stack (GitHub gates and deployer policies of every environment): not an environment name. */
+export const GATES_STACK = "gates";
+/** Environment names that are not environments: the stacks of their own. */
+export const RESERVED_STACKS = [GATES_STACK] as const;
+/** The GitHub environment a stack's read-only plan runs in: `<githubEnvironment>-plan`. */
+export const PLAN_ENVIRONMENT_SUFFIX = "-plan";
+/** GitHub Actions' app id: a required status check pinned to it can be passed only by a workflow run. */
+export const GITHUB_ACTIONS_APP_ID = 15368;
+export const DEFAULT_EGRESS_MIN_PREFIX = 24;
+
+/** A branch pattern that matches every branch (or every branch below one level): `*`, `**`, `*\/*`. */
+export const matchesAnyBranch = (pattern: string): boolean => /^[*/]+$/.test(pattern);
+
+/** The environment a GitHub environment name belongs to: the longest environment name it starts with. */
+export function githubEnvironmentOwner(m: Matrix, githubEnvironment: string): string | undefined {
+  return Object.keys(m.environments)
+    .filter((n) => githubEnvironment.startsWith(n))
+    .sort((a, b) => b.length - a.length)[0];
+}
+
+/**
+ * Rules that keep one environment's stack and deploy away from another's objects and secrets (issue 9's
+ * threat model): identity derived from the name, only reviewed branches deploy, protected environments on
+ * clusters of their own, https only, Vault egress bounded. Validation is defence in depth: the credentials
+ * and the branch rules are the wall.
+ */
+function validateTrust(m: Matrix, c: Collector): void {
+  const o = m.organization;
+  const envs = Object.entries(m.environments);
+  const isProtected = (n: string | null | undefined) => typeof n === "string" && m.environments[n]?.protected === true;
+
+  for (const name of RESERVED_STACKS) {
+    if (Object.hasOwn(m.environments, name)) c.add(`environments.${name}`, `"${name}" is the name of envmatrix's own stack (choose another environment name)`);
+  }
+  for (const [name, e] of envs) {
+    const p = `environments.${name}.identity`;
+    const id = e.identity;
+    if (typeof id?.namespace === "string" && id.namespace !== `${o.project}-${name}`) {
+      c.add(`${p}.namespace`, `${show(id.namespace)} is not "${o.project}-${name}" (a namespace is derived from the project and environment names, so no edit can point one environment at another's)`);
+    }
+    if (typeof id?.vaultSubtree === "string" && id.vaultSubtree !== name) {
+      c.add(`${p}.vaultSubtree`, `${show(id.vaultSubtree)} is not "${name}" (the Vault subtree is the environment's name, so no edit can point one environment at another's secrets)`);
+    }
+    if (typeof id?.githubEnvironment === "string") {
+      const owner = githubEnvironmentOwner(m, id.githubEnvironment);
+      if (owner !== name) {
+        const whose = owner === undefined ? "no environment's" : `${owner}'s`;
+        c.add(`${p}.githubEnvironment`, `${show(id.githubEnvironment)} does not start with "${name}" (it reads as ${whose}: a GitHub environment name starts with its environment's name, longest name first, so no edit can point one environment at another's gate)`);
+      } else if (id.githubEnvironment.endsWith(PLAN_ENVIRONMENT_SUFFIX) || id.githubEnvironment === o.gates?.githubEnvironment) {
+        c.add(`${p}.githubEnvironment`, `${show(id.githubEnvironment)} is reserved (names ending in "${PLAN_ENVIRONMENT_SUFFIX}" are the plan environments; organization.gates.githubEnvironment is the gates')`);
+      }
+    }
+    const creators = id?.branchCreators;
+    if (creators !== undefined) {
+      if (!Array.isArray(creators) || creators.length === 0) c.add(`${p}.branchCreators`, "is empty (name the teams that may create the protected branch, or leave it out)");
+      else creators.forEach((t, i) => {
+        if (typeof t !== "string" || !GITHUB_NAME.test(t)) c.add(`${p}.branchCreators[${i}]`, `${show(t)} is not a GitHub team slug`);
+      });
+      if (id?.protectedBranch === null) c.add(`${p}.branchCreators`, "is set but protectedBranch is null (there is no branch whose creation to restrict)");
+    }
+    if (e.protected !== true) continue;
+    const rule = "(a protected environment";
+    if (id?.protectedBranch === null) c.add(`${p}.protectedBranch`, `null is not allowed ${rule} protects the branch it deploys from)`);
+    if (Array.isArray(id?.deployBranches)) {
+      id.deployBranches.forEach((b, i) => {
+        if (typeof b === "string" && matchesAnyBranch(b) && b !== "*") c.add(`${p}.deployBranches[${i}]`, `${show(b)} is not allowed ${rule} deploys only from named branches)`);
+      });
+    }
+    if (typeof id?.protectedBranch === "string" && id.protectedBranch.includes("*") && creators === undefined) {
+      c.add(`${p}.branchCreators`, `is missing ${rule} that protects the pattern ${show(id.protectedBranch)} names who may create such branches; anyone with write access could otherwise create one with unreviewed commits)`);
+    }
+    if (Array.isArray(m.promotionOrder) && !m.promotionOrder.includes(name)) {
+      c.add("promotionOrder", `does not list ${name} (every protected environment is in the promotion order, so its rules are held to those before it)`);
+    }
+  }
+
+  // Every deploy branch is a branch some environment protects with at least one required review.
+  const reviewed = envs
+    .filter(([, e]) => typeof e.identity?.protectedBranch === "string" && (e.approval?.requiredApprovingReviews ?? 0) >= 1)
+    .map(([, e]) => e.identity.protectedBranch as string);
+  for (const [name, e] of envs) {
+    if (!Array.isArray(e.identity?.deployBranches)) continue;
+    e.identity.deployBranches.forEach((b, i) => {
+      if (typeof b !== "string") return;
+      const covered = reviewed.some((r) => r === b || (!b.includes("*") && branchPatternMatches(r, b)));
+      if (!covered) {
+        c.add(`environments.${name}.identity.deployBranches[${i}]`, `${show(b)} is not a reviewed branch (no environment's protectedBranch with at least one required approving review covers it; every stack is applied only from reviewed merges)`);
+      }
+    });
+  }
+
+  // A cluster that hosts a protected environment hosts only protected environments: an unprotected deploy's
+  // kubeconfig must never reach a protected environment's pods, secrets or cluster-scoped objects.
+  const byCluster = new Map<string, string[]>();
+  for (const [name, e] of envs) if (typeof e.cluster === "string") byCluster.set(e.cluster, [...(byCluster.get(e.cluster) ?? []), name]);
+  for (const [cluster, names] of byCluster) {
+    const prot = names.filter((n) => isProtected(n));
+    if (prot.length === 0) continue;
+    for (const n of names.filter((x) => !isProtected(x))) {
+      c.add(`environments.${n}.cluster`, `${show(cluster)} hosts the protected ${prot.join(", ")} (a cluster that hosts a protected environment hosts only protected environments)`);
+    }
+  }
+
+  const managedBy = o.vault?.kvMountManagedBy;
+  if (typeof managedBy === "string" && Object.hasOwn(m.environments, managedBy) && !isProtected(managedBy)) {
+    c.add("organization.vault.kvMountManagedBy", `${show(managedBy)} is not a protected environment (the mount holds every environment's secrets: only a protected environment's stack may own it)`);
+  }
+
+  const bound = o.vault?.egressCidrMinPrefix ?? DEFAULT_EGRESS_MIN_PREFIX;
+  if (o.vault?.egressCidrMinPrefix !== undefined) c.integer("organization.vault.egressCidrMinPrefix", o.vault.egressCidrMinPrefix, 8, 32);
+  if (Array.isArray(o.vault?.egressCidrs)) {
+    o.vault.egressCidrs.forEach((cidr, i) => {
+      if (!isCidr(cidr)) return;
+      const prefix = Number(cidr.split("/")[1]);
+      const min = cidr.includes(":") ? bound + 96 : bound;
+      if (prefix < min) c.add(`organization.vault.egressCidrs[${i}]`, `${show(cidr)} is wider than /${min} (organization.vault.egressCidrMinPrefix: egress "to Vault" may not open a wide range)`);
+    });
+  }
+
+  const g = o.gates;
+  if (!isProtected(g?.followsEnvironment)) {
+    c.add("organization.gates.followsEnvironment", `${show(g?.followsEnvironment)} is not a protected environment (the gates stack decides who may change what: it is applied like the strictest environment)`);
+  }
+  if (typeof g?.githubEnvironment !== "string" || g.githubEnvironment.trim() === "" || g.githubEnvironment.length > 255 - PLAN_ENVIRONMENT_SUFFIX.length) {
+    c.add("organization.gates.githubEnvironment", `${show(g?.githubEnvironment)} is not a GitHub environment name`);
+  } else if (githubEnvironmentOwner(m, g.githubEnvironment) !== undefined) {
+    c.add("organization.gates.githubEnvironment", `${show(g.githubEnvironment)} starts with the environment ${githubEnvironmentOwner(m, g.githubEnvironment)}'s name (the gates' environment may not read as an environment's)`);
+  }
+  const gh = o.github;
+  if (typeof gh?.defaultBranch !== "string" || gh.defaultBranch.trim() === "" || /[\s*]/.test(gh.defaultBranch)) {
+    c.add("organization.github.defaultBranch", `${show(gh?.defaultBranch)} is not a branch name`);
+  }
+  c.pattern("organization.github.owningTeam", gh?.owningTeam, GITHUB_NAME, "a GitHub team slug");
+  if (gh?.actionsAppId !== undefined) c.integer("organization.github.actionsAppId", gh.actionsAppId, 1);
 }
 
 function validateServices(m: Matrix, c: Collector): void {
@@ -537,6 +676,7 @@ export function validateMatrix(def: MatrixDefinition): Problem[] {
   }
   validateUniqueness(m, c);
   validatePromotion(m, c);
+  validateTrust(m, c);
   return c.problems;
 }
 

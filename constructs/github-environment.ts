@@ -1,32 +1,19 @@
 /**
- * The GitHub side of an environment's promotion gate: the repository environment its deploy job runs in
- * (required reviewers, self-review, admin bypass, wait timer, which branches may deploy), the non-secret
- * variables deploy jobs read, and the protection of the branch the environment deploys from.
- *
- * Lists that differ between environments (reviewers, branch patterns) are `for_each` over one resource, and
- * the branch protection is `count` 0 or 1, so every environment's stack has the same addresses.
+ * One GitHub repository environment: the gate a job passes to get the secrets stored in it (required
+ * reviewers, self-review, admin bypass, wait timer, and which branches may run there at all), with the
+ * non-secret variables jobs read. Lists that differ between environments (reviewers, branch patterns) are
+ * `for_each` over one resource, so every environment's gate has the same shape.
  */
 import { Construct } from "constructs";
 import { TerraformIterator, Token } from "cdktf";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
 import { ActionsEnvironmentVariable } from "@cdktf/provider-github/lib/actions-environment-variable";
-import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
 import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
 import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
 
 /** The pattern that means "any branch": no deployment branch policy at all. */
 export const ANY_BRANCH = "*";
-
-export interface BranchProtectionProps {
-  readonly pattern: string;
-  readonly requiredApprovingReviews: number;
-  readonly dismissStaleReviews: boolean;
-  readonly requiredStatusChecks: readonly string[];
-  readonly allowForcePushes: boolean;
-  /** Apply the rules to administrators too. */
-  readonly enforceAdmins: boolean;
-}
 
 export interface GitHubEnvironmentProps {
   readonly repository: string;
@@ -39,11 +26,9 @@ export interface GitHubEnvironmentProps {
   readonly reviewers: { readonly teams: readonly string[]; readonly users: readonly string[] };
   /** Branch patterns allowed to deploy; `["*"]` allows any branch. */
   readonly deployBranches: readonly string[];
-  /** Non-secret variables for the deploy job, by name. */
-  readonly variables: Readonly<Record<string, string>>;
-  /** Protection of the deploy branch; none when omitted. */
-  readonly branchProtection?: BranchProtectionProps;
-  /** Refuse to destroy the environment (its rules and secrets) and the branch protection. @default false */
+  /** Non-secret variables for the deploy job, by name. @default none */
+  readonly variables?: Readonly<Record<string, string>>;
+  /** Refuse to destroy the environment (its rules and secrets). @default false */
   readonly preventDestroy?: boolean;
 }
 
@@ -92,7 +77,7 @@ export class GitHubEnvironment extends Construct {
       branchPattern: patterns.value,
     });
 
-    for (const [name, value] of Object.entries(props.variables)) {
+    for (const [name, value] of Object.entries(props.variables ?? {})) {
       new ActionsEnvironmentVariable(this, `variable-${name}`, {
         repository: props.repository,
         environment: this.environment.environment,
@@ -100,20 +85,5 @@ export class GitHubEnvironment extends Construct {
         value,
       });
     }
-
-    const bp = props.branchProtection;
-    new BranchProtection(this, "branchProtection", {
-      count: bp ? 1 : 0,
-      repositoryId: props.repository,
-      pattern: bp?.pattern ?? "",
-      enforceAdmins: bp?.enforceAdmins ?? false,
-      allowsForcePushes: bp?.allowForcePushes ?? false,
-      allowsDeletions: false,
-      requiredPullRequestReviews: [
-        { requiredApprovingReviewCount: bp?.requiredApprovingReviews ?? 0, dismissStaleReviews: bp?.dismissStaleReviews ?? false },
-      ],
-      requiredStatusChecks: [{ strict: true, contexts: [...(bp?.requiredStatusChecks ?? [])] }],
-      lifecycle,
-    });
   }
 }

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import { loadMatrix } from "../config";
 import { MatrixError } from "../config/validate";
-import { deployTarget, describeWindow, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
+import { allTargets, describeWindow, GATES, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import { changedStacks } from "../review/changed-stacks";
 import { compareEnvironments, formatComparison } from "../review/compare";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
@@ -100,13 +100,13 @@ program
   .command("resolve-environment")
   .description("the environments a push to a branch deploys, in promotion order, as a GitHub Actions job matrix")
   .argument("[branch]", "branch name or refs/heads/… ref")
-  .option("--all", "every environment (the drift job's matrix)")
+  .option("--all", "every stack, the gates first (the drift job's matrix)")
   .option("--changed-between <outputs...>", "keep only environments whose stack differs between <base cdktf.out> <head cdktf.out>; all when base does not exist")
   .action((branch: string | undefined, opts: { all?: boolean; changedBetween?: string[] }) => {
     try {
       const m = loadMatrix();
       if (opts.all) {
-        console.log(JSON.stringify({ include: Object.keys(m.environments).map((n) => deployTarget(m, n)) }));
+        console.log(JSON.stringify({ include: allTargets(m) }));
         return;
       }
       if (branch === undefined) throw new Error("name a branch, or pass --all");
@@ -133,7 +133,8 @@ program
   .action((environment: string, opts: { at?: string }) => {
     try {
       const m = loadMatrix();
-      const e = m.environments[environment];
+      // the gates stack is applied like the environment it follows, in that environment's window
+      const e = m.environments[environment === GATES ? m.organization.gates.followsEnvironment : environment];
       if (!e) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
       const at = opts.at === undefined ? new Date() : new Date(opts.at);
       if (Number.isNaN(at.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);

@@ -5,6 +5,7 @@
  * The same construct tree gives the same address in every environment's stack.
  */
 import type { IConstruct, Node } from "constructs";
+import { TerraformStack, type TerraformElement } from "cdktf";
 
 export function snakeCase(id: string): string {
   return id
@@ -23,4 +24,20 @@ export function readableLogicalId(node: Node, stack: IConstruct): string {
   const id = deduped.join("_");
   // Terraform names start with a letter or an underscore.
   return /^[0-9]/.test(id) ? `_${id}` : id;
+}
+
+/** A stack whose resources get readable addresses, unique within it (a clash is a bug in a construct's ids, caught at synth). */
+export abstract class ReadableStack extends TerraformStack {
+  private readonly addresses = new Map<string, string>();
+
+  protected override allocateLogicalId(element: TerraformElement | Node): string {
+    const node = "node" in element ? element.node : element;
+    const id = readableLogicalId(node, this);
+    const owner = this.addresses.get(id);
+    if (owner !== undefined && owner !== node.path) {
+      throw new Error(`${this.node.path}: constructs ${owner} and ${node.path} would both be addressed "${id}"; give one another id`);
+    }
+    this.addresses.set(id, node.path);
+    return id;
+  }
 }

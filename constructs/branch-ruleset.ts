@@ -1,0 +1,106 @@
+/**
+ * The protection of a branch an environment deploys from, as a repository ruleset: pull requests with
+ * approving reviews (code owners' among them, and approved after the last push), required status checks
+ * pinned to the GitHub Actions app, no force pushes, no deletion. Optionally a second ruleset that lets only
+ * named teams create branches matching the pattern (`hotfix/*`).
+ *
+ * Rulesets rather than `github_branch_protection`: a required check there is a context name only, which any
+ * writer can post through the statuses API; a ruleset's `required_check` takes the app's `integration_id`
+ * (GitHub REST "Create a repository ruleset", rules[].parameters.required_status_checks[].integration_id), and
+ * its `creation` rule blocks creating a matching branch, which branch protection never does.
+ */
+import { Construct } from "constructs";
+import { Fn, TerraformIterator } from "cdktf";
+import { RepositoryRuleset, type RepositoryRulesetBypassActors } from "@cdktf/provider-github/lib/repository-ruleset";
+import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
+
+/** GitHub's id of the repository admin role as a ruleset bypass actor (`actor_type = "RepositoryRole"`). */
+export const REPOSITORY_ADMIN_ROLE_ID = 5;
+
+export interface BranchRulesetProps {
+  readonly repository: string;
+  /** Ruleset name, unique in the repository. */
+  readonly name: string;
+  /** Branch name or pattern (`main`, `hotfix/*`), as in the matrix. */
+  readonly pattern: string;
+  readonly requiredApprovingReviews: number;
+  /** A push to the pull request dismisses its approvals. */
+  readonly dismissStaleReviews: boolean;
+  /** Check names (workflow job names) that must pass; each is pinned to `checksAppId`. */
+  readonly requiredStatusChecks: readonly string[];
+  /** App whose check runs alone count (GitHub Actions: 15368). */
+  readonly checksAppId: number;
+  readonly allowForcePushes: boolean;
+  /** Repository admins may bypass the rules. */
+  readonly adminsCanBypass: boolean;
+  /** Teams (slugs) that alone may create matching branches. @default anyone with write access */
+  readonly branchCreators?: readonly string[];
+  /** @default false */
+  readonly preventDestroy?: boolean;
+}
+
+export class BranchRuleset extends Construct {
+  readonly ruleset: RepositoryRuleset;
+
+  constructor(scope: Construct, id: string, props: BranchRulesetProps) {
+    super(scope, id);
+    const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
+    const refs = { refName: { include: [`refs/heads/${props.pattern}`], exclude: [] } };
+    const admins: RepositoryRulesetBypassActors[] = props.adminsCanBypass
+      ? [{ actorType: "RepositoryRole", actorId: REPOSITORY_ADMIN_ROLE_ID, bypassMode: "always" }]
+      : [];
+
+    this.ruleset = new RepositoryRuleset(this, "ruleset", {
+      repository: props.repository,
+      name: props.name,
+      target: "branch",
+      enforcement: "active",
+      conditions: refs,
+      bypassActors: admins,
+      rules: {
+        deletion: true,
+        nonFastForward: !props.allowForcePushes,
+        pullRequest: {
+          requiredApprovingReviewCount: props.requiredApprovingReviews,
+          dismissStaleReviewsOnPush: props.dismissStaleReviews,
+          // CODEOWNERS (generated from the matrix) own config/, stacks/, .github/…: they must approve
+          requireCodeOwnerReview: true,
+          // whoever pushed last cannot be the approval that lets their own push in
+          requireLastPushApproval: true,
+        },
+        requiredStatusChecks:
+          props.requiredStatusChecks.length === 0
+            ? undefined
+            : {
+                strictRequiredStatusChecksPolicy: true,
+                requiredCheck: props.requiredStatusChecks.map((context) => ({ context, integrationId: props.checksAppId })),
+              },
+      },
+      lifecycle,
+    });
+
+    // Creating a matching branch is refused to everyone but the named teams (they bypass this ruleset only,
+    // never the reviews above): a new hotfix/x cannot smuggle in unreviewed commits.
+    const creators = [...(props.branchCreators ?? [])];
+    const teams = TerraformIterator.fromList(creators);
+    // a dynamic block: bypass_actors is a block type, so a list expression would not be accepted in its place
+    const creatorTeams = TerraformIterator.fromDataSources(
+      new DataGithubTeam(this, "creatorTeam", { forEach: teams, slug: teams.value, summaryOnly: true }),
+    );
+    new RepositoryRuleset(this, "creation", {
+      count: creators.length > 0 ? 1 : 0,
+      repository: props.repository,
+      name: `${props.name} (creation)`,
+      target: "branch",
+      enforcement: "active",
+      conditions: refs,
+      bypassActors: creatorTeams.dynamic({
+        actor_type: "Team",
+        actor_id: Fn.tonumber(creatorTeams.getString("id")),
+        bypass_mode: "always",
+      }),
+      rules: { creation: true },
+      lifecycle,
+    });
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * What an environment's deploy (and read-only plan) may do in Vault, written by the gates stack, never by the
+ * environment's own deploy. Vault does not limit what a policy it writes may contain, so a deployer that may
+ * write its environment's policy could grant itself another environment's secrets. Vault's
+ * `allowed_parameters` pins the values a write may carry (developer.hashicorp.com/vault/docs/concepts/policies,
+ * "Parameter constraints"): the deployer may write its read policy with exactly the text the matrix gives, and
+ * its role only with its own policy, namespace and service account. Deploy jobs log in with GitHub's OIDC
+ * token through a JWT role bound to the repository and the job's GitHub environment.
+ */
+import { Construct } from "constructs";
+import { Policy } from "@cdktf/provider-vault/lib/policy";
+import { JwtAuthBackendRole } from "@cdktf/provider-vault/lib/jwt-auth-backend-role";
+
+/** Audience deploy jobs request for their GitHub OIDC token (`jwtGithubAudience` of hashicorp/vault-action). */
+export const VAULT_OIDC_AUDIENCE = "vault";
+
+export interface EnvironmentVaultObjects {
+  /** Name of the environment's read policy (`<project>-<env>-secrets-read`). */
+  readonly readPolicyName: string;
+  /** Its exact text: the only value the deployer may write. */
+  readonly readPolicyText: string;
+  /** The environment's Kubernetes auth mount, e.g. `kubernetes-prod`. */
+  readonly authMountPath: string;
+  readonly roleName: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** The KV v2 mount, when this environment's stack owns it. */
+  readonly managedKvMount?: string;
+}
+
+const hclString = (s: string) => JSON.stringify(s);
+const stanza = (path: string, capabilities: readonly string[], allowed?: Record<string, readonly string[]>): string[] => [
+  `path "${path}" {`,
+  `  capabilities = [${capabilities.map(hclString).join(", ")}]`,
+  ...(allowed
+    ? [
+        "  allowed_parameters = {",
+        ...Object.entries(allowed).map(([k, v]) => `    ${hclString(k)} = [${v.map(hclString).join(", ")}]`),
+        "  }",
+      ]
+    : []),
+  "}",
+];
+
+/** Reads every object the environment's stack manages in Vault: what `terraform plan` needs, nothing more. */
+export function plannerPolicy(o: EnvironmentVaultObjects): string {
+  return [
+    `# read-only plan of the ${o.namespace} stack's Vault objects, written by envmatrix's gates stack`,
+    ...stanza(`sys/policies/acl/${o.readPolicyName}`, ["read"]),
+    ...stanza("sys/auth", ["read"]),
+    ...stanza(`sys/mounts/auth/${o.authMountPath}/tune`, ["read"]),
+    ...stanza(`auth/${o.authMountPath}/config`, ["read"]),
+    ...stanza(`auth/${o.authMountPath}/role/${o.roleName}`, ["read"]),
+    ...(o.managedKvMount ? stanza(`sys/mounts/${o.managedKvMount}`, ["read"]) : []),
+    "# the provider creates a short-lived child token at configure time (it holds at most these policies)",
+    ...stanza("auth/token/create", ["update"]),
+    "",
+  ].join("\n");
+}
+
+/** Manages exactly the environment's Vault objects, each write pinned to the matrix's values. */
+export function deployerPolicy(o: EnvironmentVaultObjects): string {
+  return [
+    `# deploy of the ${o.namespace} stack's Vault objects, written by envmatrix's gates stack`,
+    "# its read policy, with exactly the text the matrix gives: no edit can widen what it reads",
+    ...stanza(`sys/policies/acl/${o.readPolicyName}`, ["create", "update", "read", "delete"], { policy: [o.readPolicyText] }),
+    ...stanza("sys/auth", ["read"]),
+    "# its own Kubernetes auth mount (enabling and disabling auth methods needs sudo)",
+    ...stanza(`sys/auth/${o.authMountPath}`, ["create", "update", "read", "delete", "sudo"], { type: ["kubernetes"], "*": [] }),
+    ...stanza(`sys/mounts/auth/${o.authMountPath}/tune`, ["read", "update"]),
+    ...stanza(`auth/${o.authMountPath}/config`, ["create", "update", "read"]),
+    "# its role: only its read policy, only its namespace's secret sync",
+    ...stanza(`auth/${o.authMountPath}/role/${o.roleName}`, ["create", "update", "read", "delete"], {
+      token_policies: [o.readPolicyName],
+      policies: [o.readPolicyName],
+      bound_service_account_names: [o.serviceAccount],
+      bound_service_account_namespaces: [o.namespace],
+      "*": [],
+    }),
+    ...(o.managedKvMount
+      ? ["# the shared KV v2 mount, owned by this (protected) environment", ...stanza(`sys/mounts/${o.managedKvMount}`, ["create", "update", "read"], { type: ["kv"], "*": [] })]
+      : []),
+    "# the provider creates a short-lived child token at configure time (it holds at most these policies)",
+    ...stanza("auth/token/create", ["update"]),
+    "",
+  ].join("\n");
+}
+
+export interface DeployerAccessProps {
+  readonly objects: EnvironmentVaultObjects;
+  /** Policy names: `<project>-<env>-deployer` and `<project>-<env>-planner`. */
+  readonly deployPolicyName: string;
+  readonly planPolicyName: string;
+  /** The JWT auth mount that trusts GitHub's OIDC issuer (created once, outside envmatrix). */
+  readonly jwtMount: string;
+  /** `owner/repository`: the `repository` claim a job's token must carry. */
+  readonly repository: string;
+  /** GitHub environments whose jobs may log in as deployer and as planner (the `environment` claim). */
+  readonly deployGitHubEnvironment: string;
+  readonly planGitHubEnvironment: string;
+  /** Audience the workflow requests (`jwtGithubAudience` of hashicorp/vault-action). */
+  readonly audience: string;
+  /** @default false */
+  readonly preventDestroy?: boolean;
+}
+
+export class DeployerAccess extends Construct {
+  constructor(scope: Construct, id: string, props: DeployerAccessProps) {
+    super(scope, id);
+    const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
+    const roles = [
+      ["deploy", props.deployPolicyName, deployerPolicy(props.objects), props.deployGitHubEnvironment],
+      ["plan", props.planPolicyName, plannerPolicy(props.objects), props.planGitHubEnvironment],
+    ] as const;
+    for (const [kind, policyName, text, environment] of roles) {
+      const policy = new Policy(this, `${kind}Policy`, { name: policyName, policy: text, lifecycle });
+      new JwtAuthBackendRole(this, `${kind}Role`, {
+        backend: props.jwtMount,
+        roleName: policyName,
+        roleType: "jwt",
+        userClaim: "sub",
+        boundAudiences: [props.audience],
+        // a job gets this role only from this repository, in this GitHub environment (whose branch policy and
+        // reviewers it has passed): token.actions.githubusercontent.com claims `repository` and `environment`
+        boundClaims: { repository: props.repository, environment },
+        tokenPolicies: [policy.name],
+        tokenTtl: 900,
+        tokenMaxTtl: 3600,
+        lifecycle,
+      });
+    }
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The gates stack: who may change what. Every environment's GitHub environments (the deploy one, with its
+ * reviewers and branch policy, and the read-only plan one), the ruleset of each protected branch, and the Vault
+ * policy and OIDC role of each environment's deploy and plan. It is applied like the strictest environment
+ * (`organization.gates.followsEnvironment`): from its branch, in its own GitHub environment, with its reviewers.
+ *
+ * Why a stack of its own: GitHub has no permission that administers one environment but not another, and Vault
+ * does not limit what a policy it writes may contain. Were these objects in each environment's stack, dev's
+ * deploy would hold a token that can rewrite production's gate. Here only a protected credential can.
+ */
+import { Construct } from "constructs";
+import { GithubProvider } from "@cdktf/provider-github/lib/provider";
+import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
+import type { EnvironmentSettings, Matrix } from "../config/types";
+import { GATES_STACK, GITHUB_ACTIONS_APP_ID } from "../config/validate";
+import { GitHubEnvironment } from "../constructs/github-environment";
+import { BranchRuleset } from "../constructs/branch-ruleset";
+import { DeployerAccess, VAULT_OIDC_AUDIENCE } from "../constructs/deployer-access";
+import { configureBackend } from "./environment-stack";
+import { ReadableStack } from "./logical-ids";
+import { derivedNames, environmentVaultObjects, planEnvironmentName } from "./names";
+
+export { GATES_STACK };
+
+/** Branches a plan environment admits: the environment's deploy branches, and the default branch where review and drift run. */
+export function planBranches(deployBranches: readonly string[], defaultBranch: string): string[] {
+  return deployBranches.includes(defaultBranch) ? [...deployBranches] : [...deployBranches, defaultBranch];
+}
+
+export class GatesStack extends ReadableStack {
+  constructor(scope: Construct, m: Matrix) {
+    super(scope, GATES_STACK);
+    const org = m.organization;
+    const follows = m.environments[org.gates.followsEnvironment];
+    configureBackend(this, GATES_STACK, follows, `organization.gates (environments.${org.gates.followsEnvironment}.backend)`);
+    // The token comes from GITHUB_TOKEN (a GitHub App installation token in CI); only the owner is the matrix's.
+    new GithubProvider(this, "github", { owner: org.github.owner });
+    // The token comes from VAULT_TOKEN (the gates' OIDC role in CI); only the address is the matrix's.
+    new VaultProvider(this, "vault", { address: org.vault.address });
+
+    const root = new Construct(this, "gates");
+    for (const [name, env] of Object.entries(m.environments)) this.environmentGates(root, name, env, m);
+    this.ownGate(root, follows, m);
+  }
+
+  private environmentGates(root: Construct, name: string, env: EnvironmentSettings, m: Matrix): void {
+    const org = m.organization;
+    const scope = new Construct(root, name);
+    const names = derivedNames(name, env, org);
+    const a = env.approval;
+    new GitHubEnvironment(scope, "deploy", {
+      repository: org.github.repository,
+      environment: env.identity.githubEnvironment,
+      waitTimerMinutes: a.waitTimerMinutes,
+      canAdminsBypass: a.adminsCanBypass,
+      preventSelfReview: a.preventSelfReview,
+      reviewers: a.reviewers,
+      deployBranches: env.identity.deployBranches,
+      variables: {
+        ENVMATRIX_ENVIRONMENT: name,
+        ENVMATRIX_NAMESPACE: env.identity.namespace,
+        KUBE_CONTEXT: org.clusters[env.cluster].context,
+        VAULT_ADDR: org.vault.address,
+        VAULT_ROLE: names.deployerPolicy,
+        DD_ENV: name,
+      },
+      preventDestroy: env.protected,
+    });
+    // Plans need no approval, only read-only credentials, reachable from the same reviewed branches.
+    new GitHubEnvironment(scope, "plan", {
+      repository: org.github.repository,
+      environment: names.planGitHubEnvironment,
+      waitTimerMinutes: 0,
+      canAdminsBypass: false,
+      preventSelfReview: false,
+      reviewers: { teams: [], users: [] },
+      deployBranches: planBranches(env.identity.deployBranches, org.github.defaultBranch),
+      variables: { VAULT_ROLE: names.plannerPolicy },
+      preventDestroy: env.protected,
+    });
+    const branch = env.identity.protectedBranch;
+    if (branch !== null) {
+      new BranchRuleset(scope, "branch", {
+        repository: org.github.repository,
+        name: `envmatrix: ${branch} (${name})`,
+        pattern: branch,
+        requiredApprovingReviews: a.requiredApprovingReviews,
+        dismissStaleReviews: a.dismissStaleReviews,
+        requiredStatusChecks: a.requiredStatusChecks,
+        checksAppId: org.github.actionsAppId ?? GITHUB_ACTIONS_APP_ID,
+        allowForcePushes: a.allowForcePushes,
+        adminsCanBypass: a.adminsCanBypass,
+        branchCreators: env.identity.branchCreators,
+        preventDestroy: env.protected,
+      });
+    }
+    new DeployerAccess(scope, "vault", {
+      objects: environmentVaultObjects(name, env, org),
+      deployPolicyName: names.deployerPolicy,
+      planPolicyName: names.plannerPolicy,
+      jwtMount: org.vault.githubJwtMount,
+      repository: `${org.github.owner}/${org.github.repository}`,
+      deployGitHubEnvironment: env.identity.githubEnvironment,
+      planGitHubEnvironment: names.planGitHubEnvironment,
+      audience: VAULT_OIDC_AUDIENCE,
+      preventDestroy: env.protected,
+    });
+  }
+
+  /** The gates' own GitHub environments: the followed environment's reviewers, branches and rules. */
+  private ownGate(root: Construct, follows: EnvironmentSettings, m: Matrix): void {
+    const org = m.organization;
+    const scope = new Construct(root, GATES_STACK);
+    const a = follows.approval;
+    new GitHubEnvironment(scope, "deploy", {
+      repository: org.github.repository,
+      environment: org.gates.githubEnvironment,
+      waitTimerMinutes: a.waitTimerMinutes,
+      canAdminsBypass: a.adminsCanBypass,
+      preventSelfReview: a.preventSelfReview,
+      reviewers: a.reviewers,
+      deployBranches: follows.identity.deployBranches,
+      preventDestroy: true,
+    });
+    new GitHubEnvironment(scope, "plan", {
+      repository: org.github.repository,
+      environment: planEnvironmentName(org.gates.githubEnvironment),
+      waitTimerMinutes: 0,
+      canAdminsBypass: false,
+      preventSelfReview: false,
+      reviewers: { teams: [], users: [] },
+      deployBranches: planBranches(follows.identity.deployBranches, org.github.defaultBranch),
+      preventDestroy: true,
+    });
+  }
+}

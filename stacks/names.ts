@@ -1,0 +1,35 @@
+/** Names every stack derives from an environment's name, in one place: no two environments can share one. */
+import type { EnvironmentSettings, Organization } from "../config/types";
+import { PLAN_ENVIRONMENT_SUFFIX } from "../config/validate";
+import { subtreeReadPolicy } from "../constructs/vault-access";
+import type { EnvironmentVaultObjects } from "../constructs/deployer-access";
+
+export function derivedNames(name: string, env: EnvironmentSettings, org: Organization) {
+  return {
+    vaultRole: `${name}-secret-sync`,
+    vaultPolicy: `${org.project}-${name}-secrets-read`,
+    vaultAuthMount: `${org.vault.authMountPrefix}${name}`,
+    tokenReviewBinding: `${env.identity.namespace}-secret-sync-token-review`,
+    /** Vault policies (and JWT roles) of the environment's deploy and read-only plan. */
+    deployerPolicy: `${org.project}-${name}-deployer`,
+    plannerPolicy: `${org.project}-${name}-planner`,
+    /** The GitHub environment holding the read-only plan credentials. */
+    planGitHubEnvironment: planEnvironmentName(env.identity.githubEnvironment),
+  };
+}
+
+export const planEnvironmentName = (githubEnvironment: string) => `${githubEnvironment}${PLAN_ENVIRONMENT_SUFFIX}`;
+
+/** The Vault objects an environment's stack manages, as its deployer policy pins them. */
+export function environmentVaultObjects(name: string, env: EnvironmentSettings, org: Organization): EnvironmentVaultObjects {
+  const n = derivedNames(name, env, org);
+  return {
+    readPolicyName: n.vaultPolicy,
+    readPolicyText: subtreeReadPolicy(org.vault.kvMount, env.identity.vaultSubtree),
+    authMountPath: n.vaultAuthMount,
+    roleName: n.vaultRole,
+    namespace: env.identity.namespace,
+    serviceAccount: org.secretSync.serviceAccount,
+    managedKvMount: org.vault.kvMountManagedBy === name ? org.vault.kvMount : undefined,
+  };
+}
