@@ -1,0 +1,241 @@
+/**
+ * The gates stack: every environment's GitHub gates and each deployer's Vault access, checked against the
+ * matrix (expected values are the matrix's, never the stack's), and against how Vault will judge the writes of
+ * each environment's deploy (policies parsed with cdktf's own HCL parser, not a regex).
+ */
+import { parse } from "@cdktf/hcl2json";
+import { Testing } from "cdktf";
+import { GatesStack } from "../stacks/gates-stack";
+import { environmentNames, resolveReferences, seedMatrix, synthEnvironment, tosetValues } from "./helpers";
+import { testApp } from "./scratch";
+import type { Matrix } from "../config/types";
+
+const org = seedMatrix.organization;
+const synthGates = (m: Matrix = seedMatrix) => JSON.parse(Testing.synth(new GatesStack(testApp(), m)));
+const gates = synthGates();
+const res = (type: string, address: string) => {
+  const r = gates.resource[type]?.[address];
+  if (r === undefined) throw new Error(`no ${type}.${address} in the gates stack`);
+  return r;
+};
+
+type PolicyStanza = { capabilities: string[]; allowed_parameters?: Record<string, string[]> };
+async function policy(hcl: string): Promise<Record<string, PolicyStanza>> {
+  const parsed = await parse("policy.hcl", hcl);
+  return Object.fromEntries(Object.entries<any[]>(parsed.path).map(([p, [stanza]]) => [p, stanza]));
+}
+
+/** Vault's ACL path matching: `+` is one path segment, a trailing `*` is any suffix, the rest is literal. */
+function vaultPathMatches(pattern: string, path: string): boolean {
+  const glob = pattern.endsWith("*") ? pattern.slice(0, -1) : pattern;
+  const source = glob
+    .split("+")
+    .map((piece) => piece.replace(/[.*?^${}()|[\]\\]/g, "\\$&"))
+    .join("[^/]+");
+  return new RegExp(`^${source}${pattern.endsWith("*") ? ".*" : ""}$`).test(path);
+}
+
+describe("the gates stack", () => {
+  it("administers GitHub and writes Vault policies with tokens from the environment only", () => {
+    expect(gates.provider.github).toEqual([{ owner: org.github.owner }]);
+    expect(gates.provider.vault).toEqual([{ address: org.vault.address }]);
+    expect(Object.keys(gates.provider).sort()).toEqual(["github", "vault"]);
+  });
+  it(`is applied like ${org.gates.followsEnvironment}: its own GitHub environment takes ${org.gates.followsEnvironment}'s reviewers, branches and rules`, () => {
+    const f = seedMatrix.environments[org.gates.followsEnvironment];
+    expect(res("github_repository_environment", "gates_deploy_environment")).toMatchObject({
+      environment: org.gates.githubEnvironment,
+      can_admins_bypass: f.approval.adminsCanBypass,
+      prevent_self_review: f.approval.preventSelfReview,
+      deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(tosetValues(gates.data.github_team.gates_deploy_reviewer_team.for_each)).toEqual(f.approval.reviewers.teams);
+    expect(tosetValues(res("github_repository_environment_deployment_policy", "gates_deploy_deployment_branch").for_each)).toEqual(f.identity.deployBranches);
+  });
+});
+
+describe.each(environmentNames)("%s's gates", (name) => {
+  const e = seedMatrix.environments[name];
+  const deployEnv = res("github_repository_environment", `${name}_deploy_environment`);
+  const planEnv = res("github_repository_environment", `${name}_plan_environment`);
+
+  it(`deploys through GitHub environment "${e.identity.githubEnvironment}" with the matrix's protection rules`, () => {
+    expect(deployEnv).toMatchObject({
+      repository: org.github.repository,
+      environment: e.identity.githubEnvironment,
+      wait_timer: e.approval.waitTimerMinutes,
+      can_admins_bypass: e.approval.adminsCanBypass,
+      prevent_self_review: e.approval.preventSelfReview,
+    });
+    const reviewerCount = e.approval.reviewers.teams.length + e.approval.reviewers.users.length;
+    expect(deployEnv.reviewers === undefined).toBe(reviewerCount === 0);
+    expect(tosetValues(gates.data.github_team[`${name}_deploy_reviewer_team`].for_each)).toEqual(e.approval.reviewers.teams);
+    expect(tosetValues(gates.data.github_user[`${name}_deploy_reviewer_user`].for_each)).toEqual(e.approval.reviewers.users);
+  });
+
+  it(`lets only ${e.identity.deployBranches.join(", ")} reach its deploy secrets`, () => {
+    expect(deployEnv.deployment_branch_policy).toEqual({ protected_branches: false, custom_branch_policies: true });
+    const policy = res("github_repository_environment_deployment_policy", `${name}_deploy_deployment_branch`);
+    expect(tosetValues(policy.for_each)).toEqual(e.identity.deployBranches);
+    expect(policy.branch_pattern).toBe("${each.value}");
+  });
+
+  it(`keeps read-only plan credentials in "${e.identity.githubEnvironment}-plan": no reviewers, the same branches and the default branch`, () => {
+    expect(planEnv).toMatchObject({ environment: `${e.identity.githubEnvironment}-plan`, can_admins_bypass: false });
+    expect(planEnv.reviewers).toBeUndefined();
+    expect(planEnv.deployment_branch_policy).toEqual({ protected_branches: false, custom_branch_policies: true });
+    const branches = tosetValues(res("github_repository_environment_deployment_policy", `${name}_plan_deployment_branch`).for_each);
+    expect(new Set(branches)).toEqual(new Set([...e.identity.deployBranches, org.github.defaultBranch]));
+  });
+
+  it("gives deploy jobs the environment's non-secret variables", () => {
+    const vars = Object.fromEntries(
+      Object.entries<any>(gates.resource.github_actions_environment_variable)
+        .filter(([a]) => a.startsWith(`${name}_deploy_`))
+        .map(([, v]) => [v.variable_name, v.value]),
+    );
+    expect(vars).toEqual({
+      ENVMATRIX_ENVIRONMENT: name,
+      ENVMATRIX_NAMESPACE: e.identity.namespace,
+      KUBE_CONTEXT: org.clusters[e.cluster].context,
+      VAULT_ADDR: org.vault.address,
+      VAULT_ROLE: `${org.project}-${name}-deployer`,
+      DD_ENV: name,
+    });
+  });
+
+  const branch = e.identity.protectedBranch;
+  if (branch === null) {
+    it("protects no branch (the one it deploys from is protected by another environment)", () => {
+      expect(gates.resource.github_repository_ruleset[`${name}_branch_ruleset`]).toBeUndefined();
+    });
+  } else {
+    const ruleset = res("github_repository_ruleset", `${name}_branch_ruleset`);
+    it(`protects ${branch} with a ruleset: ${e.approval.requiredApprovingReviews} review(s) incl. code owners, after the last push, checks pinned to GitHub Actions`, () => {
+      expect(ruleset).toMatchObject({
+        repository: org.github.repository,
+        target: "branch",
+        enforcement: "active",
+        conditions: { ref_name: { include: [`refs/heads/${branch}`], exclude: [] } },
+        rules: {
+          deletion: true,
+          non_fast_forward: !e.approval.allowForcePushes,
+          pull_request: {
+            required_approving_review_count: e.approval.requiredApprovingReviews,
+            dismiss_stale_reviews_on_push: e.approval.dismissStaleReviews,
+            require_code_owner_review: true,
+            require_last_push_approval: true,
+          },
+        },
+      });
+      // a check named only by context can be posted by any writer through the statuses API
+      expect(ruleset.rules.required_status_checks.required_check).toEqual(
+        e.approval.requiredStatusChecks.map((context) => ({ context, integration_id: 15368 })),
+      );
+    });
+    it(e.approval.adminsCanBypass ? "lets repository admins bypass it" : "lets nobody bypass it", () => {
+      expect(ruleset.bypass_actors).toEqual(e.approval.adminsCanBypass ? [{ actor_type: "RepositoryRole", actor_id: 5, bypass_mode: "always" }] : []);
+    });
+    const creators = e.identity.branchCreators ?? [];
+    it(creators.length > 0 ? `lets only ${creators.join(", ")} create ${branch} branches` : `leaves creating ${branch} unrestricted (a single named branch)`, () => {
+      const creation = res("github_repository_ruleset", `${name}_branch_creation`);
+      expect(creation.count).toBe(creators.length > 0 ? 1 : 0);
+      expect(creation.rules).toEqual({ creation: true });
+      expect(creation.conditions.ref_name.include).toEqual([`refs/heads/${branch}`]);
+      expect(tosetValues(gates.data.github_team[`${name}_branch_creator_team`].for_each)).toEqual(creators);
+      expect(creation.dynamic.bypass_actors.content).toEqual({ actor_type: "Team", actor_id: "${tonumber(each.value.id)}", bypass_mode: "always" });
+      expect(creation.dynamic.bypass_actors.for_each).toBe(`\${data.github_team.${name}_branch_creator_team}`);
+    });
+  }
+
+  it(e.protected ? "sets prevent_destroy on its gates, rulesets and deployer access" : "sets prevent_destroy on none of its gates", () => {
+    const mine = Object.entries<Record<string, any>>(gates.resource).flatMap(([type, byName]) =>
+      Object.entries(byName).filter(([a]) => a.startsWith(`${name}_`)).map(([a, r]) => [`${type}.${a}`, r.lifecycle?.prevent_destroy === true] as const),
+    );
+    const guarded = mine.filter(([, g]) => g).map(([a]) => a);
+    const expected = mine
+      .map(([a]) => a)
+      .filter((a) => /^(github_repository_environment|github_repository_ruleset|vault_policy|vault_jwt_auth_backend_role)\./.test(a));
+    expect(guarded.sort()).toEqual(e.protected ? expected.sort() : []);
+  });
+
+  describe("its deployer's Vault access", () => {
+    // references resolved to the values Terraform will send (the namespace's name, the policy's name)
+    const stack = resolveReferences(synthEnvironment(name));
+    const readPolicy = stack.resource.vault_policy.policy;
+    const role = stack.resource.vault_kubernetes_auth_backend_role.role;
+    const authMount = stack.resource.vault_auth_backend.auth_mount.path;
+    const deploy = res("vault_policy", `${name}_vault_deploy_policy`);
+    const plan = res("vault_policy", `${name}_vault_plan_policy`);
+
+    it("may write its read policy with exactly the text its environment stack writes, and no other", async () => {
+      const p = await policy(deploy.policy);
+      expect(p[`sys/policies/acl/${readPolicy.name}`].allowed_parameters).toEqual({ policy: [readPolicy.policy] });
+    });
+
+    it("may give its role only its own read policy, namespace and service account: the values its stack writes", async () => {
+      const p = await policy(deploy.policy);
+      const rolePath = `auth/${authMount}/role/${role.role_name}`;
+      expect(p[rolePath].allowed_parameters).toEqual({
+        token_policies: [readPolicy.name],
+        policies: [readPolicy.name],
+        bound_service_account_names: role.bound_service_account_names,
+        bound_service_account_namespaces: role.bound_service_account_namespaces,
+        "*": [],
+      });
+      expect(role.token_policies).toEqual([readPolicy.name]);
+    });
+
+    it.each(environmentNames.filter((other) => other !== name))("reaches nothing of %s's, and no secret at all", async (other) => {
+      const o = seedMatrix.environments[other];
+      const theirs = [
+        `sys/policies/acl/${org.project}-${other}-secrets-read`,
+        `sys/auth/${org.vault.authMountPrefix}${other}`,
+        `auth/${org.vault.authMountPrefix}${other}/config`,
+        `auth/${org.vault.authMountPrefix}${other}/role/${other}-secret-sync`,
+        `${org.vault.kvMount}/data/${o.identity.vaultSubtree}/api`,
+        `${org.vault.kvMount}/data/${e.identity.vaultSubtree}/api`,
+      ];
+      for (const text of [deploy.policy, plan.policy]) {
+        const patterns = Object.keys(await policy(text));
+        for (const path of theirs) expect(patterns.filter((pattern) => vaultPathMatches(pattern, path))).toEqual([]);
+      }
+    });
+
+    it("plans with read and the child token only", async () => {
+      const p = await policy(plan.policy);
+      for (const [path, stanza] of Object.entries(p)) {
+        expect([path, stanza.capabilities]).toEqual([path, path === "auth/token/create" ? ["update"] : ["read"]]);
+      }
+    });
+
+    it(`logs in only from ${org.github.owner}/${org.github.repository}, in its own GitHub environments`, () => {
+      for (const [kind, ghEnv, policyName] of [
+        ["deploy", e.identity.githubEnvironment, `${org.project}-${name}-deployer`],
+        ["plan", `${e.identity.githubEnvironment}-plan`, `${org.project}-${name}-planner`],
+      ]) {
+        expect(res("vault_jwt_auth_backend_role", `${name}_vault_${kind}_role`)).toMatchObject({
+          backend: org.vault.githubJwtMount,
+          role_name: policyName,
+          bound_claims: { repository: `${org.github.owner}/${org.github.repository}`, environment: ghEnv },
+          bound_audiences: ["vault"],
+          token_policies: [`\${vault_policy.${name}_vault_${kind}_policy.name}`],
+        });
+        expect(res("vault_policy", `${name}_vault_${kind}_policy`).name).toBe(policyName);
+      }
+    });
+  });
+});
+
+describe("a matrix whose KV mount is owned by prod", () => {
+  const m = structuredClone(seedMatrix) as any;
+  m.organization.vault.kvMountManagedBy = "prod";
+  const g = synthGates(m);
+  it("lets only prod's deployer manage the mount", async () => {
+    for (const name of environmentNames) {
+      const p = await policy(g.resource.vault_policy[`${name}_vault_deploy_policy`].policy);
+      expect(Object.keys(p).includes(`sys/mounts/${org.vault.kvMount}`)).toBe(name === "prod");
+    }
+  });
+});
