@@ -11,6 +11,7 @@ import { loadMatrix } from "../config";
 import { MatrixError } from "../config/validate";
 import { allTargets, describeWindow, GATES, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import { changedStacks } from "../review/changed-stacks";
+import { planMarkdown, summarizePlan } from "../review/plan-summary";
 import { compareEnvironments, formatComparison } from "../review/compare";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
 import { anythingChanged, diffOutputs, formatMarkdown, formatText } from "../review/stack-diff";
@@ -91,6 +92,22 @@ program
   .action((base: string, head: string) => {
     try {
       console.log(JSON.stringify(changedStacks(base, head)));
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("plan-summary")
+  .description("what a saved plan will do, from `terraform show -json`: per address added, changed, replaced, destroyed")
+  .argument("<stack>", "the stack the plan is of (protected stacks lead with destroys and replacements, in bold)")
+  .argument("<plan-json>", "the output of terraform show -json <saved plan>")
+  .action((stack: string, planJson: string) => {
+    try {
+      const m = loadMatrix();
+      const isProtected = stack === GATES || m.environments[stack]?.protected === true;
+      const summary = summarizePlan(stack, JSON.parse(fs.readFileSync(planJson, "utf8")), isProtected);
+      console.log(planMarkdown(summary));
     } catch (err) {
       fail(err);
     }

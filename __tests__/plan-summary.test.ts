@@ -1,0 +1,83 @@
+/**
+ * The plan summary on real `terraform show -json` output: the checked-in fixture (made by
+ * fixtures/real-plan.ts with terraform 1.11.4 and the built-in terraform_data resource), and, where a terraform
+ * binary is installed, a plan made fresh in this run, plus Terraform refusing a stale saved plan.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { dangerous, planMarkdown, PlanFormatError, summarizePlan } from "../review/plan-summary";
+import { applySavedPlan, changeStateBehindThePlan, makeRealPlan, terraformBinary } from "./fixtures/real-plan";
+
+const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "plan.json"), "utf8"));
+// what fixtures/real-plan.ts does to each resource, read from its configuration (not from the code under test)
+const expected = [
+  { address: "terraform_data.gone", action: "delete", forcedBy: [], reason: "delete_because_no_resource_config" },
+  { address: "terraform_data.keep", action: "no-op", forcedBy: [], reason: undefined },
+  { address: "terraform_data.new", action: "create", forcedBy: [], reason: undefined },
+  { address: "terraform_data.replace", action: "replace", forcedBy: ["triggers_replace"], reason: "replace_because_cannot_update" },
+  { address: "terraform_data.update", action: "update", forcedBy: [], reason: undefined },
+];
+
+describe("plan summary of a real saved plan (fixture)", () => {
+  const s = summarizePlan("prod", fixture, true);
+  it("tells adds, in-place changes, replacements, deletes and no-ops apart, per address", () => {
+    expect(s.changes).toEqual(expected);
+    expect(s.counts).toEqual({ create: 1, update: 1, replace: 1, delete: 1, "no-op": 1 });
+  });
+  it("puts a protected stack's destroys and replacements first, in bold", () => {
+    const md = planMarkdown(s);
+    const lines = md.split("\n");
+    expect(lines[0]).toBe("#### prod: 1 to add, 1 to change, 1 to replace, 1 to destroy");
+    const warning = lines.findIndex((l) => l.startsWith("**⚠ prod is protected"));
+    const table = lines.indexOf("| action | address |");
+    expect(warning).toBeGreaterThan(0);
+    expect(warning).toBeLessThan(table);
+    expect(md).toContain("- **destroy `terraform_data.gone`**");
+    expect(md).toContain("- **replace `terraform_data.replace`** (forced by `triggers_replace`)");
+    expect(md).not.toContain("`terraform_data.keep`"); // unchanged resources are counted, not listed
+  });
+  it("does not shout for an unprotected stack, but still lists every change", () => {
+    const md = planMarkdown(summarizePlan("dev", fixture, false));
+    expect(md).not.toContain("⚠");
+    for (const a of ["gone", "new", "replace", "update"]) expect(md).toContain(`\`terraform_data.${a}\``);
+  });
+  it("says so when nothing changes", () => {
+    const noop = { ...fixture, resource_changes: fixture.resource_changes.filter((r: any) => r.change.actions[0] === "no-op") };
+    const s0 = summarizePlan("prod", noop, true);
+    expect(dangerous(s0)).toEqual([]);
+    expect(planMarkdown(s0)).toContain("No changes");
+  });
+  it("refuses what is not terraform show -json output", () => {
+    expect(() => summarizePlan("prod", { resource_changes: [] }, true)).toThrow(PlanFormatError);
+    expect(() => summarizePlan("prod", { format_version: "2.0" }, true)).toThrow(/not 1\.x/);
+    expect(() => summarizePlan("prod", { format_version: "1.2", resource_changes: [{ address: "x", change: { actions: ["explode"] } }] }, true)).toThrow(/unknown plan actions/);
+  });
+  it("is what `npm run plan-summary` prints", () => {
+    const out = execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "plan-summary", "prod", path.join(__dirname, "fixtures", "plan.json")], {
+      cwd: path.resolve(__dirname, ".."),
+      encoding: "utf8",
+    });
+    expect(out.trim()).toBe(planMarkdown(summarizePlan("prod", fixture, true)).trim());
+  });
+});
+
+const terraform = terraformBinary();
+const withTerraform = terraform ? describe : describe.skip;
+if (!terraform) console.warn("plan-summary.test: no terraform binary on PATH: the fresh-plan tests are skipped (the fixture tests ran)");
+
+withTerraform("a plan made in this run with the terraform binary", () => {
+  let made: ReturnType<typeof makeRealPlan>;
+  beforeAll(() => (made = makeRealPlan()));
+  afterAll(() => made && fs.rmSync(made.dir, { recursive: true, force: true }));
+
+  it("summarizes as the fixture does", () => {
+    expect(summarizePlan("prod", made.json, true).changes).toEqual(expected);
+  });
+  it("cannot be applied once the state moved on: the approved plan is applied exactly, or nothing is", () => {
+    changeStateBehindThePlan(made.dir);
+    const r = applySavedPlan(made.dir);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/Saved plan is stale/);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * What a saved Terraform plan will do, read from `terraform show -json <plan>` (Terraform's JSON output format,
+ * developer.hashicorp.com/terraform/internals/json-format: `resource_changes[].change.actions`): per address,
+ * added, changed in place, replaced, destroyed or unchanged. Destroys and replacements in a protected
+ * environment lead the summary in bold, because the approver is about to approve exactly this plan.
+ */
+
+export type PlanAction = "create" | "update" | "replace" | "delete" | "no-op";
+
+export interface PlannedChange {
+  readonly address: string;
+  readonly action: PlanAction;
+  /** For replacements: the attributes that force it (`replace_paths`), dotted. */
+  readonly forcedBy: readonly string[];
+  /** Terraform's reason, e.g. `delete_because_no_resource_config`, `replace_because_cannot_update`. */
+  readonly reason?: string;
+}
+
+export interface PlanSummary {
+  readonly stack: string;
+  readonly protected: boolean;
+  readonly changes: readonly PlannedChange[];
+  readonly counts: Readonly<Record<PlanAction, number>>;
+}
+
+export class PlanFormatError extends Error {}
+
+/** Terraform's action lists → one action; `read` (data sources) is not a change to anything. */
+function actionOf(actions: readonly string[]): PlanAction | "read" {
+  const key = [...actions].sort().join(",");
+  switch (key) {
+    case "create":
+    case "update":
+    case "delete":
+    case "no-op":
+    case "read":
+      return key;
+    case "create,delete":
+      return "replace"; // ["delete","create"] or ["create","delete"] (create_before_destroy)
+    default:
+      throw new PlanFormatError(`unknown plan actions ${JSON.stringify(actions)}`);
+  }
+}
+
+/** The summary of one stack's plan, from the parsed `terraform show -json` document. */
+export function summarizePlan(stack: string, plan: unknown, isProtected: boolean): PlanSummary {
+  const doc = plan as { format_version?: unknown; resource_changes?: unknown };
+  if (doc === null || typeof doc !== "object" || typeof doc.format_version !== "string") {
+    throw new PlanFormatError(`${stack}: not the output of terraform show -json (no format_version)`);
+  }
+  if (!/^1\./.test(doc.format_version)) throw new PlanFormatError(`${stack}: plan format ${doc.format_version} is not 1.x`);
+  const changes: PlannedChange[] = [];
+  for (const rc of (doc.resource_changes ?? []) as any[]) {
+    if (rc?.mode === "data") continue;
+    const action = actionOf(rc?.change?.actions ?? []);
+    if (action === "read") continue;
+    changes.push({
+      address: String(rc.address),
+      action,
+      forcedBy: ((rc.change.replace_paths ?? []) as unknown[][]).map((p) => p.join(".")),
+      reason: typeof rc.action_reason === "string" ? rc.action_reason : undefined,
+    });
+  }
+  changes.sort((a, b) => a.address.localeCompare(b.address));
+  const counts = { create: 0, update: 0, replace: 0, delete: 0, "no-op": 0 };
+  for (const c of changes) counts[c.action]++;
+  return { stack, protected: isProtected, changes, counts };
+}
+
+const LABEL: Record<PlanAction, string> = { create: "add", update: "change", replace: "replace", delete: "destroy", "no-op": "unchanged" };
+
+export const hasChanges = (s: PlanSummary) => s.counts.create + s.counts.update + s.counts.replace + s.counts.delete > 0;
+export const dangerous = (s: PlanSummary) => s.changes.filter((c) => c.action === "delete" || c.action === "replace");
+
+/** Markdown for the job summary and the pull-request comment. */
+export function planMarkdown(s: PlanSummary): string {
+  const c = s.counts;
+  const lines = [`#### ${s.stack}: ${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy`, ""];
+  const danger = dangerous(s);
+  if (s.protected && danger.length > 0) {
+    lines.push(`**⚠ ${s.stack} is protected and this plan destroys or replaces ${danger.length} resource(s):**`, "");
+    for (const d of danger) lines.push(`- **${LABEL[d.action]} \`${d.address}\`**${d.forcedBy.length ? ` (forced by ${d.forcedBy.map((p) => `\`${p}\``).join(", ")})` : ""}`);
+    lines.push("");
+  }
+  const shown = s.changes.filter((x) => x.action !== "no-op");
+  if (shown.length === 0) lines.push("No changes: the infrastructure matches this stack.");
+  else {
+    lines.push("| action | address |", "| --- | --- |");
+    for (const x of shown) lines.push(`| ${LABEL[x.action]} | \`${x.address}\`${x.forcedBy.length ? ` (${x.forcedBy.join(", ")})` : ""} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}
