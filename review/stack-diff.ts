@@ -52,6 +52,9 @@ export const REPLACING_ATTRIBUTES: Record<string, readonly string[]> = {
   github_repository_environment_deployment_policy: ["repository", "environment"],
   github_actions_environment_variable: ["repository", "environment", "variable_name"],
   github_branch_protection: ["repository_id"],
+  // no ForceNew attribute in integrations/github 6.9.0's resource_github_repository_ruleset.go
+  github_repository_ruleset: [],
+  vault_jwt_auth_backend_role: ["backend", "role_name"],
   datadog_monitor: ["type"],
   datadog_service_level_objective: ["type"],
 };

@@ -24,6 +24,9 @@ export function readOutput(outdir: string): Map<string, StackOutput> {
   const out = new Map<string, StackOutput>();
   for (const [name, s] of Object.entries<any>(manifest.stacks)) {
     const file = path.join(outdir, String(s?.synthesizedStackPath));
+    // a pull request's cdktf.out is untrusted input: its manifest may not point outside the folder
+    const rel = path.relative(path.resolve(outdir), path.resolve(file));
+    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new OutputError(`${manifestPath}: stack ${name} points outside ${outdir} (${s?.synthesizedStackPath})`);
     if (!fs.existsSync(file)) throw new OutputError(`${file}: listed in manifest.json but missing`);
     const bytes = fs.readFileSync(file);
     let json: Record<string, any>;

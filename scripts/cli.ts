@@ -3,7 +3,7 @@
  * workflows ask of the matrix (npm run resolve-environment | deploy-window). Colour and progress at a terminal,
  * plain text when piped or in CI. Exit codes: 1 is always an error (bad arguments, bad input);
  * diff 2 = something changed; compare 3 = drift; resolve-environment 3 = no environment deploys from the
- * branch; deploy-window 4 = the window is closed.
+ * branch; deploy-window 4 = the window is closed; vet-plan-input 5 = a pull request's stack may not be planned.
  */
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
@@ -15,7 +15,8 @@ import { planMarkdown, summarizePlan } from "../review/plan-summary";
 import { compareEnvironments, formatComparison } from "../review/compare";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
 import { anythingChanged, diffOutputs, formatMarkdown, formatText } from "../review/stack-diff";
-import { OutputError } from "../review/synth-output";
+import { OutputError, readOutput } from "../review/synth-output";
+import { vetStackForPlan } from "../review/vet-plan-input";
 import { colors, progress, progressDone } from "../review/terminal";
 
 const format = () => new Option("--format <format>", "output format").choices(["text", "markdown"]).default("text");
@@ -92,6 +93,28 @@ program
   .action((base: string, head: string) => {
     try {
       console.log(JSON.stringify(changedStacks(base, head)));
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("vet-plan-input")
+  .description("whether a pull request's synthesized stacks may be planned with read-only credentials; exit 5 and the reasons when not")
+  .argument("<head>", "the pull request's cdktf.out (untrusted)")
+  .argument("<trusted>", "the default branch's cdktf.out, synthesized by its own code")
+  .argument("<stacks...>", "the stacks to plan")
+  .action((headDir: string, trustedDir: string, stacks: string[]) => {
+    try {
+      const head = readOutput(headDir);
+      const trusted = readOutput(trustedDir);
+      const problems = stacks.flatMap((s) => {
+        const h = head.get(s);
+        return h === undefined ? [`${s}: not in ${headDir}`] : vetStackForPlan(s, h.json, trusted.get(s)?.json);
+      });
+      for (const p of problems) console.error(p);
+      if (problems.length > 0) process.exitCode = 5;
+      else console.log(`${stacks.join(", ")}: may be planned`);
     } catch (err) {
       fail(err);
     }

@@ -1,0 +1,62 @@
+/** A pull request's stack is planned with read-only credentials only when that cannot send them elsewhere or read the runner's files. */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { vetStackForPlan } from "../review/vet-plan-input";
+import { synthEnvironment } from "./helpers";
+import { scratchDir } from "./scratch";
+
+const trusted = synthEnvironment("staging").parsed as Record<string, any>;
+const edited = (edit: (j: any) => void) => {
+  const j = structuredClone(trusted);
+  edit(j);
+  return j;
+};
+
+describe("vetting a pull request's stack before a plan", () => {
+  it("lets the default branch's own stack, and one with changed resources, be planned", () => {
+    expect(vetStackForPlan("staging", trusted, trusted)).toEqual([]);
+    expect(vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.profile.data.LOG_LEVEL = "debug")), trusted)).toEqual([]);
+  });
+  it.each<[string, (j: any) => void, RegExp]>([
+    ["Vault address pointed at another server (the plan token would go there)", (j) => (j.provider.vault[0].address = "https://vault.attacker.example"), /provider settings differ/],
+    ["another kube context", (j) => (j.provider.kubernetes[0].config_context = "prod"), /provider settings differ/],
+    ["an extra provider that runs programs", (j) => (j.terraform.required_providers.external = { source: "hashicorp/external" }), /backend or required providers differ/],
+    ["another backend", (j) => (j.terraform.backend = { s3: { bucket: "x" } }), /backend or required providers differ/],
+    ["a data source that runs a program", (j) => (j.data = { external: { x: { program: ["sh", "-c", "env"] } } }), /data source external is not one envmatrix reads/],
+    ["a data source that reads a secret", (j) => (j.data = { vault_generic_secret: { x: { path: "secret/prod/api" } } }), /data source vault_generic_secret/],
+    ["a resource type envmatrix does not write", (j) => (j.resource.null_resource = { x: {} }), /resource type null_resource/],
+    ["a provisioner", (j) => (j.resource.kubernetes_config_map_v1.profile.provisioner = [{ "local-exec": { command: "env" } }]), /has a provisioner/],
+    ["an expression reading the runner's kubeconfig", (j) => (j.resource.kubernetes_config_map_v1.profile.data.X = '${file("/home/runner/work/_temp/kubeconfig")}'), /reads a file of the runner/],
+    ["a check block", (j) => (j.check = { x: {} }), /"check" blocks are not planned/],
+  ])("refuses %s", (_what, edit, rule) => {
+    const problems = vetStackForPlan("staging", edited(edit), trusted);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(rule)]));
+    expect(problems.every((p) => p.startsWith("staging: "))).toBe(true);
+  });
+  it("refuses a stack the default branch does not have", () => {
+    expect(vetStackForPlan("qa", trusted, undefined)).toEqual(["qa: is a new stack (planned after merge, once its credentials exist)"]);
+  });
+
+  it("the CLI exits 5 with the reasons, and refuses a manifest that points outside its folder", () => {
+    const root = path.resolve(__dirname, "..");
+    const make = (name: string, json: object, stackPath = "stacks/staging/cdk.tf.json") => {
+      const dir = path.join(scratchDir(), name);
+      fs.mkdirSync(path.join(dir, "stacks", "staging"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "stacks", "staging", "cdk.tf.json"), JSON.stringify(json));
+      fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify({ stacks: { staging: { synthesizedStackPath: stackPath } } }));
+      return dir;
+    };
+    const run = (...args: string[]) => spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "vet-plan-input", ...args], { cwd: root, encoding: "utf8" });
+    const good = make("trusted", trusted);
+    const bad = make("head", edited((j) => (j.provider.vault[0].address = "https://vault.attacker.example")));
+    expect(run(good, good, "staging").status).toBe(0);
+    const r = run(bad, good, "staging");
+    expect(r.status).toBe(5);
+    expect(r.stderr).toContain("staging: provider settings differ");
+    const escaping = make("escape", trusted, "../../../../etc/hostname");
+    const e = run(escaping, good, "staging");
+    expect(e.status).toBe(1);
+    expect(e.stderr).toMatch(/points outside/);
+  });
+});
