@@ -100,6 +100,7 @@ describe.each(environmentNames)("%s's gates", (name) => {
       ENVMATRIX_NAMESPACE: e.identity.namespace,
       KUBE_CONTEXT: org.clusters[e.cluster].context,
       VAULT_ADDR: org.vault.address,
+      VAULT_JWT_MOUNT: org.vault.githubJwtMount,
       VAULT_ROLE: `${org.project}-${name}-deployer`,
       DD_ENV: name,
     });

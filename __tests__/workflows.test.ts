@@ -1,9 +1,16 @@
-/** The project's own GitHub Actions workflows: valid for GitHub, pinned, and wired to the matrix rather than copies of it. */
+/**
+ * The project's GitHub Actions workflows: valid for GitHub, pinned, wired to the matrix rather than copies of it,
+ * and — read together with the synthesized gates stack — unable to hand a deploy secret to code nobody reviewed.
+ */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { validateWorkflow } from "@action-validator/core";
+import { Testing } from "cdktf";
 import { parse } from "yaml";
+import { branchMatches } from "../config/branches";
+import { GatesStack } from "../stacks/gates-stack";
 import { seedMatrix } from "./helpers";
+import { testApp } from "./scratch";
 
 const dir = path.resolve(__dirname, "..", ".github", "workflows");
 const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -11,108 +18,243 @@ const text = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
 const workflow = (f: string): any => parse(text(f));
 const steps = (f: string, job: string): any[] => workflow(f).jobs[job].steps;
 const runs = (f: string, job: string) => steps(f, job).map((s) => s.run ?? "").join("\n");
+const gates = JSON.parse(Testing.synth(new GatesStack(testApp(), seedMatrix)));
+const ACTIONS_APP_ID = 15368;
 
-describe("workflows", () => {
-  it("are the pull-request, deploy and drift workflows", () => {
-    expect(files).toEqual(["deploy.yml", "drift.yml", "pull-request.yml"]);
+/** Branch patterns a synthesized ruleset protects with at least one required approving review. */
+function reviewedPatterns(g: any): string[] {
+  return Object.values<any>(g.resource.github_repository_ruleset ?? {})
+    .filter((r) => r.enforcement === "active" && (r.rules?.pull_request?.required_approving_review_count ?? 0) >= 1)
+    .flatMap((r) => r.conditions.ref_name.include.map((ref: string) => ref.replace(/^refs\/heads\//, "")));
+}
+const isReviewed = (pattern: string, reviewed: readonly string[]) =>
+  reviewed.some((r) => r === pattern || (!pattern.includes("*") && branchMatches(r, pattern)));
+
+const secretsOf = (job: any) => [...JSON.stringify(job).matchAll(/secrets\.([A-Za-z_]+)/g)].map((m) => m[1]);
+const triggers = (w: any) => (typeof w.on === "string" ? [w.on] : Array.isArray(w.on) ? w.on : Object.keys(w.on));
+
+/**
+ * Every way a job could obtain a deploy secret without review, for workflows `ws` (file → parsed) and the
+ * synthesized gates stack `g`. Deploy secrets are `DEPLOY_*` and live only in the environments' deploy GitHub
+ * environments, whose deployment branch policies are the gates stack's.
+ */
+function trustViolations(ws: Record<string, any>, g: any): string[] {
+  const v: string[] = [];
+  const reviewed = reviewedPatterns(g);
+  // the GitHub environments deploy secrets live in admit only reviewed branches
+  for (const [address, policy] of Object.entries<any>(g.resource.github_repository_environment_deployment_policy)) {
+    const patterns: string[] = JSON.parse(/^\$\{toset\((\[.*\])\)\}$/.exec(policy.for_each)![1]);
+    for (const p of patterns) if (!isReviewed(p, reviewed)) v.push(`gates: ${address} admits ${p}, which no ruleset protects with a required review`);
+  }
+  for (const [address, env] of Object.entries<any>(g.resource.github_repository_environment)) {
+    if (!env.deployment_branch_policy?.custom_branch_policies) v.push(`gates: ${address} admits any branch`);
+  }
+  for (const [file, w] of Object.entries(ws)) {
+    const on = triggers(w);
+    if (on.includes("pull_request_target")) v.push(`${file}: pull_request_target runs with secrets next to a pull request's code`);
+    if (JSON.stringify(w.permissions ?? null) !== "{}") v.push(`${file}: top-level permissions are not {}`);
+    for (const [name, job] of Object.entries<any>(w.jobs)) {
+      const where = `${file} ${name}`;
+      const secrets = secretsOf(job);
+      const environment: string | undefined = job.environment;
+      if (secrets.length > 0 && environment === undefined) v.push(`${where}: reads ${secrets.join(", ")} outside a GitHub environment (repository secrets reach every branch)`);
+      if (on.includes("pull_request") && (secrets.length > 0 || environment !== undefined)) v.push(`${where}: runs a pull request's code with secrets`);
+      if (on.includes("pull_request") && Object.entries(job.permissions ?? {}).some(([k, x]) => !(k === "contents" && x === "read"))) {
+        v.push(`${where}: runs a pull request's code with more than contents: read`);
+      }
+      const deploySecrets = secrets.filter((s) => s.startsWith("DEPLOY_"));
+      if (deploySecrets.length > 0) {
+        if (environment !== "${{ matrix.githubEnvironment }}") v.push(`${where}: reads deploy secrets outside the environment's deploy GitHub environment`);
+        if (on.join(",") !== "push") v.push(`${where}: reads deploy secrets on ${on.join(", ")}, not only on a push`);
+        for (const b of w.on?.push?.branches ?? ["**"]) if (!isReviewed(b, reviewed)) v.push(`${where}: reads deploy secrets on a push to ${b}, which no ruleset protects with a required review`);
+      }
+      if (secrets.some((s) => !s.startsWith("DEPLOY_") && !s.startsWith("PLAN_"))) v.push(`${where}: reads ${secrets.join(", ")} (only DEPLOY_* and PLAN_* environment secrets exist)`);
+      if (secrets.some((s) => s.startsWith("PLAN_")) && environment !== "${{ matrix.planEnvironment }}") v.push(`${where}: reads plan secrets outside a plan environment`);
+      if ((secrets.length > 0 || environment) && (job.steps ?? []).some((s: any) => /npm ci(?! --ignore-scripts)/.test(s.run ?? ""))) {
+        v.push(`${where}: installs with lifecycle scripts next to secrets`);
+      }
+      if ((job.steps ?? []).some((s: any) => /\bnpx (?!--no-install)/.test(s.run ?? "")) && secrets.length > 0) v.push(`${where}: npx may download next to secrets`);
+      for (const s of job.steps ?? []) {
+        if (String(s.uses ?? "").startsWith("actions/checkout@") && s.with?.["persist-credentials"] !== false) v.push(`${where}: checkout persists its token`);
+      }
+      if (job.permissions === undefined) v.push(`${where}: has no permissions of its own`);
+      const usesOidc = (job.steps ?? []).some((s: any) => /^(hashicorp\/vault-action|aws-actions\/configure-aws-credentials)@/.test(String(s.uses ?? "")));
+      if ((job.permissions?.["id-token"] === "write") !== usesOidc) v.push(`${where}: id-token: write ${usesOidc ? "missing for" : "without"} OIDC`);
+      if (on.includes("workflow_dispatch") || on.includes("schedule")) {
+        if (!String(job.if ?? "").includes("github.ref_name == github.event.repository.default_branch")) v.push(`${where}: dispatchable on any ref`);
+      }
+    }
+  }
+  return v;
+}
+
+const real = Object.fromEntries(files.map((f) => [f, workflow(f)]));
+
+describe("trust: no unreviewed code reaches a deploy secret", () => {
+  it("holds for the workflows and the synthesized gates stack", () => {
+    expect(trustViolations(real, gates)).toEqual([]);
   });
 
+  // each row breaks one line the invariant rests on; the check must notice
+  it.each<[string, (ws: any, g: any) => void, RegExp]>([
+    ["deploy on a push to any branch", (ws) => (ws["deploy.yml"].on.push.branches = ["**"]), /push to \*\*, which no ruleset protects/],
+    ["deploy on a push to feature/*", (ws) => ws["deploy.yml"].on.push.branches.push("feature/*"), /push to feature\/\*/],
+    ["a pull request job given the deploy kubeconfig", (ws) => (ws["pull-request.yml"].jobs.check.steps[0].env = { K: "${{ secrets.DEPLOY_KUBECONFIG }}" }), /runs a pull request's code with secrets/],
+    ["a pull request job in a plan environment", (ws) => (ws["pull-request.yml"].jobs.check.environment = "staging-plan"), /runs a pull request's code with secrets/],
+    ["a repository-level secret", (ws) => (ws["deploy.yml"].jobs.resolve.steps[0].env = { T: "${{ secrets.TF_API_TOKEN }}" }), /outside a GitHub environment/],
+    ["apply outside the deploy environment", (ws) => (ws["deploy.yml"].jobs.apply.environment = "${{ matrix.planEnvironment }}"), /reads deploy secrets outside the environment's deploy GitHub environment/],
+    ["pull_request_target", (ws) => (ws["pull-request.yml"].on = { pull_request_target: null }), /pull_request_target/],
+    ["drift dispatchable on any ref", (ws) => delete ws["drift.yml"].jobs.plan.if, /dispatchable on any ref/],
+    ["install scripts next to deploy secrets", (ws) => (ws["deploy.yml"].jobs.apply.steps.find((s: any) => s.run?.startsWith("npm ci")).run = "npm ci"), /lifecycle scripts/],
+    ["a checkout that keeps its token", (ws) => (ws["deploy.yml"].jobs.apply.steps[0].with = {}), /persists its token/],
+    ["top-level write permissions", (ws) => (ws["deploy.yml"].permissions = { contents: "write" }), /top-level permissions/],
+    ["dev's deploy environment admitting feature/*", (_ws, g) => (g.resource.github_repository_environment_deployment_policy.dev_deploy_deployment_branch.for_each = '${toset(["develop","feature/*"])}'), /admits feature\/\*/],
+    ["develop's ruleset without a required review", (_ws, g) => (g.resource.github_repository_ruleset.staging_branch_ruleset.rules.pull_request.required_approving_review_count = 0), /admits develop/],
+    ["an environment admitting any branch", (_ws, g) => delete g.resource.github_repository_environment.dev_deploy_environment.deployment_branch_policy, /admits any branch/],
+  ])("notices %s", (_what, breakIt, rule) => {
+    const ws = structuredClone(real);
+    const g = structuredClone(gates);
+    breakIt(ws, g);
+    expect(trustViolations(ws, g)).toEqual(expect.arrayContaining([expect.stringMatching(rule)]));
+  });
+});
+
+describe("workflows", () => {
+  it("are the pull-request check, its review, deploy and drift", () => {
+    expect(files).toEqual(["deploy.yml", "drift.yml", "pull-request-review.yml", "pull-request.yml"]);
+  });
   it.each(files)("%s passes action-validator", (f) => {
     expect(validateWorkflow(text(f)).errors).toEqual([]);
   });
-
   it("action-validator rejects a broken workflow", () => {
     const broken = text("deploy.yml").replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest");
     expect(validateWorkflow(broken).errors.length).toBeGreaterThan(0);
   });
-
   it.each(files)("%s pins every action to a full commit SHA", (f) => {
     const uses = Object.values<any>(workflow(f).jobs).flatMap((j) => (j.steps ?? []).map((s: any) => s.uses).filter(Boolean));
     expect(uses.length).toBeGreaterThan(0);
     for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
   });
-
-  it.each(files)("%s holds no environment's branch map or GitHub environment name: it asks the matrix", (f) => {
+  it.each(files)("%s holds no environment's GitHub environment name: it asks the matrix", (f) => {
     const t = text(f);
     for (const e of Object.values(seedMatrix.environments)) {
-      expect(t).not.toContain(`"${e.identity.githubEnvironment}"`);
-      expect(t).not.toMatch(new RegExp(`environment:\\s*${e.identity.githubEnvironment}\\s*$`, "m"));
+      expect(t).not.toMatch(new RegExp(`environment:\\s*"?${e.identity.githubEnvironment}"?\\s*$`, "m"));
     }
-    expect(t).not.toContain("hotfix/");
+  });
+  it("deploys on a push to exactly the matrix's deploy branches (its union), no other", () => {
+    const union = [...new Set(Object.values(seedMatrix.environments).flatMap((e) => e.identity.deployBranches))].sort();
+    expect([...workflow("deploy.yml").on.push.branches].sort()).toEqual(union);
   });
 });
 
-describe("pull request workflow", () => {
-  const check = () => runs("pull-request.yml", "check");
-  it("installs from the lock file, type-checks, tests and synthesizes head and base", () => {
-    for (const cmd of ["npm ci", "npm run typecheck", "npm test", "npm run synth", "git worktree add"]) expect(check()).toContain(cmd);
-  });
-  it("finds the changed stacks and comments a summary", () => {
-    expect(check()).toContain("npm run --silent changed-stacks --");
-    expect(check()).toContain('npm run --silent diff -- "$RUNNER_TEMP/base/cdktf.out" cdktf.out --format markdown');
-    expect(check()).toContain("gh pr comment");
-    expect(check()).toContain("npm run --silent compare -- staging prod");
-  });
-  it("plans only the changed stacks", () => {
-    const plan = workflow("pull-request.yml").jobs.plan;
-    expect(plan.if).toBe("needs.check.outputs.changed != '[]'");
-    expect(plan.strategy.matrix.stack).toBe("${{ fromJSON(needs.check.outputs.changed) }}");
-    expect(runs("pull-request.yml", "plan")).toContain('npx cdktf plan "$STACK"');
-  });
-  it("names its job 'check', the status check protected branches require", () => {
-    expect(workflow("pull-request.yml").jobs.check.name).toBe("check");
-    for (const e of Object.values(seedMatrix.environments)) {
-      for (const c of e.approval.requiredStatusChecks) expect(Object.values<any>(workflow("pull-request.yml").jobs).map((j) => j.name)).toContain(c);
-    }
-  });
-});
-
-describe("deploy workflow", () => {
-  const deploy = () => workflow("deploy.yml").jobs.deploy;
-  it("resolves branch → environments with the matrix's script, keeping only changed stacks", () => {
+describe("deploy: the approver approves the plan that is applied", () => {
+  const jobs = () => workflow("deploy.yml").jobs;
+  it("resolves branch → stacks with the matrix's script, keeping only changed stacks", () => {
     expect(runs("deploy.yml", "resolve")).toContain('npm run --silent resolve-environment -- "$REF" --changed-between');
   });
-  it("runs each deploy in its GitHub environment, so that environment's protection rules apply", () => {
-    expect(deploy().environment).toBe("${{ matrix.githubEnvironment }}");
-    expect(deploy().strategy.matrix).toBe("${{ fromJSON(needs.resolve.outputs.targets) }}");
+  it("plans each stack in its read-only plan environment, saves the plan, summarizes it and uploads it", () => {
+    const plan = jobs().plan;
+    expect(plan.environment).toBe("${{ matrix.planEnvironment }}");
+    const r = runs("deploy.yml", "plan");
+    expect(r).toMatch(/terraform -chdir="\$dir" plan -input=false -lock=false -out=tfplan/);
+    expect(r).toContain('terraform -chdir="$dir" show -json tfplan > "$RUNNER_TEMP/plan.json"');
+    expect(r).toContain('npm run --silent plan-summary -- "$STACK" "$RUNNER_TEMP/plan.json" >> "$GITHUB_STEP_SUMMARY"');
+    const upload = plan.steps.find((s: any) => String(s.uses).startsWith("actions/upload-artifact@"));
+    expect(upload.with.name).toBe("plan-${{ matrix.environment }}");
+    expect(upload.with.path).toContain("cdktf.out/stacks/${{ matrix.environment }}");
+    expect(upload.with["include-hidden-files"]).toBe(true); // .terraform.lock.hcl
+    expect(upload.with["retention-days"]).toBe(1);
   });
-  it("deploys one environment at a time, in promotion order, and never cancels a running apply", () => {
-    expect(deploy().concurrency).toEqual({ group: "deploy-${{ matrix.environment }}", "cancel-in-progress": false });
-    expect(deploy().strategy["max-parallel"]).toBe(1);
+  it("applies, after the plan job, in the environment's GitHub environment, exactly the artifact of this run", () => {
+    const apply = jobs().apply;
+    expect(apply.needs).toEqual(["resolve", "plan"]);
+    expect(apply.environment).toBe("${{ matrix.githubEnvironment }}");
+    const download = apply.steps.find((s: any) => String(s.uses).startsWith("actions/download-artifact@"));
+    expect(download.with).toEqual({ name: "plan-${{ matrix.environment }}", path: "plan" }); // no run-id: this run's
+    const names = apply.steps.map((s: any) => s.name ?? s.uses ?? s.run);
+    expect(names.indexOf("Deployment window")).toBeLessThan(names.indexOf("terraform apply the saved plan"));
+    expect(names.indexOf("The saved plan this run's plan job made")).toBeLessThan(names.indexOf("terraform apply the saved plan"));
   });
-  it("checks the deployment window and refuses runner-local state before it applies", () => {
-    const names = deploy().steps.map((s: any) => s.name ?? s.uses ?? s.run);
-    const window = names.indexOf("Deployment window");
-    const apply = names.indexOf("cdktf deploy");
-    expect(window).toBeGreaterThan(-1);
-    expect(apply).toBeGreaterThan(window);
-    expect(names.indexOf("Refuse state that lives on this runner")).toBeLessThan(apply);
-    expect(runs("deploy.yml", "deploy")).toContain('npm run --silent deploy-window -- "$ENVIRONMENT"');
+  it.each(files)("%s never deploys or applies without a saved plan", (f) => {
+    const all = Object.keys(workflow(f).jobs).map((j) => runs(f, j)).join("\n");
+    expect(all).not.toMatch(/cdktf (deploy|apply)/);
+    expect(all).not.toMatch(/-auto-approve/);
+    for (const line of all.split("\n").filter((l) => /terraform\b.*\bapply\b/.test(l))) expect(line).toMatch(/ tfplan$/);
   });
-  it("takes every provider's credentials, from secrets only", () => {
-    const env = deploy().steps.find((s: any) => s.name === "cdktf deploy").env;
-    for (const [k, v] of Object.entries<string>(env)) if (k !== "ENVIRONMENT") expect(v).toMatch(/^\$\{\{ secrets\.[A-Z_]+ \}\}$/);
-    expect(Object.keys(env)).toEqual(expect.arrayContaining(["KUBECONFIG_CONTENT", "VAULT_TOKEN", "GITHUB_TOKEN", "DD_API_KEY", "DD_APP_KEY"]));
+  it("applies one stack at a time, in resolve's order (gates first), never cancelling a running apply", () => {
+    expect(jobs().apply.concurrency).toEqual({ group: "deploy-${{ matrix.environment }}", "cancel-in-progress": false });
+    expect(jobs().apply.strategy["max-parallel"]).toBe(1);
   });
-
-  it.each([
-    ["pull-request.yml", "plan", "cdktf plan"],
-    ["drift.yml", "plan", "Plan with -detailed-exitcode"],
-  ])("%s plans with every provider's read-only credentials", (file, job, step) => {
-    const env = workflow(file).jobs[job].steps.find((s: any) => s.name === step).env;
-    for (const k of ["KUBECONFIG_CONTENT", "VAULT_TOKEN", "GITHUB_TOKEN", "DD_API_KEY", "DD_APP_KEY"]) {
-      expect(env[k]).toMatch(/^\$\{\{ secrets\.PLAN_[A-Z_]+ \}\}$/);
+  it("refuses runner-local state before planning", () => {
+    const names = jobs().plan.steps.map((s: any) => s.name ?? s.uses ?? s.run);
+    expect(names.indexOf("Refuse state that lives on this runner")).toBeLessThan(names.indexOf("terraform plan -out"));
+  });
+  it("logs in to Vault with GitHub's OIDC token, the role from the environment's variables, audience vault", () => {
+    for (const job of ["plan", "apply"]) {
+      const v = jobs()[job].steps.find((s: any) => String(s.uses).startsWith("hashicorp/vault-action@"));
+      expect(v.with).toMatchObject({ method: "jwt", path: "${{ vars.VAULT_JWT_MOUNT }}", role: "${{ vars.VAULT_ROLE }}", jwtGithubAudience: "vault", exportToken: true });
+    }
+  });
+  it("writes the kubeconfig private and removes it on exit", () => {
+    for (const job of ["plan", "apply"]) {
+      const r = runs("deploy.yml", job);
+      expect(r.indexOf("umask 077")).toBeLessThan(r.indexOf("printf '%s' \"$KUBECONFIG_CONTENT\""));
+      expect(r).toContain("trap 'rm -f \"$KUBE_CONFIG_PATH\"' EXIT");
     }
   });
 });
 
-describe("drift workflow", () => {
-  it("plans every stack on a schedule with -detailed-exitcode and fails on drift", () => {
+describe("pull requests: the pull request's code runs without secrets, the default branch's code judges it", () => {
+  it("check: tests, synthesizes and uploads the output and the matrix as data", () => {
+    const r = runs("pull-request.yml", "check");
+    for (const cmd of ["npm ci", "npm run typecheck", "npm test", "npm run synth", "npm run --silent matrix -- --format json"]) expect(r).toContain(cmd);
+    expect(workflow("pull-request.yml").jobs.check.name).toBe("check");
+  });
+  it("the required check names the check job, and rulesets pin it to the GitHub Actions app", () => {
+    const jobNames = Object.values<any>(workflow("pull-request.yml").jobs).map((j) => j.name);
+    for (const r of Object.values<any>(gates.resource.github_repository_ruleset)) {
+      for (const c of r.rules?.required_status_checks?.required_check ?? []) {
+        expect(jobNames).toContain(c.context);
+        expect(c.integration_id).toBe(ACTIONS_APP_ID);
+      }
+    }
+  });
+  it("review runs on workflow_run, from the default branch, and reads the pull request's output as data", () => {
+    const w = workflow("pull-request-review.yml");
+    expect(w.on).toEqual({ workflow_run: { workflows: ["pull request"], types: ["completed"] } });
+    const r = runs("pull-request-review.yml", "review");
+    expect(r).toContain('npm run --silent check-matrix -- "$RUNNER_TEMP/head/matrix.json"');
+    expect(r).toContain('--matrix-json "$RUNNER_TEMP/head/matrix.json"');
+    expect(r).toContain('npm run --silent changed-stacks -- "$RUNNER_TEMP/base/cdktf.out" "$RUNNER_TEMP/head/cdktf.out"');
+    expect(r).toContain('npm run --silent vet-plan-input -- "$RUNNER_TEMP/head/cdktf.out" cdktf.out "$stack"');
+    // no step of the review workflow checks out the pull request's head
+    for (const job of Object.values<any>(w.jobs)) for (const s of job.steps) expect(JSON.stringify(s.with ?? {})).not.toMatch(/head_sha|head\.sha|head_branch/);
+  });
+  it("plans vetted stacks with read-only credentials, no lock, and shows only the summary", () => {
+    const r = runs("pull-request-review.yml", "plan");
+    expect(r).toContain('npm run --silent vet-plan-input -- "$RUNNER_TEMP/head/cdktf.out" cdktf.out "$STACK"');
+    expect(r).toMatch(/plan -input=false -lock=false -out=tfplan > \/dev\/null 2>&1/);
+    expect(workflow("pull-request-review.yml").jobs.plan.environment).toBe("${{ matrix.planEnvironment }}");
+  });
+  it("posts one comment, updated in place, from a job that only downloads summaries", () => {
+    const c = workflow("pull-request-review.yml").jobs.comment;
+    expect(c.permissions).toEqual({ actions: "read", "pull-requests": "write" });
+    expect(c.steps.map((s: any) => s.uses?.split("@")[0] ?? "run")).toEqual(["actions/download-artifact", "run"]);
+    const r = runs("pull-request-review.yml", "comment");
+    expect(r).toContain("<!-- envmatrix: synthesized diff and plan -->");
+    expect(r).toContain('gh api -X PATCH "repos/$REPO/issues/comments/$id"');
+    expect(r).toContain("Generated from the head's synthesized output");
+  });
+});
+
+describe("drift", () => {
+  it("plans every stack on a schedule with read-only credentials, -lock=false and -detailed-exitcode, and fails on drift", () => {
     const w = workflow("drift.yml");
     expect(w.on.schedule).toHaveLength(1);
     expect(runs("drift.yml", "stacks")).toContain("npm run --silent resolve-environment -- --all");
     const plan = runs("drift.yml", "plan");
-    expect(plan).toContain("terraform plan -input=false -lock=false -no-color -detailed-exitcode");
+    expect(plan).toContain("plan -input=false -lock=false -no-color -detailed-exitcode");
     expect(plan).toMatch(/if \[ "\$code" -eq 2 \]; then[\s\S]*exit 1/);
+    expect(w.jobs.plan.environment).toBe("${{ matrix.planEnvironment }}");
   });
 });

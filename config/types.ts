@@ -17,6 +17,13 @@ export type BackendSettings =
       readonly keyPrefix: string;
       /** KMS key for state encryption; S3-managed encryption when omitted. */
       readonly kmsKeyId?: string;
+      /**
+       * IAM roles CI assumes with GitHub's OIDC token (aws-actions/configure-aws-credentials `role-to-assume`):
+       * the deploy's may write the state and its lock file, the plan's only read the state. Not secrets.
+       * @default none: long-lived AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment secrets (the fallback)
+       */
+      readonly deployRoleArn?: string;
+      readonly planRoleArn?: string;
     }
   /** HCP Terraform (or Terraform Enterprise). The workspace is `<workspacePrefix><env>`. */
   | {

@@ -512,6 +512,9 @@ function validateBackend(p: string, b: EnvironmentSettings["backend"], c: Collec
   if (b.type === "s3") {
     c.pattern(`${p}.bucket`, b.bucket, S3_BUCKET, "an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-')");
     c.pattern(`${p}.region`, b.region, /^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region (like eu-west-1)");
+    for (const key of ["deployRoleArn", "planRoleArn"] as const) {
+      if (b[key] !== undefined) c.pattern(`${p}.${key}`, b[key], /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+    }
     c.pattern(`${p}.keyPrefix`, b.keyPrefix, /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, "an S3 key prefix without leading or trailing '/'");
   } else if (b.type === "hcp") {
     c.pattern(`${p}.organization`, b.organization, /^[A-Za-z0-9_-]+$/, "an HCP Terraform organization name");

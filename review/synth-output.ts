@@ -23,6 +23,8 @@ export function readOutput(outdir: string): Map<string, StackOutput> {
   if (typeof manifest?.stacks !== "object" || manifest.stacks === null) throw new OutputError(`${manifestPath}: has no "stacks"`);
   const out = new Map<string, StackOutput>();
   for (const [name, s] of Object.entries<any>(manifest.stacks)) {
+    // stack names become file names and job names downstream: only what the matrix could name
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new OutputError(`${manifestPath}: ${JSON.stringify(name)} is not a stack name`);
     const file = path.join(outdir, String(s?.synthesizedStackPath));
     // a pull request's cdktf.out is untrusted input: its manifest may not point outside the folder
     const rel = path.relative(path.resolve(outdir), path.resolve(file));

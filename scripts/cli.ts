@@ -3,12 +3,16 @@
  * workflows ask of the matrix (npm run resolve-environment | deploy-window). Colour and progress at a terminal,
  * plain text when piped or in CI. Exit codes: 1 is always an error (bad arguments, bad input);
  * diff 2 = something changed; compare 3 = drift; resolve-environment 3 = no environment deploys from the
- * branch; deploy-window 4 = the window is closed; vet-plan-input 5 = a pull request's stack may not be planned.
+ * branch; deploy-window 4 = the window is closed; vet-plan-input 5 = a pull request's stack may not be planned;
+ * reviewed-branch 6 = the branch is not protected with a required review.
  */
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import { loadMatrix } from "../config";
-import { MatrixError } from "../config/validate";
+import { checkMatrix, MatrixError } from "../config/validate";
+import { branchMatches } from "../config/branches";
+import { matrix as definition } from "../config/environments";
+import type { MatrixDefinition } from "../config/types";
 import { allTargets, describeWindow, GATES, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import { changedStacks } from "../review/changed-stacks";
 import { planMarkdown, summarizePlan } from "../review/plan-summary";
@@ -20,6 +24,18 @@ import { vetStackForPlan } from "../review/vet-plan-input";
 import { colors, progress, progressDone } from "../review/terminal";
 
 const format = () => new Option("--format <format>", "output format").choices(["text", "markdown"]).default("text");
+
+/** The matrix to use: config/environments.ts, or a definition exported as JSON (`matrix --format json`) by another checkout. */
+function matrixFrom(file?: string) {
+  if (file === undefined) return loadMatrix();
+  let def: unknown;
+  try {
+    def = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`${file}: not a matrix exported as JSON (${(err as Error).message})`);
+  }
+  return checkMatrix(def as MatrixDefinition, file);
+}
 
 function fail(err: unknown): never {
   progressDone();
@@ -41,11 +57,12 @@ program
   .argument("<base>", "the base cdktf.out (e.g. of the target branch)")
   .argument("[head]", "the head cdktf.out", "cdktf.out")
   .addOption(format())
-  .action((base: string, head: string, opts: { format: "text" | "markdown" }) => {
+  .option("--stack <names...>", "only these stacks")
+  .action((base: string, head: string, opts: { format: "text" | "markdown"; stack?: string[] }) => {
     try {
       progress(`reading ${base} and ${head}…`);
-      const protectedEnvs = new Set(Object.entries(loadMatrix().environments).filter(([, e]) => e.protected).map(([n]) => n));
-      const diffs = diffOutputs(base, head, (s) => protectedEnvs.has(s));
+      const protectedEnvs = new Set([GATES, ...Object.entries(loadMatrix().environments).filter(([, e]) => e.protected).map(([n]) => n)]);
+      const diffs = diffOutputs(base, head, (s) => protectedEnvs.has(s)).filter((d) => opts.stack === undefined || opts.stack.includes(d.stack));
       progressDone();
       console.log(opts.format === "markdown" ? formatMarkdown(diffs) : formatText(diffs, colors));
       process.exitCode = anythingChanged(diffs) ? 2 : 0;
@@ -60,9 +77,10 @@ program
   .argument("<a>", "environment, e.g. staging")
   .argument("<b>", "environment, e.g. prod")
   .addOption(format())
-  .action((a: string, b: string, opts: { format: "text" | "markdown" }) => {
+  .option("--matrix-json <file>", "compare the matrix exported by `matrix --format json` (a pull request's) with this checkout's code")
+  .action((a: string, b: string, opts: { format: "text" | "markdown"; matrixJson?: string }) => {
     try {
-      const c = compareEnvironments(loadMatrix(), a, b, undefined, (done, total) => progress(`comparing ${a} ↔ ${b}: field ${done}/${total}`));
+      const c = compareEnvironments(matrixFrom(opts.matrixJson), a, b, undefined, (done, total) => progress(`comparing ${a} ↔ ${b}: field ${done}/${total}`));
       progressDone();
       const text = formatComparison(c, opts.format);
       console.log(opts.format === "text" && c.drift.length > 0 ? text.replace(/DRIFT[^\n]*/g, (s) => colors.red(s)) : text);
@@ -74,12 +92,13 @@ program
 
 program
   .command("matrix")
-  .description("the environment matrix as a table (rows that differ between environments are highlighted)")
-  .addOption(format())
-  .action((opts: { format: "text" | "markdown" }) => {
+  .description("the environment matrix as a table (rows that differ between environments are highlighted), or its definition as JSON")
+  .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
+  .action((opts: { format: "text" | "markdown" | "json" }) => {
     try {
       const m = loadMatrix();
-      console.log(opts.format === "markdown" ? matrixMarkdown(m) : matrixText(m, colors.yellow));
+      if (opts.format === "json") console.log(JSON.stringify(definition, null, 2));
+      else console.log(opts.format === "markdown" ? matrixMarkdown(m) : matrixText(m, colors.yellow));
     } catch (err) {
       fail(err);
     }
@@ -93,6 +112,39 @@ program
   .action((base: string, head: string) => {
     try {
       console.log(JSON.stringify(changedStacks(base, head)));
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("check-matrix")
+  .description("validate a matrix exported as JSON (a pull request's) with this checkout's rules; exit 1 listing every problem")
+  .argument("<matrix-json>", "the output of `npm run --silent matrix -- --format json`")
+  .action((file: string) => {
+    try {
+      const m = matrixFrom(file);
+      console.log(`${file}: valid (${Object.keys(m.environments).join(", ")})`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("reviewed-branch")
+  .description("whether a branch is protected with at least one required review by some environment's ruleset; exit 6 when not")
+  .argument("<branch>", "branch name")
+  .action((branch: string) => {
+    try {
+      const m = loadMatrix();
+      const by = Object.entries(m.environments).find(
+        ([, e]) => e.identity.protectedBranch !== null && e.approval.requiredApprovingReviews >= 1 && branchMatches(e.identity.protectedBranch, branch),
+      );
+      if (by) console.log(`${branch}: reviewed (protected by ${by[0]}'s ruleset)`);
+      else {
+        console.error(`${branch}: not a reviewed branch`);
+        process.exitCode = 6;
+      }
     } catch (err) {
       fail(err);
     }

@@ -27,6 +27,12 @@ export function planBranches(deployBranches: readonly string[], defaultBranch: s
   return deployBranches.includes(defaultBranch) ? [...deployBranches] : [...deployBranches, defaultBranch];
 }
 
+/** Variables jobs in a GitHub environment read to log in to Vault (OIDC) and AWS (S3 state), none secret. */
+function loginVariables(org: Matrix["organization"], vaultRole: string, backend: EnvironmentSettings["backend"], roleArn: "deployRoleArn" | "planRoleArn"): Record<string, string> {
+  const aws = backend.type === "s3" ? { AWS_REGION: backend.region, ...(backend[roleArn] ? { AWS_ROLE_ARN: backend[roleArn] } : {}) } : {};
+  return { VAULT_ADDR: org.vault.address, VAULT_JWT_MOUNT: org.vault.githubJwtMount, VAULT_ROLE: vaultRole, ...aws };
+}
+
 export class GatesStack extends ReadableStack {
   constructor(scope: Construct, m: Matrix) {
     super(scope, GATES_STACK);
@@ -60,9 +66,8 @@ export class GatesStack extends ReadableStack {
         ENVMATRIX_ENVIRONMENT: name,
         ENVMATRIX_NAMESPACE: env.identity.namespace,
         KUBE_CONTEXT: org.clusters[env.cluster].context,
-        VAULT_ADDR: org.vault.address,
-        VAULT_ROLE: names.deployerPolicy,
         DD_ENV: name,
+        ...loginVariables(org, names.deployerPolicy, env.backend, "deployRoleArn"),
       },
       preventDestroy: env.protected,
     });
@@ -75,7 +80,7 @@ export class GatesStack extends ReadableStack {
       preventSelfReview: false,
       reviewers: { teams: [], users: [] },
       deployBranches: planBranches(env.identity.deployBranches, org.github.defaultBranch),
-      variables: { VAULT_ROLE: names.plannerPolicy },
+      variables: loginVariables(org, names.plannerPolicy, env.backend, "planRoleArn"),
       preventDestroy: env.protected,
     });
     const branch = env.identity.protectedBranch;
@@ -120,6 +125,8 @@ export class GatesStack extends ReadableStack {
       preventSelfReview: a.preventSelfReview,
       reviewers: a.reviewers,
       deployBranches: follows.identity.deployBranches,
+      // its own Vault role is made once by hand (README "Bootstrap"): it writes every other deployer's policy
+      variables: loginVariables(org, `${org.project}-gates-deployer`, follows.backend, "deployRoleArn"),
       preventDestroy: true,
     });
     new GitHubEnvironment(scope, "plan", {
@@ -130,6 +137,7 @@ export class GatesStack extends ReadableStack {
       preventSelfReview: false,
       reviewers: { teams: [], users: [] },
       deployBranches: planBranches(follows.identity.deployBranches, org.github.defaultBranch),
+      variables: loginVariables(org, `${org.project}-gates-planner`, follows.backend, "planRoleArn"),
       preventDestroy: true,
     });
   }
