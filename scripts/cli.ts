@@ -15,6 +15,7 @@ import { matrix as definition } from "../config/environments";
 import type { MatrixDefinition } from "../config/types";
 import { allTargets, describeWindow, GATES, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import { changedStacks } from "../review/changed-stacks";
+import { codeowners } from "../review/codeowners";
 import { planMarkdown, summarizePlan } from "../review/plan-summary";
 import { compareEnvironments, formatComparison } from "../review/compare";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
@@ -112,6 +113,17 @@ program
   .action((base: string, head: string) => {
     try {
       console.log(JSON.stringify(changedStacks(base, head)));
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("codeowners")
+  .description("the .github/CODEOWNERS the matrix's owning team gives")
+  .action(() => {
+    try {
+      process.stdout.write(codeowners(loadMatrix().organization));
     } catch (err) {
       fail(err);
     }
