@@ -16,6 +16,8 @@ import type { MatrixDefinition } from "../config/types";
 import { allTargets, describeWindow, GATES, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import { changedStacks } from "../review/changed-stacks";
 import { codeowners } from "../review/codeowners";
+import { deployerRbac } from "../review/deployer-rbac";
+import { stringify as stringifyYaml } from "yaml";
 import { planMarkdown, summarizePlan } from "../review/plan-summary";
 import { compareEnvironments, formatComparison } from "../review/compare";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
@@ -124,6 +126,25 @@ program
   .action(() => {
     try {
       process.stdout.write(codeowners(loadMatrix().organization));
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("deployer-rbac")
+  .description("the Kubernetes RBAC an environment's deploy (or --plan) needs, from its synthesized stack, as YAML for a cluster admin")
+  .argument("<environment>", "environment name, e.g. staging")
+  .option("--plan", "the read-only plan's RBAC")
+  .option("--out <cdktf.out>", "synth output to read", "cdktf.out")
+  .action((environment: string, opts: { plan?: boolean; out: string }) => {
+    try {
+      const m = loadMatrix();
+      if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
+      const stack = readOutput(opts.out).get(environment);
+      if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
+      const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode: opts.plan ? "plan" : "deploy" });
+      console.log(objects.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
     } catch (err) {
       fail(err);
     }
