@@ -9,6 +9,9 @@ import { loadMatrix } from "../config";
 import { thresholdsAbove } from "../constructs/datadog-monitors";
 import { matrixMarkdown } from "../review/matrix-table";
 import type { AlertRouting, Matrix } from "../config/types";
+import { allTargets, GATES } from "../config/promotion";
+import { deployerPolicy } from "../constructs/deployer-access";
+import { environmentVaultObjects } from "../stacks/names";
 
 const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
 
@@ -43,7 +46,25 @@ export function monitorTable(m: Matrix): string {
   return lines.join("\n");
 }
 
-export const TABLES: Record<string, (m: Matrix) => string> = { matrix: matrixMarkdown, monitors: monitorTable };
+/** The Vault policy of the first environment's deployer, as the gates stack writes it (each is the same shape). */
+export function deployerPolicyBlock(m: Matrix): string {
+  const [name, env] = Object.entries(m.environments)[0];
+  return ["```hcl", deployerPolicy(environmentVaultObjects(name, env, m.organization)).trimEnd(), "```"].join("\n");
+}
+
+/** Per stack: where its plan and apply run, and which branches may reach their credentials. */
+export function gatesTable(m: Matrix): string {
+  const lines = [row(["stack", "plan runs in (read-only)", "apply runs in", "approved by", "branches that reach its deploy credentials"]), row(["---", "---", "---", "---", "---"])];
+  for (const t of allTargets(m)) {
+    const e = m.environments[t.environment === GATES ? m.organization.gates.followsEnvironment : t.environment];
+    const who = [...e.approval.reviewers.teams.map((x) => `@${m.organization.github.owner}/${x}`), ...e.approval.reviewers.users.map((u) => `@${u}`)];
+    const branches = e.identity.deployBranches;
+    lines.push(row([t.environment, `\`${t.planEnvironment}\``, `\`${t.githubEnvironment}\``, who.length ? `${who.join(", ")}${e.approval.preventSelfReview ? " (not the author)" : ""}` : "nobody (a reviewed merge is the approval)", branches.map((b) => `\`${b}\``).join(", ")]));
+  }
+  return lines.join("\n");
+}
+
+export const TABLES: Record<string, (m: Matrix) => string> = { matrix: matrixMarkdown, monitors: monitorTable, "deployer-policy": deployerPolicyBlock, gates: gatesTable };
 
 /** `readme` with every generated section replaced by the current table. */
 export function renderReadme(readme: string, m: Matrix): string {
