@@ -166,7 +166,7 @@ describe.each(environmentNames)("%s stack", (name) => {
     });
   });
 
-  it(`sets prevent_destroy ${e.protected ? "on what loses data or access: namespace, secret sync, Vault policy, auth mount and role, SecretStore and ExternalSecrets" : "nowhere"} (protected: ${e.protected})`, () => {
+  it(`sets prevent_destroy ${e.protected ? "on what loses data or access: namespace, secret sync, Vault policy and role, SecretStore and ExternalSecrets" : "nowhere"} (protected: ${e.protected})`, () => {
     const guarded = Object.entries(stack.parsed.resource).flatMap(([type, byName]) =>
       Object.entries(byName)
         .filter(([, r]) => r.lifecycle?.prevent_destroy === true)
@@ -179,7 +179,6 @@ describe.each(environmentNames)("%s stack", (name) => {
             "kubernetes_manifest.secret_store",
             "kubernetes_namespace_v1.namespace",
             "kubernetes_service_account_v1.secret_sync",
-            "vault_auth_backend.auth_mount",
             "vault_kubernetes_auth_backend_role.role",
             "vault_policy.policy",
           ]
@@ -233,7 +232,7 @@ describe("secrets settings", () => {
   it("leaves the SecretStore and ExternalSecrets out where the cluster has no operator yet, and keeps the Vault side", () => {
     const parsed = synthWith((e) => (e.secrets.operatorInstalled = false));
     expect(parsed.resource.kubernetes_manifest).toBeUndefined();
-    expect(Object.keys(parsed.resource)).toEqual(expect.arrayContaining(["vault_policy", "vault_auth_backend", "vault_kubernetes_auth_backend_role"]));
+    expect(Object.keys(parsed.resource)).toEqual(expect.arrayContaining(["vault_policy", "vault_kubernetes_auth_backend_role"]));
   });
 
   it("creates the KV mount only in the stack the matrix names as its owner", () => {

@@ -166,7 +166,7 @@ describe.each(environmentNames)("%s's gates", (name) => {
     const stack = resolveReferences(synthEnvironment(name));
     const readPolicy = stack.resource.vault_policy.policy;
     const role = stack.resource.vault_kubernetes_auth_backend_role.role;
-    const authMount = stack.resource.vault_auth_backend.auth_mount.path;
+    const authMount = role.backend;
     const deploy = res("vault_policy", `${name}_vault_deploy_policy`);
     const plan = res("vault_policy", `${name}_vault_plan_policy`);
 
@@ -192,9 +192,9 @@ describe.each(environmentNames)("%s's gates", (name) => {
       const o = seedMatrix.environments[other];
       const theirs = [
         `sys/policies/acl/${org.project}-${other}-secrets-read`,
-        `sys/auth/${org.vault.authMountPrefix}${other}`,
-        `auth/${org.vault.authMountPrefix}${other}/config`,
-        `auth/${org.vault.authMountPrefix}${other}/role/${other}-secret-sync`,
+        `sys/auth/${org.vault.authMountPrefix}${o.cluster}`,
+        `auth/${org.vault.authMountPrefix}${o.cluster}/config`,
+        `auth/${org.vault.authMountPrefix}${o.cluster}/role/${other}-secret-sync`,
         `${org.vault.kvMount}/data/${o.identity.vaultSubtree}/api`,
         `${org.vault.kvMount}/data/${e.identity.vaultSubtree}/api`,
       ];

@@ -55,12 +55,9 @@ describe.each(environmentNames)("%s's Vault access", (name) => {
     expect(role.token_ttl).toBeLessThanOrEqual(3600);
   });
 
-  it("logs in through its own auth mount, configured for its cluster", () => {
-    const auth = stacks[name].resource.vault_auth_backend.auth_mount;
-    expect(auth).toMatchObject({ type: "kubernetes", path: `${seedMatrix.organization.vault.authMountPrefix}${name}` });
-    expect(stacks[name].resource.vault_kubernetes_auth_backend_config.auth_config.kubernetes_host).toBe(
-      seedMatrix.organization.clusters[seedMatrix.environments[name].cluster].host,
-    );
+  it("logs in through its cluster's auth mount, with a role of its own name", () => {
+    expect(roleOf(name).backend).toBe(`${seedMatrix.organization.vault.authMountPrefix}${seedMatrix.environments[name].cluster}`);
+    expect(roleOf(name).role_name).toBe(`${name}-secret-sync`);
   });
 });
 
@@ -79,9 +76,10 @@ describe.each(pairs)("%s cannot reach %s", (a, b) => {
     }
   });
 
-  it(`${a}'s role cannot be used from ${b}'s namespace or auth mount`, () => {
+  it(`${a}'s role cannot be used from ${b}'s namespace, and is not ${b}'s role`, () => {
+    // environments on one cluster share its auth mount: the role's namespace binding keeps them apart
     expect(roleOf(a).bound_service_account_namespaces).not.toContain(other.namespace);
-    expect(stacks[a].resource.vault_auth_backend.auth_mount.path).not.toBe(stacks[b].resource.vault_auth_backend.auth_mount.path);
+    expect(`${roleOf(a).backend}/${roleOf(a).role_name}`).not.toBe(`${roleOf(b).backend}/${roleOf(b).role_name}`);
   });
 
   it(`${a}'s ExternalSecrets read only ${a}'s subtree`, () => {

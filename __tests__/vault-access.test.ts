@@ -1,24 +1,19 @@
 import { synthScope } from "./scratch";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
-import { AuthBackend } from "@cdktf/provider-vault/lib/auth-backend";
-import { KubernetesAuthBackendConfig } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-config";
 import { KubernetesAuthBackendRole } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-role";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
-import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 import { subtreeReadPolicy, VaultAccess, type VaultAccessProps } from "../constructs/vault-access";
 
 const base: VaultAccessProps = {
   policyName: "shop-qa-read",
   kvMount: "kv",
   subtree: "qa",
-  authMountPath: "k8s-qa",
-  kubernetesHost: "https://qa.k8s.example:6443",
+  authMountPath: "k8s-cluster-a",
   roleName: "qa-sync",
   serviceAccount: "syncer",
   namespace: "shop-qa",
   audience: "vault",
   tokenTtlSeconds: 300,
-  tokenReviewBindingName: "shop-qa-syncer-token-review",
 };
 const synth = (props: Partial<VaultAccessProps> = {}) =>
   synthScope((scope) => new VaultAccess(scope, "vault", { ...base, ...props }));
@@ -38,24 +33,15 @@ describe("VaultAccess", () => {
     expect(synth()).toHaveResourceWithProperties(Policy, { name: "shop-qa-read", policy: subtreeReadPolicy("kv", "qa") });
   });
 
-  it("mounts Kubernetes auth at its own path and points it at the cluster", () => {
-    const json = synth();
-    expect(json).toHaveResourceWithProperties(AuthBackend, { type: "kubernetes", path: "k8s-qa" });
-    expect(json).toHaveResourceWithProperties(KubernetesAuthBackendConfig, {
-      kubernetes_host: "https://qa.k8s.example:6443",
-      backend: expect.stringMatching(/^\$\{vault_auth_backend\.[a-z_0-9A-Z]+\.path\}$/),
-    });
-  });
-
-  it("gives Vault the cluster's CA when there is one", () => {
-    const pem = "-----BEGIN CERTIFICATE-----\nMIIBexample\n-----END CERTIFICATE-----\n";
-    expect(synth({ kubernetesCaCert: pem })).toHaveResourceWithProperties(KubernetesAuthBackendConfig, { kubernetes_ca_cert: pem });
-    const [config] = Object.values<any>(JSON.parse(synth()).resource.vault_kubernetes_auth_backend_config);
-    expect(config).not.toHaveProperty("kubernetes_ca_cert");
+  it("neither mounts nor configures Kubernetes auth: the cluster's mount and its reviewer are the cluster bootstrap's", () => {
+    const types = Object.keys(JSON.parse(synth()).resource);
+    expect(types).not.toContain("vault_auth_backend");
+    expect(types).not.toContain("vault_kubernetes_auth_backend_config");
   });
 
   it("binds the role to one named service account in one namespace, with the policy, audience and a short TTL", () => {
     expect(synth()).toHaveResourceWithProperties(KubernetesAuthBackendRole, {
+      backend: "k8s-cluster-a",
       role_name: "qa-sync",
       bound_service_account_names: ["syncer"],
       bound_service_account_namespaces: ["shop-qa"],
@@ -66,12 +52,8 @@ describe("VaultAccess", () => {
     });
   });
 
-  it("lets Vault review the service account's tokens (system:auth-delegator)", () => {
-    expect(synth()).toHaveResourceWithProperties(ClusterRoleBindingV1, {
-      metadata: { name: "shop-qa-syncer-token-review" },
-      role_ref: { api_group: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
-      subject: [{ kind: "ServiceAccount", name: "syncer", namespace: "shop-qa" }],
-    });
+  it("binds no cluster-wide role: Vault reviews tokens with the cluster's own reviewer", () => {
+    expect(Object.keys(JSON.parse(synth()).resource)).not.toContain("kubernetes_cluster_role_binding_v1");
   });
 
   it("uses an existing KV mount unless told to manage it, and then never lets Terraform destroy it", () => {
@@ -84,13 +66,13 @@ describe("VaultAccess", () => {
     });
   });
 
-  it("guards policy, auth mount and role with prevent_destroy only when asked", () => {
+  it("guards policy and role with prevent_destroy only when asked", () => {
     const guarded = (json: string) =>
       Object.entries<Record<string, any>>(JSON.parse(json).resource)
         .filter(([, byName]) => Object.values(byName).some((r) => r.lifecycle?.prevent_destroy))
         .map(([type]) => type)
         .sort();
     expect(guarded(synth())).toEqual([]);
-    expect(guarded(synth({ preventDestroy: true }))).toEqual(["vault_auth_backend", "vault_kubernetes_auth_backend_role", "vault_policy"]);
+    expect(guarded(synth({ preventDestroy: true }))).toEqual(["vault_kubernetes_auth_backend_role", "vault_policy"]);
   });
 });

@@ -42,6 +42,8 @@ export const organization = {
     sidecar: { cpuMillicores: 100, memoryMiB: 128 },
   },
   secretSync: { serviceAccount: "secret-sync" },
+  // set up once per cluster by a cluster admin (npm run --silent cluster-bootstrap -- <cluster>)
+  platform: { namespace: "envmatrix-system", tokenReviewerServiceAccount: "vault-token-reviewer" },
   datadog: {
     apiUrl: "https://api.datadoghq.com/",
     chatHandle: "@slack-platform-alerts", // PLACEHOLDER

@@ -187,6 +187,11 @@ export interface Cluster {
    * @default Vault's own trust store
    */
   readonly caCertificatePem?: string;
+  /**
+   * Vault runs inside this cluster (then it may use its own pod's CA and token). @default false: Vault is
+   * elsewhere, so the auth mount is configured with `disable_local_ca_jwt = true` and the reviewer's JWT.
+   */
+  readonly vaultInCluster?: boolean;
 }
 
 /** Settings a team changes once. Every value here is a placeholder until then; none is a secret. */
@@ -226,8 +231,18 @@ export interface Organization {
      * existing mount, created outside envmatrix.
      */
     readonly kvMountManagedBy: string | null;
-    /** Each environment gets its own Kubernetes auth mount, `<authMountPrefix><env>`, configured for its cluster. */
+    /**
+     * Each cluster has one Kubernetes auth mount, `<authMountPrefix><cluster>`, enabled and configured once at
+     * cluster bootstrap (`npm run --silent cluster-bootstrap -- <cluster>`) with the cluster's token reviewer:
+     * its JWT is a credential, so it never passes through Terraform (plans, state, artifacts). Each environment's
+     * stack writes only its own role there, bound to its namespace.
+     */
     readonly authMountPrefix: string;
+    /**
+     * PEM of the CA that signed Vault's server certificate (public), when it is a private CA: the SecretStore
+     * trusts it through a ConfigMap (`caProvider`). @default the operator's system roots
+     */
+    readonly caCertificatePem?: string;
     /**
      * JWT auth mount that trusts GitHub Actions' OIDC issuer (token.actions.githubusercontent.com), created once
      * outside envmatrix; the gates stack writes a deploy and a plan role per environment on it.
@@ -259,6 +274,16 @@ export interface Organization {
     readonly sidecar: { readonly cpuMillicores: number; readonly memoryMiB: number };
   };
   readonly secretSync: { readonly serviceAccount: string };
+  /** What a cluster admin sets up once per cluster, outside any environment's stack. */
+  readonly platform: {
+    /** Namespace of the deployers' and the token reviewer's service accounts. */
+    readonly namespace: string;
+    /**
+     * Service account Vault reviews login tokens with (TokenReview, `system:auth-delegator`): one per cluster,
+     * so no environment's service account holds a cluster-wide role.
+     */
+    readonly tokenReviewerServiceAccount: string;
+  };
   readonly datadog: {
     readonly apiUrl: string;
     readonly chatHandle: string;

@@ -27,6 +27,7 @@ const VAULT_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 const GITHUB_NAME = /^[A-Za-z0-9_.-]+$/;
 /** A Go duration as ESO reads it: 30s, 15m, 1h, 1h30m. */
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -145,9 +146,15 @@ function validateOrganization(m: Matrix, c: Collector): void {
     }
     c.url(`${p}.clusters.${name}.host`, cluster?.host);
     const ca = cluster?.caCertificatePem;
-    if (ca !== undefined && !(typeof ca === "string" && /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/.test(ca))) {
+    if (ca !== undefined && !(typeof ca === "string" && PEM_CERTIFICATE.test(ca))) {
       c.add(`${p}.clusters.${name}.caCertificatePem`, "is not a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)");
     }
+  }
+  c.pattern(`${p}.platform.namespace`, o.platform?.namespace, DNS_LABEL, DNS_LABEL_RULE, 63);
+  c.pattern(`${p}.platform.tokenReviewerServiceAccount`, o.platform?.tokenReviewerServiceAccount, DNS_SUBDOMAIN, "a Kubernetes service account name (DNS-1123 subdomain)", 253);
+  const vaultCa = o.vault?.caCertificatePem;
+  if (vaultCa !== undefined && !(typeof vaultCa === "string" && PEM_CERTIFICATE.test(vaultCa))) {
+    c.add(`${p}.vault.caCertificatePem`, "is not a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)");
   }
   c.pattern(`${p}.ingressController.namespace`, o.ingressController?.namespace, DNS_LABEL, DNS_LABEL_RULE, 63);
   c.pattern(`${p}.serviceMesh.injectionLabel`, o.serviceMesh?.injectionLabel, LABEL_KEY, "a Kubernetes label key");

@@ -19,7 +19,7 @@ export interface EnvironmentVaultObjects {
   readonly readPolicyName: string;
   /** Its exact text: the only value the deployer may write. */
   readonly readPolicyText: string;
-  /** The environment's Kubernetes auth mount, e.g. `kubernetes-prod`. */
+  /** The cluster's Kubernetes auth mount the environment's role is on, e.g. `kubernetes-prod`. */
   readonly authMountPath: string;
   readonly roleName: string;
   readonly namespace: string;
@@ -47,9 +47,6 @@ export function plannerPolicy(o: EnvironmentVaultObjects): string {
   return [
     `# read-only plan of the ${o.namespace} stack's Vault objects, written by envmatrix's gates stack`,
     ...stanza(`sys/policies/acl/${o.readPolicyName}`, ["read"]),
-    ...stanza("sys/auth", ["read"]),
-    ...stanza(`sys/mounts/auth/${o.authMountPath}/tune`, ["read"]),
-    ...stanza(`auth/${o.authMountPath}/config`, ["read"]),
     ...stanza(`auth/${o.authMountPath}/role/${o.roleName}`, ["read"]),
     ...(o.managedKvMount ? stanza(`sys/mounts/${o.managedKvMount}`, ["read"]) : []),
     "# the provider creates a short-lived child token at configure time (it holds at most these policies)",
@@ -64,12 +61,8 @@ export function deployerPolicy(o: EnvironmentVaultObjects): string {
     `# deploy of the ${o.namespace} stack's Vault objects, written by envmatrix's gates stack`,
     "# its read policy, with exactly the text the matrix gives: no edit can widen what it reads",
     ...stanza(`sys/policies/acl/${o.readPolicyName}`, ["create", "update", "read", "delete"], { policy: [o.readPolicyText] }),
-    ...stanza("sys/auth", ["read"]),
-    "# its own Kubernetes auth mount (enabling and disabling auth methods needs sudo)",
-    ...stanza(`sys/auth/${o.authMountPath}`, ["create", "update", "read", "delete", "sudo"], { type: ["kubernetes"], "*": [] }),
-    ...stanza(`sys/mounts/auth/${o.authMountPath}/tune`, ["read", "update"]),
-    ...stanza(`auth/${o.authMountPath}/config`, ["create", "update", "read"]),
-    "# its role: only its read policy, only its namespace's secret sync",
+    "# its role on the cluster's auth mount (the mount and its config are the cluster bootstrap's, not its):",
+    "# only its read policy, only its namespace's secret sync",
     ...stanza(`auth/${o.authMountPath}/role/${o.roleName}`, ["create", "update", "read", "delete"], {
       token_policies: [o.readPolicyName],
       policies: [o.readPolicyName],

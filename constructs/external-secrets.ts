@@ -9,8 +9,11 @@
  */
 import { Construct } from "constructs";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 
 export const EXTERNAL_SECRETS_API_VERSION = "external-secrets.io/v1";
+export const VAULT_CA_CONFIG_MAP = "vault-ca";
+export const VAULT_CA_KEY = "ca.crt";
 
 export interface ExternalSecretsProps {
   readonly namespace: string;
@@ -26,6 +29,11 @@ export interface ExternalSecretsProps {
     readonly role: string;
     readonly serviceAccount: string;
     readonly audience: string;
+    /**
+     * PEM of the private CA of Vault's certificate: published as ConfigMap `vault-ca` in the namespace and
+     * trusted by the SecretStore (`caProvider`). @default the operator's system roots
+     */
+    readonly caCertificatePem?: string;
   };
   /** One ExternalSecret per service: `secretName` ← `remoteKey` (a path under the KV mount, no `data/`). */
   readonly secrets: readonly { readonly secretName: string; readonly remoteKey: string }[];
@@ -51,6 +59,17 @@ export class ExternalSecrets extends Construct {
       ...(annotations ? { annotations: { ...annotations } } : {}),
     });
 
+    // a namespaced SecretStore's caProvider reads a ConfigMap of its own namespace (ESO Vault provider docs)
+    const caProvider = props.vault.caCertificatePem
+      ? { type: "ConfigMap", name: VAULT_CA_CONFIG_MAP, key: VAULT_CA_KEY }
+      : undefined;
+    if (props.vault.caCertificatePem) {
+      new ConfigMapV1(this, "vaultCa", {
+        metadata: { name: VAULT_CA_CONFIG_MAP, namespace: props.namespace, labels: { ...props.labels } },
+        data: { [VAULT_CA_KEY]: props.vault.caCertificatePem },
+      });
+    }
+
     new Manifest(this, "secretStore", {
       manifest: {
         apiVersion: EXTERNAL_SECRETS_API_VERSION,
@@ -62,6 +81,7 @@ export class ExternalSecrets extends Construct {
               server: props.vault.server,
               path: props.vault.kvMount,
               version: "v2",
+              ...(caProvider ? { caProvider } : {}),
               auth: {
                 kubernetes: {
                   mountPath: props.vault.authMountPath,

@@ -1,15 +1,21 @@
 /**
- * Vault access of one environment: a policy that reads only the environment's subtree of the KV v2 mount,
- * an own Kubernetes auth mount configured for the environment's cluster, and one role that only the secret
- * sync's service account in the environment's namespace can log in as. No resource here writes secret data.
+ * Vault access of one environment: a policy that reads only the environment's subtree of the KV v2 mount, and
+ * one role on its cluster's Kubernetes auth mount that only the secret sync's service account in the
+ * environment's namespace can log in as, with a token of the audience the role names. No resource here writes
+ * secret data.
+ *
+ * How a login works (developer.hashicorp.com/vault/docs/auth/kubernetes): ESO asks the API server for a token
+ * of the secret sync's service account with `audiences: [audience]` and sends it to Vault; Vault checks the
+ * role (service account, namespace, audience) and asks the API server to review the token with its own
+ * reviewer JWT — the cluster's token reviewer, configured on the mount at cluster bootstrap. Were the mount
+ * configured without one, Vault would review with the login token itself, whose audience is not the API
+ * server's: every login would fail with 403 (hashicorp/vault-secrets-operator#379, cert-manager#6150). So the
+ * mount and its config are the cluster's, not an environment's, and no environment binds a cluster-wide role.
  */
 import { Construct } from "constructs";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
-import { AuthBackend } from "@cdktf/provider-vault/lib/auth-backend";
-import { KubernetesAuthBackendConfig } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-config";
 import { KubernetesAuthBackendRole } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-role";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
-import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 
 export interface VaultAccessProps {
   /** Name of the policy (unique in Vault). */
@@ -21,12 +27,8 @@ export interface VaultAccessProps {
   /** Create the KV v2 mount here (it is shared: exactly one stack may own it).
    * @default false - the mount exists already */
   readonly manageKvMount?: boolean;
-  /** Path of this environment's Kubernetes auth mount, e.g. `kubernetes-prod`. */
+  /** Path of the cluster's Kubernetes auth mount, e.g. `kubernetes-prod` (set up at cluster bootstrap). */
   readonly authMountPath: string;
-  /** API server of the environment's cluster, as Vault reaches it. */
-  readonly kubernetesHost: string;
-  /** PEM of the API server's CA. @default Vault's own trust store */
-  readonly kubernetesCaCert?: string;
   readonly roleName: string;
   /** The only service account (by name, in `namespace` only) that may log in as the role. */
   readonly serviceAccount: string;
@@ -34,9 +36,7 @@ export interface VaultAccessProps {
   /** Audience the service account token must carry. */
   readonly audience: string;
   readonly tokenTtlSeconds: number;
-  /** Name of the ClusterRoleBinding that lets Vault review the service account's tokens. */
-  readonly tokenReviewBindingName: string;
-  /** Refuse to destroy the policy, auth mount, role (and the KV mount if managed here).
+  /** Refuse to destroy the policy, role (and the KV mount if managed here).
    * @default false */
   readonly preventDestroy?: boolean;
 }
@@ -58,7 +58,6 @@ export function subtreeReadPolicy(kvMount: string, subtree: string): string {
 export class VaultAccess extends Construct {
   readonly policy: Policy;
   readonly role: KubernetesAuthBackendRole;
-  readonly authMount: AuthBackend;
 
   constructor(scope: Construct, id: string, props: VaultAccessProps) {
     super(scope, id);
@@ -81,36 +80,17 @@ export class VaultAccess extends Construct {
       lifecycle,
     });
 
-    this.authMount = new AuthBackend(this, "authMount", {
-      type: "kubernetes",
-      path: props.authMountPath,
-      description: `Kubernetes auth for ${props.namespace} (managed by envmatrix)`,
-      lifecycle,
-    });
-    new KubernetesAuthBackendConfig(this, "authConfig", {
-      backend: this.authMount.path,
-      kubernetesHost: props.kubernetesHost,
-      kubernetesCaCert: props.kubernetesCaCert,
-    });
-
     this.role = new KubernetesAuthBackendRole(this, "role", {
-      backend: this.authMount.path,
+      backend: props.authMountPath,
       roleName: props.roleName,
       boundServiceAccountNames: [props.serviceAccount],
       boundServiceAccountNamespaces: [props.namespace],
+      // Vault passes it to TokenReview: a token minted for another audience is refused
       audience: props.audience,
       tokenPolicies: [this.policy.name],
       tokenTtl: props.tokenTtlSeconds,
       tokenMaxTtl: props.tokenTtlSeconds,
       lifecycle,
-    });
-
-    // Vault has no reviewer token of its own: it asks the API server to review the caller's token with that
-    // same token, which needs the TokenReview permission of system:auth-delegator.
-    new ClusterRoleBindingV1(this, "tokenReview", {
-      metadata: { name: props.tokenReviewBindingName },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
-      subject: [{ kind: "ServiceAccount", name: props.serviceAccount, namespace: props.namespace }],
     });
   }
 }

@@ -17,6 +17,7 @@ import { allTargets, describeWindow, GATES, environmentsForBranch, localTime, No
 import { changedStacks } from "../review/changed-stacks";
 import { codeowners } from "../review/codeowners";
 import { deployerRbac } from "../review/deployer-rbac";
+import { clusterBootstrap, vaultCommands } from "../review/cluster-bootstrap";
 import { stringify as stringifyYaml } from "yaml";
 import { planMarkdown, summarizePlan } from "../review/plan-summary";
 import { compareEnvironments, formatComparison } from "../review/compare";
@@ -145,6 +146,23 @@ program
       if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
       const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode: opts.plan ? "plan" : "deploy" });
       console.log(objects.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("cluster-bootstrap")
+  .description("what a cluster admin applies once per cluster: platform namespace, token reviewer, deployer accounts (YAML), and the Vault auth mount with the reviewer (shell)")
+  .argument("<cluster>", "a key of organization.clusters")
+  .action((cluster: string) => {
+    try {
+      const m = loadMatrix();
+      const b = clusterBootstrap(m, cluster);
+      console.log(`# kubectl --context ${m.organization.clusters[cluster].context} apply -f - <<'EOF'`);
+      console.log(b.manifests.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
+      console.log("# EOF\n# then, with an admin's VAULT_ADDR and VAULT_TOKEN:");
+      console.log(vaultCommands(b, m.organization.clusters[cluster].context));
     } catch (err) {
       fail(err);
     }

@@ -119,14 +119,11 @@ export class EnvironmentStack extends ReadableStack {
       subtree: env.identity.vaultSubtree,
       manageKvMount: org.vault.kvMountManagedBy === name,
       authMountPath: names.vaultAuthMount,
-      kubernetesHost: org.clusters[env.cluster].host,
-      kubernetesCaCert: org.clusters[env.cluster].caCertificatePem,
       roleName: names.vaultRole,
       serviceAccount: org.secretSync.serviceAccount,
       namespace: namespaceName,
       audience: org.vault.tokenAudience,
       tokenTtlSeconds: env.secrets.vaultTokenTtlSeconds,
-      tokenReviewBindingName: names.tokenReviewBinding,
       preventDestroy: env.protected,
     });
 
@@ -139,8 +136,9 @@ export class EnvironmentStack extends ReadableStack {
       vault: {
         server: org.vault.address,
         kvMount: org.vault.kvMount,
-        authMountPath: vault.authMount.path,
+        authMountPath: vault.role.backend,
         role: vault.role.roleName,
+        caCertificatePem: org.vault.caCertificatePem,
         serviceAccount: org.secretSync.serviceAccount,
         audience: org.vault.tokenAudience,
       },

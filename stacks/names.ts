@@ -8,8 +8,8 @@ export function derivedNames(name: string, env: EnvironmentSettings, org: Organi
   return {
     vaultRole: `${name}-secret-sync`,
     vaultPolicy: `${org.project}-${name}-secrets-read`,
-    vaultAuthMount: `${org.vault.authMountPrefix}${name}`,
-    tokenReviewBinding: `${env.identity.namespace}-secret-sync-token-review`,
+    /** The cluster's Kubernetes auth mount (set up at cluster bootstrap): environments on one cluster share it. */
+    vaultAuthMount: `${org.vault.authMountPrefix}${env.cluster}`,
     /** Vault policies (and JWT roles) of the environment's deploy and read-only plan. */
     deployerPolicy: `${org.project}-${name}-deployer`,
     plannerPolicy: `${org.project}-${name}-planner`,
