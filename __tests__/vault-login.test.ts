@@ -45,7 +45,7 @@ describe.each(environmentNames)("%s's secret sync logs in to Vault", (name) => {
     const { namespace, secret, serviceAccount } = boot.vault.tokenReviewerJwtFrom;
     const tokenSecret = boot.manifests.find((o) => o.kind === "Secret" && o.metadata.name === secret);
     expect(tokenSecret).toMatchObject({ type: "kubernetes.io/service-account-token", metadata: { namespace, annotations: { "kubernetes.io/service-account.name": serviceAccount } } });
-    const binding = boot.manifests.find((o) => o.kind === "ClusterRoleBinding");
+    const binding = boot.manifests.find((o) => o.kind === "ClusterRoleBinding")!;
     expect(binding.roleRef.name).toBe("system:auth-delegator");
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: serviceAccount, namespace }]);
     // and the login token could not review itself: its only audience is Vault's
