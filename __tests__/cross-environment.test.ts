@@ -65,6 +65,9 @@ describe("across environments", () => {
       [`datadog_service_level_objective.${s.name}_latency_slo`, (e: EnvironmentSettings) => e.slo !== null],
       [`datadog_monitor.${s.name}_canary_error_rate`, (e: EnvironmentSettings) => e.canaryGate !== null],
       [`datadog_monitor.${s.name}_canary_latency`, (e: EnvironmentSettings) => e.canaryGate !== null],
+    ]).concat([
+      // the mesh's control-plane egress exists where the matrix injects sidecars
+      ["kubernetes_network_policy_v1.allow_mesh_control_plane", (e: EnvironmentSettings) => e.sidecarInjection],
     ]),
   );
 

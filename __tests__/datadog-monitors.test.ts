@@ -99,24 +99,37 @@ describe("DatadogMonitors", () => {
     expect(slos[1].sli_specification.time_slice).toMatchObject({ comparator: "<", threshold: 0.25 });
   });
 
-  it("adds the canary gate only when given, comparing canary to stable by tag", () => {
+  it("adds the canary gate only when given: canary minus stable, in the right direction, telling the gate only", () => {
     expect(Object.keys(monitorsOf().datadog_monitor)).toHaveLength(3);
-    const gate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10, tag: { key: "track", canary: "canary", stable: "stable" } };
+    const gate = { maxErrorRateIncreasePoints: 0.1, maxLatencyIncreasePercent: 10, tag: { key: "track", canary: "canary", stable: "stable" }, notify: ["@webhook-gate"] };
     const canary = Object.values<any>(monitorsOf({ canaryGate: gate }).datadog_monitor).filter((m) => m.tags.includes("canary-gate"));
     expect(canary.map((m) => [m.name, queryThreshold(m.query)])).toEqual([
-      ["[qa] cart canary error-rate increase", "5"],
-      ["[qa] cart canary p99 latency increase", "10"],
+      ["[qa] cart canary error-rate increase (points)", "0.1"],
+      ["[qa] cart canary latency increase", "10"],
     ]);
+    const [errors, latency] = canary;
+    // canary first: a canary worse than stable is positive, and only that alerts
+    expect(errors.query).toBe(
+      "sum(last_10m):( ( sum:trace.http.request.errors{env:qa,service:cart,track:canary}.as_count() / sum:trace.http.request.hits{env:qa,service:cart,track:canary}.as_count() )" +
+        " - ( sum:trace.http.request.errors{env:qa,service:cart,track:stable}.as_count() / sum:trace.http.request.hits{env:qa,service:cart,track:stable}.as_count() ) ) * 100 > 0.1",
+    );
+    expect(latency.query).toBe(
+      "avg(last_10m):( ( sum:trace.http.request.duration{env:qa,service:cart,track:canary} / sum:trace.http.request.hits{env:qa,service:cart,track:canary} )" +
+        " / ( sum:trace.http.request.duration{env:qa,service:cart,track:stable} / sum:trace.http.request.hits{env:qa,service:cart,track:stable} ) - 1 ) * 100 > 10",
+    );
     for (const m of canary) {
-      expect(m.query).toContain("track:canary");
-      expect(m.query).toContain("track:stable");
+      expect(m.message).toContain("@webhook-gate");
+      expect(m.message).not.toContain("@slack-qa");
     }
   });
 });
 
 const org = seedMatrix.organization;
 const stacks = Object.fromEntries(environmentNames.map((n) => [n, synthEnvironment(n)]));
-const monitors = (name: string) => Object.values<any>(resources(stacks[name], "datadog_monitor"));
+const allMonitors = (name: string) => Object.values<any>(resources(stacks[name], "datadog_monitor"));
+/** The monitors that alert people (not the canary gate's, which tell the rollout). */
+const monitors = (name: string) => allMonitors(name).filter((m) => !m.tags.includes("canary-gate"));
+const gates = (name: string) => allMonitors(name).filter((m) => m.tags.includes("canary-gate"));
 const monitorFor = (name: string, service: string, what: string) =>
   monitors(name).find((m) => m.name === `[${name}] ${service} ${what}`);
 
@@ -131,7 +144,7 @@ describe.each(environmentNames)("%s monitors", (name) => {
   });
 
   it("every query's threshold equals its critical threshold; warning and recoveries are on the safe side", () => {
-    for (const m of monitors(name)) {
+    for (const m of allMonitors(name)) {
       const t = m.monitor_thresholds;
       expect({ name: m.name, query: queryThreshold(m.query) }).toEqual({ name: m.name, query: t.critical });
       expect(Number(t.warning)).toBeLessThan(Number(t.critical));
@@ -170,6 +183,45 @@ describe.each(environmentNames)("%s monitors", (name) => {
     expect(slos.filter((s) => s.type === "time_slice").map((s) => s.sli_specification.time_slice.threshold)).toEqual(
       seedMatrix.services.map(() => e.slo!.latencyP99Ms / 1000),
     );
+  });
+});
+
+describe.each(environmentNames)("%s monitors work as Datadog works", (name) => {
+  const e = seedMatrix.environments[name];
+  // docs.datadoghq.com/tracing/metrics/metrics_namespace: trace metrics carry env, service, version, resource
+  // (resource_name), http.status_code, http.status_class, host tags and the second primary tag, nothing else
+  const TRACE_METRIC_TAGS = ["env", "service", "version", "resource", "resource_name", "http.status_code", "http.status_class", "host"];
+  const carried = new Set([...TRACE_METRIC_TAGS, org.datadog.apmSecondPrimaryTag.key]);
+  const queries = [
+    ...allMonitors(name).map((m) => m.query as string),
+    ...Object.values<any>(resources(stacks[name], "datadog_service_level_objective")).flatMap((s) =>
+      s.query ? [s.query.numerator, s.query.denominator] : s.sli_specification.time_slice.query.query.map((q: any) => q.metric_query.query),
+    ),
+  ];
+
+  it("no query filters trace metrics on a tag trace metrics do not carry", () => {
+    const filters = queries.flatMap((q) => [...q.matchAll(/trace\.[a-z0-9_.]+\{([^}]*)\}/g)].map((m) => m[1]));
+    expect(filters.length).toBeGreaterThan(0);
+    for (const f of filters) for (const tag of f.split(",")) expect([tag, carried.has(tag.split(":")[0])]).toEqual([tag, true]);
+  });
+
+  (e.canaryGate ? it : it.skip)("no gate monitor notifies on the missing data of series that exist only during a rollout, or tells on-call", () => {
+    expect(gates(name)).toHaveLength(2 * seedMatrix.services.length);
+    for (const m of gates(name)) {
+      expect(m.notify_no_data).not.toBe(true);
+      expect(m.on_missing_data ?? "show_no_data").toBe("show_no_data");
+      expect(m.message).not.toContain(org.datadog.pagerHandle);
+      expect(m.message).not.toContain(org.datadog.chatHandle);
+      expect(m.message).toContain(org.datadog.gateHandle);
+    }
+  });
+
+  (e.canaryGate ? it : it.skip)("the error gate never divides by the stable error rate (usually 0): it subtracts, in points of the environment's threshold", () => {
+    const errorGate = gates(name).find((m) => m.name.includes("error-rate"))!;
+    const stableErrors = new RegExp(`/ \\( sum:trace\\.[a-z.]+\\.errors\\{[^}]*${org.datadog.apmSecondPrimaryTag.stable}`);
+    expect(errorGate.query).not.toMatch(stableErrors);
+    // 5% of prod's 0.1% error threshold = 0.005 points, worked out here from the matrix
+    expect(Number(queryThreshold(errorGate.query))).toBeCloseTo((e.canaryGate!.maxErrorRateIncreasePercent * e.alerts.errorRatePercent) / 100, 9);
   });
 });
 

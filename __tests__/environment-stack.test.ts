@@ -52,6 +52,10 @@ describe.each(environmentNames)("%s stack", (name) => {
           "pod-security.kubernetes.io/enforce": psa,
           "pod-security.kubernetes.io/audit": psa,
           "pod-security.kubernetes.io/warn": psa,
+          // pinned: a cluster upgrade does not silently change what is enforced
+          "pod-security.kubernetes.io/enforce-version": org.podSecurityVersion,
+          "pod-security.kubernetes.io/audit-version": org.podSecurityVersion,
+          "pod-security.kubernetes.io/warn-version": org.podSecurityVersion,
           ...(e.sidecarInjection ? { [org.serviceMesh.injectionLabel]: org.serviceMesh.injectionValue } : {}),
         },
       },
@@ -72,12 +76,15 @@ describe.each(environmentNames)("%s stack", (name) => {
       ...(e.network.allowDns ? ["allow-dns"] : []),
       ...(e.network.allowIngressController ? ["allow-ingress-controller"] : []),
       ...(e.network.allowVaultEgress ? ["allow-vault-egress"] : []),
+      // the seed's mesh is sidecar-cni and its agent transport tcp
+      ...(e.sidecarInjection ? ["allow-mesh-control-plane"] : []),
+      "allow-datadog-agent",
     ];
     expect(policyNames.sort()).toEqual(expected.sort());
   });
 
-  (e.network.allowSameEnvironment ? it : it.skip)("allows namespaces labelled with its own environment, both ways", () => {
-    const peer = [{ namespace_selector: { match_labels: { "envmatrix.io/environment": name } } }];
+  (e.network.allowSameEnvironment ? it : it.skip)("allows its own namespace, by the name only the API server sets, both ways", () => {
+    const peer = [{ namespace_selector: { match_expressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [e.identity.namespace] }] } }];
     expect(stack.json).toHaveResourceWithProperties(NetworkPolicyV1, {
       metadata: expect.objectContaining({ name: "allow-same-environment" }),
       spec: { pod_selector: {}, policy_types: ["Ingress", "Egress"], ingress: [{ from: peer }], egress: [{ to: peer }] },
@@ -103,22 +110,60 @@ describe.each(environmentNames)("%s stack", (name) => {
     });
   });
 
-  (e.network.allowIngressController ? it : it.skip)(`allows ingress from ${org.ingressController.namespace}`, () => {
+  (e.network.allowIngressController ? it : it.skip)(`allows ingress from ${org.ingressController.namespace}'s controller pods to the services' ports only`, () => {
+    const ports = [...new Set(seedMatrix.services.map((s) => s.port ?? 8080))].map((p) => ({ protocol: "TCP", port: `${p}` }));
     expect(stack.json).toHaveResourceWithProperties(NetworkPolicyV1, {
       metadata: expect.objectContaining({ name: "allow-ingress-controller" }),
       spec: {
         pod_selector: {},
         policy_types: ["Ingress"],
-        ingress: [{ from: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": org.ingressController.namespace } } }] }],
+        ingress: [
+          {
+            from: [
+              {
+                namespace_selector: { match_labels: { "kubernetes.io/metadata.name": org.ingressController.namespace } },
+                pod_selector: { match_labels: org.ingressController.podLabels },
+              },
+            ],
+            ports,
+          },
+        ],
       },
     });
   });
 
-  (e.network.allowVaultEgress ? it : it.skip)("allows egress to Vault's CIDRs on the port of the Vault address", () => {
+  (e.sidecarInjection ? it : it.skip)("lets its sidecars reach istiod (15012): with egress denied they would never get configuration or certificates", () => {
+    const cp = org.serviceMesh.controlPlane;
+    expect(stack.json).toHaveResourceWithProperties(NetworkPolicyV1, {
+      metadata: expect.objectContaining({ name: "allow-mesh-control-plane" }),
+      spec: {
+        pod_selector: {},
+        policy_types: ["Egress"],
+        egress: [
+          {
+            to: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": cp.namespace } }, pod_selector: { match_labels: cp.podLabels } }],
+            ports: [{ protocol: "TCP", port: `${cp.port}` }],
+          },
+        ],
+      },
+    });
+  });
+
+  it("lets pods send traces to the Datadog Agent (TCP 8126, DogStatsD UDP 8125): without it every trace.* monitor goes No Data", () => {
+    const policy = Object.values<any>(resources(stack, NetworkPolicyV1.tfResourceType)).find((p) => p.metadata.name === "allow-datadog-agent");
+    expect(policy.spec.pod_selector).toEqual({});
+    expect(policy.spec.egress[0].ports).toEqual([
+      { protocol: "TCP", port: "8126" },
+      { protocol: "UDP", port: "8125" },
+    ]);
+    expect(policy.spec.egress[0].to[0].namespace_selector.match_labels["kubernetes.io/metadata.name"]).toBe(org.datadog.agent.namespace);
+  });
+
+  (e.network.allowVaultEgress ? it : it.skip)("allows egress to Vault's CIDRs on the port of the Vault address, from pods labelled as Vault clients only", () => {
     expect(stack.json).toHaveResourceWithProperties(NetworkPolicyV1, {
       metadata: expect.objectContaining({ name: "allow-vault-egress" }),
       spec: {
-        pod_selector: {},
+        pod_selector: { match_labels: { "envmatrix.io/vault-client": "true" } },
         policy_types: ["Egress"],
         egress: [{ to: org.vault.egressCidrs.map((cidr) => ({ ip_block: { cidr } })), ports: [{ protocol: "TCP", port: "8200" }] }],
       },
@@ -162,6 +207,9 @@ describe.each(environmentNames)("%s stack", (name) => {
         REPLICAS_MIN: `${e.replicas.min}`,
         REPLICAS_DEFAULT: `${e.replicas.default}`,
         REPLICAS_MAX: `${e.replicas.max}`,
+        DD_ENV: name,
+        DD_AGENT_HOST: `${org.datadog.agent.service}.${org.datadog.agent.namespace}.svc`,
+        REQUIRED_POD_LABELS: "tags.datadoghq.com/env=<env>,tags.datadoghq.com/service=<service>,tags.datadoghq.com/version=<version>",
       },
     });
   });
@@ -193,8 +241,8 @@ describe.each(environmentNames)("%s stack", (name) => {
     expect(Object.keys(stack.parsed.provider)).not.toContain("github");
   });
 
-  it("configures Vault from the matrix's address, with no token", () => {
-    expect(stack.parsed.provider.vault).toEqual([{ address: org.vault.address }]);
+  it("configures Vault from the matrix's address, with no token, and creates no child token (a read-only plan token may not)", () => {
+    expect(stack.parsed.provider.vault).toEqual([{ address: org.vault.address, skip_child_token: true }]);
   });
 
   it(`syncs each service's secrets every ${e.secrets.refreshInterval}, creationPolicy ${e.secrets.creationPolicy}, deletionPolicy ${e.secrets.deletionPolicy}`, () => {
@@ -228,6 +276,28 @@ describe("secrets settings", () => {
     const stack = new EnvironmentStack(testApp(), { name: "staging", environment, organization, services: seedMatrix.services });
     return JSON.parse(Testing.synth(stack));
   };
+
+  const policiesOf = (parsed: any) => Object.fromEntries(Object.values<any>(parsed.resource.kubernetes_network_policy_v1).map((p) => [p.metadata.name, p.spec]));
+
+  it("ambient mesh: enrolls the namespace, no sidecar in the quota, lets HBONE and the probes in, no istiod egress", () => {
+    const parsed = synthWith((_e, o) => (o.serviceMesh.mode = "ambient"));
+    expect(parsed.resource.kubernetes_namespace_v1.namespace.metadata.labels["istio.io/dataplane-mode"]).toBe("ambient");
+    expect(parsed.resource.kubernetes_namespace_v1.namespace.metadata.labels[org.serviceMesh.injectionLabel]).toBeUndefined();
+    const e = env("staging");
+    const pods = seedMatrix.services.length * (e.replicas.max + e.rolloutSurgePods);
+    expect(parsed.resource.kubernetes_resource_quota_v1.quota.spec.hard["requests.cpu"]).toBe(cpuQuantity(pods * e.pod.cpuMillicores));
+    const policies = policiesOf(parsed);
+    expect(policies["allow-ambient-probes"].ingress).toEqual([{ from: [{ ip_block: { cidr: "169.254.7.127/32" } }] }]);
+    expect(policies["allow-ingress-controller"].ingress[0].ports.map((p: any) => p.port)).toContain("15008");
+    expect(policies["allow-mesh-control-plane"]).toBeUndefined();
+  });
+
+  it("agent over a socket (Datadog CSI driver): no agent egress, and the profile points the tracer at the socket", () => {
+    const parsed = synthWith((_e, o) => (o.datadog.agent.transport = "socket"));
+    expect(policiesOf(parsed)["allow-datadog-agent"]).toBeUndefined();
+    expect(parsed.resource.kubernetes_config_map_v1.profile.data).toMatchObject({ DD_TRACE_AGENT_URL: "unix:///var/run/datadog/apm.socket" });
+    expect(parsed.resource.kubernetes_config_map_v1.profile.data.DD_AGENT_HOST).toBeUndefined();
+  });
 
   it("leaves the SecretStore and ExternalSecrets out where the cluster has no operator yet, and keeps the Vault side", () => {
     const parsed = synthWith((e) => (e.secrets.operatorInstalled = false));

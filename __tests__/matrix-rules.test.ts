@@ -54,6 +54,10 @@ const badEdits: Array<[string, Edit, string, RegExp]> = [
   ["deployment window that never opens", (m) => (m.environments.prod.deploymentWindow.startHour = 16), "environments.prod.deploymentWindow", /startHour 16 is not before endHour 16/],
   ["deployment window in an unknown time zone", (m) => (m.environments.prod.deploymentWindow.timeZone = "Mars/Olympus"), "environments.prod.deploymentWindow.timeZone", /"Mars\/Olympus" is not an IANA time zone/],
   ["cluster CA that is not a PEM certificate", (m) => (m.organization.clusters.prod.caCertificatePem = "MIIB..."), "organization.clusters.prod.caCertificatePem", /is not a PEM certificate/],
+  ["sidecars joined by istio-init where Pod Security forbids its capabilities", (m) => (m.organization.serviceMesh.mode = "sidecar-init"), "environments.staging.sidecarInjection", /istio-init needs NET_ADMIN and NET_RAW, which Pod Security baseline forbids/],
+  ["an unknown mesh mode", (m) => (m.organization.serviceMesh.mode = "linkerd"), "organization.serviceMesh.mode", /"linkerd" is not one of sidecar-cni, sidecar-init, ambient/],
+  ["Pod Security version not pinned to a release", (m) => (m.organization.podSecurityVersion = "1.31"), "organization.podSecurityVersion", /is not a Pod Security Standards version/],
+  ["an agent selector that selects everything", (m) => (m.organization.datadog.agent.podLabels = {}), "organization.datadog.agent.podLabels", /a selector must select something/],
   ["Vault address that is not a URL", (m) => (m.organization.vault.address = "vault:8200"), "organization.vault.address", /is not an https URL/],
 ];
 

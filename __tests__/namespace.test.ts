@@ -11,6 +11,7 @@ const base: EnvironmentNamespaceProps = {
   name: "shop-qa",
   labels: { "envmatrix.io/environment": "qa" },
   podSecurity: "baseline",
+  podSecurityVersion: "v1.30",
   pod: { cpuMillicores: 250, memoryMiB: 384 },
   maxReplicas: 4,
   rolloutSurgePods: 1,
@@ -60,6 +61,9 @@ describe("EnvironmentNamespace", () => {
           "pod-security.kubernetes.io/enforce": "restricted",
           "pod-security.kubernetes.io/audit": "restricted",
           "pod-security.kubernetes.io/warn": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "v1.30",
+          "pod-security.kubernetes.io/audit-version": "v1.30",
+          "pod-security.kubernetes.io/warn-version": "v1.30",
         },
       },
     });

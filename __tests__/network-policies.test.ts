@@ -19,9 +19,9 @@ describe("NetworkPolicies", () => {
     expect(specs["default-deny-all"]).toEqual({ pod_selector: {}, policy_types: ["Ingress", "Egress"] });
   });
 
-  it("allows the same environment's namespaces, by label, in both directions", () => {
-    const spec = byName(policies({ sameEnvironmentSelector: { "envmatrix.io/environment": "qa" } }))["allow-same-environment"];
-    const peer = [{ namespace_selector: { match_labels: { "envmatrix.io/environment": "qa" } } }];
+  it("allows the same environment's namespaces, by the name only the API server sets, in both directions", () => {
+    const spec = byName(policies({ sameEnvironmentNamespaces: ["team-a"] }))["allow-same-environment"];
+    const peer = [{ namespace_selector: { match_expressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["team-a"] }] } }];
     expect(spec).toEqual({ pod_selector: {}, policy_types: ["Ingress", "Egress"], ingress: [{ from: peer }], egress: [{ to: peer }] });
   });
 
@@ -45,19 +45,58 @@ describe("NetworkPolicies", () => {
     expect(spec.ingress).toBeUndefined();
   });
 
-  it("allows ingress from the ingress controller's namespace, selected by its immutable name label", () => {
-    const spec = byName(policies({ ingressControllerNamespace: "ingress-nginx" }))["allow-ingress-controller"];
+  const controller = { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" }, ports: [8080, 9090] };
+  it("allows ingress from the ingress controller's pods only, to the services' ports only", () => {
+    const spec = byName(policies({ ingressController: controller }))["allow-ingress-controller"];
     expect(spec).toEqual({
       pod_selector: {},
       policy_types: ["Ingress"],
-      ingress: [{ from: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }] }],
+      ingress: [
+        {
+          from: [
+            {
+              namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+              pod_selector: { match_labels: { "app.kubernetes.io/name": "ingress-nginx" } },
+            },
+          ],
+          ports: [
+            { protocol: "TCP", port: "8080" },
+            { protocol: "TCP", port: "9090" },
+          ],
+        },
+      ],
     });
   });
 
-  it("allows egress to Vault's addresses on Vault's port only", () => {
-    const spec = byName(policies({ vaultEgress: { cidrs: ["192.0.2.0/28", "198.51.100.7/32"], port: 8200 } }))["allow-vault-egress"];
+  it("in an ambient mesh, also lets HBONE (15008) in from the controller and kubelet probes from 169.254.7.127", () => {
+    const specs = byName(policies({ ingressController: controller, ambientMesh: true }));
+    expect(specs["allow-ingress-controller"].ingress[0].ports.map((p: any) => p.port)).toEqual(["8080", "9090", "15008"]);
+    expect(specs["allow-ambient-probes"].ingress).toEqual([{ from: [{ ip_block: { cidr: "169.254.7.127/32" } }] }]);
+  });
+
+  it("lets sidecars reach the mesh's control plane pods on its port", () => {
+    const spec = byName(policies({ meshControlPlane: { namespace: "istio-system", podLabels: { app: "istiod" }, port: 15012 } }))["allow-mesh-control-plane"];
+    expect(spec.egress).toEqual([
+      {
+        to: [{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "istio-system" } }, pod_selector: { match_labels: { app: "istiod" } } }],
+        ports: [{ protocol: "TCP", port: "15012" }],
+      },
+    ]);
+  });
+
+  it("lets pods send traces (TCP 8126) and DogStatsD (UDP 8125) to the Datadog Agent's pods", () => {
+    const spec = byName(policies({ datadogAgent: { namespace: "datadog", podLabels: { app: "datadog-agent" } } }))["allow-datadog-agent"];
+    expect(spec.egress[0].ports).toEqual([
+      { protocol: "TCP", port: "8126" },
+      { protocol: "UDP", port: "8125" },
+    ]);
+    expect(spec.egress[0].to).toEqual([{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "datadog" } }, pod_selector: { match_labels: { app: "datadog-agent" } } }]);
+  });
+
+  it("allows egress to Vault's addresses on Vault's port only, from the pods labelled as Vault clients only", () => {
+    const spec = byName(policies({ vaultEgress: { cidrs: ["192.0.2.0/28", "198.51.100.7/32"], port: 8200, podLabels: { "envmatrix.io/vault-client": "true" } } }))["allow-vault-egress"];
     expect(spec).toEqual({
-      pod_selector: {},
+      pod_selector: { match_labels: { "envmatrix.io/vault-client": "true" } },
       policy_types: ["Egress"],
       egress: [
         {
@@ -69,7 +108,7 @@ describe("NetworkPolicies", () => {
   });
 
   it("puts every policy in the given namespace, with the given labels", () => {
-    const all = policies({ allowDns: true, ingressControllerNamespace: "ingress-nginx", sameEnvironmentSelector: { a: "b" } });
+    const all = policies({ allowDns: true, ingressController: controller, sameEnvironmentNamespaces: ["team-a"] });
     expect(Object.keys(all)).toHaveLength(4);
     for (const p of Object.values(all)) {
       expect(p.metadata.namespace).toBe("team-a");

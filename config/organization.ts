@@ -34,8 +34,13 @@ export const organization = {
     nonprod: { context: "nonprod", host: "https://nonprod.k8s.example.internal:6443" },
     prod: { context: "prod", host: "https://prod.k8s.example.internal:6443" },
   },
-  ingressController: { namespace: "ingress-nginx" },
+  ingressController: { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
+  // the Pod Security Standards every namespace is held to; raise it after reading the release's changes
+  podSecurityVersion: "v1.31",
   serviceMesh: {
+    // Istio CNI: sidecars without istio-init's NET_ADMIN/NET_RAW, which Pod Security baseline/restricted forbid
+    mode: "sidecar-cni",
+    controlPlane: { namespace: "istio-system", podLabels: { app: "istiod" }, port: 15012 },
     injectionLabel: "istio-injection",
     injectionValue: "enabled",
     // Set the mesh's proxy requests and limits to these (Istio: sidecar.istio.io/proxyCPU and proxyMemory, or the mesh config).
@@ -48,8 +53,11 @@ export const organization = {
     apiUrl: "https://api.datadoghq.com/",
     chatHandle: "@slack-platform-alerts", // PLACEHOLDER
     pagerHandle: "@pagerduty-platform-oncall", // PLACEHOLDER
+    gateHandle: "@webhook-canary-gate", // PLACEHOLDER: the rollout controller's webhook
+    agent: { transport: "tcp", namespace: "datadog", podLabels: { app: "datadog-agent" }, service: "datadog-agent" },
     runbookBaseUrl: "https://runbooks.example.internal/envmatrix", // PLACEHOLDER
     traceOperation: "http.request",
-    canaryTag: { key: "track", canary: "canary", stable: "stable" },
+    // configured in Datadog as the APM second primary tag: without that, trace metrics do not carry it
+    apmSecondPrimaryTag: { key: "track", canary: "canary", stable: "stable" },
   },
 } as const satisfies Organization;

@@ -265,8 +265,26 @@ export interface Organization {
     readonly signingKeyMonths: number;
   };
   readonly clusters: Readonly<Record<string, Cluster>>;
-  readonly ingressController: { readonly namespace: string };
+  readonly ingressController: {
+    readonly namespace: string;
+    /** Labels of the controller's pods: only they may reach the services, and only on the services' ports. */
+    readonly podLabels: Readonly<Record<string, string>>;
+  };
+  /**
+   * Pod Security Standards version pinned on every namespace (`pod-security.kubernetes.io/*-version`), so a
+   * cluster upgrade does not change what is enforced unannounced: `v1.31`, or `latest`.
+   */
+  readonly podSecurityVersion: string;
   readonly serviceMesh: {
+    /**
+     * How the mesh joins pods. `sidecar-cni`: a sidecar, traffic redirected by Istio CNI (no init capabilities,
+     * so Pod Security baseline/restricted admit it); `sidecar-init`: the istio-init container, which needs
+     * NET_ADMIN and NET_RAW that baseline and restricted forbid (istio.io "Install Istio with Pod Security
+     * Admission"); `ambient`: no sidecar, ztunnel on each node, HBONE on port 15008.
+     */
+    readonly mode: "sidecar-cni" | "sidecar-init" | "ambient";
+    /** istiod: sidecars fetch configuration and certificates from it (xDS and CA on TCP 15012). */
+    readonly controlPlane: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly port: number };
     /** Namespace label that turns sidecar injection on, and its value. */
     readonly injectionLabel: string;
     readonly injectionValue: string;
@@ -288,12 +306,31 @@ export interface Organization {
     readonly apiUrl: string;
     readonly chatHandle: string;
     readonly pagerHandle: string;
+    /** Who is told about canary gate monitors: the rollout that queries them, not on-call (e.g. `@webhook-canary-gate`). */
+    readonly gateHandle: string;
+    /**
+     * How pods reach the node's Datadog Agent. `tcp`: traces to the agent's pods on 8126 (and DogStatsD on UDP
+     * 8125), which default-deny egress must allow; `socket`: a Unix socket mounted through the Datadog CSI
+     * driver (a hostPath socket is forbidden by Pod Security baseline), no network allow needed.
+     */
+    readonly agent: {
+      readonly transport: "tcp" | "socket";
+      readonly namespace: string;
+      readonly podLabels: Readonly<Record<string, string>>;
+      /** The agent's Service (internalTrafficPolicy: Local), which pods send traces to (`DD_AGENT_HOST`). */
+      readonly service: string;
+    };
     /** Monitor messages link `<runbookBaseUrl>/<service>/<monitor>`. */
     readonly runbookBaseUrl: string;
     /** The APM operation whose trace metrics the monitors read (`trace.<operation>.hits`, …). */
     readonly traceOperation: string;
-    /** The tag that tells canary pods from stable ones (e.g. set by the rollout controller). */
-    readonly canaryTag: { readonly key: string; readonly canary: string; readonly stable: string };
+    /**
+     * The tag that tells canary spans from stable ones, configured as the APM **second primary tag** (Datadog:
+     * APM → Setup & Configuration → Primary Tags). Trace metrics carry only env, service, version, resource,
+     * http.status_code/class, host tags and the second primary tag
+     * (docs.datadoghq.com/tracing/metrics/metrics_namespace): any other span tag is not on them.
+     */
+    readonly apmSecondPrimaryTag: { readonly key: string; readonly canary: string; readonly stable: string };
   };
 }
 
@@ -302,6 +339,8 @@ export interface Service {
   readonly name: string;
   /** Owning team, for the `team:` tag and routing. */
   readonly team: string;
+  /** The container port the service listens on: the only port the ingress controller may reach. @default 8080 */
+  readonly port?: number;
 }
 
 /**

@@ -42,6 +42,21 @@ export const GITHUB_MAX_APPROVING_REVIEWS = 6;
 
 const show = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value));
 
+export const MESH_MODES = ["sidecar-cni", "sidecar-init", "ambient"] as const;
+export const AGENT_TRANSPORTS = ["tcp", "socket"] as const;
+
+/** A non-empty map of Kubernetes labels (a selector that selects something). */
+function labels(path: string, value: unknown, c: Collector): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || Object.keys(value).length === 0) {
+    c.add(path, "is not a non-empty map of labels (a selector must select something)");
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    c.pattern(`${path}`, k, LABEL_KEY, "a Kubernetes label key");
+    c.pattern(`${path}.${k}`, v, LABEL_VALUE, "a Kubernetes label value");
+  }
+}
+
 class Collector {
   readonly problems: Problem[] = [];
   add(path: string, message: string): void {
@@ -157,6 +172,16 @@ function validateOrganization(m: Matrix, c: Collector): void {
     c.add(`${p}.vault.caCertificatePem`, "is not a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)");
   }
   c.pattern(`${p}.ingressController.namespace`, o.ingressController?.namespace, DNS_LABEL, DNS_LABEL_RULE, 63);
+  labels(`${p}.ingressController.podLabels`, o.ingressController?.podLabels, c);
+  c.pattern(`${p}.podSecurityVersion`, o.podSecurityVersion, /^(latest|v1\.\d{1,2})$/, "a Pod Security Standards version (v1.31, or latest)");
+  c.oneOf(`${p}.serviceMesh.mode`, o.serviceMesh?.mode, MESH_MODES);
+  c.pattern(`${p}.serviceMesh.controlPlane.namespace`, o.serviceMesh?.controlPlane?.namespace, DNS_LABEL, DNS_LABEL_RULE, 63);
+  labels(`${p}.serviceMesh.controlPlane.podLabels`, o.serviceMesh?.controlPlane?.podLabels, c);
+  c.integer(`${p}.serviceMesh.controlPlane.port`, o.serviceMesh?.controlPlane?.port, 1, 65535);
+  c.oneOf(`${p}.datadog.agent.transport`, o.datadog?.agent?.transport, AGENT_TRANSPORTS);
+  c.pattern(`${p}.datadog.agent.namespace`, o.datadog?.agent?.namespace, DNS_LABEL, DNS_LABEL_RULE, 63);
+  labels(`${p}.datadog.agent.podLabels`, o.datadog?.agent?.podLabels, c);
+  c.pattern(`${p}.datadog.agent.service`, o.datadog?.agent?.service, DNS_LABEL, DNS_LABEL_RULE, 63);
   c.pattern(`${p}.serviceMesh.injectionLabel`, o.serviceMesh?.injectionLabel, LABEL_KEY, "a Kubernetes label key");
   c.pattern(`${p}.serviceMesh.injectionValue`, o.serviceMesh?.injectionValue, LABEL_VALUE, "a Kubernetes label value");
   c.integer(`${p}.serviceMesh.sidecar.cpuMillicores`, o.serviceMesh?.sidecar?.cpuMillicores, 0);
@@ -169,13 +194,13 @@ function validateOrganization(m: Matrix, c: Collector): void {
     253,
   );
   c.url(`${p}.datadog.apiUrl`, o.datadog?.apiUrl);
-  for (const key of ["chatHandle", "pagerHandle"] as const) {
+  for (const key of ["chatHandle", "pagerHandle", "gateHandle"] as const) {
     c.pattern(`${p}.datadog.${key}`, o.datadog?.[key], /^@[A-Za-z0-9_.\-]+$/, "a Datadog notification handle (like @slack-channel)");
   }
   c.url(`${p}.datadog.runbookBaseUrl`, o.datadog?.runbookBaseUrl);
   c.pattern(`${p}.datadog.traceOperation`, o.datadog?.traceOperation, /^[a-z][a-z0-9_.]*$/, "an APM operation name (like http.request)");
   for (const key of ["key", "canary", "stable"] as const) {
-    c.pattern(`${p}.datadog.canaryTag.${key}`, o.datadog?.canaryTag?.[key], /^[a-z][a-z0-9_.\-/]*$/, "a Datadog tag name or value");
+    c.pattern(`${p}.datadog.apmSecondPrimaryTag.${key}`, o.datadog?.apmSecondPrimaryTag?.[key], /^[a-z][a-z0-9_.\-/]*$/, "a Datadog tag name or value");
   }
 }
 
@@ -333,6 +358,7 @@ function validateServices(m: Matrix, c: Collector): void {
       }
     }
     c.pattern(`${path}.team`, s.team, DNS_LABEL, "a team name (lowercase letters, digits and '-')", 63);
+    if (s.port !== undefined) c.integer(`${path}.port`, s.port, 1, 65535);
   });
 }
 
@@ -455,6 +481,9 @@ function validateEnvironment(m: Matrix, name: string, e: EnvironmentSettings, c:
     c.boolean(`${p}.network.${key}`, e.network?.[key]);
   }
   c.boolean(`${p}.sidecarInjection`, e.sidecarInjection);
+  if (e.sidecarInjection === true && m.organization.serviceMesh?.mode === "sidecar-init") {
+    c.add(`${p}.sidecarInjection`, `true with organization.serviceMesh.mode "sidecar-init" would keep every pod from starting: istio-init needs NET_ADMIN and NET_RAW, which Pod Security ${e.protected ? "restricted" : "baseline"} forbids (use "sidecar-cni" or "ambient")`);
+  }
 
   const sec = e.secrets;
   c.boolean(`${p}.secrets.operatorInstalled`, sec?.operatorInstalled);

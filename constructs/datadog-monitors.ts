@@ -41,11 +41,16 @@ export interface DatadogMonitorsProps {
   readonly extraTags: readonly string[];
   /** SLOs over 7 and 30 days; none when omitted. */
   readonly slo?: { readonly availabilityPercent: number; readonly latencyP99Ms: number };
-  /** Canary-versus-stable monitors for the deploy job's promotion gate; none when omitted. */
+  /** Canary-versus-stable monitors for the rollout's promotion gate; none when omitted. */
   readonly canaryGate?: {
-    readonly maxErrorRateIncreasePercent: number;
+    /** The canary's error rate may exceed the stable's by at most this many percentage points. */
+    readonly maxErrorRateIncreasePoints: number;
+    /** The canary's average latency may exceed the stable's by at most this percentage. */
     readonly maxLatencyIncreasePercent: number;
+    /** The APM second primary tag that tells canary spans from stable ones (trace metrics carry it). */
     readonly tag: { readonly key: string; readonly canary: string; readonly stable: string };
+    /** Who the gate tells (the rollout's webhook), instead of `notify`: a gate is not an incident. */
+    readonly notify: readonly string[];
   };
 }
 
@@ -95,7 +100,7 @@ export class DatadogMonitors extends Construct {
       unit: string,
       critical: number,
       query: (threshold: string) => string,
-      extra: { tags?: readonly string[]; describe?: string } = {},
+      extra: { tags?: readonly string[]; describe?: string; notify?: readonly string[]; missingData?: "show_no_data" | "notify_never" } = {},
     ) => {
       const t = thresholdsAbove(critical, p.warningAtPercentOfCritical, p.recoverAtPercentOfThreshold);
       const subject = `${service.name} ${what} in ${p.env}`;
@@ -106,8 +111,15 @@ export class DatadogMonitors extends Construct {
         ...(extra.describe ? [extra.describe] : []),
         `Runbook: ${p.runbookBaseUrl}/${service.name}/${monitorId.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
         `Service: ${service.name} · environment: ${p.env} · team: ${service.team}`,
-        ...(p.notify.length > 0 ? [p.notify.join(" ")] : []),
+        ...((extra.notify ?? p.notify).length > 0 ? [(extra.notify ?? p.notify).join(" ")] : []),
       ].join("\n");
+      // a gate's series exist only while a canary runs: missing data is its normal state, never an alert
+      const noData =
+        extra.missingData === "show_no_data"
+          ? { onMissingData: "show_no_data" }
+          : extra.missingData === "notify_never"
+            ? { notifyNoData: false }
+            : { notifyNoData: p.notifyNoData, noDataTimeframe: p.notifyNoData ? p.noDataTimeframeMinutes : undefined };
       return new Monitor(scope, monitorId, {
         name: `[${p.env}] ${service.name} ${what}`,
         type: "query alert",
@@ -115,8 +127,7 @@ export class DatadogMonitors extends Construct {
         message,
         monitorThresholds: t,
         priority: `${p.priority}`,
-        notifyNoData: p.notifyNoData,
-        noDataTimeframe: p.notifyNoData ? p.noDataTimeframeMinutes : undefined,
+        ...noData,
         renotifyInterval: p.renotifyMinutes > 0 ? p.renotifyMinutes : undefined,
         requireFullWindow: false,
         includeTags: true,
@@ -140,22 +151,32 @@ export class DatadogMonitors extends Construct {
       const g = p.canaryGate;
       const canary = `${apm},${g.tag.key}:${g.tag.canary}`;
       const stable = `${apm},${g.tag.key}:${g.tag.stable}`;
-      const gate = { tags: ["canary-gate"], describe: `Canary gate: do not promote the canary while this monitor is not OK.` };
+      const gate = {
+        tags: ["canary-gate"],
+        describe: `Canary gate: do not promote the canary while this monitor is not OK.`,
+        notify: g.notify,
+      };
+      // A difference in percentage points, never a ratio to the stable rate (usually 0): a count-based query
+      // whose missing data (no canary running) shows as No Data and notifies nobody.
       monitor(
         "canaryErrorRate",
-        "canary error-rate increase",
-        "%",
-        g.maxErrorRateIncreasePercent,
-        (x) => `sum(${window}):( ( ${errorRatio(canary)} ) / ( ${errorRatio(stable)} ) - 1 ) * 100 > ${x}`,
-        gate,
+        "canary error-rate increase (points)",
+        " points",
+        g.maxErrorRateIncreasePoints,
+        (x) => `sum(${window}):( ( ${errorRatio(canary)} ) - ( ${errorRatio(stable)} ) ) * 100 > ${x}`,
+        { ...gate, missingData: "show_no_data" },
       );
+      // Average latency = total span duration / spans (trace.<op>.duration and .hits, both trace metrics);
+      // the stable's average is never 0 while it serves requests. Gauge-based: on_missing_data accepts only
+      // "default" there (DataDog/terraform-provider-datadog#2815), so it simply never notifies on no data.
+      const avgLatency = (t: string) => `sum:trace.${op}.duration{${t}} / sum:trace.${op}.hits{${t}}`;
       monitor(
         "canaryLatency",
-        "canary p99 latency increase",
+        "canary latency increase",
         "%",
         g.maxLatencyIncreasePercent,
-        (x) => `percentile(${window}):( p99:trace.${op}{${canary}} / p99:trace.${op}{${stable}} - 1 ) * 100 > ${x}`,
-        gate,
+        (x) => `avg(${window}):( ( ${avgLatency(canary)} ) / ( ${avgLatency(stable)} ) - 1 ) * 100 > ${x}`,
+        { ...gate, missingData: "notify_never" },
       );
     }
 

@@ -49,8 +49,6 @@ export function plannerPolicy(o: EnvironmentVaultObjects): string {
     ...stanza(`sys/policies/acl/${o.readPolicyName}`, ["read"]),
     ...stanza(`auth/${o.authMountPath}/role/${o.roleName}`, ["read"]),
     ...(o.managedKvMount ? stanza(`sys/mounts/${o.managedKvMount}`, ["read"]) : []),
-    "# the provider creates a short-lived child token at configure time (it holds at most these policies)",
-    ...stanza("auth/token/create", ["update"]),
     "",
   ].join("\n");
 }
@@ -73,8 +71,6 @@ export function deployerPolicy(o: EnvironmentVaultObjects): string {
     ...(o.managedKvMount
       ? ["# the shared KV v2 mount, owned by this (protected) environment", ...stanza(`sys/mounts/${o.managedKvMount}`, ["create", "update", "read"], { type: ["kv"], "*": [] })]
       : []),
-    "# the provider creates a short-lived child token at configure time (it holds at most these policies)",
-    ...stanza("auth/token/create", ["update"]),
     "",
   ].join("\n");
 }

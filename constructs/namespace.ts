@@ -54,6 +54,8 @@ export interface EnvironmentNamespaceProps extends QuotaInputs {
   readonly labels: Readonly<Record<string, string>>;
   /** Pod Security Admission level enforced, audited and warned on. */
   readonly podSecurity: PodSecurityLevel;
+  /** The Pod Security Standards version pinned for each mode (`v1.31`): a cluster upgrade changes nothing unannounced. */
+  readonly podSecurityVersion: string;
   /** Label that turns on sidecar injection; none when omitted. */
   readonly sidecarInjectionLabel?: { readonly key: string; readonly value: string };
   /** Services whose workloads run here: each gets a service account named after it. */
@@ -77,7 +79,10 @@ export class EnvironmentNamespace extends Construct {
     super(scope, id);
     const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
     const psa = Object.fromEntries(
-      ["enforce", "audit", "warn"].map((mode) => [`pod-security.kubernetes.io/${mode}`, props.podSecurity]),
+      ["enforce", "audit", "warn"].flatMap((mode) => [
+        [`pod-security.kubernetes.io/${mode}`, props.podSecurity],
+        [`pod-security.kubernetes.io/${mode}-version`, props.podSecurityVersion],
+      ]),
     );
     const injection = props.sidecarInjectionLabel
       ? { [props.sidecarInjectionLabel.key]: props.sidecarInjectionLabel.value }

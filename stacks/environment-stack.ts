@@ -24,8 +24,16 @@ export interface EnvironmentStackProps {
   readonly services: readonly Service[];
 }
 
-/** Label that marks every namespace of an environment; the same-environment NetworkPolicy selects on it. */
+/** Label that marks every namespace and object of an environment (for people and tools; never a security selector). */
 export const ENVIRONMENT_LABEL = "envmatrix.io/environment";
+/** Pods that talk to Vault themselves carry this label; only they get the Vault egress. */
+export const VAULT_CLIENT_LABEL = { "envmatrix.io/vault-client": "true" } as const;
+/** Istio ambient: the namespace label that enrolls its pods (istio.io ambient docs). */
+export const AMBIENT_LABEL = { key: "istio.io/dataplane-mode", value: "ambient" } as const;
+/** Unified service tagging: the pod labels the Datadog Agent turns into env, service and version tags. */
+export const UNIFIED_SERVICE_TAGGING_LABELS = ["tags.datadoghq.com/env", "tags.datadoghq.com/service", "tags.datadoghq.com/version"] as const;
+/** The port a service listens on unless the matrix says otherwise. */
+export const DEFAULT_SERVICE_PORT = 8080;
 
 export class EnvironmentStack extends ReadableStack {
   constructor(scope: Construct, props: EnvironmentStackProps) {
@@ -38,7 +46,9 @@ export class EnvironmentStack extends ReadableStack {
       configContext: org.clusters[env.cluster].context,
     });
     // The token comes from VAULT_TOKEN (or the CLI's token helper); only the address is the matrix's.
-    new VaultProvider(this, "vault", { address: org.vault.address });
+    // skip_child_token: the provider otherwise creates a child token at configure time, during plan too, which a
+    // read-only plan token may not (auth/token/create); the job's own token is short-lived (OIDC, 15 minutes)
+    new VaultProvider(this, "vault", { address: org.vault.address, skipChildToken: true });
     // Keys come from DD_API_KEY and DD_APP_KEY; only the site is the matrix's.
     new DatadogProvider(this, "datadog", { apiUrl: org.datadog.apiUrl });
 
@@ -62,15 +72,22 @@ export class EnvironmentStack extends ReadableStack {
     services: readonly Service[],
     labels: Readonly<Record<string, string>>,
   ): EnvironmentNamespace {
+    const mesh = org.serviceMesh;
+    const sidecars = env.sidecarInjection && mesh.mode !== "ambient";
+    const ambient = env.sidecarInjection && mesh.mode === "ambient";
     const namespace = new EnvironmentNamespace(this, "namespace", {
       name: env.identity.namespace,
       labels,
       podSecurity: env.protected ? "restricted" : "baseline",
-      sidecarInjectionLabel: env.sidecarInjection
-        ? { key: org.serviceMesh.injectionLabel, value: org.serviceMesh.injectionValue }
-        : undefined,
+      podSecurityVersion: org.podSecurityVersion,
+      sidecarInjectionLabel: sidecars
+        ? { key: mesh.injectionLabel, value: mesh.injectionValue }
+        : ambient
+          ? AMBIENT_LABEL
+          : undefined,
       pod: env.pod,
-      sidecar: env.sidecarInjection ? org.serviceMesh.sidecar : undefined,
+      // ambient pods have no sidecar: ztunnel runs on the node, outside the quota
+      sidecar: sidecars ? mesh.sidecar : undefined,
       maxReplicas: env.replicas.max,
       rolloutSurgePods: env.rolloutSurgePods,
       serviceCount: services.length,
@@ -86,6 +103,13 @@ export class EnvironmentStack extends ReadableStack {
         REPLICAS_MIN: `${env.replicas.min}`,
         REPLICAS_DEFAULT: `${env.replicas.default}`,
         REPLICAS_MAX: `${env.replicas.max}`,
+        // unified service tagging: the env tag every span and metric carries
+        DD_ENV: name,
+        ...(org.datadog.agent.transport === "tcp"
+          ? { DD_AGENT_HOST: `${org.datadog.agent.service}.${org.datadog.agent.namespace}.svc` }
+          : { DD_TRACE_AGENT_URL: "unix:///var/run/datadog/apm.socket", DD_DOGSTATSD_URL: "unix:///var/run/datadog/dsd.socket" }),
+        // the monitors select pods by these labels: every workload's pod template must carry them
+        REQUIRED_POD_LABELS: UNIFIED_SERVICE_TAGGING_LABELS.map((l) => `${l}=<${l.split("/")[1]}>`).join(","),
       },
       preventDestroy: env.protected,
     });
@@ -94,12 +118,17 @@ export class EnvironmentStack extends ReadableStack {
     new NetworkPolicies(this, "network", {
       namespace: namespace.namespaceName,
       labels,
-      sameEnvironmentSelector: env.network.allowSameEnvironment ? { [ENVIRONMENT_LABEL]: name } : undefined,
+      sameEnvironmentNamespaces: env.network.allowSameEnvironment ? [env.identity.namespace] : undefined,
       allowDns: env.network.allowDns,
-      ingressControllerNamespace: env.network.allowIngressController ? org.ingressController.namespace : undefined,
-      vaultEgress: env.network.allowVaultEgress
-        ? { cidrs: org.vault.egressCidrs, port: Number(vaultUrl.port || (vaultUrl.protocol === "https:" ? 443 : 80)) }
+      ingressController: env.network.allowIngressController
+        ? { ...org.ingressController, ports: [...new Set(services.map((s) => s.port ?? DEFAULT_SERVICE_PORT))] }
         : undefined,
+      vaultEgress: env.network.allowVaultEgress
+        ? { cidrs: org.vault.egressCidrs, port: Number(vaultUrl.port || 443), podLabels: VAULT_CLIENT_LABEL }
+        : undefined,
+      meshControlPlane: sidecars ? mesh.controlPlane : undefined,
+      ambientMesh: ambient,
+      datadogAgent: org.datadog.agent.transport === "tcp" ? org.datadog.agent : undefined,
     });
     return namespace;
   }
@@ -179,7 +208,15 @@ export class EnvironmentStack extends ReadableStack {
       traceOperation: dd.traceOperation,
       extraTags: ["managed-by:envmatrix"],
       slo: env.slo ?? undefined,
-      canaryGate: env.canaryGate ? { ...env.canaryGate, tag: dd.canaryTag } : undefined,
+      // "error-rate change < 5%" of the environment's error threshold, in points: 5% of 0.1% = 0.005 points
+      canaryGate: env.canaryGate
+        ? {
+            maxErrorRateIncreasePoints: Number(((env.canaryGate.maxErrorRateIncreasePercent * al.errorRatePercent) / 100).toFixed(6)),
+            maxLatencyIncreasePercent: env.canaryGate.maxLatencyIncreasePercent,
+            tag: dd.apmSecondPrimaryTag,
+            notify: [dd.gateHandle],
+          }
+        : undefined,
     });
   }
 }

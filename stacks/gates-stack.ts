@@ -42,7 +42,9 @@ export class GatesStack extends ReadableStack {
     // The token comes from GITHUB_TOKEN (a GitHub App installation token in CI); only the owner is the matrix's.
     new GithubProvider(this, "github", { owner: org.github.owner });
     // The token comes from VAULT_TOKEN (the gates' OIDC role in CI); only the address is the matrix's.
-    new VaultProvider(this, "vault", { address: org.vault.address });
+    // skip_child_token: the provider otherwise creates a child token at configure time, during plan too, which a
+    // read-only plan token may not (auth/token/create); the job's own token is short-lived (OIDC, 15 minutes)
+    new VaultProvider(this, "vault", { address: org.vault.address, skipChildToken: true });
 
     const root = new Construct(this, "gates");
     for (const [name, env] of Object.entries(m.environments)) this.environmentGates(root, name, env, m);
