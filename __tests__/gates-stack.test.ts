@@ -55,6 +55,16 @@ describe("the gates stack", () => {
   });
 });
 
+describe("the review app's environment", () => {
+  it("admits only the default branch and holds the review app's id as a variable", () => {
+    expect(res("github_repository_environment", "gates_review_environment")).toMatchObject({
+      environment: org.github.reviewApp.environment,
+      deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+    });
+    expect(tosetValues(res("github_repository_environment_deployment_policy", "gates_review_deployment_branch").for_each)).toEqual([org.github.defaultBranch]);
+  });
+});
+
 describe.each(environmentNames)("%s's gates", (name) => {
   const e = seedMatrix.environments[name];
   const deployEnv = res("github_repository_environment", `${name}_deploy_environment`);
@@ -130,10 +140,12 @@ describe.each(environmentNames)("%s's gates", (name) => {
           },
         },
       });
-      // a check named only by context can be posted by any writer through the statuses API
-      expect(ruleset.rules.required_status_checks.required_check).toEqual(
-        e.approval.requiredStatusChecks.map((context) => ({ context, integration_id: 15368 })),
-      );
+      // a check named only by context can be posted by any writer through the statuses API; and any workflow
+      // posts as GitHub Actions, so the review's verdict is pinned to the review app
+      expect(ruleset.rules.required_status_checks.required_check).toEqual([
+        ...e.approval.requiredStatusChecks.map((context) => ({ context, integration_id: 15368 })),
+        { context: "envmatrix review", integration_id: org.github.reviewApp.appId },
+      ]);
     });
     it(e.approval.adminsCanBypass ? "lets repository admins bypass it" : "lets nobody bypass it", () => {
       expect(ruleset.bypass_actors).toEqual(e.approval.adminsCanBypass ? [{ actor_type: "RepositoryRole", actor_id: 5, bypass_mode: "always" }] : []);
@@ -178,11 +190,14 @@ describe.each(environmentNames)("%s's gates", (name) => {
     it("may give its role only its own read policy, namespace and service account: the values its stack writes", async () => {
       const p = await policy(deploy.policy);
       const rolePath = `auth/${authMount}/role/${role.role_name}`;
+      // each value alone and as the whole list: the provider sends lists, and Vault before 1.21 compares a
+      // list parameter as one value (per-element matching came with 1.21)
+      const both = (v: string) => [v, [v]];
       expect(p[rolePath].allowed_parameters).toEqual({
-        token_policies: [readPolicy.name],
-        policies: [readPolicy.name],
-        bound_service_account_names: role.bound_service_account_names,
-        bound_service_account_namespaces: role.bound_service_account_namespaces,
+        token_policies: both(readPolicy.name),
+        policies: both(readPolicy.name),
+        bound_service_account_names: role.bound_service_account_names.flatMap((v: string) => both(v)),
+        bound_service_account_namespaces: role.bound_service_account_namespaces.flatMap((v: string) => both(v)),
         "*": [],
       });
       expect(role.token_policies).toEqual([readPolicy.name]);

@@ -14,11 +14,11 @@ describe(".github/CODEOWNERS", () => {
   const team = `@${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.owningTeam}`;
 
   it("is the one the matrix gives (npm run --silent codeowners > .github/CODEOWNERS)", () => expect(file).toBe(codeowners(seedMatrix.organization)));
-  it.each(["config/", "constructs/", "stacks/", ".github/", "scripts/", "review/", "package.json", "package-lock.json", "main.ts"])(
+  it.each(["config/", "constructs/", "stacks/", ".github/", "scripts/", "review/", "package.json", "package-lock.json", "main.ts", ".npmrc", "__tests__/", "jest.config.js", "bench/", "README.md"])(
     "gives %s to the owning team",
     (p) => {
       // CODEOWNERS: the last matching pattern wins; a leading / anchors at the root
-      const owning = rules.filter(([pattern]) => pattern === `/${p}` || (pattern.endsWith("/") && `/${p}`.startsWith(pattern))).pop();
+      const owning = rules.filter(([pattern]) => pattern === "*" || pattern === `/${p}` || (pattern.endsWith("/") && `/${p}`.startsWith(pattern))).pop();
       expect(owning?.slice(1)).toEqual([team]);
     },
   );

@@ -3,6 +3,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { vetStackForPlan } from "../review/vet-plan-input";
+import { readOutput } from "../review/synth-output";
+import { code } from "../review/markdown";
 import { synthEnvironment } from "./helpers";
 import { scratchDir } from "./scratch";
 
@@ -34,11 +36,21 @@ describe("vetting a pull request's stack before a plan", () => {
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(rule)]));
     expect(problems.every((p) => p.startsWith("staging: "))).toBe(true);
   });
+  it("refuses names that could break out of a markdown table or a shell word", () => {
+    const dir = path.join(scratchDir(), "names");
+    fs.mkdirSync(path.join(dir, "stacks", "staging"), { recursive: true });
+    const bad = edited((j) => (j.resource.kubernetes_config_map_v1["x`</details><!--"] = {}));
+    fs.writeFileSync(path.join(dir, "stacks", "staging", "cdk.tf.json"), JSON.stringify(bad));
+    fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify({ stacks: { staging: { synthesizedStackPath: "stacks/staging/cdk.tf.json" } } }));
+    expect(() => readOutput(dir)).toThrow(/is not a Terraform identifier/);
+    expect(code("a`b|c\n</details><!--")).toBe("`a'b\\|c &lt;/details&gt;&lt;!--`");
+  });
+
   it("refuses a stack the default branch does not have", () => {
     expect(vetStackForPlan("qa", trusted, undefined)).toEqual(["qa: is a new stack (planned after merge, once its credentials exist)"]);
   });
 
-  it("the CLI exits 5 with the reasons, and refuses a manifest that points outside its folder", () => {
+  it("the CLI exits 5 with the reasons, and refuses a manifest that points anywhere but stacks/<name>/cdk.tf.json", () => {
     const root = path.resolve(__dirname, "..");
     const make = (name: string, json: object, stackPath = "stacks/staging/cdk.tf.json") => {
       const dir = path.join(scratchDir(), name);
@@ -54,9 +66,14 @@ describe("vetting a pull request's stack before a plan", () => {
     const r = run(bad, good, "staging");
     expect(r.status).toBe(5);
     expect(r.stderr).toContain("staging: provider settings differ");
-    const escaping = make("escape", trusted, "../../../../etc/hostname");
-    const e = run(escaping, good, "staging");
-    expect(e.status).toBe(1);
-    expect(e.stderr).toMatch(/points outside/);
+    for (const [dir, where] of [
+      ["escape", "../../../../etc/hostname"],
+      // a decoy: the vetted file would not be the one Terraform loads from stacks/staging/
+      ["decoy", "stacks/decoy/cdk.tf.json"],
+    ]) {
+      const e = run(make(dir, trusted, where), good, "staging");
+      expect(e.status).toBe(1);
+      expect(e.stderr).toContain(`stack staging is at "${where}", not stacks/staging/cdk.tf.json`);
+    }
   });
 });

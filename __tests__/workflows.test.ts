@@ -68,7 +68,14 @@ function trustViolations(ws: Record<string, any>, g: any): string[] {
         if (on.join(",") !== "push") v.push(`${where}: reads deploy secrets on ${on.join(", ")}, not only on a push`);
         for (const b of w.on?.push?.branches ?? ["**"]) if (!isReviewed(b, reviewed)) v.push(`${where}: reads deploy secrets on a push to ${b}, which no ruleset protects with a required review`);
       }
-      if (secrets.some((s) => !s.startsWith("DEPLOY_") && !s.startsWith("PLAN_"))) v.push(`${where}: reads ${secrets.join(", ")} (only DEPLOY_* and PLAN_* environment secrets exist)`);
+      if (secrets.some((s) => !s.startsWith("DEPLOY_") && !s.startsWith("PLAN_") && !s.startsWith("REVIEW_"))) v.push(`${where}: reads ${secrets.join(", ")} (only DEPLOY_*, PLAN_* and REVIEW_* environment secrets exist)`);
+      // the review app's key: only the default branch's review workflow, in the review environment
+      if (secrets.some((s) => s.startsWith("REVIEW_")) && (on.join(",") !== "workflow_run" || environment !== "${{ needs.review.outputs.reviewEnvironment }}")) {
+        v.push(`${where}: reads the review app's key outside the review workflow's review environment`);
+      }
+      if ((secrets.length > 0 || environment) && (job.steps ?? []).some((s: any) => String(s.uses ?? "").startsWith("actions/setup-node@") && s.with?.cache)) {
+        v.push(`${where}: restores a dependency cache next to secrets`);
+      }
       if (secrets.some((s) => s.startsWith("PLAN_")) && environment !== "${{ matrix.planEnvironment }}") v.push(`${where}: reads plan secrets outside a plan environment`);
       if ((secrets.length > 0 || environment) && (job.steps ?? []).some((s: any) => /npm ci(?! --ignore-scripts)/.test(s.run ?? ""))) {
         v.push(`${where}: installs with lifecycle scripts next to secrets`);
@@ -81,7 +88,7 @@ function trustViolations(ws: Record<string, any>, g: any): string[] {
       const usesOidc = (job.steps ?? []).some((s: any) => /^(hashicorp\/vault-action|aws-actions\/configure-aws-credentials)@/.test(String(s.uses ?? "")));
       if ((job.permissions?.["id-token"] === "write") !== usesOidc) v.push(`${where}: id-token: write ${usesOidc ? "missing for" : "without"} OIDC`);
       if (on.includes("workflow_dispatch") || on.includes("schedule")) {
-        if (!String(job.if ?? "").includes("github.ref_name == github.event.repository.default_branch")) v.push(`${where}: dispatchable on any ref`);
+        if (String(job.if ?? "") !== "github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch") v.push(`${where}: dispatchable on any ref`);
       }
     }
   }
@@ -108,6 +115,8 @@ describe("trust: no unreviewed code reaches a deploy secret", () => {
     ["install scripts next to deploy secrets", (ws) => (ws["deploy.yml"].jobs.apply.steps.find((s: any) => s.run?.startsWith("npm ci")).run = "npm ci"), /lifecycle scripts/],
     ["a checkout that keeps its token", (ws) => (ws["deploy.yml"].jobs.apply.steps[0].with = {}), /persists its token/],
     ["top-level write permissions", (ws) => (ws["deploy.yml"].permissions = { contents: "write" }), /top-level permissions/],
+    ["an npm cache restored next to deploy secrets", (ws) => (ws["deploy.yml"].jobs.apply.steps.find((s: any) => String(s.uses).startsWith("actions/setup-node@")).with.cache = "npm"), /dependency cache next to secrets/],
+    ["the review app's key in a pull_request job", (ws) => (ws["pull-request.yml"].jobs.check.steps[0].env = { K: "${{ secrets.REVIEW_APP_PRIVATE_KEY }}" }), /review app's key outside/],
     ["dev's deploy environment admitting feature/*", (_ws, g) => (g.resource.github_repository_environment_deployment_policy.dev_deploy_deployment_branch.for_each = '${toset(["develop","feature/*"])}'), /admits feature\/\*/],
     ["develop's ruleset without a required review", (_ws, g) => (g.resource.github_repository_ruleset.staging_branch_ruleset.rules.pull_request.required_approving_review_count = 0), /admits develop/],
     ["an environment admitting any branch", (_ws, g) => delete g.resource.github_repository_environment.dev_deploy_environment.deployment_branch_policy, /admits any branch/],
@@ -149,8 +158,16 @@ describe("workflows", () => {
 
 describe("deploy: the approver approves the plan that is applied", () => {
   const jobs = () => workflow("deploy.yml").jobs;
-  it("resolves branch → stacks with the matrix's script, keeping only changed stacks", () => {
-    expect(runs("deploy.yml", "resolve")).toContain('npm run --silent resolve-environment -- "$REF" --changed-between');
+  it("deploys nothing unless every pushed commit came through a pull request merged into the branch", () => {
+    const names = jobs().resolve.steps.map((s: any) => s.name ?? s.uses ?? s.run);
+    expect(names.indexOf("Only reviewed commits deploy")).toBeLessThan(names.indexOf("Synthesize this commit"));
+    expect(runs("deploy.yml", "resolve")).toContain('npm run --silent provenance -- "$REF" "$SHA"');
+  });
+  it("resolves branch → stacks with the matrix's script, keeping those that differ from their last successful deploy", () => {
+    const r = runs("deploy.yml", "resolve");
+    expect(r).toContain('all=$(npm run --silent resolve-environment -- "$REF")');
+    expect(r).toContain('last=$(npm run --silent last-deployed -- "$(jq -r .githubEnvironment <<<"$row")")');
+    expect(r).toContain('npm run --silent changed-stacks -- "$at/cdktf.out" cdktf.out');
   });
   it("plans each stack in its read-only plan environment, saves the plan, summarizes it and uploads it", () => {
     const plan = jobs().plan;
@@ -210,14 +227,26 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     for (const cmd of ["npm ci", "npm run typecheck", "npm test", "npm run synth", "npm run --silent matrix -- --format json"]) expect(r).toContain(cmd);
     expect(workflow("pull-request.yml").jobs.check.name).toBe("check");
   });
-  it("the required check names the check job, and rulesets pin it to the GitHub Actions app", () => {
+  it("rulesets require the check job (GitHub Actions) and the review's verdict, pinned to the review app only the verdict job can use", () => {
     const jobNames = Object.values<any>(workflow("pull-request.yml").jobs).map((j) => j.name);
+    const verdict = workflow("pull-request-review.yml").jobs.verdict;
+    const posted = /-f name="([^"]+)"/.exec(verdict.steps.map((st: any) => st.run ?? "").join("\n"))![1];
     for (const r of Object.values<any>(gates.resource.github_repository_ruleset)) {
-      for (const c of r.rules?.required_status_checks?.required_check ?? []) {
+      const checks = r.rules?.required_status_checks?.required_check ?? [];
+      if (checks.length === 0) continue;
+      expect(checks).toContainEqual({ context: posted, integration_id: seedMatrix.organization.github.reviewApp.appId });
+      for (const c of checks.filter((x: any) => x.context !== posted)) {
         expect(jobNames).toContain(c.context);
         expect(c.integration_id).toBe(ACTIONS_APP_ID);
       }
     }
+    expect(verdict.environment).toBe("${{ needs.review.outputs.reviewEnvironment }}");
+    expect(verdict.steps[0].with["private-key"]).toBe("${{ secrets.REVIEW_APP_PRIVATE_KEY }}");
+  });
+  it("plans exactly the vetted file, alone in a new folder (no other file of the pull request's is loaded)", () => {
+    const r = runs("pull-request-review.yml", "plan");
+    expect(r).toMatch(/vet-plan-input[^\n]*\n[\s\S]*dir="\$RUNNER_TEMP\/plan-\$STACK"\n\s*mkdir "\$dir"\n\s*cp "\$RUNNER_TEMP\/head\/cdktf.out\/stacks\/\$STACK\/cdk.tf.json" "\$dir\/cdk.tf.json"/);
+    expect(r).not.toMatch(/-chdir="?\$RUNNER_TEMP\/head/);
   });
   it("review runs on workflow_run, from the default branch, and reads the pull request's output as data", () => {
     const w = workflow("pull-request-review.yml");

@@ -14,6 +14,7 @@ export const organization = {
     repository: "envmatrix", // PLACEHOLDER: repository whose environments the stacks manage
     defaultBranch: "main",
     owningTeam: "platform", // PLACEHOLDER team slug: CODEOWNERS of config/, constructs/, stacks/, .github/, …
+    reviewApp: { appId: 1000001, environment: "envmatrix-review" }, // PLACEHOLDER app id: your review app's
   },
   // GitHub gates and deployer policies are applied like prod: from main, with prod's reviewers and window.
   gates: { followsEnvironment: "prod", githubEnvironment: "envmatrix-gates" },

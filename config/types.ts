@@ -206,10 +206,17 @@ export interface Organization {
     /** Team (slug) that owns this repository's code: CODEOWNERS of everything that decides what is applied. */
     readonly owningTeam: string;
     /**
-     * App id of GitHub Actions: required status checks are pinned to it, so only a workflow run can pass them.
+     * App id of GitHub Actions: the `check` job's status is pinned to it (the statuses API cannot fake it).
      * @default 15368
      */
     readonly actionsAppId?: number;
+    /**
+     * The GitHub App that posts the "envmatrix review" check run from the default branch's review workflow.
+     * Any workflow on a writer's branch can post a check as GitHub Actions, so the check that says the
+     * default branch's rules accepted a pull request is pinned to an app of its own, whose private key lives
+     * only in `environment` (a GitHub environment admitting only the default branch).
+     */
+    readonly reviewApp: { readonly appId: number; readonly environment: string };
   };
   /**
    * The `gates` stack: every environment's GitHub environments, deployment branch policies, rulesets and the

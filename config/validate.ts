@@ -338,6 +338,15 @@ function validateTrust(m: Matrix, c: Collector): void {
   }
   c.pattern("organization.github.owningTeam", gh?.owningTeam, GITHUB_NAME, "a GitHub team slug");
   if (gh?.actionsAppId !== undefined) c.integer("organization.github.actionsAppId", gh.actionsAppId, 1);
+  c.integer("organization.github.reviewApp.appId", gh?.reviewApp?.appId, 1);
+  if (gh?.reviewApp?.appId === (gh?.actionsAppId ?? GITHUB_ACTIONS_APP_ID)) {
+    c.add("organization.github.reviewApp.appId", `${gh.reviewApp.appId} is GitHub Actions' own id (any workflow on any branch posts checks as GitHub Actions: the review needs an app of its own)`);
+  }
+  const reviewEnv = gh?.reviewApp?.environment;
+  if (typeof reviewEnv !== "string" || reviewEnv.trim() === "" || reviewEnv.length > 255) c.add("organization.github.reviewApp.environment", `${show(reviewEnv)} is not a GitHub environment name`);
+  else if (githubEnvironmentOwner(m, reviewEnv) !== undefined || reviewEnv === o.gates?.githubEnvironment) {
+    c.add("organization.github.reviewApp.environment", `${show(reviewEnv)} is taken (it reads as an environment's, or is the gates')`);
+  }
 }
 
 function validateServices(m: Matrix, c: Collector): void {

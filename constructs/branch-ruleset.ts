@@ -26,10 +26,8 @@ export interface BranchRulesetProps {
   readonly requiredApprovingReviews: number;
   /** A push to the pull request dismisses its approvals. */
   readonly dismissStaleReviews: boolean;
-  /** Check names (workflow job names) that must pass; each is pinned to `checksAppId`. */
-  readonly requiredStatusChecks: readonly string[];
-  /** App whose check runs alone count (GitHub Actions: 15368). */
-  readonly checksAppId: number;
+  /** Checks that must pass, each pinned to the app whose check runs alone count (GitHub Actions: 15368). */
+  readonly requiredChecks: readonly { readonly context: string; readonly appId: number }[];
   readonly allowForcePushes: boolean;
   /** Repository admins may bypass the rules. */
   readonly adminsCanBypass: boolean;
@@ -69,11 +67,11 @@ export class BranchRuleset extends Construct {
           requireLastPushApproval: true,
         },
         requiredStatusChecks:
-          props.requiredStatusChecks.length === 0
+          props.requiredChecks.length === 0
             ? undefined
             : {
                 strictRequiredStatusChecksPolicy: true,
-                requiredCheck: props.requiredStatusChecks.map((context) => ({ context, integrationId: props.checksAppId })),
+                requiredCheck: props.requiredChecks.map((c) => ({ context: c.context, integrationId: c.appId })),
               },
       },
       lifecycle,

@@ -29,13 +29,21 @@ export interface EnvironmentVaultObjects {
 }
 
 const hclString = (s: string) => JSON.stringify(s);
-const stanza = (path: string, capabilities: readonly string[], allowed?: Record<string, readonly string[]>): string[] => [
+/** An allowed value: a string, or a list of strings (a list parameter's whole value). */
+type Allowed = string | readonly string[];
+const hclValue = (v: Allowed) => (typeof v === "string" ? hclString(v) : `[${v.map(hclString).join(", ")}]`);
+/**
+ * A list parameter's allowed values, in both forms Vault may compare: each element (Vault >= 1.21 with
+ * per-element matching) and the whole list (earlier Vault compares the list the provider sends as one value).
+ */
+const listOf = (v: string): Allowed[] => [v, [v]];
+const stanza = (path: string, capabilities: readonly string[], allowed?: Record<string, readonly Allowed[]>): string[] => [
   `path "${path}" {`,
   `  capabilities = [${capabilities.map(hclString).join(", ")}]`,
   ...(allowed
     ? [
         "  allowed_parameters = {",
-        ...Object.entries(allowed).map(([k, v]) => `    ${hclString(k)} = [${v.map(hclString).join(", ")}]`),
+        ...Object.entries(allowed).map(([k, v]) => `    ${hclString(k)} = [${v.map(hclValue).join(", ")}]`),
         "  }",
       ]
     : []),
@@ -62,14 +70,18 @@ export function deployerPolicy(o: EnvironmentVaultObjects): string {
     "# its role on the cluster's auth mount (the mount and its config are the cluster bootstrap's, not its):",
     "# only its read policy, only its namespace's secret sync",
     ...stanza(`auth/${o.authMountPath}/role/${o.roleName}`, ["create", "update", "read", "delete"], {
-      token_policies: [o.readPolicyName],
-      policies: [o.readPolicyName],
-      bound_service_account_names: [o.serviceAccount],
-      bound_service_account_namespaces: [o.namespace],
+      token_policies: listOf(o.readPolicyName),
+      policies: listOf(o.readPolicyName),
+      bound_service_account_names: listOf(o.serviceAccount),
+      bound_service_account_namespaces: listOf(o.namespace),
       "*": [],
     }),
     ...(o.managedKvMount
-      ? ["# the shared KV v2 mount, owned by this (protected) environment", ...stanza(`sys/mounts/${o.managedKvMount}`, ["create", "update", "read"], { type: ["kv"], "*": [] })]
+      ? [
+          "# the shared KV v2 mount, owned by this (protected) environment; changing its settings goes through tune",
+          ...stanza(`sys/mounts/${o.managedKvMount}`, ["create", "update", "read"], { type: ["kv"], "*": [] }),
+          ...stanza(`sys/mounts/${o.managedKvMount}/tune`, ["read", "update"]),
+        ]
       : []),
     "",
   ].join("\n");

@@ -7,6 +7,8 @@ import type { Organization } from "../config/types";
 
 /** Paths that decide what reaches an apply, in the order CODEOWNERS lists them. */
 export const OWNED_PATHS = [
+  // everything, first: an unowned .npmrc (node-options), test or bench file runs in the deploy jobs too
+  "*",
   "/config/",
   "/constructs/",
   "/stacks/",

@@ -5,6 +5,8 @@
  * environment lead the summary in bold, because the approver is about to approve exactly this plan.
  */
 
+import { code } from "./markdown";
+
 export type PlanAction = "create" | "update" | "replace" | "delete" | "no-op";
 
 export interface PlannedChange {
@@ -79,14 +81,14 @@ export function planMarkdown(s: PlanSummary): string {
   const danger = dangerous(s);
   if (s.protected && danger.length > 0) {
     lines.push(`**⚠ ${s.stack} is protected and this plan destroys or replaces ${danger.length} resource(s):**`, "");
-    for (const d of danger) lines.push(`- **${LABEL[d.action]} \`${d.address}\`**${d.forcedBy.length ? ` (forced by ${d.forcedBy.map((p) => `\`${p}\``).join(", ")})` : ""}`);
+    for (const d of danger) lines.push(`- **${LABEL[d.action]} ${code(d.address)}**${d.forcedBy.length ? ` (forced by ${d.forcedBy.map((p) => code(p)).join(", ")})` : ""}`);
     lines.push("");
   }
   const shown = s.changes.filter((x) => x.action !== "no-op");
   if (shown.length === 0) lines.push("No changes: the infrastructure matches this stack.");
   else {
     lines.push("| action | address |", "| --- | --- |");
-    for (const x of shown) lines.push(`| ${LABEL[x.action]} | \`${x.address}\`${x.forcedBy.length ? ` (${x.forcedBy.join(", ")})` : ""} |`);
+    for (const x of shown) lines.push(`| ${LABEL[x.action]} | ${code(x.address)}${x.forcedBy.length ? ` (${x.forcedBy.map((p) => code(p)).join(", ")})` : ""} |`);
   }
   return `${lines.join("\n")}\n`;
 }

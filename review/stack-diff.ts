@@ -5,6 +5,7 @@
  */
 import diff from "microdiff";
 import { readOutput, type StackOutput } from "./synth-output";
+import { code } from "./markdown";
 
 export type ResourceChangeKind = "added" | "removed" | "changed" | "replaced";
 
@@ -172,7 +173,7 @@ export function formatText(diffs: readonly StackDiff[], s: Style = plain): strin
   return lines.join("\n");
 }
 
-const cell = (v: unknown) => `\`${show(v).replace(/\|/g, "\\|").replace(/`/g, "'")}\``;
+const cell = (v: unknown) => code(show(v));
 
 export function formatMarkdown(diffs: readonly StackDiff[]): string {
   if (!anythingChanged(diffs)) return "### envmatrix: synthesized Terraform\n\nNo stack changed.";
@@ -185,12 +186,12 @@ export function formatMarkdown(diffs: readonly StackDiff[]): string {
     out.push("| | address | attribute | old | new |", "| --- | --- | --- | --- | --- |");
     for (const r of d.resources) {
       const mark = { added: "➕", removed: "🗑️ delete", changed: "✏️", replaced: "♻️ replace" }[r.kind];
-      if (r.attributes.length === 0) out.push(`| ${mark} | \`${r.address}\` | | | |`);
+      if (r.attributes.length === 0) out.push(`| ${mark} | ${code(r.address)} | | | |`);
       for (const a of r.attributes) {
-        out.push(`| ${mark} | \`${r.address}\` | \`${a.path}\`${a.forcesReplacement ? " (forces replacement)" : ""} | ${cell(a.old)} | ${cell(a.new)} |`);
+        out.push(`| ${mark} | ${code(r.address)} | ${code(a.path)}${a.forcesReplacement ? " (forces replacement)" : ""} | ${cell(a.old)} | ${cell(a.new)} |`);
       }
     }
-    for (const a of d.settings) out.push(`| ✏️ | (stack settings) | \`${a.path}\` | ${cell(a.old)} | ${cell(a.new)} |`);
+    for (const a of d.settings) out.push(`| ✏️ | (stack settings) | ${code(a.path)} | ${cell(a.old)} | ${cell(a.new)} |`);
     out.push("", "</details>");
   }
   return out.join("\n");

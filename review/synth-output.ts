@@ -4,6 +4,8 @@ import * as path from "node:path";
 
 export class OutputError extends Error {}
 
+const TF_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
 export interface StackOutput {
   readonly name: string;
   readonly bytes: Buffer;
@@ -25,10 +27,11 @@ export function readOutput(outdir: string): Map<string, StackOutput> {
   for (const [name, s] of Object.entries<any>(manifest.stacks)) {
     // stack names become file names and job names downstream: only what the matrix could name
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new OutputError(`${manifestPath}: ${JSON.stringify(name)} is not a stack name`);
+    // only where cdktf writes it: a manifest cannot point the tools at another file than the one planned
+    if (s?.synthesizedStackPath !== `stacks/${name}/cdk.tf.json`) {
+      throw new OutputError(`${manifestPath}: stack ${name} is at ${JSON.stringify(s?.synthesizedStackPath)}, not stacks/${name}/cdk.tf.json`);
+    }
     const file = path.join(outdir, String(s?.synthesizedStackPath));
-    // a pull request's cdktf.out is untrusted input: its manifest may not point outside the folder
-    const rel = path.relative(path.resolve(outdir), path.resolve(file));
-    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new OutputError(`${manifestPath}: stack ${name} points outside ${outdir} (${s?.synthesizedStackPath})`);
     if (!fs.existsSync(file)) throw new OutputError(`${file}: listed in manifest.json but missing`);
     const bytes = fs.readFileSync(file);
     let json: Record<string, any>;
@@ -36,6 +39,14 @@ export function readOutput(outdir: string): Map<string, StackOutput> {
       json = JSON.parse(bytes.toString("utf8"));
     } catch (err) {
       throw new OutputError(`${file}: not valid JSON (${(err as Error).message})`);
+    }
+    // Terraform's identifiers: what reaches a markdown table or a shell is never anything else
+    for (const [block, byType] of Object.entries<any>({ resource: json.resource ?? {}, data: json.data ?? {} })) {
+      for (const [type, byName] of Object.entries<any>(byType)) {
+        for (const n of [type, ...Object.keys(byName ?? {})]) {
+          if (!TF_IDENTIFIER.test(n)) throw new OutputError(`${file}: ${block} ${JSON.stringify(n)} is not a Terraform identifier`);
+        }
+      }
     }
     out.set(name, { name, bytes, json });
   }

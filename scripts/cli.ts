@@ -4,7 +4,7 @@
  * plain text when piped or in CI. Exit codes: 1 is always an error (bad arguments, bad input);
  * diff 2 = something changed; compare 3 = drift; resolve-environment 3 = no environment deploys from the
  * branch; deploy-window 4 = the window is closed; vet-plan-input 5 = a pull request's stack may not be planned;
- * reviewed-branch 6 = the branch is not protected with a required review.
+ * reviewed-branch 6 = the branch is not protected with a required review; provenance 7 = unreviewed commits.
  */
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
@@ -18,6 +18,7 @@ import { changedStacks } from "../review/changed-stacks";
 import { codeowners } from "../review/codeowners";
 import { deployerRbac } from "../review/deployer-rbac";
 import { clusterBootstrap, vaultCommands } from "../review/cluster-bootstrap";
+import { github, lastDeployedSha, unreviewedCommits } from "../review/provenance";
 import { stringify as stringifyYaml } from "yaml";
 import { planMarkdown, summarizePlan } from "../review/plan-summary";
 import { compareEnvironments, formatComparison } from "../review/compare";
@@ -146,6 +147,44 @@ program
       if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
       const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode: opts.plan ? "plan" : "deploy" });
       console.log(objects.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("provenance")
+  .description("whether every commit a push brings to a deploy branch came through a pull request merged into it; exit 7 listing those that did not")
+  .argument("<branch>", "the pushed branch (refs/heads/… or its name)")
+  .argument("<sha>", "the pushed commit")
+  .action(async (branch: string, sha: string) => {
+    try {
+      const m = loadMatrix();
+      const name = branch.replace(/^refs\/heads\//, "");
+      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
+      const bad = await unreviewedCommits(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, name, m.organization.github.defaultBranch, sha);
+      if (bad.length === 0) {
+        console.log(`${name} at ${sha.slice(0, 12)}: every commit came through a pull request merged into ${name}`);
+        return;
+      }
+      console.error(`${name} at ${sha.slice(0, 12)}: ${bad.length} commit(s) nobody reviewed into ${name}; nothing is deployed:`);
+      for (const c of bad) console.error(`  ${c.sha.slice(0, 12)} ${c.message}: ${c.why}`);
+      process.exitCode = 7;
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("last-deployed")
+  .description("the commit of a GitHub environment's last successful deployment (nothing when there is none)")
+  .argument("<github-environment>", "e.g. production")
+  .action(async (environment: string) => {
+    try {
+      const m = loadMatrix();
+      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
+      const sha = await lastDeployedSha(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, environment);
+      if (sha) console.log(sha);
     } catch (err) {
       fail(err);
     }
@@ -295,4 +334,4 @@ program
     }
   });
 
-program.parse();
+program.parseAsync().catch(fail);

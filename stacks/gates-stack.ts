@@ -22,6 +22,9 @@ import { derivedNames, environmentVaultObjects, planEnvironmentName } from "./na
 
 export { GATES_STACK };
 
+/** The check run the default branch's review workflow posts on a pull request's head (see organization.github.reviewApp). */
+export const REVIEW_CHECK = "envmatrix review";
+
 /** Branches a plan environment admits: the environment's deploy branches, and the default branch where review and drift run. */
 export function planBranches(deployBranches: readonly string[], defaultBranch: string): string[] {
   return deployBranches.includes(defaultBranch) ? [...deployBranches] : [...deployBranches, defaultBranch];
@@ -93,8 +96,11 @@ export class GatesStack extends ReadableStack {
         pattern: branch,
         requiredApprovingReviews: a.requiredApprovingReviews,
         dismissStaleReviews: a.dismissStaleReviews,
-        requiredStatusChecks: a.requiredStatusChecks,
-        checksAppId: org.github.actionsAppId ?? GITHUB_ACTIONS_APP_ID,
+        requiredChecks: [
+          ...a.requiredStatusChecks.map((context) => ({ context, appId: org.github.actionsAppId ?? GITHUB_ACTIONS_APP_ID })),
+          // the default branch's rules on the pull request's output: only the review app can post it
+          { context: REVIEW_CHECK, appId: org.github.reviewApp.appId },
+        ],
         allowForcePushes: a.allowForcePushes,
         adminsCanBypass: a.adminsCanBypass,
         branchCreators: env.identity.branchCreators,
@@ -129,6 +135,18 @@ export class GatesStack extends ReadableStack {
       deployBranches: follows.identity.deployBranches,
       // its own Vault role is made once by hand (README "Bootstrap"): it writes every other deployer's policy
       variables: loginVariables(org, `${org.project}-gates-deployer`, follows.backend, "deployRoleArn"),
+      preventDestroy: true,
+    });
+    // where the review app's private key lives: jobs of the default branch's review workflow only
+    new GitHubEnvironment(scope, "review", {
+      repository: org.github.repository,
+      environment: org.github.reviewApp.environment,
+      waitTimerMinutes: 0,
+      canAdminsBypass: false,
+      preventSelfReview: false,
+      reviewers: { teams: [], users: [] },
+      deployBranches: [org.github.defaultBranch],
+      variables: { REVIEW_APP_ID: `${org.github.reviewApp.appId}` },
       preventDestroy: true,
     });
     new GitHubEnvironment(scope, "plan", {

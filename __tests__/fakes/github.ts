@@ -1,0 +1,41 @@
+/** A fake GitHub REST API (api.github.com) with the state a test sets: commits, pull requests, deployments, repository. */
+import type { Handler } from "./server";
+
+export interface GitHubState {
+  /** Commits of `head` not on the default branch, oldest first (what "compare" returns). */
+  ahead: { sha: string; message: string }[];
+  /** Pull requests associated with each commit. */
+  pulls: Record<string, { number: number; merged_at: string | null; base: { ref: string } }[]>;
+  /** Deployments per GitHub environment, newest first, each with its statuses newest first. */
+  deployments: Record<string, { id: number; sha: string; statuses: string[] }[]>;
+  repository: { private: boolean; visibility: string; owner: { login: string; type: string } };
+  /** Organization plan as GET /orgs/{org} shows it to the token (absent when the token may not see it). */
+  orgPlan?: string;
+  /** Permissions of the token on the repository (GET /repos → permissions). */
+  permissions: { admin: boolean; push: boolean; pull: boolean };
+  /** Whether the token is accepted at all. */
+  tokenValid: boolean;
+}
+
+export function githubHandler(state: GitHubState): Handler {
+  return ({ method, path, query, headers }) => {
+    if (!state.tokenValid || !String(headers.authorization ?? "").match(/^(token|bearer) /i)) return { status: 401, body: { message: "Bad credentials" } };
+    if (method !== "GET") return { status: 405, body: { message: "read-only fake" } };
+    let m: RegExpMatchArray | null;
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/compare\/(.+)$/))) {
+      return { status: 200, body: { total_commits: state.ahead.length, commits: state.ahead.map((c) => ({ sha: c.sha, commit: { message: c.message } })) } };
+    }
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/commits\/([0-9a-f]+)\/pulls$/))) return { status: 200, body: state.pulls[m[1]] ?? [] };
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/))) {
+      const d = Object.values(state.deployments).flat().find((x) => x.id === Number(m![1]));
+      return d ? { status: 200, body: d.statuses.map((state, i) => ({ id: i + 1, state })) } : undefined;
+    }
+    if (path.match(/^\/repos\/[^/]+\/[^/]+\/deployments$/)) {
+      const env = query.get("environment") ?? "";
+      return { status: 200, body: (state.deployments[env] ?? []).map((d) => ({ id: d.id, sha: d.sha, environment: env })) };
+    }
+    if (path.match(/^\/repos\/[^/]+\/[^/]+$/)) return { status: 200, body: { ...state.repository, permissions: state.permissions } };
+    if ((m = path.match(/^\/orgs\/([^/]+)$/))) return { status: 200, body: { login: m[1], ...(state.orgPlan ? { plan: { name: state.orgPlan } } : {}) } };
+    return undefined;
+  };
+}
