@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { deployerRbac, RbacError } from "../review/deployer-rbac";
+import { preflightReads } from "../review/preflight-reads";
 import { environmentNames, resolveReferences, seedMatrix, synthEnvironment } from "./helpers";
 import { scratchDir } from "./scratch";
 
@@ -41,7 +42,8 @@ describe.each(environmentNames)("%s's deployer and planner on its cluster", (nam
     .filter(([t]) => t.startsWith("kubernetes_"))
     .flatMap(([t, byName]) => Object.values(byName).map((r) => (t === "kubernetes_manifest" ? { key: r.manifest.kind, name: r.manifest.metadata.name } : { key: t, name: r.metadata.name })));
   const [deployRole] = deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "deploy" }) as any[];
-  const [planRole] = deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "plan" }) as any[];
+  const reads = preflightReads(seedMatrix, seedMatrix.environments[name]);
+  const [planRole] = deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "plan", extraReads: reads }) as any[];
 
   it("the deployer may create, read, change and delete every object its stack manages", () => {
     expect(objects.length).toBeGreaterThan(5);
@@ -59,6 +61,11 @@ describe.each(environmentNames)("%s's deployer and planner on its cluster", (nam
       for (const verb of ["create", "update", "patch", "delete"]) expect(allows(planRole.rules, verb, group, resource, n)).toBe(false);
     }
   });
+  it("the planner may also read, by name only, what preflight checks: ESO's CRDs, the mesh, the token reviewer, the agent's Service", () => {
+    for (const r of reads) for (const n of r.names) expect([r.resource, n, allows(planRole.rules, "get", r.apiGroup, r.resource, n)]).toEqual([r.resource, n, true]);
+    expect(allows(planRole.rules, "get", "apiextensions.k8s.io", "customresourcedefinitions", "anything.else.io")).toBe(false);
+  });
+
   it("neither may touch Secrets, Pods or another environment's namespace, nor use a wildcard", () => {
     for (const role of [deployRole, planRole]) {
       for (const r of role.rules) for (const x of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(x).not.toBe("*");

@@ -187,6 +187,13 @@ describe.each(environmentNames)("%s's gates", (name) => {
       expect(p[`sys/policies/acl/${readPolicy.name}`].allowed_parameters).toEqual({ policy: [readPolicy.policy] });
     });
 
+    it("writes nothing that is the cluster's: not the auth mount, not its config", async () => {
+      const p = await policy(deploy.policy);
+      for (const path of [`sys/auth/${authMount}`, `auth/${authMount}/config`]) {
+        expect(Object.keys(p).filter((pattern) => vaultPathMatches(pattern, path))).toEqual([]);
+      }
+    });
+
     it("may give its role only its own read policy, namespace and service account: the values its stack writes", async () => {
       const p = await policy(deploy.policy);
       const rolePath = `auth/${authMount}/role/${role.role_name}`;
@@ -205,10 +212,10 @@ describe.each(environmentNames)("%s's gates", (name) => {
 
     it.each(environmentNames.filter((other) => other !== name))("reaches nothing of %s's, and no secret at all", async (other) => {
       const o = seedMatrix.environments[other];
+      // (the cluster mount's config is the cluster's, not an environment's: a planner may read it, never write)
       const theirs = [
         `sys/policies/acl/${org.project}-${other}-secrets-read`,
         `sys/auth/${org.vault.authMountPrefix}${o.cluster}`,
-        `auth/${org.vault.authMountPrefix}${o.cluster}/config`,
         `auth/${org.vault.authMountPrefix}${o.cluster}/role/${other}-secret-sync`,
         `${org.vault.kvMount}/data/${o.identity.vaultSubtree}/api`,
         `${org.vault.kvMount}/data/${e.identity.vaultSubtree}/api`,

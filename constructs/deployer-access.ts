@@ -24,6 +24,8 @@ export interface EnvironmentVaultObjects {
   readonly roleName: string;
   readonly namespace: string;
   readonly serviceAccount: string;
+  /** The KV v2 mount holding every environment's subtree. */
+  readonly kvMount: string;
   /** The KV v2 mount, when this environment's stack owns it. */
   readonly managedKvMount?: string;
 }
@@ -56,7 +58,9 @@ export function plannerPolicy(o: EnvironmentVaultObjects): string {
     `# read-only plan of the ${o.namespace} stack's Vault objects, written by envmatrix's gates stack`,
     ...stanza(`sys/policies/acl/${o.readPolicyName}`, ["read"]),
     ...stanza(`auth/${o.authMountPath}/role/${o.roleName}`, ["read"]),
-    ...(o.managedKvMount ? stanza(`sys/mounts/${o.managedKvMount}`, ["read"]) : []),
+    "# what npm run preflight checks: the KV mount's version and the cluster mount's reviewer (never its JWT)",
+    ...stanza(`sys/mounts/${o.kvMount}`, ["read"]),
+    ...stanza(`auth/${o.authMountPath}/config`, ["read"]),
     "",
   ].join("\n");
 }

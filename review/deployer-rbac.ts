@@ -41,7 +41,10 @@ export interface PolicyRule {
 export const DEPLOYERS_NAMESPACE = "envmatrix-system";
 
 /** The ClusterRole and ClusterRoleBinding of `<project>-<env>-deployer` (or `-planner`), for the stack `json`. */
-export function deployerRbac(stackJson: Record<string, any>, opts: { project: string; environment: string; mode: "deploy" | "plan" }): object[] {
+export function deployerRbac(
+  stackJson: Record<string, any>,
+  opts: { project: string; environment: string; mode: "deploy" | "plan"; extraReads?: readonly { apiGroup: string; resource: string; names: readonly string[] }[] },
+): object[] {
   const name = `${opts.project}-${opts.environment}-${opts.mode === "deploy" ? "deployer" : "planner"}`;
   const namespacedRes = new Map<string, Set<string>>();
   const clusterNames = new Map<string, Set<string>>();
@@ -80,6 +83,8 @@ export function deployerRbac(stackJson: Record<string, any>, opts: { project: st
       rules.push({ apiGroups: [group], resources: [resource], verbs: ["get"], resourceNames: [...names].sort() });
     }
   }
+  // what `npm run preflight` reads besides the stack (CRDs, the mesh, the token reviewer), by name only
+  for (const r of opts.extraReads ?? []) rules.push({ apiGroups: [r.apiGroup], resources: [r.resource], verbs: ["get"], resourceNames: [...r.names].sort() });
   if (opts.mode === "deploy" && bindable.size > 0) {
     rules.push({ apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind"], resourceNames: [...bindable].sort() });
   }

@@ -19,6 +19,8 @@ import { codeowners } from "../review/codeowners";
 import { deployerRbac } from "../review/deployer-rbac";
 import { clusterBootstrap, vaultCommands } from "../review/cluster-bootstrap";
 import { github, lastDeployedSha, unreviewedCommits } from "../review/provenance";
+import { formatChecklist, preflight } from "../review/preflight";
+import { preflightReads } from "../review/preflight-reads";
 import { stringify as stringifyYaml } from "yaml";
 import { planMarkdown, summarizePlan } from "../review/plan-summary";
 import { compareEnvironments, formatComparison } from "../review/compare";
@@ -145,7 +147,9 @@ program
       if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
       const stack = readOutput(opts.out).get(environment);
       if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
-      const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode: opts.plan ? "plan" : "deploy" });
+      const mode = opts.plan ? "plan" : "deploy";
+      const extraReads = opts.plan ? preflightReads(m, m.environments[environment]) : [];
+      const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode, extraReads });
       console.log(objects.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
     } catch (err) {
       fail(err);
@@ -185,6 +189,39 @@ program
       const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
       const sha = await lastDeployedSha(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, environment);
       if (sha) console.log(sha);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command("preflight")
+  .description("read-only checks of what an environment's first plan needs (cluster, Vault, Datadog, GitHub), with plan's credentials; exit 1 on any failed line")
+  .argument("<environment>", "environment name, e.g. staging")
+  .option("--out <cdktf.out>", "synth output whose monitors Datadog validates", "cdktf.out")
+  .action(async (environment: string, opts: { out: string }) => {
+    try {
+      const m = loadMatrix();
+      if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
+      const stack = readOutput(opts.out).get(environment);
+      if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
+      // the ecosystems' usual variables may point a client elsewhere than the matrix (a proxy, a fake in tests)
+      const env = process.env;
+      const ep = {
+        kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
+        vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
+        vaultToken: env.VAULT_TOKEN ?? "",
+        datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
+        datadogApiKey: env.DD_API_KEY ?? "",
+        datadogAppKey: env.DD_APP_KEY ?? "",
+        github: github(env.GITHUB_TOKEN),
+      };
+      const checks = await preflight(m, environment, stack.json, ep);
+      console.log(`preflight ${environment}:`);
+      console.log(formatChecklist(checks));
+      const failedCount = checks.filter((c) => !c.ok).length;
+      console.log(failedCount === 0 ? `all ${checks.length} checks passed` : `${failedCount} of ${checks.length} checks failed`);
+      process.exitCode = failedCount === 0 ? 0 : 1;
     } catch (err) {
       fail(err);
     }

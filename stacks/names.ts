@@ -30,6 +30,7 @@ export function environmentVaultObjects(name: string, env: EnvironmentSettings, 
     roleName: n.vaultRole,
     namespace: env.identity.namespace,
     serviceAccount: org.secretSync.serviceAccount,
+    kvMount: org.vault.kvMount,
     managedKvMount: org.vault.kvMountManagedBy === name ? org.vault.kvMount : undefined,
   };
 }

@@ -1,0 +1,113 @@
+/**
+ * Fakes of the Kubernetes API, Vault's HTTP API and Datadog's API, answering as their documentation says, with
+ * the state preflight reads; a test breaks one thing at a time. Paths: Kubernetes API reference (core, apps,
+ * apiextensions, rbac), Vault API docs (sys/health, sys/mounts/:path, auth/kubernetes/config), Datadog API
+ * reference (v1 validate, monitor/validate, integration/pagerduty|slack|webhooks).
+ */
+import type { Handler } from "./server";
+
+export interface KubeState {
+  version: string;
+  crds: Record<string, { name: string; served: boolean }[]>;
+  daemonSets: string[]; // "<ns>/<name>"
+  deployments: string[];
+  serviceAccounts: string[];
+  clusterRoleBindings: Record<string, { roleRef: { name: string }; subjects: { kind: string; name: string; namespace: string }[] }>;
+  services: string[];
+  tokenValid: boolean;
+}
+
+const notFound = (kind: string, name: string) => ({ status: 404, body: { kind: "Status", apiVersion: "v1", status: "Failure", message: `${kind} "${name}" not found`, reason: "NotFound", code: 404 } });
+
+export function kubeHandler(s: KubeState): Handler {
+  return ({ method, path, headers }) => {
+    if (!s.tokenValid || headers.authorization !== "Bearer fake-kube-token") return { status: 401, body: { kind: "Status", code: 401, reason: "Unauthorized" } };
+    if (method !== "GET") return { status: 405, body: { kind: "Status", code: 405 } };
+    let m: RegExpMatchArray | null;
+    if (path === "/version") return { status: 200, body: { major: "1", minor: "31", gitVersion: s.version } };
+    if ((m = path.match(/^\/apis\/apiextensions\.k8s\.io\/v1\/customresourcedefinitions\/([^/]+)$/))) {
+      const versions = s.crds[m[1]];
+      return versions ? { status: 200, body: { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: m[1] }, spec: { group: m[1].split(".").slice(1).join("."), names: { plural: m[1].split(".")[0], kind: "X" }, scope: "Namespaced", versions: versions.map((v) => ({ ...v, storage: true })) } } } : notFound("customresourcedefinitions", m[1]);
+    }
+    if ((m = path.match(/^\/apis\/apps\/v1\/namespaces\/([^/]+)\/(daemonsets|deployments)\/([^/]+)$/))) {
+      const list = m[2] === "daemonsets" ? s.daemonSets : s.deployments;
+      return list.includes(`${m[1]}/${m[3]}`) ? { status: 200, body: { metadata: { name: m[3], namespace: m[1] }, spec: {} } } : notFound(m[2], m[3]);
+    }
+    if ((m = path.match(/^\/api\/v1\/namespaces\/([^/]+)\/(serviceaccounts|services)\/([^/]+)$/))) {
+      const list = m[2] === "serviceaccounts" ? s.serviceAccounts : s.services;
+      return list.includes(`${m[1]}/${m[3]}`) ? { status: 200, body: { metadata: { name: m[3], namespace: m[1] } } } : notFound(m[2], m[3]);
+    }
+    if ((m = path.match(/^\/apis\/rbac\.authorization\.k8s\.io\/v1\/clusterrolebindings\/([^/]+)$/))) {
+      const b = s.clusterRoleBindings[m[1]];
+      return b ? { status: 200, body: { metadata: { name: m[1] }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", ...b.roleRef }, subjects: b.subjects } } : notFound("clusterrolebindings", m[1]);
+    }
+    return undefined;
+  };
+}
+
+export interface VaultState {
+  sealed: boolean;
+  mounts: Record<string, { type: string; options: Record<string, string> }>;
+  kubernetesAuth: Record<string, { kubernetes_host: string; kubernetes_ca_cert: string; disable_local_ca_jwt: boolean; token_reviewer_jwt_set: boolean }>;
+  token: string;
+}
+
+export function vaultHandler(s: VaultState): Handler {
+  return ({ method, path, headers }) => {
+    if (method !== "GET") return { status: 405, body: { errors: [] } };
+    if (path === "/v1/sys/health") return { status: s.sealed ? 503 : 200, body: { initialized: true, sealed: s.sealed, standby: false, version: "1.21.1" } };
+    if (headers["x-vault-token"] !== s.token) return { status: 403, body: { errors: ["permission denied"] } };
+    let m: RegExpMatchArray | null;
+    if ((m = path.match(/^\/v1\/sys\/mounts\/(.+)$/))) {
+      const mount = s.mounts[m[1]];
+      return mount ? { status: 200, body: { ...mount, data: mount } } : { status: 400, body: { errors: [`No secret engine mount at ${m[1]}/`] } };
+    }
+    if ((m = path.match(/^\/v1\/auth\/([^/]+)\/config$/))) {
+      const c = s.kubernetesAuth[m[1]];
+      return c ? { status: 200, body: { data: c } } : { status: 404, body: { errors: [] } };
+    }
+    return undefined;
+  };
+}
+
+export interface DatadogState {
+  apiKey: string;
+  appKey: string;
+  /** Queries containing any of these are refused, as Datadog's validation refuses an unsupported query. */
+  refuse: string[];
+  pagerduty: string[];
+  slack: Record<string, string[]>;
+  webhooks: string[];
+}
+
+/** The number after a monitor query's final comparison. */
+const queryThreshold = (q: string) => /[<>]=?\s*(-?[0-9.]+)\s*$/.exec(q)?.[1];
+
+export function datadogHandler(s: DatadogState): Handler {
+  return ({ method, path, body, headers }) => {
+    if (headers["dd-api-key"] !== s.apiKey) return { status: 403, body: { errors: ["Forbidden"] } };
+    if (path === "/api/v1/validate" && method === "GET") return { status: 200, body: { valid: true } };
+    if (headers["dd-application-key"] !== s.appKey) return { status: 403, body: { errors: ["Forbidden"] } };
+    let m: RegExpMatchArray | null;
+    if (path === "/api/v1/monitor/validate" && method === "POST") {
+      const errors: string[] = [];
+      const q = String(body?.query ?? "");
+      // documented: "the query's threshold must match the critical threshold in options.thresholds"
+      if (Number(queryThreshold(q)) !== Number(body?.options?.thresholds?.critical)) errors.push("Alert threshold (" + queryThreshold(q) + ") does not match that used in the query");
+      for (const bad of s.refuse) if (q.includes(bad)) errors.push(`The value provided for parameter 'query' is invalid: ${bad}`);
+      return errors.length === 0 ? { status: 200, body: {} } : { status: 400, body: { errors } };
+    }
+    if (method !== "GET") return { status: 405, body: { errors: [] } };
+    if ((m = path.match(/^\/api\/v1\/integration\/pagerduty\/configuration\/services\/([^/]+)$/))) {
+      return s.pagerduty.includes(decodeURIComponent(m[1])) ? { status: 200, body: { service_name: m[1] } } : { status: 404, body: { errors: ["Service not found"] } };
+    }
+    if ((m = path.match(/^\/api\/v1\/integration\/slack\/configuration\/accounts\/([^/]+)\/channels$/))) {
+      const channels = s.slack[decodeURIComponent(m[1])];
+      return channels ? { status: 200, body: channels.map((c) => ({ name: `#${c}`, display: { message: true, notified: true, snapshot: true, tags: true } })) } : { status: 404, body: { errors: ["Account not found"] } };
+    }
+    if ((m = path.match(/^\/api\/v1\/integration\/webhooks\/configuration\/webhooks\/([^/]+)$/))) {
+      return s.webhooks.includes(decodeURIComponent(m[1])) ? { status: 200, body: { name: m[1], url: "https://rollout.example.internal/gate" } } : { status: 404, body: { errors: ["Webhook not found"] } };
+    }
+    return undefined;
+  };
+}

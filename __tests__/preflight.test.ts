@@ -1,0 +1,178 @@
+/**
+ * `npm run preflight -- staging` against local fakes of the Kubernetes, Vault, Datadog and GitHub APIs on
+ * 127.0.0.1: all green on a correct setup; each precondition broken one at a time gives its own failed line,
+ * its fix, and exit code 1; every synthesized monitor goes to the validation endpoint; and the process under
+ * test cannot open a connection to anything but 127.0.0.1 (fakes/no-egress.cjs).
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { run as synthesize } from "../main";
+import { matrix as definition } from "../config/environments";
+import { clusterBootstrap } from "../review/cluster-bootstrap";
+import { githubHandler, type GitHubState } from "./fakes/github";
+import { datadogHandler, kubeHandler, vaultHandler, type DatadogState, type KubeState, type VaultState } from "./fakes/platform";
+import { startFake, type Fake } from "./fakes/server";
+import { seedMatrix } from "./helpers";
+import { scratchDir } from "./scratch";
+
+const exec = promisify(execFile);
+const root = path.resolve(__dirname, "..");
+const ENV = "staging";
+const org = seedMatrix.organization;
+const e = seedMatrix.environments[ENV];
+const boot = clusterBootstrap(seedMatrix, e.cluster);
+
+let out: string;
+let kubeconfig: string;
+let fakes: { kube: Fake; vault: Fake; datadog: Fake; github: Fake };
+let kube: KubeState;
+let vault: VaultState;
+let dd: DatadogState;
+let gh: GitHubState;
+const seen: Fake["requests"] = [];
+
+function healthy() {
+  const reviewer = boot.vault.tokenReviewerJwtFrom;
+  const binding = boot.manifests.find((o) => o.kind === "ClusterRoleBinding")!;
+  kube = {
+    version: "v1.31.4",
+    crds: {
+      "secretstores.external-secrets.io": [{ name: "v1", served: true }, { name: "v1beta1", served: true }],
+      "externalsecrets.external-secrets.io": [{ name: "v1", served: true }, { name: "v1beta1", served: true }],
+    },
+    daemonSets: [`${org.serviceMesh.controlPlane.namespace}/istio-cni-node`],
+    deployments: [`${org.serviceMesh.controlPlane.namespace}/istiod`],
+    serviceAccounts: [`${reviewer.namespace}/${reviewer.serviceAccount}`],
+    clusterRoleBindings: { [binding.metadata.name]: { roleRef: { name: "system:auth-delegator" }, subjects: [{ kind: "ServiceAccount", name: reviewer.serviceAccount, namespace: reviewer.namespace }] } },
+    services: [`${org.datadog.agent.namespace}/${org.datadog.agent.service}`],
+    tokenValid: true,
+  };
+  vault = {
+    sealed: false,
+    mounts: { [org.vault.kvMount]: { type: "kv", options: { version: "2" } } },
+    kubernetesAuth: { [boot.vault.mount]: { kubernetes_host: org.clusters[e.cluster].host, kubernetes_ca_cert: "", disable_local_ca_jwt: true, token_reviewer_jwt_set: true } },
+    token: "fake-vault-token",
+  };
+  dd = { apiKey: "fake-dd-api-key", appKey: "fake-dd-app-key", refuse: [], pagerduty: ["platform-oncall"], slack: { platform: ["alerts"] }, webhooks: ["canary-gate"] };
+  gh = {
+    ahead: [],
+    pulls: {},
+    deployments: {},
+    repository: { private: true, visibility: "private", owner: { login: org.github.owner, type: "Organization" } },
+    orgPlan: "enterprise",
+    permissions: { admin: false, push: false, pull: true },
+    tokenValid: true,
+  };
+}
+
+beforeAll(async () => {
+  out = path.join(scratchDir(), "preflight-out");
+  expect(synthesize(definition, out)).toBe(0);
+  healthy();
+  // the handlers read the current state objects through these closures
+  fakes = {
+    kube: await startFake((r) => kubeHandler(kube)(r)),
+    vault: await startFake((r) => vaultHandler(vault)(r)),
+    datadog: await startFake((r) => datadogHandler(dd)(r)),
+    github: await startFake((r) => githubHandler(gh)(r)),
+  };
+  kubeconfig = path.join(scratchDir(), "kubeconfig");
+  fs.writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      // the fake speaks plain http on 127.0.0.1; the client refuses http unless TLS verification is off
+      clusters: [{ name: "fake", cluster: { server: fakes.kube.url, "insecure-skip-tls-verify": true } }],
+      users: [{ name: "planner", user: { token: "fake-kube-token" } }],
+      contexts: [{ name: org.clusters[e.cluster].context, context: { cluster: "fake", user: "planner" } }],
+      "current-context": org.clusters[e.cluster].context,
+    }),
+  );
+});
+beforeEach(() => healthy());
+afterEach(() => {
+  for (const f of Object.values(fakes)) seen.push(...f.requests.splice(0));
+});
+afterAll(async () => {
+  for (const f of Object.values(fakes)) await f.close();
+});
+
+async function preflight(): Promise<{ code: number; stdout: string }> {
+  const env = {
+    ...process.env,
+    KUBE_CONFIG_PATH: kubeconfig,
+    VAULT_ADDR: fakes.vault.url,
+    VAULT_TOKEN: vault.token,
+    DD_HOST: fakes.datadog.url,
+    DD_API_KEY: "fake-dd-api-key",
+    DD_APP_KEY: "fake-dd-app-key",
+    GITHUB_API_URL: fakes.github.url,
+    GITHUB_TOKEN: "fake-github-token",
+    HTTPS_PROXY: "",
+    HTTP_PROXY: "",
+  };
+  const args = ["--require", path.join(__dirname, "fakes", "no-egress.cjs"), "--require", "tsx/cjs", "scripts/cli.ts", "preflight", ENV, "--out", out];
+  try {
+    const r = await exec(process.execPath, args, { cwd: root, env });
+    return { code: 0, stdout: r.stdout };
+  } catch (err: any) {
+    return { code: err.code, stdout: `${err.stdout}${err.stderr}` };
+  }
+}
+
+const failedLines = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("✘"));
+
+it("passes every check on a correct setup, and sends every synthesized monitor to Datadog's validation", async () => {
+  const r = await preflight();
+  expect(failedLines(r.stdout)).toEqual([]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/all \d+ checks passed/);
+  const stack = JSON.parse(fs.readFileSync(path.join(out, "stacks", ENV, "cdk.tf.json"), "utf8"));
+  const expected = Object.values<any>(stack.resource.datadog_monitor).map((m) => m.query).sort();
+  const validated = fakes.datadog.requests.filter((q) => q.path === "/api/v1/monitor/validate").map((q) => JSON.parse(q.body).query).sort();
+  expect(validated).toEqual(expected);
+  expect(expected.length).toBeGreaterThan(0);
+});
+
+// [what is broken, how, the failed line's words, the fix's words]
+const broken: Array<[string, () => void, RegExp, RegExp]> = [
+  ["the cluster refuses the credentials", () => (kube.tokenValid = false), /kubernetes\s+context nonprod reachable: HTTP 401/, /credentials valid/],
+  ["ESO's CRDs are not installed", () => delete kube.crds["secretstores.external-secrets.io"], /secretstores\.external-secrets\.io served at external-secrets\.io\/v1: CRD missing/, /install the External Secrets Operator \(>= 0\.16/],
+  ["ESO serves only v1beta1", () => (kube.crds["externalsecrets.external-secrets.io"] = [{ name: "v1beta1", served: true }]), /externalsecrets\.external-secrets\.io served at external-secrets\.io\/v1: served: v1beta1/, /upgrade the External Secrets Operator to 0\.16/],
+  ["Istio CNI is missing (sidecars would need istio-init)", () => (kube.daemonSets = []), /mesh \(sidecar-cni\): DaemonSet istio-system\/istio-cni-node: missing/, /install Istio with its CNI plugin/],
+  ["the token reviewer is not bound to system:auth-delegator", () => (kube.clusterRoleBindings = {}), /token reviewer envmatrix-system\/vault-token-reviewer: missing/, /cluster-bootstrap -- nonprod/],
+  ["the Datadog Agent's Service is missing", () => (kube.services = []), /Datadog Agent service datadog\/datadog-agent: missing/, /agents\.localService/],
+  ["Vault is sealed", () => (vault.sealed = true), /vault\s+.* reachable and unsealed: sys\/health answered 503 \(sealed\)/, /unseal Vault/],
+  ["the KV mount is version 1", () => (vault.mounts[org.vault.kvMount].options = {}), /KV v2 mount secret\/: type kv, version 1/, /kv-v2/],
+  ["the auth mount has no token reviewer", () => (vault.kubernetesAuth[boot.vault.mount].token_reviewer_jwt_set = false), /Kubernetes auth kubernetes-nonprod\/ for cluster nonprod: no token_reviewer_jwt/, /cluster-bootstrap -- nonprod and run its vault commands/],
+  ["the auth mount points at another API server", () => (vault.kubernetesAuth[boot.vault.mount].kubernetes_host = "https://other:6443"), /kubernetes_host is https:\/\/other:6443/, /cluster-bootstrap/],
+  ["the Datadog API key is wrong", () => (dd.apiKey = "another"), /datadog\s+API key valid: HTTP 403/, /set DD_API_KEY/],
+  ["Datadog refuses a monitor's query", () => (dd.refuse = ["p99:trace"]), /monitor accepted: \[staging\] api p99 latency: The value provided for parameter 'query' is invalid: p99:trace/, /fix the query form/],
+  ["the Slack handle is unknown to Datadog", () => (dd.slack = { platform: ["other"] }), /notification handle @slack-platform-alerts: unknown/, /integration/],
+  ["the GitHub token is refused", () => (gh.tokenValid = false), /github\s+repository example-org\/envmatrix readable: HTTP 401/, /give the token read access/],
+  ["required reviewers on a private repository without Enterprise", () => (gh.orgPlan = "team"), /required reviewers available on this private repository: plan: team/, /need GitHub Enterprise/],
+];
+
+it.each(broken)("%s: its own failed line, its fix, exit 1", async (_what, breakIt, line, fix) => {
+  breakIt();
+  const r = await preflight();
+  expect(r.code).toBe(1);
+  const failed = failedLines(r.stdout);
+  expect(failed).toHaveLength(1);
+  expect(failed[0]).toMatch(line);
+  const fixLine = r.stdout.split("\n")[r.stdout.split("\n").indexOf(failed[0]) + 1];
+  expect(fixLine).toMatch(/^ {4}fix: /);
+  expect(fixLine).toMatch(fix);
+}, 60000);
+
+it("touched nothing: every request went to a fake on 127.0.0.1, and only Datadog's validation was a POST", () => {
+  const all = [...seen, ...Object.values(fakes).flatMap((f) => f.requests)];
+  expect(all.length).toBeGreaterThan(100);
+  for (const r of all) {
+    expect(r.host).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(r.method === "GET" || (r.method === "POST" && r.path === "/api/v1/monitor/validate")).toBe(true);
+  }
+});

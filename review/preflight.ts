@@ -1,0 +1,296 @@
+/**
+ * `npm run preflight -- <env>`: read-only checks, with the credentials `plan` would use, of everything an
+ * environment's first plan and apply take for granted but Terraform cannot create. Each check is one line of a
+ * checklist with the fix when it fails. Only reads: GETs, plus Datadog's monitor *validation* endpoint (POST
+ * /api/v1/monitor/validate, which creates nothing). Uses each ecosystem's own client: @kubernetes/client-node,
+ * @datadog/datadog-api-client, @octokit/rest, and Vault's HTTP API.
+ */
+import * as k8s from "@kubernetes/client-node";
+import { client as ddClient, v1 as ddV1 } from "@datadog/datadog-api-client";
+import type { Octokit } from "@octokit/rest";
+import type { EnvironmentSettings, Matrix } from "../config/types";
+import { clusterBootstrap } from "./cluster-bootstrap";
+
+export interface Check {
+  readonly system: "kubernetes" | "vault" | "datadog" | "github";
+  readonly what: string;
+  readonly ok: boolean;
+  /** What was found. */
+  readonly detail: string;
+  /** What to do when it failed. */
+  readonly fix?: string;
+}
+
+export interface Endpoints {
+  /** kubeconfig file (KUBE_CONFIG_PATH), with the cluster's context. */
+  readonly kubeconfigPath: string;
+  readonly vaultAddress: string;
+  readonly vaultToken: string;
+  readonly datadogApiUrl: string;
+  readonly datadogApiKey: string;
+  readonly datadogAppKey: string;
+  readonly github: Octokit;
+}
+
+import { ESO_CRDS } from "./preflight-reads";
+const pass = (system: Check["system"], what: string, detail: string): Check => ({ system, what, ok: true, detail });
+const failed = (system: Check["system"], what: string, detail: string, fix: string): Check => ({ system, what, ok: false, detail, fix });
+const why = (err: unknown) => {
+  // @kubernetes/client-node's ApiException has `code`, Octokit's RequestError `status`, Datadog's `code`
+  const e = err as { code?: number; status?: number; message?: string };
+  const status = typeof e?.code === "number" ? e.code : typeof e?.status === "number" ? e.status : undefined;
+  return status ? `HTTP ${status}` : String(e?.message ?? err).split("\n")[0];
+};
+
+async function kubernetesChecks(m: Matrix, name: string, e: EnvironmentSettings, ep: Endpoints): Promise<Check[]> {
+  const org = m.organization;
+  const cluster = org.clusters[e.cluster];
+  const kc = new k8s.KubeConfig();
+  const out: Check[] = [];
+  try {
+    kc.loadFromFile(ep.kubeconfigPath);
+    kc.setCurrentContext(cluster.context);
+  } catch (err) {
+    return [failed("kubernetes", `context ${cluster.context}`, `not in ${ep.kubeconfigPath} (${why(err)})`, `put a context named ${cluster.context} into the kubeconfig KUBE_CONFIG_PATH points at`)];
+  }
+  try {
+    const v = await kc.makeApiClient(k8s.VersionApi).getCode();
+    out.push(pass("kubernetes", `context ${cluster.context} reachable`, `server ${v.gitVersion}`));
+  } catch (err) {
+    return [failed("kubernetes", `context ${cluster.context} reachable`, why(err), `check the API server ${kc.getCurrentCluster()?.server} is reachable and the credentials valid`)];
+  }
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  for (const crd of ESO_CRDS) {
+    try {
+      const c = await ext.readCustomResourceDefinition({ name: crd });
+      const v1 = c.spec.versions.find((v) => v.name === "v1");
+      out.push(
+        v1?.served
+          ? pass("kubernetes", `${crd} served at external-secrets.io/v1`, `versions ${c.spec.versions.map((v) => `${v.name}${v.served ? "" : " (not served)"}`).join(", ")}`)
+          : failed("kubernetes", `${crd} served at external-secrets.io/v1`, `served: ${c.spec.versions.filter((v) => v.served).map((v) => v.name).join(", ") || "none"}`, "upgrade the External Secrets Operator to 0.16 or later (external-secrets.io/v1)"),
+      );
+    } catch (err) {
+      out.push(failed("kubernetes", `${crd} served at external-secrets.io/v1`, `CRD missing (${why(err)})`, `install the External Secrets Operator (>= 0.16, with CRDs) before the first plan, or set environments.${name}.secrets.operatorInstalled: false`));
+    }
+  }
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  if (e.sidecarInjection) {
+    const mesh = org.serviceMesh;
+    const parts =
+      mesh.mode === "ambient"
+        ? [["DaemonSet", "ztunnel"], ["DaemonSet", "istio-cni-node"], ["Deployment", "istiod"]]
+        : mesh.mode === "sidecar-cni"
+          ? [["DaemonSet", "istio-cni-node"], ["Deployment", "istiod"]]
+          : [["Deployment", "istiod"]];
+    for (const [kind, n] of parts) {
+      try {
+        if (kind === "DaemonSet") await apps.readNamespacedDaemonSet({ name: n, namespace: mesh.controlPlane.namespace });
+        else await apps.readNamespacedDeployment({ name: n, namespace: mesh.controlPlane.namespace });
+        out.push(pass("kubernetes", `mesh (${mesh.mode}): ${kind} ${mesh.controlPlane.namespace}/${n}`, "present"));
+      } catch (err) {
+        out.push(failed("kubernetes", `mesh (${mesh.mode}): ${kind} ${mesh.controlPlane.namespace}/${n}`, `missing (${why(err)})`, mesh.mode === "ambient" ? "install Istio with the ambient profile (istiod, istio-cni, ztunnel)" : "install Istio with its CNI plugin (components.cni.enabled=true): Pod Security forbids istio-init's capabilities"));
+      }
+    }
+  }
+  const boot = clusterBootstrap(m, e.cluster);
+  const reviewer = boot.vault.tokenReviewerJwtFrom;
+  const binding = boot.manifests.find((o) => o.kind === "ClusterRoleBinding")!;
+  try {
+    await kc.makeApiClient(k8s.CoreV1Api).readNamespacedServiceAccount({ name: reviewer.serviceAccount, namespace: reviewer.namespace });
+    const b = await kc.makeApiClient(k8s.RbacAuthorizationV1Api).readClusterRoleBinding({ name: binding.metadata.name });
+    const bound = b.roleRef.name === "system:auth-delegator" && (b.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === reviewer.serviceAccount && s.namespace === reviewer.namespace);
+    out.push(
+      bound
+        ? pass("kubernetes", `token reviewer ${reviewer.namespace}/${reviewer.serviceAccount}`, "bound to system:auth-delegator")
+        : failed("kubernetes", `token reviewer ${reviewer.namespace}/${reviewer.serviceAccount}`, `${binding.metadata.name} binds ${b.roleRef.name}`, `npm run --silent cluster-bootstrap -- ${e.cluster} and apply its manifests`),
+    );
+  } catch (err) {
+    out.push(failed("kubernetes", `token reviewer ${reviewer.namespace}/${reviewer.serviceAccount}`, `missing (${why(err)})`, `npm run --silent cluster-bootstrap -- ${e.cluster} and apply its manifests`));
+  }
+  if (org.datadog.agent.transport === "tcp") {
+    const a = org.datadog.agent;
+    try {
+      await kc.makeApiClient(k8s.CoreV1Api).readNamespacedService({ name: a.service, namespace: a.namespace });
+      out.push(pass("kubernetes", `Datadog Agent service ${a.namespace}/${a.service}`, "present"));
+    } catch (err) {
+      out.push(failed("kubernetes", `Datadog Agent service ${a.namespace}/${a.service}`, `missing (${why(err)})`, "install the Datadog Agent with its local Service (the Helm chart's agents.localService), or set organization.datadog.agent.transport"));
+    }
+  }
+  return out;
+}
+
+async function vault(ep: Endpoints, path: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${ep.vaultAddress.replace(/\/$/, "")}/v1/${path}`, { headers: { "X-Vault-Token": ep.vaultToken } });
+  let body: any = undefined;
+  try {
+    body = await res.json();
+  } catch {
+    // an empty body
+  }
+  return { status: res.status, body };
+}
+
+async function vaultChecks(m: Matrix, e: EnvironmentSettings, ep: Endpoints): Promise<Check[]> {
+  const org = m.organization;
+  const out: Check[] = [];
+  try {
+    const h = await vault(ep, "sys/health");
+    if (h.status !== 200) return [failed("vault", `${ep.vaultAddress} reachable and unsealed`, `sys/health answered ${h.status}${h.body?.sealed ? " (sealed)" : ""}`, "unseal Vault, or point organization.vault.address at an active node")];
+    out.push(pass("vault", `${ep.vaultAddress} reachable and unsealed`, `version ${h.body?.version ?? "?"}`));
+  } catch (err) {
+    return [failed("vault", `${ep.vaultAddress} reachable and unsealed`, why(err), "check organization.vault.address and the network path to it")];
+  }
+  const kv = await vault(ep, `sys/mounts/${org.vault.kvMount}`);
+  const version = kv.body?.options?.version ?? kv.body?.data?.options?.version;
+  const type = kv.body?.type ?? kv.body?.data?.type;
+  out.push(
+    kv.status === 200 && type === "kv" && version === "2"
+      ? pass("vault", `KV v2 mount ${org.vault.kvMount}/`, "kv, version 2")
+      : failed("vault", `KV v2 mount ${org.vault.kvMount}/`, kv.status === 200 ? `type ${type}, version ${version ?? "1"}` : `HTTP ${kv.status}`, `vault secrets enable -path=${org.vault.kvMount} kv-v2 (or set organization.vault.kvMountManagedBy to a protected environment)`),
+  );
+  const boot = clusterBootstrap(m, e.cluster);
+  const cfg = await vault(ep, `auth/${boot.vault.mount}/config`);
+  const what = `Kubernetes auth ${boot.vault.mount}/ for cluster ${e.cluster}`;
+  const fix = `npm run --silent cluster-bootstrap -- ${e.cluster} and run its vault commands`;
+  if (cfg.status !== 200) out.push(failed("vault", what, `auth/${boot.vault.mount}/config answered ${cfg.status}`, fix));
+  else {
+    const d = cfg.body?.data ?? {};
+    const problems = [
+      d.kubernetes_host !== boot.vault.kubernetesHost && `kubernetes_host is ${d.kubernetes_host}, not ${boot.vault.kubernetesHost}`,
+      d.token_reviewer_jwt_set !== true && "no token_reviewer_jwt: every login would be reviewed with its own token and refused (403)",
+      boot.vault.disableLocalCaJwt && d.disable_local_ca_jwt !== true && "disable_local_ca_jwt is off while Vault runs outside the cluster",
+      boot.vault.kubernetesCaCert !== undefined && d.kubernetes_ca_cert !== boot.vault.kubernetesCaCert && "kubernetes_ca_cert differs from the matrix's",
+    ].filter((x): x is string => typeof x === "string");
+    out.push(problems.length === 0 ? pass("vault", what, "host, reviewer and CA as the matrix says") : failed("vault", what, problems.join("; "), fix));
+  }
+  return out;
+}
+
+/** The API body of a synthesized `datadog_monitor` (Terraform's snake_case → the monitor API's fields). */
+export function monitorBody(r: Record<string, any>): Record<string, unknown> {
+  const t = r.monitor_thresholds ?? {};
+  const num = (v: unknown) => (v === undefined ? undefined : Number(v));
+  const options = Object.fromEntries(
+    Object.entries({
+      thresholds: Object.fromEntries(Object.entries({ critical: num(t.critical), warning: num(t.warning), critical_recovery: num(t.critical_recovery), warning_recovery: num(t.warning_recovery) }).filter(([, v]) => v !== undefined)),
+      notify_no_data: r.notify_no_data,
+      no_data_timeframe: r.no_data_timeframe,
+      on_missing_data: r.on_missing_data,
+      renotify_interval: r.renotify_interval,
+      require_full_window: r.require_full_window,
+      include_tags: r.include_tags,
+    }).filter(([, v]) => v !== undefined),
+  );
+  return { name: r.name, type: r.type, query: r.query, message: r.message, tags: r.tags, priority: num(r.priority), options };
+}
+
+/** `@pagerduty-x`, `@slack-…`, `@webhook-x` handles in monitor messages. */
+export function handlesOf(messages: readonly string[]): string[] {
+  return [...new Set(messages.flatMap((msg) => msg.match(/@[A-Za-z0-9_.-]+/g) ?? []))].sort();
+}
+
+async function datadogChecks(stackJson: Record<string, any>, ep: Endpoints): Promise<Check[]> {
+  const configuration = ddClient.createConfiguration({
+    baseServer: new ddClient.BaseServerConfiguration(ep.datadogApiUrl.replace(/\/$/, ""), {}),
+    authMethods: { apiKeyAuth: ep.datadogApiKey, appKeyAuth: ep.datadogAppKey },
+    enableRetry: false,
+  });
+  const out: Check[] = [];
+  try {
+    const v = await new ddV1.AuthenticationApi(configuration).validate();
+    if (!v.valid) throw new Error("not valid");
+    out.push(pass("datadog", "API key valid", ep.datadogApiUrl));
+  } catch (err) {
+    return [failed("datadog", "API key valid", why(err), "set DD_API_KEY (and DD_APP_KEY) for the site in organization.datadog.apiUrl")];
+  }
+  const monitors = Object.values<Record<string, any>>(stackJson.resource?.datadog_monitor ?? {});
+  const api = new ddV1.MonitorsApi(configuration);
+  for (const r of monitors) {
+    try {
+      await api.validateMonitor({ body: monitorBody(r) as unknown as ddV1.Monitor });
+      out.push(pass("datadog", `monitor accepted: ${r.name}`, r.query));
+    } catch (err) {
+      const body = (err as { body?: { errors?: string[] } }).body;
+      out.push(failed("datadog", `monitor accepted: ${r.name}`, body?.errors?.join("; ") ?? why(err), "fix the query form (README \"Monitoring\" lists each form and its Datadog page)"));
+    }
+  }
+  const handles = handlesOf(monitors.map((r) => String(r.message)));
+  const pd = new ddV1.PagerDutyIntegrationApi(configuration);
+  const slack = new ddV1.SlackIntegrationApi(configuration);
+  const hooks = new ddV1.WebhooksIntegrationApi(configuration);
+  for (const h of handles) {
+    let m: RegExpMatchArray | null;
+    try {
+      if ((m = h.match(/^@pagerduty-(.+)$/))) await pd.getPagerDutyIntegrationService({ serviceName: m[1] });
+      else if ((m = h.match(/^@webhook-(.+)$/))) await hooks.getWebhooksIntegration({ webhookName: m[1] });
+      else if ((m = h.match(/^@slack-(.+)$/))) {
+        // @slack-<account>-<channel> or @slack-<channel> (one account): try each split
+        const name = m[1];
+        const splits = [...name.matchAll(/-/g)].map((x) => [name.slice(0, x.index), name.slice(x.index! + 1)] as const);
+        let found = false;
+        for (const [account, channel] of splits) {
+          try {
+            const channels = await slack.getSlackIntegrationChannels({ accountName: account });
+            if (channels.some((c) => c.name?.replace(/^#/, "") === channel)) found = true;
+          } catch {
+            // not an account
+          }
+          if (found) break;
+        }
+        if (!found) throw new Error(`no Slack account and channel make ${h}`);
+      } else {
+        out.push(failed("datadog", `notification handle ${h}`, "not a PagerDuty, Slack or webhook handle", "use @pagerduty-…, @slack-… or @webhook-… handles in organization.datadog"));
+        continue;
+      }
+      out.push(pass("datadog", `notification handle ${h}`, "known to Datadog"));
+    } catch (err) {
+      out.push(failed("datadog", `notification handle ${h}`, `unknown (${why(err)})`, `set up ${h} in Datadog's integration (or correct the handle in config/organization.ts)`));
+    }
+  }
+  return out;
+}
+
+async function githubChecks(m: Matrix, ep: Endpoints): Promise<Check[]> {
+  const { owner, repository } = m.organization.github;
+  let repo: any;
+  try {
+    repo = (await ep.github.rest.repos.get({ owner, repo: repository })).data;
+  } catch (err) {
+    return [failed("github", `repository ${owner}/${repository} readable`, why(err), "give the token read access to the repository (the gates plan app: Administration read)")];
+  }
+  const out: Check[] = [pass("github", `repository ${owner}/${repository} readable`, `${repo.visibility ?? (repo.private ? "private" : "public")}`)];
+  const wantsReviewers = Object.values(m.environments).some((e) => e.approval.reviewers.teams.length + e.approval.reviewers.users.length > 0);
+  if (wantsReviewers && repo.private) {
+    // docs.github.com "Deployments and environments": required reviewers on private or internal repositories
+    // need GitHub Enterprise
+    let plan: string | undefined;
+    try {
+      plan = (await ep.github.rest.orgs.get({ org: owner })).data.plan?.name;
+    } catch {
+      plan = undefined;
+    }
+    out.push(
+      plan === "enterprise"
+        ? pass("github", "required reviewers available on this private repository", "plan: enterprise")
+        : failed("github", "required reviewers available on this private repository", plan ? `plan: ${plan}` : "the organization's plan is not visible to this token", "required reviewers and wait timers on private or internal repositories need GitHub Enterprise; make the repository public or move to Enterprise"),
+    );
+  }
+  return out;
+}
+
+/** Every check for environment `name`, in order: Kubernetes, Vault, Datadog, GitHub. */
+export async function preflight(m: Matrix, name: string, stackJson: Record<string, any>, ep: Endpoints): Promise<Check[]> {
+  const e = m.environments[name];
+  return [
+    ...(await kubernetesChecks(m, name, e, ep)),
+    ...(await vaultChecks(m, e, ep)),
+    ...(await datadogChecks(stackJson, ep)),
+    ...(await githubChecks(m, ep)),
+  ];
+}
+
+export function formatChecklist(checks: readonly Check[]): string {
+  return checks
+    .map((c) => `${c.ok ? "✔" : "✘"} ${c.system.padEnd(10)} ${c.what}: ${c.detail}${c.ok ? "" : `\n    fix: ${c.fix}`}`)
+    .join("\n");
+}
