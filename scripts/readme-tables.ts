@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadMatrix } from "../config";
-import { thresholdsAbove } from "../constructs/datadog-monitors";
+import { thresholdNumber, thresholdsAbove } from "../constructs/datadog-monitors";
 import { matrixMarkdown } from "../review/matrix-table";
 import type { AlertRouting, Matrix } from "../config/types";
 import { allTargets, GATES } from "../config/promotion";
@@ -40,7 +40,11 @@ export function monitorTable(m: Matrix): string {
     row(["SLOs (7 and 30 days)", ...envs.map((e) => (e.slo ? `${e.slo.availabilityPercent}% availability; p99 < ${e.slo.latencyP99Ms} ms` : "—"))]),
     row([
       "canary gate",
-      ...envs.map((e) => (e.canaryGate ? `errors +${e.canaryGate.maxErrorRateIncreasePercent}%, p99 +${e.canaryGate.maxLatencyIncreasePercent}% over stable` : "—")),
+      ...envs.map((e) =>
+        e.canaryGate
+          ? `error rate at most ${thresholdNumber((e.canaryGate.maxErrorRateIncreasePercent * e.alerts.errorRatePercent) / 100)} points over stable (${e.canaryGate.maxErrorRateIncreasePercent}% of ${e.alerts.errorRatePercent}%); average latency at most +${e.canaryGate.maxLatencyIncreasePercent}%; tells ${dd.gateHandle}`
+          : "—",
+      ),
     ]),
   ];
   return lines.join("\n");
