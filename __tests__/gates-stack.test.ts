@@ -9,6 +9,7 @@ import { GatesStack } from "../stacks/gates-stack";
 import { environmentNames, resolveReferences, seedMatrix, synthEnvironment, tosetValues } from "./helpers";
 import { testApp } from "./scratch";
 import type { Matrix } from "../config/types";
+import { vaultPathMatches } from "./vault-paths";
 
 const org = seedMatrix.organization;
 const synthGates = (m: Matrix = seedMatrix) => JSON.parse(Testing.synth(new GatesStack(testApp(), m)));
@@ -25,15 +26,6 @@ async function policy(hcl: string): Promise<Record<string, PolicyStanza>> {
   return Object.fromEntries(Object.entries<any[]>(parsed.path).map(([p, [stanza]]) => [p, stanza]));
 }
 
-/** Vault's ACL path matching: `+` is one path segment, a trailing `*` is any suffix, the rest is literal. */
-function vaultPathMatches(pattern: string, path: string): boolean {
-  const glob = pattern.endsWith("*") ? pattern.slice(0, -1) : pattern;
-  const source = glob
-    .split("+")
-    .map((piece) => piece.replace(/[.*?^${}()|[\]\\]/g, "\\$&"))
-    .join("[^/]+");
-  return new RegExp(`^${source}${pattern.endsWith("*") ? ".*" : ""}$`).test(path);
-}
 
 describe("the gates stack", () => {
   it("administers GitHub and writes Vault policies with tokens from the environment only", () => {

@@ -1,15 +1,7 @@
 /** Each environment reads its own secrets and nothing else: checked for every ordered pair of environments. */
 import { environmentNames, resolveReferences, seedMatrix, synthEnvironment } from "./helpers";
+import { vaultPathMatches } from "./vault-paths";
 
-/** Vault's ACL path matching: `+` is one path segment, a trailing `*` is any suffix, the rest is literal. */
-function vaultPathMatches(pattern: string, path: string): boolean {
-  const glob = pattern.endsWith("*") ? pattern.slice(0, -1) : pattern;
-  const source = glob
-    .split("+")
-    .map((piece) => piece.replace(/[.*?^${}()|[\]\\]/g, "\\$&"))
-    .join("[^/]+");
-  return new RegExp(`^${source}${pattern.endsWith("*") ? ".*" : ""}$`).test(path);
-}
 
 /** The `path "…" { capabilities = […] }` stanzas of an HCL policy. */
 function policyRules(hcl: string): { path: string; capabilities: string[] }[] {

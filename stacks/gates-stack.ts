@@ -36,6 +36,21 @@ function loginVariables(org: Matrix["organization"], vaultRole: string, backend:
   return { VAULT_ADDR: org.vault.address, VAULT_JWT_MOUNT: org.vault.githubJwtMount, VAULT_ROLE: vaultRole, ...aws };
 }
 
+/** A GitHub environment without reviewers that admits only `branches`: where read-only and review credentials live. */
+function readOnlyEnvironment(scope: Construct, id: string, org: Matrix["organization"], environment: string, branches: readonly string[], variables: Record<string, string>, preventDestroy: boolean): void {
+  new GitHubEnvironment(scope, id, {
+    repository: org.github.repository,
+    environment,
+    waitTimerMinutes: 0,
+    canAdminsBypass: false,
+    preventSelfReview: false,
+    reviewers: { teams: [], users: [] },
+    deployBranches: branches,
+    variables,
+    preventDestroy,
+  });
+}
+
 export class GatesStack extends ReadableStack {
   constructor(scope: Construct, m: Matrix) {
     super(scope, GATES_STACK);
@@ -77,17 +92,15 @@ export class GatesStack extends ReadableStack {
       preventDestroy: env.protected,
     });
     // Plans need no approval, only read-only credentials, reachable from the same reviewed branches.
-    new GitHubEnvironment(scope, "plan", {
-      repository: org.github.repository,
-      environment: names.planGitHubEnvironment,
-      waitTimerMinutes: 0,
-      canAdminsBypass: false,
-      preventSelfReview: false,
-      reviewers: { teams: [], users: [] },
-      deployBranches: planBranches(env.identity.deployBranches, org.github.defaultBranch),
-      variables: loginVariables(org, names.plannerPolicy, env.backend, "planRoleArn"),
-      preventDestroy: env.protected,
-    });
+    readOnlyEnvironment(
+      scope,
+      "plan",
+      org,
+      names.planGitHubEnvironment,
+      planBranches(env.identity.deployBranches, org.github.defaultBranch),
+      loginVariables(org, names.plannerPolicy, env.backend, "planRoleArn"),
+      env.protected,
+    );
     const branch = env.identity.protectedBranch;
     if (branch !== null) {
       new BranchRuleset(scope, "branch", {
@@ -138,27 +151,15 @@ export class GatesStack extends ReadableStack {
       preventDestroy: true,
     });
     // where the review app's private key lives: jobs of the default branch's review workflow only
-    new GitHubEnvironment(scope, "review", {
-      repository: org.github.repository,
-      environment: org.github.reviewApp.environment,
-      waitTimerMinutes: 0,
-      canAdminsBypass: false,
-      preventSelfReview: false,
-      reviewers: { teams: [], users: [] },
-      deployBranches: [org.github.defaultBranch],
-      variables: { REVIEW_APP_ID: `${org.github.reviewApp.appId}` },
-      preventDestroy: true,
-    });
-    new GitHubEnvironment(scope, "plan", {
-      repository: org.github.repository,
-      environment: planEnvironmentName(org.gates.githubEnvironment),
-      waitTimerMinutes: 0,
-      canAdminsBypass: false,
-      preventSelfReview: false,
-      reviewers: { teams: [], users: [] },
-      deployBranches: planBranches(follows.identity.deployBranches, org.github.defaultBranch),
-      variables: loginVariables(org, `${org.project}-gates-planner`, follows.backend, "planRoleArn"),
-      preventDestroy: true,
-    });
+    readOnlyEnvironment(scope, "review", org, org.github.reviewApp.environment, [org.github.defaultBranch], { REVIEW_APP_ID: `${org.github.reviewApp.appId}` }, true);
+    readOnlyEnvironment(
+      scope,
+      "plan",
+      org,
+      planEnvironmentName(org.gates.githubEnvironment),
+      planBranches(follows.identity.deployBranches, org.github.defaultBranch),
+      loginVariables(org, `${org.project}-gates-planner`, follows.backend, "planRoleArn"),
+      true,
+    );
   }
 }
