@@ -20,7 +20,7 @@ const res = (type: string, address: string) => {
   return r;
 };
 
-type PolicyStanza = { capabilities: string[]; allowed_parameters?: Record<string, string[]> };
+type PolicyStanza = { capabilities: string[]; allowed_parameters?: Record<string, unknown[]>; denied_parameters?: Record<string, unknown[]> };
 async function policy(hcl: string): Promise<Record<string, PolicyStanza>> {
   const parsed = await parse("policy.hcl", hcl);
   return Object.fromEntries(Object.entries<any[]>(parsed.path).map(([p, [stanza]]) => [p, stanza]));
@@ -197,8 +197,10 @@ describe.each(environmentNames)("%s's gates", (name) => {
         policies: both(readPolicy.name),
         bound_service_account_names: role.bound_service_account_names.flatMap((v: string) => both(v)),
         bound_service_account_namespaces: role.bound_service_account_namespaces.flatMap((v: string) => both(v)),
+        audience: [role.audience],
         "*": [],
       });
+      expect(p[rolePath].denied_parameters).toEqual({ bound_service_account_namespace_selector: [] });
       expect(role.token_policies).toEqual([readPolicy.name]);
     });
 

@@ -132,9 +132,24 @@ it("passes every check on a correct setup, and sends every synthesized monitor t
   expect(r.stdout).toMatch(/all \d+ checks passed/);
   const stack = JSON.parse(fs.readFileSync(path.join(out, "stacks", ENV, "cdk.tf.json"), "utf8"));
   const expected = Object.values<any>(stack.resource.datadog_monitor).map((m) => m.query).sort();
-  const validated = fakes.datadog.requests.filter((q) => q.path === "/api/v1/monitor/validate").map((q) => JSON.parse(q.body).query).sort();
-  expect(validated).toEqual(expected);
+  const bodies = fakes.datadog.requests.filter((q) => q.path === "/api/v1/monitor/validate").map((q) => JSON.parse(q.body));
+  expect(bodies.map((b) => b.query).sort()).toEqual(expected);
   expect(expected.length).toBeGreaterThan(0);
+  // with every option the provider sends at plan, in the API's spelling (the client drops unknown fields)
+  for (const m of Object.values<any>(stack.resource.datadog_monitor)) {
+    const b = bodies.find((x) => x.query === m.query);
+    expect(b.options.thresholds).toEqual({
+      critical: Number(m.monitor_thresholds.critical),
+      warning: Number(m.monitor_thresholds.warning),
+      critical_recovery: Number(m.monitor_thresholds.critical_recovery),
+      warning_recovery: Number(m.monitor_thresholds.warning_recovery),
+    });
+    expect(b.options.notify_no_data).toBe(m.notify_no_data);
+    expect(b.options.on_missing_data).toBe(m.on_missing_data);
+    expect(b.options.renotify_interval).toBe(m.renotify_interval);
+    expect(b.options.require_full_window).toBe(false);
+    expect(b.priority).toBe(Number(m.priority));
+  }
 });
 
 // [what is broken, how, the failed line's words, the fix's words]

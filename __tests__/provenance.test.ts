@@ -46,37 +46,62 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 const sha = (n: number) => n.toString(16).padStart(40, "a");
 
-describe("provenance: every commit a push brings came through a pull request merged into that branch", () => {
-  it("passes when each commit beyond the default branch is in a PR merged into the branch", async () => {
+/** A PR merged into `base` whose merge commit is `merge`. */
+const pr = (number: number, base: string, merge: string | null = null, merged = true) => ({ number, merged_at: merged ? MERGED : null, merge_commit_sha: merge, base: { ref: base } });
+
+describe("provenance: the pushed commit is a reviewed merge into the branch, and every commit beyond the default branch came through one", () => {
+  it("passes a hotfix branch whose commits came through a PR merged into it, pushed as that PR's merge commit", async () => {
     state.ahead = [{ sha: sha(1), message: "fix login" }, { sha: sha(2), message: "Merge pull request #7" }];
-    state.pulls[sha(1)] = [{ number: 7, merged_at: MERGED, base: { ref: "hotfix/login" } }];
-    state.pulls[sha(2)] = [{ number: 7, merged_at: MERGED, base: { ref: "hotfix/login" } }];
+    state.pulls[sha(1)] = [pr(7, "hotfix/login", sha(2))];
+    state.pulls[sha(2)] = [pr(7, "hotfix/login", sha(2))];
     const r = await cli("provenance", "refs/heads/hotfix/login", sha(2));
+    expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("every commit came through a pull request merged into hotfix/login");
   });
 
   it("refuses a hotfix branch created at an unreviewed feature tip (exit 7, each commit and why)", async () => {
     state.ahead = [{ sha: sha(3), message: "feature: new billing" }, { sha: sha(4), message: "fix login" }];
-    state.pulls[sha(3)] = [{ number: 9, merged_at: null, base: { ref: "develop" } }];
-    state.pulls[sha(4)] = [{ number: 10, merged_at: MERGED, base: { ref: "hotfix/login" } }];
+    state.pulls[sha(3)] = [pr(9, "develop", null, false)];
+    state.pulls[sha(4)] = [pr(10, "hotfix/login", sha(4))];
     const r = await cli("provenance", "hotfix/login", sha(4));
     expect(r.code).toBe(7);
     expect(r.stderr).toContain("1 commit(s) nobody reviewed into hotfix/login");
     expect(r.stderr).toContain(`${sha(3).slice(0, 12)} feature: new billing: in no pull request merged into hotfix/login`);
   });
 
+  it("refuses a branch reset to an intermediate commit of a squash-merged PR (in a PR, but never its reviewed result)", async () => {
+    // PR #12 had commits E1 (malicious) and E2 (its revert), squash-merged as S; the branch is recreated at E1
+    state.ahead = [{ sha: sha(21), message: "E1" }];
+    state.pulls[sha(21)] = [pr(12, "hotfix/x", sha(23))];
+    const r = await cli("provenance", "hotfix/x", sha(21));
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain("(the pushed commit): not the merge commit of a pull request merged into hotfix/x");
+  });
+
   it("does not take a review into develop (one approval) for a review into a hotfix branch (prod's reviewers)", async () => {
-    state.ahead = [{ sha: sha(5), message: "feature" }];
-    state.pulls[sha(5)] = [{ number: 11, merged_at: MERGED, base: { ref: "develop" } }];
-    const r = await cli("provenance", "hotfix/x", sha(5));
+    state.ahead = [{ sha: sha(5), message: "feature" }, { sha: sha(6), message: "merge" }];
+    state.pulls[sha(5)] = [pr(11, "develop", sha(5))];
+    state.pulls[sha(6)] = [pr(13, "hotfix/x", sha(6))];
+    const r = await cli("provenance", "hotfix/x", sha(6));
     expect(r.code).toBe(7);
     expect(r.stderr).toContain("merged only through #11 into develop, not into hotfix/x");
   });
 
-  it("on the default branch, wants the pushed commit to be a merged pull request's", async () => {
-    state.pulls[sha(6)] = [{ number: 12, merged_at: MERGED, base: { ref: "main" } }];
+  it("reads every page of the comparison: an unreviewed commit on page 3 is found", async () => {
+    state.ahead = Array.from({ length: 230 }, (_, i) => ({ sha: sha(1000 + i), message: `c${i}` }));
+    for (const c of state.ahead) state.pulls[c.sha] = [pr(20, "develop", sha(1229))];
+    state.pulls[sha(1225)] = [];
+    const r = await cli("provenance", "develop", sha(1229));
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain(`${sha(1225).slice(0, 12)} c225: in no pull request merged into develop`);
+    expect(fake.requests.filter((q) => q.path.includes("/compare/"))).toHaveLength(3);
+  });
+
+  it("on the default branch, wants the pushed commit to be a merged pull request's merge commit", async () => {
+    state.pulls[sha(6)] = [pr(12, "main", sha(6))];
     expect((await cli("provenance", "main", sha(6))).code).toBe(0);
+    state.pulls[sha(7)] = [pr(14, "main", sha(8))];
     expect((await cli("provenance", "main", sha(7))).code).toBe(7);
   });
 
@@ -87,14 +112,20 @@ describe("provenance: every commit a push brings came through a pull request mer
   });
 });
 
-describe("last-deployed: the commit of the last successful deployment", () => {
-  it("skips failed and rejected deployments, newest first", async () => {
+describe("last-deployed: the commit applied by the newest deployment, when it succeeded", () => {
+  it("is the newest deployment's commit when its newest status is success", async () => {
     state.deployments.production = [
-      { id: 3, sha: sha(30), statuses: ["failure", "in_progress"] },
       { id: 2, sha: sha(20), statuses: ["success", "in_progress"] },
       { id: 1, sha: sha(10), statuses: ["success"] },
     ];
     expect((await cli("last-deployed", "production")).stdout.trim()).toBe(sha(20));
+  });
+  it("is nothing when the newest attempt failed or was rejected: what is applied is unknown, so the stack is planned", async () => {
+    state.deployments.production = [
+      { id: 3, sha: sha(30), statuses: ["failure", "in_progress"] },
+      { id: 2, sha: sha(20), statuses: ["success", "in_progress"] },
+    ];
+    expect((await cli("last-deployed", "production")).stdout.trim()).toBe("");
   });
   it("prints nothing for an environment never deployed", async () => {
     expect((await cli("last-deployed", "staging")).stdout.trim()).toBe("");

@@ -56,12 +56,14 @@ describe.each(environmentNames)("%s's secret sync logs in to Vault", (name) => {
     expect(stack.resource.kubernetes_cluster_role_binding_v1).toBeUndefined();
   });
 
-  it("the bootstrap writes the mount's config in one command, reviewer JWT read from the cluster, never from a file of ours", () => {
+  it("the bootstrap writes the mount's config with the reviewer JWT read from the cluster into a private file, never onto a command line", () => {
     const sh = vaultCommands(boot, org.clusters[e.cluster].context);
     expect(sh).toContain(`vault auth enable -path=${boot.vault.mount} kubernetes`);
     expect(sh).toContain(`vault write auth/${boot.vault.mount}/config`);
     expect(sh).toContain("disable_local_ca_jwt=true");
-    expect(sh).toMatch(/token_reviewer_jwt="\$\(kubectl --context '[^']+' -n [a-z-]+ get secret [a-z-]+ -o jsonpath='\{\.data\.token\}' \| base64 -d\)"/);
+    expect(sh).toContain(`jwt=$(umask 077 && mktemp) && trap 'rm -f "$jwt"' EXIT`);
+    expect(sh).toMatch(/kubectl --context '[^']+' -n [a-z-]+ get secret [a-z-]+ -o jsonpath='\{\.data\.token\}' \| base64 -d > "\$jwt"/);
+    expect(sh).toContain('token_reviewer_jwt=@"$jwt"');
   });
 });
 

@@ -26,6 +26,8 @@ export interface EnvironmentVaultObjects {
   readonly serviceAccount: string;
   /** The KV v2 mount holding every environment's subtree. */
   readonly kvMount: string;
+  /** The audience the role requires of login tokens. */
+  readonly audience: string;
   /** The KV v2 mount, when this environment's stack owns it. */
   readonly managedKvMount?: string;
 }
@@ -39,7 +41,12 @@ const hclValue = (v: Allowed) => (typeof v === "string" ? hclString(v) : `[${v.m
  * per-element matching) and the whole list (earlier Vault compares the list the provider sends as one value).
  */
 const listOf = (v: string): Allowed[] => [v, [v]];
-const stanza = (path: string, capabilities: readonly string[], allowed?: Record<string, readonly Allowed[]>): string[] => [
+const stanza = (
+  path: string,
+  capabilities: readonly string[],
+  allowed?: Record<string, readonly Allowed[]>,
+  denied?: readonly string[],
+): string[] => [
   `path "${path}" {`,
   `  capabilities = [${capabilities.map(hclString).join(", ")}]`,
   ...(allowed
@@ -49,6 +56,8 @@ const stanza = (path: string, capabilities: readonly string[], allowed?: Record<
         "  }",
       ]
     : []),
+  // a denied parameter with an empty list may not be sent at all (Vault policies, "Parameter constraints")
+  ...(denied && denied.length > 0 ? ["  denied_parameters = {", ...denied.map((k) => `    ${hclString(k)} = []`), "  }"] : []),
   "}",
 ];
 
@@ -73,13 +82,20 @@ export function deployerPolicy(o: EnvironmentVaultObjects): string {
     ...stanza(`sys/policies/acl/${o.readPolicyName}`, ["create", "update", "read", "delete"], { policy: [o.readPolicyText] }),
     "# its role on the cluster's auth mount (the mount and its config are the cluster bootstrap's, not its):",
     "# only its read policy, only its namespace's secret sync",
-    ...stanza(`auth/${o.authMountPath}/role/${o.roleName}`, ["create", "update", "read", "delete"], {
-      token_policies: listOf(o.readPolicyName),
-      policies: listOf(o.readPolicyName),
-      bound_service_account_names: listOf(o.serviceAccount),
-      bound_service_account_namespaces: listOf(o.namespace),
-      "*": [],
-    }),
+    ...stanza(
+      `auth/${o.authMountPath}/role/${o.roleName}`,
+      ["create", "update", "read", "delete"],
+      {
+        token_policies: listOf(o.readPolicyName),
+        policies: listOf(o.readPolicyName),
+        bound_service_account_names: listOf(o.serviceAccount),
+        bound_service_account_namespaces: listOf(o.namespace),
+        audience: [o.audience],
+        "*": [],
+      },
+      // a namespace selector would open the role to namespaces by label, whoever labels them (Vault >= 1.16)
+      ["bound_service_account_namespace_selector"],
+    ),
     ...(o.managedKvMount
       ? [
           "# the shared KV v2 mount, owned by this (protected) environment; changing its settings goes through tune",

@@ -73,15 +73,17 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** The Vault side as shell commands for an admin (VAULT_ADDR/VAULT_TOKEN of an admin, kubectl on the cluster's context). */
 export function vaultCommands(b: ClusterBootstrap, kubeContext: string): string {
   const v = b.vault;
-  const jwt = `"$(kubectl --context ${shellQuote(kubeContext)} -n ${v.tokenReviewerJwtFrom.namespace} get secret ${v.tokenReviewerJwtFrom.secret} -o jsonpath='{.data.token}' | base64 -d)"`;
+  // the JWT goes through a private file (not the command line, where ps shows it) and is removed at once
   const lines = [
     `vault auth enable -path=${v.mount} kubernetes`,
+    `jwt=$(umask 077 && mktemp) && trap 'rm -f "$jwt"' EXIT`,
+    `kubectl --context ${shellQuote(kubeContext)} -n ${v.tokenReviewerJwtFrom.namespace} get secret ${v.tokenReviewerJwtFrom.secret} -o jsonpath='{.data.token}' | base64 -d > "$jwt"`,
     ...(v.kubernetesCaCert ? [`printf '%s' ${shellQuote(v.kubernetesCaCert)} > ${b.cluster}-ca.pem`] : []),
     `vault write auth/${v.mount}/config \\`,
     `  kubernetes_host=${shellQuote(v.kubernetesHost)} \\`,
     ...(v.kubernetesCaCert ? [`  kubernetes_ca_cert=@${b.cluster}-ca.pem \\`] : []),
     `  disable_local_ca_jwt=${v.disableLocalCaJwt} \\`,
-    `  token_reviewer_jwt=${jwt}`,
+    `  token_reviewer_jwt=@"$jwt"`,
   ];
   return lines.join("\n");
 }

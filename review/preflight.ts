@@ -166,22 +166,31 @@ async function vaultChecks(m: Matrix, e: EnvironmentSettings, ep: Endpoints): Pr
   return out;
 }
 
-/** The API body of a synthesized `datadog_monitor` (Terraform's snake_case → the monitor API's fields). */
+/**
+ * The body of a synthesized `datadog_monitor` as the API client's Monitor model (camelCase: the client's
+ * serializer reads only its own attribute names and drops anything else).
+ */
 export function monitorBody(r: Record<string, any>): Record<string, unknown> {
   const t = r.monitor_thresholds ?? {};
   const num = (v: unknown) => (v === undefined ? undefined : Number(v));
-  const options = Object.fromEntries(
-    Object.entries({
-      thresholds: Object.fromEntries(Object.entries({ critical: num(t.critical), warning: num(t.warning), critical_recovery: num(t.critical_recovery), warning_recovery: num(t.warning_recovery) }).filter(([, v]) => v !== undefined)),
-      notify_no_data: r.notify_no_data,
-      no_data_timeframe: r.no_data_timeframe,
-      on_missing_data: r.on_missing_data,
-      renotify_interval: r.renotify_interval,
-      require_full_window: r.require_full_window,
-      include_tags: r.include_tags,
-    }).filter(([, v]) => v !== undefined),
-  );
-  return { name: r.name, type: r.type, query: r.query, message: r.message, tags: r.tags, priority: num(r.priority), options };
+  const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return defined({
+    name: r.name,
+    type: r.type,
+    query: r.query,
+    message: r.message,
+    tags: r.tags,
+    priority: num(r.priority),
+    options: defined({
+      thresholds: defined({ critical: num(t.critical), warning: num(t.warning), criticalRecovery: num(t.critical_recovery), warningRecovery: num(t.warning_recovery) }),
+      notifyNoData: r.notify_no_data,
+      noDataTimeframe: r.no_data_timeframe,
+      onMissingData: r.on_missing_data,
+      renotifyInterval: r.renotify_interval,
+      requireFullWindow: r.require_full_window,
+      includeTags: r.include_tags,
+    }),
+  });
 }
 
 /** `@pagerduty-x`, `@slack-…`, `@webhook-x` handles in monitor messages. */

@@ -19,8 +19,8 @@ export interface Repo {
   readonly repo: string;
 }
 
-/** GitHub's compare lists at most this many commits; beyond it nothing can be vouched for. */
-const COMPARE_LIMIT = 250;
+/** Beyond this many commits ahead of the default branch nothing is vouched for (the API calls add up). */
+const MAX_AHEAD = 1000;
 
 export class ProvenanceError extends Error {}
 
@@ -36,38 +36,54 @@ export interface Unreviewed {
   readonly why: string;
 }
 
-/** Commits on `head` (of `branch`) that are not on `defaultBranch` and did not arrive through a merged pull request into `branch`. */
+/** Every commit `head` has that `base` has not, oldest first, across all pages of the compare API. */
+async function commitsAhead(gh: Octokit, r: Repo, base: string, head: string): Promise<{ sha: string; message: string }[]> {
+  const out: { sha: string; message: string }[] = [];
+  for (let page = 1; ; page++) {
+    const cmp = await gh.rest.repos.compareCommitsWithBasehead({ ...r, basehead: `${base}...${head}`, per_page: 100, page });
+    if (cmp.data.total_commits > MAX_AHEAD) {
+      throw new ProvenanceError(`${head.slice(0, 12)} is ${cmp.data.total_commits} commits ahead of ${base}: more than ${MAX_AHEAD} are not checked; merge ${base} into the branch first`);
+    }
+    out.push(...cmp.data.commits.map((c) => ({ sha: c.sha, message: c.commit.message.split("\n")[0] })));
+    if (cmp.data.commits.length === 0 || out.length >= cmp.data.total_commits) return out;
+  }
+}
+
+/**
+ * What keeps a push to `branch` from deploying: the pushed `head` must be the merge commit of a pull request
+ * merged into `branch` (a commit that was merely *in* a pull request, such as an intermediate commit of a
+ * squash-merged one, is not a reviewed state), and every commit beyond `defaultBranch` must have come through a
+ * pull request merged into `branch` (commits that were on the branch when it was created were reviewed by
+ * nobody). Empty when the push may deploy.
+ */
 export async function unreviewedCommits(gh: Octokit, r: Repo, branch: string, defaultBranch: string, head: string): Promise<Unreviewed[]> {
-  if (branch === defaultBranch) {
-    // the default branch: every commit on it must be a merged pull request's (its ruleset allows nothing else)
-    const pulls = await gh.rest.repos.listPullRequestsAssociatedWithCommit({ ...r, commit_sha: head });
-    const merged = pulls.data.some((p) => p.merged_at !== null && p.base.ref === branch);
-    return merged ? [] : [{ sha: head, message: "", why: `not the result of a pull request merged into ${branch}` }];
-  }
-  const cmp = await gh.rest.repos.compareCommitsWithBasehead({ ...r, basehead: `${defaultBranch}...${head}`, per_page: 100 });
-  if (cmp.data.total_commits > COMPARE_LIMIT) {
-    throw new ProvenanceError(`${branch} is ${cmp.data.total_commits} commits ahead of ${defaultBranch}: more than ${COMPARE_LIMIT} cannot be checked; merge ${defaultBranch} into it first`);
-  }
   const out: Unreviewed[] = [];
-  for (const c of cmp.data.commits) {
+  const headPulls = await gh.rest.repos.listPullRequestsAssociatedWithCommit({ ...r, commit_sha: head });
+  const mergedHere = headPulls.data.some((p) => p.merged_at !== null && p.base.ref === branch && p.merge_commit_sha === head);
+  if (!mergedHere) out.push({ sha: head, message: "(the pushed commit)", why: `not the merge commit of a pull request merged into ${branch}` });
+  if (branch === defaultBranch) return out;
+  for (const c of await commitsAhead(gh, r, defaultBranch, head)) {
+    if (c.sha === head) continue;
     const pulls = await gh.rest.repos.listPullRequestsAssociatedWithCommit({ ...r, commit_sha: c.sha });
     const into = pulls.data.filter((p) => p.merged_at !== null && p.base.ref === branch);
     if (into.length === 0) {
       const elsewhere = pulls.data.filter((p) => p.merged_at !== null).map((p) => `#${p.number} into ${p.base.ref}`);
       const why = elsewhere.length > 0 ? `merged only through ${elsewhere.join(", ")}, not into ${branch}` : `in no pull request merged into ${branch}`;
-      out.push({ sha: c.sha, message: c.commit.message.split("\n")[0], why });
+      out.push({ sha: c.sha, message: c.message, why });
     }
   }
   return out;
 }
 
-/** The commit of the last successful deployment to `environment` (a GitHub environment), or undefined. */
+/**
+ * The commit applied to `environment` (a GitHub environment) by its last deployment, when that deployment
+ * succeeded; undefined when it never had one or the newest attempt did not succeed (failed, rejected, still
+ * running): then nothing can be assumed about what is applied, and the stack is planned.
+ */
 export async function lastDeployedSha(gh: Octokit, r: Repo, environment: string): Promise<string | undefined> {
-  const deployments = await gh.rest.repos.listDeployments({ ...r, environment, per_page: 30 });
-  for (const d of deployments.data) {
-    const statuses = await gh.rest.repos.listDeploymentStatuses({ ...r, deployment_id: d.id, per_page: 10 });
-    // newest status first: a deployment counts once its latest word is success
-    if (statuses.data[0]?.state === "success") return d.sha;
-  }
-  return undefined;
+  const deployments = (await gh.rest.repos.listDeployments({ ...r, environment, per_page: 30 })).data.sort((a, b) => b.id - a.id);
+  const newest = deployments[0];
+  if (newest === undefined) return undefined;
+  const statuses = (await gh.rest.repos.listDeploymentStatuses({ ...r, deployment_id: newest.id, per_page: 100 })).data.sort((a, b) => b.id - a.id);
+  return statuses[0]?.state === "success" ? newest.sha : undefined;
 }

@@ -31,6 +31,7 @@ export function environmentVaultObjects(name: string, env: EnvironmentSettings, 
     namespace: env.identity.namespace,
     serviceAccount: org.secretSync.serviceAccount,
     kvMount: org.vault.kvMount,
+    audience: org.vault.tokenAudience,
     managedKvMount: org.vault.kvMountManagedBy === name ? org.vault.kvMount : undefined,
   };
 }

@@ -4,8 +4,8 @@ import type { Handler } from "./server";
 export interface GitHubState {
   /** Commits of `head` not on the default branch, oldest first (what "compare" returns). */
   ahead: { sha: string; message: string }[];
-  /** Pull requests associated with each commit. */
-  pulls: Record<string, { number: number; merged_at: string | null; base: { ref: string } }[]>;
+  /** Pull requests associated with each commit (GET /repos/{o}/{r}/commits/{sha}/pulls). */
+  pulls: Record<string, { number: number; merged_at: string | null; merge_commit_sha: string | null; base: { ref: string } }[]>;
   /** Deployments per GitHub environment, newest first, each with its statuses newest first. */
   deployments: Record<string, { id: number; sha: string; statuses: string[] }[]>;
   repository: { private: boolean; visibility: string; owner: { login: string; type: string } };
@@ -23,12 +23,17 @@ export function githubHandler(state: GitHubState): Handler {
     if (method !== "GET") return { status: 405, body: { message: "read-only fake" } };
     let m: RegExpMatchArray | null;
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/compare\/(.+)$/))) {
-      return { status: 200, body: { total_commits: state.ahead.length, commits: state.ahead.map((c) => ({ sha: c.sha, commit: { message: c.message } })) } };
+      // paginated as the API is: per_page (default 250) and page (from 1)
+      const perPage = Number(query.get("per_page") ?? 250);
+      const page = Number(query.get("page") ?? 1);
+      const slice = state.ahead.slice((page - 1) * perPage, page * perPage);
+      return { status: 200, body: { total_commits: state.ahead.length, commits: slice.map((c) => ({ sha: c.sha, commit: { message: c.message } })) } };
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/commits\/([0-9a-f]+)\/pulls$/))) return { status: 200, body: state.pulls[m[1]] ?? [] };
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/))) {
       const d = Object.values(state.deployments).flat().find((x) => x.id === Number(m![1]));
-      return d ? { status: 200, body: d.statuses.map((state, i) => ({ id: i + 1, state })) } : undefined;
+      // the API's order is not a promise: give the statuses oldest first, with ids that tell the order
+      return d ? { status: 200, body: d.statuses.map((state, i) => ({ id: d.statuses.length - i, state })).reverse() } : undefined;
     }
     if (path.match(/^\/repos\/[^/]+\/[^/]+\/deployments$/)) {
       const env = query.get("environment") ?? "";
