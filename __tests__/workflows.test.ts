@@ -259,6 +259,21 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     // no step of the review workflow checks out the pull request's head
     for (const job of Object.values<any>(w.jobs)) for (const s of job.steps) expect(JSON.stringify(s.with ?? {})).not.toMatch(/head_sha|head\.sha|head_branch/);
   });
+  it("judges only the check workflow's own runs, one pull request per head, and says when the pull request changed the code that made its output", () => {
+    const review = workflow("pull-request-review.yml").jobs.review;
+    expect(review.if).toContain("github.event.workflow_run.path == '.github/workflows/pull-request.yml'");
+    const r = runs("pull-request-review.yml", "review");
+    expect(r).toMatch(/if \[ "\$\(jq length <<<"\$PULL_REQUESTS"\)" -ne 1 \]; then[\s\S]*?exit 1/);
+    expect(r).toContain("**This pull request changes code that produces the output reviewed below**");
+  });
+  it("fails the verdict when a plan fails, after writing its summary", () => {
+    const plan = runs("pull-request-review.yml", "plan");
+    expect(plan.trim().endsWith('[ -z "${failed:-}" ]')).toBe(true);
+    const upload = workflow("pull-request-review.yml").jobs.plan.steps.find((x: any) => String(x.uses).startsWith("actions/upload-artifact@"));
+    expect(upload.if).toBe("always()");
+    const verdict = runs("pull-request-review.yml", "verdict");
+    expect(verdict).toContain('if [ "$REVIEW" = success ] && { [ "$PLAN" = success ] || [ "$PLAN" = skipped ]; }; then conclusion=success; fi');
+  });
   it("plans vetted stacks with read-only credentials, no lock, and shows only the summary", () => {
     const r = runs("pull-request-review.yml", "plan");
     expect(r).toContain('npm run --silent vet-plan-input -- "$RUNNER_TEMP/head/cdktf.out" cdktf.out "$STACK"');
