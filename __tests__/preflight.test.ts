@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { run as synthesize } from "../main";
 import { matrix as definition } from "../config/environments";
 import { clusterBootstrap } from "../review/cluster-bootstrap";
+import { handlesOf } from "../review/preflight-reads";
 import { githubHandler, type GitHubState } from "./fakes/github";
 import { datadogHandler, kubeHandler, vaultHandler, type DatadogState, type KubeState, type VaultState } from "./fakes/platform";
 import { startFake, type Fake } from "./fakes/server";
@@ -52,8 +53,10 @@ function healthy() {
   vault = {
     sealed: false,
     mounts: { [org.vault.kvMount]: { type: "kv", options: { version: "2" } } },
-    kubernetesAuth: { [boot.vault.mount]: { kubernetes_host: org.clusters[e.cluster].host, kubernetes_ca_cert: "", disable_local_ca_jwt: true, token_reviewer_jwt_set: true } },
+    // the admin gave Vault the cluster's CA at bootstrap (the seed matrix has none to compare with)
+    kubernetesAuth: { [boot.vault.mount]: { kubernetes_host: org.clusters[e.cluster].host, kubernetes_ca_cert: "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n", disable_local_ca_jwt: true, token_reviewer_jwt_set: true } },
     token: "fake-vault-token",
+    forbidden: [],
   };
   dd = { apiKey: "fake-dd-api-key", appKey: "fake-dd-app-key", refuse: [], pagerduty: ["platform-oncall"], slack: { platform: ["alerts"] }, webhooks: ["canary-gate"] };
   gh = {
@@ -105,7 +108,7 @@ async function preflight(): Promise<{ code: number; stdout: string }> {
     ...process.env,
     KUBE_CONFIG_PATH: kubeconfig,
     VAULT_ADDR: fakes.vault.url,
-    VAULT_TOKEN: vault.token,
+    VAULT_TOKEN: "fake-vault-token",
     DD_HOST: fakes.datadog.url,
     DD_API_KEY: "fake-dd-api-key",
     DD_APP_KEY: "fake-dd-app-key",
@@ -163,6 +166,10 @@ const broken: Array<[string, () => void, RegExp, RegExp]> = [
   ["Vault is sealed", () => (vault.sealed = true), /vault\s+.* reachable and unsealed: sys\/health answered 503 \(sealed\)/, /unseal Vault/],
   ["the KV mount is version 1", () => (vault.mounts[org.vault.kvMount].options = {}), /KV v2 mount secret\/: type kv, version 1/, /kv-v2/],
   ["the auth mount has no token reviewer", () => (vault.kubernetesAuth[boot.vault.mount].token_reviewer_jwt_set = false), /Kubernetes auth kubernetes-nonprod\/ for cluster nonprod: no token_reviewer_jwt/, /cluster-bootstrap -- nonprod and run its vault commands/],
+  ["Vault would verify the API server with its system roots (no CA on the mount)", () => (vault.kubernetesAuth[boot.vault.mount].kubernetes_ca_cert = ""), /no kubernetes_ca_cert: Vault outside the cluster would verify https:\/\/nonprod\.k8s\.example\.internal:6443 against its system roots/, /cluster-bootstrap/],
+  ["Vault falls back to its own pod's token and CA", () => (vault.kubernetesAuth[boot.vault.mount].disable_local_ca_jwt = false), /disable_local_ca_jwt is off while Vault runs outside the cluster/, /cluster-bootstrap/],
+  ["the planner may not read the KV mount (a permission, not a missing mount)", () => (vault.forbidden = [`/v1/sys/mounts/${org.vault.kvMount}`]), /KV v2 mount secret\/: not allowed to read it \(HTTP 403\)/, /planner policy/],
+  ["istiod is missing", () => (kube.deployments = []), /mesh \(sidecar-cni\): Deployment istio-system\/istiod: missing/, /install Istio/],
   ["the auth mount points at another API server", () => (vault.kubernetesAuth[boot.vault.mount].kubernetes_host = "https://other:6443"), /kubernetes_host is https:\/\/other:6443/, /cluster-bootstrap/],
   ["the Datadog API key is wrong", () => (dd.apiKey = "another"), /datadog\s+API key valid: HTTP 403/, /set DD_API_KEY/],
   ["Datadog refuses a monitor's query", () => (dd.refuse = ["p99:trace"]), /monitor accepted: \[staging\] api p99 latency: The value provided for parameter 'query' is invalid: p99:trace/, /fix the query form/],
@@ -182,6 +189,14 @@ it.each(broken)("%s: its own failed line, its fix, exit 1", async (_what, breakI
   expect(fixLine).toMatch(/^ {4}fix: /);
   expect(fixLine).toMatch(fix);
 }, 60000);
+
+it("finds the handles in monitor messages, not e-mail addresses", () => {
+  expect(handlesOf(["x @pagerduty-oncall @slack-acme-alerts\nmail ops@example.com (@webhook-gate)", "@slack-acme-alerts"])).toEqual([
+    "@pagerduty-oncall",
+    "@slack-acme-alerts",
+    "@webhook-gate",
+  ]);
+});
 
 it("touched nothing: every request went to a fake on 127.0.0.1, and only Datadog's validation was a POST", () => {
   const all = [...seen, ...Object.values(fakes).flatMap((f) => f.requests)];

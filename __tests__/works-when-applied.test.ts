@@ -53,7 +53,8 @@ const RULES: Array<[string, string, (s: Json, secondPrimaryTag: string | undefin
     (s) =>
       all(s, "datadog_monitor")
         .filter((m) => (m.tags ?? []).includes("canary-gate") && /errors/.test(m.query))
-        .filter((m) => /\/ \( \( sum:trace\.[a-z.]+\.errors/.test(m.query) || /\) \/ \( sum:trace\.[a-z.]+\.errors/.test(m.query))
+        // any division whose right-hand side starts with the stable series' errors, whatever the spacing
+        .filter((m) => new RegExp(`/\\s*\\(\\s*\\(?\\s*sum:trace\\.[a-z0-9_.]+\\.errors\\{[^}]*${org.datadog.apmSecondPrimaryTag.stable}`).test(m.query))
         .map((m) => `${m.name} divides by the stable error rate`),
   ],
   [
@@ -61,7 +62,10 @@ const RULES: Array<[string, string, (s: Json, secondPrimaryTag: string | undefin
     "istio.io ports used by Istio (15012: xDS and CA)",
     (s) => {
       const injected = labelsOf(s)[org.serviceMesh.injectionLabel] === org.serviceMesh.injectionValue;
-      const allowed = policies(s).some((p) => (p.spec.egress ?? []).some((e: Json) => (e.ports ?? []).some((x: Json) => x.port === "15012")));
+      const cp = org.serviceMesh.controlPlane.namespace;
+      const allowed = policies(s).some((p) =>
+        (p.spec.egress ?? []).some((e: Json) => (e.ports ?? []).some((x: Json) => x.port === "15012") && JSON.stringify(e.to ?? []).includes(`"kubernetes.io/metadata.name":"${cp}"`)),
+      );
       return injected && !allowed ? ["sidecars cannot reach istiod"] : [];
     },
   ],
@@ -73,7 +77,15 @@ const RULES: Array<[string, string, (s: Json, secondPrimaryTag: string | undefin
   [
     "4. pods can send traces to the Datadog Agent (TCP 8126) under default-deny egress",
     "docs.datadoghq.com/containers/kubernetes/apm",
-    (s) => (policies(s).some((p) => (p.spec.egress ?? []).some((e: Json) => (e.ports ?? []).some((x: Json) => x.port === "8126"))) ? [] : ["no egress to the Agent on 8126"]),
+    (s) =>
+      org.datadog.agent.transport === "socket" ||
+      policies(s).some((p) =>
+        (p.spec.egress ?? []).some(
+          (e: Json) => (e.ports ?? []).some((x: Json) => x.port === "8126") && JSON.stringify(e.to ?? []).includes(`"kubernetes.io/metadata.name":"${org.datadog.agent.namespace}"`),
+        ),
+      )
+        ? []
+        : ["no egress to the Agent's pods on 8126"],
   ],
   [
     "5. the Vault provider creates no child token (a read-only plan token may not)",

@@ -32,7 +32,7 @@ export interface Endpoints {
   readonly github: Octokit;
 }
 
-import { ESO_CRDS } from "./preflight-reads";
+import { ESO_CRDS, handlesOf } from "./preflight-reads";
 const pass = (system: Check["system"], what: string, detail: string): Check => ({ system, what, ok: true, detail });
 const failed = (system: Check["system"], what: string, detail: string, fix: string): Check => ({ system, what, ok: false, detail, fix });
 const why = (err: unknown) => {
@@ -41,6 +41,13 @@ const why = (err: unknown) => {
   const status = typeof e?.code === "number" ? e.code : typeof e?.status === "number" ? e.status : undefined;
   return status ? `HTTP ${status}` : String(e?.message ?? err).split("\n")[0];
 };
+
+/** Whether an error is "not allowed" rather than "not there": the fix is then the credentials, not an install. */
+const denied = (err: unknown) => {
+  const e = err as { code?: number; status?: number };
+  return e?.code === 401 || e?.code === 403 || e?.status === 401 || e?.status === 403;
+};
+const CREDENTIALS_FIX = "give the plan credentials read access: npm run --silent deployer-rbac -- <env> --plan (Kubernetes) or the planner policy the gates stack writes (Vault)";
 
 async function kubernetesChecks(m: Matrix, name: string, e: EnvironmentSettings, ep: Endpoints): Promise<Check[]> {
   const org = m.organization;
@@ -52,6 +59,9 @@ async function kubernetesChecks(m: Matrix, name: string, e: EnvironmentSettings,
     kc.setCurrentContext(cluster.context);
   } catch (err) {
     return [failed("kubernetes", `context ${cluster.context}`, `not in ${ep.kubeconfigPath} (${why(err)})`, `put a context named ${cluster.context} into the kubeconfig KUBE_CONFIG_PATH points at`)];
+  }
+  if (!kc.getContexts().some((c) => c.name === cluster.context)) {
+    return [failed("kubernetes", `context ${cluster.context}`, `not in ${ep.kubeconfigPath}`, `put a context named ${cluster.context} into the kubeconfig KUBE_CONFIG_PATH points at`)];
   }
   try {
     const v = await kc.makeApiClient(k8s.VersionApi).getCode();
@@ -70,7 +80,11 @@ async function kubernetesChecks(m: Matrix, name: string, e: EnvironmentSettings,
           : failed("kubernetes", `${crd} served at external-secrets.io/v1`, `served: ${c.spec.versions.filter((v) => v.served).map((v) => v.name).join(", ") || "none"}`, "upgrade the External Secrets Operator to 0.16 or later (external-secrets.io/v1)"),
       );
     } catch (err) {
-      out.push(failed("kubernetes", `${crd} served at external-secrets.io/v1`, `CRD missing (${why(err)})`, `install the External Secrets Operator (>= 0.16, with CRDs) before the first plan, or set environments.${name}.secrets.operatorInstalled: false`));
+      out.push(
+        denied(err)
+          ? failed("kubernetes", `${crd} served at external-secrets.io/v1`, `not allowed to read it (${why(err)})`, CREDENTIALS_FIX)
+          : failed("kubernetes", `${crd} served at external-secrets.io/v1`, `CRD missing (${why(err)})`, `install the External Secrets Operator (>= 0.16, with CRDs) before the first plan, or set environments.${name}.secrets.operatorInstalled: false`),
+      );
     }
   }
   const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -120,7 +134,12 @@ async function kubernetesChecks(m: Matrix, name: string, e: EnvironmentSettings,
 }
 
 async function vault(ep: Endpoints, path: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${ep.vaultAddress.replace(/\/$/, "")}/v1/${path}`, { headers: { "X-Vault-Token": ep.vaultToken } });
+  let res: Response;
+  try {
+    res = await fetch(`${ep.vaultAddress.replace(/\/$/, "")}/v1/${path}`, { headers: { "X-Vault-Token": ep.vaultToken } });
+  } catch (err) {
+    return { status: 0, body: { errors: [why(err)] } };
+  }
   let body: any = undefined;
   try {
     body = await res.json();
@@ -135,7 +154,9 @@ async function vaultChecks(m: Matrix, e: EnvironmentSettings, ep: Endpoints): Pr
   const out: Check[] = [];
   try {
     const h = await vault(ep, "sys/health");
-    if (h.status !== 200) return [failed("vault", `${ep.vaultAddress} reachable and unsealed`, `sys/health answered ${h.status}${h.body?.sealed ? " (sealed)" : ""}`, "unseal Vault, or point organization.vault.address at an active node")];
+    // sys/health: 200 active, 429 unsealed standby (it forwards requests), 503 sealed (Vault API docs)
+    if (h.status === 0) return [failed("vault", `${ep.vaultAddress} reachable and unsealed`, h.body.errors[0], "check organization.vault.address and the network path to it")];
+    if (h.status !== 200 && h.status !== 429) return [failed("vault", `${ep.vaultAddress} reachable and unsealed`, `sys/health answered ${h.status}${h.body?.sealed ? " (sealed)" : ""}`, "unseal Vault, or point organization.vault.address at an active node")];
     out.push(pass("vault", `${ep.vaultAddress} reachable and unsealed`, `version ${h.body?.version ?? "?"}`));
   } catch (err) {
     return [failed("vault", `${ep.vaultAddress} reachable and unsealed`, why(err), "check organization.vault.address and the network path to it")];
@@ -146,13 +167,16 @@ async function vaultChecks(m: Matrix, e: EnvironmentSettings, ep: Endpoints): Pr
   out.push(
     kv.status === 200 && type === "kv" && version === "2"
       ? pass("vault", `KV v2 mount ${org.vault.kvMount}/`, "kv, version 2")
-      : failed("vault", `KV v2 mount ${org.vault.kvMount}/`, kv.status === 200 ? `type ${type}, version ${version ?? "1"}` : `HTTP ${kv.status}`, `vault secrets enable -path=${org.vault.kvMount} kv-v2 (or set organization.vault.kvMountManagedBy to a protected environment)`),
+      : kv.status === 403
+        ? failed("vault", `KV v2 mount ${org.vault.kvMount}/`, "not allowed to read it (HTTP 403)", CREDENTIALS_FIX)
+        : failed("vault", `KV v2 mount ${org.vault.kvMount}/`, kv.status === 200 ? `type ${type}, version ${version ?? "1"}` : `HTTP ${kv.status}`, `vault secrets enable -path=${org.vault.kvMount} kv-v2 (or set organization.vault.kvMountManagedBy to a protected environment)`),
   );
   const boot = clusterBootstrap(m, e.cluster);
   const cfg = await vault(ep, `auth/${boot.vault.mount}/config`);
   const what = `Kubernetes auth ${boot.vault.mount}/ for cluster ${e.cluster}`;
   const fix = `npm run --silent cluster-bootstrap -- ${e.cluster} and run its vault commands`;
-  if (cfg.status !== 200) out.push(failed("vault", what, `auth/${boot.vault.mount}/config answered ${cfg.status}`, fix));
+  if (cfg.status === 403) out.push(failed("vault", what, "not allowed to read its config (HTTP 403)", CREDENTIALS_FIX));
+  else if (cfg.status !== 200) out.push(failed("vault", what, `auth/${boot.vault.mount}/config answered ${cfg.status}`, fix));
   else {
     const d = cfg.body?.data ?? {};
     const problems = [
@@ -160,6 +184,9 @@ async function vaultChecks(m: Matrix, e: EnvironmentSettings, ep: Endpoints): Pr
       d.token_reviewer_jwt_set !== true && "no token_reviewer_jwt: every login would be reviewed with its own token and refused (403)",
       boot.vault.disableLocalCaJwt && d.disable_local_ca_jwt !== true && "disable_local_ca_jwt is off while Vault runs outside the cluster",
       boot.vault.kubernetesCaCert !== undefined && d.kubernetes_ca_cert !== boot.vault.kubernetesCaCert && "kubernetes_ca_cert differs from the matrix's",
+      // outside the cluster, with no CA, Vault checks the API server against its system roots, which rarely
+      // hold a cluster's own CA: every login would fail with an x509 error
+      boot.vault.disableLocalCaJwt && !d.kubernetes_ca_cert && `no kubernetes_ca_cert: Vault outside the cluster would verify ${boot.vault.kubernetesHost} against its system roots (set organization.clusters.${e.cluster}.caCertificatePem, unless that certificate is from a public CA)`,
     ].filter((x): x is string => typeof x === "string");
     out.push(problems.length === 0 ? pass("vault", what, "host, reviewer and CA as the matrix says") : failed("vault", what, problems.join("; "), fix));
   }
@@ -193,10 +220,6 @@ export function monitorBody(r: Record<string, any>): Record<string, unknown> {
   });
 }
 
-/** `@pagerduty-x`, `@slack-…`, `@webhook-x` handles in monitor messages. */
-export function handlesOf(messages: readonly string[]): string[] {
-  return [...new Set(messages.flatMap((msg) => msg.match(/@[A-Za-z0-9_.-]+/g) ?? []))].sort();
-}
 
 async function datadogChecks(stackJson: Record<string, any>, ep: Endpoints): Promise<Check[]> {
   const configuration = ddClient.createConfiguration({
@@ -246,7 +269,7 @@ async function datadogChecks(stackJson: Record<string, any>, ep: Endpoints): Pro
           }
           if (found) break;
         }
-        if (!found) throw new Error(`no Slack account and channel make ${h}`);
+        if (!found) throw new Error(`no Slack account and channel make ${h} (a single-account handle @slack-<channel> cannot be checked: name the account, @slack-<account>-<channel>)`);
       } else {
         out.push(failed("datadog", `notification handle ${h}`, "not a PagerDuty, Slack or webhook handle", "use @pagerduty-…, @slack-… or @webhook-… handles in organization.datadog"));
         continue;

@@ -50,13 +50,15 @@ export interface VaultState {
   mounts: Record<string, { type: string; options: Record<string, string> }>;
   kubernetesAuth: Record<string, { kubernetes_host: string; kubernetes_ca_cert: string; disable_local_ca_jwt: boolean; token_reviewer_jwt_set: boolean }>;
   token: string;
+  /** Paths the token's policy does not grant (403). */
+  forbidden: string[];
 }
 
 export function vaultHandler(s: VaultState): Handler {
   return ({ method, path, headers }) => {
     if (method !== "GET") return { status: 405, body: { errors: [] } };
     if (path === "/v1/sys/health") return { status: s.sealed ? 503 : 200, body: { initialized: true, sealed: s.sealed, standby: false, version: "1.21.1" } };
-    if (headers["x-vault-token"] !== s.token) return { status: 403, body: { errors: ["permission denied"] } };
+    if (headers["x-vault-token"] !== s.token || s.forbidden.includes(path)) return { status: 403, body: { errors: ["permission denied"] } };
     let m: RegExpMatchArray | null;
     if ((m = path.match(/^\/v1\/sys\/mounts\/(.+)$/))) {
       const mount = s.mounts[m[1]];
