@@ -176,6 +176,7 @@ const broken: Array<[string, () => void, RegExp, RegExp]> = [
   ["the Slack handle is unknown to Datadog", () => (dd.slack = { platform: ["other"] }), /notification handle @slack-platform-alerts: unknown/, /integration/],
   ["the GitHub token is refused", () => (gh.tokenValid = false), /github\s+repository example-org\/envmatrix readable: HTTP 401/, /give the token read access/],
   ["required reviewers on a private repository without Enterprise", () => (gh.orgPlan = "team"), /required reviewers available on this private repository: plan: team/, /need GitHub Enterprise/],
+  ["a private repository whose plan this token cannot see, and no environment with reviewers yet", () => delete gh.orgPlan, /plan is not visible to this token and no environment has required reviewers yet/, /an org owner can confirm/],
 ];
 
 it.each(broken)("%s: its own failed line, its fix, exit 1", async (_what, breakIt, line, fix) => {
@@ -188,6 +189,14 @@ it.each(broken)("%s: its own failed line, its fix, exit 1", async (_what, breakI
   const fixLine = r.stdout.split("\n")[r.stdout.split("\n").indexOf(failed[0]) + 1];
   expect(fixLine).toMatch(/^ {4}fix: /);
   expect(fixLine).toMatch(fix);
+}, 60000);
+
+it("accepts an environment that already has required reviewers as proof, when the plan is not visible", async () => {
+  delete gh.orgPlan;
+  gh.environments = { production: ["required_reviewers", "branch_policy"] };
+  const r = await preflight();
+  expect(failedLines(r.stdout)).toEqual([]);
+  expect(r.stdout).toContain("environment production already has a required-reviewers rule");
 }, 60000);
 
 it("finds the handles in monitor messages, not e-mail addresses", () => {

@@ -294,17 +294,32 @@ async function githubChecks(m: Matrix, ep: Endpoints): Promise<Check[]> {
   const wantsReviewers = Object.values(m.environments).some((e) => e.approval.reviewers.teams.length + e.approval.reviewers.users.length > 0);
   if (wantsReviewers && repo.private) {
     // docs.github.com "Deployments and environments": required reviewers on private or internal repositories
-    // need GitHub Enterprise
+    // need GitHub Enterprise. The organization's plan is shown to its owners only; otherwise an environment
+    // that already has a required-reviewers rule proves the plan allows them.
     let plan: string | undefined;
     try {
       plan = (await ep.github.rest.orgs.get({ org: owner })).data.plan?.name;
     } catch {
       plan = undefined;
     }
+    const withReviewers = Object.values(m.environments).filter((e) => e.approval.reviewers.teams.length + e.approval.reviewers.users.length > 0);
+    let proven: string | undefined;
+    if (plan === undefined) {
+      for (const e of withReviewers) {
+        try {
+          const env = (await ep.github.rest.repos.getEnvironment({ owner, repo: repository, environment_name: e.identity.githubEnvironment })).data;
+          if ((env.protection_rules ?? []).some((r: { type: string }) => r.type === "required_reviewers")) proven = e.identity.githubEnvironment;
+        } catch {
+          // not there yet
+        }
+        if (proven) break;
+      }
+    }
+    const what = "required reviewers available on this private repository";
     out.push(
-      plan === "enterprise"
-        ? pass("github", "required reviewers available on this private repository", "plan: enterprise")
-        : failed("github", "required reviewers available on this private repository", plan ? `plan: ${plan}` : "the organization's plan is not visible to this token", "required reviewers and wait timers on private or internal repositories need GitHub Enterprise; make the repository public or move to Enterprise"),
+      plan === "enterprise" || proven
+        ? pass("github", what, plan ? `plan: ${plan}` : `environment ${proven} already has a required-reviewers rule`)
+        : failed("github", what, plan ? `plan: ${plan}` : "the organization's plan is not visible to this token and no environment has required reviewers yet", "required reviewers and wait timers on private or internal repositories need GitHub Enterprise; make the repository public or move to Enterprise (an org owner can confirm the plan)"),
     );
   }
   return out;

@@ -15,6 +15,8 @@ export interface GitHubState {
   permissions: { admin: boolean; push: boolean; pull: boolean };
   /** Whether the token is accepted at all. */
   tokenValid: boolean;
+  /** GitHub environments that exist, with their protection rule types (GET /repos/{o}/{r}/environments/{name}). */
+  environments?: Record<string, string[]>;
 }
 
 export function githubHandler(state: GitHubState): Handler {
@@ -38,6 +40,10 @@ export function githubHandler(state: GitHubState): Handler {
     if (path.match(/^\/repos\/[^/]+\/[^/]+\/deployments$/)) {
       const env = query.get("environment") ?? "";
       return { status: 200, body: (state.deployments[env] ?? []).map((d) => ({ id: d.id, sha: d.sha, environment: env })) };
+    }
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/environments\/([^/]+)$/))) {
+      const rules = state.environments?.[decodeURIComponent(m[1])];
+      return rules ? { status: 200, body: { name: m[1], protection_rules: rules.map((type, i) => ({ id: i + 1, type })) } } : undefined;
     }
     if (path.match(/^\/repos\/[^/]+\/[^/]+$/)) return { status: 200, body: { ...state.repository, permissions: state.permissions } };
     if ((m = path.match(/^\/orgs\/([^/]+)$/))) return { status: 200, body: { login: m[1], ...(state.orgPlan ? { plan: { name: state.orgPlan } } : {}) } };
