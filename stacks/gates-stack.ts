@@ -36,6 +36,11 @@ function loginVariables(org: Matrix["organization"], vaultRole: string, backend:
   return { VAULT_ADDR: org.vault.address, VAULT_JWT_MOUNT: org.vault.githubJwtMount, VAULT_ROLE: vaultRole, ...aws };
 }
 
+/** The deploy environment's protection rules, from an environment's approval settings. */
+function approvalRules(a: EnvironmentSettings["approval"]) {
+  return { waitTimerMinutes: a.waitTimerMinutes, canAdminsBypass: a.adminsCanBypass, preventSelfReview: a.preventSelfReview, reviewers: a.reviewers };
+}
+
 /** A GitHub environment without reviewers that admits only `branches`: where read-only and review credentials live. */
 function readOnlyEnvironment(scope: Construct, id: string, org: Matrix["organization"], environment: string, branches: readonly string[], variables: Record<string, string>, preventDestroy: boolean): void {
   new GitHubEnvironment(scope, id, {
@@ -77,10 +82,7 @@ export class GatesStack extends ReadableStack {
     new GitHubEnvironment(scope, "deploy", {
       repository: org.github.repository,
       environment: env.identity.githubEnvironment,
-      waitTimerMinutes: a.waitTimerMinutes,
-      canAdminsBypass: a.adminsCanBypass,
-      preventSelfReview: a.preventSelfReview,
-      reviewers: a.reviewers,
+      ...approvalRules(a),
       deployBranches: env.identity.deployBranches,
       variables: {
         ENVMATRIX_ENVIRONMENT: name,
@@ -137,14 +139,10 @@ export class GatesStack extends ReadableStack {
   private ownGate(root: Construct, follows: EnvironmentSettings, m: Matrix): void {
     const org = m.organization;
     const scope = new Construct(root, GATES_STACK);
-    const a = follows.approval;
     new GitHubEnvironment(scope, "deploy", {
       repository: org.github.repository,
       environment: org.gates.githubEnvironment,
-      waitTimerMinutes: a.waitTimerMinutes,
-      canAdminsBypass: a.adminsCanBypass,
-      preventSelfReview: a.preventSelfReview,
-      reviewers: a.reviewers,
+      ...approvalRules(follows.approval),
       deployBranches: follows.identity.deployBranches,
       // its own Vault role is made once by hand (README "Bootstrap"): it writes every other deployer's policy
       variables: loginVariables(org, `${org.project}-gates-deployer`, follows.backend, "deployRoleArn"),
