@@ -8,6 +8,9 @@ import { promisify } from "node:util";
 import { githubHandler, type GitHubState } from "./fakes/github";
 import { startFake, type Fake } from "./fakes/server";
 import { seedMatrix } from "./helpers";
+import { scratchDir } from "./scratch";
+import { run as synthesize } from "../main";
+import { matrix as definition } from "../config/environments";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");
@@ -129,6 +132,38 @@ describe("last-deployed: the commit applied by the newest deployment, when it su
   });
   it("prints nothing for an environment never deployed", async () => {
     expect((await cli("last-deployed", "staging")).stdout.trim()).toBe("");
+  });
+});
+
+describe("stacks-to-plan: what differs from each environment's last successful deployment", () => {
+  const dirs = { head: "", old: "" };
+  beforeAll(() => {
+    dirs.head = path.join(scratchDir(), "head-out");
+    dirs.old = path.join(scratchDir(), "old-out");
+    expect(synthesize(definition, dirs.head)).toBe(0);
+    // the commit last deployed had another prod pool size: prod (and its clone hotfix) differ, staging not
+    const older = structuredClone(definition) as any;
+    older.environments.prod.runtime.dbPoolSize = 40;
+    expect(synthesize(older, dirs.old)).toBe(0);
+  });
+
+  it("lists the commits to synthesize, then plans what differs, what never deployed, and nothing else", async () => {
+    state.deployments.production = [{ id: 2, sha: sha(50), statuses: ["success", "in_progress"] }];
+    state.deployments.staging = [{ id: 1, sha: sha(50), statuses: ["success"] }];
+    expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(50));
+    const r = await cli("stacks-to-plan", "refs/heads/main", "--head", dirs.head, "--at", `${sha(50)}=${dirs.old}`);
+    expect(r.stderr).toBe("");
+    // gates: never deployed; staging: unchanged since its last success; prod: its config differs
+    expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["gates", "prod"]);
+  });
+
+  it("plans an unchanged stack whose newest deployment failed, and one whose commit could not be synthesized", async () => {
+    state.deployments.production = [{ id: 3, sha: sha(50), statuses: ["failure"] }];
+    state.deployments.staging = [{ id: 1, sha: sha(51), statuses: ["success"] }];
+    state.deployments["envmatrix-gates"] = [{ id: 4, sha: sha(50), statuses: ["success"] }];
+    const r = await cli("stacks-to-plan", "main", "--head", dirs.head, "--at", `${sha(50)}=${dirs.head}`);
+    // gates: same config as its last success → skipped; staging: sha 51 not synthesized → planned; prod: failed → planned
+    expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["staging", "prod"]);
   });
 });
 

@@ -163,11 +163,11 @@ describe("deploy: the approver approves the plan that is applied", () => {
     expect(names.indexOf("Only reviewed commits deploy")).toBeLessThan(names.indexOf("Synthesize this commit"));
     expect(runs("deploy.yml", "resolve")).toContain('npm run --silent provenance -- "$REF" "$SHA"');
   });
-  it("resolves branch → stacks with the matrix's script, keeping those that differ from their last successful deploy", () => {
+  it("resolves branch → stacks with the matrix's script, keeping those that differ from their last successful deploy (tested in provenance.test.ts)", () => {
     const r = runs("deploy.yml", "resolve");
-    expect(r).toContain('all=$(npm run --silent resolve-environment -- "$REF")');
-    expect(r).toContain('last=$(npm run --silent last-deployed -- "$(jq -r .githubEnvironment <<<"$row")")');
-    expect(r).toContain('npm run --silent changed-stacks -- "$at/cdktf.out" cdktf.out');
+    expect(r).toContain('done < <(npm run --silent stacks-to-plan -- "$REF" --needed)');
+    expect(r).toContain('include=$(npm run --silent stacks-to-plan -- "$REF" --head cdktf.out "${at[@]}")');
+    expect(r).toContain('echo "targets=$include" >> "$GITHUB_OUTPUT"');
   });
   it("plans each stack in its read-only plan environment, saves the plan, summarizes it and uploads it", () => {
     const plan = jobs().plan;

@@ -180,6 +180,40 @@ program
   });
 
 program
+  .command("stacks-to-plan")
+  .description("the stacks a push to a branch deploys whose config differs from what their environment last deployed successfully, as a job matrix; --needed lists the commits to synthesize first")
+  .argument("<branch>", "branch name or refs/heads/… ref")
+  .option("--needed", "print the commits of the last successful deployments (one per line) and stop")
+  .option("--head <cdktf.out>", "this commit's synth output", "cdktf.out")
+  .option("--at <sha=dir...>", "synth outputs of earlier commits, as <sha>=<cdktf.out>")
+  .action(async (branch: string, opts: { needed?: boolean; head: string; at?: string[] }) => {
+    try {
+      const m = loadMatrix();
+      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
+      const gh = github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN);
+      const targets = environmentsForBranch(m, branch);
+      const last = new Map<string, string | undefined>();
+      for (const t of targets) last.set(t.environment, await lastDeployedSha(gh, repo, t.githubEnvironment));
+      if (opts.needed) {
+        for (const sha of new Set([...last.values()].filter((x): x is string => x !== undefined))) console.log(sha);
+        return;
+      }
+      const at = new Map((opts.at ?? []).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] as const));
+      const include = targets.filter((t) => {
+        const sha = last.get(t.environment);
+        // never deployed, or the newest attempt did not succeed, or no synth of that commit: plan it
+        if (sha === undefined || !at.has(sha)) return true;
+        return changedStacks(at.get(sha)!, opts.head).includes(t.environment);
+      });
+      console.log(JSON.stringify({ include }));
+    } catch (err) {
+      if (!(err instanceof NoEnvironmentError)) fail(err);
+      console.error(err.message);
+      process.exitCode = 3;
+    }
+  });
+
+program
   .command("last-deployed")
   .description("the commit of a GitHub environment's last successful deployment (nothing when there is none)")
   .argument("<github-environment>", "e.g. production")
