@@ -115,23 +115,23 @@ describe("provenance: the pushed commit is a reviewed merge into the branch, and
   });
 });
 
-describe("last-deployed: the commit applied by the newest deployment, when it succeeded", () => {
+describe("the commit applied by an environment's newest deployment, when it succeeded (stacks-to-plan --needed)", () => {
   it("is the newest deployment's commit when its newest status is success", async () => {
     state.deployments.production = [
       { id: 2, sha: sha(20), statuses: ["success", "in_progress"] },
       { id: 1, sha: sha(10), statuses: ["success"] },
     ];
-    expect((await cli("last-deployed", "production")).stdout.trim()).toBe(sha(20));
+    expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(20));
   });
   it("is nothing when the newest attempt failed or was rejected: what is applied is unknown, so the stack is planned", async () => {
     state.deployments.production = [
       { id: 3, sha: sha(30), statuses: ["failure", "in_progress"] },
       { id: 2, sha: sha(20), statuses: ["success", "in_progress"] },
     ];
-    expect((await cli("last-deployed", "production")).stdout.trim()).toBe("");
+    expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe("");
   });
-  it("prints nothing for an environment never deployed", async () => {
-    expect((await cli("last-deployed", "staging")).stdout.trim()).toBe("");
+  it("is nothing for environments never deployed", async () => {
+    expect((await cli("stacks-to-plan", "develop", "--needed")).stdout.trim()).toBe("");
   });
 });
 

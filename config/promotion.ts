@@ -4,7 +4,7 @@
  */
 import { branchMatches } from "./branches";
 import { GATES_STACK, PLAN_ENVIRONMENT_SUFFIX } from "./validate";
-import type { DeploymentWindow, Matrix, Weekday } from "./types";
+import type { DeploymentWindow, EnvironmentSettings, Matrix, Weekday } from "./types";
 
 export interface DeployTarget {
   /** Environment name: the stack id (`gates` for the gates stack). */
@@ -19,26 +19,26 @@ export interface DeployTarget {
   readonly protected: boolean;
 }
 
-/** The gates stack's id: it is applied like `organization.gates.followsEnvironment`. */
-export const GATES = GATES_STACK;
-
 export class NoEnvironmentError extends Error {}
 
-/** What a deploy job needs to know of an environment. */
-export function deployTarget(m: Matrix, environment: string): DeployTarget {
-  if (environment === GATES) {
-    const g = m.organization.gates;
-    const follows = m.environments[g.followsEnvironment];
-    return { environment, githubEnvironment: g.githubEnvironment, planEnvironment: `${g.githubEnvironment}${PLAN_ENVIRONMENT_SUFFIX}`, backend: follows.backend.type, protected: true };
-  }
-  const e = m.environments[environment];
-  const gh = e.identity.githubEnvironment;
-  return { environment, githubEnvironment: gh, planEnvironment: `${gh}${PLAN_ENVIRONMENT_SUFFIX}`, backend: e.backend.type, protected: e.protected };
+/** The GitHub environment holding a stack's read-only plan credentials. */
+export const planEnvironmentName = (githubEnvironment: string) => `${githubEnvironment}${PLAN_ENVIRONMENT_SUFFIX}`;
+
+/** The settings a stack is applied with: its environment's, or for the gates stack the environment it follows. */
+export function appliedLike(m: Matrix, stack: string): EnvironmentSettings | undefined {
+  return m.environments[stack === GATES_STACK ? m.organization.gates.followsEnvironment : stack];
+}
+
+/** What a deploy job needs to know of a stack. */
+export function deployTarget(m: Matrix, stack: string): DeployTarget {
+  const e = appliedLike(m, stack)!;
+  const gh = stack === GATES_STACK ? m.organization.gates.githubEnvironment : e.identity.githubEnvironment;
+  return { environment: stack, githubEnvironment: gh, planEnvironment: planEnvironmentName(gh), backend: e.backend.type, protected: e.protected };
 }
 
 /** Every stack: the gates first (the others' GitHub environments and Vault roles come from it), then the environments. */
 export function allTargets(m: Matrix): DeployTarget[] {
-  return [GATES, ...Object.keys(m.environments)].map((n) => deployTarget(m, n));
+  return [GATES_STACK, ...Object.keys(m.environments)].map((n) => deployTarget(m, n));
 }
 
 export { branchMatches } from "./branches";
@@ -61,7 +61,7 @@ export function environmentsForBranch(m: Matrix, ref: string): DeployTarget[] {
     const known = order.map((n) => `${n}: ${m.environments[n].identity.deployBranches.join(", ")}`).join("; ");
     throw new NoEnvironmentError(`no environment deploys from this branch: ${branch} (deploy branches: ${known})`);
   }
-  const gates = deploysFrom(m.environments[m.organization.gates.followsEnvironment].identity.deployBranches) ? [GATES] : [];
+  const gates = deploysFrom(m.environments[m.organization.gates.followsEnvironment].identity.deployBranches) ? [GATES_STACK] : [];
   return [...gates, ...chosen].map((environment) => deployTarget(m, environment));
 }
 

@@ -4,7 +4,7 @@
  * Values are checked at run time too, not only by their types: the matrix is edited by hand and read by tests
  * that break it on purpose.
  */
-import { branchMatches as branchPatternMatches } from "./branches";
+import { branchMatches } from "./branches";
 import type { EnvironmentClone, EnvironmentDefinition, EnvironmentSettings, Matrix, MatrixDefinition } from "./types";
 
 export interface Problem {
@@ -288,7 +288,7 @@ function validateTrust(m: Matrix, c: Collector): void {
     if (!Array.isArray(e.identity?.deployBranches)) continue;
     e.identity.deployBranches.forEach((b, i) => {
       if (typeof b !== "string") return;
-      const covered = reviewed.some((r) => r === b || (!b.includes("*") && branchPatternMatches(r, b)));
+      const covered = reviewed.some((r) => r === b || (!b.includes("*") && branchMatches(r, b)));
       if (!covered) {
         c.add(`environments.${name}.identity.deployBranches[${i}]`, `${show(b)} is not a reviewed branch (no environment's protectedBranch with at least one required approving review covers it; every stack is applied only from reviewed merges)`);
       }

@@ -13,7 +13,7 @@ import { checkMatrix, MatrixError } from "../config/validate";
 import { branchMatches } from "../config/branches";
 import { matrix as definition } from "../config/environments";
 import type { MatrixDefinition } from "../config/types";
-import { allTargets, describeWindow, GATES, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
+import { allTargets, appliedLike, describeWindow, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import { changedStacks } from "../review/changed-stacks";
 import { codeowners } from "../review/codeowners";
 import { deployerRbac } from "../review/deployer-rbac";
@@ -53,6 +53,13 @@ function fail(err: unknown): never {
   throw err;
 }
 
+/** No environment deploys from the branch: said on stderr with exit code 3, told apart from an error. */
+function failOrNoEnvironment(err: unknown): void {
+  if (!(err instanceof NoEnvironmentError)) fail(err);
+  console.error(err.message);
+  process.exitCode = 3;
+}
+
 const program = new Command("envmatrix")
   .description("Review tools for the synthesized Terraform of every environment")
   .showHelpAfterError()
@@ -68,8 +75,8 @@ program
   .action((base: string, head: string, opts: { format: "text" | "markdown"; stack?: string[] }) => {
     try {
       progress(`reading ${base} and ${head}…`);
-      const protectedEnvs = new Set([GATES, ...Object.entries(loadMatrix().environments).filter(([, e]) => e.protected).map(([n]) => n)]);
-      const diffs = diffOutputs(base, head, (s) => protectedEnvs.has(s)).filter((d) => opts.stack === undefined || opts.stack.includes(d.stack));
+      const m = loadMatrix();
+      const diffs = diffOutputs(base, head, (s) => appliedLike(m, s)?.protected === true).filter((d) => opts.stack === undefined || opts.stack.includes(d.stack));
       progressDone();
       console.log(opts.format === "markdown" ? formatMarkdown(diffs) : formatText(diffs, colors));
       process.exitCode = anythingChanged(diffs) ? 2 : 0;
@@ -207,24 +214,7 @@ program
       });
       console.log(JSON.stringify({ include }));
     } catch (err) {
-      if (!(err instanceof NoEnvironmentError)) fail(err);
-      console.error(err.message);
-      process.exitCode = 3;
-    }
-  });
-
-program
-  .command("last-deployed")
-  .description("the commit of a GitHub environment's last successful deployment (nothing when there is none)")
-  .argument("<github-environment>", "e.g. production")
-  .action(async (environment: string) => {
-    try {
-      const m = loadMatrix();
-      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
-      const sha = await lastDeployedSha(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, environment);
-      if (sha) console.log(sha);
-    } catch (err) {
-      fail(err);
+      failOrNoEnvironment(err);
     }
   });
 
@@ -341,7 +331,7 @@ program
   .action((stack: string, planJson: string) => {
     try {
       const m = loadMatrix();
-      const isProtected = stack === GATES || m.environments[stack]?.protected === true;
+      const isProtected = appliedLike(m, stack)?.protected === true;
       const summary = summarizePlan(stack, JSON.parse(fs.readFileSync(planJson, "utf8")), isProtected);
       console.log(planMarkdown(summary));
     } catch (err) {
@@ -354,8 +344,7 @@ program
   .description("the environments a push to a branch deploys, in promotion order, as a GitHub Actions job matrix")
   .argument("[branch]", "branch name or refs/heads/… ref")
   .option("--all", "every stack, the gates first (the drift job's matrix)")
-  .option("--changed-between <outputs...>", "keep only environments whose stack differs between <base cdktf.out> <head cdktf.out>; all when base does not exist")
-  .action((branch: string | undefined, opts: { all?: boolean; changedBetween?: string[] }) => {
+  .action((branch: string | undefined, opts: { all?: boolean }) => {
     try {
       const m = loadMatrix();
       if (opts.all) {
@@ -363,18 +352,9 @@ program
         return;
       }
       if (branch === undefined) throw new Error("name a branch, or pass --all");
-      if (opts.changedBetween && opts.changedBetween.length !== 2) throw new Error("--changed-between takes two folders: <base cdktf.out> <head cdktf.out>");
-      let include = environmentsForBranch(m, branch);
-      const [base, head] = opts.changedBetween ?? [];
-      if (base !== undefined && fs.existsSync(base)) {
-        const changed = new Set(changedStacks(base, head));
-        include = include.filter((t) => changed.has(t.environment));
-      }
-      console.log(JSON.stringify({ include }));
+      console.log(JSON.stringify({ include: environmentsForBranch(m, branch) }));
     } catch (err) {
-      if (!(err instanceof NoEnvironmentError)) fail(err);
-      console.error(err.message);
-      process.exitCode = 3;
+      failOrNoEnvironment(err);
     }
   });
 
@@ -387,7 +367,7 @@ program
     try {
       const m = loadMatrix();
       // the gates stack is applied like the environment it follows, in that environment's window
-      const e = m.environments[environment === GATES ? m.organization.gates.followsEnvironment : environment];
+      const e = appliedLike(m, environment);
       if (!e) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
       const at = opts.at === undefined ? new Date() : new Date(opts.at);
       if (Number.isNaN(at.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);

@@ -9,7 +9,7 @@ import { loadMatrix } from "../config";
 import { thresholdNumber, thresholdsAbove } from "../constructs/datadog-monitors";
 import { matrixMarkdown } from "../review/matrix-table";
 import type { AlertRouting, Matrix } from "../config/types";
-import { allTargets, GATES } from "../config/promotion";
+import { allTargets, appliedLike } from "../config/promotion";
 import { deployerPolicy } from "../constructs/deployer-access";
 import { environmentVaultObjects } from "../stacks/names";
 
@@ -60,7 +60,7 @@ export function deployerPolicyBlock(m: Matrix): string {
 export function gatesTable(m: Matrix): string {
   const lines = [row(["stack", "plan runs in (read-only)", "apply runs in", "approved by", "branches that reach its deploy credentials"]), row(["---", "---", "---", "---", "---"])];
   for (const t of allTargets(m)) {
-    const e = m.environments[t.environment === GATES ? m.organization.gates.followsEnvironment : t.environment];
+    const e = appliedLike(m, t.environment)!;
     const who = [...e.approval.reviewers.teams.map((x) => `@${m.organization.github.owner}/${x}`), ...e.approval.reviewers.users.map((u) => `@${u}`)];
     const branches = e.identity.deployBranches;
     lines.push(row([t.environment, `\`${t.planEnvironment}\``, `\`${t.githubEnvironment}\``, who.length ? `${who.join(", ")}${e.approval.preventSelfReview ? " (not the author)" : ""}` : "nobody (a reviewed merge is the approval)", branches.map((b) => `\`${b}\``).join(", ")]));

@@ -18,9 +18,8 @@ import { BranchRuleset } from "../constructs/branch-ruleset";
 import { DeployerAccess, VAULT_OIDC_AUDIENCE } from "../constructs/deployer-access";
 import { configureBackend } from "./environment-stack";
 import { ReadableStack } from "./logical-ids";
-import { derivedNames, environmentVaultObjects, planEnvironmentName } from "./names";
-
-export { GATES_STACK };
+import { derivedNames, environmentVaultObjects } from "./names";
+import { planEnvironmentName } from "../config/promotion";
 
 /** The check run the default branch's review workflow posts on a pull request's head (see organization.github.reviewApp). */
 export const REVIEW_CHECK = "envmatrix review";

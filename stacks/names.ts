@@ -1,6 +1,6 @@
 /** Names every stack derives from an environment's name, in one place: no two environments can share one. */
 import type { EnvironmentSettings, Organization } from "../config/types";
-import { PLAN_ENVIRONMENT_SUFFIX } from "../config/validate";
+import { planEnvironmentName } from "../config/promotion";
 import { subtreeReadPolicy } from "../constructs/vault-access";
 import type { EnvironmentVaultObjects } from "../constructs/deployer-access";
 
@@ -17,8 +17,6 @@ export function derivedNames(name: string, env: EnvironmentSettings, org: Organi
     planGitHubEnvironment: planEnvironmentName(env.identity.githubEnvironment),
   };
 }
-
-export const planEnvironmentName = (githubEnvironment: string) => `${githubEnvironment}${PLAN_ENVIRONMENT_SUFFIX}`;
 
 /** The Vault objects an environment's stack manages, as its deployer policy pins them. */
 export function environmentVaultObjects(name: string, env: EnvironmentSettings, org: Organization): EnvironmentVaultObjects {
