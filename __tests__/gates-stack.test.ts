@@ -3,13 +3,13 @@
  * matrix (expected values are the matrix's, never the stack's), and against how Vault will judge the writes of
  * each environment's deploy (policies parsed with cdktf's own HCL parser, not a regex).
  */
-import { parse } from "@cdktf/hcl2json";
 import { Testing } from "cdktf";
 import { GatesStack } from "../stacks/gates-stack";
 import { environmentNames, resolveReferences, seedMatrix, synthEnvironment, tosetValues } from "./helpers";
 import { testApp } from "./scratch";
 import type { Matrix } from "../config/types";
 import { vaultPathMatches } from "./vault-paths";
+import { policyByPath, type PolicyRule } from "./vault-policy";
 
 const org = seedMatrix.organization;
 const synthGates = (m: Matrix = seedMatrix) => JSON.parse(Testing.synth(new GatesStack(testApp(), m)));
@@ -21,10 +21,8 @@ const res = (type: string, address: string) => {
 };
 
 type PolicyStanza = { capabilities: string[]; allowed_parameters?: Record<string, unknown[]>; denied_parameters?: Record<string, unknown[]> };
-async function policy(hcl: string): Promise<Record<string, PolicyStanza>> {
-  const parsed = await parse("policy.hcl", hcl);
-  return Object.fromEntries(Object.entries<any[]>(parsed.path).map(([p, [stanza]]) => [p, stanza]));
-}
+/** The stanzas by path (a path declared twice, or a block other than `path`, throws). */
+const policy = (hcl: string) => policyByPath(hcl) as Promise<Record<string, PolicyStanza & PolicyRule>>;
 
 
 describe("the gates stack", () => {

@@ -1,19 +1,16 @@
 /** Each environment reads its own secrets and nothing else: checked for every ordered pair of environments. */
 import { environmentNames, resolveReferences, seedMatrix, synthEnvironment } from "./helpers";
 import { vaultPathMatches } from "./vault-paths";
-
-
-/** The `path "…" { capabilities = […] }` stanzas of an HCL policy. */
-function policyRules(hcl: string): { path: string; capabilities: string[] }[] {
-  return [...hcl.matchAll(/path\s+"([^"]+)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}/g)].map((m) => ({
-    path: m[1],
-    capabilities: m[2].split(",").map((c) => c.trim().replace(/"/g, "")).filter(Boolean),
-  }));
-}
+import { policyRules, type PolicyRule } from "./vault-policy";
 
 const mount = seedMatrix.organization.vault.kvMount;
 const stacks = Object.fromEntries(environmentNames.map((n) => [n, resolveReferences(synthEnvironment(n))]));
-const policyOf = (name: string) => policyRules(stacks[name].resource.vault_policy.policy.policy);
+// every stanza with all its attributes, parsed as Vault would (an extra stanza or attribute is seen)
+const policies: Record<string, PolicyRule[]> = {};
+beforeAll(async () => {
+  for (const n of environmentNames) policies[n] = await policyRules(stacks[n].resource.vault_policy.policy.policy);
+});
+const policyOf = (name: string) => policies[name];
 const roleOf = (name: string) => stacks[name].resource.vault_kubernetes_auth_backend_role.role;
 
 describe("vaultPathMatches", () => {
