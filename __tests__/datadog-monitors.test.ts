@@ -3,6 +3,7 @@ import { synthScope } from "./scratch";
 import { Monitor } from "@cdktf/provider-datadog/lib/monitor";
 import { DatadogMonitors, thresholdsAbove, type DatadogMonitorsProps } from "../constructs/datadog-monitors";
 import { environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
+import { parseMonitorQuery, q } from "./monitor-query";
 
 const base: DatadogMonitorsProps = {
   env: "qa",
@@ -26,8 +27,8 @@ const base: DatadogMonitorsProps = {
 const monitorsOf = (props: Partial<DatadogMonitorsProps> = {}) =>
   JSON.parse(synthScope((s) => new DatadogMonitors(s, "monitors", { ...base, ...props }))).resource;
 
-/** The number after the query's final `>`. */
-const queryThreshold = (query: string) => /> (\S+)$/.exec(query)![1];
+/** The query's threshold as written, the query read by its parts. */
+const queryThreshold = (query: string) => parseMonitorQuery(query).thresholdText;
 
 describe("thresholdsAbove", () => {
   it("warns at a share of critical and recovers below each threshold, without float noise", () => {
@@ -150,6 +151,53 @@ describe.each(environmentNames)("%s monitors", (name) => {
       expect(Number(t.warning)).toBeLessThan(Number(t.critical));
       expect(Number(t.critical_recovery)).toBeLessThan(Number(t.critical));
       expect(Number(t.warning_recovery)).toBeLessThan(Number(t.warning));
+    }
+  });
+
+  it.each(seedMatrix.services.map((s) => s.name))("%s: every query read by its parts is the formula the matrix asks for", (service) => {
+    // expected trees written from Datadog's trace and Kubernetes metrics (docs.datadoghq.com/tracing/metrics/metrics_namespace,
+    // docs.datadoghq.com/containers/kubernetes/data_collected): errors and hits are counts, usage is in nanocores
+    const op = org.datadog.traceOperation;
+    const apm = { env: name, service };
+    const k8s = { kube_namespace: e.identity.namespace, service };
+    const count = (what: string, tags: Record<string, string>) => q.metric("sum", `trace.${op}.${what}`, tags, ["as_count"]);
+    const ratio = (tags: Record<string, string>) => q.op("/", count("errors", tags), count("hits", tags));
+    const window = `last_${e.alerts.evaluationWindowMinutes}m`;
+    const expected: Record<string, [string, unknown, number]> = {
+      "error rate": ["sum", q.op("*", ratio(apm), q.n(100)), e.alerts.errorRatePercent],
+      "p99 latency": ["percentile", q.metric("p99", `trace.${op}`, apm), e.alerts.latencyMs / 1000],
+      CPU: [
+        "avg",
+        q.op("*", q.op("/", q.metric("sum", "kubernetes.cpu.usage.total", k8s), q.op("*", q.metric("sum", "kubernetes.cpu.limits", k8s), q.n(1e9))), q.n(100)),
+        e.alerts.cpuPercent,
+      ],
+    };
+    if (e.canaryGate) {
+      const { key, canary, stable } = org.datadog.apmSecondPrimaryTag;
+      const at = (track: string) => ({ ...apm, [key]: track });
+      const avgLatency = (track: string) => q.op("/", q.metric("sum", `trace.${op}.duration`, at(track)), q.metric("sum", `trace.${op}.hits`, at(track)));
+      // canary on the left of the subtraction and over the stable in the ratio: a worse canary is positive
+      expected["canary error-rate increase (points)"] = [
+        "sum",
+        q.op("*", q.op("-", ratio(at(canary)), ratio(at(stable))), q.n(100)),
+        (e.canaryGate.maxErrorRateIncreasePercent * e.alerts.errorRatePercent) / 100,
+      ];
+      expected["canary latency increase"] = ["avg", q.op("*", q.op("-", q.op("/", avgLatency(canary), avgLatency(stable)), q.n(1)), q.n(100)), e.canaryGate.maxLatencyIncreasePercent];
+    }
+    const ofService = allMonitors(name).filter((m) => m.tags.includes(`service:${service}`));
+    expect(ofService.map((m) => m.name).sort()).toEqual(Object.keys(expected).map((what) => `[${name}] ${service} ${what}`).sort());
+    for (const [what, [timeAggregation, expression, threshold]] of Object.entries(expected)) {
+      const m = ofService.find((x) => x.name === `[${name}] ${service} ${what}`)!;
+      const parsed = parseMonitorQuery(m.query);
+      expect({ what, ...parsed, threshold: parsed.threshold }).toEqual({
+        what,
+        timeAggregation,
+        window,
+        expression,
+        comparator: ">",
+        threshold: expect.closeTo(threshold, 12),
+        thresholdText: m.monitor_thresholds.critical,
+      });
     }
   });
 

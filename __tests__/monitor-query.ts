@@ -1,0 +1,95 @@
+/**
+ * A Datadog metric monitor query read by its parts, for tests: `<time aggregation>(<window>):<expression>
+ * <comparator> <threshold>` ("Monitor API: query", docs.datadoghq.com/api/latest/monitors/#create-a-monitor),
+ * the expression as a tree of metric terms, numbers and + - * / (precedence as usual), so a test asserts which
+ * series sits in the numerator or on the left of a subtraction, not merely that a tag occurs somewhere.
+ */
+
+export interface MetricTerm {
+  readonly kind: "metric";
+  /** The space aggregation (`sum`, `avg`, …) or percentile (`p99`). */
+  readonly aggregation: string;
+  readonly metric: string;
+  /** The scope's tags, `key:value` → { key: value }. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** `.as_count()` and the like. */
+  readonly functions: readonly string[];
+}
+export interface NumberTerm {
+  readonly kind: "number";
+  readonly value: number;
+}
+export interface Operation {
+  readonly kind: "op";
+  readonly op: "+" | "-" | "*" | "/";
+  readonly left: Expression;
+  readonly right: Expression;
+}
+export type Expression = MetricTerm | NumberTerm | Operation;
+
+export interface MonitorQuery {
+  readonly timeAggregation: string;
+  readonly window: string;
+  readonly expression: Expression;
+  readonly comparator: ">" | ">=" | "<" | "<=";
+  readonly threshold: number;
+  /** The threshold as written (Datadog compares it with monitor_thresholds.critical). */
+  readonly thresholdText: string;
+}
+
+export function parseMonitorQuery(query: string): MonitorQuery {
+  const head = /^([a-z0-9_]+)\((last_[0-9]+[mhdw])\):(.*) (>=|<=|>|<) (-?[0-9.]+)$/.exec(query);
+  if (!head) throw new Error(`not a metric monitor query: ${query}`);
+  const [, timeAggregation, window, body, comparator, thresholdText] = head;
+  return { timeAggregation, window, expression: parseExpression(body, query), comparator: comparator as MonitorQuery["comparator"], threshold: Number(thresholdText), thresholdText };
+}
+
+const TOKEN = /\s*(?:([a-z0-9_]+:[a-z0-9_.]+\{[^}]*\}(?:\.[a-z_]+\(\))*)|([0-9]+(?:\.[0-9]+)?)|([()+\-*/]))/y;
+
+function parseExpression(body: string, query: string): Expression {
+  const tokens: string[] = [];
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < body.trimEnd().length) {
+    const at = TOKEN.lastIndex;
+    const m = TOKEN.exec(body);
+    if (!m) throw new Error(`cannot read "${body.slice(at)}" in ${query}`);
+    tokens.push(m[1] ?? m[2] ?? m[3]);
+  }
+  let i = 0;
+  const peek = () => tokens[i];
+  const take = () => tokens[i++];
+  const binary = (next: () => Expression, ops: string[]) => (): Expression => {
+    let left = next();
+    while (ops.includes(peek())) {
+      const op = take() as Operation["op"];
+      left = { kind: "op", op, left, right: next() };
+    }
+    return left;
+  };
+  const primary = (): Expression => {
+    const t = take();
+    if (t === undefined) throw new Error(`unexpected end of ${query}`);
+    if (t === "(") {
+      const e = sum();
+      if (take() !== ")") throw new Error(`unbalanced parentheses in ${query}`);
+      return e;
+    }
+    if (/^[0-9]/.test(t)) return { kind: "number", value: Number(t) };
+    const m = /^([a-z0-9_]+):([a-z0-9_.]+)\{([^}]*)\}((?:\.[a-z_]+\(\))*)$/.exec(t);
+    if (!m) throw new Error(`unexpected "${t}" in ${query}`);
+    const tags = Object.fromEntries(m[3].split(",").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf(":")), kv.slice(kv.indexOf(":") + 1)]));
+    return { kind: "metric", aggregation: m[1], metric: m[2], tags, functions: m[4].split(".").filter(Boolean).map((f) => f.replace("()", "")) };
+  };
+  const product = binary(primary, ["*", "/"]);
+  const sum = binary(product, ["+", "-"]);
+  const e = sum();
+  if (i !== tokens.length) throw new Error(`unexpected "${tokens[i]}" in ${query}`);
+  return e;
+}
+
+/** Builders for expected trees, so a test reads like the formula. */
+export const q = {
+  metric: (aggregation: string, metric: string, tags: Record<string, string>, functions: string[] = []): MetricTerm => ({ kind: "metric", aggregation, metric, tags, functions }),
+  n: (value: number): NumberTerm => ({ kind: "number", value }),
+  op: (op: Operation["op"], left: Expression, right: Expression): Operation => ({ kind: "op", op, left, right }),
+};
