@@ -1,5 +1,5 @@
 /** Branch → environment resolution and the deployment window, as the deploy workflow uses them. */
-import { execFileSync, spawnSync } from "node:child_process";
+import { cli } from "./cli";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -8,7 +8,6 @@ import type { DeploymentWindow } from "../config/types";
 import { changedStacks } from "../review/changed-stacks";
 import { seedMatrix } from "./helpers";
 
-const root = path.resolve(__dirname, "..");
 const envs = (ref: string) => environmentsForBranch(seedMatrix, ref).map((t) => t.environment);
 
 describe("branch patterns (GitHub's matching)", () => {
@@ -46,11 +45,11 @@ describe("branch → environment", () => {
     expect(() => environmentsForBranch(seedMatrix, "refs/tags/v1.0.0")).toThrow("refs/tags/v1.0.0 is not a branch");
   });
 
-  it("the CLI prints a job matrix, and exits 3 with the message for a branch nobody deploys from", () => {
-    const out = execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "resolve-environment", "hotfix/login"], { cwd: root, encoding: "utf8" });
+  it("the CLI prints a job matrix, and exits 3 with the message for a branch nobody deploys from", async () => {
+    const out = (await cli(["resolve-environment", "hotfix/login"])).stdout;
     expect(JSON.parse(out)).toEqual({ include: [{ environment: "hotfix", githubEnvironment: "hotfix", planEnvironment: "hotfix-plan", backend: "local", protected: true }] });
-    const tag = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "resolve-environment", "refs/tags/v1"], { cwd: root, encoding: "utf8" });
-    expect(tag.status).toBe(3);
+    const tag = await cli(["resolve-environment", "refs/tags/v1"]);
+    expect(tag.code).toBe(3);
     expect(tag.stderr).toContain("is not a branch");
   });
 });
@@ -75,13 +74,12 @@ describe("deployment window", () => {
     expect(seedMatrix.environments.hotfix.deploymentWindow).toBeNull();
   });
 
-  it("the CLI exits 4 outside the window, naming it, and 0 inside", () => {
-    const at = (iso: string) =>
-      spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "deploy-window", "prod", "--at", iso], { cwd: root, encoding: "utf8" });
-    const closed = at("2026-11-27T09:00:00Z");
-    expect(closed.status).toBe(4);
+  it("the CLI exits 4 outside the window, naming it, and 0 inside", async () => {
+    const at = (iso: string) => cli(["deploy-window", "prod", "--at", iso]);
+    const closed = await at("2026-11-27T09:00:00Z");
+    expect(closed.code).toBe(4);
     expect(closed.stderr).toContain("prod: deployment window closed: deploys may start Mon, Tue, Wed, Thu 09:00–16:00 Europe/Berlin; it is Fri 10:00 there now");
-    expect(at("2026-11-26T08:00:00Z").status).toBe(0);
+    expect((await at("2026-11-26T08:00:00Z")).code).toBe(0);
   });
 });
 

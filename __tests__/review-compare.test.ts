@@ -1,11 +1,9 @@
 /** `npm run compare`: environments differ only where the matrix says, and an unexplained difference is drift. */
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
+import { cli } from "./cli";
 import { compareEnvironments, buildStack, type StackBuilder } from "../review/compare";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { seedMatrix } from "./helpers";
 
-const root = path.resolve(__dirname, "..");
 
 describe("compare staging prod on the real matrix", () => {
   const c = compareEnvironments(seedMatrix, "staging", "prod");
@@ -70,19 +68,18 @@ describe("an injected, unexplained difference", () => {
 });
 
 describe("the compare command", () => {
-  const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "compare", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  const run = (...args: string[]) => cli(["compare", ...args]);
 
-  it("exits 0 on the real matrix and says there is no drift", () => {
-    const r = run("staging", "prod");
-    expect(r.status).toBe(0);
+  it("exits 0 on the real matrix and says there is no drift", async () => {
+    const r = await run("staging", "prod");
+    expect(r.code).toBe(0);
     expect(r.stdout.split("\n")[0]).toMatch(/^staging ↔ prod: \d+ synthesized value\(s\) differ, from \d+ matrix field\(s\); \d+ identity value\(s\) normalized; no drift$/);
     expect(r.stdout).toContain("from: environments.prod.runtime.logLevel");
   });
 
-  it("exits 1 naming the environments for an unknown one", () => {
-    const r = run("staging", "production");
-    expect(r.status).toBe(1);
+  it("exits 1 naming the environments for an unknown one", async () => {
+    const r = await run("staging", "production");
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain('no environment "production" (environments: dev, staging, prod, hotfix)');
   });
 });

@@ -1,12 +1,11 @@
 /** `npm run diff` on fixture outputs: every kind of change reported, markdown checked, exit codes. */
-import { spawnSync } from "node:child_process";
+import { cli } from "./cli";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { anythingChanged, diffOutputs, formatMarkdown, formatText } from "../review/stack-diff";
 import { changedStacks } from "../review/changed-stacks";
 
-const root = path.resolve(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-diff-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -107,34 +106,33 @@ describe("diff", () => {
 });
 
 describe("the diff command", () => {
-  const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "diff", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  const run = (...args: string[]) => cli(["diff", ...args]);
 
-  it("exits 2 when something changed, 0 when nothing did", () => {
-    expect(run(base, head).status).toBe(2);
-    expect(run(base, base).status).toBe(0);
+  it("exits 2 when something changed, 0 when nothing did", async () => {
+    expect((await run(base, head)).code).toBe(2);
+    expect((await run(base, base)).code).toBe(0);
   });
 
-  it("prints plain text when piped or in CI", () => {
+  it("prints plain text when piped or in CI", async () => {
     // eslint-disable-next-line no-control-regex
-    expect(run(base, head).stdout).not.toMatch(/\x1b\[/);
+    expect((await run(base, head)).stdout).not.toMatch(/\x1b\[/);
   });
 
-  it("exits 1 with a one-line error for a missing or malformed cdktf.out", () => {
-    const missing = run(path.join(tmp, "nowhere"), head);
-    expect(missing.status).toBe(1);
+  it("exits 1 with a one-line error for a missing or malformed cdktf.out", async () => {
+    const missing = await run(path.join(tmp, "nowhere"), head);
+    expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe(`error: ${path.join(tmp, "nowhere")}: no such folder (run npm run synth to create cdktf.out)`);
     const broken = path.join(tmp, "broken");
     fs.mkdirSync(broken);
     fs.writeFileSync(path.join(broken, "manifest.json"), "{ not json");
-    const bad = run(broken, head);
-    expect(bad.status).toBe(1);
+    const bad = await run(broken, head);
+    expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/manifest\.json: not valid JSON/);
   });
 
-  it("has help", () => {
-    const help = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "diff", "--help"], { cwd: root, encoding: "utf8" });
-    expect(help.status).toBe(0);
+  it("has help", async () => {
+    const help = await run("--help");
+    expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: envmatrix diff [options] <base> [head]");
     expect(help.stdout.replace(/\s+/g, " ")).toContain('--format <format> output format (choices: "text", "markdown", default: "text")');
   });

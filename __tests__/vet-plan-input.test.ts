@@ -1,5 +1,5 @@
 /** A pull request's stack is planned with read-only credentials only when that cannot send them elsewhere or read the runner's files. */
-import { spawnSync } from "node:child_process";
+import { cli } from "./cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { vetStackForPlan } from "../review/vet-plan-input";
@@ -50,8 +50,7 @@ describe("vetting a pull request's stack before a plan", () => {
     expect(vetStackForPlan("qa", trusted, undefined)).toEqual(["qa: is a new stack (planned after merge, once its credentials exist)"]);
   });
 
-  it("the CLI exits 5 with the reasons, and refuses a manifest that points anywhere but stacks/<name>/cdk.tf.json", () => {
-    const root = path.resolve(__dirname, "..");
+  it("the CLI exits 5 with the reasons, and refuses a manifest that points anywhere but stacks/<name>/cdk.tf.json", async () => {
     const make = (name: string, json: object, stackPath = "stacks/staging/cdk.tf.json") => {
       const dir = path.join(scratchDir(), name);
       fs.mkdirSync(path.join(dir, "stacks", "staging"), { recursive: true });
@@ -59,20 +58,20 @@ describe("vetting a pull request's stack before a plan", () => {
       fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify({ stacks: { staging: { synthesizedStackPath: stackPath } } }));
       return dir;
     };
-    const run = (...args: string[]) => spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "vet-plan-input", ...args], { cwd: root, encoding: "utf8" });
+    const run = (...args: string[]) => cli(["vet-plan-input", ...args]);
     const good = make("trusted", trusted);
     const bad = make("head", edited((j) => (j.provider.vault[0].address = "https://vault.attacker.example")));
-    expect(run(good, good, "staging").status).toBe(0);
-    const r = run(bad, good, "staging");
-    expect(r.status).toBe(5);
+    expect((await run(good, good, "staging")).code).toBe(0);
+    const r = await run(bad, good, "staging");
+    expect(r.code).toBe(5);
     expect(r.stderr).toContain("staging: provider settings differ");
     for (const [dir, where] of [
       ["escape", "../../../../etc/hostname"],
       // a decoy: the vetted file would not be the one Terraform loads from stacks/staging/
       ["decoy", "stacks/decoy/cdk.tf.json"],
     ]) {
-      const e = run(make(dir, trusted, where), good, "staging");
-      expect(e.status).toBe(1);
+      const e = await run(make(dir, trusted, where), good, "staging");
+      expect(e.code).toBe(1);
       expect(e.stderr).toContain(`stack staging is at "${where}", not stacks/staging/cdk.tf.json`);
     }
   });

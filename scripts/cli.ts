@@ -18,8 +18,6 @@ import { changedStacks } from "../review/changed-stacks";
 import { codeowners } from "../review/codeowners";
 import { deployerRbac } from "../review/deployer-rbac";
 import { clusterBootstrap, vaultCommands } from "../review/cluster-bootstrap";
-import { github, lastDeployedSha, unreviewedCommits } from "../review/provenance";
-import { formatChecklist, preflight } from "../review/preflight";
 import { preflightReads } from "../review/preflight-reads";
 import { stringify as stringifyYaml } from "yaml";
 import { planMarkdown, summarizePlan } from "../review/plan-summary";
@@ -29,12 +27,34 @@ import { anythingChanged, diffOutputs, formatMarkdown, formatText } from "../rev
 import { OutputError, readOutput } from "../review/synth-output";
 import { vetStackForPlan } from "../review/vet-plan-input";
 import { colors, progress, progressDone } from "../review/terminal";
+import type { Matrix } from "../config/types";
+
+/** Where a run of the CLI writes, and the matrix it reads: the process's by default, a test's in-process. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** The matrix of config/environments.ts unless a test gives another. */
+  readonly loadMatrix: () => Matrix;
+}
+
+/** Ends a command with an exit code (thrown by `fail`, caught by `runCli`). */
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+// provenance and preflight use ESM-only clients (@octokit/rest, @kubernetes/client-node): loaded when their
+// command runs, so every other command also runs in-process under jest's CommonJS loader
+// (require, not import(): tsx's CommonJS hook resolves a require without its extension, an import() it does not)
+const provenanceModule = async (): Promise<typeof import("../review/provenance")> => require("../review/provenance");
+const preflightModule = async (): Promise<typeof import("../review/preflight")> => require("../review/preflight");
 
 const format = () => new Option("--format <format>", "output format").choices(["text", "markdown"]).default("text");
 
 /** The matrix to use: config/environments.ts, or a definition exported as JSON (`matrix --format json`) by another checkout. */
-function matrixFrom(file?: string) {
-  if (file === undefined) return loadMatrix();
+function matrixFrom(io: CliIo, file?: string) {
+  if (file === undefined) return io.loadMatrix();
   let def: unknown;
   try {
     def = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -44,345 +64,389 @@ function matrixFrom(file?: string) {
   return checkMatrix(def as MatrixDefinition, file);
 }
 
-function fail(err: unknown): never {
-  progressDone();
-  if (err instanceof OutputError || err instanceof MatrixError || err instanceof Error) {
-    console.error(colors.red(`error: ${err.message}`));
-    process.exit(1);
+/** The program, writing to `io`; each command's exit code is thrown as an `Exit` (0 when it returns). */
+export function buildProgram(io: CliIo): Command {
+  const log = (text: string) => io.stdout(`${text}\n`);
+  const warn = (text: string) => io.stderr(`${text}\n`);
+  const exit = (code: number): never => {
+    throw new Exit(code);
+  };
+  const loadMatrix = io.loadMatrix;
+
+  function fail(err: unknown): never {
+    progressDone();
+    if (err instanceof Exit) throw err;
+    if (err instanceof OutputError || err instanceof MatrixError || err instanceof Error) {
+      warn(colors.red(`error: ${err.message}`));
+      exit(1);
+    }
+    throw err;
   }
-  throw err;
+
+  /** No environment deploys from the branch: said on stderr with exit code 3, told apart from an error. */
+  function failOrNoEnvironment(err: unknown): never {
+    if (!(err instanceof NoEnvironmentError)) fail(err);
+    warn(err.message);
+    return exit(3);
+  }
+
+  const program = new Command("envmatrix")
+    .description("Review tools for the synthesized Terraform of every environment")
+    .showHelpAfterError()
+    // commander's own exits (help, a bad argument) become exit codes too: 0 for help, 1 for any error
+    .exitOverride((err) => exit(err.exitCode === 0 ? 0 : 1))
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command("diff")
+    .description("per stack, the resources added, removed, changed and replaced between two synth outputs")
+    .argument("<base>", "the base cdktf.out (e.g. of the target branch)")
+    .argument("[head]", "the head cdktf.out", "cdktf.out")
+    .addOption(format())
+    .option("--stack <names...>", "only these stacks")
+    .action((base: string, head: string, opts: { format: "text" | "markdown"; stack?: string[] }) => {
+      try {
+        progress(`reading ${base} and ${head}…`);
+        const m = loadMatrix();
+        const diffs = diffOutputs(base, head, (s) => appliedLike(m, s)?.protected === true).filter((d) => opts.stack === undefined || opts.stack.includes(d.stack));
+        progressDone();
+        log(opts.format === "markdown" ? formatMarkdown(diffs) : formatText(diffs, colors));
+        exit(anythingChanged(diffs) ? 2 : 0);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("compare")
+    .description("two environments side by side, identity normalized: each difference and the matrix field behind it; fails on drift")
+    .argument("<a>", "environment, e.g. staging")
+    .argument("<b>", "environment, e.g. prod")
+    .addOption(format())
+    .option("--matrix-json <file>", "compare the matrix exported by `matrix --format json` (a pull request's) with this checkout's code")
+    .action((a: string, b: string, opts: { format: "text" | "markdown"; matrixJson?: string }) => {
+      try {
+        const c = compareEnvironments(matrixFrom(io, opts.matrixJson), a, b, undefined, (done, total) => progress(`comparing ${a} ↔ ${b}: field ${done}/${total}`));
+        progressDone();
+        const text = formatComparison(c, opts.format);
+        log(opts.format === "text" && c.drift.length > 0 ? text.replace(/DRIFT[^\n]*/g, (s) => colors.red(s)) : text);
+        exit(c.drift.length > 0 ? 3 : 0);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("matrix")
+    .description("the environment matrix as a table (rows that differ between environments are highlighted), or its definition as JSON")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
+    .action((opts: { format: "text" | "markdown" | "json" }) => {
+      try {
+        const m = loadMatrix();
+        if (opts.format === "json") log(JSON.stringify(definition, null, 2));
+        else log(opts.format === "markdown" ? matrixMarkdown(m) : matrixText(m, colors.yellow));
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("changed-stacks")
+    .description("the stacks whose synthesized config changed, as JSON for a CI job matrix")
+    .argument("<base>", "the base cdktf.out")
+    .argument("<head>", "the head cdktf.out")
+    .action((base: string, head: string) => {
+      try {
+        log(JSON.stringify(changedStacks(base, head)));
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("codeowners")
+    .description("the .github/CODEOWNERS the matrix's owning team gives")
+    .action(() => {
+      try {
+        io.stdout(codeowners(loadMatrix().organization));
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("deployer-rbac")
+    .description("the Kubernetes RBAC an environment's deploy (or --plan) needs, from its synthesized stack, as YAML for a cluster admin")
+    .argument("<environment>", "environment name, e.g. staging")
+    .option("--plan", "the read-only plan's RBAC")
+    .option("--out <cdktf.out>", "synth output to read", "cdktf.out")
+    .action((environment: string, opts: { plan?: boolean; out: string }) => {
+      try {
+        const m = loadMatrix();
+        if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
+        const stack = readOutput(opts.out).get(environment);
+        if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
+        const mode = opts.plan ? "plan" : "deploy";
+        const extraReads = opts.plan ? preflightReads(m, m.environments[environment]) : [];
+        const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode, extraReads });
+        log(objects.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("provenance")
+    .description("whether every commit a push brings to a deploy branch came through a pull request merged into it; exit 7 listing those that did not")
+    .argument("<branch>", "the pushed branch (refs/heads/… or its name)")
+    .argument("<sha>", "the pushed commit")
+    .action(async (branch: string, sha: string) => {
+      try {
+        const { github, unreviewedCommits } = await provenanceModule();
+        const m = loadMatrix();
+        const name = branch.replace(/^refs\/heads\//, "");
+        const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
+        const bad = await unreviewedCommits(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, name, m.organization.github.defaultBranch, sha);
+        if (bad.length === 0) {
+          log(`${name} at ${sha.slice(0, 12)}: every commit came through a pull request merged into ${name}`);
+          return;
+        }
+        warn(`${name} at ${sha.slice(0, 12)}: ${bad.length} commit(s) nobody reviewed into ${name}; nothing is deployed:`);
+        for (const c of bad) warn(`  ${c.sha.slice(0, 12)} ${c.message}: ${c.why}`);
+        exit(7);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("stacks-to-plan")
+    .description("the stacks a push to a branch deploys whose config differs from what their environment last deployed successfully, as a job matrix; --needed lists the commits to synthesize first")
+    .argument("<branch>", "branch name or refs/heads/… ref")
+    .option("--needed", "print the commits of the last successful deployments (one per line) and stop")
+    .option("--head <cdktf.out>", "this commit's synth output", "cdktf.out")
+    .option("--at <sha=dir...>", "synth outputs of earlier commits, as <sha>=<cdktf.out>")
+    .action(async (branch: string, opts: { needed?: boolean; head: string; at?: string[] }) => {
+      try {
+        const { github, lastDeployedSha } = await provenanceModule();
+        const m = loadMatrix();
+        const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
+        const gh = github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN);
+        const targets = environmentsForBranch(m, branch);
+        const last = new Map<string, string | undefined>();
+        for (const t of targets) last.set(t.environment, await lastDeployedSha(gh, repo, t.githubEnvironment));
+        if (opts.needed) {
+          for (const sha of new Set([...last.values()].filter((x): x is string => x !== undefined))) log(sha);
+          return;
+        }
+        const at = new Map((opts.at ?? []).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] as const));
+        const include = targets.filter((t) => {
+          const sha = last.get(t.environment);
+          // never deployed, or the newest attempt did not succeed, or no synth of that commit: plan it
+          if (sha === undefined || !at.has(sha)) return true;
+          return changedStacks(at.get(sha)!, opts.head).includes(t.environment);
+        });
+        log(JSON.stringify({ include }));
+      } catch (err) {
+        failOrNoEnvironment(err);
+      }
+    });
+
+  program
+    .command("preflight")
+    .description("read-only checks of what an environment's first plan needs (cluster, Vault, Datadog, GitHub), with plan's credentials; exit 1 on any failed line")
+    .argument("<environment>", "environment name, e.g. staging")
+    .option("--out <cdktf.out>", "synth output whose monitors Datadog validates", "cdktf.out")
+    .action(async (environment: string, opts: { out: string }) => {
+      try {
+        const m = loadMatrix();
+        if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
+        const stack = readOutput(opts.out).get(environment);
+        if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
+        const { github } = await provenanceModule();
+        const { formatChecklist, preflight } = await preflightModule();
+        // the ecosystems' usual variables may point a client elsewhere than the matrix (a proxy, a fake in tests)
+        const env = process.env;
+        const ep = {
+          kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
+          vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
+          vaultToken: env.VAULT_TOKEN ?? "",
+          datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
+          datadogApiKey: env.DD_API_KEY ?? "",
+          datadogAppKey: env.DD_APP_KEY ?? "",
+          github: github(env.GITHUB_TOKEN),
+        };
+        const checks = await preflight(m, environment, stack.json, ep);
+        log(`preflight ${environment}:`);
+        log(formatChecklist(checks));
+        const failedCount = checks.filter((c) => !c.ok).length;
+        log(failedCount === 0 ? `all ${checks.length} checks passed` : `${failedCount} of ${checks.length} checks failed`);
+        exit(failedCount === 0 ? 0 : 1);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("cluster-bootstrap")
+    .description("what a cluster admin applies once per cluster: platform namespace, token reviewer, deployer accounts (YAML), and the Vault auth mount with the reviewer (shell)")
+    .argument("<cluster>", "a key of organization.clusters")
+    .action((cluster: string) => {
+      try {
+        const m = loadMatrix();
+        const b = clusterBootstrap(m, cluster);
+        log(`# kubectl --context ${m.organization.clusters[cluster].context} apply -f - <<'EOF'`);
+        log(b.manifests.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
+        log("# EOF\n# then, with an admin's VAULT_ADDR and VAULT_TOKEN:");
+        log(vaultCommands(b, m.organization.clusters[cluster].context));
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("check-matrix")
+    .description("validate a matrix exported as JSON (a pull request's) with this checkout's rules; exit 1 listing every problem")
+    .argument("<matrix-json>", "the output of `npm run --silent matrix -- --format json`")
+    .action((file: string) => {
+      try {
+        const m = matrixFrom(io, file);
+        log(`${file}: valid (${Object.keys(m.environments).join(", ")})`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("reviewed-branch")
+    .description("whether a branch is protected with at least one required review by some environment's ruleset; exit 6 when not")
+    .argument("<branch>", "branch name")
+    .action((branch: string) => {
+      try {
+        const m = loadMatrix();
+        const by = Object.entries(m.environments).find(
+          ([, e]) => e.identity.protectedBranch !== null && e.approval.requiredApprovingReviews >= 1 && branchMatches(e.identity.protectedBranch, branch),
+        );
+        if (by) log(`${branch}: reviewed (protected by ${by[0]}'s ruleset)`);
+        else {
+          warn(`${branch}: not a reviewed branch`);
+          exit(6);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("vet-plan-input")
+    .description("whether a pull request's synthesized stacks may be planned with read-only credentials; exit 5 and the reasons when not")
+    .argument("<head>", "the pull request's cdktf.out (untrusted)")
+    .argument("<trusted>", "the default branch's cdktf.out, synthesized by its own code")
+    .argument("<stacks...>", "the stacks to plan")
+    .action((headDir: string, trustedDir: string, stacks: string[]) => {
+      try {
+        const head = readOutput(headDir);
+        const trusted = readOutput(trustedDir);
+        const problems = stacks.flatMap((s) => {
+          const h = head.get(s);
+          return h === undefined ? [`${s}: not in ${headDir}`] : vetStackForPlan(s, h.json, trusted.get(s)?.json);
+        });
+        for (const p of problems) warn(p);
+        if (problems.length > 0) exit(5);
+        else log(`${stacks.join(", ")}: may be planned`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("plan-summary")
+    .description("what a saved plan will do, from `terraform show -json`: per address added, changed, replaced, destroyed")
+    .argument("<stack>", "the stack the plan is of (protected stacks lead with destroys and replacements, in bold)")
+    .argument("<plan-json>", "the output of terraform show -json <saved plan>")
+    .action((stack: string, planJson: string) => {
+      try {
+        const m = loadMatrix();
+        const isProtected = appliedLike(m, stack)?.protected === true;
+        const summary = summarizePlan(stack, JSON.parse(fs.readFileSync(planJson, "utf8")), isProtected);
+        log(planMarkdown(summary));
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command("resolve-environment")
+    .description("the environments a push to a branch deploys, in promotion order, as a GitHub Actions job matrix")
+    .argument("[branch]", "branch name or refs/heads/… ref")
+    .option("--all", "every stack, the gates first (the drift job's matrix)")
+    .action((branch: string | undefined, opts: { all?: boolean }) => {
+      try {
+        const m = loadMatrix();
+        if (opts.all) {
+          log(JSON.stringify({ include: allTargets(m) }));
+          return;
+        }
+        if (branch === undefined) throw new Error("name a branch, or pass --all");
+        log(JSON.stringify({ include: environmentsForBranch(m, branch) }));
+      } catch (err) {
+        failOrNoEnvironment(err);
+      }
+    });
+
+  program
+    .command("deploy-window")
+    .description("whether an environment's deployment window is open (now, or --at a time); exit 4 when closed")
+    .argument("<environment>", "environment name, e.g. prod")
+    .option("--at <time>", "an ISO 8601 date and time instead of now")
+    .action((environment: string, opts: { at?: string }) => {
+      try {
+        const m = loadMatrix();
+        // the gates stack is applied like the environment it follows, in that environment's window
+        const e = appliedLike(m, environment);
+        if (!e) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
+        const at = opts.at === undefined ? new Date() : new Date(opts.at);
+        if (Number.isNaN(at.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);
+        const w = e.deploymentWindow;
+        if (windowIsOpen(w, at)) {
+          log(`${environment}: deployment window open (${describeWindow(w)})`);
+          return;
+        }
+        const local = localTime(at, w!.timeZone);
+        const hhmm = `${String(local.hour).padStart(2, "0")}:${String(local.minute).padStart(2, "0")}`;
+        warn(`${environment}: deployment window closed: deploys may start ${describeWindow(w)}; it is ${local.day} ${hhmm} there now`);
+        exit(4);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  return program;
 }
 
-/** No environment deploys from the branch: said on stderr with exit code 3, told apart from an error. */
-function failOrNoEnvironment(err: unknown): void {
-  if (!(err instanceof NoEnvironmentError)) fail(err);
-  console.error(err.message);
-  process.exitCode = 3;
+/**
+ * Run the CLI on `argv` (the arguments after `cli.ts`) and return its exit code; output goes to `io` (the
+ * process's stdout and stderr unless given). Tests call this in-process with the workflows' exact arguments.
+ */
+export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const full: CliIo = {
+    stdout: io.stdout ?? ((t) => void process.stdout.write(t)),
+    stderr: io.stderr ?? ((t) => void process.stderr.write(t)),
+    loadMatrix: io.loadMatrix ?? (() => loadMatrix()),
+  };
+  try {
+    await buildProgram(full).parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof Exit) return err.code;
+    progressDone();
+    full.stderr(`${colors.red(`error: ${(err as Error).message ?? String(err)}`)}\n`);
+    return 1;
+  }
 }
 
-const program = new Command("envmatrix")
-  .description("Review tools for the synthesized Terraform of every environment")
-  .showHelpAfterError()
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 1));
-
-program
-  .command("diff")
-  .description("per stack, the resources added, removed, changed and replaced between two synth outputs")
-  .argument("<base>", "the base cdktf.out (e.g. of the target branch)")
-  .argument("[head]", "the head cdktf.out", "cdktf.out")
-  .addOption(format())
-  .option("--stack <names...>", "only these stacks")
-  .action((base: string, head: string, opts: { format: "text" | "markdown"; stack?: string[] }) => {
-    try {
-      progress(`reading ${base} and ${head}…`);
-      const m = loadMatrix();
-      const diffs = diffOutputs(base, head, (s) => appliedLike(m, s)?.protected === true).filter((d) => opts.stack === undefined || opts.stack.includes(d.stack));
-      progressDone();
-      console.log(opts.format === "markdown" ? formatMarkdown(diffs) : formatText(diffs, colors));
-      process.exitCode = anythingChanged(diffs) ? 2 : 0;
-    } catch (err) {
-      fail(err);
-    }
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
   });
-
-program
-  .command("compare")
-  .description("two environments side by side, identity normalized: each difference and the matrix field behind it; fails on drift")
-  .argument("<a>", "environment, e.g. staging")
-  .argument("<b>", "environment, e.g. prod")
-  .addOption(format())
-  .option("--matrix-json <file>", "compare the matrix exported by `matrix --format json` (a pull request's) with this checkout's code")
-  .action((a: string, b: string, opts: { format: "text" | "markdown"; matrixJson?: string }) => {
-    try {
-      const c = compareEnvironments(matrixFrom(opts.matrixJson), a, b, undefined, (done, total) => progress(`comparing ${a} ↔ ${b}: field ${done}/${total}`));
-      progressDone();
-      const text = formatComparison(c, opts.format);
-      console.log(opts.format === "text" && c.drift.length > 0 ? text.replace(/DRIFT[^\n]*/g, (s) => colors.red(s)) : text);
-      process.exitCode = c.drift.length > 0 ? 3 : 0;
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("matrix")
-  .description("the environment matrix as a table (rows that differ between environments are highlighted), or its definition as JSON")
-  .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
-  .action((opts: { format: "text" | "markdown" | "json" }) => {
-    try {
-      const m = loadMatrix();
-      if (opts.format === "json") console.log(JSON.stringify(definition, null, 2));
-      else console.log(opts.format === "markdown" ? matrixMarkdown(m) : matrixText(m, colors.yellow));
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("changed-stacks")
-  .description("the stacks whose synthesized config changed, as JSON for a CI job matrix")
-  .argument("<base>", "the base cdktf.out")
-  .argument("<head>", "the head cdktf.out")
-  .action((base: string, head: string) => {
-    try {
-      console.log(JSON.stringify(changedStacks(base, head)));
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("codeowners")
-  .description("the .github/CODEOWNERS the matrix's owning team gives")
-  .action(() => {
-    try {
-      process.stdout.write(codeowners(loadMatrix().organization));
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("deployer-rbac")
-  .description("the Kubernetes RBAC an environment's deploy (or --plan) needs, from its synthesized stack, as YAML for a cluster admin")
-  .argument("<environment>", "environment name, e.g. staging")
-  .option("--plan", "the read-only plan's RBAC")
-  .option("--out <cdktf.out>", "synth output to read", "cdktf.out")
-  .action((environment: string, opts: { plan?: boolean; out: string }) => {
-    try {
-      const m = loadMatrix();
-      if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
-      const stack = readOutput(opts.out).get(environment);
-      if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
-      const mode = opts.plan ? "plan" : "deploy";
-      const extraReads = opts.plan ? preflightReads(m, m.environments[environment]) : [];
-      const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode, extraReads });
-      console.log(objects.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("provenance")
-  .description("whether every commit a push brings to a deploy branch came through a pull request merged into it; exit 7 listing those that did not")
-  .argument("<branch>", "the pushed branch (refs/heads/… or its name)")
-  .argument("<sha>", "the pushed commit")
-  .action(async (branch: string, sha: string) => {
-    try {
-      const m = loadMatrix();
-      const name = branch.replace(/^refs\/heads\//, "");
-      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
-      const bad = await unreviewedCommits(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, name, m.organization.github.defaultBranch, sha);
-      if (bad.length === 0) {
-        console.log(`${name} at ${sha.slice(0, 12)}: every commit came through a pull request merged into ${name}`);
-        return;
-      }
-      console.error(`${name} at ${sha.slice(0, 12)}: ${bad.length} commit(s) nobody reviewed into ${name}; nothing is deployed:`);
-      for (const c of bad) console.error(`  ${c.sha.slice(0, 12)} ${c.message}: ${c.why}`);
-      process.exitCode = 7;
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("stacks-to-plan")
-  .description("the stacks a push to a branch deploys whose config differs from what their environment last deployed successfully, as a job matrix; --needed lists the commits to synthesize first")
-  .argument("<branch>", "branch name or refs/heads/… ref")
-  .option("--needed", "print the commits of the last successful deployments (one per line) and stop")
-  .option("--head <cdktf.out>", "this commit's synth output", "cdktf.out")
-  .option("--at <sha=dir...>", "synth outputs of earlier commits, as <sha>=<cdktf.out>")
-  .action(async (branch: string, opts: { needed?: boolean; head: string; at?: string[] }) => {
-    try {
-      const m = loadMatrix();
-      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
-      const gh = github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN);
-      const targets = environmentsForBranch(m, branch);
-      const last = new Map<string, string | undefined>();
-      for (const t of targets) last.set(t.environment, await lastDeployedSha(gh, repo, t.githubEnvironment));
-      if (opts.needed) {
-        for (const sha of new Set([...last.values()].filter((x): x is string => x !== undefined))) console.log(sha);
-        return;
-      }
-      const at = new Map((opts.at ?? []).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] as const));
-      const include = targets.filter((t) => {
-        const sha = last.get(t.environment);
-        // never deployed, or the newest attempt did not succeed, or no synth of that commit: plan it
-        if (sha === undefined || !at.has(sha)) return true;
-        return changedStacks(at.get(sha)!, opts.head).includes(t.environment);
-      });
-      console.log(JSON.stringify({ include }));
-    } catch (err) {
-      failOrNoEnvironment(err);
-    }
-  });
-
-program
-  .command("preflight")
-  .description("read-only checks of what an environment's first plan needs (cluster, Vault, Datadog, GitHub), with plan's credentials; exit 1 on any failed line")
-  .argument("<environment>", "environment name, e.g. staging")
-  .option("--out <cdktf.out>", "synth output whose monitors Datadog validates", "cdktf.out")
-  .action(async (environment: string, opts: { out: string }) => {
-    try {
-      const m = loadMatrix();
-      if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
-      const stack = readOutput(opts.out).get(environment);
-      if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
-      // the ecosystems' usual variables may point a client elsewhere than the matrix (a proxy, a fake in tests)
-      const env = process.env;
-      const ep = {
-        kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
-        vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
-        vaultToken: env.VAULT_TOKEN ?? "",
-        datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
-        datadogApiKey: env.DD_API_KEY ?? "",
-        datadogAppKey: env.DD_APP_KEY ?? "",
-        github: github(env.GITHUB_TOKEN),
-      };
-      const checks = await preflight(m, environment, stack.json, ep);
-      console.log(`preflight ${environment}:`);
-      console.log(formatChecklist(checks));
-      const failedCount = checks.filter((c) => !c.ok).length;
-      console.log(failedCount === 0 ? `all ${checks.length} checks passed` : `${failedCount} of ${checks.length} checks failed`);
-      process.exitCode = failedCount === 0 ? 0 : 1;
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("cluster-bootstrap")
-  .description("what a cluster admin applies once per cluster: platform namespace, token reviewer, deployer accounts (YAML), and the Vault auth mount with the reviewer (shell)")
-  .argument("<cluster>", "a key of organization.clusters")
-  .action((cluster: string) => {
-    try {
-      const m = loadMatrix();
-      const b = clusterBootstrap(m, cluster);
-      console.log(`# kubectl --context ${m.organization.clusters[cluster].context} apply -f - <<'EOF'`);
-      console.log(b.manifests.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
-      console.log("# EOF\n# then, with an admin's VAULT_ADDR and VAULT_TOKEN:");
-      console.log(vaultCommands(b, m.organization.clusters[cluster].context));
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("check-matrix")
-  .description("validate a matrix exported as JSON (a pull request's) with this checkout's rules; exit 1 listing every problem")
-  .argument("<matrix-json>", "the output of `npm run --silent matrix -- --format json`")
-  .action((file: string) => {
-    try {
-      const m = matrixFrom(file);
-      console.log(`${file}: valid (${Object.keys(m.environments).join(", ")})`);
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("reviewed-branch")
-  .description("whether a branch is protected with at least one required review by some environment's ruleset; exit 6 when not")
-  .argument("<branch>", "branch name")
-  .action((branch: string) => {
-    try {
-      const m = loadMatrix();
-      const by = Object.entries(m.environments).find(
-        ([, e]) => e.identity.protectedBranch !== null && e.approval.requiredApprovingReviews >= 1 && branchMatches(e.identity.protectedBranch, branch),
-      );
-      if (by) console.log(`${branch}: reviewed (protected by ${by[0]}'s ruleset)`);
-      else {
-        console.error(`${branch}: not a reviewed branch`);
-        process.exitCode = 6;
-      }
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("vet-plan-input")
-  .description("whether a pull request's synthesized stacks may be planned with read-only credentials; exit 5 and the reasons when not")
-  .argument("<head>", "the pull request's cdktf.out (untrusted)")
-  .argument("<trusted>", "the default branch's cdktf.out, synthesized by its own code")
-  .argument("<stacks...>", "the stacks to plan")
-  .action((headDir: string, trustedDir: string, stacks: string[]) => {
-    try {
-      const head = readOutput(headDir);
-      const trusted = readOutput(trustedDir);
-      const problems = stacks.flatMap((s) => {
-        const h = head.get(s);
-        return h === undefined ? [`${s}: not in ${headDir}`] : vetStackForPlan(s, h.json, trusted.get(s)?.json);
-      });
-      for (const p of problems) console.error(p);
-      if (problems.length > 0) process.exitCode = 5;
-      else console.log(`${stacks.join(", ")}: may be planned`);
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("plan-summary")
-  .description("what a saved plan will do, from `terraform show -json`: per address added, changed, replaced, destroyed")
-  .argument("<stack>", "the stack the plan is of (protected stacks lead with destroys and replacements, in bold)")
-  .argument("<plan-json>", "the output of terraform show -json <saved plan>")
-  .action((stack: string, planJson: string) => {
-    try {
-      const m = loadMatrix();
-      const isProtected = appliedLike(m, stack)?.protected === true;
-      const summary = summarizePlan(stack, JSON.parse(fs.readFileSync(planJson, "utf8")), isProtected);
-      console.log(planMarkdown(summary));
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command("resolve-environment")
-  .description("the environments a push to a branch deploys, in promotion order, as a GitHub Actions job matrix")
-  .argument("[branch]", "branch name or refs/heads/… ref")
-  .option("--all", "every stack, the gates first (the drift job's matrix)")
-  .action((branch: string | undefined, opts: { all?: boolean }) => {
-    try {
-      const m = loadMatrix();
-      if (opts.all) {
-        console.log(JSON.stringify({ include: allTargets(m) }));
-        return;
-      }
-      if (branch === undefined) throw new Error("name a branch, or pass --all");
-      console.log(JSON.stringify({ include: environmentsForBranch(m, branch) }));
-    } catch (err) {
-      failOrNoEnvironment(err);
-    }
-  });
-
-program
-  .command("deploy-window")
-  .description("whether an environment's deployment window is open (now, or --at a time); exit 4 when closed")
-  .argument("<environment>", "environment name, e.g. prod")
-  .option("--at <time>", "an ISO 8601 date and time instead of now")
-  .action((environment: string, opts: { at?: string }) => {
-    try {
-      const m = loadMatrix();
-      // the gates stack is applied like the environment it follows, in that environment's window
-      const e = appliedLike(m, environment);
-      if (!e) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
-      const at = opts.at === undefined ? new Date() : new Date(opts.at);
-      if (Number.isNaN(at.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);
-      const w = e.deploymentWindow;
-      if (windowIsOpen(w, at)) {
-        console.log(`${environment}: deployment window open (${describeWindow(w)})`);
-        return;
-      }
-      const local = localTime(at, w!.timeZone);
-      const hhmm = `${String(local.hour).padStart(2, "0")}:${String(local.minute).padStart(2, "0")}`;
-      console.error(`${environment}: deployment window closed: deploys may start ${describeWindow(w)}; it is ${local.day} ${hhmm} there now`);
-      process.exitCode = 4;
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program.parseAsync().catch(fail);
+}

@@ -1,0 +1,250 @@
+/**
+ * The workflows' wiring, executed: every `npm run --silent <command> -- <args>` in .github/workflows is run
+ * in-process with exactly those arguments (shell variables bound to fixture outputs), and what the next step of
+ * the workflow relies on is asserted: the drift job's matrix holds every stack, a pull request's protected stack
+ * is flagged when it deletes or replaces, a closed window stops a deploy.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { run as synthesize } from "../main";
+import { matrix as definition } from "../config/environments";
+import { cli } from "./cli";
+import { seedMatrix } from "./helpers";
+import { scratchDir } from "./scratch";
+
+const root = path.resolve(__dirname, "..");
+const workflowsDir = path.join(root, ".github", "workflows");
+const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts;
+
+interface Invocation {
+  readonly workflow: string;
+  readonly script: string;
+  /** The words after `--`, quotes removed, variables not yet expanded (`$STACK`, `${at[@]}`). */
+  readonly words: readonly string[];
+}
+
+/** Shell words up to the end of the command (a redirection, pipe, `;`, `)` or the end of the line). */
+function shellWords(text: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quoted = false;
+  for (const ch of text) {
+    if (quoted) {
+      if (ch === '"') quoted = false;
+      else word += ch;
+    } else if (ch === '"') {
+      quoted = true;
+      word ??= "";
+    } else if (/\s/.test(ch)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (/[)>|;]/.test(ch)) {
+      if (word === "2") word = undefined; // 2>
+      break;
+    } else word = (word ?? "") + ch;
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+function invocations(): Invocation[] {
+  const out: Invocation[] = [];
+  for (const workflow of fs.readdirSync(workflowsDir).filter((f) => f.endsWith(".yml")).sort()) {
+    for (const line of fs.readFileSync(path.join(workflowsDir, workflow), "utf8").split("\n")) {
+      if (/^\s*#/.test(line)) continue;
+      for (const m of line.matchAll(/npm run --silent ([a-z-]+)( -- (.*))?/g)) {
+        // `npm run synth` is cdktf's, not the CLI's
+        if (scripts[m[1]]?.includes("scripts/cli.ts")) out.push({ workflow, script: m[1], words: m[3] ? shellWords(m[3]) : [] });
+      }
+    }
+  }
+  return out;
+}
+
+/** The CLI arguments of an invocation with `vars` bound: `$X` inside a word, or a whole word spliced (arrays). */
+function argv(inv: Invocation, vars: Record<string, string | readonly string[]>): string[] {
+  const cli = /scripts\/cli\.ts (\S+)$/.exec(scripts[inv.script]);
+  if (!cli) throw new Error(`package.json script ${inv.script} is not a scripts/cli.ts command`);
+  const args = inv.words.flatMap((w) => {
+    const whole = /^\$\{?([A-Za-z_]+)(\[@\])?\}?$/.exec(w);
+    if (whole && Array.isArray(vars[whole[1]])) return vars[whole[1]] as string[];
+    return [w.replace(/\$\{?([A-Za-z_]+)\}?/g, (_m, name: string) => {
+      const v = vars[name];
+      if (v === undefined) throw new Error(`${inv.workflow}: no fixture value for $${name} in npm run ${inv.script}`);
+      return String(v);
+    })];
+  });
+  return [cli[1], ...args];
+}
+
+// fixtures: the seed's synth as the base and the default branch's output; a head whose prod renames its Vault
+// read policy (a replacement) and whose hotfix points its Vault provider elsewhere (never planned from a pull
+// request); the pull request's matrix as exported; a real plan's JSON
+const tmp = scratchDir();
+const runnerTemp = path.join(tmp, "runner");
+const workspace = path.join(tmp, "workspace");
+beforeAll(() => {
+  for (const dir of [path.join(runnerTemp, "base", "cdktf.out"), path.join(workspace, "cdktf.out")]) {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    expect(synthesize(definition, dir)).toBe(0);
+  }
+  fs.cpSync(path.join(runnerTemp, "base"), path.join(runnerTemp, "head"), { recursive: true });
+  const prodFile = path.join(runnerTemp, "head", "cdktf.out", "stacks", "prod", "cdk.tf.json");
+  const prod = JSON.parse(fs.readFileSync(prodFile, "utf8"));
+  prod.resource.vault_policy.policy.name += "-renamed";
+  fs.writeFileSync(prodFile, JSON.stringify(prod, null, 2));
+  const hotfixFile = path.join(runnerTemp, "head", "cdktf.out", "stacks", "hotfix", "cdk.tf.json");
+  const hotfix = JSON.parse(fs.readFileSync(hotfixFile, "utf8"));
+  hotfix.provider.vault[0].address = "https://vault.attacker.example";
+  fs.writeFileSync(hotfixFile, JSON.stringify(hotfix, null, 2));
+  fs.writeFileSync(path.join(runnerTemp, "head", "matrix.json"), JSON.stringify(definition, null, 2));
+  fs.copyFileSync(path.join(__dirname, "fixtures", "plan.json"), path.join(runnerTemp, "plan.json"));
+}, 120_000);
+
+const all = invocations();
+const of = (workflow: string, script: string) => {
+  const found = all.filter((i) => i.workflow === workflow && i.script === script);
+  if (found.length === 0) throw new Error(`${workflow} no longer runs npm run ${script}`);
+  return found;
+};
+/** A workflow's relative `cdktf.out` is the job's checkout (the default branch's synth). */
+const inWorkspace = (args: string[]) => args.map((a) => (a === "cdktf.out" ? path.join(workspace, "cdktf.out") : a));
+const run = (inv: Invocation, vars: Record<string, string | readonly string[]>) => cli(inWorkspace(argv(inv, { RUNNER_TEMP: runnerTemp, ...vars })));
+const stacks = [...Object.keys(definition.environments), "gates"];
+
+describe("the workflows' commands, run as the workflows run them", () => {
+  it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
+    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "compare", "matrix", "plan-summary", "deploy-window"];
+    // provenance and stacks-to-plan talk to GitHub: provenance.test.ts runs them against a fake GitHub
+    const withFakes = ["provenance", "stacks-to-plan"];
+    expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...withFakes].sort());
+    const provenanceTest = fs.readFileSync(path.join(__dirname, "provenance.test.ts"), "utf8");
+    for (const s of withFakes) expect(provenanceTest).toContain(`"${s}"`);
+  });
+
+  it("drift.yml: the job matrix holds every stack of the matrix, the gates first", async () => {
+    for (const inv of of("drift.yml", "resolve-environment")) {
+      const r = await run(inv, {});
+      expect(r.code).toBe(0);
+      const include: { environment: string }[] = JSON.parse(r.stdout).include;
+      expect(include.map((t) => t.environment).sort()).toEqual([...stacks].sort());
+      expect(include[0].environment).toBe("gates");
+    }
+  });
+
+  it("pull-request-review.yml: changed-stacks names prod and hotfix, the stacks whose config changed", async () => {
+    const [inv] = of("pull-request-review.yml", "changed-stacks");
+    const r = await run(inv, {});
+    expect([r.code, JSON.parse(r.stdout)]).toEqual([0, ["hotfix", "prod"]]); // sorted: one order whatever the outputs' order
+  });
+
+  it("pull-request-review.yml: the diff of a protected stack that replaces flags it in the comment; exit 2 = changed", async () => {
+    const [inv] = of("pull-request-review.yml", "diff");
+    const prod = await run(inv, { stack: "prod" });
+    expect(prod.code).toBe(2);
+    const policyName = `${seedMatrix.organization.project}-prod-secrets-read`;
+    // protected (from the matrix) + a replacement of the Vault policy (its name is ForceNew)
+    expect(seedMatrix.environments.prod.protected).toBe(true);
+    expect(prod.stdout).toContain("| prod (protected) | 🛑 1 to REPLACE |");
+    expect(prod.stdout).toContain(`| ♻️ replace | \`vault_policy.policy\` | \`name\` (forces replacement) | \`"${policyName}"\` | \`"${policyName}-renamed"\` |`);
+    const dev = await run(inv, { stack: "dev" });
+    expect([dev.code, dev.stdout]).toEqual([0, "### envmatrix: synthesized Terraform\n\nNo stack changed.\n"]);
+  });
+
+  it("pull-request-review.yml: a stack the default branch would synthesize the same way may be planned; others are refused with exit 5", async () => {
+    for (const inv of of("pull-request-review.yml", "vet-plan-input")) {
+      const same = await run(inv, { stack: "staging", STACK: "staging" });
+      expect([same.code, same.stdout]).toEqual([0, "staging: may be planned\n"]);
+      // a renamed policy is an ordinary change to plan; a provider pointed elsewhere would send the credentials there
+      expect((await run(inv, { stack: "prod", STACK: "prod" })).code).toBe(0);
+      const elsewhere = await run(inv, { stack: "hotfix", STACK: "hotfix" });
+      expect([elsewhere.code, elsewhere.stderr]).toEqual([5, "hotfix: provider settings differ from the default branch's (credentials would go elsewhere): planned after merge\n"]);
+    }
+  });
+
+  it("pull-request-review.yml: only a branch some ruleset protects with a review counts as a reviewed base", async () => {
+    const [inv] = of("pull-request-review.yml", "reviewed-branch");
+    const reviewed = Object.values(seedMatrix.environments).find((e) => e.identity.protectedBranch !== null && e.approval.requiredApprovingReviews >= 1)!;
+    expect((await run(inv, { BASE_REF: reviewed.identity.protectedBranch! })).code).toBe(0);
+    expect((await run(inv, { BASE_REF: "feature/unreviewed" })).code).toBe(6);
+  });
+
+  it("pull-request-review.yml: the pull request's matrix is checked and compared with this checkout's rules", async () => {
+    const [check] = of("pull-request-review.yml", "check-matrix");
+    expect((await run(check, {})).code).toBe(0);
+    fs.writeFileSync(path.join(runnerTemp, "bad-matrix.json"), JSON.stringify({ ...definition, promotionOrder: ["prod", "dev"] }));
+    const bad = await cli(argv(check, { RUNNER_TEMP: runnerTemp }).map((a) => a.replace(/head\/matrix\.json$/, "bad-matrix.json")));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("bad-matrix.json");
+  });
+
+  it("pull-request-review.yml: compare of each promotion pair finds no drift (exit 0)", async () => {
+    const [inv] = of("pull-request-review.yml", "compare");
+    const r = await run(inv, { pair: ["staging", "prod"] });
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+  }, 120_000);
+
+  it("matrix --format json gives the review environment's name at the path the workflow's jq reads", async () => {
+    for (const inv of of("pull-request-review.yml", "matrix")) {
+      const r = await run(inv, {});
+      expect(JSON.parse(r.stdout).organization.github.reviewApp.environment).toBe(seedMatrix.organization.github.reviewApp.environment);
+    }
+  });
+
+  it.each([["deploy.yml"], ["drift.yml"], ["pull-request-review.yml"]])("%s: plan-summary leads a protected stack's summary with its destroys and replacements", async (workflow) => {
+    for (const inv of of(workflow, "plan-summary")) {
+      const prod = await run(inv, { STACK: "prod" });
+      expect(prod.code).toBe(0);
+      expect(prod.stdout).toContain("**⚠ prod is protected and this plan destroys or replaces 2 resource(s):**");
+      const dev = await run(inv, { STACK: "dev" });
+      expect(dev.stdout).not.toContain("is protected");
+    }
+  });
+
+  describe("deploy.yml: the deployment window, at the time the job runs", () => {
+    afterEach(() => jest.useRealTimers());
+    const [inv] = of("deploy.yml", "deploy-window");
+    const w = seedMatrix.environments.prod.deploymentWindow!;
+
+    it(`a Sunday stops prod's deploy (exit 4) and the gates' (they follow ${seedMatrix.organization.gates.followsEnvironment}); dev has no window`, async () => {
+      expect(w.days).not.toContain("Sun");
+      jest.useFakeTimers({ now: new Date("2026-11-29T12:00:00Z"), doNotFake: ["nextTick", "setImmediate"] }); // a Sunday
+      expect((await run(inv, { STACK: "prod" })).code).toBe(4);
+      expect((await run(inv, { STACK: "gates" })).code).toBe(seedMatrix.environments[seedMatrix.organization.gates.followsEnvironment].deploymentWindow ? 4 : 0);
+      expect(seedMatrix.environments.dev.deploymentWindow).toBeNull();
+      expect((await run(inv, { STACK: "dev" })).code).toBe(0);
+    });
+
+    it("inside the window prod deploys", async () => {
+      // the first allowed day at an hour inside the window, in the window's time zone (Europe/Berlin is UTC+1 in November)
+      expect(w.timeZone).toBe("Europe/Berlin");
+      jest.useFakeTimers({ now: new Date(`2026-11-${23 + ["Mon", "Tue", "Wed", "Thu", "Fri"].indexOf(w.days[0])}T${String(w.startHour - 1).padStart(2, "0")}:30:00Z`), doNotFake: ["nextTick", "setImmediate"] });
+      const r = await run(inv, { STACK: "prod" });
+      expect([r.code, r.stdout]).toEqual([0, expect.stringContaining("prod: deployment window open")]);
+    });
+  });
+});
+
+describe("the CLI in-process", () => {
+  it("an unknown command is exit 1 with commander's message", async () => {
+    const r = await cli(["no-such-command"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown command 'no-such-command'");
+  });
+
+  it("as a process (what npm run starts), the command's exit code and streams are the process's", async () => {
+    const child = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "reviewed-branch", "feature/unreviewed"], { cwd: root }, (err, stdout, stderr) =>
+        resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stdout, stderr }),
+      );
+    });
+    expect(child).toEqual({ code: 6, stdout: "", stderr: "feature/unreviewed: not a reviewed branch\n" });
+  });
+
+  it("help is exit 0", async () => {
+    const r = await cli(["diff", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Usage: envmatrix diff [options] <base> [head]");
+  });
+});
