@@ -41,6 +41,15 @@ describe("branch → environment", () => {
     );
   });
 
+  it("deploys in promotion order, whatever order the matrix lists its environments in", () => {
+    // the same environments listed in reverse: the order a push deploys in is promotionOrder's, never the keys'
+    const reversed = { ...seedMatrix, environments: Object.fromEntries(Object.entries(seedMatrix.environments).reverse()) };
+    expect(Object.keys(reversed.environments)).not.toEqual(seedMatrix.promotionOrder);
+    const fromMain = seedMatrix.promotionOrder.filter((n) => seedMatrix.environments[n].identity.deployBranches.includes("main"));
+    expect(fromMain.length).toBeGreaterThan(1);
+    expect(environmentsForBranch(reversed, "main").map((t) => t.environment)).toEqual(["gates", ...fromMain]);
+  });
+
   it("a tag is not a branch", () => {
     expect(() => environmentsForBranch(seedMatrix, "refs/tags/v1.0.0")).toThrow("refs/tags/v1.0.0 is not a branch");
   });

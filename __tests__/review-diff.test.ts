@@ -3,7 +3,7 @@ import { cli } from "./cli";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { anythingChanged, diffOutputs, formatMarkdown, formatText } from "../review/stack-diff";
+import { anythingChanged, diffOutputs, diffStack, formatMarkdown, formatText, REPLACING_ATTRIBUTES } from "../review/stack-diff";
 import { changedStacks } from "../review/changed-stacks";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-diff-"));
@@ -135,5 +135,91 @@ describe("the diff command", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: envmatrix diff [options] <base> [head]");
     expect(help.stdout.replace(/\s+/g, " ")).toContain('--format <format> output format (choices: "text", "markdown", default: "text")');
+  });
+});
+
+/**
+ * Which attribute changes make Terraform replace a resource, written from each provider's documentation and
+ * schema (ForceNew) at the pinned versions, independently of review/stack-diff.ts's table:
+ * - hashicorp/kubernetes: metadata.name and metadata.namespace of every namespaced *_v1 resource, a
+ *   ClusterRoleBinding's role_ref (immutable in Kubernetes); kubernetes_manifest replaces on a change of
+ *   apiVersion, kind, name or namespace (the object's identity);
+ * - hashicorp/vault: vault_policy.name, vault_auth_backend.type, vault_mount.type, the backend of
+ *   vault_kubernetes_auth_backend_config, backend and role_name of the Kubernetes and JWT auth roles;
+ * - integrations/github: repository and environment of an environment, its deployment policy and variables (and
+ *   variable_name), a branch protection's repository_id; a ruleset replaces on nothing (resource_github_repository_ruleset.go);
+ * - DataDog/datadog: a monitor's and an SLO's type.
+ */
+const REPLACES: [string, string][] = [
+  ["kubernetes_namespace_v1", "metadata.name"],
+  ...["kubernetes_network_policy_v1", "kubernetes_resource_quota_v1", "kubernetes_limit_range_v1", "kubernetes_service_account_v1", "kubernetes_config_map_v1"].flatMap(
+    (t): [string, string][] => [[t, "metadata.name"], [t, "metadata.namespace"]],
+  ),
+  ["kubernetes_cluster_role_binding_v1", "metadata.name"],
+  ["kubernetes_cluster_role_binding_v1", "role_ref.name"],
+  ...["apiVersion", "kind", "metadata.name", "metadata.namespace"].map((a): [string, string] => ["kubernetes_manifest", `manifest.${a}`]),
+  ["vault_policy", "name"],
+  ["vault_auth_backend", "type"],
+  ["vault_mount", "type"],
+  ["vault_kubernetes_auth_backend_config", "backend"],
+  ["vault_kubernetes_auth_backend_role", "backend"],
+  ["vault_kubernetes_auth_backend_role", "role_name"],
+  ["vault_jwt_auth_backend_role", "backend"],
+  ["vault_jwt_auth_backend_role", "role_name"],
+  ["github_repository_environment", "repository"],
+  ["github_repository_environment", "environment"],
+  ["github_repository_environment_deployment_policy", "repository"],
+  ["github_repository_environment_deployment_policy", "environment"],
+  ["github_actions_environment_variable", "repository"],
+  ["github_actions_environment_variable", "environment"],
+  ["github_actions_environment_variable", "variable_name"],
+  ["github_branch_protection", "repository_id"],
+  ["datadog_monitor", "type"],
+  ["datadog_service_level_objective", "type"],
+];
+/** Attributes each type changes in place (a sample: anything not ForceNew). */
+const IN_PLACE: [string, string][] = [
+  ["kubernetes_namespace_v1", "metadata.labels.team"],
+  ["kubernetes_config_map_v1", "data.LOG_LEVEL"],
+  ["kubernetes_manifest", "manifest.spec.refreshInterval"],
+  ["vault_policy", "policy"],
+  ["vault_kubernetes_auth_backend_role", "token_ttl"],
+  ["github_repository_environment", "wait_timer"],
+  ["github_repository_ruleset", "name"],
+  ["github_repository_ruleset", "enforcement"],
+  ["datadog_monitor", "query"],
+];
+
+const nested = (dotted: string, value: unknown): Record<string, unknown> =>
+  dotted.split(".").reduceRight<any>((inner, key) => ({ [key]: inner }), value);
+const stackOf = (type: string, body: object) => {
+  const json = { resource: { [type]: { r: body } } };
+  return { name: "prod", json, bytes: Buffer.from(JSON.stringify(json)) };
+};
+
+describe("replacement rules", () => {
+  it.each(REPLACES)("%s: a change of %s replaces it", (type, attribute) => {
+    const d = diffStack("prod", stackOf(type, nested(attribute, "before")), stackOf(type, nested(attribute, "after")), true);
+    expect(d.resources).toEqual([
+      { address: `${type}.r`, kind: "replaced", attributes: [{ path: attribute, old: "before", new: "after", forcesReplacement: true }] },
+    ]);
+  });
+
+  it.each(IN_PLACE)("%s: a change of %s is in place", (type, attribute) => {
+    const d = diffStack("prod", stackOf(type, nested(attribute, 1)), stackOf(type, nested(attribute, 2)), true);
+    expect(d.resources.map((r) => [r.kind, r.attributes.map((a) => a.forcesReplacement)])).toEqual([["changed", [false]]]);
+  });
+
+  it("every type envmatrix writes has its rules here", () => {
+    expect([...new Set([...REPLACES, ...IN_PLACE].map(([t]) => t))].sort()).toEqual(Object.keys(REPLACING_ATTRIBUTES).sort());
+  });
+
+  it("a protected stack whose only change is a replacement is flagged as putting data or access at risk", () => {
+    const d = diffStack("prod", stackOf("vault_policy", { name: "a", policy: "p" }), stackOf("vault_policy", { name: "b", policy: "p" }), true);
+    expect(formatText([d])).toContain("prod (protected): 1 to REPLACE !!! DATA OR ACCESS AT RISK IN A PROTECTED ENVIRONMENT !!!");
+    expect(formatMarkdown([d])).toContain("| prod (protected) | 🛑 1 to REPLACE |");
+    const unprotected = diffStack("dev", stackOf("vault_policy", { name: "a", policy: "p" }), stackOf("vault_policy", { name: "b", policy: "p" }), false);
+    expect(formatText([unprotected])).toContain("dev: 1 to REPLACE (deletes or replaces)");
+    expect(formatMarkdown([unprotected])).toContain("| dev | ⚠️ 1 to REPLACE |");
   });
 });
