@@ -35,6 +35,9 @@ describe("readable addresses", () => {
     const service = new Construct(group, "api");
     expect(readableLogicalId(configMap(service, "errorRate").node, stack)).toBe("api_error_rate");
     expect(readableLogicalId(configMap(new Construct(stack, "dup"), "dup").node, stack)).toBe("dup");
+    // below the dropped capability: a segment its child repeats is said once (api/api → api, not api_api)
+    expect(readableLogicalId(configMap(new Construct(new Construct(stack, "capability"), "api"), "api").node, stack)).toBe("api");
+    expect(readableLogicalId(configMap(new Construct(new Construct(stack, "capability2"), "api"), "apiKey").node, stack)).toBe("api_api_key");
     expect(readableLogicalId(configMap(new Construct(stack, "svc"), "1st").node, stack)).toBe("_1st");
   });
 
