@@ -129,8 +129,8 @@ describe("trust: no unreviewed code reaches a deploy secret", () => {
 });
 
 describe("workflows", () => {
-  it("are the pull-request check, its review, deploy and drift", () => {
-    expect(files).toEqual(["deploy.yml", "drift.yml", "pull-request-review.yml", "pull-request.yml"]);
+  it("are the pull-request check, its review, deploy, drift and mutation testing", () => {
+    expect(files).toEqual(["deploy.yml", "drift.yml", "mutation.yml", "pull-request-review.yml", "pull-request.yml"]);
   });
   it.each(files)("%s passes action-validator", (f) => {
     expect(validateWorkflow(text(f)).errors).toEqual([]);
