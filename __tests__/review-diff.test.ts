@@ -223,3 +223,40 @@ describe("replacement rules", () => {
     expect(formatMarkdown([unprotected])).toContain("| dev | ⚠️ 1 to REPLACE |");
   });
 });
+
+describe("what mutation testing found unchecked in the diff", () => {
+  it("lists each stack once, in the head's order, then the removed ones; a changed stack is 'changed'", () => {
+    expect(diffs.map((d) => [d.stack, d.status])).toEqual([
+      ["dev", "changed"],
+      ["staging", "unchanged"],
+      ["prod", "changed"],
+      ["old", "removed"],
+    ]);
+  });
+
+  it("marks no stack protected unless told which are", () => {
+    expect(diffOutputs(base, head).map((d) => d.protected)).toEqual([false, false, false, false]);
+  });
+
+  it("says when a whole stack is new or removed, and a removed stack is a deletion", () => {
+    const added = diffStack("qa", undefined, stackOf("vault_policy", { name: "a" }), false);
+    expect(added.resources).toEqual([{ address: "vault_policy.r", kind: "added", attributes: [] }]);
+    expect(formatText([added])).toContain("qa: new stack: 1 added");
+    expect(formatText([of("old")])).toContain("old: stack REMOVED: 1 setting(s) changed (deletes or replaces)");
+    expect(formatMarkdown([of("old")])).toContain("| old | ⚠️ stack REMOVED: 1 setting(s) changed |");
+  });
+
+  it("replaces when one of several changed attributes forces it, also below a list index", () => {
+    const two = diffStack("prod", stackOf("vault_policy", { name: "a", policy: "p" }), stackOf("vault_policy", { name: "b", policy: "q" }), true);
+    expect(two.resources.map((r) => r.kind)).toEqual(["replaced"]);
+    const listed = diffStack("prod", stackOf("kubernetes_cluster_role_binding_v1", { role_ref: [{ name: "a" }] }), stackOf("kubernetes_cluster_role_binding_v1", { role_ref: [{ name: "b" }] }), true);
+    expect(listed.resources[0]).toMatchObject({ kind: "replaced", attributes: [{ path: "role_ref[0].name", forcesReplacement: true }] });
+  });
+
+  it("changes a resource of a type it has no rules for in place, and shows an attribute that was not set as (none)", () => {
+    const unknown = diffStack("dev", stackOf("null_resource", { triggers: { a: "1" } }), stackOf("null_resource", { triggers: { a: "2" } }), false);
+    expect(unknown.resources.map((r) => r.kind)).toEqual(["changed"]);
+    const added = diffStack("dev", stackOf("vault_policy", { name: "a" }), stackOf("vault_policy", { name: "a", policy: "p" }), false);
+    expect(formatText([added])).toContain('      policy: (none) → "p"');
+  });
+});
