@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import { loadMatrix } from "../config";
-import { checkMatrix, MatrixError } from "../config/validate";
+import { checkMatrix } from "../config/validate";
 import { branchMatches } from "../config/branches";
 import { matrix as definition } from "../config/environments";
 import type { MatrixDefinition } from "../config/types";
@@ -24,7 +24,7 @@ import { planMarkdown, summarizePlan } from "../review/plan-summary";
 import { compareEnvironments, formatComparison } from "../review/compare";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
 import { anythingChanged, diffOutputs, formatMarkdown, formatText } from "../review/stack-diff";
-import { OutputError, readOutput } from "../review/synth-output";
+import { readOutput } from "../review/synth-output";
 import { vetStackForPlan } from "../review/vet-plan-input";
 import { colors, progress, progressDone } from "../review/terminal";
 import type { Matrix } from "../config/types";
@@ -37,7 +37,7 @@ export interface CliIo {
   readonly loadMatrix: () => Matrix;
 }
 
-/** Ends a command with an exit code (thrown by `fail`, caught by `runCli`). */
+/** Ends a command with an exit code (thrown by `exit`, caught by `runCli`). */
 class Exit extends Error {
   constructor(readonly code: number) {
     super(`exit ${code}`);
@@ -73,23 +73,6 @@ export function buildProgram(io: CliIo): Command {
   };
   const loadMatrix = io.loadMatrix;
 
-  function fail(err: unknown): never {
-    progressDone();
-    if (err instanceof Exit) throw err;
-    if (err instanceof OutputError || err instanceof MatrixError || err instanceof Error) {
-      warn(colors.red(`error: ${err.message}`));
-      exit(1);
-    }
-    throw err;
-  }
-
-  /** No environment deploys from the branch: said on stderr with exit code 3, told apart from an error. */
-  function failOrNoEnvironment(err: unknown): never {
-    if (!(err instanceof NoEnvironmentError)) fail(err);
-    warn(err.message);
-    return exit(3);
-  }
-
   const program = new Command("envmatrix")
     .description("Review tools for the synthesized Terraform of every environment")
     .showHelpAfterError()
@@ -105,16 +88,12 @@ export function buildProgram(io: CliIo): Command {
     .addOption(format())
     .option("--stack <names...>", "only these stacks")
     .action((base: string, head: string, opts: { format: "text" | "markdown"; stack?: string[] }) => {
-      try {
-        progress(`reading ${base} and ${head}…`);
-        const m = loadMatrix();
-        const diffs = diffOutputs(base, head, (s) => appliedLike(m, s)?.protected === true).filter((d) => opts.stack === undefined || opts.stack.includes(d.stack));
-        progressDone();
-        log(opts.format === "markdown" ? formatMarkdown(diffs) : formatText(diffs, colors));
-        exit(anythingChanged(diffs) ? 2 : 0);
-      } catch (err) {
-        fail(err);
-      }
+      progress(`reading ${base} and ${head}…`);
+      const m = loadMatrix();
+      const diffs = diffOutputs(base, head, (s) => appliedLike(m, s)?.protected === true).filter((d) => opts.stack === undefined || opts.stack.includes(d.stack));
+      progressDone();
+      log(opts.format === "markdown" ? formatMarkdown(diffs) : formatText(diffs, colors));
+      exit(anythingChanged(diffs) ? 2 : 0);
     });
 
   program
@@ -125,15 +104,11 @@ export function buildProgram(io: CliIo): Command {
     .addOption(format())
     .option("--matrix-json <file>", "compare the matrix exported by `matrix --format json` (a pull request's) with this checkout's code")
     .action((a: string, b: string, opts: { format: "text" | "markdown"; matrixJson?: string }) => {
-      try {
-        const c = compareEnvironments(matrixFrom(io, opts.matrixJson), a, b, undefined, (done, total) => progress(`comparing ${a} ↔ ${b}: field ${done}/${total}`));
-        progressDone();
-        const text = formatComparison(c, opts.format);
-        log(opts.format === "text" && c.drift.length > 0 ? text.replace(/DRIFT[^\n]*/g, (s) => colors.red(s)) : text);
-        exit(c.drift.length > 0 ? 3 : 0);
-      } catch (err) {
-        fail(err);
-      }
+      const c = compareEnvironments(matrixFrom(io, opts.matrixJson), a, b, undefined, (done, total) => progress(`comparing ${a} ↔ ${b}: field ${done}/${total}`));
+      progressDone();
+      const text = formatComparison(c, opts.format);
+      log(opts.format === "text" && c.drift.length > 0 ? text.replace(/DRIFT[^\n]*/g, (s) => colors.red(s)) : text);
+      exit(c.drift.length > 0 ? 3 : 0);
     });
 
   program
@@ -141,13 +116,9 @@ export function buildProgram(io: CliIo): Command {
     .description("the environment matrix as a table (rows that differ between environments are highlighted), or its definition as JSON")
     .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
     .action((opts: { format: "text" | "markdown" | "json" }) => {
-      try {
-        const m = loadMatrix();
-        if (opts.format === "json") log(JSON.stringify(definition, null, 2));
-        else log(opts.format === "markdown" ? matrixMarkdown(m) : matrixText(m, colors.yellow));
-      } catch (err) {
-        fail(err);
-      }
+      const m = loadMatrix();
+      if (opts.format === "json") log(JSON.stringify(definition, null, 2));
+      else log(opts.format === "markdown" ? matrixMarkdown(m) : matrixText(m, colors.yellow));
     });
 
   program
@@ -156,22 +127,14 @@ export function buildProgram(io: CliIo): Command {
     .argument("<base>", "the base cdktf.out")
     .argument("<head>", "the head cdktf.out")
     .action((base: string, head: string) => {
-      try {
-        log(JSON.stringify(changedStacks(base, head)));
-      } catch (err) {
-        fail(err);
-      }
+      log(JSON.stringify(changedStacks(base, head)));
     });
 
   program
     .command("codeowners")
     .description("the .github/CODEOWNERS the matrix's owning team gives")
     .action(() => {
-      try {
-        io.stdout(codeowners(loadMatrix().organization));
-      } catch (err) {
-        fail(err);
-      }
+      io.stdout(codeowners(loadMatrix().organization));
     });
 
   program
@@ -181,18 +144,14 @@ export function buildProgram(io: CliIo): Command {
     .option("--plan", "the read-only plan's RBAC")
     .option("--out <cdktf.out>", "synth output to read", "cdktf.out")
     .action((environment: string, opts: { plan?: boolean; out: string }) => {
-      try {
-        const m = loadMatrix();
-        if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
-        const stack = readOutput(opts.out).get(environment);
-        if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
-        const mode = opts.plan ? "plan" : "deploy";
-        const extraReads = opts.plan ? preflightReads(m, m.environments[environment]) : [];
-        const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode, extraReads });
-        log(objects.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
-      } catch (err) {
-        fail(err);
-      }
+      const m = loadMatrix();
+      if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
+      const stack = readOutput(opts.out).get(environment);
+      if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
+      const mode = opts.plan ? "plan" : "deploy";
+      const extraReads = opts.plan ? preflightReads(m, m.environments[environment]) : [];
+      const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode, extraReads });
+      log(objects.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
     });
 
   program
@@ -201,22 +160,18 @@ export function buildProgram(io: CliIo): Command {
     .argument("<branch>", "the pushed branch (refs/heads/… or its name)")
     .argument("<sha>", "the pushed commit")
     .action(async (branch: string, sha: string) => {
-      try {
-        const { github, unreviewedCommits } = await provenanceModule();
-        const m = loadMatrix();
-        const name = branch.replace(/^refs\/heads\//, "");
-        const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
-        const bad = await unreviewedCommits(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, name, m.organization.github.defaultBranch, sha);
-        if (bad.length === 0) {
-          log(`${name} at ${sha.slice(0, 12)}: every commit came through a pull request merged into ${name}`);
-          return;
-        }
-        warn(`${name} at ${sha.slice(0, 12)}: ${bad.length} commit(s) nobody reviewed into ${name}; nothing is deployed:`);
-        for (const c of bad) warn(`  ${c.sha.slice(0, 12)} ${c.message}: ${c.why}`);
-        exit(7);
-      } catch (err) {
-        fail(err);
+      const { github, unreviewedCommits } = await provenanceModule();
+      const m = loadMatrix();
+      const name = branch.replace(/^refs\/heads\//, "");
+      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
+      const bad = await unreviewedCommits(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, name, m.organization.github.defaultBranch, sha);
+      if (bad.length === 0) {
+        log(`${name} at ${sha.slice(0, 12)}: every commit came through a pull request merged into ${name}`);
+        return;
       }
+      warn(`${name} at ${sha.slice(0, 12)}: ${bad.length} commit(s) nobody reviewed into ${name}; nothing is deployed:`);
+      for (const c of bad) warn(`  ${c.sha.slice(0, 12)} ${c.message}: ${c.why}`);
+      exit(7);
     });
 
   program
@@ -227,29 +182,25 @@ export function buildProgram(io: CliIo): Command {
     .option("--head <cdktf.out>", "this commit's synth output", "cdktf.out")
     .option("--at <sha=dir...>", "synth outputs of earlier commits, as <sha>=<cdktf.out>")
     .action(async (branch: string, opts: { needed?: boolean; head: string; at?: string[] }) => {
-      try {
-        const { github, lastDeployedSha } = await provenanceModule();
-        const m = loadMatrix();
-        const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
-        const gh = github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN);
-        const targets = environmentsForBranch(m, branch);
-        const last = new Map<string, string | undefined>();
-        for (const t of targets) last.set(t.environment, await lastDeployedSha(gh, repo, t.githubEnvironment));
-        if (opts.needed) {
-          for (const sha of new Set([...last.values()].filter((x): x is string => x !== undefined))) log(sha);
-          return;
-        }
-        const at = new Map((opts.at ?? []).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] as const));
-        const include = targets.filter((t) => {
-          const sha = last.get(t.environment);
-          // never deployed, or the newest attempt did not succeed, or no synth of that commit: plan it
-          if (sha === undefined || !at.has(sha)) return true;
-          return changedStacks(at.get(sha)!, opts.head).includes(t.environment);
-        });
-        log(JSON.stringify({ include }));
-      } catch (err) {
-        failOrNoEnvironment(err);
+      const { github, lastDeployedSha } = await provenanceModule();
+      const m = loadMatrix();
+      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
+      const gh = github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN);
+      const targets = environmentsForBranch(m, branch);
+      const last = new Map<string, string | undefined>();
+      for (const t of targets) last.set(t.environment, await lastDeployedSha(gh, repo, t.githubEnvironment));
+      if (opts.needed) {
+        for (const sha of new Set([...last.values()].filter((x): x is string => x !== undefined))) log(sha);
+        return;
       }
+      const at = new Map((opts.at ?? []).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] as const));
+      const include = targets.filter((t) => {
+        const sha = last.get(t.environment);
+        // never deployed, or the newest attempt did not succeed, or no synth of that commit: plan it
+        if (sha === undefined || !at.has(sha)) return true;
+        return changedStacks(at.get(sha)!, opts.head).includes(t.environment);
+      });
+      log(JSON.stringify({ include }));
     });
 
   program
@@ -258,33 +209,29 @@ export function buildProgram(io: CliIo): Command {
     .argument("<environment>", "environment name, e.g. staging")
     .option("--out <cdktf.out>", "synth output whose monitors Datadog validates", "cdktf.out")
     .action(async (environment: string, opts: { out: string }) => {
-      try {
-        const m = loadMatrix();
-        if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
-        const stack = readOutput(opts.out).get(environment);
-        if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
-        const { github } = await provenanceModule();
-        const { formatChecklist, preflight } = await preflightModule();
-        // the ecosystems' usual variables may point a client elsewhere than the matrix (a proxy, a fake in tests)
-        const env = process.env;
-        const ep = {
-          kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
-          vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
-          vaultToken: env.VAULT_TOKEN ?? "",
-          datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
-          datadogApiKey: env.DD_API_KEY ?? "",
-          datadogAppKey: env.DD_APP_KEY ?? "",
-          github: github(env.GITHUB_TOKEN),
-        };
-        const checks = await preflight(m, environment, stack.json, ep);
-        log(`preflight ${environment}:`);
-        log(formatChecklist(checks));
-        const failedCount = checks.filter((c) => !c.ok).length;
-        log(failedCount === 0 ? `all ${checks.length} checks passed` : `${failedCount} of ${checks.length} checks failed`);
-        exit(failedCount === 0 ? 0 : 1);
-      } catch (err) {
-        fail(err);
-      }
+      const m = loadMatrix();
+      if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
+      const stack = readOutput(opts.out).get(environment);
+      if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
+      const { github } = await provenanceModule();
+      const { formatChecklist, preflight } = await preflightModule();
+      // the ecosystems' usual variables may point a client elsewhere than the matrix (a proxy, a fake in tests)
+      const env = process.env;
+      const ep = {
+        kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
+        vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
+        vaultToken: env.VAULT_TOKEN ?? "",
+        datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
+        datadogApiKey: env.DD_API_KEY ?? "",
+        datadogAppKey: env.DD_APP_KEY ?? "",
+        github: github(env.GITHUB_TOKEN),
+      };
+      const checks = await preflight(m, environment, stack.json, ep);
+      log(`preflight ${environment}:`);
+      log(formatChecklist(checks));
+      const failedCount = checks.filter((c) => !c.ok).length;
+      log(failedCount === 0 ? `all ${checks.length} checks passed` : `${failedCount} of ${checks.length} checks failed`);
+      exit(failedCount === 0 ? 0 : 1);
     });
 
   program
@@ -292,16 +239,12 @@ export function buildProgram(io: CliIo): Command {
     .description("what a cluster admin applies once per cluster: platform namespace, token reviewer, deployer accounts (YAML), and the Vault auth mount with the reviewer (shell)")
     .argument("<cluster>", "a key of organization.clusters")
     .action((cluster: string) => {
-      try {
-        const m = loadMatrix();
-        const b = clusterBootstrap(m, cluster);
-        log(`# kubectl --context ${m.organization.clusters[cluster].context} apply -f - <<'EOF'`);
-        log(b.manifests.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
-        log("# EOF\n# then, with an admin's VAULT_ADDR and VAULT_TOKEN:");
-        log(vaultCommands(b, m.organization.clusters[cluster].context));
-      } catch (err) {
-        fail(err);
-      }
+      const m = loadMatrix();
+      const b = clusterBootstrap(m, cluster);
+      log(`# kubectl --context ${m.organization.clusters[cluster].context} apply -f - <<'EOF'`);
+      log(b.manifests.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
+      log("# EOF\n# then, with an admin's VAULT_ADDR and VAULT_TOKEN:");
+      log(vaultCommands(b, m.organization.clusters[cluster].context));
     });
 
   program
@@ -309,12 +252,8 @@ export function buildProgram(io: CliIo): Command {
     .description("validate a matrix exported as JSON (a pull request's) with this checkout's rules; exit 1 listing every problem")
     .argument("<matrix-json>", "the output of `npm run --silent matrix -- --format json`")
     .action((file: string) => {
-      try {
-        const m = matrixFrom(io, file);
-        log(`${file}: valid (${Object.keys(m.environments).join(", ")})`);
-      } catch (err) {
-        fail(err);
-      }
+      const m = matrixFrom(io, file);
+      log(`${file}: valid (${Object.keys(m.environments).join(", ")})`);
     });
 
   program
@@ -322,18 +261,14 @@ export function buildProgram(io: CliIo): Command {
     .description("whether a branch is protected with at least one required review by some environment's ruleset; exit 6 when not")
     .argument("<branch>", "branch name")
     .action((branch: string) => {
-      try {
-        const m = loadMatrix();
-        const by = Object.entries(m.environments).find(
-          ([, e]) => e.identity.protectedBranch !== null && e.approval.requiredApprovingReviews >= 1 && branchMatches(e.identity.protectedBranch, branch),
-        );
-        if (by) log(`${branch}: reviewed (protected by ${by[0]}'s ruleset)`);
-        else {
-          warn(`${branch}: not a reviewed branch`);
-          exit(6);
-        }
-      } catch (err) {
-        fail(err);
+      const m = loadMatrix();
+      const by = Object.entries(m.environments).find(
+        ([, e]) => e.identity.protectedBranch !== null && e.approval.requiredApprovingReviews >= 1 && branchMatches(e.identity.protectedBranch, branch),
+      );
+      if (by) log(`${branch}: reviewed (protected by ${by[0]}'s ruleset)`);
+      else {
+        warn(`${branch}: not a reviewed branch`);
+        exit(6);
       }
     });
 
@@ -344,19 +279,15 @@ export function buildProgram(io: CliIo): Command {
     .argument("<trusted>", "the default branch's cdktf.out, synthesized by its own code")
     .argument("<stacks...>", "the stacks to plan")
     .action((headDir: string, trustedDir: string, stacks: string[]) => {
-      try {
-        const head = readOutput(headDir);
-        const trusted = readOutput(trustedDir);
-        const problems = stacks.flatMap((s) => {
-          const h = head.get(s);
-          return h === undefined ? [`${s}: not in ${headDir}`] : vetStackForPlan(s, h.json, trusted.get(s)?.json);
-        });
-        for (const p of problems) warn(p);
-        if (problems.length > 0) exit(5);
-        else log(`${stacks.join(", ")}: may be planned`);
-      } catch (err) {
-        fail(err);
-      }
+      const head = readOutput(headDir);
+      const trusted = readOutput(trustedDir);
+      const problems = stacks.flatMap((s) => {
+        const h = head.get(s);
+        return h === undefined ? [`${s}: not in ${headDir}`] : vetStackForPlan(s, h.json, trusted.get(s)?.json);
+      });
+      for (const p of problems) warn(p);
+      if (problems.length > 0) exit(5);
+      else log(`${stacks.join(", ")}: may be planned`);
     });
 
   program
@@ -365,14 +296,10 @@ export function buildProgram(io: CliIo): Command {
     .argument("<stack>", "the stack the plan is of (protected stacks lead with destroys and replacements, in bold)")
     .argument("<plan-json>", "the output of terraform show -json <saved plan>")
     .action((stack: string, planJson: string) => {
-      try {
-        const m = loadMatrix();
-        const isProtected = appliedLike(m, stack)?.protected === true;
-        const summary = summarizePlan(stack, JSON.parse(fs.readFileSync(planJson, "utf8")), isProtected);
-        log(planMarkdown(summary));
-      } catch (err) {
-        fail(err);
-      }
+      const m = loadMatrix();
+      const isProtected = appliedLike(m, stack)?.protected === true;
+      const summary = summarizePlan(stack, JSON.parse(fs.readFileSync(planJson, "utf8")), isProtected);
+      log(planMarkdown(summary));
     });
 
   program
@@ -381,17 +308,13 @@ export function buildProgram(io: CliIo): Command {
     .argument("[branch]", "branch name or refs/heads/… ref")
     .option("--all", "every stack, the gates first (the drift job's matrix)")
     .action((branch: string | undefined, opts: { all?: boolean }) => {
-      try {
-        const m = loadMatrix();
-        if (opts.all) {
-          log(JSON.stringify({ include: allTargets(m) }));
-          return;
-        }
-        if (branch === undefined) throw new Error("name a branch, or pass --all");
-        log(JSON.stringify({ include: environmentsForBranch(m, branch) }));
-      } catch (err) {
-        failOrNoEnvironment(err);
+      const m = loadMatrix();
+      if (opts.all) {
+        log(JSON.stringify({ include: allTargets(m) }));
+        return;
       }
+      if (branch === undefined) throw new Error("name a branch, or pass --all");
+      log(JSON.stringify({ include: environmentsForBranch(m, branch) }));
     });
 
   program
@@ -400,25 +323,21 @@ export function buildProgram(io: CliIo): Command {
     .argument("<environment>", "environment name, e.g. prod")
     .option("--at <time>", "an ISO 8601 date and time instead of now")
     .action((environment: string, opts: { at?: string }) => {
-      try {
-        const m = loadMatrix();
-        // the gates stack is applied like the environment it follows, in that environment's window
-        const e = appliedLike(m, environment);
-        if (!e) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
-        const at = opts.at === undefined ? new Date() : new Date(opts.at);
-        if (Number.isNaN(at.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);
-        const w = e.deploymentWindow;
-        if (windowIsOpen(w, at)) {
-          log(`${environment}: deployment window open (${describeWindow(w)})`);
-          return;
-        }
-        const local = localTime(at, w!.timeZone);
-        const hhmm = `${String(local.hour).padStart(2, "0")}:${String(local.minute).padStart(2, "0")}`;
-        warn(`${environment}: deployment window closed: deploys may start ${describeWindow(w)}; it is ${local.day} ${hhmm} there now`);
-        exit(4);
-      } catch (err) {
-        fail(err);
+      const m = loadMatrix();
+      // the gates stack is applied like the environment it follows, in that environment's window
+      const e = appliedLike(m, environment);
+      if (!e) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
+      const at = opts.at === undefined ? new Date() : new Date(opts.at);
+      if (Number.isNaN(at.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);
+      const w = e.deploymentWindow;
+      if (windowIsOpen(w, at)) {
+        log(`${environment}: deployment window open (${describeWindow(w)})`);
+        return;
       }
+      const local = localTime(at, w!.timeZone);
+      const hhmm = `${String(local.hour).padStart(2, "0")}:${String(local.minute).padStart(2, "0")}`;
+      warn(`${environment}: deployment window closed: deploys may start ${describeWindow(w)}; it is ${local.day} ${hhmm} there now`);
+      exit(4);
     });
 
   return program;
@@ -438,9 +357,16 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     await buildProgram(full).parseAsync([...argv], { from: "user" });
     return 0;
   } catch (err) {
+    // every command's failures end here: its exit code, "no environment" (3, told apart from an error), or an
+    // error (1: a bad argument or input, a MatrixError or OutputError listing every problem)
     if (err instanceof Exit) return err.code;
     progressDone();
-    full.stderr(`${colors.red(`error: ${(err as Error).message ?? String(err)}`)}\n`);
+    if (err instanceof NoEnvironmentError) {
+      full.stderr(`${err.message}\n`);
+      return 3;
+    }
+    if (!(err instanceof Error)) throw err;
+    full.stderr(`${colors.red(`error: ${err.message}`)}\n`);
     return 1;
   }
 }
