@@ -1,0 +1,34 @@
+/**
+ * `npm run mutate:sample`: Stryker on a seeded random sample of the mutants of each folder (sample.mjs), everything
+ * else as in stryker.config.json. MUTATION_SEED (default 20261124) and MUTATION_PER_FOLDER (default 50) choose the
+ * sample; the same seed over the same code draws the same mutants.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { SAMPLE_FILE, drawSample, mutateRange } from "./sample.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const base = JSON.parse(fs.readFileSync(path.join(root, "stryker.config.json"), "utf8"));
+
+const seed = Number(process.env.MUTATION_SEED ?? 20261124);
+const perFolder = Number(process.env.MUTATION_PER_FOLDER ?? 50);
+if (!Number.isInteger(seed) || !Number.isInteger(perFolder) || perFolder < 1) {
+  throw new Error("MUTATION_SEED and MUTATION_PER_FOLDER must be whole numbers (MUTATION_PER_FOLDER at least 1)");
+}
+const sample = await drawSample({ root, seed, perFolder });
+fs.mkdirSync(path.dirname(path.join(root, SAMPLE_FILE)), { recursive: true });
+fs.writeFileSync(path.join(root, SAMPLE_FILE), `${JSON.stringify(sample, null, 1)}\n`);
+
+export default {
+  ...base,
+  $schema: undefined,
+  mutate: sample.nodes.map(mutateRange),
+  plugins: ["@stryker-mutator/jest-runner", path.join(root, "mutation/sample-ignorer.mjs")],
+  ignorers: ["sample"],
+  incremental: false,
+  // a sample's score is an estimate with an interval (sample-score.mjs), not a gate
+  thresholds: { ...base.thresholds, break: null },
+  reporters: ["progress-append-only", "json"],
+  jsonReporter: { fileName: "reports/mutation-sample/mutation.json" },
+};
