@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import { loadMatrix } from "../config";
 import { checkMatrix } from "../config/validate";
+import { matrixJsonSchema } from "../config/schema";
 import { branchMatches } from "../config/branches";
 import { matrix as definition } from "../config/environments";
 import type { MatrixDefinition } from "../config/types";
@@ -114,8 +115,9 @@ export function buildProgram(io: CliIo): Command {
   program
     .command("matrix")
     .description("the environment matrix as a table (rows that differ between environments are highlighted), or its definition as JSON")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
-    .action((opts: { format: "text" | "markdown" | "json" }) => {
+    .addOption(new Option("--format <format>", "output format (json-schema: the schema every matrix is checked against, for editors)").choices(["text", "markdown", "json", "json-schema"]).default("text"))
+    .action((opts: { format: "text" | "markdown" | "json" | "json-schema" }) => {
+      if (opts.format === "json-schema") return log(JSON.stringify(matrixJsonSchema(), null, 2));
       const m = loadMatrix();
       if (opts.format === "json") log(JSON.stringify(definition, null, 2));
       else log(opts.format === "markdown" ? matrixMarkdown(m) : matrixText(m, colors.yellow));

@@ -1,0 +1,89 @@
+/**
+ * The matrix's shape is one zod schema (config/schema.ts): unknown and misspelt keys are refused with the path and a
+ * suggestion, at load and at synth, and the JSON Schema for editors is exported from it.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { matrixJsonSchema } from "../config/schema";
+import { validateMatrix } from "../config/validate";
+import { editableDefinition } from "./helpers";
+
+const problemsAfter = (edit: (m: any) => void) => {
+  const m = editableDefinition();
+  edit(m);
+  return validateMatrix(m);
+};
+
+describe("a key the schema does not know", () => {
+  it.each([
+    ["a misspelt field", (m: any) => { m.environments.prod.alerts.errorRatePrecent = 0.05; delete m.environments.prod.alerts.errorRatePercent; }, "environments.prod.alerts.errorRatePrecent", 'is not a field of environments.prod.alerts (did you mean "errorRatePercent"?)'],
+    ["a field in the wrong block", (m: any) => (m.environments.staging.tls = false), "environments.staging.tls", 'is not a field of environments.staging (did you mean "traffic.tls"?)'],
+    ["a field in another case", (m: any) => { m.environments.dev.replicas.Max = 3; delete m.environments.dev.replicas.max; }, "environments.dev.replicas.Max", 'is not a field of environments.dev.replicas (did you mean "max"?)'],
+    ["a misspelt organization field", (m: any) => (m.organization.vault.adress = "https://x"), "organization.vault.adress", 'is not a field of organization.vault (did you mean "address"?)'],
+    ["a misspelt clone field", (m: any) => (m.environments.hotfix.clonOf = "prod"), "environments.hotfix.clonOf", 'is not a field of environments.hotfix (did you mean "cloneOf"?)'],
+    ["a misspelt service field", (m: any) => (m.services[0].prot = 8080), "services[0].prot", 'is not a field of services[0] (did you mean "port"?)'],
+    ["a misspelt backend field", (m: any) => (m.environments.prod.backend = { type: "s3", bucket: "state", region: "eu-west-1", keyPrefix: "x", kmsKeyID: "k" }), "environments.prod.backend.kmsKeyID", 'is not a field of environments.prod.backend (did you mean "kmsKeyId"?)'],
+  ])("%s is refused with its path and a suggestion", (_what, edit, at, message) => {
+    expect(problemsAfter(edit)).toContainEqual({ path: at, message });
+  });
+
+  it("that resembles nothing is refused with the fields that exist there", () => {
+    expect(problemsAfter((m) => (m.environments.dev.alerts.colour = "red"))).toEqual([
+      {
+        path: "environments.dev.alerts.colour",
+        message:
+          "is not a field of environments.dev.alerts (its fields: errorRatePercent, latencyMs, cpuPercent, routing, warningAtPercentOfCritical, recoverAtPercentOfThreshold, evaluationWindowMinutes, notifyNoData, noDataTimeframeMinutes, renotifyMinutes, priority)",
+      },
+    ]);
+  });
+
+  it("a field left out is missing, not wrong", () => {
+    expect(problemsAfter((m) => delete m.environments.dev.runtime.logLevel)).toEqual([
+      { path: "environments.dev.runtime.logLevel", message: "is missing (every field without a default must be set)" },
+    ]);
+  });
+
+  it("a backend of an unknown type names the known ones", () => {
+    expect(problemsAfter((m) => (m.environments.dev.backend = { type: "gcs" }))).toEqual([{ path: "environments.dev.backend.type", message: '"gcs" is not one of local, s3, hcp' }]);
+  });
+});
+
+describe("npm run synth on a matrix with an unknown and a misspelt key", () => {
+  it("exits 1 naming the file, each path and the suggestion, and writes nothing", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-misspelt-"));
+    try {
+      const result = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(__dirname, "fixtures", "synth-misspelt-matrix.ts")], {
+        cwd: path.resolve(__dirname, ".."),
+        env: { ...process.env, CDKTF_OUTDIR: outdir },
+        encoding: "utf8",
+      });
+      expect(result.status).toBe(1);
+      // the misspelling, the field it leaves unset, and the field in the wrong block
+      expect(result.stderr).toContain("config/environments.ts: 3 problems");
+      expect(result.stderr).toContain("  environments.prod.alerts.errorRatePercent: is missing");
+      expect(result.stderr).toContain('  environments.prod.alerts.errorRatePrecent: is not a field of environments.prod.alerts (did you mean "errorRatePercent"?)');
+      expect(result.stderr).toContain('  environments.staging.tls: is not a field of environments.staging (did you mean "traffic.tls"?)');
+      expect(fs.readdirSync(outdir)).toEqual([]);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the JSON Schema", () => {
+  const committed = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "config", "matrix.schema.json"), "utf8"));
+
+  it("in config/matrix.schema.json is the schema's (npm run --silent matrix -- --format json-schema > config/matrix.schema.json)", () => {
+    expect(committed).toEqual(matrixJsonSchema());
+  });
+
+  it("refuses unknown keys and carries the ranges, patterns and enumerations", () => {
+    const alerts = committed.properties.environments.additionalProperties.anyOf[1].properties.alerts;
+    expect(alerts.additionalProperties).toBe(false);
+    expect(alerts.properties.routing.enum).toEqual(["none", "chat", "page"]);
+    expect(alerts.properties.priority).toMatchObject({ type: "integer", minimum: 1, maximum: 5 });
+    expect(committed.properties.environments.propertyNames.pattern).toBe("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * One row per rule of config/rules.ts: an edit that breaks it (with the path and the words of the problem it must
+ * give) and the edit beside it that must pass. Every rule of the tables needs a row here (the last test), so a new
+ * rule comes with its test; `npm run drop-each-rule` removes each rule in turn and checks that a test here fails.
+ *
+ * Values in the rows are the seed's (config/environments.ts), read there: dev → staging → prod → hotfix (a clone of
+ * prod), only prod and hotfix protected.
+ */
+import { RULES, eachEnvironment } from "../config/rules";
+import { validateMatrix } from "../config/validate";
+import { editableDefinition } from "./helpers";
+
+type Edit = (m: any) => void;
+interface Case {
+  readonly bad: Edit;
+  /** Where the problem is reported, and the words it must carry. */
+  readonly at: string;
+  readonly says: RegExp;
+  /** The edit beside the bad one that the rule lets through (the matrix then has no problem at all). */
+  readonly good: Edit;
+}
+
+const seed: Edit = () => {};
+const lab = (m: any) => (m.organization.clusters.lab = { context: "lab", host: "https://lab.k8s.example.internal:6443" });
+const slo = (availabilityPercent: number, latencyP99Ms: number) => ({ availabilityPercent, latencyP99Ms });
+const gate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10 };
+
+const ROWS: Record<string, readonly Case[]> = {
+  // each environment
+  "cluster-known": [{ bad: (m) => (m.environments.dev.cluster = "lab"), at: "environments.dev.cluster", says: /^"lab" is not a cluster in organization.clusters \(known: nonprod, prod\)$/, good: (m) => { lab(m); m.environments.dev.cluster = "lab"; } }],
+  "replicas-ordered": [
+    { bad: (m) => (m.environments.dev.replicas = { min: 2, default: 2, max: 1 }), at: "environments.dev.replicas", says: /^min 2 is more than max 1$/, good: (m) => (m.environments.dev.replicas = { min: 2, default: 2, max: 2 }) },
+    { bad: (m) => (m.environments.prod.replicas.default = 21), at: "environments.prod.replicas.default", says: /^21 is outside min\.\.max \(3\.\.20\)$/, good: (m) => (m.environments.prod.replicas.default = 20) },
+  ],
+  "no-data-after-two-windows": [{ bad: (m) => (m.environments.dev.alerts.noDataTimeframeMinutes = 29), at: "environments.dev.alerts.noDataTimeframeMinutes", says: /^29 is less than twice the evaluation window of 15 minutes/, good: (m) => (m.environments.dev.alerts.noDataTimeframeMinutes = 30) }],
+  "reviewers-within-github-limit": [
+    { bad: (m) => (m.environments.prod.approval.reviewers.users = ["a", "b", "c", "d", "e", "f"]), at: "environments.prod.approval.reviewers", says: /^7 reviewers is more than GitHub's limit of 6$/, good: (m) => (m.environments.prod.approval.reviewers.users = ["a", "b", "c", "d", "e"]) },
+  ],
+  "protects-a-deploy-branch": [
+    { bad: (m) => (m.environments.staging.identity.protectedBranch = "main2"), at: "environments.staging.identity.protectedBranch", says: /^"main2" is not one of deployBranches/, good: (m) => (m.environments.staging.identity.deployBranches = ["main", "develop"]) },
+  ],
+  "branch-creators-need-a-branch": [
+    { bad: (m) => (m.environments.dev.identity.branchCreators = ["platform"]), at: "environments.dev.identity.branchCreators", says: /^is set but protectedBranch is null/, good: (m) => (m.environments.staging.identity.branchCreators = ["platform"]) },
+  ],
+  "window-opens": [{ bad: (m) => (m.environments.prod.deploymentWindow.startHour = 16), at: "environments.prod.deploymentWindow", says: /^startHour 16 is not before endHour 16/, good: (m) => (m.environments.prod.deploymentWindow.startHour = 15) }],
+  "sidecars-admitted": [
+    {
+      bad: (m) => (m.organization.serviceMesh.mode = "sidecar-init"),
+      at: "environments.staging.sidecarInjection",
+      says: /istio-init needs NET_ADMIN and NET_RAW, which Pod Security baseline forbids/,
+      good: (m) => {
+        m.organization.serviceMesh.mode = "sidecar-init";
+        m.environments.staging.sidecarInjection = false;
+        m.environments.prod.sidecarInjection = false;
+      },
+    },
+  ],
+
+  // protected environments (prod, and hotfix through it); the good edit gives the value to an unprotected one
+  "protected-has-reviewers": [{ bad: (m) => (m.environments.prod.approval.reviewers = { teams: [], users: [] }), at: "environments.prod.approval.reviewers", says: /^is empty \(a protected environment needs required reviewers\)$/, good: (m) => (m.environments.prod.approval.reviewers = { teams: [], users: ["someone"] }) }],
+  "protected-prevents-self-review": [{ bad: (m) => (m.environments.prod.approval.preventSelfReview = false), at: "environments.prod.approval.preventSelfReview", says: /^false is not allowed \(a protected environment forbids self-review\)$/, good: (m) => (m.environments.staging.approval.preventSelfReview = false) }],
+  "protected-no-admin-bypass": [{ bad: (m) => (m.environments.prod.approval.adminsCanBypass = true), at: "environments.prod.approval.adminsCanBypass", says: /^true is not allowed \(a protected environment cannot be bypassed by admins\)$/, good: (m) => (m.environments.staging.approval.adminsCanBypass = true) }],
+  "protected-named-branches": [
+    { bad: (m) => (m.environments.hotfix.identity.deployBranches = ["*"]), at: "environments.hotfix.identity.deployBranches", says: /^"\*" is not allowed \(a protected environment deploys only from named branches\)$/, good: (m) => (m.environments.hotfix.identity.deployBranches = ["hotfix/*"]) },
+    { bad: (m) => (m.environments.prod.identity.deployBranches = ["main", "*/*"]), at: "environments.prod.identity.deployBranches[1]", says: /^"\*\/\*" is not allowed \(a protected environment deploys only from named branches\)$/, good: (m) => (m.environments.prod.identity.deployBranches = ["main", "develop"]) },
+  ],
+  "protected-has-protected-branch": [{ bad: (m) => (m.environments.prod.identity.protectedBranch = null), at: "environments.prod.identity.protectedBranch", says: /^null is not allowed \(a protected environment protects the branch it deploys from\)$/, good: (m) => (m.environments.dev.identity.protectedBranch = null) }],
+  "protected-pattern-names-creators": [
+    { bad: (m) => delete m.environments.hotfix.identity.branchCreators, at: "environments.hotfix.identity.branchCreators", says: /^is missing \(a protected environment that protects the pattern "hotfix\/\*" names who may create/, good: (m) => (m.environments.hotfix.identity.branchCreators = ["release-managers"]) },
+  ],
+  "protected-in-promotion-order": [{ bad: (m) => (m.promotionOrder = ["dev", "staging", "prod"]), at: "promotionOrder", says: /^does not list hotfix \(every protected environment is in the promotion order/, good: (m) => (m.promotionOrder = ["dev", "staging", "hotfix", "prod"]) }],
+  "protected-branch-needs-approvals": [{ bad: (m) => (m.environments.prod.approval.requiredApprovingReviews = 0), at: "environments.prod.approval.requiredApprovingReviews", says: /^0 is not allowed on main \(a protected environment's branch takes pull requests with approving reviews\)$/, good: (m) => (m.environments.prod.approval.requiredApprovingReviews = 1) }],
+  "protected-branch-dismisses-stale": [{ bad: (m) => (m.environments.prod.approval.dismissStaleReviews = false), at: "environments.prod.approval.dismissStaleReviews", says: /^false is not allowed on main \(a protected environment's branch dismisses stale reviews\)$/, good: (m) => (m.environments.staging.approval.dismissStaleReviews = false) }],
+  "protected-branch-requires-checks": [{ bad: (m) => (m.environments.prod.approval.requiredStatusChecks = []), at: "environments.prod.approval.requiredStatusChecks", says: /^is empty on main \(a protected environment's branch requires the CI checks\)$/, good: (m) => (m.environments.staging.approval.requiredStatusChecks = []) }],
+  "protected-no-force-push": [{ bad: (m) => (m.environments.prod.approval.allowForcePushes = true), at: "environments.prod.approval.allowForcePushes", says: /^true is not allowed \(a protected environment's branches take no force pushes\)$/, good: (m) => (m.environments.staging.approval.allowForcePushes = true) }],
+  "protected-keeps-secrets-on-delete": [{ bad: (m) => (m.environments.prod.secrets.creationPolicy = "Owner"), at: "environments.prod.secrets.creationPolicy", says: /^"Owner" is not allowed \(a protected environment keeps its synced Secrets when an ExternalSecret is deleted: "Orphan"\)$/, good: (m) => (m.environments.staging.secrets.creationPolicy = "Merge") }],
+  "protected-keeps-secrets-on-vault-delete": [{ bad: (m) => (m.environments.prod.secrets.deletionPolicy = "Delete"), at: "environments.prod.secrets.deletionPolicy", says: /^"Delete" is not allowed \(a protected environment keeps its synced Secrets when a value leaves Vault: "Retain"\)$/, good: (m) => (m.environments.staging.secrets.deletionPolicy = "Merge") }],
+  "protected-pages": [{ bad: (m) => (m.environments.prod.alerts.routing = "chat"), at: "environments.prod.alerts.routing", says: /^"chat" is not allowed \(a protected environment pages on-call\)$/, good: (m) => (m.environments.staging.alerts.routing = "page") }],
+
+  // values no two environments (or services) share; the seed has each its own
+  "unique-namespace": [{ bad: (m) => (m.environments.staging.identity.namespace = "envmatrix-dev"), at: "environments.staging.identity.namespace", says: /^"envmatrix-dev" is also dev's \(must be unique: two environments would manage the same namespace\)$/, good: seed }],
+  "unique-protectedBranch": [{ bad: (m) => (m.environments.staging.identity.protectedBranch = "main"), at: "environments.prod.identity.protectedBranch", says: /^"main" is also staging's \(must be unique: two stacks would fight over one branch protection\)$/, good: seed }],
+  "unique-githubEnvironment": [{ bad: (m) => (m.environments.dev.identity.githubEnvironment = "staging"), at: "environments.staging.identity.githubEnvironment", says: /^"staging" is also dev's \(must be unique: two environments would share one set of protection rules\)$/, good: seed }],
+  "unique-vaultSubtree": [{ bad: (m) => (m.environments.hotfix.identity.vaultSubtree = "prod"), at: "environments.hotfix.identity.vaultSubtree", says: /^"prod" is also prod's \(must be unique: two environments would read each other's secrets\)$/, good: seed }],
+  "unique-service-names": [{ bad: (m) => m.services.push({ name: "api", team: "payments" }), at: "services[1].name", says: /^"api" is already the name of services\[0\]/, good: (m) => m.services.push({ name: "api-v2", team: "payments" }) }],
+  "service-not-secret-sync": [{ bad: (m) => m.services.push({ name: "secret-sync", team: "x" }), at: "services[1].name", says: /^"secret-sync" is the secret sync's service account/, good: (m) => m.services.push({ name: "secret-syncer", team: "x" }) }],
+  "promotion-order-known": [
+    { bad: (m) => m.promotionOrder.push("qa"), at: "promotionOrder[4]", says: /^"qa" is not an environment in environments$/, good: seed },
+    { bad: (m) => m.promotionOrder.push("dev"), at: "promotionOrder[4]", says: /^"dev" appears twice$/, good: seed },
+  ],
+
+  // along the promotion order; the good edit makes the later environment equal to the one before it
+  "stricter-errorRatePercent": [{ bad: (m) => (m.environments.staging.alerts.errorRatePercent = 10), at: "environments.staging.alerts.errorRatePercent", says: /^10 is looser than dev's 5 \(thresholds may only get stricter along dev → staging → prod → hotfix\)$/, good: (m) => (m.environments.staging.alerts.errorRatePercent = 5) }],
+  "stricter-latencyMs": [{ bad: (m) => (m.environments.prod.alerts.latencyMs = 800), at: "environments.prod.alerts.latencyMs", says: /^800 is looser than staging's 500 \(thresholds may only get stricter/, good: (m) => (m.environments.prod.alerts.latencyMs = 500) }],
+  "stricter-cpuPercent": [{ bad: (m) => (m.environments.staging.alerts.cpuPercent = 95), at: "environments.staging.alerts.cpuPercent", says: /^95 is looser than dev's 90 \(thresholds may only get stricter/, good: (m) => (m.environments.staging.alerts.cpuPercent = 90) }],
+  "more-replicas-min": [{ bad: (m) => (m.environments.prod.replicas.min = 1), at: "environments.prod.replicas.min", says: /^1 is fewer than staging's 2 \(replicas may only grow along/, good: (m) => (m.environments.prod.replicas.min = 2) }],
+  "more-replicas-default": [{ bad: (m) => (m.environments.staging.replicas.default = 4), at: "environments.prod.replicas.default", says: /^3 is fewer than staging's 4 \(replicas may only grow along/, good: (m) => (m.environments.staging.replicas.default = 3) }],
+  "more-replicas-max": [{ bad: (m) => (m.environments.staging.replicas.max = 25), at: "environments.prod.replicas.max", says: /^20 is fewer than staging's 25 \(replicas may only grow along/, good: (m) => (m.environments.staging.replicas.max = 20) }],
+  "more-approving-reviews": [{ bad: (m) => (m.environments.staging.approval.requiredApprovingReviews = 3), at: "environments.prod.approval.requiredApprovingReviews", says: /^2 is fewer than staging's 3 \(approvals may only grow along/, good: (m) => (m.environments.staging.approval.requiredApprovingReviews = 2) }],
+  "reviewers-kept": [
+    {
+      bad: (m) => (m.environments.dev.approval.reviewers.teams = ["qa"]),
+      at: "environments.staging.approval.reviewers",
+      says: /^is empty while dev requires reviewers \(approvals may only grow along/,
+      good: (m) => {
+        m.environments.dev.approval.reviewers.teams = ["qa"];
+        m.environments.staging.approval.reviewers.users = ["someone"];
+      },
+    },
+  ],
+  "self-review-kept-off": [
+    { bad: (m) => (m.environments.dev.approval.preventSelfReview = true), at: "environments.staging.approval.preventSelfReview", says: /^false while dev's is true \(approval rules may only get stricter along/, good: (m) => { m.environments.dev.approval.preventSelfReview = true; m.environments.staging.approval.preventSelfReview = true; } },
+  ],
+  "admin-bypass-kept-off": [
+    { bad: (m) => (m.environments.dev.approval.adminsCanBypass = false), at: "environments.staging.approval.adminsCanBypass", says: /^true while dev's is false \(approval rules may only get stricter along/, good: (m) => { m.environments.dev.approval.adminsCanBypass = false; m.environments.staging.approval.adminsCanBypass = false; } },
+  ],
+  "louder-routing": [{ bad: (m) => (m.environments.dev.alerts.routing = "page"), at: "environments.staging.alerts.routing", says: /^"chat" is quieter than dev's "page" \(alerting may only get louder along/, good: (m) => (m.environments.dev.alerts.routing = "chat") }],
+  "higher-priority": [{ bad: (m) => (m.environments.prod.alerts.priority = 4), at: "environments.prod.alerts.priority", says: /^4 is less urgent than staging's 3 \(priority may only rise along dev → staging → prod → hotfix; 1 is highest\)$/, good: (m) => (m.environments.prod.alerts.priority = 3) }],
+  "faster-evaluation": [
+    { bad: (m) => (m.environments.staging.alerts.evaluationWindowMinutes = 20), at: "environments.staging.alerts.evaluationWindowMinutes", says: /^20 is slower than dev's 15 \(monitors may only react faster along/, good: (m) => { m.environments.staging.alerts.evaluationWindowMinutes = 15; m.environments.staging.alerts.noDataTimeframeMinutes = 30; } },
+  ],
+  "no-data-kept-on": [
+    { bad: (m) => (m.environments.dev.alerts.notifyNoData = true), at: "environments.staging.alerts.notifyNoData", says: /^false while dev's is true \(alerting may only get louder along/, good: (m) => { m.environments.dev.alerts.notifyNoData = true; m.environments.staging.alerts.notifyNoData = true; } },
+  ],
+  "canary-gate-kept": [
+    { bad: (m) => (m.environments.dev.canaryGate = gate), at: "environments.staging.canaryGate", says: /^is null while dev has a canary gate \(gates may only be added along/, good: (m) => { m.environments.dev.canaryGate = gate; m.environments.staging.canaryGate = gate; } },
+  ],
+  "protection-kept": [{ bad: (m) => (m.environments.dev.protected = true), at: "environments.staging.protected", says: /^false while dev is protected \(protection may only be added along/, good: seed }],
+  "slo-kept": [
+    { bad: (m) => (m.environments.dev.slo = slo(95, 1000)), at: "environments.staging.slo", says: /^is null while dev has SLOs \(SLOs may only get stricter along/, good: (m) => { m.environments.dev.slo = slo(95, 1000); m.environments.staging.slo = slo(95, 1000); } },
+  ],
+  "stricter-slo-availability": [{ bad: (m) => (m.environments.staging.slo = slo(99.95, 200)), at: "environments.prod.slo.availabilityPercent", says: /^99\.9 is looser than staging's 99\.95 \(SLOs may only get stricter along/, good: (m) => (m.environments.staging.slo = slo(99.9, 200)) }],
+  "stricter-slo-latency": [{ bad: (m) => (m.environments.staging.slo = slo(99.9, 150)), at: "environments.prod.slo.latencyP99Ms", says: /^200 is looser than staging's 150 \(SLOs may only get stricter along/, good: (m) => (m.environments.staging.slo = slo(99.9, 200)) }],
+
+  // trust
+  "reserved-names": [{ bad: (m) => (m.environments.gates = structuredClone(m.environments.dev)), at: "environments.gates", says: /^"gates" is the name of envmatrix's own stack/, good: seed }],
+  "namespace-derived": [
+    {
+      bad: (m) => (m.environments.staging.identity.namespace = "envmatrix-qa"),
+      at: "environments.staging.identity.namespace",
+      says: /^"envmatrix-qa" is not "envmatrix-staging" \(a namespace is derived from the project and environment names/,
+      good: (m) => {
+        m.organization.project = "shop";
+        for (const [name, e] of Object.entries<any>(m.environments)) e.identity.namespace = `shop-${name}`;
+      },
+    },
+  ],
+  "vault-subtree-derived": [{ bad: (m) => (m.environments.dev.identity.vaultSubtree = "development"), at: "environments.dev.identity.vaultSubtree", says: /^"development" is not "dev" \(the Vault subtree is the environment's name/, good: seed }],
+  "github-environment-owned": [
+    { bad: (m) => (m.environments.dev.identity.githubEnvironment = "production-dev"), at: "environments.dev.identity.githubEnvironment", says: /^"production-dev" does not start with "dev" \(it reads as prod's/, good: (m) => (m.environments.dev.identity.githubEnvironment = "dev-sandbox") },
+    { bad: (m) => (m.environments.dev.identity.githubEnvironment = "development-plan"), at: "environments.dev.identity.githubEnvironment", says: /^"development-plan" is reserved \(names ending in "-plan" are the plan environments/, good: (m) => (m.environments.dev.identity.githubEnvironment = "development-planning") },
+  ],
+  "deploy-branches-reviewed": [
+    { bad: (m) => (m.environments.dev.identity.deployBranches = ["feature/x"]), at: "environments.dev.identity.deployBranches[0]", says: /^"feature\/x" is not a reviewed branch/, good: (m) => (m.environments.dev.identity.deployBranches = ["hotfix/x"]) },
+  ],
+  "protected-clusters-apart": [{ bad: (m) => (m.environments.dev.cluster = "prod"), at: "environments.dev.cluster", says: /^"prod" hosts the protected prod, hotfix \(a cluster that hosts a protected environment hosts only protected environments\)$/, good: (m) => { lab(m); m.environments.dev.cluster = "lab"; } }],
+  "kv-mount-owner-protected": [
+    { bad: (m) => (m.organization.vault.kvMountManagedBy = "staging"), at: "organization.vault.kvMountManagedBy", says: /^"staging" is not a protected environment \(the mount holds every environment's secrets/, good: (m) => (m.organization.vault.kvMountManagedBy = "prod") },
+    { bad: (m) => (m.organization.vault.kvMountManagedBy = "shared"), at: "organization.vault.kvMountManagedBy", says: /^"shared" is not an environment \(name the one whose stack owns the mount, or null/, good: (m) => (m.organization.vault.kvMountManagedBy = "hotfix") },
+  ],
+  "vault-egress-bounded": [
+    { bad: (m) => (m.organization.vault.egressCidrs = ["10.0.0.0/16"]), at: "organization.vault.egressCidrs[0]", says: /^"10\.0\.0\.0\/16" is wider than \/24/, good: (m) => (m.organization.vault.egressCidrs = ["10.0.0.0/24"]) },
+    { bad: (m) => (m.organization.vault.egressCidrs = ["2001:db8::/112"]), at: "organization.vault.egressCidrs[0]", says: /^"2001:db8::\/112" is wider than \/120/, good: (m) => (m.organization.vault.egressCidrs = ["2001:db8::/120"]) },
+  ],
+  "gates-follow-protected": [{ bad: (m) => (m.organization.gates.followsEnvironment = "staging"), at: "organization.gates.followsEnvironment", says: /^"staging" is not a protected environment \(the gates stack decides who may change what/, good: (m) => (m.organization.gates.followsEnvironment = "hotfix") }],
+  "gates-environment-apart": [{ bad: (m) => (m.organization.gates.githubEnvironment = "production-gates"), at: "organization.gates.githubEnvironment", says: /^"production-gates" starts with the environment prod's name/, good: (m) => (m.organization.gates.githubEnvironment = "gates-production") }],
+  "review-app-own-id": [{ bad: (m) => (m.organization.github.reviewApp.appId = 15368), at: "organization.github.reviewApp.appId", says: /^15368 is GitHub Actions' own id/, good: (m) => (m.organization.github.reviewApp.appId = 15369) }],
+  "review-environment-apart": [
+    { bad: (m) => (m.organization.github.reviewApp.environment = "production-review"), at: "organization.github.reviewApp.environment", says: /^"production-review" is taken/, good: (m) => (m.organization.github.reviewApp.environment = "review-production") },
+  ],
+};
+
+const cases = Object.entries(ROWS).flatMap(([id, list]) => list.map((c, i) => [`${id}${list.length > 1 ? ` #${i + 1}` : ""}`, c] as const));
+
+const edited = (edit: Edit) => {
+  const m = editableDefinition();
+  edit(m);
+  return m;
+};
+
+describe("rule", () => {
+  it.each(cases)("%s: the bad edit is reported with its rule", (_id, c) => {
+    expect(validateMatrix(edited(c.bad))).toContainEqual({ path: c.at, message: expect.stringMatching(c.says) });
+  });
+
+  it.each(cases)("%s: the edit beside it passes", (_id, c) => {
+    expect(validateMatrix(edited(c.good))).toEqual([]);
+  });
+});
+
+describe("the rule tables", () => {
+  it("have a test row for every rule, and no row for a rule that does not exist", () => {
+    expect(Object.keys(ROWS).sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  it("give every rule its own id and a sentence for the README", () => {
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    for (const r of RULES) expect(r.holds.length).toBeGreaterThan(10);
+  });
+
+  it("take a team's own rows beside envmatrix's (config/policy.ts)", () => {
+    const prodReplicas = eachEnvironment(
+      {
+        id: "policy-prod-replicas",
+        holds: "prod runs at least 4 replicas",
+        reads: ["replicas.min"],
+        when: (_e, name) => name === "prod",
+        check: (e) => (e.replicas.min < 4 ? ["replicas.min", `${e.replicas.min} is below 4 (policy: prod runs at least 4 replicas)`] : undefined),
+      },
+      "policy",
+    );
+    expect(validateMatrix(editableDefinition(), [...RULES, prodReplicas])).toEqual([
+      { path: "environments.prod.replicas.min", message: "3 is below 4 (policy: prod runs at least 4 replicas)" },
+    ]);
+  });
+
+  it("skip a rule while a field it reads is itself refused (one problem, not a second one about the same value)", () => {
+    // read as a number, 9.5 would also be "more than max 5" and "more than prod's 3"
+    const problems = validateMatrix(edited((m) => (m.environments.staging.replicas.min = 9.5)));
+    expect(problems).toEqual([{ path: "environments.staging.replicas.min", message: "9.5 is not a whole number" }]);
+  });
+});

@@ -1,0 +1,488 @@
+/**
+ * The shape of the environment matrix, as one zod schema: every field's type, range, pattern and enumeration, with
+ * the words a person reads when a value breaks it. The TypeScript types are inferred from it (config/types.ts), the
+ * JSON Schema for editors is exported from it (`npm run matrix-schema`), and objects are strict: a key the schema
+ * does not know is refused, with the nearest known key as a suggestion (validate.ts).
+ *
+ * Rules that compare fields with each other (promotion order, protected environments, uniqueness, trust) are rows
+ * of the tables in rules.ts. Units live in the field names; nothing here is a secret.
+ */
+import { z } from "zod";
+
+/** A value as a message quotes it: strings in quotes, the rest as written. */
+export const show = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Enumerations: each defined once, here.
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+/** Alert routings from quietest to loudest (the promotion order may only make alerting louder). */
+export const ROUTINGS = ["none", "chat", "page"] as const;
+export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+export const BACKEND_TYPES = ["local", "s3", "hcp"] as const;
+/** ESO `target.creationPolicy`. */
+export const CREATION_POLICIES = ["Owner", "Orphan", "Merge"] as const;
+/** ESO `target.deletionPolicy`. */
+export const DELETION_POLICIES = ["Delete", "Retain", "Merge"] as const;
+export const MESH_MODES = ["sidecar-cni", "sidecar-init", "ambient"] as const;
+export const AGENT_TRANSPORTS = ["tcp", "socket"] as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Limits set by the systems the matrix configures.
+
+/** GitHub: at most 6 required reviewers per environment, a wait timer of at most 30 days. */
+export const GITHUB_MAX_REVIEWERS = 6;
+export const GITHUB_MAX_WAIT_TIMER_MINUTES = 43200;
+/** GitHub branch protection accepts 0..6 required approving reviews. */
+export const GITHUB_MAX_APPROVING_REVIEWS = 6;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Patterns.
+
+/** Kubernetes DNS-1123 label: namespaces, service names, environment names. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Kubernetes DNS-1123 subdomain: service account names. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Kubernetes label key: optional DNS prefix, then a name of at most 63 characters. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+/** One segment of a Vault path: no slashes, no dot-segments. */
+const VAULT_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
+/** GitHub owner, repository, team and user names. */
+export const GITHUB_NAME = /^[A-Za-z0-9_.-]+$/;
+/** A Go duration as ESO reads it: 30s, 15m, 1h, 1h30m. */
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+
+export const DNS_LABEL_RULE = "a Kubernetes name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters)";
+/** The suffix of a stack's read-only plan environment: `<githubEnvironment>-plan`. */
+export const PLAN_ENVIRONMENT_SUFFIX = "-plan";
+
+export function isCidr(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (m) return m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+  const v6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(value);
+  return !!v6 && v6[1].includes(":") && Number(v6[2]) <= 128;
+}
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Field kinds, each with the message its rule gives.
+
+type Message = (input: unknown) => string;
+const says = (message: Message) => ({ error: (issue: { input?: unknown }) => message(issue.input) });
+
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
+  const notWhole = says((v) => `${show(v)} is not a whole number`);
+  const outOfRange = says((v) => `${show(v)} is out of range (must be ${range})`);
+  return z.number(notWhole).int({ ...notWhole, abort: true }).min(min, outOfRange).max(max, outOfRange);
+}
+
+/** A percentage p with 0 < p <= 100 (or < 100 when `exclusiveMax`). */
+function percent(exclusiveMax = false) {
+  const rule = says((v) => `${show(v)} is not a percentage (must be above 0 and ${exclusiveMax ? "below" : "at most"} 100)`);
+  const number = z.number(rule).gt(0, rule);
+  return exclusiveMax ? number.lt(100, rule) : number.lte(100, rule);
+}
+
+const flag = () => z.boolean(says((v) => `${show(v)} is not true or false`));
+
+/** A string the test accepts; anything else is "not <rule>". */
+function text(rule: string, test: (value: string) => boolean) {
+  const message = says((v) => `${show(v)} is not ${rule}`);
+  return z.string(message).refine(test, message);
+}
+
+/** A string matching `re` (a `pattern` in the JSON Schema), of at most `maxLength` characters. */
+function matching(re: RegExp, rule: string, maxLength?: number) {
+  const message = says((v) => `${show(v)} is not ${rule}`);
+  const pattern = z.string(message).regex(re, { ...message, abort: true });
+  return maxLength === undefined ? pattern : pattern.max(maxLength, message);
+}
+const nonBlank = (rule: string, maxLength = Infinity) => text(rule, (v) => v.trim() !== "" && v.length <= maxLength);
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, says((v) => `${show(v)} is not one of ${values.join(", ")}`));
+}
+
+/** An https URL: credentials (Vault and Kubernetes tokens, Datadog keys) and runbooks never travel in clear. */
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+const httpsUrl = () => text("an https URL (tokens and keys are sent there: plain http is refused)", isHttpsUrl);
+
+const pem = () =>
+  z
+    .string(says(() => "is not a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)"))
+    .regex(PEM_CERTIFICATE, says(() => "is not a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)"));
+
+/** A non-empty list: `empty` says what an empty one misses. */
+const listOf = <T extends z.ZodType>(item: T, empty: string) =>
+  z.array(item, says((v) => `${show(v)} is not a list`)).min(1, says(() => `is empty (${empty})`));
+
+const dnsLabel = () => matching(DNS_LABEL, DNS_LABEL_RULE, 63);
+const serviceAccountName = () => matching(DNS_SUBDOMAIN, "a Kubernetes service account name (DNS-1123 subdomain)", 253);
+
+/** A non-empty map of Kubernetes labels (a selector that selects something). */
+const labels = () =>
+  z
+    .record(z.string(), z.string(), says(() => "is not a non-empty map of labels (a selector must select something)"))
+    .superRefine((value, ctx) => {
+      if (Object.keys(value).length === 0) ctx.addIssue({ code: "custom", message: "is not a non-empty map of labels (a selector must select something)" });
+      for (const [k, v] of Object.entries(value)) {
+        if (!LABEL_KEY.test(k)) ctx.addIssue({ code: "custom", message: `${show(k)} is not a Kubernetes label key` });
+        if (!LABEL_VALUE.test(v)) ctx.addIssue({ code: "custom", path: [k], message: `${show(v)} is not a Kubernetes label value` });
+      }
+    });
+
+const branchName = (rule: string) => text(rule, (v) => v.trim() !== "" && !/\s/.test(v));
+
+// ---------------------------------------------------------------------------------------------------------------
+// The environment.
+
+const describe = <T extends z.ZodType>(schema: T, description: string): T => schema.describe(description);
+
+export const deploymentWindowSchema = z
+  .strictObject({
+    timeZone: describe(text("an IANA time zone (like Europe/Berlin)", isTimeZone), "IANA time zone, e.g. `Europe/Berlin`."),
+    days: z.array(oneOf(WEEKDAYS)).min(1, says(() => "is empty (name the weekdays deploys may happen on)")).superRefine((days, ctx) => {
+      days.forEach((d, i) => {
+        if (days.indexOf(d) !== i) ctx.addIssue({ code: "custom", path: [i], message: `${show(d)} appears twice` });
+      });
+    }),
+    startHour: describe(wholeNumber(0, 23), "First hour in which deploys may start (0-23)."),
+    endHour: describe(wholeNumber(1, 24), "Hour at which the window closes (1-24), exclusive."),
+  })
+  .describe("Hours of the week in one time zone: [startHour, endHour) on each of `days`.");
+
+const backendSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("local") }).describe("State beside the project (`terraform.<env>.tfstate`, ignored by git). Fine for dev."),
+  z
+    .strictObject({
+      type: z.literal("s3"),
+      bucket: matching(S3_BUCKET, "an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-')"),
+      region: matching(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region (like eu-west-1)"),
+      keyPrefix: matching(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, "an S3 key prefix without leading or trailing '/'"),
+      kmsKeyId: describe(z.string().optional(), "KMS key for state encryption; S3-managed encryption when omitted."),
+      deployRoleArn: describe(
+        matching(IAM_ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)").optional(),
+        "IAM role the deploy assumes with GitHub's OIDC token (may write the state and its lock). Default: long-lived AWS keys as environment secrets.",
+      ),
+      planRoleArn: describe(matching(IAM_ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)").optional(), "IAM role the plan assumes (may only read the state)."),
+    })
+    .describe("S3 with Terraform's native lock file (Terraform >= 1.10). The key is `<keyPrefix>/<env>/terraform.tfstate`."),
+  z
+    .strictObject({
+      type: z.literal("hcp"),
+      organization: matching(/^[A-Za-z0-9_-]+$/, "an HCP Terraform organization name"),
+      workspacePrefix: matching(/^[A-Za-z0-9_-]*$/, "an HCP Terraform workspace prefix (letters, digits, '_' and '-')"),
+      hostname: describe(z.string().optional(), "Default: app.terraform.io."),
+    })
+    .describe("HCP Terraform (or Terraform Enterprise). The workspace is `<workspacePrefix><env>`."),
+]);
+
+export const identitySchema = z
+  .strictObject({
+    namespace: describe(dnsLabel(), "Kubernetes namespace the environment's workloads run in: `<project>-<environment>`."),
+    githubEnvironment: describe(
+      nonBlank("a GitHub environment name (1 to 255 characters)", 255),
+      "Name of the GitHub repository environment (`production`, …); starts with the environment's name.",
+    ),
+    vaultSubtree: describe(
+      matching(VAULT_SEGMENT, "a Vault path segment (letters, digits, '_' and '-', no '/')"),
+      "Folder under the KV v2 mount that holds this environment's secrets (`secret/<subtree>/<service>`): the environment's name.",
+    ),
+    deployBranches: describe(
+      listOf(branchName("a branch name or pattern"), 'name at least one branch, or "*" for any'),
+      "Branches (or `*` globs, GitHub's branch-pattern syntax) allowed to deploy here; each a reviewed branch.",
+    ),
+    protectedBranch: describe(
+      branchName("a branch name (or null)").nullable(),
+      "The branch (pattern) this environment's ruleset protects (pull requests, reviews, checks); `null` protects none.",
+    ),
+    branchCreators: describe(
+      listOf(matching(GITHUB_NAME, "a GitHub team slug"), "name the teams that may create the protected branch, or leave it out").optional(),
+      "Teams (slugs) that alone may create branches matching `protectedBranch`. Default: nobody is restricted.",
+    ),
+  })
+  .describe("What makes an environment itself rather than another: the fields a clone does not take from its source.");
+
+const purposeSchema = describe(nonBlank("a purpose (say what the environment is for)"), "One line for people: what the environment is for.");
+
+export const environmentSettingsSchema = z.strictObject({
+  identity: identitySchema,
+  purpose: purposeSchema,
+  protected: describe(flag(), "Live users or their clone: approvals, restricted pods, prevent_destroy, paging."),
+  cluster: describe(z.string(says((v) => `${show(v)} is not a cluster name`)), "Key into `organization.clusters`."),
+  backend: backendSchema,
+  pod: z
+    .strictObject({ cpuMillicores: wholeNumber(1), memoryMiB: wholeNumber(1) })
+    .describe("Size of one pod of one service (requests = limits)."),
+  replicas: z
+    .strictObject({ min: wholeNumber(1), default: wholeNumber(1), max: wholeNumber(1) })
+    .describe("Replica count of each service: autoscaling keeps it within min..max, starting at `default`."),
+  traffic: z.strictObject({ tls: flag(), rateLimit: flag() }),
+  runtime: z
+    .strictObject({ logLevel: oneOf(LOG_LEVELS), apiTimeoutSeconds: wholeNumber(1, 3600), dbPoolSize: wholeNumber(1, 10000) })
+    .describe("The environment profile that deployments read (LOG_LEVEL, API_TIMEOUT, DB_POOL_SIZE)."),
+  alerts: z
+    .strictObject({
+      errorRatePercent: describe(percent(), "Critical: errors / requests, in percent."),
+      latencyMs: describe(wholeNumber(1), "Critical: p99 request latency."),
+      cpuPercent: describe(percent(), "Critical: CPU used / CPU limit of the service's pods, in percent."),
+      routing: describe(oneOf(ROUTINGS), "Who hears about an alert: nobody (logged only), a chat channel, or on-call (page + chat)."),
+      // Datadog rejects a warning at or above critical, and a recovery at or above its threshold (for ">").
+      warningAtPercentOfCritical: describe(percent(true), "Warning threshold, as a percentage of the critical one (below 100)."),
+      recoverAtPercentOfThreshold: describe(percent(true), "A threshold recovers when the value falls below this percentage of it (below 100)."),
+      evaluationWindowMinutes: wholeNumber(1, 1440),
+      notifyNoData: describe(flag(), "Alert when a service stops reporting (after `noDataTimeframeMinutes`)."),
+      noDataTimeframeMinutes: wholeNumber(1, 2880),
+      renotifyMinutes: describe(wholeNumber(0, 10080), "Re-notify while still alerting; 0 never."),
+      priority: describe(wholeNumber(1, 5), "Datadog priority, 1 (highest) to 5."),
+    })
+    .describe("Monitors of every service: the critical thresholds, how they are evaluated, and who hears about them."),
+  canaryGate: z
+    .strictObject({ maxErrorRateIncreasePercent: percent(), maxLatencyIncreasePercent: percent() })
+    .nullable()
+    .describe("Canary gate before promotion: monitors comparing canary to stable that the rollout queries; `null` where there is no canary."),
+  slo: z
+    .strictObject({
+      // 100% availability leaves no error budget: an SLO must be below it.
+      availabilityPercent: percent(true),
+      latencyP99Ms: wholeNumber(1),
+    })
+    .nullable()
+    .describe("Service level objectives; `null` where there are no users to promise anything to."),
+  approval: z.strictObject({
+    reviewers: z
+      .strictObject({
+        teams: z.array(matching(GITHUB_NAME, "a GitHub team slug or login")),
+        users: z.array(matching(GITHUB_NAME, "a GitHub team slug or login")),
+      })
+      .describe("Teams (slugs) and users (logins) who may approve a deployment; any one of them approves."),
+    preventSelfReview: flag(),
+    adminsCanBypass: flag(),
+    waitTimerMinutes: wholeNumber(0, GITHUB_MAX_WAIT_TIMER_MINUTES),
+    requiredApprovingReviews: describe(wholeNumber(0, GITHUB_MAX_APPROVING_REVIEWS), "Approving reviews a pull request into the protected branch needs."),
+    dismissStaleReviews: describe(flag(), "A new push to a pull request dismisses its approvals."),
+    requiredStatusChecks: describe(
+      z.array(nonBlank("a check name"), says((v) => `${show(v)} is not a list of check names`)),
+      "Status checks (job names of the project's workflows) that must pass before merging.",
+    ),
+    allowForcePushes: flag(),
+  }),
+  deploymentWindow: deploymentWindowSchema
+    .nullable()
+    .describe("When the deploy job may apply this environment's stack (`npm run deploy-window`); `null` means at any time."),
+  network: z
+    .strictObject({
+      allowSameEnvironment: describe(flag(), "Ingress from and egress to namespaces labelled with the same environment."),
+      allowDns: describe(flag(), "Egress to cluster DNS (kube-system, k8s-app=kube-dns, port 53)."),
+      allowIngressController: describe(flag(), "Ingress from the ingress controller's namespace (`organization.ingressController`)."),
+      allowVaultEgress: describe(flag(), "Egress to Vault (`organization.vault.egressCidrs`, port of `organization.vault.address`)."),
+    })
+    .describe("The allows layered on the namespace's default deny."),
+  sidecarInjection: describe(flag(), "Label the namespace for service-mesh sidecar injection (`organization.serviceMesh`)."),
+  rolloutSurgePods: describe(wholeNumber(0), "Extra pods per service the quota leaves room for, so a rolling update at max replicas can surge."),
+  secrets: z
+    .strictObject({
+      operatorInstalled: describe(flag(), "Whether the cluster runs the External Secrets Operator (its CRDs installed)."),
+      refreshInterval: describe(matching(GO_DURATION, "a duration like 15m or 1h"), "How often each ExternalSecret re-reads Vault (a Go duration)."),
+      creationPolicy: describe(oneOf(CREATION_POLICIES), "ESO target creationPolicy: `Owner` deletes the Secret with its ExternalSecret, `Orphan` keeps it."),
+      deletionPolicy: describe(oneOf(DELETION_POLICIES), "ESO target deletionPolicy: what happens to the Secret when the value disappears from Vault."),
+      // A short-lived token: the secret sync logs in again when it needs one.
+      vaultTokenTtlSeconds: describe(wholeNumber(60, 86400), "Lifetime of the Vault token the secret sync logs in for."),
+    })
+    .describe("How the environment's secrets reach its namespace: Vault → SecretStore → ExternalSecret → Secret."),
+});
+
+/** An environment declared as another one except for its identity (hotfix = prod). */
+export const environmentCloneSchema = z
+  .strictObject({
+    cloneOf: describe(z.string(says((v) => `${show(v)} is not an environment name`)), "Name of the environment this one is a clone of; it may not be a clone itself."),
+    identity: identitySchema,
+    purpose: purposeSchema,
+    deploymentWindow: describe(
+      deploymentWindowSchema.nullable().optional(),
+      "The one setting a clone may declare for itself (when, not what). Default: the source's window.",
+    ),
+  })
+  .describe("An environment declared as another one except for its identity: every other value is the source's.");
+
+// ---------------------------------------------------------------------------------------------------------------
+// The organization: settings a team changes once.
+
+const clusterSchema = z.strictObject({
+  context: describe(nonBlank("a kubeconfig context name"), "kubeconfig context Terraform uses for this cluster (the file comes from KUBE_CONFIG_PATH)."),
+  host: describe(httpsUrl(), "API server URL, as Vault's Kubernetes auth backend reaches it."),
+  caCertificatePem: describe(pem().optional(), "PEM of the CA that signed the API server's certificate (public). Default: Vault's own trust store."),
+  vaultInCluster: describe(flag().optional(), "Vault runs inside this cluster. Default false: configured with disable_local_ca_jwt and the reviewer's JWT."),
+});
+
+const handle = () => matching(/^@[A-Za-z0-9_.\-]+$/, "a Datadog notification handle (like @slack-channel)");
+const tagName = () => matching(/^[a-z][a-z0-9_.\-/]*$/, "a Datadog tag name or value");
+
+export const organizationSchema = z.strictObject({
+  project: describe(dnsLabel(), "Short name of the system these environments run; used in labels and namespaces."),
+  github: z.strictObject({
+    owner: matching(GITHUB_NAME, "a GitHub owner name", 39),
+    repository: matching(GITHUB_NAME, "a GitHub repository name", 100),
+    defaultBranch: describe(
+      text("a branch name", (v) => v.trim() !== "" && !/[\s*]/.test(v)),
+      "The repository's default branch: where pull-request review and drift workflows run.",
+    ),
+    owningTeam: describe(matching(GITHUB_NAME, "a GitHub team slug"), "Team (slug) that owns this repository's code: CODEOWNERS of everything that decides what is applied."),
+    actionsAppId: describe(wholeNumber(1).optional(), "App id of GitHub Actions, which the `check` job's status is pinned to. Default: 15368."),
+    reviewApp: z
+      .strictObject({ appId: wholeNumber(1), environment: nonBlank("a GitHub environment name", 255) })
+      .describe("The GitHub App that posts the \"envmatrix review\" check run; its key lives only in `environment`."),
+  }),
+  gates: z
+    .strictObject({
+      followsEnvironment: describe(z.string(says((v) => `${show(v)} is not an environment name`)), "A protected environment whose branch, reviewers, window and backend the gates stack takes."),
+      githubEnvironment: describe(
+        nonBlank("a GitHub environment name", 255 - PLAN_ENVIRONMENT_SUFFIX.length),
+        "GitHub environment the gates stack is applied in (its admin credentials live there only).",
+      ),
+    })
+    .describe("The `gates` stack: every environment's GitHub gates and deployer policies, applied like the strictest environment."),
+  vault: z.strictObject({
+    address: httpsUrl(),
+    kvMount: describe(matching(VAULT_SEGMENT, "a Vault mount name (one path segment)"), "Name of the KV v2 mount that holds every environment's subtree."),
+    kvMountManagedBy: describe(
+      z
+        .string(says((v) => `${show(v)} is not an environment (name the one whose stack owns the mount, or null for an existing mount)`))
+        .nullable(),
+      "Which environment's stack creates and owns the KV v2 mount; `null` uses an existing mount.",
+    ),
+    authMountPrefix: describe(
+      matching(/^[A-Za-z0-9_-]*$/, "a Vault path prefix (letters, digits, '_' and '-')"),
+      "Each cluster has one Kubernetes auth mount, `<authMountPrefix><cluster>`, configured once at cluster bootstrap.",
+    ),
+    caCertificatePem: describe(pem().optional(), "PEM of the CA that signed Vault's server certificate (public), when it is a private CA."),
+    githubJwtMount: describe(matching(VAULT_SEGMENT, "a Vault mount name (one path segment)"), "JWT auth mount that trusts GitHub Actions' OIDC issuer."),
+    tokenAudience: describe(nonBlank("a token audience"), "Audience of the service account tokens the secret sync presents to Vault."),
+    egressCidrs: describe(
+      listOf(text("a CIDR (like 192.0.2.0/28)", isCidr), "the Vault egress policy needs at least one CIDR"),
+      "Where Vault answers, for the egress NetworkPolicy (NetworkPolicies match addresses, not names).",
+    ),
+    egressCidrMinPrefix: describe(wholeNumber(8, 32).optional(), "The widest egress CIDR allowed, as an IPv4 prefix length (IPv6 96 more). Default: 24."),
+  }),
+  secretRotation: z
+    .strictObject({ databasePasswordDays: wholeNumber(1, 3650), apiKeyDays: wholeNumber(1, 3650), signingKeyMonths: wholeNumber(1, 120) })
+    .describe("Rotation guidance for operators, published on every ExternalSecret; envmatrix never holds a value."),
+  clusters: z.record(z.string(), clusterSchema),
+  ingressController: z.strictObject({
+    namespace: dnsLabel(),
+    podLabels: describe(labels(), "Labels of the controller's pods: only they may reach the services, and only on the services' ports."),
+  }),
+  podSecurityVersion: describe(
+    matching(/^(latest|v1\.\d{1,2})$/, "a Pod Security Standards version (v1.31, or latest)"),
+    "Pod Security Standards version pinned on every namespace: `v1.31`, or `latest`.",
+  ),
+  serviceMesh: z.strictObject({
+    mode: describe(oneOf(MESH_MODES), "How the mesh joins pods: sidecar-cni, sidecar-init (needs NET_ADMIN/NET_RAW), or ambient."),
+    controlPlane: z.strictObject({ namespace: dnsLabel(), podLabels: labels(), port: wholeNumber(1, 65535) }),
+    injectionLabel: matching(LABEL_KEY, "a Kubernetes label key"),
+    injectionValue: matching(LABEL_VALUE, "a Kubernetes label value"),
+    sidecar: z
+      .strictObject({ cpuMillicores: wholeNumber(0), memoryMiB: wholeNumber(0) })
+      .describe("Requests (= limits) the mesh sets on its proxy container; the quota makes room for it."),
+  }),
+  secretSync: z.strictObject({ serviceAccount: serviceAccountName() }),
+  platform: z
+    .strictObject({
+      namespace: describe(dnsLabel(), "Namespace of the deployers' and the token reviewer's service accounts."),
+      tokenReviewerServiceAccount: describe(serviceAccountName(), "Service account Vault reviews login tokens with (one per cluster)."),
+    })
+    .describe("What a cluster admin sets up once per cluster, outside any environment's stack."),
+  datadog: z.strictObject({
+    apiUrl: httpsUrl(),
+    chatHandle: handle(),
+    pagerHandle: handle(),
+    gateHandle: describe(handle(), "Who is told about canary gate monitors: the rollout that queries them."),
+    agent: z.strictObject({
+      transport: describe(oneOf(AGENT_TRANSPORTS), "How pods reach the node's Datadog Agent: `tcp` (8126, 8125/udp) or `socket` (CSI driver)."),
+      namespace: dnsLabel(),
+      podLabels: labels(),
+      service: describe(dnsLabel(), "The agent's Service (internalTrafficPolicy: Local), which pods send traces to."),
+    }),
+    runbookBaseUrl: describe(httpsUrl(), "Monitor messages link `<runbookBaseUrl>/<service>/<monitor>`."),
+    traceOperation: describe(matching(/^[a-z][a-z0-9_.]*$/, "an APM operation name (like http.request)"), "The APM operation whose trace metrics the monitors read."),
+    apmSecondPrimaryTag: z
+      .strictObject({ key: tagName(), canary: tagName(), stable: tagName() })
+      .describe("The tag that tells canary spans from stable ones, configured as the APM second primary tag."),
+  }),
+});
+
+export const serviceSchema = z.strictObject({
+  // Service names become Kubernetes names with a prefix or suffix of at most 10 characters.
+  name: describe(matching(DNS_LABEL, "a Kubernetes name (DNS-1123 label, at most 50 characters)", 50), "Name of the service: its service account, Vault path, Secret and monitors."),
+  team: describe(matching(DNS_LABEL, "a team name (lowercase letters, digits and '-')", 63), "Owning team, for the `team:` tag and routing."),
+  port: describe(wholeNumber(1, 65535).optional(), "The container port the service listens on. Default: 8080."),
+});
+
+// The environment's name is the stack id, the `env:` tag and part of every label: a DNS label keeps all of them valid.
+export const environmentNameSchema = matching(DNS_LABEL, `a valid environment name: ${DNS_LABEL_RULE}`, 63);
+
+/** The matrix as written in config/environments.ts: clones still refer to their source. */
+export const matrixDefinitionSchema = z.strictObject({
+  organization: organizationSchema,
+  services: describe(listOf(serviceSchema, "every environment runs at least one service"), "Services that run in every environment."),
+  promotionOrder: describe(
+    listOf(z.string(), "list the environments from least to most strict"),
+    "Environments in promotion order: each may only be as strict as, or stricter than, the one before.",
+  ),
+  environments: describe(
+    z.record(environmentNameSchema, z.union([environmentCloneSchema, environmentSettingsSchema])),
+    "Every environment, keyed by its name (the stack id, the `env:` tag).",
+  ),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The types, inferred.
+
+/** Deeply read-only: the matrix is data nobody changes after loading it. */
+export type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type AlertRouting = (typeof ROUTINGS)[number];
+export type Weekday = (typeof WEEKDAYS)[number];
+export type BackendSettings = DeepReadonly<z.infer<typeof backendSchema>>;
+export type DeploymentWindow = DeepReadonly<z.infer<typeof deploymentWindowSchema>>;
+export type EnvironmentIdentity = DeepReadonly<z.infer<typeof identitySchema>>;
+export type EnvironmentSettings = DeepReadonly<z.infer<typeof environmentSettingsSchema>>;
+export type SecretSyncSettings = EnvironmentSettings["secrets"];
+export type EnvironmentClone = DeepReadonly<z.infer<typeof environmentCloneSchema>>;
+export type EnvironmentDefinition = EnvironmentSettings | EnvironmentClone;
+export type Organization = DeepReadonly<z.infer<typeof organizationSchema>>;
+export type Cluster = Organization["clusters"][string];
+export type Service = DeepReadonly<z.infer<typeof serviceSchema>>;
+export type MatrixDefinition = DeepReadonly<z.infer<typeof matrixDefinitionSchema>>;
+
+/** The matrix with every clone resolved: what stacks are built from. */
+export interface Matrix extends Omit<MatrixDefinition, "environments"> {
+  readonly environments: Readonly<Record<string, EnvironmentSettings>>;
+}
+
+/**
+ * The matrix's JSON Schema (draft 2020-12) for editors and for the JSON export (`npm run matrix -- --format json`).
+ * Checks written as code (time zones, CIDRs, URLs, labels) appear as plain strings there; `check-matrix` runs them.
+ */
+export const matrixJsonSchema = () => z.toJSONSchema(matrixDefinitionSchema, { unrepresentable: "any", io: "input" });
