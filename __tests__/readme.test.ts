@@ -53,7 +53,12 @@ describe("npm run matrix", () => {
     expect(at("alerts.errorRatePercent")).toEqual(["5", "1", "0.1", "0.1"]);
     expect(at("identity.deployBranches")).toEqual(["develop", "develop, main", "main", "hotfix/*"]);
     expect(at("slo.availabilityPercent")).toEqual(["—", "—", "99.9", "99.9"]);
-    expect(at("slo")).toEqual(["—", "—", "—", "—"]); // null where there are none; the values are in the sub-rows
+    // a block null in some environments is its fields' rows where it stands ("—" where null), not a row of dashes
+    for (const block of ["canaryGate", "slo", "deploymentWindow"]) expect(fields).not.toContain(block);
+    const window = fields.indexOf("deploymentWindow.timeZone");
+    expect(fields.slice(window, window + 4)).toEqual(["deploymentWindow.timeZone", "deploymentWindow.days", "deploymentWindow.startHour", "deploymentWindow.endHour"]);
+    expect(fields[window - 1]).toBe("approval.allowForcePushes"); // where the block stands in the matrix
+    expect(at("deploymentWindow.days")).toEqual(["—", "—", "Mon, Tue, Wed, Thu", "—"]);
   });
 
   it("as text: aligned columns, rows that differ marked", () => {

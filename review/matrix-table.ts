@@ -22,7 +22,11 @@ export function matrixRows(m: Matrix): { fields: string[]; environments: string[
     flatten(m.environments[n], "", out);
     return out;
   });
-  const fields = [...new Set(flat.flatMap((f) => [...f.keys()]))];
+  // A block that is null in one environment and set in another (canaryGate, slo, deploymentWindow) is one row per
+  // field where the block stands, "—" where it is null; the null itself is not a row of its own.
+  const seen = [...new Set(flat.flatMap((f) => [...f.keys()]))];
+  const isBlock = (f: string) => seen.some((g) => g.startsWith(`${f}.`));
+  const fields = seen.flatMap((f) => (isBlock(f) ? seen.filter((g) => g.startsWith(`${f}.`)) : f.includes(".") && seen.some((b) => f.startsWith(`${b}.`) && isBlock(b)) ? [] : [f]));
   return { fields, environments, cells: fields.map((field) => flat.map((f) => cellText(f.get(field)))) };
 }
 

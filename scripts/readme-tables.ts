@@ -12,6 +12,8 @@ import type { AlertRouting, Matrix } from "../config/types";
 import { allTargets, appliedLike } from "../config/promotion";
 import { deployerPolicy } from "../constructs/deployer-access";
 import { environmentVaultObjects } from "../stacks/names";
+import { RULES, type Rule, type RuleGroup } from "../config/rules";
+import { policy } from "../config/policy";
 
 const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
 
@@ -68,7 +70,34 @@ export function gatesTable(m: Matrix): string {
   return lines.join("\n");
 }
 
-export const TABLES: Record<string, (m: Matrix) => string> = { matrix: matrixMarkdown, monitors: monitorTable, "deployer-policy": deployerPolicyBlock, gates: gatesTable };
+const RULE_GROUPS: Record<RuleGroup, string> = {
+  environment: "Each environment",
+  protected: "Each protected environment",
+  unique: "Uniqueness and references",
+  promotion: "Along the promotion order (each environment against the one before it; a message names both)",
+  trust: "Trust (no edit points one environment's stack or deploy at another's objects)",
+  policy: "Your organization's policy (config/policy.ts)",
+};
+
+/** The rule tables (config/rules.ts and config/policy.ts), one line per rule with its id, grouped. */
+export function rulesList(rules: readonly Rule[] = [...RULES, ...policy]): string {
+  const out: string[] = [];
+  for (const [group, title] of Object.entries(RULE_GROUPS)) {
+    const rows = rules.filter((r) => r.group === group);
+    if (rows.length === 0) continue;
+    if (out.length > 0) out.push("");
+    out.push(`**${title}**`, "", ...rows.map((r) => `- ${r.holds} (\`${r.id}\`)`));
+  }
+  return out.join("\n");
+}
+
+export const TABLES: Record<string, (m: Matrix) => string> = {
+  matrix: matrixMarkdown,
+  monitors: monitorTable,
+  "deployer-policy": deployerPolicyBlock,
+  gates: gatesTable,
+  rules: () => rulesList(),
+};
 
 /** `readme` with every generated section replaced by the current table. */
 export function renderReadme(readme: string, m: Matrix): string {
