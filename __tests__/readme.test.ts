@@ -59,6 +59,9 @@ describe("npm run matrix", () => {
     expect(fields.slice(window, window + 4)).toEqual(["deploymentWindow.timeZone", "deploymentWindow.days", "deploymentWindow.startHour", "deploymentWindow.endHour"]);
     expect(fields[window - 1]).toBe("approval.allowForcePushes"); // where the block stands in the matrix
     expect(at("deploymentWindow.days")).toEqual(["—", "—", "Mon, Tue, Wed, Thu", "—"]);
+    // in the schema's order: a field only hotfix sets stands with its block, not last
+    expect(fields.indexOf("identity.branchCreators")).toBe(fields.indexOf("identity.protectedBranch") + 1);
+    expect(at("identity.branchCreators")).toEqual(["—", "—", "—", "hotfix-team"]);
   });
 
   it("as text: aligned columns, rows that differ marked", () => {

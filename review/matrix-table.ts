@@ -1,5 +1,6 @@
 /** The environment matrix as one table: a row per field, a column per environment. */
 import type { Matrix } from "../config/types";
+import { environmentSettingsSchema } from "../config/schema";
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
@@ -14,7 +15,22 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
-/** Rows in the order fields first appear, environments in matrix order; nested objects as dotted paths. */
+/** Every field path of an environment in the schema's order (a nullable or optional block's fields where it stands). */
+function schemaOrder(schema: any, at: string, out: string[]): string[] {
+  let def = schema?._zod?.def;
+  while (def && ["optional", "nullable", "readonly", "default"].includes(def.type)) def = def.innerType?._zod?.def;
+  if (def?.type === "object") for (const [k, v] of Object.entries(def.shape)) schemaOrder(v, at ? `${at}.${k}` : k, out);
+  else if (def?.type === "union") for (const option of def.options) schemaOrder(option, at, out); // the backend's kinds
+  else if (!out.includes(at)) out.push(at);
+  return out;
+}
+const FIELD_ORDER = schemaOrder(environmentSettingsSchema, "", []);
+const rank = (field: string) => {
+  const i = FIELD_ORDER.findIndex((f) => f === field || f.startsWith(`${field}.`));
+  return i === -1 ? FIELD_ORDER.length : i;
+};
+
+/** Rows in the schema's field order, environments in matrix order; nested objects as dotted paths. */
 export function matrixRows(m: Matrix): { fields: string[]; environments: string[]; cells: string[][] } {
   const environments = Object.keys(m.environments);
   const flat = environments.map((n) => {
@@ -24,7 +40,8 @@ export function matrixRows(m: Matrix): { fields: string[]; environments: string[
   });
   // A block that is null in one environment and set in another (canaryGate, slo, deploymentWindow) is one row per
   // field where the block stands, "—" where it is null; the null itself is not a row of its own.
-  const seen = [...new Set(flat.flatMap((f) => [...f.keys()]))];
+  // in the schema's order, so a field only some environments set (identity.branchCreators) stands with its block
+  const seen = [...new Set(flat.flatMap((f) => [...f.keys()]))].sort((a, b) => rank(a) - rank(b));
   const isBlock = (f: string) => seen.some((g) => g.startsWith(`${f}.`));
   const fields = seen.flatMap((f) => (isBlock(f) ? seen.filter((g) => g.startsWith(`${f}.`)) : f.includes(".") && seen.some((b) => f.startsWith(`${b}.`) && isBlock(b)) ? [] : [f]));
   return { fields, environments, cells: fields.map((field) => flat.map((f) => cellText(f.get(field)))) };
