@@ -17,6 +17,7 @@ import { datadogHandler, kubeHandler, vaultHandler, type DatadogState, type Kube
 import { startFake, type Fake } from "./fakes/server";
 import { seedMatrix } from "./helpers";
 import { scratchDir } from "./scratch";
+import { startCliProcess, type CliProcess } from "./cli-process";
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, "..");
@@ -103,9 +104,8 @@ afterAll(async () => {
   for (const f of Object.values(fakes)) await f.close();
 });
 
-async function preflight(): Promise<{ code: number; stdout: string }> {
-  const env = {
-    ...process.env,
+function preflightEnv(): Record<string, string> {
+  return {
     KUBE_CONFIG_PATH: kubeconfig,
     VAULT_ADDR: fakes.vault.url,
     VAULT_TOKEN: "fake-vault-token",
@@ -117,9 +117,24 @@ async function preflight(): Promise<{ code: number; stdout: string }> {
     HTTPS_PROXY: "",
     HTTP_PROXY: "",
   };
-  const args = ["--require", path.join(__dirname, "fakes", "no-egress.cjs"), "--require", "tsx/cjs", "scripts/cli.ts", "preflight", ENV, "--out", out];
+}
+const NO_EGRESS = path.join(__dirname, "fakes", "no-egress.cjs");
+const ARGS = ["preflight", ENV, "--out"];
+
+/** `npm run preflight -- staging` in the shared CLI process (preloaded with no-egress, like a spawned one). */
+async function preflight(): Promise<{ code: number; stdout: string }> {
+  cli ??= startCliProcess({ preload: [NO_EGRESS], env: { ...process.env, ...preflightEnv() } });
+  const r = await cli.run([...ARGS, out]);
+  return { code: r.code, stdout: `${r.stdout}${r.stderr}` };
+}
+let cli: CliProcess | undefined;
+afterAll(async () => cli?.close());
+
+/** The same, as its own process: what `npm run preflight` starts. */
+async function preflightProcess(): Promise<{ code: number; stdout: string }> {
+  const args = ["--require", NO_EGRESS, "--require", "tsx/cjs", "scripts/cli.ts", ...ARGS, out];
   try {
-    const r = await exec(process.execPath, args, { cwd: root, env });
+    const r = await exec(process.execPath, args, { cwd: root, env: { ...process.env, ...preflightEnv() } });
     return { code: 0, stdout: r.stdout };
   } catch (err: any) {
     return { code: err.code, stdout: `${err.stdout}${err.stderr}` };
@@ -197,6 +212,14 @@ it("accepts an environment that already has required reviewers as proof, when th
   const r = await preflight();
   expect(failedLines(r.stdout)).toEqual([]);
   expect(r.stdout).toContain("environment production already has a required-reviewers rule");
+}, 60000);
+
+it("runs as its own process too (what npm run starts): the same lines, and the exit code is the process's", async () => {
+  // exit 0 from a process is the common path of every spawned CLI test (cli-wiring.test.ts); a failed line's 1 here
+  vault.sealed = true;
+  const sealed = await preflightProcess();
+  expect(sealed.code).toBe(1);
+  expect(failedLines(sealed.stdout)).toEqual([expect.stringMatching(/reachable and unsealed: sys\/health answered 503 \(sealed\)/)]);
 }, 60000);
 
 it("finds the handles in monitor messages, not e-mail addresses", () => {

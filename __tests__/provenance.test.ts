@@ -9,6 +9,7 @@ import { githubHandler, type GitHubState } from "./fakes/github";
 import { startFake, type Fake } from "./fakes/server";
 import { seedMatrix } from "./helpers";
 import { scratchDir } from "./scratch";
+import { startCliProcess, type CliProcess } from "./cli-process";
 import { run as synthesize } from "../main";
 import { matrix as definition } from "../config/environments";
 
@@ -35,12 +36,20 @@ afterEach(async () => {
   await fake.close();
 });
 
+const githubEnv = () => ({ GITHUB_API_URL: fake.url, GITHUB_TOKEN: "test-token-not-a-secret" });
+
+/** The command in the shared CLI process (one start for the file, not one per run). */
+let shared: CliProcess | undefined;
+afterAll(async () => shared?.close());
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  shared ??= startCliProcess();
+  return shared.run(args, githubEnv());
+}
+
+/** The command as its own process: what the workflow's `npm run` starts. */
+async function cliProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", ...args], {
-      cwd: root,
-      env: { ...process.env, GITHUB_API_URL: fake.url, GITHUB_TOKEN: "test-token-not-a-secret" },
-    });
+    const r = await run(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", ...args], { cwd: root, env: { ...process.env, ...githubEnv() } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err: any) {
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
@@ -112,6 +121,15 @@ describe("provenance: the pushed commit is a reviewed merge into the branch, and
     state.tokenValid = false;
     const r = await cli("provenance", "develop", sha(1));
     expect(r.code).toBe(1);
+  });
+
+  it("as its own process (what the workflow's npm run starts), the exit code is the process's: 0 reviewed, 7 not", async () => {
+    state.pulls[sha(6)] = [pr(12, "main", sha(6))];
+    expect((await cliProcess("provenance", "main", sha(6))).code).toBe(0);
+    state.pulls[sha(7)] = [pr(14, "main", sha(8))];
+    const r = await cliProcess("provenance", "main", sha(7));
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain("not the merge commit of a pull request merged into main");
   });
 });
 
