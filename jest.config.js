@@ -11,4 +11,7 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 60000,
+  // Every core: Jest's default (cores − 1) runs the files one at a time on a two-core machine, while its main
+  // process mostly waits. Measured here (2 cores): 3 min 53 s at the default, 1 min 17 s with two workers.
+  maxWorkers: "100%",
 };

@@ -1,0 +1,56 @@
+/** What the two property test files share (properties.test.ts, properties-seed.test.ts): synthesis and the field lists. */
+import { Testing, type App } from "cdktf";
+import { buildApp } from "../main";
+import { checkMatrix } from "../config/validate";
+import type { Matrix, MatrixDefinition } from "../config/types";
+import { testApp } from "./scratch";
+
+export const GATES = "gates";
+export const load = (def: MatrixDefinition): Matrix => checkMatrix(def, "generated");
+
+/** Every stack's cdk.tf.json text, by stack name, synthesized in memory. */
+export function synthAll(m: Matrix): Map<string, string> {
+  const app = buildApp(testApp() as unknown as App, m);
+  return new Map(app.node.children.map((stack) => [stack.node.id, Testing.synth(stack as any)]));
+}
+
+/** The stacks whose text differs between two syntheses (added or removed ones included). */
+export function changedStacks(a: Map<string, string>, b: Map<string, string>): string[] {
+  return [...new Set([...a.keys(), ...b.keys()])].filter((s) => a.get(s) !== b.get(s)).sort();
+}
+
+/** The environments that take their settings from `name`: itself and its clones. */
+export const withClones = (def: MatrixDefinition, name: string) =>
+  Object.keys(def.environments).filter((n) => n === name || (def.environments[n] as { cloneOf?: string }).cloneOf === name);
+
+/**
+ * The settings of an environment that the gates stack reads: its GitHub environments and rulesets (identity,
+ * approval), the deployer's Vault access (cluster → auth mount), the login variables (backend), prevent_destroy
+ * (protected). From stacks/gates-stack.ts's design (DESIGN.md: the gates hold every environment's GitHub gate and
+ * deployer access); anything else reaching the gates stack would couple every environment's edits to it.
+ */
+export const GATES_READ = ["identity", "approval", "backend", "cluster", "protected"];
+
+/**
+ * Fields no stack reads, each with the tool that does (and the test of that tool): a change to them must not
+ * change any stack, and does not have to.
+ */
+export const READ_BY_TOOLS_ONLY: Record<string, string> = {
+  deploymentWindow: "deploy-window (promotion.test.ts, cli-wiring.test.ts)",
+};
+
+/**
+ * Fields a stack reads only when another field enables them (the Datadog API ignores no_data_timeframe
+ * without notify_no_data; an environment without a protected branch has no ruleset to hold the rules).
+ */
+export const READ_WHEN: Record<string, (e: any) => boolean> = {
+  "alerts.noDataTimeframeMinutes": (e) => e.alerts.notifyNoData === true,
+  "approval.requiredApprovingReviews": (e) => e.identity.protectedBranch !== null,
+  "approval.dismissStaleReviews": (e) => e.identity.protectedBranch !== null,
+  "approval.requiredStatusChecks": (e) => e.identity.protectedBranch !== null,
+  "approval.allowForcePushes": (e) => e.identity.protectedBranch !== null,
+};
+
+/** Whether changing `field` of the environment (settings `e`, before and after) must change some stack. */
+export const mustChange = (field: readonly string[], before: unknown, after: unknown) =>
+  !(field[0] in READ_BY_TOOLS_ONLY) && (READ_WHEN[field.join(".")]?.(before) ?? true) && (READ_WHEN[field.join(".")]?.(after) ?? true);
