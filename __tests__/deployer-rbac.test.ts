@@ -94,3 +94,10 @@ describe.each(environmentNames)("%s's deployer and planner on its cluster", (nam
 it("refuses a kind it has no mapping for, rather than granting nothing", () => {
   expect(() => deployerRbac({ resource: { kubernetes_deployment_v1: { x: { metadata: { name: "x" } } } } }, { project: "p", environment: "e", mode: "deploy" })).toThrow(RbacError);
 });
+
+it("lists the namespaced rules by API group whatever order the stack's resource types come in (a stable diff for reviewers)", () => {
+  // a network policy ("networking.k8s.io") before a config map (the core group, ""): the rules still start with ""
+  const stackJson = { resource: { kubernetes_network_policy_v1: { p: { metadata: { name: "p" } } }, kubernetes_config_map_v1: { c: { metadata: { name: "c" } } } } };
+  const [role] = deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan" }) as any[];
+  expect(role.rules.map((r: any) => r.apiGroups[0])).toEqual(["", "networking.k8s.io"]);
+});

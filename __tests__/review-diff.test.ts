@@ -260,3 +260,13 @@ describe("what mutation testing found unchecked in the diff", () => {
     expect(formatText([added])).toContain('      policy: (none) → "p"');
   });
 });
+
+it("reads a null attribute as a value like any other (the ESO manifests carry some)", () => {
+  const nulls = output("nulls", { dev: stack({ kubernetes_manifest: { es: { manifest: { spec: { target: null } } } } }) });
+  const set = output("nulls-set", { dev: stack({ kubernetes_manifest: { es: { manifest: { spec: { target: { name: "api" } } } } } }) });
+  const [d] = diffOutputs(nulls, set);
+  expect(d.resources).toEqual([
+    { address: "kubernetes_manifest.es", kind: "changed", attributes: [{ path: "manifest.spec.target", old: null, new: { name: "api" }, forcesReplacement: false }] },
+  ]);
+});
+

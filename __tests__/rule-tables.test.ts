@@ -6,7 +6,10 @@
  * Values in the rows are the seed's (config/environments.ts), read there: dev → staging → prod → hotfix (a clone of
  * prod), only prod and hotfix protected.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { RULES, eachEnvironment } from "../config/rules";
+import { tableRows } from "../scripts/drop-each-rule";
 import { validateMatrix } from "../config/validate";
 import { editableDefinition } from "./helpers";
 
@@ -212,6 +215,24 @@ describe("the rule tables", () => {
     expect(validateMatrix(editableDefinition(), [...RULES, prodReplicas])).toEqual([
       { path: "environments.prod.replicas.min", message: "3 is below 4 (policy: prod runs at least 4 replicas)" },
     ]);
+  });
+
+  it("run a rule when a field it does not read is refused, even in the same environment", () => {
+    const problems = validateMatrix(
+      edited((m) => {
+        m.environments.prod.replicas.min = 2.5;
+        m.environments.prod.secrets.deletionPolicy = "Delete";
+      }),
+    );
+    expect(problems.map((p) => p.path)).toEqual(expect.arrayContaining(["environments.prod.replicas.min", "environments.prod.secrets.deletionPolicy"]));
+  });
+
+  it("are what npm run drop-each-rule removes: a row in config/rules.ts for each rule, found by its id", () => {
+    const source = fs.readFileSync(path.resolve(__dirname, "..", "config", "rules.ts"), "utf8");
+    const rows = tableRows(source);
+    expect(rows.map((r) => r.id).sort()).toEqual(RULES.map((r) => r.id).sort());
+    const lines = source.split("\n");
+    for (const r of rows) expect(lines.slice(r.from, r.to + 1).join("\n")).toContain(r.id.replace(/^unique-/, ""));
   });
 
   it("skip a rule while a field it reads is itself refused (one problem, not a second one about the same value)", () => {

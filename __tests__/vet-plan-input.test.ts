@@ -76,3 +76,11 @@ describe("vetting a pull request's stack before a plan", () => {
     }
   });
 });
+
+it("says in its help which output is untrusted and which is the default branch's", async () => {
+  const r = await cli(["vet-plan-input", "--help"]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/head\s+the pull request's cdktf\.out \(untrusted\)/);
+  expect(r.stdout).toMatch(/trusted\s+the default branch's cdktf\.out, synthesized by its own code/);
+});
+
