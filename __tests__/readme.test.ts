@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { loadMatrix } from "../config";
 import { monitorTable, renderReadme } from "../scripts/readme-tables";
 import { matrixMarkdown, matrixRows, matrixText } from "../review/matrix-table";
-import { editableDefinition, seedMatrix } from "./helpers";
+import { editableDefinition, seedMatrix, synthEnvironment } from "./helpers";
 
 const readme = fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8");
 
@@ -76,3 +76,42 @@ describe("npm run matrix", () => {
     expect(matrixMarkdown(seedMatrix).split("\n")).toHaveLength(matrixRows(seedMatrix).fields.length + 2);
   });
 });
+
+describe("README: What each stack contains", () => {
+  // The table's address column: `type.name`, `<service>` for each service, and `_suffix` shorthand for the
+  // previous address with another suffix after `<service>` (`datadog_monitor.<service>_error_rate`, `_latency`).
+  const section = readme.slice(readme.indexOf("## What each stack contains"), readme.indexOf("### The gates stack"));
+  const patterns = section
+    .split("\n")
+    .filter((l) => /^\| `/.test(l))
+    .flatMap((l) => {
+      const spans = [...l.split(" | ")[0].matchAll(/`([^`]+)`/g)].map((x) => x[1]);
+      const first = spans[0];
+      return spans.map((span) => (span.startsWith("_") ? first.replace(/(<service>)_.*$/, `$1${span}`) : span));
+    });
+  const toRegExp = (p: string) => new RegExp(`^${p.replace(/\./g, "\\.").replace("<service>", "[a-z0-9_]+")}$`);
+
+  // every resource any environment can have: the seed, and a variant that turns on what the seed leaves off
+  // (ambient mesh probes, the KV mount owned by a stack, Vault's private CA)
+  const variant = editableDefinition();
+  variant.organization.serviceMesh.mode = "ambient";
+  variant.organization.vault.kvMountManagedBy = "prod";
+  variant.organization.vault.caCertificatePem = "-----BEGIN CERTIFICATE-----\nMIIBdummyPublicCa\n-----END CERTIFICATE-----\n";
+  const addresses = new Set<string>();
+  for (const m of [seedMatrix, loadMatrix(variant)]) {
+    for (const name of Object.keys(m.environments)) {
+      const { parsed } = synthEnvironment(name, m);
+      for (const [type, byName] of Object.entries(parsed.resource)) for (const n of Object.keys(byName)) addresses.add(`${type}.${n}`);
+    }
+  }
+
+  it("lists every resource a stack can hold", () => {
+    expect([...addresses].filter((a) => !patterns.some((p) => toRegExp(p).test(a)))).toEqual([]);
+  });
+
+  it("lists no resource that no stack holds", () => {
+    expect(patterns.length).toBeGreaterThan(20);
+    expect(patterns.filter((p) => ![...addresses].some((a) => toRegExp(p).test(a)))).toEqual([]);
+  });
+});
+
