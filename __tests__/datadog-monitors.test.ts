@@ -1,7 +1,8 @@
 /** Datadog monitors and SLOs: per construct, per environment against the matrix, and across environments. */
 import { synthScope } from "./scratch";
 import { Monitor } from "@cdktf/provider-datadog/lib/monitor";
-import { DatadogMonitors, thresholdsAbove, type DatadogMonitorsProps } from "../constructs/datadog-monitors";
+import { DatadogMonitors, type DatadogMonitorsProps } from "../constructs/datadog-monitors";
+import { thresholdsAbove } from "../config/thresholds";
 import { environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
 import { parseMonitorQuery, q } from "./monitor-query";
 

@@ -7,6 +7,7 @@
 import { Construct } from "constructs";
 import { Monitor } from "@cdktf/provider-datadog/lib/monitor";
 import { ServiceLevelObjective } from "@cdktf/provider-datadog/lib/service-level-objective";
+import { thresholdsAbove } from "../config/thresholds";
 
 export interface MonitoredService {
   readonly name: string;
@@ -51,29 +52,6 @@ export interface DatadogMonitorsProps {
     readonly tag: { readonly key: string; readonly canary: string; readonly stable: string };
     /** Who the gate tells (the rollout's webhook), instead of `notify`: a gate is not an incident. */
     readonly notify: readonly string[];
-  };
-}
-
-/** A threshold as Datadog reads it: no floating-point noise (0.1 × 0.8 is 0.08, not 0.08000000000000002). */
-export function thresholdNumber(n: number): string {
-  return String(Number(n.toFixed(6)));
-}
-
-export interface Thresholds {
-  readonly critical: string;
-  readonly warning: string;
-  readonly criticalRecovery: string;
-  readonly warningRecovery: string;
-}
-
-/** Thresholds for an "above is bad" monitor: warning below critical, each recovering below itself. */
-export function thresholdsAbove(critical: number, warningAtPercent: number, recoverAtPercent: number): Thresholds {
-  const warning = (critical * warningAtPercent) / 100;
-  return {
-    critical: thresholdNumber(critical),
-    warning: thresholdNumber(warning),
-    criticalRecovery: thresholdNumber((critical * recoverAtPercent) / 100),
-    warningRecovery: thresholdNumber((warning * recoverAtPercent) / 100),
   };
 }
 

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadMatrix } from "../config";
-import { thresholdNumber, thresholdsAbove } from "../constructs/datadog-monitors";
+import { canaryErrorRateAllowancePoints, thresholdNumber, thresholdsAbove } from "../config/thresholds";
 import { matrixMarkdown } from "../review/matrix-table";
 import type { AlertRouting, Matrix } from "../config/types";
 import { allTargets, appliedLike } from "../config/promotion";
@@ -44,7 +44,7 @@ export function monitorTable(m: Matrix): string {
       "canary gate",
       ...envs.map((e) =>
         e.canaryGate
-          ? `error rate at most ${thresholdNumber((e.canaryGate.maxErrorRateIncreasePercent * e.alerts.errorRatePercent) / 100)} points over stable (${e.canaryGate.maxErrorRateIncreasePercent}% of ${e.alerts.errorRatePercent}%); average latency at most +${e.canaryGate.maxLatencyIncreasePercent}%; tells ${dd.gateHandle}`
+          ? `error rate at most ${thresholdNumber(canaryErrorRateAllowancePoints(e.canaryGate.maxErrorRateIncreasePercent, e.alerts.errorRatePercent))} points over stable (${e.canaryGate.maxErrorRateIncreasePercent}% of ${e.alerts.errorRatePercent}%); average latency at most +${e.canaryGate.maxLatencyIncreasePercent}%; tells ${dd.gateHandle}`
           : "—",
       ),
     ]),

@@ -13,6 +13,7 @@ import { NetworkPolicies } from "../constructs/network-policies";
 import { VaultAccess } from "../constructs/vault-access";
 import { ExternalSecrets } from "../constructs/external-secrets";
 import { DatadogMonitors } from "../constructs/datadog-monitors";
+import { canaryErrorRateAllowancePoints } from "../config/thresholds";
 import { ReadableStack } from "./logical-ids";
 import { derivedNames } from "./names";
 
@@ -208,10 +209,9 @@ export class EnvironmentStack extends ReadableStack {
       traceOperation: dd.traceOperation,
       extraTags: ["managed-by:envmatrix"],
       slo: env.slo ?? undefined,
-      // "error-rate change < 5%" of the environment's error threshold, in points: 5% of 0.1% = 0.005 points
       canaryGate: env.canaryGate
         ? {
-            maxErrorRateIncreasePoints: Number(((env.canaryGate.maxErrorRateIncreasePercent * al.errorRatePercent) / 100).toFixed(6)),
+            maxErrorRateIncreasePoints: canaryErrorRateAllowancePoints(env.canaryGate.maxErrorRateIncreasePercent, al.errorRatePercent),
             maxLatencyIncreasePercent: env.canaryGate.maxLatencyIncreasePercent,
             tag: dd.apmSecondPrimaryTag,
             notify: [dd.gateHandle],
