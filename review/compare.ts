@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { EnvironmentStack } from "../stacks/environment-stack";
 import type { EnvironmentSettings, Matrix } from "../config/types";
+import { isPlainObject } from "./json";
 
 /** Builds one environment's stack; the default is the real one (tests pass a deliberately drifting one). */
 export type StackBuilder = (scope: ReturnType<typeof Testing.app>, name: string, environment: EnvironmentSettings, m: Matrix) => EnvironmentStack;
@@ -35,8 +36,6 @@ export interface Comparison {
   readonly identityNormalized: number;
   readonly drift: readonly Difference[];
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Paths of the settings that differ; objects are compared field by field, anything else as one value. */
 export function differingSettings(a: unknown, b: unknown, at: string[] = []): string[][] {

@@ -1,8 +1,7 @@
 /** The environment matrix as one table: a row per field, a column per environment. */
 import type { Matrix } from "../config/types";
 import { environmentSettingsSchema } from "../config/schema";
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+import { isPlainObject } from "./json";
 
 function flatten(value: unknown, at: string, out: Map<string, unknown>): void {
   if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) flatten(v, at ? `${at}.${k}` : k, out);
