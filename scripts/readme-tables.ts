@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { loadMatrix } from "../config";
 import { canaryErrorRateAllowancePoints, thresholdNumber, thresholdsAbove } from "../config/thresholds";
 import { matrixMarkdown } from "../review/matrix-table";
-import type { AlertRouting, Matrix } from "../config/types";
+import type { Matrix } from "../config/types";
+import { alertRecipients } from "../stacks/props";
 import { allTargets, appliedLike } from "../config/promotion";
 import { deployerPolicy } from "../constructs/deployer-access";
 import { environmentVaultObjects } from "../stacks/names";
@@ -26,7 +27,7 @@ export function monitorTable(m: Matrix): string {
     const t = thresholdsAbove(critical, warnAt, 100);
     return `${t.critical}${unit} / ${t.warning}${unit}`;
   };
-  const routing: Record<AlertRouting, string> = { none: "nobody (logged only)", chat: dd.chatHandle, page: `${dd.pagerHandle} + ${dd.chatHandle}` };
+  const routing = (e: Matrix["environments"][string]) => alertRecipients(e.alerts.routing, dd).join(" + ") || "nobody (logged only)";
   const lines = [
     row(["", ...names]),
     row(["---", ...names.map(() => "---")]),
@@ -38,7 +39,7 @@ export function monitorTable(m: Matrix): string {
     row(["no data", ...envs.map((e) => (e.alerts.notifyNoData ? `alerts after ${e.alerts.noDataTimeframeMinutes} min` : "ignored"))]),
     row(["renotify", ...envs.map((e) => (e.alerts.renotifyMinutes > 0 ? `every ${e.alerts.renotifyMinutes} min` : "never"))]),
     row(["priority", ...envs.map((e) => `P${e.alerts.priority}`)]),
-    row(["notifies", ...envs.map((e) => routing[e.alerts.routing])]),
+    row(["notifies", ...envs.map(routing)]),
     row(["SLOs (7 and 30 days)", ...envs.map((e) => (e.slo ? `${e.slo.availabilityPercent}% availability; p99 < ${e.slo.latencyP99Ms} ms` : "—"))]),
     row([
       "canary gate",

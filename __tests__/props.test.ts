@@ -1,0 +1,69 @@
+/**
+ * The matrix → props functions (stacks/props.ts), read as plain data without synthesizing: what each capability
+ * is given for an environment. Expected values come from the matrix and the README's "What each stack contains".
+ */
+import { alertRecipients, externalSecretsProps, namespaceProps, networkProps, type EnvironmentContext } from "../stacks/props";
+import { seedMatrix } from "./helpers";
+
+const org = seedMatrix.organization;
+const context = (name: string, edit: (c: any) => void = () => {}): EnvironmentContext => {
+  const c: any = structuredClone({ name, env: seedMatrix.environments[name], org, services: seedMatrix.services });
+  edit(c);
+  return c;
+};
+const labels = { "envmatrix.io/environment": "x" };
+
+describe("alert routing", () => {
+  it("tells nobody, chat, or on-call and chat", () => {
+    expect(alertRecipients("none", org.datadog)).toEqual([]);
+    expect(alertRecipients("chat", org.datadog)).toEqual([org.datadog.chatHandle]);
+    expect(alertRecipients("page", org.datadog)).toEqual([org.datadog.pagerHandle, org.datadog.chatHandle]);
+  });
+});
+
+describe("network props", () => {
+  it("open the ingress controller to each distinct service port, 8080 where none is set", () => {
+    const c = context("staging", (x) => (x.services = [{ name: "a", team: "t" }, { name: "b", team: "t", port: 9090 }, { name: "c", team: "t", port: 8080 }]));
+    expect(networkProps(c, labels, "ns").ingressController?.ports).toEqual([8080, 9090]);
+  });
+
+  it("reach Vault on its address's port, 443 when the address names none", () => {
+    expect(networkProps(context("dev"), labels, "ns").vaultEgress?.port).toBe(8200); // https://vault.example.internal:8200
+    expect(networkProps(context("dev", (x) => (x.org.vault.address = "https://vault.example.internal")), labels, "ns").vaultEgress?.port).toBe(443);
+  });
+
+  it("leave out what the environment turns off", () => {
+    const c = context("dev", (x) => Object.assign(x.env.network, { allowSameEnvironment: false, allowIngressController: false, allowVaultEgress: false }));
+    const p = networkProps(c, labels, "ns");
+    expect([p.sameEnvironmentNamespaces, p.ingressController, p.vaultEgress]).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+describe("namespace props", () => {
+  it("count the sidecar in the quota only where a sidecar is injected, and label ambient namespaces instead", () => {
+    expect(namespaceProps(context("staging"), labels).sidecar).toEqual(org.serviceMesh.sidecar); // staging injects, sidecar-cni
+    expect(namespaceProps(context("dev"), labels).sidecar).toBeUndefined(); // dev does not inject
+    const ambient = namespaceProps(context("staging", (x) => (x.org.serviceMesh.mode = "ambient")), labels);
+    expect(ambient.sidecar).toBeUndefined();
+    expect(ambient.sidecarInjectionLabel).toEqual({ key: "istio.io/dataplane-mode", value: "ambient" });
+  });
+
+  it("hold restricted Pod Security and prevent_destroy where the environment is protected", () => {
+    expect([namespaceProps(context("prod"), labels).podSecurity, namespaceProps(context("prod"), labels).preventDestroy]).toEqual(["restricted", true]);
+    expect([namespaceProps(context("dev"), labels).podSecurity, namespaceProps(context("dev"), labels).preventDestroy]).toEqual(["baseline", false]);
+  });
+});
+
+describe("secret sync props", () => {
+  const role = { authMountPath: "kubernetes-nonprod", role: "dev-secret-sync" };
+
+  it("are none where the cluster has no External Secrets Operator", () => {
+    expect(externalSecretsProps(context("dev", (x) => (x.env.secrets.operatorInstalled = false)), labels, "ns", role)).toBeUndefined();
+  });
+
+  it("read each service's secret from the environment's own subtree, with the role the Vault access created", () => {
+    const p = externalSecretsProps(context("dev", (x) => (x.services = [{ name: "api", team: "t" }, { name: "billing", team: "t" }])), labels, "ns", role)!;
+    expect(p.secrets).toEqual([{ secretName: "api", remoteKey: "dev/api" }, { secretName: "billing", remoteKey: "dev/billing" }]);
+    expect([p.vault.authMountPath, p.vault.role]).toEqual([role.authMountPath, role.role]);
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * The matrix → construct props, one pure function per capability: namespace (with its quota, limits and profile),
+ * network policies, Vault access, secret sync, monitors. Each takes the environment's context (and what an earlier
+ * construct named: the namespace, the Vault role) and returns plain data, so a test can read it without
+ * synthesizing; `EnvironmentStack` is the list of `new X(this, id, xProps(context))`.
+ */
+import type { EnvironmentNamespaceProps } from "../constructs/namespace";
+import type { NetworkPoliciesProps } from "../constructs/network-policies";
+import type { VaultAccessProps } from "../constructs/vault-access";
+import type { ExternalSecretsProps } from "../constructs/external-secrets";
+import type { DatadogMonitorsProps } from "../constructs/datadog-monitors";
+import type { EnvironmentSettings, Organization, Service } from "../config/types";
+import { canaryErrorRateAllowancePoints } from "../config/thresholds";
+import { derivedNames } from "./names";
+
+/** Label that marks every namespace and object of an environment (for people and tools; never a security selector). */
+export const ENVIRONMENT_LABEL = "envmatrix.io/environment";
+/** Pods that talk to Vault themselves carry this label; only they get the Vault egress. */
+export const VAULT_CLIENT_LABEL = { "envmatrix.io/vault-client": "true" } as const;
+/** Istio ambient: the namespace label that enrolls its pods (istio.io ambient docs). */
+export const AMBIENT_LABEL = { key: "istio.io/dataplane-mode", value: "ambient" } as const;
+/** Unified service tagging: the pod labels the Datadog Agent turns into env, service and version tags. */
+export const UNIFIED_SERVICE_TAGGING_LABELS = ["tags.datadoghq.com/env", "tags.datadoghq.com/service", "tags.datadoghq.com/version"] as const;
+/** The port a service listens on unless the matrix says otherwise. */
+export const DEFAULT_SERVICE_PORT = 8080;
+
+/** One environment as the props functions read it. */
+export interface EnvironmentContext {
+  /** The environment's name: the stack id, the `env` label and tag. */
+  readonly name: string;
+  readonly env: EnvironmentSettings;
+  readonly org: Organization;
+  readonly services: readonly Service[];
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+/** The labels every object of the environment carries. */
+export function environmentLabels({ name, org }: EnvironmentContext): Labels {
+  return {
+    [ENVIRONMENT_LABEL]: name,
+    "app.kubernetes.io/part-of": org.project,
+    "app.kubernetes.io/managed-by": "envmatrix",
+  };
+}
+
+/** How the mesh joins the environment's pods: sidecars, ambient, or not at all. */
+function meshOf({ env, org }: EnvironmentContext) {
+  return { sidecars: env.sidecarInjection && org.serviceMesh.mode !== "ambient", ambient: env.sidecarInjection && org.serviceMesh.mode === "ambient" };
+}
+
+export function namespaceProps(context: EnvironmentContext, labels: Labels): EnvironmentNamespaceProps {
+  const { name, env, org, services } = context;
+  const mesh = org.serviceMesh;
+  const { sidecars, ambient } = meshOf(context);
+  return {
+    name: env.identity.namespace,
+    labels,
+    podSecurity: env.protected ? "restricted" : "baseline",
+    podSecurityVersion: org.podSecurityVersion,
+    sidecarInjectionLabel: sidecars ? { key: mesh.injectionLabel, value: mesh.injectionValue } : ambient ? AMBIENT_LABEL : undefined,
+    pod: env.pod,
+    // ambient pods have no sidecar: ztunnel runs on the node, outside the quota
+    sidecar: sidecars ? mesh.sidecar : undefined,
+    maxReplicas: env.replicas.max,
+    rolloutSurgePods: env.rolloutSurgePods,
+    serviceCount: services.length,
+    services: services.map((s) => s.name),
+    secretSyncServiceAccount: org.secretSync.serviceAccount,
+    profile: {
+      ENVIRONMENT: name,
+      LOG_LEVEL: env.runtime.logLevel,
+      API_TIMEOUT: `${env.runtime.apiTimeoutSeconds}s`,
+      DB_POOL_SIZE: `${env.runtime.dbPoolSize}`,
+      TLS_ENABLED: `${env.traffic.tls}`,
+      RATE_LIMIT_ENABLED: `${env.traffic.rateLimit}`,
+      REPLICAS_MIN: `${env.replicas.min}`,
+      REPLICAS_DEFAULT: `${env.replicas.default}`,
+      REPLICAS_MAX: `${env.replicas.max}`,
+      // unified service tagging: the env tag every span and metric carries
+      DD_ENV: name,
+      ...(org.datadog.agent.transport === "tcp"
+        ? { DD_AGENT_HOST: `${org.datadog.agent.service}.${org.datadog.agent.namespace}.svc` }
+        : { DD_TRACE_AGENT_URL: "unix:///var/run/datadog/apm.socket", DD_DOGSTATSD_URL: "unix:///var/run/datadog/dsd.socket" }),
+      // the monitors select pods by these labels: every workload's pod template must carry them
+      REQUIRED_POD_LABELS: UNIFIED_SERVICE_TAGGING_LABELS.map((l) => `${l}=<${l.split("/")[1]}>`).join(","),
+    },
+    preventDestroy: env.protected,
+  };
+}
+
+export function networkProps(context: EnvironmentContext, labels: Labels, namespaceName: string): NetworkPoliciesProps {
+  const { env, org, services } = context;
+  const { sidecars, ambient } = meshOf(context);
+  const vaultUrl = new URL(org.vault.address);
+  return {
+    namespace: namespaceName,
+    labels,
+    sameEnvironmentNamespaces: env.network.allowSameEnvironment ? [env.identity.namespace] : undefined,
+    allowDns: env.network.allowDns,
+    ingressController: env.network.allowIngressController
+      ? { ...org.ingressController, ports: [...new Set(services.map((s) => s.port ?? DEFAULT_SERVICE_PORT))] }
+      : undefined,
+    vaultEgress: env.network.allowVaultEgress ? { cidrs: org.vault.egressCidrs, port: Number(vaultUrl.port || 443), podLabels: VAULT_CLIENT_LABEL } : undefined,
+    meshControlPlane: sidecars ? org.serviceMesh.controlPlane : undefined,
+    ambientMesh: ambient,
+    datadogAgent: org.datadog.agent.transport === "tcp" ? org.datadog.agent : undefined,
+  };
+}
+
+export function vaultAccessProps({ name, env, org }: EnvironmentContext, namespaceName: string): VaultAccessProps {
+  const names = derivedNames(name, env, org);
+  return {
+    policyName: names.vaultPolicy,
+    kvMount: org.vault.kvMount,
+    subtree: env.identity.vaultSubtree,
+    manageKvMount: org.vault.kvMountManagedBy === name,
+    authMountPath: names.vaultAuthMount,
+    roleName: names.vaultRole,
+    serviceAccount: org.secretSync.serviceAccount,
+    namespace: namespaceName,
+    audience: org.vault.tokenAudience,
+    tokenTtlSeconds: env.secrets.vaultTokenTtlSeconds,
+    preventDestroy: env.protected,
+  };
+}
+
+/**
+ * The secret sync's SecretStore and ExternalSecrets, logging in with the Vault role; undefined where the cluster
+ * lacks the External Secrets Operator (kubernetes_manifest needs its CRDs at plan time).
+ */
+export function externalSecretsProps(
+  { env, org, services }: EnvironmentContext,
+  labels: Labels,
+  namespaceName: string,
+  vaultRole: { readonly authMountPath: string; readonly role: string },
+): ExternalSecretsProps | undefined {
+  if (!env.secrets.operatorInstalled) return undefined;
+  const rotation = org.secretRotation;
+  return {
+    namespace: namespaceName,
+    labels,
+    vault: {
+      server: org.vault.address,
+      kvMount: org.vault.kvMount,
+      authMountPath: vaultRole.authMountPath,
+      role: vaultRole.role,
+      caCertificatePem: org.vault.caCertificatePem,
+      serviceAccount: org.secretSync.serviceAccount,
+      audience: org.vault.tokenAudience,
+    },
+    secrets: services.map((s) => ({ secretName: s.name, remoteKey: `${env.identity.vaultSubtree}/${s.name}` })),
+    refreshInterval: env.secrets.refreshInterval,
+    creationPolicy: env.secrets.creationPolicy,
+    deletionPolicy: env.secrets.deletionPolicy,
+    annotations: {
+      "envmatrix.io/rotate-database-passwords-days": `${rotation.databasePasswordDays}`,
+      "envmatrix.io/rotate-api-keys-days": `${rotation.apiKeyDays}`,
+      "envmatrix.io/rotate-signing-keys-months": `${rotation.signingKeyMonths}`,
+    },
+    preventDestroy: env.protected,
+  };
+}
+
+/** Who hears about an alert, by routing: nobody (logged only), chat, or on-call and chat. */
+export function alertRecipients(routing: EnvironmentSettings["alerts"]["routing"], datadog: Organization["datadog"]): string[] {
+  return { none: [], chat: [datadog.chatHandle], page: [datadog.pagerHandle, datadog.chatHandle] }[routing];
+}
+
+export function monitorsProps({ name, env, org, services }: EnvironmentContext): DatadogMonitorsProps {
+  const al = env.alerts;
+  const dd = org.datadog;
+  return {
+    env: name,
+    namespace: env.identity.namespace,
+    services,
+    errorRatePercent: al.errorRatePercent,
+    latencyMs: al.latencyMs,
+    cpuPercent: al.cpuPercent,
+    warningAtPercentOfCritical: al.warningAtPercentOfCritical,
+    recoverAtPercentOfThreshold: al.recoverAtPercentOfThreshold,
+    evaluationWindowMinutes: al.evaluationWindowMinutes,
+    notifyNoData: al.notifyNoData,
+    noDataTimeframeMinutes: al.noDataTimeframeMinutes,
+    renotifyMinutes: al.renotifyMinutes,
+    priority: al.priority,
+    notify: alertRecipients(al.routing, dd),
+    runbookBaseUrl: dd.runbookBaseUrl,
+    traceOperation: dd.traceOperation,
+    extraTags: ["managed-by:envmatrix"],
+    slo: env.slo ?? undefined,
+    canaryGate: env.canaryGate
+      ? {
+          maxErrorRateIncreasePoints: canaryErrorRateAllowancePoints(env.canaryGate.maxErrorRateIncreasePercent, al.errorRatePercent),
+          maxLatencyIncreasePercent: env.canaryGate.maxLatencyIncreasePercent,
+          tag: dd.apmSecondPrimaryTag,
+          notify: [dd.gateHandle],
+        }
+      : undefined,
+  };
+}
