@@ -34,11 +34,11 @@ export function clusterBootstrap(m: Matrix, cluster: string): ClusterBootstrap {
   const { namespace, tokenReviewerServiceAccount: reviewer } = m.organization.platform;
   const labels = { "app.kubernetes.io/managed-by": "envmatrix", "app.kubernetes.io/part-of": m.organization.project };
   const reviewerSecret = `${reviewer}-token`;
-  const sa = (name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels }, automountServiceAccountToken: false });
+  const serviceAccount = (name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels }, automountServiceAccountToken: false });
   const environments = Object.entries(m.environments).filter(([, e]) => e.cluster === cluster).map(([n]) => n);
   const manifests = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted" } } },
-    sa(reviewer),
+    serviceAccount(reviewer),
     // a long-lived token for Vault (kubernetes.io/docs/concepts/configuration/secret/#serviceaccount-token-secrets)
     {
       apiVersion: "v1",
@@ -53,7 +53,7 @@ export function clusterBootstrap(m: Matrix, cluster: string): ClusterBootstrap {
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
       subjects: [{ kind: "ServiceAccount", name: reviewer, namespace }],
     },
-    ...environments.flatMap((e) => [sa(`${m.organization.project}-${e}-deployer`), sa(`${m.organization.project}-${e}-planner`)]),
+    ...environments.flatMap((e) => [serviceAccount(`${m.organization.project}-${e}-deployer`), serviceAccount(`${m.organization.project}-${e}-planner`)]),
   ];
   return {
     cluster,

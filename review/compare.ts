@@ -121,47 +121,47 @@ function compareIn(
 ): Comparison {
   const synth = (name: string, environment: EnvironmentSettings) => synthLeaves(build, m, name, environment, outdir);
   for (const n of [a, b]) if (!m.environments[n]) throw new Error(`no environment "${n}" (environments: ${Object.keys(m.environments).join(", ")})`);
-  const [ea, eb] = [m.environments[a], m.environments[b]];
+  const [settingsA, settingsB] = [m.environments[a], m.environments[b]];
   const strip = ({ identity: _i, purpose: _p, ...rest }: EnvironmentSettings) => rest;
-  const fieldPaths = differingSettings(strip(ea), strip(eb));
-  const identityFields = (Object.keys(ea.identity) as (keyof EnvironmentSettings["identity"])[]).filter(
-    (k) => JSON.stringify(ea.identity[k]) !== JSON.stringify(eb.identity[k]),
+  const fieldPaths = differingSettings(strip(settingsA), strip(settingsB));
+  const identityFields = (Object.keys(settingsA.identity) as (keyof EnvironmentSettings["identity"])[]).filter(
+    (k) => JSON.stringify(settingsA.identity[k]) !== JSON.stringify(settingsB.identity[k]),
   );
   const total = identityFields.length + 2 * fieldPaths.length;
   let done = 0;
   const step = () => onProgress(++done, total);
 
-  const sa = synth(a, ea);
-  const sb = synth(b, eb);
-  const aUnderB: EnvironmentSettings = { ...ea, identity: eb.identity, purpose: eb.purpose };
-  const x = synth(b, aUnderB);
-  const [ia, ib] = [identityOf(a, ea), identityOf(b, eb)];
+  const leavesA = synth(a, settingsA);
+  const leavesB = synth(b, settingsB);
+  const aUnderB: EnvironmentSettings = { ...settingsA, identity: settingsB.identity, purpose: settingsB.purpose };
+  const leavesAUnderB = synth(b, aUnderB);
+  const [identityA, identityB] = [identityOf(a, settingsA), identityOf(b, settingsB)];
 
   // 1. identity
   const identityMoves = identityFields.map((f) => {
     step();
-    return changedKeys(sa, synth(a, { ...ea, identity: { ...ea.identity, [f]: eb.identity[f] } }));
+    return changedKeys(leavesA, synth(a, { ...settingsA, identity: { ...settingsA.identity, [f]: settingsB.identity[f] } }));
   });
   let identityNormalized = 0;
   const identityDrift: Difference[] = [];
-  for (const key of changedKeys(sa, x)) {
-    const explained = identityExplains(sa.get(key), x.get(key), ia, ib) || identityMoves.some((keys) => keys.has(key));
+  for (const key of changedKeys(leavesA, leavesAUnderB)) {
+    const explained = identityExplains(leavesA.get(key), leavesAUnderB.get(key), identityA, identityB) || identityMoves.some((keys) => keys.has(key));
     if (explained) identityNormalized++;
-    else identityDrift.push({ path: key, a: sa.get(key), b: x.get(key), fields: [] });
+    else identityDrift.push({ path: key, a: leavesA.get(key), b: leavesAUnderB.get(key), fields: [] });
   }
 
   // 2. settings, under B's identity
   const credited = fieldPaths.map((path) => {
     step();
-    const forward = changedKeys(x, synth(b, setPath(aUnderB, path, valueAt(eb, path)) as EnvironmentSettings));
+    const forward = changedKeys(leavesAUnderB, synth(b, setPath(aUnderB, path, valueAt(settingsB, path)) as EnvironmentSettings));
     step();
-    const back = changedKeys(sb, synth(b, setPath(eb, path, valueAt(ea, path)) as EnvironmentSettings));
+    const back = changedKeys(leavesB, synth(b, setPath(settingsB, path, valueAt(settingsA, path)) as EnvironmentSettings));
     return { field: `environments.${b}.${path.join(".")}`, keys: new Set([...forward, ...back]) };
   });
-  const differences: Difference[] = [...changedKeys(x, sb)].sort().map((key) => ({
+  const differences: Difference[] = [...changedKeys(leavesAUnderB, leavesB)].sort().map((key) => ({
     path: key,
-    a: sa.has(key) || !x.has(key) ? sa.get(key) : x.get(key),
-    b: sb.get(key),
+    a: leavesA.has(key) || !leavesAUnderB.has(key) ? leavesA.get(key) : leavesAUnderB.get(key),
+    b: leavesB.get(key),
     fields: credited.filter((f) => f.keys.has(key)).map((f) => f.field),
   }));
   const all = [...differences, ...identityDrift].sort((p, q) => p.path.localeCompare(q.path));

@@ -88,7 +88,7 @@ export function planMarkdown(s: PlanSummary): string {
   if (shown.length === 0) lines.push("No changes: the infrastructure matches this stack.");
   else {
     lines.push("| action | address |", "| --- | --- |");
-    for (const x of shown) lines.push(`| ${LABEL[x.action]} | ${code(x.address)}${x.forcedBy.length ? ` (${x.forcedBy.map((p) => code(p)).join(", ")})` : ""} |`);
+    for (const change of shown) lines.push(`| ${LABEL[change.action]} | ${code(change.address)}${change.forcedBy.length ? ` (${change.forcedBy.map((p) => code(p)).join(", ")})` : ""} |`);
   }
   return `${lines.join("\n")}\n`;
 }
