@@ -6,6 +6,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { computeQuota, EnvironmentNamespace, type EnvironmentNamespaceProps } from "../constructs/namespace";
 import { cpuQuantity, memoryQuantity } from "../constructs/quantities";
+import { protect } from "../constructs/protection";
 
 const base: EnvironmentNamespaceProps = {
   name: "shop-qa",
@@ -21,8 +22,11 @@ const base: EnvironmentNamespaceProps = {
   profile: { LOG_LEVEL: "info" },
 };
 
-const synth = (props: Partial<EnvironmentNamespaceProps> = {}) =>
-  synthScope((scope) => new EnvironmentNamespace(scope, "namespace", { ...base, ...props }));
+const synth = (props: Partial<EnvironmentNamespaceProps> = {}, protectedScope = false) =>
+  synthScope((scope) => {
+    if (protectedScope) protect(scope);
+    new EnvironmentNamespace(scope, "namespace", { ...base, ...props });
+  });
 
 describe("computeQuota", () => {
   it("2 services × (4 max + 1 surge) = 10 pods; cpu 10 × 250m = 2500m; memory 10 × 384Mi = 3840Mi", () => {
@@ -107,7 +111,7 @@ describe("EnvironmentNamespace", () => {
     });
   });
 
-  it("sets prevent_destroy on the namespace and the secret sync's account only when asked", () => {
+  it("sets prevent_destroy on the namespace and the secret sync's account only in a protected scope", () => {
     const protectedObjects = (json: string) =>
       Object.entries<Record<string, any>>(JSON.parse(json).resource)
         .flatMap(([type, byName]) =>
@@ -117,7 +121,7 @@ describe("EnvironmentNamespace", () => {
         )
         .sort();
     expect(protectedObjects(synth())).toEqual([]);
-    expect(protectedObjects(synth({ preventDestroy: true }))).toEqual([
+    expect(protectedObjects(synth({}, true))).toEqual([
       "kubernetes_namespace_v1/shop-qa",
       "kubernetes_service_account_v1/secret-sync",
     ]);

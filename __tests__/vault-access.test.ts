@@ -4,6 +4,7 @@ import { KubernetesAuthBackendRole } from "@cdktf/provider-vault/lib/kubernetes-
 import { Mount } from "@cdktf/provider-vault/lib/mount";
 import { policyRules } from "./vault-policy";
 import { subtreeReadPolicy, VaultAccess, type VaultAccessProps } from "../constructs/vault-access";
+import { protect } from "../constructs/protection";
 
 const base: VaultAccessProps = {
   policyName: "shop-qa-read",
@@ -16,8 +17,11 @@ const base: VaultAccessProps = {
   audience: "vault",
   tokenTtlSeconds: 300,
 };
-const synth = (props: Partial<VaultAccessProps> = {}) =>
-  synthScope((scope) => new VaultAccess(scope, "vault", { ...base, ...props }));
+const synth = (props: Partial<VaultAccessProps> = {}, protectedScope = false) =>
+  synthScope((scope) => {
+    if (protectedScope) protect(scope);
+    new VaultAccess(scope, "vault", { ...base, ...props });
+  });
 
 describe("subtreeReadPolicy", () => {
   it("reads kv/data/<subtree>/* and reads and lists kv/metadata/<subtree>/*, nothing else", async () => {
@@ -67,13 +71,13 @@ describe("VaultAccess", () => {
     });
   });
 
-  it("guards policy and role with prevent_destroy only when asked", () => {
+  it("guards policy and role with prevent_destroy only in a protected scope", () => {
     const guarded = (json: string) =>
       Object.entries<Record<string, any>>(JSON.parse(json).resource)
         .filter(([, byName]) => Object.values(byName).some((r) => r.lifecycle?.prevent_destroy))
         .map(([type]) => type)
         .sort();
     expect(guarded(synth())).toEqual([]);
-    expect(guarded(synth({ preventDestroy: true }))).toEqual(["vault_kubernetes_auth_backend_role", "vault_policy"]);
+    expect(guarded(synth({}, true))).toEqual(["vault_kubernetes_auth_backend_role", "vault_policy"]);
   });
 });

@@ -13,6 +13,7 @@ import { Construct } from "constructs";
 import { Fn, TerraformIterator } from "cdktf";
 import { RepositoryRuleset, type RepositoryRulesetBypassActors } from "@cdktf/provider-github/lib/repository-ruleset";
 import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
+import { keptWhenProtected } from "./protection";
 
 /** GitHub's id of the repository admin role as a ruleset bypass actor (`actor_type = "RepositoryRole"`). */
 export const REPOSITORY_ADMIN_ROLE_ID = 5;
@@ -33,8 +34,6 @@ export interface BranchRulesetProps {
   readonly adminsCanBypass: boolean;
   /** Teams (slugs) that alone may create matching branches. @default anyone with write access */
   readonly branchCreators?: readonly string[];
-  /** @default false */
-  readonly preventDestroy?: boolean;
 }
 
 export class BranchRuleset extends Construct {
@@ -42,13 +41,12 @@ export class BranchRuleset extends Construct {
 
   constructor(scope: Construct, id: string, props: BranchRulesetProps) {
     super(scope, id);
-    const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
     const refs = { refName: { include: [`refs/heads/${props.pattern}`], exclude: [] } };
     const admins: RepositoryRulesetBypassActors[] = props.adminsCanBypass
       ? [{ actorType: "RepositoryRole", actorId: REPOSITORY_ADMIN_ROLE_ID, bypassMode: "always" }]
       : [];
 
-    this.ruleset = new RepositoryRuleset(this, "ruleset", {
+    this.ruleset = keptWhenProtected(new RepositoryRuleset(this, "ruleset", {
       repository: props.repository,
       name: props.name,
       target: "branch",
@@ -74,8 +72,7 @@ export class BranchRuleset extends Construct {
                 requiredCheck: props.requiredChecks.map((c) => ({ context: c.context, integrationId: c.appId })),
               },
       },
-      lifecycle,
-    });
+    }));
 
     // Creating a matching branch is refused to everyone but the named teams (they bypass this ruleset only,
     // never the reviews above): a new hotfix/x cannot smuggle in unreviewed commits.
@@ -85,7 +82,7 @@ export class BranchRuleset extends Construct {
     const creatorTeams = TerraformIterator.fromDataSources(
       new DataGithubTeam(this, "creatorTeam", { forEach: teams, slug: teams.value, summaryOnly: true }),
     );
-    new RepositoryRuleset(this, "creation", {
+    keptWhenProtected(new RepositoryRuleset(this, "creation", {
       count: creators.length > 0 ? 1 : 0,
       repository: props.repository,
       name: `${props.name} (creation)`,
@@ -98,7 +95,6 @@ export class BranchRuleset extends Construct {
         bypass_mode: "always",
       }),
       rules: { creation: true },
-      lifecycle,
-    });
+    }));
   }
 }

@@ -10,6 +10,7 @@
 import { Construct } from "constructs";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
 import { JwtAuthBackendRole } from "@cdktf/provider-vault/lib/jwt-auth-backend-role";
+import { keptWhenProtected } from "./protection";
 
 /** Audience deploy jobs request for their GitHub OIDC token (`jwtGithubAudience` of hashicorp/vault-action). */
 export const VAULT_OIDC_AUDIENCE = "vault";
@@ -121,21 +122,18 @@ export interface DeployerAccessProps {
   readonly planGitHubEnvironment: string;
   /** Audience the workflow requests (`jwtGithubAudience` of hashicorp/vault-action). */
   readonly audience: string;
-  /** @default false */
-  readonly preventDestroy?: boolean;
 }
 
 export class DeployerAccess extends Construct {
   constructor(scope: Construct, id: string, props: DeployerAccessProps) {
     super(scope, id);
-    const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
     const roles = [
       ["deploy", props.deployPolicyName, deployerPolicy(props.objects), props.deployGitHubEnvironment],
       ["plan", props.planPolicyName, plannerPolicy(props.objects), props.planGitHubEnvironment],
     ] as const;
     for (const [kind, policyName, text, environment] of roles) {
-      const policy = new Policy(this, `${kind}Policy`, { name: policyName, policy: text, lifecycle });
-      new JwtAuthBackendRole(this, `${kind}Role`, {
+      const policy = keptWhenProtected(new Policy(this, `${kind}Policy`, { name: policyName, policy: text }));
+      keptWhenProtected(new JwtAuthBackendRole(this, `${kind}Role`, {
         backend: props.jwtMount,
         roleName: policyName,
         roleType: "jwt",
@@ -147,8 +145,7 @@ export class DeployerAccess extends Construct {
         tokenPolicies: [policy.name],
         tokenTtl: 900,
         tokenMaxTtl: 3600,
-        lifecycle,
-      });
+      }));
     }
   }
 }

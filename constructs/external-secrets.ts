@@ -10,6 +10,7 @@
 import { Construct } from "constructs";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { keptWhenProtected } from "./protection";
 
 export const EXTERNAL_SECRETS_API_VERSION = "external-secrets.io/v1";
 export const VAULT_CA_CONFIG_MAP = "vault-ca";
@@ -43,14 +44,11 @@ export interface ExternalSecretsProps {
   readonly deletionPolicy: "Delete" | "Retain" | "Merge";
   /** Annotations for every ExternalSecret (rotation guidance for operators). */
   readonly annotations?: Readonly<Record<string, string>>;
-  /** Refuse to destroy the SecretStore and ExternalSecrets. @default false */
-  readonly preventDestroy?: boolean;
 }
 
 export class ExternalSecrets extends Construct {
   constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
     super(scope, id);
-    const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
     const storeName = props.storeName ?? "vault";
     const metadata = (name: string, annotations?: Readonly<Record<string, string>>) => ({
       name,
@@ -70,7 +68,7 @@ export class ExternalSecrets extends Construct {
       });
     }
 
-    new Manifest(this, "secretStore", {
+    keptWhenProtected(new Manifest(this, "secretStore", {
       manifest: {
         apiVersion: EXTERNAL_SECRETS_API_VERSION,
         kind: "SecretStore",
@@ -93,11 +91,10 @@ export class ExternalSecrets extends Construct {
           },
         },
       },
-      lifecycle,
-    });
+    }));
 
     for (const secret of props.secrets) {
-      new Manifest(this, `externalSecret-${secret.secretName}`, {
+      keptWhenProtected(new Manifest(this, `externalSecret-${secret.secretName}`, {
         manifest: {
           apiVersion: EXTERNAL_SECRETS_API_VERSION,
           kind: "ExternalSecret",
@@ -114,8 +111,7 @@ export class ExternalSecrets extends Construct {
             dataFrom: [{ extract: { key: secret.remoteKey } }],
           },
         },
-        lifecycle,
-      });
+      }));
     }
   }
 }

@@ -11,6 +11,7 @@ import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/li
 import { ActionsEnvironmentVariable } from "@cdktf/provider-github/lib/actions-environment-variable";
 import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
 import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
+import { keptWhenProtected } from "./protection";
 
 /** The pattern that means "any branch": no deployment branch policy at all. */
 export const ANY_BRANCH = "*";
@@ -28,8 +29,6 @@ export interface GitHubEnvironmentProps {
   readonly deployBranches: readonly string[];
   /** Non-secret variables for the deploy job, by name. @default none */
   readonly variables?: Readonly<Record<string, string>>;
-  /** Refuse to destroy the environment (its rules and secrets). @default false */
-  readonly preventDestroy?: boolean;
 }
 
 export class GitHubEnvironment extends Construct {
@@ -37,7 +36,6 @@ export class GitHubEnvironment extends Construct {
 
   constructor(scope: Construct, id: string, props: GitHubEnvironmentProps) {
     super(scope, id);
-    const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
     const anyBranch = props.deployBranches.includes(ANY_BRANCH);
 
     // GitHub wants numeric ids for reviewers; look them up by slug and login.
@@ -51,7 +49,7 @@ export class GitHubEnvironment extends Construct {
     ).forExpressionForList("tonumber(val.id)");
     const hasReviewers = props.reviewers.teams.length + props.reviewers.users.length > 0;
 
-    this.environment = new RepositoryEnvironment(this, "environment", {
+    this.environment = keptWhenProtected(new RepositoryEnvironment(this, "environment", {
       repository: props.repository,
       environment: props.environment,
       waitTimer: props.waitTimerMinutes,
@@ -66,8 +64,7 @@ export class GitHubEnvironment extends Construct {
           ]
         : undefined,
       deploymentBranchPolicy: anyBranch ? undefined : { protectedBranches: false, customBranchPolicies: true },
-      lifecycle,
-    });
+    }));
 
     const patterns = TerraformIterator.fromList(anyBranch ? [] : [...props.deployBranches]);
     new RepositoryEnvironmentDeploymentPolicy(this, "deploymentBranch", {

@@ -10,6 +10,7 @@ import { LimitRangeV1 } from "@cdktf/provider-kubernetes/lib/limit-range-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { cpuQuantity, memoryQuantity } from "./quantities";
+import { keptWhenProtected } from "./protection";
 
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 
@@ -64,9 +65,6 @@ export interface EnvironmentNamespaceProps extends QuotaInputs {
   readonly secretSyncServiceAccount: string;
   /** Environment profile: the values deployments read (`envFrom`) instead of re-typing them. */
   readonly profile: Readonly<Record<string, string>>;
-  /** Refuse to destroy what loses data or access when deleted (the namespace, the secret sync's identity).
-   * @default false */
-  readonly preventDestroy?: boolean;
 }
 
 export class EnvironmentNamespace extends Construct {
@@ -77,7 +75,6 @@ export class EnvironmentNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: EnvironmentNamespaceProps) {
     super(scope, id);
-    const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
     const psa = Object.fromEntries(
       ["enforce", "audit", "warn"].flatMap((mode) => [
         [`pod-security.kubernetes.io/${mode}`, props.podSecurity],
@@ -88,10 +85,9 @@ export class EnvironmentNamespace extends Construct {
       ? { [props.sidecarInjectionLabel.key]: props.sidecarInjectionLabel.value }
       : {};
 
-    this.namespace = new NamespaceV1(this, "namespace", {
+    this.namespace = keptWhenProtected(new NamespaceV1(this, "namespace", {
       metadata: { name: props.name, labels: { ...props.labels, ...psa, ...injection } },
-      lifecycle,
-    });
+    }));
     this.namespaceName = this.namespace.metadata.name;
     const metadata = (name: string) => ({ name, namespace: this.namespaceName, labels: { ...props.labels } });
 
@@ -126,11 +122,10 @@ export class EnvironmentNamespace extends Construct {
         automountServiceAccountToken: false,
       });
     }
-    new ServiceAccountV1(this, "secretSync", {
+    keptWhenProtected(new ServiceAccountV1(this, "secretSync", {
       metadata: metadata(props.secretSyncServiceAccount),
       automountServiceAccountToken: false,
-      lifecycle,
-    });
+    }));
 
     new ConfigMapV1(this, "profile", {
       metadata: metadata("environment-profile"),

@@ -16,6 +16,7 @@ import { Construct } from "constructs";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
 import { KubernetesAuthBackendRole } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-role";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
+import { keptWhenProtected } from "./protection";
 
 export interface VaultAccessProps {
   /** Name of the policy (unique in Vault). */
@@ -36,9 +37,6 @@ export interface VaultAccessProps {
   /** Audience the service account token must carry. */
   readonly audience: string;
   readonly tokenTtlSeconds: number;
-  /** Refuse to destroy the policy, role (and the KV mount if managed here).
-   * @default false */
-  readonly preventDestroy?: boolean;
 }
 
 /** Vault's path-based ACL for reading one subtree of a KV v2 mount: values under data/, listing under metadata/. */
@@ -61,7 +59,6 @@ export class VaultAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: VaultAccessProps) {
     super(scope, id);
-    const lifecycle = props.preventDestroy ? { preventDestroy: true } : undefined;
 
     if (props.manageKvMount) {
       // Losing the mount loses every environment's secrets: never destroy it through Terraform.
@@ -74,13 +71,12 @@ export class VaultAccess extends Construct {
       });
     }
 
-    this.policy = new Policy(this, "policy", {
+    this.policy = keptWhenProtected(new Policy(this, "policy", {
       name: props.policyName,
       policy: subtreeReadPolicy(props.kvMount, props.subtree),
-      lifecycle,
-    });
+    }));
 
-    this.role = new KubernetesAuthBackendRole(this, "role", {
+    this.role = keptWhenProtected(new KubernetesAuthBackendRole(this, "role", {
       backend: props.authMountPath,
       roleName: props.roleName,
       boundServiceAccountNames: [props.serviceAccount],
@@ -90,7 +86,6 @@ export class VaultAccess extends Construct {
       tokenPolicies: [this.policy.name],
       tokenTtl: props.tokenTtlSeconds,
       tokenMaxTtl: props.tokenTtlSeconds,
-      lifecycle,
-    });
+    }));
   }
 }

@@ -14,6 +14,7 @@ import { VaultAccess } from "../constructs/vault-access";
 import { ExternalSecrets } from "../constructs/external-secrets";
 import { DatadogMonitors } from "../constructs/datadog-monitors";
 import { ReadableStack } from "./logical-ids";
+import { protect } from "../constructs/protection";
 import { environmentLabels, externalSecretsProps, monitorsProps, namespaceProps, networkProps, vaultAccessProps, type EnvironmentContext } from "./props";
 
 export interface EnvironmentStackProps {
@@ -44,6 +45,9 @@ export class EnvironmentStack extends ReadableStack {
     // Keys come from DD_API_KEY and DD_APP_KEY; only the site is the matrix's.
     new DatadogProvider(this, "datadog", { apiUrl: org.datadog.apiUrl });
 
+    // A protected environment keeps what loses data or access when deleted: prevent_destroy on every resource its
+    // constructs mark (constructs/protection.ts), in one place.
+    if (env.protected) protect(this);
     // Each capability's props come from one pure function of the matrix (stacks/props.ts).
     const labels = environmentLabels(context);
     const namespace = new EnvironmentNamespace(this, "namespace", namespaceProps(context, labels));

@@ -20,6 +20,7 @@ import { configureBackend } from "./environment-stack";
 import { ReadableStack } from "./logical-ids";
 import { derivedNames, environmentVaultObjects } from "./names";
 import { planEnvironmentName } from "../config/promotion";
+import { protect } from "../constructs/protection";
 
 /** The check run the default branch's review workflow posts on a pull request's head (see organization.github.reviewApp). */
 export const REVIEW_CHECK = "envmatrix review";
@@ -41,7 +42,7 @@ function approvalRules(a: EnvironmentSettings["approval"]) {
 }
 
 /** A GitHub environment without reviewers that admits only `branches`: where read-only and review credentials live. */
-function readOnlyEnvironment(scope: Construct, id: string, org: Matrix["organization"], environment: string, branches: readonly string[], variables: Record<string, string>, preventDestroy: boolean): void {
+function readOnlyEnvironment(scope: Construct, id: string, org: Matrix["organization"], environment: string, branches: readonly string[], variables: Record<string, string>): void {
   new GitHubEnvironment(scope, id, {
     repository: org.github.repository,
     environment,
@@ -51,7 +52,6 @@ function readOnlyEnvironment(scope: Construct, id: string, org: Matrix["organiza
     reviewers: { teams: [], users: [] },
     deployBranches: branches,
     variables,
-    preventDestroy,
   });
 }
 
@@ -76,6 +76,8 @@ export class GatesStack extends ReadableStack {
   private environmentGates(root: Construct, name: string, env: EnvironmentSettings, m: Matrix): void {
     const org = m.organization;
     const scope = new Construct(root, name);
+    // a protected environment's gates are kept: prevent_destroy on what its constructs mark (constructs/protection.ts)
+    if (env.protected) protect(scope);
     const names = derivedNames(name, env, org);
     const a = env.approval;
     new GitHubEnvironment(scope, "deploy", {
@@ -90,7 +92,6 @@ export class GatesStack extends ReadableStack {
         DD_ENV: name,
         ...loginVariables(org, names.deployerPolicy, env.backend, "deployRoleArn"),
       },
-      preventDestroy: env.protected,
     });
     // Plans need no approval, only read-only credentials, reachable from the same reviewed branches.
     readOnlyEnvironment(
@@ -100,7 +101,6 @@ export class GatesStack extends ReadableStack {
       names.planGitHubEnvironment,
       planBranches(env.identity.deployBranches, org.github.defaultBranch),
       loginVariables(org, names.plannerPolicy, env.backend, "planRoleArn"),
-      env.protected,
     );
     const branch = env.identity.protectedBranch;
     if (branch !== null) {
@@ -118,8 +118,7 @@ export class GatesStack extends ReadableStack {
         allowForcePushes: a.allowForcePushes,
         adminsCanBypass: a.adminsCanBypass,
         branchCreators: env.identity.branchCreators,
-        preventDestroy: env.protected,
-      });
+        });
     }
     new DeployerAccess(scope, "vault", {
       objects: environmentVaultObjects(name, env, org),
@@ -130,7 +129,6 @@ export class GatesStack extends ReadableStack {
       deployGitHubEnvironment: env.identity.githubEnvironment,
       planGitHubEnvironment: names.planGitHubEnvironment,
       audience: VAULT_OIDC_AUDIENCE,
-      preventDestroy: env.protected,
     });
   }
 
@@ -138,6 +136,8 @@ export class GatesStack extends ReadableStack {
   private ownGate(root: Construct, follows: EnvironmentSettings, m: Matrix): void {
     const org = m.organization;
     const scope = new Construct(root, GATES_STACK);
+    // the gates' own environments are always kept
+    protect(scope);
     new GitHubEnvironment(scope, "deploy", {
       repository: org.github.repository,
       environment: org.gates.githubEnvironment,
@@ -145,10 +145,9 @@ export class GatesStack extends ReadableStack {
       deployBranches: follows.identity.deployBranches,
       // its own Vault role is made once by hand (README "Bootstrap"): it writes every other deployer's policy
       variables: loginVariables(org, `${org.project}-gates-deployer`, follows.backend, "deployRoleArn"),
-      preventDestroy: true,
     });
     // where the review app's private key lives: jobs of the default branch's review workflow only
-    readOnlyEnvironment(scope, "review", org, org.github.reviewApp.environment, [org.github.defaultBranch], { REVIEW_APP_ID: `${org.github.reviewApp.appId}` }, true);
+    readOnlyEnvironment(scope, "review", org, org.github.reviewApp.environment, [org.github.defaultBranch], { REVIEW_APP_ID: `${org.github.reviewApp.appId}` });
     readOnlyEnvironment(
       scope,
       "plan",
@@ -156,7 +155,6 @@ export class GatesStack extends ReadableStack {
       planEnvironmentName(org.gates.githubEnvironment),
       planBranches(follows.identity.deployBranches, org.github.defaultBranch),
       loginVariables(org, `${org.project}-gates-planner`, follows.backend, "planRoleArn"),
-      true,
     );
   }
 }

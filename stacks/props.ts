@@ -85,7 +85,6 @@ export function namespaceProps(context: EnvironmentContext, labels: Labels): Env
       // the monitors select pods by these labels: every workload's pod template must carry them
       REQUIRED_POD_LABELS: UNIFIED_SERVICE_TAGGING_LABELS.map((l) => `${l}=<${l.split("/")[1]}>`).join(","),
     },
-    preventDestroy: env.protected,
   };
 }
 
@@ -121,7 +120,6 @@ export function vaultAccessProps({ name, env, org }: EnvironmentContext, namespa
     namespace: namespaceName,
     audience: org.vault.tokenAudience,
     tokenTtlSeconds: env.secrets.vaultTokenTtlSeconds,
-    preventDestroy: env.protected,
   };
 }
 
@@ -158,7 +156,6 @@ export function externalSecretsProps(
       "envmatrix.io/rotate-api-keys-days": `${rotation.apiKeyDays}`,
       "envmatrix.io/rotate-signing-keys-months": `${rotation.signingKeyMonths}`,
     },
-    preventDestroy: env.protected,
   };
 }
 
