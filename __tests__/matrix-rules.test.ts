@@ -108,6 +108,17 @@ describe("a bad matrix edit", () => {
   });
 });
 
+describe("a clone that takes its source's deployment window", () => {
+  it("has a window that never opens reported once, on the source; one it declares itself on the clone", () => {
+    const m = editableDefinition();
+    delete m.environments.hotfix.deploymentWindow;
+    m.environments.prod.deploymentWindow.startHour = 16;
+    expect(validateMatrix(m).map((p) => p.path)).toEqual(["environments.prod.deploymentWindow"]);
+    m.environments.hotfix.deploymentWindow = { ...m.environments.prod.deploymentWindow };
+    expect(validateMatrix(m).map((p) => p.path)).toEqual(["environments.prod.deploymentWindow", "environments.hotfix.deploymentWindow"]);
+  });
+});
+
 describe("an edit at the edge of a rule", () => {
   it.each(goodEdits)("%s is accepted", (_what, edit) => {
     const m = editableDefinition();

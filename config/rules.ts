@@ -7,7 +7,7 @@
  * Field rules (types, ranges, patterns, enumerations) live in schema.ts. A team's own rows go in policy.ts.
  */
 import { branchMatches } from "./branches";
-import { GITHUB_MAX_REVIEWERS, GITHUB_NAME, PLAN_ENVIRONMENT_SUFFIX, ROUTINGS, isCidr, show } from "./schema";
+import { GITHUB_MAX_REVIEWERS, PLAN_ENVIRONMENT_SUFFIX, ROUTINGS, isCidr, show } from "./schema";
 import type { EnvironmentSettings, Matrix } from "./schema";
 
 export interface Problem {
@@ -21,8 +21,11 @@ export interface Problem {
 export interface RuleContext {
   /** Whether the value at `path` passed the schema (nothing at, above or below it was refused). */
   readonly valid: (path: string) => boolean;
-  /** The environments written as clones (their own fields: identity, purpose, deploymentWindow). */
-  readonly clones: ReadonlySet<string>;
+  /**
+   * Whether the field (relative to the environment) of `environment` is a clone's inherited value: a rule's
+   * problem there is its source's, reported once, on the source.
+   */
+  readonly inherited: (environment: string, field: string) => boolean;
 }
 
 export interface Rule {
@@ -55,9 +58,6 @@ export function githubEnvironmentOwner(m: Matrix, githubEnvironment: string): st
     .sort((a, b) => b.length - a.length)[0];
 }
 
-/** A clone's own fields; every other value is its source's, and a rule about it is reported there, once. */
-const CLONE_OWN_FIELD = /^(identity(\.|\[|$)|purpose$|deploymentWindow(\.|$)|$)/;
-
 // ---------------------------------------------------------------------------------------------------------------
 // Row builders: the shapes rules come in.
 
@@ -74,7 +74,9 @@ interface EnvironmentRow {
   readonly check: (e: EnvironmentSettings, name: string, m: Matrix) => Finding | Finding[];
 }
 
-const absolute = (name: string, field: string) => (field.startsWith("organization.") || field === "promotionOrder" ? field : `environments.${name}${field === "" ? "" : `.${field}`}`);
+/** Whether a field named in a row is the environment's (`replicas`) rather than absolute (`organization.…`). */
+const ofEnvironment = (field: string) => !field.startsWith("organization.") && field !== "promotionOrder";
+const absolute = (name: string, field: string) => (ofEnvironment(field) ? `environments.${name}${field === "" ? "" : `.${field}`}` : field);
 
 /** A rule each environment is held to on its own. */
 export function eachEnvironment(row: EnvironmentRow, group: RuleGroup = "environment"): Rule {
@@ -93,7 +95,7 @@ export function eachEnvironment(row: EnvironmentRow, group: RuleGroup = "environ
         for (const f of findings) {
           if (f === undefined) continue;
           // a clone's inherited field: the same problem is reported on its source
-          if (ctx.clones.has(name) && !f[0].startsWith("organization.") && f[0] !== "promotionOrder" && !CLONE_OWN_FIELD.test(f[0])) continue;
+          if (ofEnvironment(f[0]) && ctx.inherited(name, f[0])) continue;
           problems.push({ path: absolute(name, f[0]), message: f[1] });
         }
       }
@@ -110,6 +112,17 @@ const PROTECTED = "(a protected environment";
 
 /** Read a dotted path (`alerts.errorRatePercent`) of an environment. */
 const read = (e: EnvironmentSettings, field: string): any => field.split(".").reduce<any>((v, k) => v?.[k], e);
+
+/** A field every protected environment holds at one value: `"Owner" is not allowed (a protected environment <rule>)`. */
+function protectedValue(row: { id: string; holds: string; field: string; required: unknown; rule: string }): Rule {
+  return protectedEnvironment({
+    id: row.id,
+    holds: row.holds,
+    reads: [row.field],
+    check: (e) => (read(e, row.field) === row.required ? undefined : [row.field, `${show(read(e, row.field))} is not allowed ${PROTECTED}${row.rule})`]),
+  });
+}
+
 
 interface PromotionRow {
   readonly id: string;
@@ -261,18 +274,8 @@ export const PROTECTED_RULES: readonly Rule[] = [
     check: ({ approval: { reviewers } }) =>
       reviewers.teams.length + reviewers.users.length === 0 ? ["approval.reviewers", `is empty ${PROTECTED} needs required reviewers)`] : undefined,
   }),
-  protectedEnvironment({
-    id: "protected-prevents-self-review",
-    holds: "prevents self-review",
-    reads: ["approval.preventSelfReview"],
-    check: ({ approval: a }) => (a.preventSelfReview ? undefined : ["approval.preventSelfReview", `false is not allowed ${PROTECTED} forbids self-review)`]),
-  }),
-  protectedEnvironment({
-    id: "protected-no-admin-bypass",
-    holds: "gives admins no bypass",
-    reads: ["approval.adminsCanBypass"],
-    check: ({ approval: a }) => (a.adminsCanBypass ? ["approval.adminsCanBypass", `true is not allowed ${PROTECTED} cannot be bypassed by admins)`] : undefined),
-  }),
+  protectedValue({ id: "protected-prevents-self-review", holds: "prevents self-review", field: "approval.preventSelfReview", required: true, rule: " forbids self-review" }),
+  protectedValue({ id: "protected-no-admin-bypass", holds: "gives admins no bypass", field: "approval.adminsCanBypass", required: false, rule: " cannot be bypassed by admins" }),
   protectedEnvironment({
     id: "protected-named-branches",
     holds: "deploys only from named branches (no `*`, `**`, `*/*`)",
@@ -338,36 +341,22 @@ export const PROTECTED_RULES: readonly Rule[] = [
         ? ["approval.requiredStatusChecks", `is empty on ${id.protectedBranch} ${PROTECTED}'s branch requires the CI checks)`]
         : undefined,
   }),
-  protectedEnvironment({
-    id: "protected-no-force-push",
-    holds: "its branches take no force pushes",
-    reads: ["approval.allowForcePushes"],
-    check: ({ approval: a }) => (a.allowForcePushes ? ["approval.allowForcePushes", `true is not allowed ${PROTECTED}'s branches take no force pushes)`] : undefined),
-  }),
-  protectedEnvironment({
+  protectedValue({ id: "protected-no-force-push", holds: "its branches take no force pushes", field: "approval.allowForcePushes", required: false, rule: "'s branches take no force pushes" }),
+  protectedValue({
     id: "protected-keeps-secrets-on-delete",
     holds: 'keeps its synced Secrets when an ExternalSecret is deleted (`creationPolicy: "Orphan"`)',
-    reads: ["secrets.creationPolicy"],
-    check: ({ secrets: s }) =>
-      s.creationPolicy === "Orphan"
-        ? undefined
-        : ["secrets.creationPolicy", `${show(s.creationPolicy)} is not allowed ${PROTECTED} keeps its synced Secrets when an ExternalSecret is deleted: "Orphan")`],
+    field: "secrets.creationPolicy",
+    required: "Orphan",
+    rule: ' keeps its synced Secrets when an ExternalSecret is deleted: "Orphan"',
   }),
-  protectedEnvironment({
+  protectedValue({
     id: "protected-keeps-secrets-on-vault-delete",
     holds: 'keeps its synced Secrets when a value leaves Vault (`deletionPolicy: "Retain"`)',
-    reads: ["secrets.deletionPolicy"],
-    check: ({ secrets: s }) =>
-      s.deletionPolicy === "Retain"
-        ? undefined
-        : ["secrets.deletionPolicy", `${show(s.deletionPolicy)} is not allowed ${PROTECTED} keeps its synced Secrets when a value leaves Vault: "Retain")`],
+    field: "secrets.deletionPolicy",
+    required: "Retain",
+    rule: ' keeps its synced Secrets when a value leaves Vault: "Retain"',
   }),
-  protectedEnvironment({
-    id: "protected-pages",
-    holds: "pages on-call",
-    reads: ["alerts.routing"],
-    check: ({ alerts: a }) => (a.routing === "page" ? undefined : ["alerts.routing", `${show(a.routing)} is not allowed ${PROTECTED} pages on-call)`]),
-  }),
+  protectedValue({ id: "protected-pages", holds: "pages on-call", field: "alerts.routing", required: "page", rule: " pages on-call" }),
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -629,4 +618,3 @@ export function evaluateRules(rules: readonly Rule[], m: Matrix, ctx: RuleContex
   return rules.flatMap((rule) => rule.check(m, ctx));
 }
 
-export { GITHUB_NAME };

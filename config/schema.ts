@@ -482,6 +482,16 @@ export interface Matrix extends Omit<MatrixDefinition, "environments"> {
 }
 
 /**
+ * A schema's definition with its optional, nullable, readonly and default wrappers taken off: what the tools that
+ * walk the schema (the did-you-mean, the matrix table's field order) look at.
+ */
+export function unwrapped(schema: unknown): any {
+  let def = (schema as any)?._zod?.def;
+  while (def && ["optional", "nullable", "readonly", "default"].includes(def.type)) def = def.innerType?._zod?.def;
+  return def;
+}
+
+/**
  * The matrix's JSON Schema (draft 2020-12) for editors and for the JSON export (`npm run matrix -- --format json`).
  * Checks written as code (time zones, CIDRs, URLs, labels) appear as plain strings there; `check-matrix` runs them.
  */

@@ -7,7 +7,7 @@ import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { policy } from "./policy";
 import { RULES, evaluateRules, type Problem, type Rule } from "./rules";
-import { environmentCloneSchema, environmentNameSchema, environmentSettingsSchema, matrixDefinitionSchema, show } from "./schema";
+import { environmentCloneSchema, environmentNameSchema, environmentSettingsSchema, matrixDefinitionSchema, show, unwrapped } from "./schema";
 import type { EnvironmentClone, EnvironmentDefinition, EnvironmentSettings, Matrix, MatrixDefinition } from "./schema";
 
 export type { Problem, Rule } from "./rules";
@@ -25,44 +25,23 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 const valueAt = (data: unknown, path: readonly PropertyKey[]): unknown => path.reduce<any>((v, k) => v?.[k as any], data);
 
-/** The schema that describes the value at `path` (following the data through unions), or undefined. */
-function schemaAt(schema: z.ZodType, data: unknown, path: readonly PropertyKey[]): z.ZodType | undefined {
-  let at: any = schema;
+/** The fields of an object schema's definition, or none. */
+const fieldsOf = (def: any): Record<string, z.ZodType> => (def?.type === "object" ? def.shape : {});
+
+/**
+ * The definition that describes the value at `path` (unwrapped), or undefined. The only union the tables parse is
+ * the backend's: its option is the one whose `type` the data names.
+ */
+function definitionAt(schema: z.ZodType, data: unknown, path: readonly PropertyKey[]): any {
+  let def = unwrapped(schema);
   let value: any = data;
   for (let i = 0; ; i++) {
-    const def = at?._zod?.def;
-    if (!def) return undefined;
-    if (def.type === "optional" || def.type === "nullable" || def.type === "readonly" || def.type === "default") {
-      at = def.innerType;
-      continue;
-    }
-    if (def.type === "union") {
-      // the option whose keys best match the data's (a clone or an environment; the backend by its type)
-      const keys = value !== null && typeof value === "object" ? Object.keys(value) : [];
-      const score = (option: any) => {
-        const shape = option?._zod?.def?.shape ?? {};
-        const literal = shape.type?._zod?.def?.values?.[0];
-        if (literal !== undefined && value?.type === literal) return Infinity;
-        return keys.filter((k) => k in shape).length;
-      };
-      at = [...def.options].sort((a: any, b: any) => score(b) - score(a))[0];
-      continue;
-    }
-    if (i >= path.length) return at;
+    if (def?.type === "union") def = unwrapped(def.options.find((o: any) => unwrapped(o)?.shape?.type?._zod?.def?.values?.[0] === value?.type) ?? def.options[0]);
+    if (i === path.length) return def;
     const key = path[i];
     value = value?.[key as any];
-    if (def.type === "object") at = def.shape[key as string];
-    else if (def.type === "record") at = def.valueType;
-    else if (def.type === "array") at = def.element;
-    else return undefined;
+    def = unwrapped(def?.type === "object" ? def.shape[key as string] : def?.type === "record" ? def.valueType : def?.type === "array" ? def.element : undefined);
   }
-}
-
-/** The fields of an object schema (through optional and nullable). */
-function fieldsOf(schema: z.ZodType | undefined): Record<string, z.ZodType> {
-  let at: any = schema;
-  while (at?._zod?.def && ["optional", "nullable", "readonly", "default"].includes(at._zod.def.type)) at = at._zod.def.innerType;
-  return at?._zod?.def?.type === "object" ? at._zod.def.shape : {};
 }
 
 /**
@@ -75,7 +54,7 @@ export function didYouMean(key: string, fields: Record<string, z.ZodType>): stri
   if (known.length === 0) return undefined;
   const sameLetters = known.find((k) => k.toLowerCase() === key.toLowerCase());
   if (sameLetters) return sameLetters;
-  const below = known.find((k) => Object.hasOwn(fieldsOf(fields[k]), key));
+  const below = known.find((k) => Object.hasOwn(fieldsOf(unwrapped(fields[k])), key));
   if (below !== undefined) return `${below}.${key}`;
   const nearest = closest(key, known);
   const allowed = key.length <= 3 ? 1 : Math.max(2, Math.floor(key.length / 3));
@@ -90,16 +69,12 @@ function shapeProblems(schema: z.ZodType, data: unknown, prefix: readonly Proper
   for (const issue of result.error.issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === "unrecognized_keys") {
-      const fields = fieldsOf(schemaAt(schema, data, issue.path));
+      const fields = fieldsOf(definitionAt(schema, data, issue.path));
       for (const key of issue.keys) {
         const guess = didYouMean(key, fields);
         const hint = guess !== undefined ? `did you mean "${guess}"?` : `its fields: ${Object.keys(fields).join(", ")}`;
         problems.push({ path: formatPath([...path, key]), message: `is not a field of ${formatPath(path) || "the matrix"} (${hint})` });
       }
-      continue;
-    }
-    if (issue.code === "invalid_key") {
-      problems.push({ path: formatPath(path), message: (issue.issues[0] as any)?.message ?? issue.message });
       continue;
     }
     if (issue.code === "invalid_union" && (issue as any).discriminator !== undefined) {
@@ -147,8 +122,18 @@ function cloneProblems(def: MatrixDefinition): Problem[] {
 /** Whether two problem paths touch: one is the other, or lies inside it. */
 const touches = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
 
-/** A clone's own fields; the rest of its values are its source's. */
-const CLONE_OWN = /^environments\.[^.]+\.(identity|purpose|deploymentWindow|cloneOf)(\.|\[|$)/;
+/**
+ * Whether `field` (relative to the environment) of environment `name` is a value a clone takes from its source:
+ * everything but its identity, purpose and cloneOf, and its deployment window unless it declares its own.
+ */
+function inheritedField(def: MatrixDefinition, name: string, field: string): boolean {
+  const e = def.environments[name];
+  if (e === undefined || !isClone(e) || field === "" || /^(identity|purpose|cloneOf)(\.|\[|$)/.test(field)) return false;
+  return !(/^deploymentWindow(\.|\[|$)/.test(field) && e.deploymentWindow !== undefined);
+}
+
+/** The top level of the matrix; each environment is checked against its own kind (an environment, or a clone). */
+const topLevelSchema = matrixDefinitionSchema.extend({ environments: z.unknown() });
 
 /**
  * Every problem of the matrix, in a stable order (shape first, then the rules in table order); empty when the
@@ -160,7 +145,7 @@ export function validateMatrix(def: MatrixDefinition, rules: readonly Rule[] = [
     return [{ path: "matrix", message: `${show(def)} is not a matrix (an object with organization, services, promotionOrder, environments)` }];
   }
   // The top level; then each environment against its own kind (an environment, or a clone of one).
-  const problems = shapeProblems(matrixDefinitionSchema.extend({ environments: z.unknown() }), data, []);
+  const problems = shapeProblems(topLevelSchema, data, []);
   const environments = data.environments;
   if (environments === null || typeof environments !== "object" || Array.isArray(environments)) {
     problems.push({ path: "environments", message: `${show(environments)} is not a map of environments by name` });
@@ -178,17 +163,18 @@ export function validateMatrix(def: MatrixDefinition, rules: readonly Rule[] = [
   // The rules read typed values: a rule is skipped where a field it reads was refused above.
   const refused = problems.map((p) => p.path);
   const m = resolveMatrix(def);
-  const clones = new Set(Object.entries(def.environments).filter(([, e]) => isClone(e)).map(([n]) => n));
+  const inherited = (name: string, field: string) => inheritedField(def, name, field);
+  // an inherited value is valid where its source's is
   const sourceOf = (path: string): string => {
-    const name = /^environments\.([^.[]+)/.exec(path)?.[1];
-    if (name === undefined || !clones.has(name) || CLONE_OWN.test(path)) return path;
+    const [, name, field] = /^environments\.([^.[]+)\.?(.*)$/.exec(path) ?? [];
+    if (name === undefined || !inherited(name, field)) return path;
     return path.replace(`environments.${name}`, `environments.${(def.environments[name] as EnvironmentClone).cloneOf}`);
   };
   const valid = (path: string) => {
     const own = sourceOf(path);
     return !refused.some((r) => touches(r, own) || touches(r, path));
   };
-  problems.push(...evaluateRules(rules, m, { valid, clones }));
+  problems.push(...evaluateRules(rules, m, { valid, inherited }));
   return problems;
 }
 

@@ -1,6 +1,6 @@
 /** The environment matrix as one table: a row per field, a column per environment. */
 import type { Matrix } from "../config/types";
-import { environmentSettingsSchema } from "../config/schema";
+import { environmentSettingsSchema, unwrapped } from "../config/schema";
 import { isPlainObject } from "./json";
 
 function flatten(value: unknown, at: string, out: Map<string, unknown>): void {
@@ -16,8 +16,7 @@ function cellText(v: unknown): string {
 
 /** Every field path of an environment in the schema's order (a nullable or optional block's fields where it stands). */
 function schemaOrder(schema: any, at: string, out: string[]): string[] {
-  let def = schema?._zod?.def;
-  while (def && ["optional", "nullable", "readonly", "default"].includes(def.type)) def = def.innerType?._zod?.def;
+  const def = unwrapped(schema);
   if (def?.type === "object") for (const [k, v] of Object.entries(def.shape)) schemaOrder(v, at ? `${at}.${k}` : k, out);
   else if (def?.type === "union") for (const option of def.options) schemaOrder(option, at, out); // the backend's kinds
   else if (!out.includes(at)) out.push(at);
