@@ -172,7 +172,10 @@ describe("the workflows' commands, run as the workflows run them", () => {
 
   it("pull-request-review.yml: the pull request's matrix is checked and compared with this checkout's rules", async () => {
     const [check] = of("pull-request-review.yml", "check-matrix");
-    expect((await run(check, {})).code).toBe(0);
+    const good = await run(check, {});
+    expect(good.code).toBe(0);
+    // the job log names the file it checked and the environments it found there
+    expect(good.stdout).toBe(`${path.join(runnerTemp, "head", "matrix.json")}: valid (${Object.keys(definition.environments).join(", ")})\n`);
     fs.writeFileSync(path.join(runnerTemp, "bad-matrix.json"), JSON.stringify({ ...definition, promotionOrder: ["prod", "dev"] }));
     const bad = await cli(argv(check, { RUNNER_TEMP: runnerTemp }).map((a) => a.replace(/head\/matrix\.json$/, "bad-matrix.json")));
     expect(bad.code).toBe(1);

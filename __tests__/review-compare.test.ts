@@ -1,6 +1,6 @@
 /** `npm run compare`: environments differ only where the matrix says, and an unexplained difference is drift. */
 import { cli } from "./cli";
-import { compareEnvironments, buildStack, type StackBuilder } from "../review/compare";
+import { compareEnvironments, buildStack, formatComparison, type StackBuilder } from "../review/compare";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { seedMatrix } from "./helpers";
 
@@ -33,6 +33,18 @@ describe("compare staging prod on the real matrix", () => {
   it("normalizes identity: the namespace name is not a difference", () => {
     expect(find("resource.kubernetes_namespace_v1.namespace.metadata.name")).toBeUndefined();
     expect(c.identityNormalized).toBeGreaterThan(0);
+  });
+
+  it("shows a value one environment does not have as (absent), in text and in markdown", () => {
+    // the matrix: staging has no canary gate and prod has one, so prod's canary monitors are absent in staging
+    expect(seedMatrix.environments.staging.canaryGate).toBeNull();
+    expect(seedMatrix.environments.prod.canaryGate).not.toBeNull();
+    const onlyInProd = c.differences.find((d) => /^resource\.datadog_monitor\.\w*canary\w*\.name$/.test(d.path) && d.a === undefined)!;
+    expect(onlyInProd.b).toBeDefined();
+    const text = formatComparison(c, "text").split("\n");
+    const at = text.indexOf(`  ${onlyInProd.path}`);
+    expect(text.slice(at + 1, at + 3)).toEqual(["      staging: (absent)", `      prod: ${JSON.stringify(onlyInProd.b)}`]);
+    expect(formatComparison(c, "markdown")).toContain(`| \`${onlyInProd.path}\` | \`(absent)\` | \`${JSON.stringify(onlyInProd.b)}\` |`);
   });
 
   it("prod and hotfix differ in nothing synthesized", () => {

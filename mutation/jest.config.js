@@ -2,9 +2,10 @@
  * The suite as Stryker runs it (`npm run mutate`): the project's Jest config, with
  * - an environment that credits code a test file runs outside its tests to that file's tests (see
  *   jest-environment.cjs), so per-test coverage picks the right tests for every mutant;
- * - without the three suites that exercise product code only in child processes (determinism, preflight,
- *   provenance: Stryker's coverage cannot see into another process, so no mutant would ever select them, and they
- *   are the slowest files). They still run in `npm test`;
+ * - without determinism.test.ts, which exercises product code only in `cdktf synth` child processes: Stryker's
+ *   coverage cannot see into another process, so no mutant would ever select it. (The tests of the commands that
+ *   run in the shared CLI process, preflight and provenance, do count: __tests__/cli-process.ts credits what that
+ *   process reached to the test that asked.) It still runs in `npm test`;
  * - the fastest files first (sequencer.cjs), so a killed mutant costs one small file, not the slowest.
  */
 const base = require("../jest.config.js");
@@ -15,5 +16,5 @@ module.exports = {
   rootDir: path.resolve(__dirname, ".."),
   testEnvironment: path.join(__dirname, "jest-environment.cjs"),
   testSequencer: path.join(__dirname, "sequencer.cjs"),
-  testPathIgnorePatterns: ["/node_modules/", "/__tests__/determinism\\.test\\.ts$", "/__tests__/preflight\\.test\\.ts$", "/__tests__/provenance\\.test\\.ts$"],
+  testPathIgnorePatterns: ["/node_modules/", "/__tests__/determinism\\.test\\.ts$"],
 };

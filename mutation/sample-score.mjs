@@ -35,7 +35,7 @@ const DETECTED = new Set(["Killed", "Timeout"]);
 const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 const rows = [];
 const survivors = [];
-for (const folder of FOLDERS) {
+for (const folder of FOLDERS.filter((f) => f in sample.folders)) {
   const counts = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, other: 0 };
   const clusters = new Map();
   for (const [file, { mutants }] of Object.entries(report.files)) {

@@ -7,7 +7,8 @@
  * folders, the nodes of each folder are put in an order fixed by the seed (FNV-1a of seed + file + location), and
  * nodes are taken in that order until the folder has at least `perFolder` mutants. Every node is equally likely to
  * be drawn, so the share of killed mutants among the drawn nodes' mutants estimates the folder's score (a cluster
- * sample; sample-score.mjs gives a 95% interval with it).
+ * sample; sample-score.mjs gives a 95% interval with it). A folder's draw does not depend on which other folders are
+ * drawn: sampling only `review` draws the nodes a sample of all five would draw there.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -51,7 +52,7 @@ function sourceFiles(root) {
 /**
  * @returns {{ seed: number, perFolder: number, folders: Record<string, { mutants: number, nodes: number, sampledMutants: number, sampledNodes: number }>, nodes: { file: string, location: any, mutants: number }[] }}
  */
-export async function drawSample({ root = process.cwd(), seed, perFolder }) {
+export async function drawSample({ root = process.cwd(), seed, perFolder, folders: only = FOLDERS }) {
   const files = sourceFiles(root);
   const { mutants } = await new Instrumenter(quietLogger).instrument(
     files.map((name) => ({ name, mutate: true, content: fs.readFileSync(path.join(root, name), "utf8") })),
@@ -66,7 +67,7 @@ export async function drawSample({ root = process.cwd(), seed, perFolder }) {
   }
   const folders = {};
   const drawn = [];
-  for (const folder of FOLDERS) {
+  for (const folder of only) {
     const ordered = [...nodes.entries()]
       .filter(([, n]) => n.file.startsWith(`${folder}/`))
       .map(([key, n]) => ({ key, n, rank: fnv1a(`${seed}:${key}`) }))

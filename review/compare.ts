@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
 import { EnvironmentStack } from "../stacks/environment-stack";
+import { environmentNamed } from "../config";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { isPlainObject } from "./json";
 
@@ -51,9 +52,10 @@ function setPath(target: any, path: readonly string[], value: unknown): any {
   return { ...target, [head]: setPath(target?.[head] ?? {}, rest, value) };
 }
 
+/** Every leaf by its dotted path. Testing.synth has already dropped cdktf's `//` metadata blocks. */
 function leaves(value: unknown, at: string, out: Map<string, unknown>): Map<string, unknown> {
   if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) if (k !== "//") leaves(v, at ? `${at}.${k}` : k, out);
+    for (const [k, v] of Object.entries(value)) leaves(v, at ? `${at}.${k}` : k, out);
   } else out.set(at, value);
   return out;
 }
@@ -120,8 +122,7 @@ function compareIn(
   onProgress: (done: number, total: number) => void,
 ): Comparison {
   const synth = (name: string, environment: EnvironmentSettings) => synthLeaves(build, m, name, environment, outdir);
-  for (const n of [a, b]) if (!m.environments[n]) throw new Error(`no environment "${n}" (environments: ${Object.keys(m.environments).join(", ")})`);
-  const [settingsA, settingsB] = [m.environments[a], m.environments[b]];
+  const [settingsA, settingsB] = [environmentNamed(m, a), environmentNamed(m, b)];
   const strip = ({ identity: _i, purpose: _p, ...rest }: EnvironmentSettings) => rest;
   const fieldPaths = differingSettings(strip(settingsA), strip(settingsB));
   const identityFields = (Object.keys(settingsA.identity) as (keyof EnvironmentSettings["identity"])[]).filter(

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
-import { loadMatrix } from "../config";
+import { environmentNamed, loadMatrix, unknownEnvironment } from "../config";
 import { checkMatrix } from "../config/validate";
 import { matrixJsonSchema } from "../config/schema";
 import { branchMatches } from "../config/branches";
@@ -63,6 +63,19 @@ function matrixFrom(io: CliIo, file?: string) {
     throw new Error(`${file}: not a matrix exported as JSON (${(err as Error).message})`);
   }
   return checkMatrix(def as MatrixDefinition, file);
+}
+
+/**
+ * Kubernetes objects as one multi-document YAML for a cluster admin to read and `kubectl apply`: every value written
+ * out where it is, no YAML anchors and aliases for repeated lists.
+ */
+const manifestsYaml = (objects: readonly object[]) => objects.map((o) => stringifyYaml(o, { aliasDuplicateObjects: false })).join("---\n").trimEnd();
+
+/** The environment's stack in a synth output folder, or an error that says to synthesize. */
+function synthesizedStack(out: string, environment: string) {
+  const stack = readOutput(out).get(environment);
+  if (!stack) throw new Error(`${out} has no stack ${environment} (run npm run synth)`);
+  return stack;
 }
 
 /** The program, writing to `io`; each command's exit code is thrown as an `Exit` (0 when it returns). */
@@ -147,13 +160,12 @@ export function buildProgram(io: CliIo): Command {
     .option("--out <cdktf.out>", "synth output to read", "cdktf.out")
     .action((environment: string, opts: { plan?: boolean; out: string }) => {
       const m = loadMatrix();
-      if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
-      const stack = readOutput(opts.out).get(environment);
-      if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
+      const settings = environmentNamed(m, environment);
+      const stack = synthesizedStack(opts.out, environment);
       const mode = opts.plan ? "plan" : "deploy";
-      const extraReads = opts.plan ? preflightReads(m, m.environments[environment]) : [];
+      const extraReads = opts.plan ? preflightReads(m, settings) : [];
       const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode, extraReads });
-      log(objects.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
+      log(manifestsYaml(objects));
     });
 
   program
@@ -212,9 +224,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--out <cdktf.out>", "synth output whose monitors Datadog validates", "cdktf.out")
     .action(async (environment: string, opts: { out: string }) => {
       const m = loadMatrix();
-      if (!m.environments[environment]) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
-      const stack = readOutput(opts.out).get(environment);
-      if (!stack) throw new Error(`${opts.out} has no stack ${environment} (run npm run synth)`);
+      environmentNamed(m, environment);
+      const stack = synthesizedStack(opts.out, environment);
       const { github } = await provenanceModule();
       const { formatChecklist, preflight } = await preflightModule();
       // the ecosystems' usual variables may point a client elsewhere than the matrix (a proxy, a fake in tests)
@@ -244,7 +255,7 @@ export function buildProgram(io: CliIo): Command {
       const m = loadMatrix();
       const b = clusterBootstrap(m, cluster);
       log(`# kubectl --context ${m.organization.clusters[cluster].context} apply -f - <<'EOF'`);
-      log(b.manifests.map((o) => stringifyYaml(o)).join("---\n").trimEnd());
+      log(manifestsYaml(b.manifests));
       log("# EOF\n# then, with an admin's VAULT_ADDR and VAULT_TOKEN:");
       log(vaultCommands(b, m.organization.clusters[cluster].context));
     });
@@ -328,7 +339,7 @@ export function buildProgram(io: CliIo): Command {
       const m = loadMatrix();
       // the gates stack is applied like the environment it follows, in that environment's window
       const e = appliedLike(m, environment);
-      if (!e) throw new Error(`no environment "${environment}" (environments: ${Object.keys(m.environments).join(", ")})`);
+      if (!e) throw unknownEnvironment(m, environment);
       const at = opts.at === undefined ? new Date() : new Date(opts.at);
       if (Number.isNaN(at.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);
       const w = e.deploymentWindow;
