@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { deployerRbac, RbacError } from "../review/deployer-rbac";
+import { DEPLOYERS_NAMESPACE, deployerRbac, RbacError } from "../review/deployer-rbac";
 import { preflightReads } from "../review/preflight-reads";
 import { environmentNames, resolveReferences, seedMatrix, synthEnvironment } from "./helpers";
 import { scratchDir } from "./scratch";
@@ -25,8 +25,8 @@ const API: Record<string, [string, string]> = {
 };
 const CLUSTER_SCOPED = new Set(["namespaces", "clusterrolebindings"]);
 
-/** Whether `rules` allow `verb` on group/resource (named `name` for cluster-scoped objects), as the API server decides. */
-function allows(rules: any[], verb: string, group: string, resource: string, name?: string): boolean {
+/** Whether `rules` allow `verb` on group/resource (named `name`), as the API server matches one rule. */
+function ruleAllows(rules: any[], verb: string, group: string, resource: string, name?: string): boolean {
   return rules.some(
     (r) =>
       r.apiGroups.includes(group) &&
@@ -36,68 +36,131 @@ function allows(rules: any[], verb: string, group: string, resource: string, nam
   );
 }
 
+/**
+ * Whether the RBAC `objects` let their subject do `verb` on an object of group/resource, as the API server
+ * decides (kubernetes.io/docs/reference/access-authn-authz/rbac, "RoleBinding and ClusterRoleBinding"): a
+ * ClusterRoleBinding grants its ClusterRole's rules everywhere; a RoleBinding grants its Role's rules only on
+ * namespaced objects of its own namespace. `namespace` is the object's, absent for cluster-scoped objects.
+ */
+function allows(objects: any[], verb: string, group: string, resource: string, at: { name?: string; namespace?: string } = {}): boolean {
+  const role = (kind: string, name: string, namespace?: string) => objects.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
+  return objects.some((b) => {
+    if (b.kind === "ClusterRoleBinding") return ruleAllows(role("ClusterRole", b.roleRef.name)?.rules ?? [], verb, group, resource, at.name);
+    if (b.kind !== "RoleBinding" || at.namespace !== b.metadata.namespace) return false;
+    const granted = b.roleRef.kind === "Role" ? role("Role", b.roleRef.name, b.metadata.namespace) : role("ClusterRole", b.roleRef.name);
+    return ruleAllows(granted?.rules ?? [], verb, group, resource, at.name);
+  });
+}
+
 describe.each(environmentNames)("%s's deployer and planner on its cluster", (name) => {
   const stack = resolveReferences(synthEnvironment(name)) as Record<string, any>;
+  const namespace = seedMatrix.environments[name].identity.namespace;
   const objects = Object.entries<Record<string, any>>(stack.resource)
     .filter(([t]) => t.startsWith("kubernetes_"))
-    .flatMap(([t, byName]) => Object.values(byName).map((r) => (t === "kubernetes_manifest" ? { key: r.manifest.kind, name: r.manifest.metadata.name } : { key: t, name: r.metadata.name })));
-  const [deployRole] = deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "deploy" }) as any[];
+    .flatMap(([t, byName]) =>
+      Object.entries<any>(byName).map(([id, r]) => {
+        const metadata = t === "kubernetes_manifest" ? r.manifest.metadata : r.metadata;
+        return { key: t === "kubernetes_manifest" ? r.manifest.kind : t, address: `${t}.${id}`, name: metadata.name, namespace: metadata.namespace };
+      }),
+    );
+  const deploy = deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "deploy" }) as any[];
   const reads = preflightReads(seedMatrix, seedMatrix.environments[name]);
-  const [planRole] = deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "plan", extraReads: reads }) as any[];
+  const plan = deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "plan", extraReads: reads }) as any[];
+  const adopted = new Set((stack.import ?? []).map((i: any) => i.to));
+  const at = (o: { key: string; name: string; namespace?: string }) => (CLUSTER_SCOPED.has(API[o.key][1]) ? { name: o.name } : { namespace: o.namespace });
 
-  it("the deployer may create, read, change and delete every object its stack manages", () => {
+  it("the deployer may create, read, change and delete every object its stack manages, where it is", () => {
     expect(objects.length).toBeGreaterThan(5);
     for (const o of objects) {
       const [group, resource] = API[o.key];
-      const n = CLUSTER_SCOPED.has(resource) ? o.name : undefined;
-      for (const verb of ["create", "get", "update", "patch", "delete"]) expect([o.key, verb, allows(deployRole.rules, verb, group, resource, n)]).toEqual([o.key, verb, true]);
+      // an adopted object (an import block) exists before the first apply: it is never created
+      const verbs = adopted.has(o.address) ? ["get", "update", "patch", "delete"] : ["create", "get", "update", "patch", "delete"];
+      for (const verb of verbs) expect([o.address, verb, allows(deploy, verb, group, resource, at(o))]).toEqual([o.address, verb, true]);
     }
+  });
+  it("the environment's namespace is adopted, so nobody may create namespaces (create cannot be limited by name)", () => {
+    expect([...adopted]).toEqual(Object.keys(stack.resource.kubernetes_namespace_v1).map((id) => `kubernetes_namespace_v1.${id}`));
+    for (const objectsOf of [deploy, plan]) expect(allows(objectsOf, "create", "", "namespaces", { name: "anything" })).toBe(false);
+  });
+  it("the cluster admin's apply creates the namespace as the stack will manage it (name and labels), and binds the Role in it", () => {
+    const ns = deploy.find((o) => o.kind === "Namespace");
+    const managed = Object.values<any>(stack.resource.kubernetes_namespace_v1)[0].metadata;
+    expect(ns.metadata).toEqual({ name: namespace, labels: managed.labels });
+    expect(deploy.filter((o) => o.kind === "RoleBinding").map((o) => o.metadata.namespace)).toEqual([namespace]);
+    // kubectl applies a multi-document file in order: the namespace before what lives in it
+    expect(deploy.findIndex((o) => o.kind === "Namespace")).toBeLessThan(deploy.findIndex((o) => o.metadata.namespace === namespace));
   });
   it("the planner may read every object and change none", () => {
     for (const o of objects) {
       const [group, resource] = API[o.key];
-      const n = CLUSTER_SCOPED.has(resource) ? o.name : undefined;
-      expect([o.key, allows(planRole.rules, "get", group, resource, n)]).toEqual([o.key, true]);
-      for (const verb of ["create", "update", "patch", "delete"]) expect(allows(planRole.rules, verb, group, resource, n)).toBe(false);
+      expect([o.address, allows(plan, "get", group, resource, at(o))]).toEqual([o.address, true]);
+      for (const verb of ["create", "update", "patch", "delete"]) expect([o.address, verb, allows(plan, verb, group, resource, at(o))]).toEqual([o.address, verb, false]);
     }
   });
   it("the planner may also read, by name only, what preflight checks: ESO's CRDs, the mesh, the token reviewer, the agent's Service", () => {
-    for (const r of reads) for (const n of r.names) expect([r.resource, n, allows(planRole.rules, "get", r.apiGroup, r.resource, n)]).toEqual([r.resource, n, true]);
-    expect(allows(planRole.rules, "get", "apiextensions.k8s.io", "customresourcedefinitions", "anything.else.io")).toBe(false);
+    const clusterRole = plan.find((o) => o.kind === "ClusterRole");
+    for (const r of reads) for (const n of r.names) expect([r.resource, n, ruleAllows(clusterRole.rules, "get", r.apiGroup, r.resource, n)]).toEqual([r.resource, n, true]);
+    expect(allows(plan, "get", "apiextensions.k8s.io", "customresourcedefinitions", { name: "anything.else.io" })).toBe(false);
   });
 
-  it("neither may touch Secrets, Pods or another environment's namespace, nor use a wildcard", () => {
-    for (const role of [deployRole, planRole]) {
-      for (const r of role.rules) for (const x of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(x).not.toBe("*");
-      for (const verb of ["get", "list", "create"]) {
-        expect(allows(role.rules, verb, "", "secrets")).toBe(false);
-        expect(allows(role.rules, verb, "", "pods")).toBe(false);
+  it("neither may touch Secrets or Pods, any namespaced object outside the environment's namespace, nor use a wildcard", () => {
+    const elsewhere = ["kube-system", "default", DEPLOYERS_NAMESPACE, ...environmentNames.filter((o) => o !== name).map((o) => seedMatrix.environments[o].identity.namespace)];
+    for (const role of [deploy, plan]) {
+      for (const o of role) for (const r of o.rules ?? []) for (const x of [...r.apiGroups, ...r.resources, ...r.verbs]) expect(x).not.toBe("*");
+      for (const ns of [namespace, ...elsewhere]) {
+        for (const verb of ["get", "list", "create"]) {
+          expect(allows(role, verb, "", "secrets", { namespace: ns })).toBe(false);
+          expect(allows(role, verb, "", "pods", { namespace: ns })).toBe(false);
+        }
+      }
+      // every namespaced kind the stack writes, in kube-system, the deployers' namespace and the other environments'
+      for (const o of objects.filter((x) => !CLUSTER_SCOPED.has(API[x.key][1]))) {
+        const [group, resource] = API[o.key];
+        for (const ns of elsewhere) for (const verb of ["get", "create", "update", "delete"]) expect([resource, ns, verb, allows(role, verb, group, resource, { namespace: ns })]).toEqual([resource, ns, verb, false]);
       }
       for (const other of environmentNames.filter((o) => o !== name)) {
-        expect(allows(role.rules, "delete", "", "namespaces", seedMatrix.environments[other].identity.namespace)).toBe(false);
+        expect(allows(role, "delete", "", "namespaces", { name: seedMatrix.environments[other].identity.namespace })).toBe(false);
       }
     }
   });
   it("the deployer may bind only the ClusterRoles its stack binds", () => {
     const bound = Object.values<any>(stack.resource.kubernetes_cluster_role_binding_v1 ?? {}).map((b) => b.role_ref.name);
-    const bindRules = deployRole.rules.filter((r: any) => r.verbs.includes("bind"));
+    const bindRules = deploy.flatMap((o) => o.rules ?? []).filter((r: any) => r.verbs.includes("bind"));
     expect(bindRules.flatMap((r: any) => r.resourceNames).sort()).toEqual(bound.sort());
   });
-  it("is valid Kubernetes RBAC (kubernetes-models)", () => {
+  it("is valid Kubernetes (kubernetes-models)", () => {
     const objectsFile = path.join(scratchDir(), `rbac-${name}.json`);
-    fs.writeFileSync(objectsFile, JSON.stringify([...deployerRbac(stack, { project: "envmatrix", environment: name, mode: "deploy" }), planRole]));
+    fs.writeFileSync(objectsFile, JSON.stringify([...deploy, ...plan]));
     const results = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, "fixtures", "validate-k8s.mjs"), objectsFile], { encoding: "utf8" }));
-    expect(results.map((r: any) => r.error)).toEqual([null, null, null]);
+    expect(results.map((r: any) => [r.kind, r.error])).toEqual([...deploy, ...plan].map((o) => [o.kind, null]));
   });
 });
 
-it("refuses a kind it has no mapping for, rather than granting nothing", () => {
-  expect(() => deployerRbac({ resource: { kubernetes_deployment_v1: { x: { metadata: { name: "x" } } } } }, { project: "p", environment: "e", mode: "deploy" })).toThrow(RbacError);
+describe("refuses, rather than granting too little or too much", () => {
+  const ns = { kubernetes_namespace_v1: { namespace: { metadata: { name: "p-e", labels: {} } } } };
+  const inNs = "${kubernetes_namespace_v1.namespace.metadata[0].name}";
+  it("a kind it has no mapping for", () => {
+    const stackJson = { resource: { ...ns, kubernetes_deployment_v1: { x: { metadata: { name: "x", namespace: inNs } } } } };
+    expect(() => deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy" })).toThrow(new RbacError("no RBAC mapping for kubernetes_deployment_v1"));
+  });
+  it("a namespaced object outside the environment's namespace (no Role there would cover it)", () => {
+    const stackJson = { resource: { ...ns, kubernetes_config_map_v1: { c: { metadata: { name: "c", namespace: "kube-system" } } } } };
+    expect(() => deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy" })).toThrow(/kubernetes_config_map_v1\.c is in namespace kube-system, outside the environment's p-e/);
+  });
+  it("a stack without exactly one namespace", () => {
+    expect(() => deployerRbac({ resource: {} }, { project: "p", environment: "e", mode: "deploy" })).toThrow(/manages 0 namespaces/);
+  });
 });
 
 it("lists the namespaced rules by API group whatever order the stack's resource types come in (a stable diff for reviewers)", () => {
   // a network policy ("networking.k8s.io") before a config map (the core group, ""): the rules still start with ""
-  const stackJson = { resource: { kubernetes_network_policy_v1: { p: { metadata: { name: "p" } } }, kubernetes_config_map_v1: { c: { metadata: { name: "c" } } } } };
-  const [role] = deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan" }) as any[];
+  const stackJson = {
+    resource: {
+      kubernetes_namespace_v1: { namespace: { metadata: { name: "p-e" } } },
+      kubernetes_network_policy_v1: { p: { metadata: { name: "p", namespace: "p-e" } } },
+      kubernetes_config_map_v1: { c: { metadata: { name: "c", namespace: "p-e" } } },
+    },
+  };
+  const role = (deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan" }) as any[]).find((o) => o.kind === "Role");
   expect(role.rules.map((r: any) => r.apiGroups[0])).toEqual(["", "networking.k8s.io"]);
 });

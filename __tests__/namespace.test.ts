@@ -1,3 +1,8 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { terraformBinary } from "./fixtures/real-plan";
 import { synthScope } from "./scratch";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
@@ -125,5 +130,35 @@ describe("EnvironmentNamespace", () => {
       "kubernetes_namespace_v1/shop-qa",
       "kubernetes_service_account_v1/secret-sync",
     ]);
+  });
+});
+
+describe("adopting the namespace a cluster admin created (npm run deployer-rbac binds the deployer's Role in it)", () => {
+  const json = JSON.parse(synth());
+  const [id] = Object.keys(json.resource.kubernetes_namespace_v1);
+
+  it("has an import block to the namespace's address, with the namespace's name as id (the provider's import format)", () => {
+    expect(json.import).toEqual([{ to: `kubernetes_namespace_v1.${id}`, id: base.name }]);
+  });
+
+  // Terraform itself reads the block (the JSON form, as synthesized): with the built-in terraform_data at the same
+  // name, no provider is needed. A first plan imports; once imported the block is a no-op, so it stays.
+  const terraform = terraformBinary();
+  if (!terraform) console.warn("namespace.test: no terraform binary on PATH: the import-block plan test is skipped");
+  (terraform ? it : it.skip)("is read by Terraform: the first plan imports, and after the apply it is a no-op", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-import-"));
+    try {
+      const block = json.import[0];
+      const config = { resource: { terraform_data: { [id]: { input: "adopted" } } }, import: [{ ...block, to: block.to.replace(/^kubernetes_namespace_v1\./, "terraform_data.") }] };
+      fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config));
+      const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+      const tf = (...args: string[]) => execFileSync("terraform", [`-chdir=${dir}`, ...args, "-input=false", "-no-color"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      tf("init");
+      expect(tf("plan")).toMatch(/Plan: 1 to import, 0 to add/);
+      tf("apply", "-auto-approve");
+      expect(tf("plan")).toMatch(/No changes\./);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

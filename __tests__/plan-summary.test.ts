@@ -5,8 +5,9 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { dangerous, planMarkdown, PlanFormatError, summarizePlan } from "../review/plan-summary";
+import { dangerous, hasChanges, planMarkdown, PlanFormatError, summarizePlan } from "../review/plan-summary";
 import { applySavedPlan, changeStateBehindThePlan, makeRealPlan, terraformBinary } from "./fixtures/real-plan";
 
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "plan.json"), "utf8"));
@@ -79,5 +80,45 @@ withTerraform("a plan made in this run with the terraform binary", () => {
     const r = applySavedPlan(made.dir);
     expect(r.status).not.toBe(0);
     expect(r.output).toMatch(/Saved plan is stale/);
+  });
+});
+
+withTerraform("a plan that adopts an existing object (an import block, as every environment's namespace has)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-import-plan-"));
+  const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+  const tf = (...args: string[]) => execFileSync("terraform", [`-chdir=${dir}`, ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const plan = () => {
+    const human = tf("plan", "-input=false", "-no-color", "-out=tfplan");
+    return { human, json: JSON.parse(tf("show", "-json", "tfplan")) };
+  };
+
+  it("counts and lists the import as Terraform's own plan does, then nothing once applied", () => {
+    fs.writeFileSync(
+      path.join(dir, "main.tf.json"),
+      JSON.stringify({
+        // namespace: imported and changed (its input differs); bare: imported as it is (a no-op); quota: created
+        resource: { terraform_data: { namespace: { input: "labels" }, bare: {}, quota: { input: "x" } } },
+        import: [
+          { to: "terraform_data.namespace", id: "envmatrix-staging" },
+          { to: "terraform_data.bare", id: "as-it-is" },
+        ],
+      }),
+    );
+    tf("init", "-input=false");
+    const first = plan();
+    const s = summarizePlan("staging", first.json, true);
+    // Terraform's line, e.g. "Plan: 1 to import, 1 to add, 1 to change, 0 to destroy."
+    const [, imports, add, change, destroy] = /Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy\./.exec(first.human)!.map(Number);
+    const md = planMarkdown(s);
+    expect(md.split("\n")[0]).toBe(`#### staging: ${imports} to import, ${add} to add, ${change} to change, 0 to replace, ${destroy} to destroy`);
+    expect(md).toContain("| import, change | `terraform_data.namespace` ← `envmatrix-staging` |");
+    // imported and left as it is: still listed, as Terraform's plan lists "will be imported"
+    expect(first.human).toMatch(/terraform_data\.bare will be imported/);
+    expect(md).toContain("| import | `terraform_data.bare` ← `as-it-is` |");
+    expect(hasChanges(s)).toBe(true);
+    tf("apply", "-input=false", "tfplan");
+    const again = summarizePlan("staging", plan().json, true);
+    expect([again.imports, hasChanges(again)]).toEqual([0, false]);
   });
 });

@@ -49,6 +49,8 @@ function healthy() {
     serviceAccounts: [`${reviewer.namespace}/${reviewer.serviceAccount}`],
     clusterRoleBindings: { [binding.metadata.name]: { roleRef: { name: "system:auth-delegator" }, subjects: [{ kind: "ServiceAccount", name: reviewer.serviceAccount, namespace: reviewer.namespace }] } },
     services: [`${org.datadog.agent.namespace}/${org.datadog.agent.service}`],
+    // created by the cluster admin's apply of `deployer-rbac` (the stack adopts it)
+    namespaces: [e.identity.namespace],
     tokenValid: true,
   };
   vault = {
@@ -173,6 +175,7 @@ it("passes every check on a correct setup, and sends every synthesized monitor t
 // [what is broken, how, the failed line's words, the fix's words]
 const broken: Array<[string, () => void, RegExp, RegExp]> = [
   ["the cluster refuses the credentials", () => (kube.tokenValid = false), /kubernetes\s+context nonprod reachable: HTTP 401/, /credentials valid/],
+  ["the environment's namespace does not exist (deployer-rbac not applied)", () => (kube.namespaces = []), new RegExp(`kubernetes\\s+namespace ${e.identity.namespace}: missing`), new RegExp(`deployer-rbac -- ${ENV}: it creates the namespace`)],
   ["ESO's CRDs are not installed", () => delete kube.crds["secretstores.external-secrets.io"], /secretstores\.external-secrets\.io served at external-secrets\.io\/v1: CRD missing/, /install the External Secrets Operator \(>= 0\.16/],
   ["ESO serves only v1beta1", () => (kube.crds["externalsecrets.external-secrets.io"] = [{ name: "v1beta1", served: true }]), /externalsecrets\.external-secrets\.io served at external-secrets\.io\/v1: served: v1beta1/, /upgrade the External Secrets Operator to 0\.16/],
   ["Istio CNI is missing (sidecars would need istio-init)", () => (kube.daemonSets = []), /mesh \(sidecar-cni\): DaemonSet istio-system\/istio-cni-node: missing/, /install Istio with its CNI plugin/],

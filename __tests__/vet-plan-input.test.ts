@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { vetStackForPlan } from "../review/vet-plan-input";
 import { readOutput } from "../review/synth-output";
 import { code } from "../review/markdown";
-import { synthEnvironment } from "./helpers";
+import { seedMatrix, synthEnvironment } from "./helpers";
 import { scratchDir } from "./scratch";
 
 const trusted = synthEnvironment("staging").parsed as Record<string, any>;
@@ -17,6 +17,8 @@ const edited = (edit: (j: any) => void) => {
 
 describe("vetting a pull request's stack before a plan", () => {
   it("lets the default branch's own stack, and one with changed resources, be planned", () => {
+    // the stack adopts its namespace (constructs/adopt.ts): the default branch's own import block is planned
+    expect(trusted.import).toEqual([expect.objectContaining({ id: seedMatrix.environments.staging.identity.namespace })]);
     expect(vetStackForPlan("staging", trusted, trusted)).toEqual([]);
     expect(vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.profile.data.LOG_LEVEL = "debug")), trusted)).toEqual([]);
   });
@@ -31,6 +33,9 @@ describe("vetting a pull request's stack before a plan", () => {
     ["a provisioner", (j) => (j.resource.kubernetes_config_map_v1.profile.provisioner = [{ "local-exec": { command: "env" } }]), /has a provisioner/],
     ["an expression reading the runner's kubeconfig", (j) => (j.resource.kubernetes_config_map_v1.profile.data.X = '${file("/home/runner/work/_temp/kubeconfig")}'), /reads a file of the runner/],
     ["a check block", (j) => (j.check = { x: {} }), /"check" blocks are not planned/],
+    // an import reads the named object into the plan output: another namespace's, or a Vault policy it may read
+    ["an import block the default branch does not have", (j) => j.import.push({ to: "kubernetes_config_map_v1.profile", id: "kube-system/coredns" }), /import blocks differ/],
+    ["the default branch's import block pointed at another object", (j) => (j.import[0].id = "kube-system"), /import blocks differ/],
   ])("refuses %s", (_what, edit, rule) => {
     const problems = vetStackForPlan("staging", edited(edit), trusted);
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(rule)]));

@@ -11,6 +11,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { cpuQuantity, memoryQuantity } from "./quantities";
 import { keptWhenProtected } from "./protection";
+import { adoptExisting } from "./adopt";
 
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 
@@ -85,9 +86,13 @@ export class EnvironmentNamespace extends Construct {
       ? { [props.sidecarInjectionLabel.key]: props.sidecarInjectionLabel.value }
       : {};
 
-    this.namespace = keptWhenProtected(new NamespaceV1(this, "namespace", {
-      metadata: { name: props.name, labels: { ...props.labels, ...psa, ...injection } },
-    }));
+    // A cluster admin creates the namespace with the deployer's Role in it (npm run deployer-rbac: namespaced
+    // rights are bound in the namespace, not cluster-wide), so the stack adopts it. Import id: the namespace's
+    // name (the provider's importer passes the id through as the name: registry.terraform.io/providers/hashicorp/
+    // kubernetes/latest/docs/resources/namespace_v1#import).
+    this.namespace = keptWhenProtected(
+      adoptExisting(new NamespaceV1(this, "namespace", { metadata: { name: props.name, labels: { ...props.labels, ...psa, ...injection } } }), props.name),
+    );
     this.namespaceName = this.namespace.metadata.name;
     const metadata = (name: string) => ({ name, namespace: this.namespaceName, labels: { ...props.labels } });
 

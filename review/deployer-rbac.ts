@@ -1,6 +1,7 @@
 /**
  * The Kubernetes RBAC an environment's deploy (or read-only plan) needs on its cluster, derived from what the
- * environment's synthesized stack manages: every kind it writes and nothing else (no Secrets, no Pods, no exec).
+ * environment's synthesized stack manages: every kind it writes and nothing else (no Secrets, no Pods, no exec),
+ * namespaced kinds only in the environment's namespace.
  * Cluster-scoped objects are changed only by name (`resourceNames`; `create` cannot be limited by name in
  * Kubernetes RBAC), and a ClusterRoleBinding may bind only the ClusterRoles the stack names (the `bind` verb,
  * kubernetes.io/docs/reference/access-authn-authz/rbac, "Restrictions on role binding creation or update").
@@ -40,63 +41,97 @@ export interface PolicyRule {
 /** Namespace the deployers' service accounts live in (created once by a cluster admin). */
 export const DEPLOYERS_NAMESPACE = "envmatrix-system";
 
-/** The ClusterRole and ClusterRoleBinding of `<project>-<env>-deployer` (or `-planner`), for the stack `json`. */
+/** The one namespace a stack manages: its name and labels, and the ways its objects refer to it. */
+function environmentNamespace(stackJson: Record<string, any>): { name: string; labels: Record<string, string>; refs: Set<string> } {
+  const namespaces = Object.entries<Record<string, any>>(stackJson.resource?.kubernetes_namespace_v1 ?? {});
+  if (namespaces.length !== 1) throw new RbacError(`the stack manages ${namespaces.length} namespaces; a deployer's namespaced rights are bound in exactly one`);
+  const [[id, ns]] = namespaces;
+  return { name: ns.metadata.name, labels: ns.metadata.labels ?? {}, refs: new Set([ns.metadata.name, `\${kubernetes_namespace_v1.${id}.metadata[0].name}`]) };
+}
+
+/** The addresses the stack adopts with an `import` block: the object exists before the first apply, so no create. */
+const imported = (stackJson: Record<string, any>) => new Set<string>((stackJson.import ?? []).map((i: { to: string }) => i.to));
+
+/**
+ * The RBAC of `<project>-<env>-deployer` (or `-planner`) for the stack `json`, as a cluster admin applies it once:
+ *
+ * - the environment's Namespace, with the labels the stack gives it (the stack adopts it with an `import` block:
+ *   a RoleBinding needs its namespace to exist, and the deployer then needs no `create` on namespaces);
+ * - a Role and RoleBinding in that namespace for every namespaced kind the stack manages. Bound there, not
+ *   cluster-wide: a ClusterRoleBinding would let the deployer write ConfigMaps, ServiceAccounts or
+ *   NetworkPolicies in every namespace of the cluster (kube-system's, another environment's on a shared cluster)
+ *   — "Role and ClusterRole", kubernetes.io/docs/reference/access-authn-authz/rbac;
+ * - a ClusterRole and ClusterRoleBinding for the cluster-scoped objects, each by name, and what preflight reads.
+ */
 export function deployerRbac(
   stackJson: Record<string, any>,
   opts: { project: string; environment: string; mode: "deploy" | "plan"; extraReads?: readonly { apiGroup: string; resource: string; names: readonly string[] }[] },
 ): object[] {
   const name = `${opts.project}-${opts.environment}-${opts.mode === "deploy" ? "deployer" : "planner"}`;
+  const namespace = environmentNamespace(stackJson);
+  const adopted = imported(stackJson);
   const namespacedRes = new Map<string, Set<string>>();
-  const clusterNames = new Map<string, Set<string>>();
+  const clusterNames = new Map<string, { names: Set<string>; create: boolean }>();
   const bindable = new Set<string>();
-  const add = (k: { apiGroup: string; resource: string; namespaced: boolean }, objectName: string) => {
-    if (k.namespaced) namespacedRes.set(k.apiGroup, (namespacedRes.get(k.apiGroup) ?? new Set()).add(k.resource));
-    else clusterNames.set(`${k.apiGroup}/${k.resource}`, (clusterNames.get(`${k.apiGroup}/${k.resource}`) ?? new Set()).add(objectName));
+  const add = (k: { apiGroup: string; resource: string; namespaced: boolean }, address: string, metadata: { name: string; namespace?: string }) => {
+    if (k.namespaced) {
+      if (!namespace.refs.has(metadata.namespace ?? "")) {
+        throw new RbacError(`${address} is in namespace ${metadata.namespace}, outside the environment's ${namespace.name}: no Role there covers it`);
+      }
+      namespacedRes.set(k.apiGroup, (namespacedRes.get(k.apiGroup) ?? new Set()).add(k.resource));
+      return;
+    }
+    const key = `${k.apiGroup}/${k.resource}`;
+    const entry = clusterNames.get(key) ?? { names: new Set<string>(), create: false };
+    entry.names.add(metadata.name);
+    entry.create ||= !adopted.has(address);
+    clusterNames.set(key, entry);
   };
   for (const [type, byName] of Object.entries<Record<string, any>>(stackJson.resource ?? {})) {
     if (!type.startsWith("kubernetes_")) continue;
-    for (const r of Object.values(byName)) {
+    for (const [id, r] of Object.entries<any>(byName)) {
+      const address = `${type}.${id}`;
       if (type === "kubernetes_manifest") {
         const m = r.manifest;
         const k = MANIFEST_KINDS[`${m.apiVersion}/${m.kind}`];
         if (!k) throw new RbacError(`no RBAC mapping for ${m.apiVersion} ${m.kind}`);
-        add(k, m.metadata.name);
+        add(k, address, m.metadata);
         continue;
       }
       const k = KINDS[type];
       if (!k) throw new RbacError(`no RBAC mapping for ${type}`);
-      add(k, r.metadata?.name);
+      add(k, address, r.metadata ?? {});
       if (type === "kubernetes_cluster_role_binding_v1") bindable.add(r.role_ref.name);
     }
   }
-  const rules: PolicyRule[] = [];
+  const inNamespace: PolicyRule[] = [];
   for (const [group, resources] of [...namespacedRes].sort(([a], [b]) => a.localeCompare(b))) {
-    rules.push({ apiGroups: [group], resources: [...resources].sort(), verbs: opts.mode === "deploy" ? [...READ, ...WRITE] : READ });
+    inNamespace.push({ apiGroups: [group], resources: [...resources].sort(), verbs: opts.mode === "deploy" ? [...READ, ...WRITE] : READ });
   }
-  for (const [key, names] of [...clusterNames].sort(([a], [b]) => a.localeCompare(b))) {
+  const clusterWide: PolicyRule[] = [];
+  for (const [key, { names, create }] of [...clusterNames].sort(([a], [b]) => a.localeCompare(b))) {
     const [group, resource] = key.split("/");
     if (opts.mode === "deploy") {
-      // create cannot be limited by name; change and delete can
-      rules.push({ apiGroups: [group], resources: [resource], verbs: ["create"] });
-      rules.push({ apiGroups: [group], resources: [resource], verbs: ["get", "update", "patch", "delete"], resourceNames: [...names].sort() });
+      // create cannot be limited by name; change and delete can. An adopted object is never created.
+      if (create) clusterWide.push({ apiGroups: [group], resources: [resource], verbs: ["create"] });
+      clusterWide.push({ apiGroups: [group], resources: [resource], verbs: ["get", "update", "patch", "delete"], resourceNames: [...names].sort() });
     } else {
-      rules.push({ apiGroups: [group], resources: [resource], verbs: ["get"], resourceNames: [...names].sort() });
+      clusterWide.push({ apiGroups: [group], resources: [resource], verbs: ["get"], resourceNames: [...names].sort() });
     }
   }
   // what `npm run preflight` reads besides the stack (CRDs, the mesh, the token reviewer), by name only
-  for (const r of opts.extraReads ?? []) rules.push({ apiGroups: [r.apiGroup], resources: [r.resource], verbs: ["get"], resourceNames: [...r.names].sort() });
+  for (const r of opts.extraReads ?? []) clusterWide.push({ apiGroups: [r.apiGroup], resources: [r.resource], verbs: ["get"], resourceNames: [...r.names].sort() });
   if (opts.mode === "deploy" && bindable.size > 0) {
-    rules.push({ apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind"], resourceNames: [...bindable].sort() });
+    clusterWide.push({ apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind"], resourceNames: [...bindable].sort() });
   }
   const labels = { "app.kubernetes.io/managed-by": "envmatrix", "envmatrix.io/environment": opts.environment };
+  const group = "rbac.authorization.k8s.io";
+  const subjects = [{ kind: "ServiceAccount", name, namespace: DEPLOYERS_NAMESPACE }];
   return [
-    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name, labels }, rules },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-      subjects: [{ kind: "ServiceAccount", name, namespace: DEPLOYERS_NAMESPACE }],
-    },
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace.name, labels: namespace.labels } },
+    { apiVersion: `${group}/v1`, kind: "Role", metadata: { name, namespace: namespace.name, labels }, rules: inNamespace },
+    { apiVersion: `${group}/v1`, kind: "RoleBinding", metadata: { name, namespace: namespace.name, labels }, roleRef: { apiGroup: group, kind: "Role", name }, subjects },
+    { apiVersion: `${group}/v1`, kind: "ClusterRole", metadata: { name, labels }, rules: clusterWide },
+    { apiVersion: `${group}/v1`, kind: "ClusterRoleBinding", metadata: { name, labels }, roleRef: { apiGroup: group, kind: "ClusterRole", name }, subjects },
   ];
 }

@@ -16,6 +16,8 @@ export interface PlannedChange {
   readonly forcedBy: readonly string[];
   /** Terraform's reason, e.g. `delete_because_no_resource_config`, `replace_because_cannot_update`. */
   readonly reason?: string;
+  /** The id of the existing object an `import` block adopts into this address (`change.importing.id`). */
+  readonly importing?: string;
 }
 
 export interface PlanSummary {
@@ -23,6 +25,8 @@ export interface PlanSummary {
   readonly protected: boolean;
   readonly changes: readonly PlannedChange[];
   readonly counts: Readonly<Record<PlanAction, number>>;
+  /** How many existing objects the plan imports (Terraform's "N to import"), whatever else it does to them. */
+  readonly imports: number;
 }
 
 export class PlanFormatError extends Error {}
@@ -61,34 +65,43 @@ export function summarizePlan(stack: string, plan: unknown, isProtected: boolean
       action,
       forcedBy: ((rc.change.replace_paths ?? []) as unknown[][]).map((p) => p.join(".")),
       reason: typeof rc.action_reason === "string" ? rc.action_reason : undefined,
+      importing: rc.change.importing ? String(rc.change.importing.id) : undefined,
     });
   }
   changes.sort((a, b) => a.address.localeCompare(b.address));
   const counts = { create: 0, update: 0, replace: 0, delete: 0, "no-op": 0 };
   for (const c of changes) counts[c.action]++;
-  return { stack, protected: isProtected, changes, counts };
+  return { stack, protected: isProtected, changes, counts, imports: changes.filter((c) => c.importing !== undefined).length };
 }
 
 const LABEL: Record<PlanAction, string> = { create: "add", update: "change", replace: "replace", delete: "destroy", "no-op": "unchanged" };
 
-export const hasChanges = (s: PlanSummary) => s.counts.create + s.counts.update + s.counts.replace + s.counts.delete > 0;
+export const hasChanges = (s: PlanSummary) => s.imports + s.counts.create + s.counts.update + s.counts.replace + s.counts.delete > 0;
+
+/** "import" for an adopted object left as it is, "import, change" for one the apply also updates, and so on. */
+const labelOf = (c: PlannedChange) => (c.importing === undefined ? LABEL[c.action] : c.action === "no-op" ? "import" : `import, ${LABEL[c.action]}`);
 export const dangerous = (s: PlanSummary) => s.changes.filter((c) => c.action === "delete" || c.action === "replace");
 
 /** Markdown for the job summary and the pull-request comment. */
 export function planMarkdown(s: PlanSummary): string {
   const c = s.counts;
-  const lines = [`#### ${s.stack}: ${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy`, ""];
+  // Terraform's own summary line names imports only when there are some ("Plan: 1 to import, 0 to add, …")
+  const imports = s.imports > 0 ? `${s.imports} to import, ` : "";
+  const lines = [`#### ${s.stack}: ${imports}${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy`, ""];
   const danger = dangerous(s);
   if (s.protected && danger.length > 0) {
     lines.push(`**⚠ ${s.stack} is protected and this plan destroys or replaces ${danger.length} resource(s):**`, "");
     for (const d of danger) lines.push(`- **${LABEL[d.action]} ${code(d.address)}**${d.forcedBy.length ? ` (forced by ${d.forcedBy.map((p) => code(p)).join(", ")})` : ""}`);
     lines.push("");
   }
-  const shown = s.changes.filter((x) => x.action !== "no-op");
+  const shown = s.changes.filter((x) => x.action !== "no-op" || x.importing !== undefined);
   if (shown.length === 0) lines.push("No changes: the infrastructure matches this stack.");
   else {
     lines.push("| action | address |", "| --- | --- |");
-    for (const change of shown) lines.push(`| ${LABEL[change.action]} | ${code(change.address)}${change.forcedBy.length ? ` (${change.forcedBy.map((p) => code(p)).join(", ")})` : ""} |`);
+    for (const change of shown) {
+      const from = change.importing === undefined ? "" : ` ← ${code(change.importing)}`;
+      lines.push(`| ${labelOf(change)} | ${code(change.address)}${from}${change.forcedBy.length ? ` (${change.forcedBy.map((p) => code(p)).join(", ")})` : ""} |`);
+    }
   }
   return `${lines.join("\n")}\n`;
 }

@@ -87,6 +87,19 @@ async function kubernetesChecks(m: Matrix, name: string, e: EnvironmentSettings,
       );
     }
   }
+  // the stack adopts the environment's namespace (an import block, constructs/adopt.ts): without it the first plan
+  // fails with "Cannot import non-existent remote object"
+  const what = `namespace ${e.identity.namespace}`;
+  try {
+    await kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: e.identity.namespace });
+    out.push(pass("kubernetes", what, "present (the stack adopts it)"));
+  } catch (err) {
+    out.push(
+      denied(err)
+        ? failed("kubernetes", what, `not allowed to read it (${why(err)})`, CREDENTIALS_FIX)
+        : failed("kubernetes", what, `missing (${why(err)})`, `a cluster admin applies npm run --silent deployer-rbac -- ${name}: it creates the namespace and binds the deployer's Role in it`),
+    );
+  }
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   if (e.sidecarInjection) {
     const mesh = org.serviceMesh;

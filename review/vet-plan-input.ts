@@ -2,8 +2,8 @@
  * Before a pull request's synthesized stack is planned with read-only credentials, trusted code (the default
  * branch's) checks that planning it cannot send those credentials anywhere but the real endpoints or read what
  * it should not: the same providers and backend the default branch's matrix gives, only resource and data
- * types envmatrix itself writes, no provisioners, no expression that reads a file of the runner (where the
- * kubeconfig is). What fails is planned after merge instead, by the deploy workflow.
+ * types envmatrix itself writes, no provisioners, no import blocks but the default branch's, no expression that
+ * reads a file of the runner (where the kubeconfig is). What fails is planned after merge instead, by the deploy workflow.
  */
 import { REPLACING_ATTRIBUTES } from "./stack-diff";
 
@@ -32,7 +32,10 @@ export function vetStackForPlan(stack: string, head: Record<string, any>, truste
   const problems: string[] = [];
   const say = (m: string) => problems.push(`${stack}: ${m}`);
   if (trusted === undefined) return [`${stack}: is a new stack (planned after merge, once its credentials exist)`];
-  for (const key of Object.keys(head)) if (!TOP_LEVEL.has(key)) say(`"${key}" blocks are not planned from a pull request`);
+  for (const key of Object.keys(head)) if (!TOP_LEVEL.has(key) && key !== "import") say(`"${key}" blocks are not planned from a pull request`);
+  // an import block reads the object it names into the plan (and its output): only the default branch's, which
+  // review let in (the environment's namespace, constructs/adopt.ts), are planned from a pull request
+  if (!same(head.import ?? [], trusted.import ?? [])) say("import blocks differ from the default branch's (the plan would read the objects they name): planned after merge");
   if (!same(head.provider, trusted.provider)) say("provider settings differ from the default branch's (credentials would go elsewhere): planned after merge");
   if (!same(head.terraform, trusted.terraform)) say("backend or required providers differ from the default branch's: planned after merge");
   for (const [type, byName] of Object.entries<Record<string, any>>(head.resource ?? {})) {

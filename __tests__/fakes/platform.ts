@@ -14,6 +14,7 @@ export interface KubeState {
   serviceAccounts: string[];
   clusterRoleBindings: Record<string, { roleRef: { name: string }; subjects: { kind: string; name: string; namespace: string }[] }>;
   services: string[];
+  namespaces: string[];
   tokenValid: boolean;
 }
 
@@ -32,6 +33,9 @@ export function kubeHandler(s: KubeState): Handler {
     if ((m = path.match(/^\/apis\/apps\/v1\/namespaces\/([^/]+)\/(daemonsets|deployments)\/([^/]+)$/))) {
       const list = m[2] === "daemonsets" ? s.daemonSets : s.deployments;
       return list.includes(`${m[1]}/${m[3]}`) ? { status: 200, body: { metadata: { name: m[3], namespace: m[1] }, spec: {} } } : notFound(m[2], m[3]);
+    }
+    if ((m = path.match(/^\/api\/v1\/namespaces\/([^/]+)$/))) {
+      return s.namespaces.includes(m[1]) ? { status: 200, body: { apiVersion: "v1", kind: "Namespace", metadata: { name: m[1] }, status: { phase: "Active" } } } : notFound("namespaces", m[1]);
     }
     if ((m = path.match(/^\/api\/v1\/namespaces\/([^/]+)\/(serviceaccounts|services)\/([^/]+)$/))) {
       const list = m[2] === "serviceaccounts" ? s.serviceAccounts : s.services;
