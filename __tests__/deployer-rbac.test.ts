@@ -52,8 +52,28 @@ function allows(objects: any[], verb: string, group: string, resource: string, a
   });
 }
 
-describe.each(environmentNames)("%s's deployer and planner on its cluster", (name) => {
+/** The deploy and plan RBAC of each environment, validated by one kubernetes-models process for all of them. */
+const rbacOf = (name: string) => {
   const stack = resolveReferences(synthEnvironment(name)) as Record<string, any>;
+  const reads = preflightReads(seedMatrix, seedMatrix.environments[name]);
+  return {
+    stack,
+    reads,
+    deploy: deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "deploy" }) as any[],
+    plan: deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "plan", extraReads: reads }) as any[],
+  };
+};
+const rbac = Object.fromEntries(environmentNames.map((name) => [name, rbacOf(name)]));
+const validated = (() => {
+  const objectsFile = path.join(scratchDir(), "rbac.json");
+  const all = environmentNames.flatMap((name) => [...rbac[name].deploy, ...rbac[name].plan].map((object) => ({ name, object })));
+  fs.writeFileSync(objectsFile, JSON.stringify(all.map((o) => o.object)));
+  const results = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, "fixtures", "validate-k8s.mjs"), objectsFile], { encoding: "utf8" }));
+  return all.map((o, i) => ({ ...o, result: results[i] }));
+})();
+
+describe.each(environmentNames)("%s's deployer and planner on its cluster", (name) => {
+  const { stack, reads, deploy, plan } = rbac[name];
   const namespace = seedMatrix.environments[name].identity.namespace;
   const objects = Object.entries<Record<string, any>>(stack.resource)
     .filter(([t]) => t.startsWith("kubernetes_"))
@@ -63,9 +83,6 @@ describe.each(environmentNames)("%s's deployer and planner on its cluster", (nam
         return { key: t === "kubernetes_manifest" ? r.manifest.kind : t, address: `${t}.${id}`, name: metadata.name, namespace: metadata.namespace };
       }),
     );
-  const deploy = deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "deploy" }) as any[];
-  const reads = preflightReads(seedMatrix, seedMatrix.environments[name]);
-  const plan = deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "plan", extraReads: reads }) as any[];
   const adopted = new Set((stack.import ?? []).map((i: any) => i.to));
   const at = (o: { key: string; name: string; namespace?: string }) => (CLUSTER_SCOPED.has(API[o.key][1]) ? { name: o.name } : { namespace: o.namespace });
 
@@ -129,10 +146,8 @@ describe.each(environmentNames)("%s's deployer and planner on its cluster", (nam
     expect(bindRules.flatMap((r: any) => r.resourceNames).sort()).toEqual(bound.sort());
   });
   it("is valid Kubernetes (kubernetes-models)", () => {
-    const objectsFile = path.join(scratchDir(), `rbac-${name}.json`);
-    fs.writeFileSync(objectsFile, JSON.stringify([...deploy, ...plan]));
-    const results = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, "fixtures", "validate-k8s.mjs"), objectsFile], { encoding: "utf8" }));
-    expect(results.map((r: any) => [r.kind, r.error])).toEqual([...deploy, ...plan].map((o) => [o.kind, null]));
+    const mine = validated.filter((v) => v.name === name);
+    expect(mine.map((v) => [v.result.kind, v.result.error])).toEqual([...deploy, ...plan].map((o) => [o.kind, null]));
   });
 });
 

@@ -6,7 +6,10 @@
  * @datadog/datadog-api-client, @octokit/rest, and Vault's HTTP API.
  */
 import * as k8s from "@kubernetes/client-node";
-import { client as ddClient, v1 as ddV1 } from "@datadog/datadog-api-client";
+// the package's two parts preflight uses, not its index: the index loads the v2 API's models too (0.9 s of a
+// process start measured here, against 0.2 s for these)
+import * as ddClient from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common";
+import * as ddV1 from "@datadog/datadog-api-client/dist/packages/datadog-api-client-v1";
 import type { Octokit } from "@octokit/rest";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { clusterBootstrap } from "./cluster-bootstrap";
