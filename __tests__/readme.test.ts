@@ -3,7 +3,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadMatrix } from "../config";
-import { monitorTable, renderReadme } from "../scripts/readme-tables";
+import { monitorTable, readmeTables, renderReadme } from "../scripts/readme-tables";
+import { scratchDir } from "./scratch";
 import { matrixMarkdown, matrixRows, matrixText } from "../review/matrix-table";
 import { editableDefinition, seedMatrix, synthEnvironment } from "./helpers";
 
@@ -26,6 +27,28 @@ describe("README", () => {
     def.environments.staging.alerts.cpuPercent = 85;
     def.environments.dev.alerts.cpuPercent = 95;
     expect(renderReadme(readme, loadMatrix(def))).not.toBe(readme);
+  });
+
+  it("npm run readme-tables -- --write rewrites a stale README's generated sections and nothing else; without it, prints them", () => {
+    const def = editableDefinition();
+    def.environments.staging.alerts.cpuPercent = 85;
+    const changed = loadMatrix(def);
+    const file = path.join(scratchDir(), "README.md");
+    const prose = "Hand-written prose outside the markers stays as it is.\n";
+    fs.writeFileSync(file, `${prose}${readme}`);
+    expect(readmeTables(["--write"], changed, file)).toMatch(/^README\.md: generated tables written \(matrix, monitors, .*\)\n$/);
+    const written = fs.readFileSync(file, "utf8");
+    expect(written).toBe(renderReadme(`${prose}${readme}`, changed));
+    expect(written.startsWith(prose)).toBe(true);
+    expect(written).toContain(monitorTable(changed));
+    expect(written).not.toBe(`${prose}${readme}`);
+    // printing: each table between its markers, exactly the sections the README holds
+    const printed = readmeTables([], seedMatrix, file);
+    expect([...readme.matchAll(/<!-- generated:([\w-]+) -->/g)].map(([, name]) => name).sort()).toEqual(["deployer-policy", "gates", "matrix", "monitors", "rules"]);
+    for (const [, name] of readme.matchAll(/<!-- generated:([\w-]+) -->/g)) {
+      const section = new RegExp(`<!-- generated:${name} -->\n[\\s\\S]*?\n<!-- /generated:${name} -->`).exec(readme)![0];
+      expect(printed).toContain(section);
+    }
   });
 
   it("reads the monitor table's values from the matrix", () => {

@@ -89,6 +89,28 @@ describe("the compare command", () => {
     expect(r.stdout).toContain("from: environments.prod.runtime.logLevel");
   });
 
+  it("on an interactive terminal, counts the fields it compares on stderr, and clears the line when done", async () => {
+    // review/terminal.ts: progress only where stderr is a TTY, not in CI, not with NO_COLOR or TERM=dumb
+    const saved = { isTTY: process.stderr.isTTY, write: process.stderr.write, CI: process.env.CI, NO_COLOR: process.env.NO_COLOR, TERM: process.env.TERM };
+    const written: string[] = [];
+    Object.defineProperty(process.stderr, "isTTY", { value: true, configurable: true });
+    for (const key of ["CI", "NO_COLOR"] as const) delete process.env[key];
+    process.env.TERM = "xterm-256color";
+    process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+    try {
+      expect((await run("staging", "prod")).code).toBe(0);
+    } finally {
+      process.stderr.write = saved.write;
+      Object.defineProperty(process.stderr, "isTTY", { value: saved.isTTY, configurable: true });
+      for (const key of ["CI", "NO_COLOR", "TERM"] as const) if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+    const counts = written.map((w) => /comparing staging ↔ prod: field (\d+)\/(\d+)/.exec(w)).filter((m) => m !== null);
+    expect(counts.length).toBeGreaterThan(1);
+    expect(counts.at(-1)![1]).toBe(counts.at(-1)![2]);
+    expect(written.at(-1)).toBe("\r\x1b[2K");
+  });
+
   it("exits 1 naming the environments for an unknown one", async () => {
     const r = await run("staging", "production");
     expect(r.code).toBe(1);

@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RULES, eachEnvironment } from "../config/rules";
-import { tableRows } from "../scripts/drop-each-rule";
+import { dropEachRule, tableRows } from "../scripts/drop-each-rule";
 import { validateMatrix } from "../config/validate";
 import { editableDefinition } from "./helpers";
 
@@ -233,6 +233,39 @@ describe("the rule tables", () => {
     expect(rows.map((r) => r.id).sort()).toEqual(RULES.map((r) => r.id).sort());
     const lines = source.split("\n");
     for (const r of rows) expect(lines.slice(r.from, r.to + 1).join("\n")).toContain(r.id.replace(/^unique-/, ""));
+  });
+
+  it("npm run drop-each-rule: each row removed in turn, a verdict per row from the tests' exit and Jest's summary, exit 1 unless all are caught", () => {
+    const source = [
+      "export const DEMO_RULES: readonly Rule[] = [",
+      '  eachEnvironment({ id: "caught-rule", reads: "a" }),',
+      '  eachEnvironment({ id: "missed-rule",',
+      '    reads: "b" }),',
+      '  eachEnvironment({ id: "broken-rule", reads: "c" }),',
+      "];",
+    ].join("\n");
+    const seen: string[] = [];
+    const log: string[] = [];
+    const code = dropEachRule(
+      source,
+      (without) => {
+        seen.push(without);
+        if (!without.includes("caught-rule")) return { status: 1, stderr: "Tests:       2 failed, 40 passed, 42 total" };
+        if (!without.includes("missed-rule")) return { status: 0, stderr: "Tests:       42 passed, 42 total" };
+        return { status: 1, stderr: "SyntaxError: Unexpected token" };
+      },
+      (line) => log.push(line),
+    );
+    // each run lacks exactly its row's lines, a two-line row included
+    expect(seen).toEqual([
+      source.replace('\n  eachEnvironment({ id: "caught-rule", reads: "a" }),', ""),
+      source.replace('\n  eachEnvironment({ id: "missed-rule",\n    reads: "b" }),', ""),
+      source.replace('\n  eachEnvironment({ id: "broken-rule", reads: "c" }),', ""),
+    ]);
+    expect(log.slice(0, 3).map((l) => l.replace(/ +/g, " "))).toEqual(["caught-rule caught (2 failing)", "missed-rule NOT CAUGHT", "broken-rule did not run"]);
+    expect(log[3]).toBe("\n3 rules; 1 caught by a failing test when removed; not caught: missed-rule, broken-rule");
+    expect(code).toBe(1);
+    expect(dropEachRule(source, () => ({ status: 1, stderr: "Tests:       1 failed, 41 passed, 42 total" }), () => {})).toBe(0);
   });
 
   it("skip a rule while a field it reads is itself refused (one problem, not a second one about the same value)", () => {

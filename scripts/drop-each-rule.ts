@@ -68,29 +68,46 @@ function copyProject(): string {
   return dir;
 }
 
-function main(): number {
-  const source = fs.readFileSync(path.join(root, RULES_FILE), "utf8");
+/** What one run of the rule tests says about a removed row, from its exit status and Jest's summary on stderr. */
+export function verdict(run: { status: number | null; stderr: string }): string {
+  const failed = /Tests:\s+(\d+) failed/.exec(run.stderr)?.[1];
+  if (run.status !== 0 && failed !== undefined) return `caught (${failed} failing)`;
+  return run.status !== 0 ? "did not run" : "NOT CAUGHT";
+}
+
+/**
+ * Removes each row of `source` in turn and hands the rest to `runTests`; logs a line per row and a summary.
+ * 0 when every removal made a test fail; 1 when one was not caught, or its tests did not run.
+ */
+export function dropEachRule(source: string, runTests: (withoutRow: string) => { status: number | null; stderr: string }, log: (line: string) => void): number {
   const rows = tableRows(source);
+  const lines = source.split("\n");
+  const held: string[] = [];
+  for (const row of rows) {
+    const v = verdict(runTests([...lines.slice(0, row.from), ...lines.slice(row.to + 1)].join("\n")));
+    log(`${row.id.padEnd(42)} ${v}`);
+    if (v.startsWith("caught")) held.push(row.id);
+  }
+  const missed = rows.filter((r) => !held.includes(r.id));
+  log(`\n${rows.length} rules; ${held.length} caught by a failing test when removed${missed.length ? `; not caught: ${missed.map((r) => r.id).join(", ")}` : ""}`);
+  return missed.length === 0 ? 0 : 1;
+}
+
+function main(): number {
   const copy = copyProject();
   const jest = path.join(root, "node_modules", "jest", "bin", "jest.js");
-  const held: string[] = [];
   try {
-    const lines = source.split("\n");
-    for (const row of rows) {
-      const without = [...lines.slice(0, row.from), ...lines.slice(row.to + 1)].join("\n");
-      fs.writeFileSync(path.join(copy, RULES_FILE), without);
-      const run = spawnSync(process.execPath, [jest, "--silent", "--testNamePattern", BOOKKEEPING, ...TESTS], { cwd: copy, encoding: "utf8", env: { ...process.env, CI: "true" } });
-      const failed = /Tests:\s+(\d+) failed/.exec(run.stderr)?.[1];
-      const verdict = run.status !== 0 && failed !== undefined ? `caught (${failed} failing)` : run.status !== 0 ? "did not run" : "NOT CAUGHT";
-      console.log(`${row.id.padEnd(42)} ${verdict}`);
-      if (verdict.startsWith("caught")) held.push(row.id);
-    }
+    return dropEachRule(
+      fs.readFileSync(path.join(root, RULES_FILE), "utf8"),
+      (without) => {
+        fs.writeFileSync(path.join(copy, RULES_FILE), without);
+        return spawnSync(process.execPath, [jest, "--silent", "--testNamePattern", BOOKKEEPING, ...TESTS], { cwd: copy, encoding: "utf8", env: { ...process.env, CI: "true" } });
+      },
+      (line) => console.log(line),
+    );
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
   }
-  const missed = rows.filter((r) => !held.includes(r.id));
-  console.log(`\n${rows.length} rules; ${held.length} caught by a failing test when removed${missed.length ? `; not caught: ${missed.map((r) => r.id).join(", ")}` : ""}`);
-  return missed.length === 0 ? 0 : 1;
 }
 
 if (require.main === module) process.exitCode = main();

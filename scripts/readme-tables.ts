@@ -111,13 +111,20 @@ export function renderReadme(readme: string, m: Matrix): string {
   return out;
 }
 
-if (require.main === module) {
-  const m = loadMatrix();
-  const file = path.resolve(__dirname, "..", "README.md");
-  if (process.argv.includes("--write")) {
+/**
+ * The command: with `--write`, rewrites the generated sections of the README at `file` and says so; without,
+ * prints each section between its markers. Returns the text to print.
+ */
+export function readmeTables(argv: readonly string[], m: Matrix, file: string): string {
+  if (argv.includes("--write")) {
     fs.writeFileSync(file, renderReadme(fs.readFileSync(file, "utf8"), m));
-    console.log(`README.md: generated tables written (${Object.keys(TABLES).join(", ")})`);
-  } else {
-    for (const [name, table] of Object.entries(TABLES)) console.log(`<!-- generated:${name} -->\n${table(m)}\n<!-- /generated:${name} -->\n`);
+    return `README.md: generated tables written (${Object.keys(TABLES).join(", ")})\n`;
   }
+  return Object.entries(TABLES)
+    .map(([name, table]) => `<!-- generated:${name} -->\n${table(m)}\n<!-- /generated:${name} -->\n\n`)
+    .join("");
+}
+
+if (require.main === module) {
+  process.stdout.write(readmeTables(process.argv.slice(2), loadMatrix(), path.resolve(__dirname, "..", "README.md")));
 }
