@@ -66,9 +66,11 @@ export function candidates(def: MatrixDefinition, env: string, path: readonly st
   if (typeof current === "number") nearby(current).forEach(add);
   if (typeof current === "boolean") add(!current);
   if (typeof current === "string" && /^\d+[smh]$/.test(current)) add(`${Number(current.slice(0, -1)) * 2}${current.slice(-1)}`);
+  // a field naming an environment (an entry gate's source): any other environment
+  if (["entryGates.sourceErrorRate.environment", "entryGates.deployedFirstIn"].includes(path.join("."))) Object.keys(def.environments).forEach(add);
   if (Array.isArray(current)) {
     if (current.length > 0) add(current.slice(0, -1));
-    if (path.join(".") === "approval.requiredStatusChecks") add([...current, "security-scan"]);
+    if (path.join(".") === "approval.requiredStatusChecks" || path.join(".") === "entryGates.requiredChecks") add([...current, "security-scan"]);
     if (path.join(".") === "approval.reviewers.teams") add([...current, "release-managers"]);
   }
   return out;

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import type { MatrixDefinition } from "../config/types";
 
 export interface CliRun {
   readonly code: number;
@@ -14,7 +15,8 @@ export interface CliRun {
 }
 
 export interface CliProcess {
-  run(argv: readonly string[], env?: Record<string, string>): Promise<CliRun>;
+  /** `definition`: the matrix the command loads instead of config/environments.ts. */
+  run(argv: readonly string[], env?: Record<string, string>, definition?: MatrixDefinition): Promise<CliRun>;
   close(): Promise<void>;
 }
 
@@ -47,10 +49,10 @@ export function startCliProcess(opts: { env?: NodeJS.ProcessEnv; preload?: reado
     for (const w of waiting.splice(0)) w({ code: code ?? 1, stdout: "", stderr: `cli-server exited (${code})` });
   });
   return {
-    run(argv, env = {}) {
+    run(argv, env = {}, definition) {
       return new Promise<CliRun>((resolve) => {
         waiting.push(resolve);
-        child.stdin!.write(`${JSON.stringify({ argv, env })}\n`);
+        child.stdin!.write(`${JSON.stringify({ argv, env, definition })}\n`);
       });
     },
     async close() {

@@ -12,72 +12,9 @@ import { matrix as definition } from "../config/environments";
 import { cli } from "./cli";
 import { seedMatrix } from "./helpers";
 import { scratchDir } from "./scratch";
+import { argv, invocations, type Invocation } from "./workflow-invocations";
 
 const root = path.resolve(__dirname, "..");
-const workflowsDir = path.join(root, ".github", "workflows");
-const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts;
-
-interface Invocation {
-  readonly workflow: string;
-  readonly script: string;
-  /** The words after `--`, quotes removed, variables not yet expanded (`$STACK`, `${at[@]}`). */
-  readonly words: readonly string[];
-}
-
-/** Shell words up to the end of the command (a redirection, pipe, `;`, `)` or the end of the line). */
-function shellWords(text: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  let quoted = false;
-  for (const ch of text) {
-    if (quoted) {
-      if (ch === '"') quoted = false;
-      else word += ch;
-    } else if (ch === '"') {
-      quoted = true;
-      word ??= "";
-    } else if (/\s/.test(ch)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else if (/[)>|;]/.test(ch)) {
-      if (word === "2") word = undefined; // 2>
-      break;
-    } else word = (word ?? "") + ch;
-  }
-  if (word !== undefined) words.push(word);
-  return words;
-}
-
-function invocations(): Invocation[] {
-  const out: Invocation[] = [];
-  for (const workflow of fs.readdirSync(workflowsDir).filter((f) => f.endsWith(".yml")).sort()) {
-    for (const line of fs.readFileSync(path.join(workflowsDir, workflow), "utf8").split("\n")) {
-      if (/^\s*#/.test(line)) continue;
-      for (const m of line.matchAll(/npm run --silent ([a-z-]+)( -- (.*))?/g)) {
-        // `npm run synth` is cdktf's, not the CLI's
-        if (scripts[m[1]]?.includes("scripts/cli.ts")) out.push({ workflow, script: m[1], words: m[3] ? shellWords(m[3]) : [] });
-      }
-    }
-  }
-  return out;
-}
-
-/** The CLI arguments of an invocation with `vars` bound: `$X` inside a word, or a whole word spliced (arrays). */
-function argv(inv: Invocation, vars: Record<string, string | readonly string[]>): string[] {
-  const cli = /scripts\/cli\.ts (\S+)$/.exec(scripts[inv.script]);
-  if (!cli) throw new Error(`package.json script ${inv.script} is not a scripts/cli.ts command`);
-  const args = inv.words.flatMap((w) => {
-    const whole = /^\$\{?([A-Za-z_]+)(\[@\])?\}?$/.exec(w);
-    if (whole && Array.isArray(vars[whole[1]])) return vars[whole[1]] as string[];
-    return [w.replace(/\$\{?([A-Za-z_]+)\}?/g, (_m, name: string) => {
-      const v = vars[name];
-      if (v === undefined) throw new Error(`${inv.workflow}: no fixture value for $${name} in npm run ${inv.script}`);
-      return String(v);
-    })];
-  });
-  return [cli[1], ...args];
-}
-
 // fixtures: the seed's synth as the base and the default branch's output; a head whose prod renames its Vault
 // read policy (a replacement) and whose hotfix points its Vault provider elsewhere (never planned from a pull
 // request); the pull request's matrix as exported; a real plan's JSON
@@ -115,12 +52,11 @@ const stacks = [...Object.keys(definition.environments), "gates"];
 
 describe("the workflows' commands, run as the workflows run them", () => {
   it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
-    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "compare", "matrix", "plan-summary", "deploy-window"];
-    // provenance and stacks-to-plan talk to GitHub: provenance.test.ts runs them against a fake GitHub
-    const withFakes = ["provenance", "stacks-to-plan"];
-    expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...withFakes].sort());
-    const provenanceTest = fs.readFileSync(path.join(__dirname, "provenance.test.ts"), "utf8");
-    for (const s of withFakes) expect(provenanceTest).toContain(`"${s}"`);
+    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "compare", "matrix", "plan-summary"];
+    // these talk to GitHub or Datadog: their tests run the workflow's invocation against fakes on 127.0.0.1
+    const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", gate: "gate.test.ts" };
+    expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...Object.keys(withFakes)].sort());
+    for (const [script, file] of Object.entries(withFakes)) expect(fs.readFileSync(path.join(__dirname, file), "utf8")).toContain(`"${script}"`);
   });
 
   it("drift.yml: the job matrix holds every stack of the matrix, the gates first", async () => {
@@ -205,28 +141,6 @@ describe("the workflows' commands, run as the workflows run them", () => {
     }
   });
 
-  describe("deploy.yml: the deployment window, at the time the job runs", () => {
-    afterEach(() => jest.useRealTimers());
-    const [inv] = of("deploy.yml", "deploy-window");
-    const w = seedMatrix.environments.prod.deploymentWindow!;
-
-    it(`a Sunday stops prod's deploy (exit 4) and the gates' (they follow ${seedMatrix.organization.gates.followsEnvironment}); dev has no window`, async () => {
-      expect(w.days).not.toContain("Sun");
-      jest.useFakeTimers({ now: new Date("2026-11-29T12:00:00Z"), doNotFake: ["nextTick", "setImmediate"] }); // a Sunday
-      expect((await run(inv, { STACK: "prod" })).code).toBe(4);
-      expect((await run(inv, { STACK: "gates" })).code).toBe(seedMatrix.environments[seedMatrix.organization.gates.followsEnvironment].deploymentWindow ? 4 : 0);
-      expect(seedMatrix.environments.dev.deploymentWindow).toBeNull();
-      expect((await run(inv, { STACK: "dev" })).code).toBe(0);
-    });
-
-    it("inside the window prod deploys", async () => {
-      // the first allowed day at an hour inside the window, in the window's time zone (Europe/Berlin is UTC+1 in November)
-      expect(w.timeZone).toBe("Europe/Berlin");
-      jest.useFakeTimers({ now: new Date(`2026-11-${23 + ["Mon", "Tue", "Wed", "Thu", "Fri"].indexOf(w.days[0])}T${String(w.startHour - 1).padStart(2, "0")}:30:00Z`), doNotFake: ["nextTick", "setImmediate"] });
-      const r = await run(inv, { STACK: "prod" });
-      expect([r.code, r.stdout]).toEqual([0, expect.stringContaining("prod: deployment window open")]);
-    });
-  });
 });
 
 describe("the CLI in-process", () => {

@@ -5,7 +5,8 @@
  */
 import { matrix } from "../config/environments";
 import { organization } from "../config/organization";
-import { seedMatrix } from "./helpers";
+import { loadMatrix } from "../config";
+import { editableDefinition, seedMatrix } from "./helpers";
 
 const designTable = {
   dev: {
@@ -81,14 +82,23 @@ describe("hotfix", () => {
       },
       purpose: expect.any(String),
       deploymentWindow: null,
+      entryGates: expect.any(Object),
     });
   });
-  it("resolves to prod's values except identity, purpose and the deployment window (emergencies do not wait)", () => {
-    const { identity: _i, purpose: _p, deploymentWindow: hw, ...hotfix } = seedMatrix.environments.hotfix;
-    const { identity: _j, purpose: _q, deploymentWindow: pw, ...prod } = seedMatrix.environments.prod;
+  it("resolves to prod's values except identity, purpose, the deployment window (emergencies do not wait) and the entry gates (a hotfix does not pass through staging)", () => {
+    const { identity: _i, purpose: _p, deploymentWindow: hw, entryGates: hg, ...hotfix } = seedMatrix.environments.hotfix;
+    const { identity: _j, purpose: _q, deploymentWindow: pw, entryGates: pg, ...prod } = seedMatrix.environments.prod;
     expect(hotfix).toEqual(prod);
     expect(seedMatrix.environments.hotfix.identity.vaultSubtree).toBe("hotfix");
     expect([hw, pw]).toEqual([null, expect.objectContaining({ days: expect.any(Array) })]);
+    // prod's gates name staging, which a hotfix never passes through; the hotfix's own commit is tested instead
+    expect([pg.deployedFirstIn, pg.sourceErrorRate?.environment]).toEqual(["staging", "staging"]);
+    expect(hg).toEqual({ testPassRatePercent: 95, sourceErrorRate: null, deployedFirstIn: null, requiredChecks: [] });
+  });
+  it("takes prod's entry gates when it declares none (the setting is the clone's to choose, like its window)", () => {
+    const def = editableDefinition();
+    delete (def.environments.hotfix as { entryGates?: unknown }).entryGates;
+    expect(loadMatrix(def).environments.hotfix.entryGates).toEqual(seedMatrix.environments.prod.entryGates);
   });
 });
 

@@ -50,6 +50,7 @@ export const GATES_READ = ["identity", "approval", "backend", "cluster", "protec
  */
 export const READ_BY_TOOLS_ONLY: Record<string, string> = {
   deploymentWindow: "deploy-window (promotion.test.ts, cli-wiring.test.ts)",
+  entryGates: "gate (gate.test.ts, cli-wiring.test.ts)",
 };
 
 /**

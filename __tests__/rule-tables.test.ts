@@ -46,6 +46,17 @@ const ROWS: Record<string, readonly Case[]> = {
     { bad: (m) => (m.environments.dev.identity.branchCreators = ["platform"]), at: "environments.dev.identity.branchCreators", says: /^is set but protectedBranch is null/, good: (m) => (m.environments.staging.identity.branchCreators = ["platform"]) },
   ],
   "window-opens": [{ bad: (m) => (m.environments.prod.deploymentWindow.startHour = 16), at: "environments.prod.deploymentWindow", says: /^startHour 16 is not before endHour 16/, good: (m) => (m.environments.prod.deploymentWindow.startHour = 15) }],
+  "gate-sources-earlier": [
+    // prod measured in dev is fine (dev comes before it); staging measured in prod is not
+    { bad: (m) => (m.environments.staging.entryGates.deployedFirstIn = "prod"), at: "environments.staging.entryGates.deployedFirstIn", says: /^"prod" is not an environment before staging in the promotion order \(dev\)/, good: (m) => (m.environments.staging.entryGates.deployedFirstIn = "dev") },
+    {
+      bad: (m) => (m.environments.prod.entryGates.sourceErrorRate.environment = "prod"),
+      at: "environments.prod.entryGates.sourceErrorRate.environment",
+      says: /^"prod" is not an environment before prod in the promotion order \(dev, staging\)/,
+      good: (m) => (m.environments.prod.entryGates.sourceErrorRate.environment = "dev"),
+    },
+    { bad: (m) => (m.environments.dev.entryGates.deployedFirstIn = "nowhere"), at: "environments.dev.entryGates.deployedFirstIn", says: /^"nowhere" is not an environment before dev in the promotion order \(none\)/, good: seed },
+  ],
   "sidecars-admitted": [
     {
       bad: (m) => (m.organization.serviceMesh.mode = "sidecar-init"),

@@ -186,11 +186,28 @@ describe("deploy: the approver approves the plan that is applied", () => {
     const apply = jobs().apply;
     expect(apply.needs).toEqual(["resolve", "plan"]);
     expect(apply.environment).toBe("${{ matrix.githubEnvironment }}");
-    const download = apply.steps.find((s: any) => String(s.uses).startsWith("actions/download-artifact@"));
-    expect(download.with).toEqual({ name: "plan-${{ matrix.environment }}", path: "plan" }); // no run-id: this run's
+    const downloads = apply.steps.filter((s: any) => String(s.uses).startsWith("actions/download-artifact@"));
+    // no run-id: this run's artifacts, the plan job's plan and the resolve job's test report
+    expect(downloads.map((d: any) => d.with)).toEqual([
+      { name: "tests-report", path: "${{ runner.temp }}/tests" },
+      { name: "plan-${{ matrix.environment }}", path: "plan" },
+    ]);
     const names = apply.steps.map((s: any) => s.name ?? s.uses ?? s.run);
-    expect(names.indexOf("Deployment window")).toBeLessThan(names.indexOf("terraform apply the saved plan"));
+    expect(names.indexOf("The commit's test report (resolve job)")).toBeLessThan(names.indexOf("Gates"));
+    expect(names.indexOf("Gates")).toBeLessThan(names.indexOf("terraform apply the saved plan"));
     expect(names.indexOf("The saved plan this run's plan job made")).toBeLessThan(names.indexOf("terraform apply the saved plan"));
+  });
+  it("gates each apply on the report of this commit's tests, made once by the resolve job", () => {
+    const resolve = jobs().resolve;
+    const tests = resolve.steps.find((s: any) => s.name === "Tests of this commit (their report is the gates' pass rate)");
+    expect(tests.run).toContain('npm test -- --ci --json --outputFile="$RUNNER_TEMP/tests/jest.json"');
+    const upload = resolve.steps.find((s: any) => String(s.uses).startsWith("actions/upload-artifact@"));
+    expect(upload.with).toMatchObject({ name: "tests-report", path: "${{ runner.temp }}/tests/jest.json", "if-no-files-found": "error" });
+    const gate = jobs().apply.steps.find((s: any) => s.name === "Gates");
+    expect(gate.run).toBe('npm run --silent gate -- "$STACK" --commit "$SHA" --report "$RUNNER_TEMP/tests/jest.json"');
+    expect(gate.env).toMatchObject({ SHA: "${{ github.sha }}", GITHUB_TOKEN: "${{ github.token }}" });
+    // the gates read GitHub (deployments, check runs) with the job's token: read, nothing more
+    expect(jobs().apply.permissions).toMatchObject({ deployments: "read", checks: "read" });
   });
   it.each(files)("%s never deploys or applies without a saved plan", (f) => {
     const all = Object.keys(workflow(f).jobs).map((j) => runs(f, j)).join("\n");

@@ -51,6 +51,8 @@ const dev = {
     allowForcePushes: true,
   },
   deploymentWindow: null,
+  // dev takes whatever develop holds: no gate
+  entryGates: { testPassRatePercent: null, sourceErrorRate: null, deployedFirstIn: null, requiredChecks: [] },
   network: {
     allowSameEnvironment: true,
     allowDns: true,
@@ -111,6 +113,8 @@ const staging = {
     allowForcePushes: false,
   },
   deploymentWindow: null,
+  // the documents' Dev → Staging gate: "test pass rate > 95%"
+  entryGates: { testPassRatePercent: 95, sourceErrorRate: null, deployedFirstIn: null, requiredChecks: [] },
   network: {
     allowSameEnvironment: true,
     allowDns: true,
@@ -173,6 +177,14 @@ const prod = {
   },
   // the seed documents' "business hours" gate
   deploymentWindow: { timeZone: "Europe/Berlin", days: ["Mon", "Tue", "Wed", "Thu"], startHour: 9, endHour: 16 },
+  // the documents' Staging → Prod gate: "error rate < 0.1%" in staging (over the last hour: our choice, the
+  // documents give no window), and prod deploys only what staging has already run
+  entryGates: {
+    testPassRatePercent: null,
+    sourceErrorRate: { environment: "staging", belowPercent: 0.1, lookbackMinutes: 60 },
+    deployedFirstIn: "staging",
+    requiredChecks: [],
+  },
   network: {
     allowSameEnvironment: true,
     allowDns: true,
@@ -207,6 +219,8 @@ const hotfix = {
   purpose: "emergency fixes: a clone of prod",
   // an emergency does not wait for business hours
   deploymentWindow: null,
+  // a hotfix does not pass through staging: its own commit's tests are its gate
+  entryGates: { testPassRatePercent: 95, sourceErrorRate: null, deployedFirstIn: null, requiredChecks: [] },
 } as const satisfies EnvironmentClone;
 
 export const matrix: MatrixDefinition = {

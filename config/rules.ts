@@ -250,6 +250,24 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
       w !== null && w.startHour >= w.endHour ? ["deploymentWindow", `startHour ${w.startHour} is not before endHour ${w.endHour} (the window would never open)`] : undefined,
   }),
   eachEnvironment({
+    id: "gate-sources-earlier",
+    holds: "an entry gate's source environment (`sourceErrorRate.environment`, `deployedFirstIn`) comes before it in the promotion order: a change is measured where it has already been",
+    reads: ["entryGates", "promotionOrder"],
+    check: (e, name, m) => {
+      const earlier = m.promotionOrder.slice(0, Math.max(0, m.promotionOrder.indexOf(name)));
+      const findings: Finding[] = [];
+      const sources: Array<[string, string | undefined]> = [
+        ["entryGates.sourceErrorRate.environment", e.entryGates.sourceErrorRate?.environment],
+        ["entryGates.deployedFirstIn", e.entryGates.deployedFirstIn ?? undefined],
+      ];
+      for (const [field, source] of sources) {
+        if (source === undefined || earlier.includes(source)) continue;
+        findings.push([field, `${show(source)} is not an environment before ${name} in the promotion order (${earlier.join(", ") || "none"}): a change reaches ${name} from there`]);
+      }
+      return findings;
+    },
+  }),
+  eachEnvironment({
     id: "sidecars-admitted",
     holds: "sidecar injection only with a mesh mode Pod Security admits (not `sidecar-init`)",
     reads: ["sidecarInjection", "protected", "organization.serviceMesh.mode"],

@@ -225,6 +225,36 @@ export const identitySchema = z
 
 const purposeSchema = describe(nonBlank("a purpose (say what the environment is for)"), "One line for people: what the environment is for.");
 
+const environmentName = () => z.string(says((v) => `${show(v)} is not an environment name`));
+
+/** What a change must pass to enter an environment (`npm run gate -- <env>`, review/gate.ts). */
+export const entryGatesSchema = z
+  .strictObject({
+    testPassRatePercent: describe(
+      percent().nullable(),
+      "More than this share of the commit's tests must pass (the JUnit XML or jest JSON report given to `npm run gate -- <env> --report`); `null`: no test gate.",
+    ),
+    sourceErrorRate: describe(
+      z
+        .strictObject({
+          environment: describe(environmentName(), "An environment before this one in the promotion order."),
+          belowPercent: describe(percent(), "Its error rate (errors / requests of each service: its error-rate monitor's query) must be below this, in percent."),
+          lookbackMinutes: describe(wholeNumber(5, 10080), "Measured over this many minutes before the gate runs."),
+        })
+        .nullable(),
+      "Another environment's error rate, read from Datadog's metrics API; no data or no answer fails the gate. `null`: no error-rate gate.",
+    ),
+    deployedFirstIn: describe(
+      environmentName().nullable(),
+      "An environment before this one that must have deployed the same commit successfully (its GitHub deployments); `null`: none.",
+    ),
+    requiredChecks: describe(
+      z.array(nonBlank("a check name"), says((v) => `${show(v)} is not a list of check names`)),
+      "GitHub checks (check runs by name) that must have succeeded on the commit.",
+    ),
+  })
+  .describe("What a change must pass to enter this environment, checked by `npm run gate -- <env>` before the apply (besides the deployment window and the approval).");
+
 export const environmentSettingsSchema = z.strictObject({
   identity: identitySchema,
   purpose: purposeSchema,
@@ -290,6 +320,7 @@ export const environmentSettingsSchema = z.strictObject({
   deploymentWindow: deploymentWindowSchema
     .nullable()
     .describe("When the deploy job may apply this environment's stack (`npm run deploy-window`); `null` means at any time."),
+  entryGates: entryGatesSchema,
   network: z
     .strictObject({
       allowSameEnvironment: describe(flag(), "Ingress from and egress to namespaces labelled with the same environment."),
@@ -320,7 +351,11 @@ export const environmentCloneSchema = z
     purpose: purposeSchema,
     deploymentWindow: describe(
       deploymentWindowSchema.nullable().optional(),
-      "The one setting a clone may declare for itself (when, not what). Default: the source's window.",
+      "A setting a clone may declare for itself (when, not what). Default: the source's window.",
+    ),
+    entryGates: describe(
+      entryGatesSchema.optional(),
+      "A setting a clone may declare for itself (what a change passes to get there, not what it becomes). Default: the source's gates.",
     ),
   })
   .describe("An environment declared as another one except for its identity: every other value is the source's.");

@@ -101,8 +101,8 @@ export function resolveMatrix(def: MatrixDefinition): Matrix {
     }
     const source = def.environments[e.cloneOf];
     if (source !== undefined && !isClone(source)) {
-      const window = e.deploymentWindow === undefined ? source.deploymentWindow : e.deploymentWindow;
-      environments[name] = { ...source, identity: e.identity, purpose: e.purpose, deploymentWindow: window };
+      const own = Object.fromEntries(CLONE_OWN.map((field) => [field, e[field] === undefined ? source[field] : e[field]]));
+      environments[name] = { ...source, identity: e.identity, purpose: e.purpose, ...own };
     }
   }
   return { ...def, environments };
@@ -122,14 +122,18 @@ function cloneProblems(def: MatrixDefinition): Problem[] {
 /** Whether two problem paths touch: one is the other, or lies inside it. */
 const touches = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
 
+/** The settings a clone may declare for itself (schema.ts environmentCloneSchema); it takes the rest from its source. */
+const CLONE_OWN = ["deploymentWindow", "entryGates"] as const;
+
 /**
  * Whether `field` (relative to the environment) of environment `name` is a value a clone takes from its source:
- * everything but its identity, purpose and cloneOf, and its deployment window unless it declares its own.
+ * everything but its identity, purpose and cloneOf, and the CLONE_OWN settings it declares.
  */
 function inheritedField(def: MatrixDefinition, name: string, field: string): boolean {
   const e = def.environments[name];
   if (e === undefined || !isClone(e) || field === "" || /^(identity|purpose|cloneOf)(\.|\[|$)/.test(field)) return false;
-  return !(/^deploymentWindow(\.|\[|$)/.test(field) && e.deploymentWindow !== undefined);
+  const [top] = field.split(/[.[]/);
+  return !CLONE_OWN.some((own) => own === top && e[own] !== undefined);
 }
 
 /** The top level of the matrix; each environment is checked against its own kind (an environment, or a clone). */

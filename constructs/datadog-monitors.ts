@@ -8,6 +8,7 @@ import { Construct } from "constructs";
 import { Monitor } from "@cdktf/provider-datadog/lib/monitor";
 import { ServiceLevelObjective } from "@cdktf/provider-datadog/lib/service-level-objective";
 import { thresholdsAbove } from "../config/thresholds";
+import { errorRatio, serviceScope, traceCount } from "../config/datadog-queries";
 
 export interface MonitoredService {
   readonly name: string;
@@ -66,11 +67,9 @@ export class DatadogMonitors extends Construct {
 
   private monitorService(scope: Construct, service: MonitoredService, p: DatadogMonitorsProps): void {
     const tags = [`env:${p.env}`, `service:${service.name}`, `team:${service.team}`, ...p.extraTags];
-    const apm = `env:${p.env},service:${service.name}`;
+    const apm = serviceScope(p.env, service.name);
     const op = p.traceOperation;
     const window = `last_${p.evaluationWindowMinutes}m`;
-    const errorRatio = (scopeTags: string) =>
-      `sum:trace.${op}.errors{${scopeTags}}.as_count() / sum:trace.${op}.hits{${scopeTags}}.as_count()`;
 
     const monitor = (
       monitorId: string,
@@ -113,7 +112,7 @@ export class DatadogMonitors extends Construct {
       });
     };
 
-    monitor("errorRate", "error rate", "%", p.errorRatePercent, (x) => `sum(${window}):( ${errorRatio(apm)} ) * 100 > ${x}`);
+    monitor("errorRate", "error rate", "%", p.errorRatePercent, (x) => `sum(${window}):( ${errorRatio(op, apm)} ) * 100 > ${x}`);
     monitor("latency", "p99 latency", " s", p.latencyMs / 1000, (x) => `percentile(${window}):p99:trace.${op}{${apm}} > ${x}`);
     // usage is in nanocores, limits in cores
     const k8s = `kube_namespace:${p.namespace},service:${service.name}`;
@@ -141,7 +140,7 @@ export class DatadogMonitors extends Construct {
         "canary error-rate increase (points)",
         " points",
         g.maxErrorRateIncreasePoints,
-        (x) => `sum(${window}):( ( ${errorRatio(canary)} ) - ( ${errorRatio(stable)} ) ) * 100 > ${x}`,
+        (x) => `sum(${window}):( ( ${errorRatio(op, canary)} ) - ( ${errorRatio(op, stable)} ) ) * 100 > ${x}`,
         { ...gate, missingData: "show_no_data" },
       );
       // Average latency = total span duration / spans (trace.<op>.duration and .hits, both trace metrics);
@@ -160,12 +159,12 @@ export class DatadogMonitors extends Construct {
 
     if (p.slo) {
       const thresholds = SLO_TIMEFRAMES.map((timeframe) => ({ timeframe, target: p.slo!.availabilityPercent }));
-      const hits = `sum:trace.${op}.hits{${apm}}.as_count()`;
+      const hits = traceCount(op, "hits", apm);
       new ServiceLevelObjective(scope, "availabilitySlo", {
         name: `[${p.env}] ${service.name} availability`,
         type: "metric",
         description: `Share of ${service.name} requests in ${p.env} that do not fail.`,
-        query: { numerator: `${hits} - sum:trace.${op}.errors{${apm}}.as_count()`, denominator: hits },
+        query: { numerator: `${hits} - ${traceCount(op, "errors", apm)}`, denominator: hits },
         thresholds,
         tags,
       });

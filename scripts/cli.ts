@@ -4,7 +4,8 @@
  * plain text when piped or in CI. Exit codes: 1 is always an error (bad arguments, bad input);
  * diff 2 = something changed; compare 3 = drift; resolve-environment 3 = no environment deploys from the
  * branch; deploy-window 4 = the window is closed; vet-plan-input 5 = a pull request's stack may not be planned;
- * reviewed-branch 6 = the branch is not protected with a required review; provenance 7 = unreviewed commits.
+ * reviewed-branch 6 = the branch is not protected with a required review; provenance 7 = unreviewed commits;
+ * gate 8 = a gate of the environment failed.
  */
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
@@ -50,6 +51,7 @@ class Exit extends Error {
 // (require, not import(): tsx's CommonJS hook resolves a require without its extension, an import() it does not)
 const provenanceModule = async (): Promise<typeof import("../review/provenance")> => require("../review/provenance");
 const preflightModule = async (): Promise<typeof import("../review/preflight")> => require("../review/preflight");
+const gateModule = async (): Promise<typeof import("../review/gate")> => require("../review/gate");
 
 const format = () => new Option("--format <format>", "output format").choices(["text", "markdown"]).default("text");
 
@@ -328,6 +330,44 @@ export function buildProgram(io: CliIo): Command {
       }
       if (branch === undefined) throw new Error("name a branch, or pass --all");
       log(JSON.stringify({ include: environmentsForBranch(m, branch) }));
+    });
+
+  program
+    .command("gate")
+    .description(
+      "the gates a change must pass to enter an environment, for one commit: its tests, another environment's error rate (Datadog), deployed there first, checks, window, approval; exit 8 naming the failed ones",
+    )
+    .argument("<environment>", "environment name, e.g. prod (or gates)")
+    .option("--commit <sha>", "the commit to be applied (default: $GITHUB_SHA)")
+    .option("--report <file>", "the commit's test report: JUnit XML or jest --json output")
+    .option("--at <time>", "an ISO 8601 date and time instead of now")
+    .action(async (environment: string, opts: { commit?: string; report?: string; at?: string }) => {
+      const m = loadMatrix();
+      const settings = appliedLike(m, environment);
+      if (!settings) throw unknownEnvironment(m, environment);
+      const commit = opts.commit ?? process.env.GITHUB_SHA;
+      if (!commit) throw new Error("no commit: give --commit <sha> (the workflow's GITHUB_SHA)");
+      const now = opts.at === undefined ? new Date() : new Date(opts.at);
+      if (Number.isNaN(now.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);
+      const { github } = await provenanceModule();
+      const { evaluateGates, formatGates } = await gateModule();
+      const env = process.env;
+      const results = await evaluateGates(m, environment, settings, {
+        commit,
+        reportFile: opts.report,
+        now,
+        // the ecosystems' usual variables, as for preflight; the keys are the deploy job's own
+        datadog: { apiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl, apiKey: env.DD_API_KEY ?? "", appKey: env.DD_APP_KEY ?? "" },
+        github: github(env.GITHUB_TOKEN ?? env.GH_TOKEN),
+        repo: { owner: m.organization.github.owner, repo: m.organization.github.repository },
+      });
+      const text = formatGates(environment, commit, results).trimEnd();
+      if (results.every((r) => r.passed)) {
+        log(text);
+        return;
+      }
+      warn(text);
+      exit(8);
     });
 
   program

@@ -17,6 +17,8 @@ export interface GitHubState {
   tokenValid: boolean;
   /** GitHub environments that exist, with their protection rule types (GET /repos/{o}/{r}/environments/{name}). */
   environments?: Record<string, string[]>;
+  /** Check runs per commit (GET /repos/{o}/{r}/commits/{ref}/check-runs). */
+  checkRuns?: Record<string, { id: number; name: string; status: "queued" | "in_progress" | "completed"; conclusion: string | null }[]>;
 }
 
 export function githubHandler(state: GitHubState): Handler {
@@ -39,7 +41,13 @@ export function githubHandler(state: GitHubState): Handler {
     }
     if (path.match(/^\/repos\/[^/]+\/[^/]+\/deployments$/)) {
       const env = query.get("environment") ?? "";
-      return { status: 200, body: (state.deployments[env] ?? []).map((d) => ({ id: d.id, sha: d.sha, environment: env })) };
+      // `sha` filters by commit, as the API documents
+      const sha = query.get("sha");
+      return { status: 200, body: (state.deployments[env] ?? []).filter((d) => sha === null || d.sha === sha).map((d) => ({ id: d.id, sha: d.sha, environment: env })) };
+    }
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/check-runs$/))) {
+      const runs = (state.checkRuns?.[m[1]] ?? []).map((r) => ({ ...r, head_sha: m![1] }));
+      return { status: 200, body: { total_count: runs.length, check_runs: runs } };
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/environments\/([^/]+)$/))) {
       const rules = state.environments?.[decodeURIComponent(m[1])];

@@ -1,0 +1,278 @@
+/**
+ * `npm run gate -- <env>`: the gates a change must pass to enter an environment, evaluated against a fake Datadog
+ * (the timeseries query API) and a fake GitHub (deployments, check runs) on 127.0.0.1, through the CLI as the deploy
+ * workflow runs it. Expected values come from the matrix (config/environments.ts: the documents' gates) and from the
+ * synthesized error-rate monitor's own query.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { metricsHandler, type MetricsState } from "./fakes/datadog-metrics";
+import { githubHandler, type GitHubState } from "./fakes/github";
+import { startFake, type Fake } from "./fakes/server";
+import { startCliProcess, type CliProcess } from "./cli-process";
+import { editableDefinition, seedMatrix, synthEnvironment } from "./helpers";
+import { scratchDir } from "./scratch";
+import { readTestReport } from "../review/gate";
+import { argv, invocations } from "./workflow-invocations";
+
+const COMMIT = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
+// Tuesday 1 December 2026, 10:00 in Berlin (UTC+1): inside prod's window (Mon–Thu, 9–16)
+const IN_WINDOW = "2026-12-01T09:00:00Z";
+// Sunday 29 November 2026, 12:00 in Berlin
+const SUNDAY = "2026-11-29T11:00:00Z";
+const prodGates = seedMatrix.environments.prod.entryGates;
+const source = prodGates.sourceErrorRate!;
+
+// The staging error-rate monitor's series, read from the synthesized monitor: `sum(last_Nm):( A / B ) * 100 > x`
+const stagingMonitor = Object.values<any>(synthEnvironment(source.environment).parsed.resource.datadog_monitor).find((mon) => / error rate$/.test(mon.name));
+const [, errorsQuery, hitsQuery] = /^sum\(last_\d+m\):\( (.+) \/ (.+) \) \* 100 > [\d.]+$/.exec(stagingMonitor.query)!;
+
+let datadog: Fake;
+let github: Fake;
+let dd: MetricsState;
+let gh: GitHubState;
+let cli: CliProcess;
+
+/** Staging served `hits` requests of which `errors` failed, in two points each. */
+function stagingServed(errors: number, hits: number) {
+  dd.points = { [errorsQuery]: [Math.floor(errors / 2), errors - Math.floor(errors / 2)], [hitsQuery]: [hits / 2, hits / 2] };
+}
+/** A deployment of the commit to staging's GitHub environment, its statuses newest first (fakes/github.ts). */
+function stagingDeployed(statuses: string[]) {
+  gh.deployments = { [seedMatrix.environments.staging.identity.githubEnvironment]: [{ id: 41, sha: COMMIT, statuses }] };
+}
+
+beforeAll(async () => {
+  dd = { apiKey: "fake-dd-api-key", appKey: "fake-dd-app-key", points: {}, asked: [] };
+  gh = {
+    ahead: [],
+    pulls: {},
+    deployments: {},
+    repository: { private: true, visibility: "private", owner: { login: seedMatrix.organization.github.owner, type: "Organization" } },
+    permissions: { admin: false, push: false, pull: true },
+    tokenValid: true,
+  };
+  datadog = await startFake((r) => metricsHandler(dd)(r));
+  github = await startFake((r) => githubHandler(gh)(r));
+  cli = startCliProcess({
+    preload: [path.join(__dirname, "fakes", "no-egress.cjs")],
+    env: { ...process.env, DD_HOST: datadog.url, DD_API_KEY: dd.apiKey, DD_APP_KEY: dd.appKey, GITHUB_API_URL: github.url, GITHUB_TOKEN: "fake-github-token", HTTPS_PROXY: "", HTTP_PROXY: "" },
+  });
+});
+beforeEach(() => {
+  Object.assign(dd, { points: {}, asked: [], failWith: undefined });
+  Object.assign(gh, { deployments: {}, checkRuns: {} });
+});
+afterAll(async () => {
+  await cli.close();
+  await datadog.close();
+  await github.close();
+});
+
+const gate = async (args: string[], definition?: Parameters<CliProcess["run"]>[2]) => {
+  const r = await cli.run(["gate", ...args], {}, definition);
+  return { code: r.code, out: `${r.stdout}${r.stderr}` };
+};
+const line = (out: string, gateName: string) => out.split("\n").find((l) => l.slice(2).startsWith(`${gateName} `)) ?? `(no line for ${gateName})`;
+
+describe("prod: staging's error rate, deployed in staging first, the window, the approval", () => {
+  it("the seed holds the documents' Staging → Prod gate", () => {
+    expect(source).toEqual({ environment: "staging", belowPercent: 0.1, lookbackMinutes: 60 });
+    expect(prodGates.deployedFirstIn).toBe("staging");
+  });
+
+  it("passes at 0.05% in staging, having asked Datadog for the monitor's two series over the last hour", async () => {
+    stagingServed(5, 10000);
+    stagingDeployed(["success", "in_progress"]);
+    const r = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect(r.code).toBe(0);
+    expect(line(r.out, "error rate staging/api")).toMatch(/^✔ error rate staging\/api +0\.05% \(5 errors in 10000 requests\) +\(required: below 0\.1% over the last 60 min\)$/);
+    expect(line(r.out, "deployed first in staging")).toMatch(/^✔ .*deployment 41: success/);
+    expect(line(r.out, "window")).toMatch(/^✔ window/);
+    expect(line(r.out, "approval")).toMatch(/^✔ approval +GitHub holds the deploy job until one approves/);
+    expect(r.out).toContain("prod: every gate passed");
+    const to = Date.parse(IN_WINDOW) / 1000;
+    expect(dd.asked).toEqual([
+      { query: errorsQuery, from: to - source.lookbackMinutes * 60, to },
+      { query: hitsQuery, from: to - source.lookbackMinutes * 60, to },
+    ]);
+  });
+
+  it("fails at 0.2%, with the value and the threshold, and says nothing is applied (exit 8)", async () => {
+    stagingServed(20, 10000);
+    stagingDeployed(["success"]);
+    const r = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect(r.code).toBe(8);
+    expect(line(r.out, "error rate staging/api")).toMatch(/^✘ error rate staging\/api +0\.2% \(20 errors in 10000 requests\) +\(required: below 0\.1% over the last 60 min\)$/);
+    expect(r.out.trimEnd().split("\n").at(-1)).toBe("prod: 1 gate(s) failed: error rate staging/api; nothing is applied");
+  });
+
+  it("fails at exactly the threshold (below means below)", async () => {
+    stagingServed(10, 10000);
+    stagingDeployed(["success"]);
+    expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "error rate staging/api")).toMatch(/^✘ .* 0\.1% \(10 errors in 10000 requests\)/);
+  });
+
+  it("fails closed when staging has no data in the window", async () => {
+    stagingDeployed(["success"]);
+    const r = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect(r.code).toBe(8);
+    expect(line(r.out, "error rate staging/api")).toMatch(/^✘ error rate staging\/api +no data: no request of api in staging in the window/);
+  });
+
+  it("fails closed when Datadog answers 5xx", async () => {
+    stagingServed(5, 10000);
+    stagingDeployed(["success"]);
+    dd.failWith = 503;
+    const r = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect(r.code).toBe(8);
+    expect(line(r.out, "error rate staging/api")).toMatch(/^✘ error rate staging\/api +Datadog did not answer: HTTP 503/);
+  });
+
+  it("fails when staging never deployed the commit, or its deployment did not succeed", async () => {
+    stagingServed(5, 10000);
+    const never = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect([never.code, line(never.out, "deployed first in staging")]).toEqual([8, expect.stringMatching(/^✘ deployed first in staging +never deployed there +\(required: c0ffee00c0ff deployed successfully to staging\)$/)]);
+    stagingDeployed(["failure", "in_progress"]);
+    const failed = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect(line(failed.out, "deployed first in staging")).toMatch(/^✘ .*1 deployment\(s\), none successful/);
+    // the latest status decides: a success later marked failed (a failed re-run of the job) is not a success
+    stagingDeployed(["failure", "success"]);
+    expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✘ .*none successful/);
+    // another commit's success does not count
+    gh.deployments = { staging: [{ id: 42, sha: "0".repeat(40), statuses: ["success"] }] };
+    expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✘ .*never deployed there/);
+  });
+
+  it("fails outside the window, naming it", async () => {
+    stagingServed(5, 10000);
+    stagingDeployed(["success"]);
+    const r = await gate(["prod", "--commit", COMMIT, "--at", SUNDAY]);
+    expect(r.code).toBe(8);
+    expect(line(r.out, "window")).toMatch(/^✘ window +2026-11-29T11:00:00\.000Z +\(required: Mon, Tue, Wed, Thu 09:00–16:00 Europe\/Berlin\)$/);
+  });
+});
+
+describe("staging: more than 95% of the commit's tests pass", () => {
+  const dir = scratchDir();
+  const junit = (tests: number, failures: number, errors = 0, skipped = 0) => {
+    const file = path.join(dir, `junit-${tests}-${failures}-${errors}-${skipped}.xml`);
+    fs.writeFileSync(file, `<?xml version="1.0"?>\n<testsuites name="jest">\n  <testsuite name="a" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}"></testsuite>\n</testsuites>\n`);
+    return file;
+  };
+  const jestJson = (passed: number, failed: number) => {
+    const file = path.join(dir, `jest-${passed}-${failed}.json`);
+    fs.writeFileSync(file, JSON.stringify({ numTotalTests: passed + failed, numPassedTests: passed, numFailedTests: failed, success: failed === 0 }));
+    return file;
+  };
+
+  it("the seed holds the documents' Dev → Staging gate", () => expect(seedMatrix.environments.staging.entryGates.testPassRatePercent).toBe(95));
+
+  it.each([
+    ["JUnit XML at 94%", () => junit(100, 6), 8, /^✘ tests +94% \(94 of 100 passed\) +\(required: more than 95% pass\)$/],
+    ["JUnit XML at 96%", () => junit(100, 3, 1), 0, /^✔ tests +96% \(96 of 100 passed\)/],
+    ["JUnit XML at exactly 95% (more than means more than)", () => junit(100, 5), 8, /^✘ tests +95% \(95 of 100 passed\)/],
+    ["JUnit XML with skipped tests, which count neither way", () => junit(110, 3, 0, 10), 0, /^✔ tests +97% \(97 of 100 passed\)/],
+    ["jest --json at 94%", () => jestJson(94, 6), 8, /^✘ tests +94% \(94 of 100 passed\)/],
+    ["jest --json at 96%", () => jestJson(96, 4), 0, /^✔ tests +96% \(96 of 100 passed\)/],
+  ])("%s", async (_what, report, code, expected) => {
+    const r = await gate(["staging", "--commit", COMMIT, "--report", report()]);
+    expect([r.code, line(r.out, "tests")]).toEqual([code, expect.stringMatching(expected)]);
+  });
+
+  it("fails closed without a report, or with one it cannot read", async () => {
+    const none = await gate(["staging", "--commit", COMMIT]);
+    expect([none.code, line(none.out, "tests")]).toEqual([8, expect.stringMatching(/^✘ tests +no test report given/)]);
+    const garbage = path.join(dir, "garbage.txt");
+    fs.writeFileSync(garbage, "all good, trust me");
+    const bad = await gate(["staging", "--commit", COMMIT, "--report", garbage]);
+    expect([bad.code, line(bad.out, "tests")]).toEqual([8, expect.stringMatching(/^✘ tests +unreadable report: .*neither JUnit XML nor a jest JSON report/)]);
+  });
+});
+
+describe("required checks on the commit", () => {
+  // the seed requires none yet (no check runs on pushed commits: see README "Promotion gates"); a team's matrix may
+  const withChecks = () => {
+    const def = editableDefinition();
+    def.environments.staging.entryGates.requiredChecks = ["CodeQL", "dependency-review"];
+    return def;
+  };
+  const report = () => {
+    const file = path.join(scratchDir(), "all-pass.json");
+    fs.writeFileSync(file, JSON.stringify({ numPassedTests: 10, numFailedTests: 0 }));
+    return file;
+  };
+
+  it("pass when each named check's latest run succeeded; fail naming the missing, failed or unfinished one", async () => {
+    gh.checkRuns = {
+      [COMMIT]: [
+        { id: 1, name: "CodeQL", status: "completed", conclusion: "failure" },
+        { id: 2, name: "CodeQL", status: "completed", conclusion: "success" },
+        { id: 3, name: "dependency-review", status: "completed", conclusion: "success" },
+      ],
+    };
+    const ok = await gate(["staging", "--commit", COMMIT, "--report", report()], withChecks());
+    expect([ok.code, line(ok.out, "check CodeQL"), line(ok.out, "check dependency-review")]).toEqual([0, expect.stringMatching(/^✔ check CodeQL +completed: success/), expect.stringMatching(/^✔/)]);
+    gh.checkRuns = { [COMMIT]: [{ id: 4, name: "CodeQL", status: "in_progress", conclusion: null }] };
+    const r = await gate(["staging", "--commit", COMMIT, "--report", report()], withChecks());
+    expect(r.code).toBe(8);
+    expect(line(r.out, "check CodeQL")).toMatch(/^✘ check CodeQL +in_progress/);
+    expect(line(r.out, "check dependency-review")).toMatch(/^✘ check dependency-review +no such check on the commit/);
+  });
+});
+
+describe("the command", () => {
+  it("gates the gates stack like the environment it follows, by window and approval only (it runs no workload)", async () => {
+    const follows = seedMatrix.organization.gates.followsEnvironment;
+    const r = await gate(["gates", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect(r.out.split("\n").slice(1, -2).map((l) => l.slice(2).split(/ +/)[0])).toEqual(["window", "approval"]);
+    expect(line(r.out, "window")).toContain(`(required: ${follows === "prod" ? "Mon, Tue, Wed, Thu 09:00–16:00 Europe/Berlin" : "at any time"})`);
+    expect(r.code).toBe(0);
+    expect(dd.asked).toEqual([]);
+  });
+
+  it("refuses an unknown environment and a missing commit", async () => {
+    const unknown = await gate(["production", "--commit", COMMIT]);
+    expect([unknown.code, unknown.out]).toEqual([1, expect.stringContaining('no environment "production"')]);
+    const r = await cli.run(["gate", "staging"], { GITHUB_SHA: "" });
+    expect([r.code, r.stderr]).toEqual([1, expect.stringContaining("no commit: give --commit <sha>")]);
+  });
+
+  it("touched nothing but the fakes on 127.0.0.1, and only read", () => {
+    for (const f of [datadog, github]) for (const req of f.requests) expect([req.method, req.host.startsWith("127.0.0.1:")]).toEqual(["GET", true]);
+  });
+});
+
+describe("deploy.yml's Gates step, run as the workflow runs it", () => {
+  const found = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "gate");
+  const runnerTemp = path.join(scratchDir(), "runner");
+
+  it("reads the resolve job's jest report: staging passes at 96% and stops at 94%; dev has no gate to stop it", async () => {
+    expect(found).toHaveLength(1);
+    fs.mkdirSync(path.join(runnerTemp, "tests"), { recursive: true });
+    const write = (passed: number, failed: number) => fs.writeFileSync(path.join(runnerTemp, "tests", "jest.json"), JSON.stringify({ numPassedTests: passed, numFailedTests: failed }));
+    const run = async (stack: string) => {
+      const [command, ...args] = argv(found[0], { STACK: stack, SHA: COMMIT, RUNNER_TEMP: runnerTemp });
+      return gate(args.slice(0), undefined).then((r) => ({ ...r, command }));
+    };
+    write(96, 4);
+    const pass = await run("staging");
+    expect([pass.command, pass.code, line(pass.out, "tests")]).toEqual(["gate", 0, expect.stringMatching(/^✔ tests +96% \(96 of 100 passed\)/)]);
+    write(94, 6);
+    expect((await run("staging")).code).toBe(8);
+    const dev = await run("dev");
+    expect([dev.code, dev.out.split("\n").slice(1, -2).map((l) => l.slice(2).split(/ +/)[0])]).toEqual([0, ["window", "approval"]]);
+  });
+});
+
+describe("reading a test report", () => {
+  it("counts <testsuite> elements of a lone suite or of <testsuites>, errors as failures", () => {
+    expect(readTestReport('<testsuite tests="4" failures="1" errors="1" skipped="1"/>', "r.xml")).toEqual({ passed: 1, failed: 2 });
+    expect(readTestReport('<testsuites><testsuite tests="2" failures="0"/><testsuite tests="3" failures="1"/></testsuites>', "r.xml")).toEqual({ passed: 4, failed: 1 });
+  });
+  it("refuses a report it cannot count, naming the file", () => {
+    expect(() => readTestReport("{}", "r.json")).toThrow("r.json: a JSON report without numPassedTests and numFailedTests (jest --json)");
+    expect(() => readTestReport("<testsuites/>", "r.xml")).toThrow("r.xml: JUnit XML without a <testsuite>");
+    expect(() => readTestReport('<testsuite tests="many"/>', "r.xml")).toThrow("r.xml: a <testsuite> whose counts are not whole numbers");
+  });
+});

@@ -1,0 +1,14 @@
+/**
+ * The Datadog metric queries an environment is measured with, defined once: the monitors (constructs/
+ * datadog-monitors.ts) alert on them and the promotion gates (review/gate.ts) read them through the metrics API,
+ * so a gate measures exactly what the environment's monitor watches.
+ */
+
+/** The tags that scope a service's APM metrics in an environment (unified service tagging: env and service). */
+export const serviceScope = (env: string, service: string): string => `env:${env},service:${service}`;
+
+/** A trace metric of the APM operation as a count: `errors` or `hits` (docs.datadoghq.com/tracing/metrics/metrics_namespace). */
+export const traceCount = (operation: string, metric: "errors" | "hits", scope: string): string => `sum:trace.${operation}.${metric}{${scope}}.as_count()`;
+
+/** Errors / requests of the operation within `scope`, the error-rate monitor's ratio. */
+export const errorRatio = (operation: string, scope: string): string => `${traceCount(operation, "errors", scope)} / ${traceCount(operation, "hits", scope)}`;

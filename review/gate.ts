@@ -1,0 +1,199 @@
+/**
+ * `npm run gate -- <env>`: the gates a change must pass to enter an environment (its `entryGates`, its deployment
+ * window and its approval), each evaluated for one commit with the value it measured and the threshold, before
+ * the deploy job applies. Every gate fails closed: a gate that cannot measure (no report, no data, an API that does
+ * not answer) fails and says why, because a gate that passes when blind is no gate.
+ *
+ * - tests: more than `testPassRatePercent` of the commit's tests passed, from a JUnit XML or jest `--json` report;
+ * - error rate: each service's errors / requests in the source environment over the lookback window, from Datadog's
+ *   metrics API (GET /api/v1/query, docs.datadoghq.com/api/latest/metrics/#query-timeseries-points) with the
+ *   error-rate monitor's own series (config/datadog-queries.ts). The counts are summed over the window before
+ *   dividing, as Datadog evaluates `as_count()` queries in monitors
+ *   (docs.datadoghq.com/monitors/guide/as-count-in-monitor-evaluations);
+ * - deployed first: a deployment of this commit to the source environment's GitHub environment whose latest status
+ *   is `success` (GET /repos/{owner}/{repo}/deployments?environment=&sha=, and its statuses);
+ * - checks: each named check run on the commit completed with `success` (GET …/commits/{ref}/check-runs);
+ * - window: config/promotion.ts's windowIsOpen at the gate's time;
+ * - approval: GitHub's environment protection holds the deploy job until a reviewer approves; reported, not measured.
+ */
+import * as fs from "node:fs";
+import type { Octokit } from "@octokit/rest";
+import { XMLParser } from "fast-xml-parser";
+import * as ddClient from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common";
+import * as ddV1 from "@datadog/datadog-api-client/dist/packages/datadog-api-client-v1";
+import type { EnvironmentSettings, Matrix } from "../config/types";
+import { serviceScope, traceCount } from "../config/datadog-queries";
+import { describeWindow, windowIsOpen } from "../config/promotion";
+
+export interface GateResult {
+  /** tests, error rate, deployed first, check <name>, window, approval. */
+  readonly gate: string;
+  readonly passed: boolean;
+  /** What was measured, or why nothing could be. */
+  readonly measured: string;
+  /** What the matrix requires. */
+  readonly threshold: string;
+}
+
+export interface GateInputs {
+  readonly commit: string;
+  /** A JUnit XML or jest JSON report of the commit's tests. */
+  readonly reportFile?: string;
+  readonly now: Date;
+  readonly datadog: { readonly apiUrl: string; readonly apiKey: string; readonly appKey: string };
+  readonly github: Octokit;
+  readonly repo: { readonly owner: string; readonly repo: string };
+}
+
+export class ReportError extends Error {}
+
+/** Passed and failed tests of a report (skipped ones are neither); jest's `--json` output or JUnit XML. */
+export function readTestReport(text: string, file: string): { passed: number; failed: number } {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith("{")) {
+    const r = JSON.parse(text) as { numPassedTests?: unknown; numFailedTests?: unknown };
+    if (typeof r.numPassedTests !== "number" || typeof r.numFailedTests !== "number") throw new ReportError(`${file}: a JSON report without numPassedTests and numFailedTests (jest --json)`);
+    return { passed: r.numPassedTests, failed: r.numFailedTests };
+  }
+  if (!trimmed.startsWith("<")) throw new ReportError(`${file}: neither JUnit XML nor a jest JSON report`);
+  const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(text);
+  // <testsuites> (with or without totals) or a lone <testsuite>: count each <testsuite>'s own attributes
+  const suites = [xml.testsuites?.testsuite ?? xml.testsuite ?? []].flat() as Record<string, string>[];
+  if (suites.length === 0) throw new ReportError(`${file}: JUnit XML without a <testsuite>`);
+  let passed = 0;
+  let failed = 0;
+  for (const s of suites) {
+    const [tests, failures, errors, skipped] = ["tests", "failures", "errors", "skipped"].map((a) => Number(s[a] ?? 0));
+    if (![tests, failures, errors, skipped].every(Number.isInteger)) throw new ReportError(`${file}: a <testsuite> whose counts are not whole numbers`);
+    failed += failures + errors;
+    passed += tests - failures - errors - skipped;
+  }
+  return { passed, failed };
+}
+
+const pct = (x: number) => `${Number(x.toFixed(4))}%`;
+const why = (err: unknown) => {
+  const e = err as { code?: number; body?: { errors?: string[] }; message?: string };
+  return typeof e.code === "number" ? `HTTP ${e.code}${e.body?.errors?.length ? ` (${e.body.errors.join("; ")})` : ""}` : (e.message ?? String(err));
+};
+
+function testsGate(threshold: number, reportFile: string | undefined): GateResult {
+  const gate = { gate: "tests", threshold: `more than ${pct(threshold)} pass` };
+  if (reportFile === undefined) return { ...gate, passed: false, measured: "no test report given (--report <junit.xml | jest.json>)" };
+  let counts: { passed: number; failed: number };
+  try {
+    counts = readTestReport(fs.readFileSync(reportFile, "utf8"), reportFile);
+  } catch (err) {
+    return { ...gate, passed: false, measured: `unreadable report: ${(err as Error).message}` };
+  }
+  const run = counts.passed + counts.failed;
+  if (run === 0) return { ...gate, passed: false, measured: `${reportFile}: no test ran` };
+  const rate = (100 * counts.passed) / run;
+  return { ...gate, passed: rate > threshold, measured: `${pct(rate)} (${counts.passed} of ${run} passed)` };
+}
+
+/** The sum of every point of a query's series over the window; undefined when Datadog has no point at all. */
+async function sumOver(api: ddV1.MetricsApi, query: string, from: number, to: number): Promise<number | undefined> {
+  const r = await api.queryMetrics({ from, to, query });
+  const points = (r.series ?? []).flatMap((s) => (s.pointlist ?? []).map((p) => p[1])).filter((v): v is number => typeof v === "number");
+  return points.length === 0 ? undefined : points.reduce((a, b) => a + b, 0);
+}
+
+async function errorRateGate(m: Matrix, gateDef: NonNullable<EnvironmentSettings["entryGates"]["sourceErrorRate"]>, inputs: GateInputs): Promise<GateResult[]> {
+  const configuration = ddClient.createConfiguration({
+    baseServer: new ddClient.BaseServerConfiguration(inputs.datadog.apiUrl.replace(/\/$/, ""), {}),
+    authMethods: { apiKeyAuth: inputs.datadog.apiKey, appKeyAuth: inputs.datadog.appKey },
+    enableRetry: false,
+  });
+  const api = new ddV1.MetricsApi(configuration);
+  const to = Math.floor(inputs.now.getTime() / 1000);
+  const from = to - gateDef.lookbackMinutes * 60;
+  const op = m.organization.datadog.traceOperation;
+  const results: GateResult[] = [];
+  for (const service of m.services) {
+    const scope = serviceScope(gateDef.environment, service.name);
+    const gate = { gate: `error rate ${gateDef.environment}/${service.name}`, threshold: `below ${pct(gateDef.belowPercent)} over the last ${gateDef.lookbackMinutes} min` };
+    let errors: number | undefined;
+    let hits: number | undefined;
+    try {
+      [errors, hits] = [await sumOver(api, traceCount(op, "errors", scope), from, to), await sumOver(api, traceCount(op, "hits", scope), from, to)];
+    } catch (err) {
+      results.push({ ...gate, passed: false, measured: `Datadog did not answer: ${why(err)}` });
+      continue;
+    }
+    if (hits === undefined || hits <= 0) {
+      results.push({ ...gate, passed: false, measured: `no data: no request of ${service.name} in ${gateDef.environment} in the window` });
+      continue;
+    }
+    const rate = (100 * (errors ?? 0)) / hits;
+    results.push({ ...gate, passed: rate < gateDef.belowPercent, measured: `${pct(rate)} (${errors ?? 0} errors in ${hits} requests)` });
+  }
+  return results;
+}
+
+async function deployedFirstGate(m: Matrix, source: string, inputs: GateInputs): Promise<GateResult> {
+  const githubEnvironment = m.environments[source].identity.githubEnvironment;
+  const gate = { gate: `deployed first in ${source}`, threshold: `${inputs.commit.slice(0, 12)} deployed successfully to ${githubEnvironment}` };
+  try {
+    const deployments = (await inputs.github.rest.repos.listDeployments({ ...inputs.repo, environment: githubEnvironment, sha: inputs.commit, per_page: 100 })).data;
+    for (const d of deployments.sort((a, b) => b.id - a.id)) {
+      const statuses = (await inputs.github.rest.repos.listDeploymentStatuses({ ...inputs.repo, deployment_id: d.id, per_page: 100 })).data.sort((a, b) => b.id - a.id);
+      if (statuses[0]?.state === "success") return { ...gate, passed: true, measured: `deployment ${d.id}: success` };
+    }
+    return { ...gate, passed: false, measured: deployments.length === 0 ? "never deployed there" : `${deployments.length} deployment(s), none successful` };
+  } catch (err) {
+    return { ...gate, passed: false, measured: `GitHub did not answer: ${why({ code: (err as { status?: number }).status, message: (err as Error).message })}` };
+  }
+}
+
+async function checkGates(names: readonly string[], inputs: GateInputs): Promise<GateResult[]> {
+  if (names.length === 0) return [];
+  let runs: { id: number; name: string; status: string; conclusion: string | null }[];
+  try {
+    runs = await inputs.github.paginate(inputs.github.rest.checks.listForRef, { ...inputs.repo, ref: inputs.commit, per_page: 100 });
+  } catch (err) {
+    const measured = `GitHub did not answer: ${why({ code: (err as { status?: number }).status, message: (err as Error).message })}`;
+    return names.map((name) => ({ gate: `check ${name}`, passed: false, measured, threshold: "completed: success" }));
+  }
+  return names.map((name) => {
+    // the latest run of the check decides (a re-run replaces an earlier failure)
+    const latest = runs.filter((r) => r.name === name).sort((a, b) => b.id - a.id)[0];
+    const measured = latest === undefined ? "no such check on the commit" : latest.status !== "completed" ? latest.status : `completed: ${latest.conclusion}`;
+    return { gate: `check ${name}`, passed: latest?.status === "completed" && latest.conclusion === "success", measured, threshold: "completed: success" };
+  });
+}
+
+/**
+ * Every gate of `environment` for the commit. A stack that is not an environment (the gates stack) is applied
+ * like the environment it follows, and passes only that environment's window and approval: it runs no workload
+ * to test or measure.
+ */
+export async function evaluateGates(m: Matrix, environment: string, settings: EnvironmentSettings, inputs: GateInputs): Promise<GateResult[]> {
+  const results: GateResult[] = [];
+  const own = Object.hasOwn(m.environments, environment);
+  const g = settings.entryGates;
+  if (own && g.testPassRatePercent !== null) results.push(testsGate(g.testPassRatePercent, inputs.reportFile));
+  if (own && g.sourceErrorRate !== null) results.push(...(await errorRateGate(m, g.sourceErrorRate, inputs)));
+  if (own && g.deployedFirstIn !== null) results.push(await deployedFirstGate(m, g.deployedFirstIn, inputs));
+  if (own) results.push(...(await checkGates(g.requiredChecks, inputs)));
+  const w = settings.deploymentWindow;
+  results.push({ gate: "window", passed: windowIsOpen(w, inputs.now), measured: inputs.now.toISOString(), threshold: describeWindow(w) });
+  const reviewers = [...settings.approval.reviewers.teams.map((t) => `@${m.organization.github.owner}/${t}`), ...settings.approval.reviewers.users.map((u) => `@${u}`)];
+  results.push({
+    gate: "approval",
+    passed: true,
+    measured: reviewers.length === 0 ? "none required" : "GitHub holds the deploy job until one approves",
+    threshold: reviewers.length === 0 ? "none" : `one of ${reviewers.join(", ")} (environment ${settings.identity.githubEnvironment})`,
+  });
+  return results;
+}
+
+/** One line per gate (✔/✘, gate, measured, threshold); failed ones named last. */
+export function formatGates(environment: string, commit: string, results: readonly GateResult[]): string {
+  const width = Math.max(...results.map((r) => r.gate.length));
+  const lines = [`gates of ${environment} for ${commit.slice(0, 12)}:`];
+  for (const r of results) lines.push(`${r.passed ? "✔" : "✘"} ${r.gate.padEnd(width)}  ${r.measured}  (required: ${r.threshold})`);
+  const failed = results.filter((r) => !r.passed);
+  lines.push(failed.length === 0 ? `${environment}: every gate passed` : `${environment}: ${failed.length} gate(s) failed: ${failed.map((r) => r.gate).join(", ")}; nothing is applied`);
+  return `${lines.join("\n")}\n`;
+}
