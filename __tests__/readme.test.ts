@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadMatrix } from "../config";
-import { monitorTable, readmeTables, renderReadme } from "../scripts/readme-tables";
+import { entryGatesTable, monitorTable, readmeTables, renderReadme } from "../scripts/readme-tables";
 import { scratchDir } from "./scratch";
 import { matrixMarkdown, matrixRows, matrixText } from "../review/matrix-table";
 import { editableDefinition, seedMatrix, synthEnvironment } from "./helpers";
@@ -44,11 +44,23 @@ describe("README", () => {
     expect(written).not.toBe(`${prose}${readme}`);
     // printing: each table between its markers, exactly the sections the README holds
     const printed = readmeTables([], seedMatrix, file);
-    expect([...readme.matchAll(/<!-- generated:([\w-]+) -->/g)].map(([, name]) => name).sort()).toEqual(["deployer-policy", "gates", "matrix", "monitors", "rules"]);
+    expect([...readme.matchAll(/<!-- generated:([\w-]+) -->/g)].map(([, name]) => name).sort()).toEqual(["deployer-policy", "entry-gates", "gates", "matrix", "monitors", "rules"]);
     for (const [, name] of readme.matchAll(/<!-- generated:([\w-]+) -->/g)) {
       const section = new RegExp(`<!-- generated:${name} -->\n[\\s\\S]*?\n<!-- /generated:${name} -->`).exec(readme)![0];
       expect(printed).toContain(section);
     }
+  });
+
+  it("reads the entry-gates table's cells from the matrix, a column per environment", () => {
+    const def = editableDefinition();
+    def.environments.staging.entryGates.testPassRatePercent = 97;
+    def.environments.staging.entryGates.requiredChecks = ["CodeQL"];
+    const cells = (label: string) => entryGatesTable(loadMatrix(def)).split("\n").find((l) => l.startsWith(`| ${label} |`))!.split(" | ").slice(1);
+    expect(entryGatesTable(seedMatrix).split("\n")[0]).toBe(`| gate | ${Object.keys(seedMatrix.environments).join(" | ")} |`);
+    expect(cells("tests of the commit pass")[1]).toBe("more than 97%");
+    expect(cells("checks succeeded on the commit")[1]).toBe("`CodeQL`");
+    expect(cells("error rate of")[2]).toBe("staging below 0.1% over 60 min");
+    expect(cells("deployed successfully first in")[2]).toBe("staging");
   });
 
   it("reads the monitor table's values from the matrix", () => {

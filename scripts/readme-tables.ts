@@ -10,7 +10,7 @@ import { canaryErrorRateAllowancePoints, thresholdNumber, thresholdsAbove } from
 import { matrixMarkdown } from "../review/matrix-table";
 import type { Matrix } from "../config/types";
 import { alertRecipients } from "../stacks/props";
-import { allTargets, appliedLike } from "../config/promotion";
+import { allTargets, appliedLike, describeWindow } from "../config/promotion";
 import { deployerPolicy } from "../constructs/deployer-access";
 import { environmentVaultObjects } from "../stacks/names";
 import { RULES, type Rule, type RuleGroup } from "../config/rules";
@@ -71,6 +71,22 @@ export function gatesTable(m: Matrix): string {
   return lines.join("\n");
 }
 
+/** Per environment: what `npm run gate` requires of a commit before the apply (README "Promotion gates"). */
+export function entryGatesTable(m: Matrix): string {
+  const names = Object.keys(m.environments);
+  const envs = names.map((n) => m.environments[n]);
+  const none = "—";
+  const rows: Array<[string, (e: (typeof envs)[number]) => string]> = [
+    ["tests of the commit pass", (e) => (e.entryGates.testPassRatePercent === null ? none : `more than ${e.entryGates.testPassRatePercent}%`)],
+    ["error rate of", (e) => (e.entryGates.sourceErrorRate === null ? none : `${e.entryGates.sourceErrorRate.environment} below ${e.entryGates.sourceErrorRate.belowPercent}% over ${e.entryGates.sourceErrorRate.lookbackMinutes} min`)],
+    ["deployed successfully first in", (e) => e.entryGates.deployedFirstIn ?? none],
+    ["checks succeeded on the commit", (e) => (e.entryGates.requiredChecks.length === 0 ? none : e.entryGates.requiredChecks.map((c) => `\`${c}\``).join(", "))],
+    ["window", (e) => describeWindow(e.deploymentWindow)],
+    ["approved by", (e) => [...e.approval.reviewers.teams.map((t) => `@${m.organization.github.owner}/${t}`), ...e.approval.reviewers.users.map((u) => `@${u}`)].join(", ") || "nobody"],
+  ];
+  return [row(["gate", ...names]), row(["---", ...names.map(() => "---")]), ...rows.map(([label, cell]) => row([label, ...envs.map(cell)]))].join("\n");
+}
+
 const RULE_GROUPS: Record<RuleGroup, string> = {
   environment: "Each environment",
   protected: "Each protected environment",
@@ -97,6 +113,7 @@ export const TABLES: Record<string, (m: Matrix) => string> = {
   monitors: monitorTable,
   "deployer-policy": deployerPolicyBlock,
   gates: gatesTable,
+  "entry-gates": entryGatesTable,
   rules: () => rulesList(),
 };
 
