@@ -238,7 +238,10 @@ describe("the rule tables", () => {
     expect(problems.map((p) => p.path)).toEqual(expect.arrayContaining(["environments.prod.replicas.min", "environments.prod.secrets.deletionPolicy"]));
   });
 
-  it("are what npm run drop-each-rule removes: a row in config/rules.ts for each rule, found by its id", () => {
+  // reads config/rules.ts as text: under mutation testing that file is Stryker's instrumented copy, whose text is
+  // no longer the table this test reads, so there it says nothing and is skipped (npm test always runs it)
+  const onSourceText = "__stryker__" in globalThis ? it.skip : it;
+  onSourceText("are what npm run drop-each-rule removes: a row in config/rules.ts for each rule, found by its id", () => {
     const source = fs.readFileSync(path.resolve(__dirname, "..", "config", "rules.ts"), "utf8");
     const rows = tableRows(source);
     expect(rows.map((r) => r.id).sort()).toEqual(RULES.map((r) => r.id).sort());
