@@ -62,7 +62,7 @@ describe("across environments", () => {
   const switched: Record<string, (e: EnvironmentSettings) => boolean> = Object.fromEntries(
     seedMatrix.services.flatMap((s) => [
       [`datadog_service_level_objective.${s.name}_availability_slo`, (e: EnvironmentSettings) => e.slo !== null],
-      [`datadog_service_level_objective.${s.name}_latency_slo`, (e: EnvironmentSettings) => e.slo !== null],
+      [`datadog_service_level_objective.${s.name}_latency_slo`, (e: EnvironmentSettings) => e.slo !== null && e.slo.latencyP99Ms !== null],
       [`datadog_monitor.${s.name}_canary_error_rate`, (e: EnvironmentSettings) => e.canaryGate !== null],
       [`datadog_monitor.${s.name}_canary_latency`, (e: EnvironmentSettings) => e.canaryGate !== null],
     ]).concat([

@@ -224,15 +224,21 @@ describe.each(environmentNames)("%s monitors", (name) => {
     }
   });
 
-  it(e.slo ? `has SLOs: ${e.slo.availabilityPercent}% availability and p99 under ${e.slo.latencyP99Ms} ms, over 7 and 30 days` : "has no SLOs", () => {
+  const sloTitle = !e.slo ? "has no SLOs" : `has SLOs: ${e.slo.availabilityPercent}% availability${e.slo.latencyP99Ms === null ? " (no latency SLO)" : ` and p99 under ${e.slo.latencyP99Ms} ms`}, over 7 and 30 days`;
+  it(sloTitle, () => {
     const slos = Object.values<any>(resources(stacks[name], "datadog_service_level_objective"));
     if (!e.slo) return expect(slos).toEqual([]);
-    expect(slos).toHaveLength(2 * seedMatrix.services.length);
+    const latency = e.slo.latencyP99Ms;
+    expect(slos).toHaveLength((latency === null ? 1 : 2) * seedMatrix.services.length);
     for (const s of slos) expect(s.thresholds).toEqual(["7d", "30d"].map((timeframe) => ({ timeframe, target: e.slo!.availabilityPercent })));
-    expect(slos.filter((s) => s.type === "time_slice").map((s) => s.sli_specification.time_slice.threshold)).toEqual(
-      seedMatrix.services.map(() => e.slo!.latencyP99Ms / 1000),
-    );
+    expect(slos.filter((s) => s.type === "time_slice").map((s) => s.sli_specification.time_slice.threshold)).toEqual(latency === null ? [] : seedMatrix.services.map(() => latency / 1000));
   });
+  if (name === "staging") {
+    it("staging: the documents' 95% uptime target, whose error budget it tracks", () => {
+      const slos = Object.values<any>(resources(stacks[name], "datadog_service_level_objective"));
+      expect(slos.map((s) => [s.type, s.thresholds.map((t: any) => t.target)])).toEqual(seedMatrix.services.map(() => ["metric", [95, 95]]));
+    });
+  }
 });
 
 describe.each(environmentNames)("%s monitors work as Datadog works", (name) => {

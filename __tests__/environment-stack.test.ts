@@ -204,6 +204,15 @@ describe.each(environmentNames)("%s stack", (name) => {
         DB_POOL_SIZE: `${e.runtime.dbPoolSize}`,
         TLS_ENABLED: `${e.traffic.tls}`,
         RATE_LIMIT_ENABLED: `${e.traffic.rateLimit}`,
+        CACHE_ENABLED: `${e.runtime.cacheEnabled}`,
+        ENABLE_METRICS: `${e.runtime.metricsEnabled}`,
+        ALERT_ON_ERRORS: `${e.runtime.alertOnErrors}`,
+        DB_MIGRATIONS: e.runtime.databaseMigrations,
+        FEATURE_FLAG_STEPS: e.rollout.featureFlagPercentSteps.map((p) => `${p}%`).join(","),
+        TRAFFIC_STEPS: [...e.rollout.trafficSteps.map((t) => `${t.percent}%/${t.minutes}m`), "100%"].join(","),
+        PREVIOUS_VERSION_FALLBACK: `${e.rollout.previousVersionFallbackMinutes}m`,
+        PREVIOUS_VERSION_STANDBY: `${e.rollout.previousVersionStandbyMinutes}m`,
+        ...(e.rollout.rollbackWithinMinutes === null ? {} : { ROLLBACK_WITHIN: `${e.rollout.rollbackWithinMinutes}m` }),
         REPLICAS_MIN: `${e.replicas.min}`,
         REPLICAS_DEFAULT: `${e.replicas.default}`,
         REPLICAS_MAX: `${e.replicas.max}`,
@@ -212,6 +221,33 @@ describe.each(environmentNames)("%s stack", (name) => {
         REQUIRED_POD_LABELS: "tags.datadoghq.com/env=<env>,tags.datadoghq.com/service=<service>,tags.datadoghq.com/version=<version>",
       },
     });
+  });
+
+  it("holds the source documents' application settings, rollout and migration mode for this environment", () => {
+    // the documents, not the matrix: every environment caches; prod also exports metrics and alerts on errors;
+    // flags 100% dev, 50% staging (A/B), 10 → 25 → 50 → 100% prod; prod's traffic 1% 5 min, 10% 10 min, 50% 15 min,
+    // then 100%, the previous version kept 1 h as fallback and 24 h as standby, rollback under 5 minutes;
+    // migrations automatic in dev, with a warning on destructive changes in staging, blue/green with manual
+    // confirmation in prod (hotfix is prod's clone)
+    const prodLike = {
+      CACHE_ENABLED: "true",
+      ENABLE_METRICS: "true",
+      ALERT_ON_ERRORS: "true",
+      DB_MIGRATIONS: "blue-green-manual",
+      FEATURE_FLAG_STEPS: "10%,25%,50%,100%",
+      TRAFFIC_STEPS: "1%/5m,10%/10m,50%/15m,100%",
+      PREVIOUS_VERSION_FALLBACK: "60m",
+      PREVIOUS_VERSION_STANDBY: "1440m",
+      ROLLBACK_WITHIN: "5m",
+    };
+    const documents: Record<string, Record<string, string | undefined>> = {
+      dev: { CACHE_ENABLED: "true", ENABLE_METRICS: "false", ALERT_ON_ERRORS: "false", DB_MIGRATIONS: "automatic", FEATURE_FLAG_STEPS: "100%", TRAFFIC_STEPS: "100%", ROLLBACK_WITHIN: undefined },
+      staging: { CACHE_ENABLED: "true", ENABLE_METRICS: "false", ALERT_ON_ERRORS: "false", DB_MIGRATIONS: "automatic-warn-destructive", FEATURE_FLAG_STEPS: "50%", TRAFFIC_STEPS: "100%", ROLLBACK_WITHIN: undefined },
+      prod: prodLike,
+      hotfix: prodLike,
+    };
+    const profile = Object.values<any>(stack.parsed.resource.kubernetes_config_map_v1).find((c) => c.metadata.name === "environment-profile").data;
+    for (const [key, value] of Object.entries(documents[name])) expect([key, profile[key]]).toEqual([key, value]);
   });
 
   it(`sets prevent_destroy ${e.protected ? "on what loses data or access: namespace, secret sync, Vault policy and role, SecretStore and ExternalSecrets" : "nowhere"} (protected: ${e.protected})`, () => {

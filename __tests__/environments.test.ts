@@ -15,7 +15,8 @@ const designTable = {
     traffic: { tls: false, rateLimit: false },
     alerts: { errorRatePercent: 5, latencyMs: 2000, cpuPercent: 90, routing: "none" },
     slo: null,
-    runtime: { logLevel: "debug", apiTimeoutSeconds: 30, dbPoolSize: 5 },
+    // the source documents: every environment CACHE_ENABLED; migrations automatic in dev
+    runtime: { logLevel: "debug", apiTimeoutSeconds: 30, dbPoolSize: 5, cacheEnabled: true, metricsEnabled: false, alertOnErrors: false, databaseMigrations: "automatic" },
     // DESIGN.md: "reviewed merges only (never an unreviewed branch)"
     deployBranches: ["develop"],
     approvalRequired: false,
@@ -26,8 +27,10 @@ const designTable = {
     replicas: { min: 2, default: 2, max: 5 },
     traffic: { tls: true, rateLimit: true },
     alerts: { errorRatePercent: 1, latencyMs: 500, cpuPercent: 80, routing: "chat" },
-    slo: null,
-    runtime: { logLevel: "info", apiTimeoutSeconds: 10, dbPoolSize: 20 },
+    // the source documents: staging's uptime target is 95%, no latency target
+    slo: { availabilityPercent: 95, latencyP99Ms: null },
+    // migrations automatic with a warning on destructive changes
+    runtime: { logLevel: "info", apiTimeoutSeconds: 10, dbPoolSize: 20, cacheEnabled: true, metricsEnabled: false, alertOnErrors: false, databaseMigrations: "automatic-warn-destructive" },
     deployBranches: ["develop", "main"],
     approvalRequired: false,
     vaultSubtree: "staging",
@@ -38,7 +41,8 @@ const designTable = {
     traffic: { tls: true, rateLimit: true },
     alerts: { errorRatePercent: 0.1, latencyMs: 100, cpuPercent: 70, routing: "page" },
     slo: { availabilityPercent: 99.9, latencyP99Ms: 200 },
-    runtime: { logLevel: "warn", apiTimeoutSeconds: 5, dbPoolSize: 50 },
+    // prod also ENABLE_METRICS and ALERT_ON_ERRORS; blue/green migrations with manual confirmation
+    runtime: { logLevel: "warn", apiTimeoutSeconds: 5, dbPoolSize: 50, cacheEnabled: true, metricsEnabled: true, alertOnErrors: true, databaseMigrations: "blue-green-manual" },
     deployBranches: ["main"],
     approvalRequired: true,
     vaultSubtree: "prod",

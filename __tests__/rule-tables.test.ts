@@ -25,7 +25,7 @@ interface Case {
 
 const seed: Edit = () => {};
 const lab = (m: any) => (m.organization.clusters.lab = { context: "lab", host: "https://lab.k8s.example.internal:6443" });
-const slo = (availabilityPercent: number, latencyP99Ms: number) => ({ availabilityPercent, latencyP99Ms });
+const slo = (availabilityPercent: number, latencyP99Ms: number | null) => ({ availabilityPercent, latencyP99Ms });
 const gate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10 };
 
 const ROWS: Record<string, readonly Case[]> = {
@@ -56,6 +56,14 @@ const ROWS: Record<string, readonly Case[]> = {
       good: (m) => (m.environments.prod.entryGates.sourceErrorRate.environment = "dev"),
     },
     { bad: (m) => (m.environments.dev.entryGates.deployedFirstIn = "nowhere"), at: "environments.dev.entryGates.deployedFirstIn", says: /^"nowhere" is not an environment before dev in the promotion order \(none\)/, good: seed },
+  ],
+  "rollout-steps-rise": [
+    { bad: (m) => (m.environments.prod.rollout.featureFlagPercentSteps = [10, 50, 25, 100]), at: "environments.prod.rollout.featureFlagPercentSteps[2]", says: /^25% does not rise above the step before it \(50%\)/, good: (m) => (m.environments.prod.rollout.featureFlagPercentSteps = [10, 25, 50]) },
+    // a repeated step is not a rise either
+    { bad: (m) => (m.environments.prod.rollout.trafficSteps[1].percent = 1), at: "environments.prod.rollout.trafficSteps[1].percent", says: /^1% does not rise above the step before it \(1%\)/, good: (m) => (m.environments.prod.rollout.trafficSteps[1].percent = 2) },
+  ],
+  "standby-outlasts-fallback": [
+    { bad: (m) => (m.environments.prod.rollout.previousVersionStandbyMinutes = 59), at: "environments.prod.rollout.previousVersionStandbyMinutes", says: /^59 is shorter than previousVersionFallbackMinutes 60/, good: (m) => (m.environments.prod.rollout.previousVersionStandbyMinutes = 60) },
   ],
   "sidecars-admitted": [
     {
@@ -141,7 +149,18 @@ const ROWS: Record<string, readonly Case[]> = {
   ],
   "protection-kept": [{ bad: (m) => (m.environments.dev.protected = true), at: "environments.staging.protected", says: /^false while dev is protected \(protection may only be added along/, good: seed }],
   "slo-kept": [
-    { bad: (m) => (m.environments.dev.slo = slo(95, 1000)), at: "environments.staging.slo", says: /^is null while dev has SLOs \(SLOs may only get stricter along/, good: (m) => { m.environments.dev.slo = slo(95, 1000); m.environments.staging.slo = slo(95, 1000); } },
+    { bad: (m) => (m.environments.prod.slo = null), at: "environments.prod.slo", says: /^is null while staging has SLOs \(SLOs may only get stricter along/, good: (m) => (m.environments.dev.slo = slo(90, null)) },
+  ],
+  "slo-latency-kept": [
+    {
+      bad: (m) => {
+        m.environments.staging.slo = slo(95, 300);
+        m.environments.prod.slo = slo(99.9, null);
+      },
+      at: "environments.prod.slo.latencyP99Ms",
+      says: /^is null while staging has a latency SLO \(SLOs may only get stricter along/,
+      good: (m) => (m.environments.staging.slo = slo(95, 300)),
+    },
   ],
   "stricter-slo-availability": [{ bad: (m) => (m.environments.staging.slo = slo(99.95, 200)), at: "environments.prod.slo.availabilityPercent", says: /^99\.9 is looser than staging's 99\.95 \(SLOs may only get stricter along/, good: (m) => (m.environments.staging.slo = slo(99.9, 200)) }],
   "stricter-slo-latency": [{ bad: (m) => (m.environments.staging.slo = slo(99.9, 150)), at: "environments.prod.slo.latencyP99Ms", says: /^200 is looser than staging's 150 \(SLOs may only get stricter along/, good: (m) => (m.environments.staging.slo = slo(99.9, 200)) }],

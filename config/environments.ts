@@ -24,7 +24,9 @@ const dev = {
   pod: { cpuMillicores: 500, memoryMiB: 512 },
   replicas: { min: 1, default: 1, max: 3 },
   traffic: { tls: false, rateLimit: false },
-  runtime: { logLevel: "debug", apiTimeoutSeconds: 30, dbPoolSize: 5 },
+  runtime: { logLevel: "debug", apiTimeoutSeconds: 30, dbPoolSize: 5, cacheEnabled: true, metricsEnabled: false, alertOnErrors: false, databaseMigrations: "automatic" },
+  // every flag on for everyone, all traffic at once
+  rollout: { featureFlagPercentSteps: [100], trafficSteps: [], previousVersionFallbackMinutes: 0, previousVersionStandbyMinutes: 0, rollbackWithinMinutes: null },
   alerts: {
     errorRatePercent: 5,
     latencyMs: 2000,
@@ -85,7 +87,17 @@ const staging = {
   pod: { cpuMillicores: 1000, memoryMiB: 1024 },
   replicas: { min: 2, default: 2, max: 5 },
   traffic: { tls: true, rateLimit: true },
-  runtime: { logLevel: "info", apiTimeoutSeconds: 10, dbPoolSize: 20 },
+  runtime: {
+    logLevel: "info",
+    apiTimeoutSeconds: 10,
+    dbPoolSize: 20,
+    cacheEnabled: true,
+    metricsEnabled: false,
+    alertOnErrors: false,
+    databaseMigrations: "automatic-warn-destructive",
+  },
+  // flags for half the users (A/B), all traffic at once
+  rollout: { featureFlagPercentSteps: [50], trafficSteps: [], previousVersionFallbackMinutes: 0, previousVersionStandbyMinutes: 0, rollbackWithinMinutes: null },
   alerts: {
     errorRatePercent: 1,
     latencyMs: 500,
@@ -100,7 +112,8 @@ const staging = {
     priority: 3,
   },
   canaryGate: null,
-  slo: null,
+  // the documents: staging's uptime target is 95% (and it tracks its error budget); no latency target there
+  slo: { availabilityPercent: 95, latencyP99Ms: null },
   approval: {
     reviewers: { teams: [], users: [] },
     preventSelfReview: false,
@@ -148,7 +161,20 @@ const prod = {
   pod: { cpuMillicores: 2000, memoryMiB: 2048 },
   replicas: { min: 3, default: 3, max: 20 },
   traffic: { tls: true, rateLimit: true },
-  runtime: { logLevel: "warn", apiTimeoutSeconds: 5, dbPoolSize: 50 },
+  runtime: { logLevel: "warn", apiTimeoutSeconds: 5, dbPoolSize: 50, cacheEnabled: true, metricsEnabled: true, alertOnErrors: true, databaseMigrations: "blue-green-manual" },
+  // the documents: flags 10% → 25% → 50% → 100%; traffic 1% for 5 min, 10% for 10 min, 50% for 15 min, then
+  // 100%; the previous version kept 1 h as fallback and 24 h as standby; rollback under 5 minutes
+  rollout: {
+    featureFlagPercentSteps: [10, 25, 50, 100],
+    trafficSteps: [
+      { percent: 1, minutes: 5 },
+      { percent: 10, minutes: 10 },
+      { percent: 50, minutes: 15 },
+    ],
+    previousVersionFallbackMinutes: 60,
+    previousVersionStandbyMinutes: 1440,
+    rollbackWithinMinutes: 5,
+  },
   alerts: {
     errorRatePercent: 0.1,
     latencyMs: 100,

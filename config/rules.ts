@@ -137,6 +137,8 @@ interface PromotionRow {
   readonly had?: string;
   /** The value compared, when not the field itself (a rank, a count). */
   readonly measure?: (e: EnvironmentSettings) => number | boolean | null | undefined;
+  /** Only pairs this is true for (another rule speaks for the rest). */
+  readonly when?: (before: EnvironmentSettings, after: EnvironmentSettings) => boolean;
   readonly holds: string;
 }
 
@@ -154,6 +156,7 @@ export function alongPromotion(row: PromotionRow): Rule {
       for (let i = 1; i < known.length; i++) {
         const [before, after] = [known[i - 1], known[i]];
         if (!ctx.valid(`environments.${before}.${row.field}`) || !ctx.valid(`environments.${after}.${row.field}`)) continue;
+        if (row.when && !row.when(m.environments[before], m.environments[after])) continue;
         const measure = row.measure ?? ((e: EnvironmentSettings) => read(e, row.field));
         const [x, y] = [measure(m.environments[before]), measure(m.environments[after])];
         const shown = (e: EnvironmentSettings, v: unknown) => (row.measure ? show(read(e, row.field)) : show(v));
@@ -266,6 +269,29 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
       }
       return findings;
     },
+  }),
+  eachEnvironment({
+    id: "rollout-steps-rise",
+    holds: "feature-flag steps and traffic steps each rise strictly (a rollout only widens; traffic ends at 100%)",
+    reads: ["rollout.featureFlagPercentSteps", "rollout.trafficSteps"],
+    check: ({ rollout: r }) => {
+      const findings: Finding[] = [];
+      const rises = (xs: readonly number[]) => xs.findIndex((x, i) => i > 0 && x <= xs[i - 1]);
+      const flag = rises(r.featureFlagPercentSteps);
+      if (flag > 0) findings.push([`rollout.featureFlagPercentSteps[${flag}]`, `${r.featureFlagPercentSteps[flag]}% does not rise above the step before it (${r.featureFlagPercentSteps[flag - 1]}%): a rollout only widens`]);
+      const traffic = rises(r.trafficSteps.map((t) => t.percent));
+      if (traffic > 0) findings.push([`rollout.trafficSteps[${traffic}].percent`, `${r.trafficSteps[traffic].percent}% does not rise above the step before it (${r.trafficSteps[traffic - 1].percent}%): a rollout only widens`]);
+      return findings;
+    },
+  }),
+  eachEnvironment({
+    id: "standby-outlasts-fallback",
+    holds: "the previous version stays deployed (standby) at least as long as it is kept ready to take traffic back (fallback)",
+    reads: ["rollout.previousVersionFallbackMinutes", "rollout.previousVersionStandbyMinutes"],
+    check: ({ rollout: r }) =>
+      r.previousVersionStandbyMinutes < r.previousVersionFallbackMinutes
+        ? ["rollout.previousVersionStandbyMinutes", `${r.previousVersionStandbyMinutes} is shorter than previousVersionFallbackMinutes ${r.previousVersionFallbackMinutes} (a fallback needs the version still deployed)`]
+        : undefined,
   }),
   eachEnvironment({
     id: "sidecars-admitted",
@@ -418,6 +444,17 @@ export const PROMOTION_RULES: readonly Rule[] = [
   alongPromotion({ id: "protection-kept", field: "protected", may: "not turn off", had: "is protected", why: "protection may only be added", holds: "protection, once there, stays" }),
   alongPromotion({ id: "slo-kept", field: "slo", may: "not be dropped", word: "null", had: "has SLOs", why: "SLOs may only get stricter", holds: "SLOs, once there, stay" }),
   alongPromotion({ id: "stricter-slo-availability", field: "slo.availabilityPercent", may: "not fall", word: "looser", why: "SLOs may only get stricter", holds: "the availability SLO only rises" }),
+  alongPromotion({
+    id: "slo-latency-kept",
+    field: "slo.latencyP99Ms",
+    may: "not be dropped",
+    word: "null",
+    had: "has a latency SLO",
+    why: "SLOs may only get stricter",
+    holds: "a latency SLO, once there, stays",
+    // an environment without any SLO is slo-kept's to report
+    when: (_before, after) => after.slo !== null,
+  }),
   alongPromotion({ id: "stricter-slo-latency", field: "slo.latencyP99Ms", may: "not rise", word: "looser", why: "SLOs may only get stricter", holds: "the latency SLO only falls" }),
 ];
 

@@ -26,6 +26,9 @@ export const CREATION_POLICIES = ["Owner", "Orphan", "Merge"] as const;
 export const DELETION_POLICIES = ["Delete", "Retain", "Merge"] as const;
 export const MESH_MODES = ["sidecar-cni", "sidecar-init", "ambient"] as const;
 export const AGENT_TRANSPORTS = ["tcp", "socket"] as const;
+/** How a deploy runs the application's schema migrations (the documents: dev automatic; staging automatic with a
+ * warning on destructive changes; prod blue/green with manual confirmation). */
+export const MIGRATION_MODES = ["automatic", "automatic-warn-destructive", "blue-green-manual"] as const;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Limits set by the systems the matrix configures.
@@ -269,8 +272,31 @@ export const environmentSettingsSchema = z.strictObject({
     .describe("Replica count of each service: autoscaling keeps it within min..max, starting at `default`."),
   traffic: z.strictObject({ tls: flag(), rateLimit: flag() }),
   runtime: z
-    .strictObject({ logLevel: oneOf(LOG_LEVELS), apiTimeoutSeconds: wholeNumber(1, 3600), dbPoolSize: wholeNumber(1, 10000) })
-    .describe("The environment profile that deployments read (LOG_LEVEL, API_TIMEOUT, DB_POOL_SIZE)."),
+    .strictObject({
+      logLevel: oneOf(LOG_LEVELS),
+      apiTimeoutSeconds: wholeNumber(1, 3600),
+      dbPoolSize: wholeNumber(1, 10000),
+      cacheEnabled: describe(flag(), "CACHE_ENABLED: the application uses its cache."),
+      metricsEnabled: describe(flag(), "ENABLE_METRICS: the application exports its own metrics."),
+      alertOnErrors: describe(flag(), "ALERT_ON_ERRORS: the application raises an alert on the errors it catches."),
+      databaseMigrations: describe(
+        oneOf(MIGRATION_MODES),
+        "DB_MIGRATIONS: how a deploy runs schema migrations: automatically; automatically with a warning on destructive changes; blue/green with a manual confirmation.",
+      ),
+    })
+    .describe("The environment profile that deployments read (LOG_LEVEL, API_TIMEOUT, DB_POOL_SIZE, CACHE_ENABLED, ENABLE_METRICS, ALERT_ON_ERRORS, DB_MIGRATIONS)."),
+  rollout: z
+    .strictObject({
+      featureFlagPercentSteps: describe(listOf(percent(), "a flag reaches somebody"), "FEATURE_FLAG_STEPS: the share of users a new feature flag reaches, step by step."),
+      trafficSteps: describe(
+        z.array(z.strictObject({ percent: percent(true), minutes: wholeNumber(1, 1440) }), says((v) => `${show(v)} is not a list of traffic steps`)),
+        "TRAFFIC_STEPS: the new version's share of traffic and how long each share holds before 100%; empty: all at once.",
+      ),
+      previousVersionFallbackMinutes: describe(wholeNumber(0, 10080), "PREVIOUS_VERSION_FALLBACK: how long the previous version stays ready to take the traffic back."),
+      previousVersionStandbyMinutes: describe(wholeNumber(0, 10080), "PREVIOUS_VERSION_STANDBY: how long the previous version stays deployed at all."),
+      rollbackWithinMinutes: describe(wholeNumber(1, 1440).nullable(), "ROLLBACK_WITHIN: the rollback time the environment promises; `null`: none promised."),
+    })
+    .describe("How a new version reaches users, published in the profile for whichever rollout tool the applications use."),
   alerts: z
     .strictObject({
       errorRatePercent: describe(percent(), "Critical: errors / requests, in percent."),
@@ -295,7 +321,7 @@ export const environmentSettingsSchema = z.strictObject({
     .strictObject({
       // 100% availability leaves no error budget: an SLO must be below it.
       availabilityPercent: percent(true),
-      latencyP99Ms: wholeNumber(1),
+      latencyP99Ms: describe(wholeNumber(1).nullable(), "p99 latency objective in milliseconds; `null`: no latency SLO (an uptime target alone)."),
     })
     .nullable()
     .describe("Service level objectives; `null` where there are no users to promise anything to."),

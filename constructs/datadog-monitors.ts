@@ -42,7 +42,7 @@ export interface DatadogMonitorsProps {
   /** Tags on everything besides env, service and team. */
   readonly extraTags: readonly string[];
   /** SLOs over 7 and 30 days; none when omitted. */
-  readonly slo?: { readonly availabilityPercent: number; readonly latencyP99Ms: number };
+  readonly slo?: { readonly availabilityPercent: number; readonly latencyP99Ms: number | null };
   /** Canary-versus-stable monitors for the rollout's promotion gate; none when omitted. */
   readonly canaryGate?: {
     /** The canary's error rate may exceed the stable's by at most this many percentage points. */
@@ -168,14 +168,14 @@ export class DatadogMonitors extends Construct {
         thresholds,
         tags,
       });
-      new ServiceLevelObjective(scope, "latencySlo", {
-        name: `[${p.env}] ${service.name} p99 latency under ${p.slo.latencyP99Ms} ms`,
+      if (p.slo.latencyP99Ms !== null) new ServiceLevelObjective(scope, "latencySlo", {
+        name: `[${p.env}] ${service.name} p99 latency under ${p.slo!.latencyP99Ms} ms`,
         type: "time_slice",
-        description: `Share of 5-minute slices in which ${service.name}'s p99 latency in ${p.env} stays under ${p.slo.latencyP99Ms} ms.`,
+        description: `Share of 5-minute slices in which ${service.name}'s p99 latency in ${p.env} stays under ${p.slo!.latencyP99Ms} ms.`,
         sliSpecification: {
           timeSlice: {
             comparator: "<",
-            threshold: p.slo.latencyP99Ms / 1000,
+            threshold: p.slo!.latencyP99Ms! / 1000,
             queryIntervalSeconds: 300,
             query: {
               formula: { formulaExpression: "query1" },

@@ -40,7 +40,7 @@ export function monitorTable(m: Matrix): string {
     row(["renotify", ...envs.map((e) => (e.alerts.renotifyMinutes > 0 ? `every ${e.alerts.renotifyMinutes} min` : "never"))]),
     row(["priority", ...envs.map((e) => `P${e.alerts.priority}`)]),
     row(["notifies", ...envs.map(routing)]),
-    row(["SLOs (7 and 30 days)", ...envs.map((e) => (e.slo ? `${e.slo.availabilityPercent}% availability; p99 < ${e.slo.latencyP99Ms} ms` : "—"))]),
+    row(["SLOs (7 and 30 days)", ...envs.map((e) => (e.slo ? `${e.slo.availabilityPercent}% availability${e.slo.latencyP99Ms === null ? "" : `; p99 < ${e.slo.latencyP99Ms} ms`}` : "—"))]),
     row([
       "canary gate",
       ...envs.map((e) =>

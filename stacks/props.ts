@@ -49,6 +49,20 @@ function meshOf({ env, org }: EnvironmentContext) {
   return { sidecars: env.sidecarInjection && org.serviceMesh.mode !== "ambient", ambient: env.sidecarInjection && org.serviceMesh.mode === "ambient" };
 }
 
+/**
+ * The rollout as profile values any rollout tool can read: steps as `<percent>%` (traffic: `<percent>%/<minutes>m`,
+ * ending at 100%), durations as Go durations (`60m`).
+ */
+export function rolloutProfile(r: EnvironmentSettings["rollout"]): Record<string, string> {
+  return {
+    FEATURE_FLAG_STEPS: r.featureFlagPercentSteps.map((p) => `${p}%`).join(","),
+    TRAFFIC_STEPS: [...r.trafficSteps.map((t) => `${t.percent}%/${t.minutes}m`), "100%"].join(","),
+    PREVIOUS_VERSION_FALLBACK: `${r.previousVersionFallbackMinutes}m`,
+    PREVIOUS_VERSION_STANDBY: `${r.previousVersionStandbyMinutes}m`,
+    ...(r.rollbackWithinMinutes === null ? {} : { ROLLBACK_WITHIN: `${r.rollbackWithinMinutes}m` }),
+  };
+}
+
 export function namespaceProps(context: EnvironmentContext, labels: Labels): EnvironmentNamespaceProps {
   const { name, env, org, services } = context;
   const mesh = org.serviceMesh;
@@ -74,6 +88,11 @@ export function namespaceProps(context: EnvironmentContext, labels: Labels): Env
       DB_POOL_SIZE: `${env.runtime.dbPoolSize}`,
       TLS_ENABLED: `${env.traffic.tls}`,
       RATE_LIMIT_ENABLED: `${env.traffic.rateLimit}`,
+      CACHE_ENABLED: `${env.runtime.cacheEnabled}`,
+      ENABLE_METRICS: `${env.runtime.metricsEnabled}`,
+      ALERT_ON_ERRORS: `${env.runtime.alertOnErrors}`,
+      DB_MIGRATIONS: env.runtime.databaseMigrations,
+      ...rolloutProfile(env.rollout),
       REPLICAS_MIN: `${env.replicas.min}`,
       REPLICAS_DEFAULT: `${env.replicas.default}`,
       REPLICAS_MAX: `${env.replicas.max}`,
