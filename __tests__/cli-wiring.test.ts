@@ -52,7 +52,7 @@ const stacks = [...Object.keys(definition.environments), "gates"];
 
 describe("the workflows' commands, run as the workflows run them", () => {
   it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
-    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "compare", "matrix", "plan-summary"];
+    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "compare", "matrix", "plan-summary", "approval-checklist"];
     // these talk to GitHub or Datadog: their tests run the workflow's invocation against fakes on 127.0.0.1
     const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", gate: "gate.test.ts" };
     expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...Object.keys(withFakes)].sort());
@@ -141,6 +141,21 @@ describe("the workflows' commands, run as the workflows run them", () => {
     }
   });
 
+});
+
+describe("deploy.yml: the approval checklist beside the plan", () => {
+  const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "approval-checklist");
+  const run = (stack: string) => cli(argv(inv, { STACK: stack }));
+
+  it("prod's approvers read the matrix's checklist, one unchecked box per item; dev has none, the gates follow their environment", async () => {
+    const prod = await run("prod");
+    expect(prod.code).toBe(0);
+    expect(prod.stdout.split("\n")[0]).toBe("#### Before you approve prod");
+    expect(prod.stdout.split("\n").filter((l) => l.startsWith("- [ ] "))).toEqual(seedMatrix.environments.prod.approval.checklist.map((i) => `- [ ] ${i}`));
+    expect(await run("dev")).toEqual({ code: 0, stdout: "", stderr: "" });
+    const follows = seedMatrix.environments[seedMatrix.organization.gates.followsEnvironment].approval.checklist;
+    expect((await run("gates")).stdout.split("\n").filter((l) => l.startsWith("- [ ] ")).length).toBe(follows.length);
+  });
 });
 
 describe("the CLI in-process", () => {

@@ -106,6 +106,23 @@ describe("hotfix", () => {
   });
 });
 
+describe("prod's approval checklist", () => {
+  it("is the source documents' ten items", () => {
+    expect(seedMatrix.environments.prod.approval.checklist).toEqual([
+      "specifications complete",
+      "acceptance criteria verified",
+      "code reviewed by 2 reviewers",
+      "security scan clean",
+      "performance benchmarks met",
+      "staging tests passed",
+      "rollback plan documented",
+      "stakeholders notified",
+      "on-call ready",
+      "change window approved",
+    ]);
+  });
+});
+
 describe("the matrix", () => {
   it("runs the seed documents' service, api, in every environment", () => {
     expect(seedMatrix.services.map((s) => s.name)).toEqual(["api"]);

@@ -51,6 +51,7 @@ export const GATES_READ = ["identity", "approval", "backend", "cluster", "protec
 export const READ_BY_TOOLS_ONLY: Record<string, string> = {
   deploymentWindow: "deploy-window (promotion.test.ts, cli-wiring.test.ts)",
   entryGates: "gate (gate.test.ts, cli-wiring.test.ts)",
+  "approval.checklist": "approval-checklist (cli-wiring.test.ts)",
 };
 
 /**
@@ -65,6 +66,9 @@ export const READ_WHEN: Record<string, (e: any) => boolean> = {
   "approval.allowForcePushes": (e) => e.identity.protectedBranch !== null,
 };
 
+/** Whether a field (relative to the environment) is one of READ_BY_TOOLS_ONLY's, or inside one. */
+export const readByToolsOnly = (field: readonly string[]) => Object.keys(READ_BY_TOOLS_ONLY).some((k) => field.join(".") === k || field.join(".").startsWith(`${k}.`));
+
 /** Whether changing `field` of the environment (settings `e`, before and after) must change some stack. */
 export const mustChange = (field: readonly string[], before: unknown, after: unknown) =>
-  !(field[0] in READ_BY_TOOLS_ONLY) && (READ_WHEN[field.join(".")]?.(before) ?? true) && (READ_WHEN[field.join(".")]?.(after) ?? true);
+  !readByToolsOnly(field) && (READ_WHEN[field.join(".")]?.(before) ?? true) && (READ_WHEN[field.join(".")]?.(after) ?? true);

@@ -92,7 +92,7 @@ describe("npm run matrix", () => {
     for (const block of ["canaryGate", "slo", "deploymentWindow"]) expect(fields).not.toContain(block);
     const window = fields.indexOf("deploymentWindow.timeZone");
     expect(fields.slice(window, window + 4)).toEqual(["deploymentWindow.timeZone", "deploymentWindow.days", "deploymentWindow.startHour", "deploymentWindow.endHour"]);
-    expect(fields[window - 1]).toBe("approval.allowForcePushes"); // where the block stands in the matrix
+    expect(fields[window - 1]).toBe("approval.checklist"); // where the block stands in the matrix
     expect(at("deploymentWindow.days")).toEqual(["—", "—", "Mon, Tue, Wed, Thu", "—"]);
     // in the schema's order: a field only hotfix sets stands with its block, not last
     expect(fields.indexOf("identity.branchCreators")).toBe(fields.indexOf("identity.protectedBranch") + 1);

@@ -65,6 +65,9 @@ const ROWS: Record<string, readonly Case[]> = {
   "standby-outlasts-fallback": [
     { bad: (m) => (m.environments.prod.rollout.previousVersionStandbyMinutes = 59), at: "environments.prod.rollout.previousVersionStandbyMinutes", says: /^59 is shorter than previousVersionFallbackMinutes 60/, good: (m) => (m.environments.prod.rollout.previousVersionStandbyMinutes = 60) },
   ],
+  "protected-has-checklist": [
+    { bad: (m) => (m.environments.prod.approval.checklist = []), at: "environments.prod.approval.checklist", says: /^is empty \(a protected environment tells its approvers what they vouch for\)$/, good: (m) => (m.environments.prod.approval.checklist = ["rollback plan documented"]) },
+  ],
   "sidecars-admitted": [
     {
       bad: (m) => (m.organization.serviceMesh.mode = "sidecar-init"),

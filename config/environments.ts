@@ -51,6 +51,7 @@ const dev = {
     dismissStaleReviews: false,
     requiredStatusChecks: [],
     allowForcePushes: true,
+    checklist: [],
   },
   deploymentWindow: null,
   // dev takes whatever develop holds: no gate
@@ -124,6 +125,7 @@ const staging = {
     dismissStaleReviews: true,
     requiredStatusChecks: ["check"],
     allowForcePushes: false,
+    checklist: [],
   },
   deploymentWindow: null,
   // the documents' Dev → Staging gate: "test pass rate > 95%"
@@ -200,6 +202,19 @@ const prod = {
     dismissStaleReviews: true,
     requiredStatusChecks: ["check"], // the job of .github/workflows/pull-request.yml
     allowForcePushes: false,
+    // the source documents' deployment approval checklist for prod
+    checklist: [
+      "specifications complete",
+      "acceptance criteria verified",
+      "code reviewed by 2 reviewers",
+      "security scan clean",
+      "performance benchmarks met",
+      "staging tests passed",
+      "rollback plan documented",
+      "stakeholders notified",
+      "on-call ready",
+      "change window approved",
+    ],
   },
   // the seed documents' "business hours" gate
   deploymentWindow: { timeZone: "Europe/Berlin", days: ["Mon", "Tue", "Wed", "Thu"], startHour: 9, endHour: 16 },

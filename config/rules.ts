@@ -318,6 +318,12 @@ export const PROTECTED_RULES: readonly Rule[] = [
     check: ({ approval: { reviewers } }) =>
       reviewers.teams.length + reviewers.users.length === 0 ? ["approval.reviewers", `is empty ${PROTECTED} needs required reviewers)`] : undefined,
   }),
+  protectedEnvironment({
+    id: "protected-has-checklist",
+    holds: "gives its approvers a checklist (what an approval vouches for)",
+    reads: ["approval.checklist"],
+    check: ({ approval: { checklist } }) => (checklist.length === 0 ? ["approval.checklist", `is empty ${PROTECTED} tells its approvers what they vouch for)`] : undefined),
+  }),
   protectedValue({ id: "protected-prevents-self-review", holds: "prevents self-review", field: "approval.preventSelfReview", required: true, rule: " forbids self-review" }),
   protectedValue({ id: "protected-no-admin-bypass", holds: "gives admins no bypass", field: "approval.adminsCanBypass", required: false, rule: " cannot be bypassed by admins" }),
   protectedEnvironment({

@@ -342,6 +342,10 @@ export const environmentSettingsSchema = z.strictObject({
       "Status checks (job names of the project's workflows) that must pass before merging.",
     ),
     allowForcePushes: flag(),
+    checklist: describe(
+      z.array(nonBlank("a checklist item", 200), says((v) => `${show(v)} is not a list of checklist items`)),
+      "What an approver confirms before approving a deploy, shown beside the plan (`npm run approval-checklist`).",
+    ),
   }),
   deploymentWindow: deploymentWindowSchema
     .nullable()

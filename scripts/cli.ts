@@ -29,6 +29,7 @@ import { anythingChanged, diffOutputs, formatMarkdown, formatText } from "../rev
 import { readOutput } from "../review/synth-output";
 import { vetStackForPlan } from "../review/vet-plan-input";
 import { colors, progress, progressDone } from "../review/terminal";
+import { checklistMarkdown } from "../review/checklist";
 import type { Matrix } from "../config/types";
 
 /** Where a run of the CLI writes, and the matrix it reads: the process's by default, a test's in-process. */
@@ -368,6 +369,17 @@ export function buildProgram(io: CliIo): Command {
       }
       warn(text);
       exit(8);
+    });
+
+  program
+    .command("approval-checklist")
+    .description("what an approver of the stack's deploy confirms (the matrix's approval.checklist), as markdown for the plan job's summary; nothing when it has none")
+    .argument("<stack>", "environment name, e.g. prod (or gates: the environment it follows)")
+    .action((stack: string) => {
+      const m = loadMatrix();
+      const settings = appliedLike(m, stack);
+      if (!settings) throw unknownEnvironment(m, stack);
+      io.stdout(checklistMarkdown(stack, settings));
     });
 
   program
