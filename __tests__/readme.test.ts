@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadMatrix } from "../config";
-import { entryGatesTable, monitorTable, readmeTables, renderReadme } from "../scripts/readme-tables";
+import { entryGatesTable, monitorTable, promotionDiagram, readmeTables, renderReadme } from "../scripts/readme-tables";
 import { scratchDir } from "./scratch";
 import { matrixMarkdown, matrixRows, matrixText } from "../review/matrix-table";
 import { editableDefinition, seedMatrix, synthEnvironment } from "./helpers";
@@ -44,7 +44,7 @@ describe("README", () => {
     expect(written).not.toBe(`${prose}${readme}`);
     // printing: each table between its markers, exactly the sections the README holds
     const printed = readmeTables([], seedMatrix, file);
-    expect([...readme.matchAll(/<!-- generated:([\w-]+) -->/g)].map(([, name]) => name).sort()).toEqual(["deployer-policy", "entry-gates", "gates", "matrix", "monitors", "rules"]);
+    expect([...readme.matchAll(/<!-- generated:([\w-]+) -->/g)].map(([, name]) => name).sort()).toEqual(["deployer-policy", "entry-gates", "gates", "matrix", "monitors", "promotion-flow", "rules"]);
     for (const [, name] of readme.matchAll(/<!-- generated:([\w-]+) -->/g)) {
       const section = new RegExp(`<!-- generated:${name} -->\n[\\s\\S]*?\n<!-- /generated:${name} -->`).exec(readme)![0];
       expect(printed).toContain(section);
@@ -61,6 +61,23 @@ describe("README", () => {
     expect(cells("checks succeeded on the commit")[1]).toBe("`CodeQL`");
     expect(cells("error rate of")[2]).toBe("staging below 0.1% over 60 min");
     expect(cells("deployed successfully first in")[2]).toBe("staging");
+  });
+
+  it("draws the promotion flow from the matrix: branch → environment, environment ⇒ next with the gates to enter it, clone ⇢ source", () => {
+    const d = promotionDiagram(seedMatrix).split("\n");
+    expect([d[0], d[1], d.at(-1)]).toEqual(["```mermaid", "flowchart LR", "```"]);
+    // every deploy branch of every environment, and nothing else
+    const deploys = d.filter((l) => / --> /.test(l)).map((l) => l.trim());
+    expect(deploys.sort()).toEqual(
+      Object.entries(seedMatrix.environments).flatMap(([n, e]) => e.identity.deployBranches.map((b) => `b_${b.replace(/[^A-Za-z0-9]/g, "_")} --> e_${n}`)).sort(),
+    );
+    // the promotion order without its clones, each edge labelled with the entry gates of its target
+    expect(d.filter((l) => l.includes(" ==>|")).map((l) => l.trim())).toEqual([
+      'e_dev ==>|"tests > 95%"| e_staging',
+      'e_staging ==>|"staging error rate < 0.1%; deployed in staging first; Mon, Tue, Wed, Thu 09:00–16:00 Europe/Berlin; approved by @example-org/platform-leads"| e_prod',
+    ]);
+    expect(d.filter((l) => l.includes(" -.->|")).map((l) => l.trim())).toEqual(['e_prod -.->|"clone; tests > 95%; approved by @example-org/platform-leads"| e_hotfix']);
+    expect(seedMatrix.clones).toEqual({ hotfix: "prod" });
   });
 
   it("reads the monitor table's values from the matrix", () => {

@@ -544,6 +544,8 @@ export type MatrixDefinition = DeepReadonly<z.infer<typeof matrixDefinitionSchem
 /** The matrix with every clone resolved: what stacks are built from. */
 export interface Matrix extends Omit<MatrixDefinition, "environments"> {
   readonly environments: Readonly<Record<string, EnvironmentSettings>>;
+  /** Each clone's source environment (hotfix: prod), as declared: the settings above are already resolved. */
+  readonly clones: Readonly<Record<string, string>>;
 }
 
 /**

@@ -94,6 +94,7 @@ function shapeProblems(schema: z.ZodType, data: unknown, prefix: readonly Proper
 /** Clones replaced by their source's settings with their own identity; a broken clone is left out. */
 export function resolveMatrix(def: MatrixDefinition): Matrix {
   const environments: Record<string, EnvironmentSettings> = {};
+  const clones: Record<string, string> = {};
   for (const [name, e] of Object.entries(def.environments ?? {})) {
     if (!isClone(e)) {
       environments[name] = e;
@@ -103,9 +104,10 @@ export function resolveMatrix(def: MatrixDefinition): Matrix {
     if (source !== undefined && !isClone(source)) {
       const own = Object.fromEntries(CLONE_OWN.map((field) => [field, e[field] === undefined ? source[field] : e[field]]));
       environments[name] = { ...source, identity: e.identity, purpose: e.purpose, ...own };
+      clones[name] = e.cloneOf;
     }
   }
-  return { ...def, environments };
+  return { ...def, environments, clones };
 }
 
 function cloneProblems(def: MatrixDefinition): Problem[] {

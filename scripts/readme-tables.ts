@@ -87,6 +87,48 @@ export function entryGatesTable(m: Matrix): string {
   return [row(["gate", ...names]), row(["---", ...names.map(() => "---")]), ...rows.map(([label, cell]) => row([label, ...envs.map(cell)]))].join("\n");
 }
 
+/** The entry gates of an environment in a few words, for the promotion diagram's edges. */
+function gateWords(m: Matrix, e: Matrix["environments"][string]): string[] {
+  const g = e.entryGates;
+  const words: string[] = [];
+  if (g.testPassRatePercent !== null) words.push(`tests > ${g.testPassRatePercent}%`);
+  if (g.sourceErrorRate !== null) words.push(`${g.sourceErrorRate.environment} error rate < ${g.sourceErrorRate.belowPercent}%`);
+  if (g.deployedFirstIn !== null) words.push(`deployed in ${g.deployedFirstIn} first`);
+  for (const c of g.requiredChecks) words.push(`check ${c}`);
+  if (e.deploymentWindow !== null) words.push(describeWindow(e.deploymentWindow));
+  const reviewers = [...e.approval.reviewers.teams.map((t) => `@${m.organization.github.owner}/${t}`), ...e.approval.reviewers.users.map((u) => `@${u}`)];
+  if (reviewers.length > 0) words.push(`approved by ${reviewers.join(" or ")}`);
+  return words;
+}
+
+/**
+ * The promotion flow as a Mermaid flowchart: each deploy branch to the environments it deploys, each environment
+ * to the next one along the promotion order with the gates a change passes to enter it, a clone to its source.
+ */
+export function promotionDiagram(m: Matrix): string {
+  const id = (kind: "b" | "e", name: string) => `${kind}_${name.replace(/[^A-Za-z0-9]/g, "_")}`;
+  const label = (text: string) => `"${text.replace(/"/g, "#quot;")}"`;
+  const lines = ["```mermaid", "flowchart LR"];
+  const branches = [...new Set(Object.values(m.environments).flatMap((e) => e.identity.deployBranches))];
+  for (const b of branches) lines.push(`  ${id("b", b)}[${label(`branch ${b}`)}]`);
+  for (const n of Object.keys(m.environments)) lines.push(`  ${id("e", n)}([${label(n)}])`);
+  for (const [n, e] of Object.entries(m.environments)) for (const b of e.identity.deployBranches) lines.push(`  ${id("b", b)} --> ${id("e", n)}`);
+  const clones = (n: string): string | undefined => m.clones[n];
+  const chain = m.promotionOrder.filter((n) => Object.hasOwn(m.environments, n) && clones(n) === undefined);
+  for (let i = 1; i < chain.length; i++) {
+    const words = gateWords(m, m.environments[chain[i]]);
+    lines.push(`  ${id("e", chain[i - 1])} ==>|${label(words.length ? words.join("; ") : "no gate")}| ${id("e", chain[i])}`);
+  }
+  for (const n of Object.keys(m.environments)) {
+    const source = clones(n);
+    if (source === undefined) continue;
+    const words = gateWords(m, m.environments[n]);
+    lines.push(`  ${id("e", source)} -.->|${label(`clone${words.length ? `; ${words.join("; ")}` : ""}`)}| ${id("e", n)}`);
+  }
+  lines.push("```");
+  return lines.join("\n");
+}
+
 const RULE_GROUPS: Record<RuleGroup, string> = {
   environment: "Each environment",
   protected: "Each protected environment",
@@ -114,6 +156,7 @@ export const TABLES: Record<string, (m: Matrix) => string> = {
   "deployer-policy": deployerPolicyBlock,
   gates: gatesTable,
   "entry-gates": entryGatesTable,
+  "promotion-flow": (m) => promotionDiagram(m),
   rules: () => rulesList(),
 };
 
