@@ -171,8 +171,10 @@ describe("stacks-to-plan: what differs from each environment's last successful d
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(50));
     const r = await cli("stacks-to-plan", "refs/heads/main", "--head", dirs.head, "--at", `${sha(50)}=${dirs.old}`);
     expect(r.stderr).toBe("");
-    // gates: never deployed; staging: unchanged since its last success; prod: its config differs
-    expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["gates", "prod"]);
+    // gates: never deployed; prod: its config differs; staging: unchanged since its last success, but prod's gate
+    // wants this commit deployed in staging first (entryGates.deployedFirstIn), so staging comes along
+    expect(seedMatrix.environments.prod.entryGates.deployedFirstIn).toBe("staging");
+    expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["gates", "staging", "prod"]);
   });
 
   it("plans an unchanged stack whose newest deployment failed, and one whose commit could not be synthesized", async () => {

@@ -48,7 +48,12 @@ const ROWS: Record<string, readonly Case[]> = {
   "window-opens": [{ bad: (m) => (m.environments.prod.deploymentWindow.startHour = 16), at: "environments.prod.deploymentWindow", says: /^startHour 16 is not before endHour 16/, good: (m) => (m.environments.prod.deploymentWindow.startHour = 15) }],
   "gate-sources-earlier": [
     // prod measured in dev is fine (dev comes before it); staging measured in prod is not
-    { bad: (m) => (m.environments.staging.entryGates.deployedFirstIn = "prod"), at: "environments.staging.entryGates.deployedFirstIn", says: /^"prod" is not an environment before staging in the promotion order \(dev\)/, good: (m) => (m.environments.staging.entryGates.deployedFirstIn = "dev") },
+    {
+      bad: (m) => (m.environments.staging.entryGates.sourceErrorRate = { environment: "prod", belowPercent: 1, lookbackMinutes: 60 }),
+      at: "environments.staging.entryGates.sourceErrorRate.environment",
+      says: /^"prod" is not an environment before staging in the promotion order \(dev\)/,
+      good: (m) => (m.environments.staging.entryGates.sourceErrorRate = { environment: "dev", belowPercent: 1, lookbackMinutes: 60 }),
+    },
     {
       bad: (m) => (m.environments.prod.entryGates.sourceErrorRate.environment = "prod"),
       at: "environments.prod.entryGates.sourceErrorRate.environment",
@@ -56,6 +61,14 @@ const ROWS: Record<string, readonly Case[]> = {
       good: (m) => (m.environments.prod.entryGates.sourceErrorRate.environment = "dev"),
     },
     { bad: (m) => (m.environments.dev.entryGates.deployedFirstIn = "nowhere"), at: "environments.dev.entryGates.deployedFirstIn", says: /^"nowhere" is not an environment before dev in the promotion order \(none\)/, good: seed },
+  ],
+  "deployed-first-on-the-same-branches": [
+    {
+      bad: (m) => (m.environments.staging.identity.deployBranches = ["develop"]),
+      at: "environments.prod.entryGates.deployedFirstIn",
+      says: /^"staging" does not deploy from main, which prod deploys from: a commit there never reaches staging first$/,
+      good: (m) => (m.environments.staging.identity.deployBranches = ["main", "develop"]),
+    },
   ],
   "rollout-steps-rise": [
     { bad: (m) => (m.environments.prod.rollout.featureFlagPercentSteps = [10, 50, 25, 100]), at: "environments.prod.rollout.featureFlagPercentSteps[2]", says: /^25% does not rise above the step before it \(50%\)/, good: (m) => (m.environments.prod.rollout.featureFlagPercentSteps = [10, 25, 50]) },

@@ -271,6 +271,19 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
     },
   }),
   eachEnvironment({
+    id: "deployed-first-on-the-same-branches",
+    holds: "the environment a commit must be deployed in first (`entryGates.deployedFirstIn`) deploys from every branch this one deploys from: else a commit of that branch could never pass the gate",
+    reads: ["entryGates.deployedFirstIn", "identity.deployBranches"],
+    when: (e, _n, m) => e.entryGates.deployedFirstIn !== null && Object.hasOwn(m.environments, e.entryGates.deployedFirstIn),
+    check: (e, name, m) => {
+      const source = e.entryGates.deployedFirstIn!;
+      const missing = e.identity.deployBranches.filter((b) => !m.environments[source].identity.deployBranches.includes(b));
+      return missing.length === 0
+        ? undefined
+        : ["entryGates.deployedFirstIn", `${show(source)} does not deploy from ${missing.join(", ")}, which ${name} deploys from: a commit there never reaches ${source} first`];
+    },
+  }),
+  eachEnvironment({
     id: "rollout-steps-rise",
     holds: "feature-flag steps and traffic steps each rise strictly (a rollout only widens; traffic ends at 100%)",
     reads: ["rollout.featureFlagPercentSteps", "rollout.trafficSteps"],

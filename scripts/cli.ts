@@ -211,13 +211,29 @@ export function buildProgram(io: CliIo): Command {
         return;
       }
       const at = new Map((opts.at ?? []).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] as const));
-      const include = targets.filter((t) => {
-        const sha = last.get(t.environment);
-        // never deployed, or the newest attempt did not succeed, or no synth of that commit: plan it
-        if (sha === undefined || !at.has(sha)) return true;
-        return changedStacks(at.get(sha)!, opts.head).includes(t.environment);
-      });
-      log(JSON.stringify({ include }));
+      const chosen = new Set(
+        targets
+          .filter((t) => {
+            const sha = last.get(t.environment);
+            // never deployed, or the newest attempt did not succeed, or no synth of that commit: plan it
+            if (sha === undefined || !at.has(sha)) return true;
+            return changedStacks(at.get(sha)!, opts.head).includes(t.environment);
+          })
+          .map((t) => t.environment),
+      );
+      // an environment gated on another having deployed this very commit first (entryGates.deployedFirstIn) brings
+      // that one along: its apply changes nothing where its config did not, and records the deployment the gate reads
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const t of targets) {
+          const first = m.environments[t.environment]?.entryGates.deployedFirstIn;
+          if (chosen.has(t.environment) && first && !chosen.has(first) && targets.some((x) => x.environment === first)) {
+            chosen.add(first);
+            grew = true;
+          }
+        }
+      }
+      log(JSON.stringify({ include: targets.filter((t) => chosen.has(t.environment)) }));
     });
 
   program
