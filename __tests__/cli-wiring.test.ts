@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { run as synthesize } from "../main";
 import { matrix as definition } from "../config/environments";
 import { cli } from "./cli";
+import { buildProgram } from "../scripts/cli";
 import { seedMatrix } from "./helpers";
 import { scratchDir } from "./scratch";
 import { argv, invocations, type Invocation } from "./workflow-invocations";
@@ -159,6 +160,20 @@ describe("deploy.yml: the approval checklist beside the plan", () => {
 });
 
 describe("the CLI in-process", () => {
+  it("--help lists every command with what it does, and each command's own help says it too", async () => {
+    const program = buildProgram({ stdout: () => {}, stderr: () => {}, loadMatrix: () => seedMatrix });
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    const names = program.commands.map((c) => c.name());
+    expect(names).toEqual(expect.arrayContaining(["diff", "compare", "gate", "preflight", "approval-checklist"]));
+    for (const c of program.commands) {
+      expect([c.name(), c.description().length > 20]).toEqual([c.name(), true]);
+      // commander wraps long lines: compare the first words
+      expect(help.stdout).toContain(c.description().split(" ").slice(0, 3).join(" "));
+      expect((await cli([c.name(), "--help"])).stdout).toContain(c.description().split(" ").slice(0, 3).join(" "));
+    }
+  });
+
   it("an unknown command is exit 1 with commander's message", async () => {
     const r = await cli(["no-such-command"]);
     expect(r.code).toBe(1);

@@ -52,6 +52,9 @@ describe("the review app's environment", () => {
       deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
     });
     expect(tosetValues(res("github_repository_environment_deployment_policy", "gates_review_deployment_branch").for_each)).toEqual([org.github.defaultBranch]);
+    // the variable's environment is a reference to the review environment (created first)
+    const variables = Object.values<any>(gates.resource.github_actions_environment_variable).filter((v) => v.environment === "${github_repository_environment.gates_review_environment.environment}");
+    expect(variables.map((v) => [v.variable_name, v.value])).toEqual([["REVIEW_APP_ID", `${org.github.reviewApp.appId}`]]);
   });
 });
 
@@ -70,6 +73,8 @@ describe.each(environmentNames)("%s's gates", (name) => {
     });
     const reviewerCount = e.approval.reviewers.teams.length + e.approval.reviewers.users.length;
     expect(deployEnv.reviewers === undefined).toBe(reviewerCount === 0);
+    // one reviewers block naming the looked-up team and user ids (the provider wants numeric ids)
+    if (reviewerCount > 0) expect(deployEnv.reviewers).toEqual([{ teams: expect.stringContaining("github_team"), users: expect.stringContaining("github_user") }]);
     expect(tosetValues(gates.data.github_team[`${name}_deploy_reviewer_team`].for_each)).toEqual(e.approval.reviewers.teams);
     expect(tosetValues(gates.data.github_user[`${name}_deploy_reviewer_user`].for_each)).toEqual(e.approval.reviewers.users);
   });

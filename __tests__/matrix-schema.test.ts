@@ -16,6 +16,24 @@ const problemsAfter = (edit: (m: any) => void) => {
   return validateMatrix(m);
 };
 
+describe("field kinds", () => {
+  it.each([
+    ["a label key Kubernetes refuses", (m: any) => (m.organization.ingressController.podLabels = { "bad key!": "x" }), "organization.ingressController.podLabels", '"bad key!" is not a Kubernetes label key'],
+    ["a label value Kubernetes refuses", (m: any) => (m.organization.ingressController.podLabels = { app: "not a value!" }), "organization.ingressController.podLabels.app", '"not a value!" is not a Kubernetes label value'],
+    ["a default branch with a wildcard", (m: any) => (m.organization.github.defaultBranch = "main*"), "organization.github.defaultBranch", '"main*" is not a branch name'],
+    ["a blank default branch", (m: any) => (m.organization.github.defaultBranch = " "), "organization.github.defaultBranch", '" " is not a branch name'],
+  ])("%s is refused with its path and the rule", (_what, edit, at, message) => {
+    expect(problemsAfter(edit)).toContainEqual({ path: at, message });
+  });
+
+  it("a rule does not run on a field the schema refused (one problem, no crash on the bad value)", () => {
+    // protects-a-deploy-branch reads identity.deployBranches: given a number, it must not call .includes on it
+    expect(problemsAfter((m) => (m.environments.staging.identity.deployBranches = 42))).toEqual([
+      { path: "environments.staging.identity.deployBranches", message: expect.stringMatching(/^42 is not/) },
+    ]);
+  });
+});
+
 describe("a key the schema does not know", () => {
   it.each([
     ["a misspelt field", (m: any) => { m.environments.prod.alerts.errorRatePrecent = 0.05; delete m.environments.prod.alerts.errorRatePercent; }, "environments.prod.alerts.errorRatePrecent", 'is not a field of environments.prod.alerts (did you mean "errorRatePercent"?)'],

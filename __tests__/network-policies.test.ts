@@ -108,8 +108,13 @@ describe("NetworkPolicies", () => {
   });
 
   it("puts every policy in the given namespace, with the given labels", () => {
-    const all = policies({ allowDns: true, ingressController: controller, sameEnvironmentNamespaces: ["team-a"] });
-    expect(Object.keys(all)).toHaveLength(4);
+    const all = policies({
+      allowDns: true,
+      ingressController: controller,
+      sameEnvironmentNamespaces: ["team-a"],
+      vaultEgress: { cidrs: ["192.0.2.0/28"], port: 8200, podLabels: { "envmatrix.io/vault-client": "true" } },
+    });
+    expect(Object.values(all).map((p) => p.metadata.name).sort()).toEqual(["allow-dns", "allow-ingress-controller", "allow-same-environment", "allow-vault-egress", "default-deny-all"]);
     for (const p of Object.values(all)) {
       expect(p.metadata.namespace).toBe("team-a");
       expect(p.metadata.labels).toEqual(base.labels);

@@ -42,6 +42,8 @@ describe("plan summary of a real saved plan (fixture)", () => {
     const md = planMarkdown(summarizePlan("dev", fixture, false));
     expect(md).not.toContain("⚠");
     for (const a of ["gone", "new", "replace", "update"]) expect(md).toContain(`\`terraform_data.${a}\``);
+    // a markdown table: its header row and separator right after the heading's blank line
+    expect(md.split("\n").slice(2, 4)).toEqual(["| action | address |", "| --- | --- |"]);
   });
   it("says so when nothing changes", () => {
     const noop = { ...fixture, resource_changes: fixture.resource_changes.filter((r: any) => r.change.actions[0] === "no-op") };

@@ -215,6 +215,9 @@ it("accepts an environment that already has required reviewers as proof, when th
   const r = await preflight();
   expect(failedLines(r.stdout)).toEqual([]);
   expect(r.stdout).toContain("environment production already has a required-reviewers rule");
+  // an environment with other rules only (a branch policy) proves nothing about reviewers
+  gh.environments = { production: ["branch_policy"] };
+  expect(failedLines((await preflight()).stdout)).toEqual([expect.stringMatching(/required reviewers available on this private repository: .*plan is not visible to this token and no environment has required reviewers yet/)]);
 }, 60000);
 
 it("runs as its own process too (what npm run starts): the same lines, and the exit code is the process's", async () => {

@@ -291,6 +291,7 @@ describe("the rule tables", () => {
       '  eachEnvironment({ id: "missed-rule",',
       '    reads: "b" }),',
       '  eachEnvironment({ id: "broken-rule", reads: "c" }),',
+      '  unique("namespace", "two environments would manage the same namespace"),',
       "];",
     ].join("\n");
     const seen: string[] = [];
@@ -299,7 +300,7 @@ describe("the rule tables", () => {
       source,
       (without) => {
         seen.push(without);
-        if (!without.includes("caught-rule")) return { status: 1, stderr: "Tests:       2 failed, 40 passed, 42 total" };
+        if (!without.includes("caught-rule") || !without.includes("unique(")) return { status: 1, stderr: "Tests:       2 failed, 40 passed, 42 total" };
         if (!without.includes("missed-rule")) return { status: 0, stderr: "Tests:       42 passed, 42 total" };
         return { status: 1, stderr: "SyntaxError: Unexpected token" };
       },
@@ -310,9 +311,11 @@ describe("the rule tables", () => {
       source.replace('\n  eachEnvironment({ id: "caught-rule", reads: "a" }),', ""),
       source.replace('\n  eachEnvironment({ id: "missed-rule",\n    reads: "b" }),', ""),
       source.replace('\n  eachEnvironment({ id: "broken-rule", reads: "c" }),', ""),
+      source.replace('\n  unique("namespace", "two environments would manage the same namespace"),', ""),
     ]);
-    expect(log.slice(0, 3).map((l) => l.replace(/ +/g, " "))).toEqual(["caught-rule caught (2 failing)", "missed-rule NOT CAUGHT", "broken-rule did not run"]);
-    expect(log[3]).toBe("\n3 rules; 1 caught by a failing test when removed; not caught: missed-rule, broken-rule");
+    // a uniqueness row is named after its field, as the rule's id (unique-namespace)
+    expect(log.slice(0, 4).map((l) => l.replace(/ +/g, " "))).toEqual(["caught-rule caught (2 failing)", "missed-rule NOT CAUGHT", "broken-rule did not run", "unique-namespace caught (2 failing)"]);
+    expect(log[4]).toBe("\n4 rules; 2 caught by a failing test when removed; not caught: missed-rule, broken-rule");
     expect(code).toBe(1);
     expect(dropEachRule(source, () => ({ status: 1, stderr: "Tests:       1 failed, 41 passed, 42 total" }), () => {})).toBe(0);
   });

@@ -67,6 +67,12 @@ describe("vetting a pull request's stack before a plan", () => {
     const good = make("trusted", trusted);
     const bad = make("head", edited((j) => (j.provider.vault[0].address = "https://vault.attacker.example")));
     expect((await run(good, good, "staging")).code).toBe(0);
+    // a stack the default branch's output does not have: new, planned after merge (not a crash)
+    const empty = path.join(scratchDir(), "trusted-without-staging");
+    fs.mkdirSync(empty, { recursive: true });
+    fs.writeFileSync(path.join(empty, "manifest.json"), JSON.stringify({ stacks: {} }));
+    const fresh = await run(good, empty, "staging");
+    expect([fresh.code, fresh.stderr]).toEqual([5, expect.stringContaining("staging: is a new stack (planned after merge, once its credentials exist)")]);
     const r = await run(bad, good, "staging");
     expect(r.code).toBe(5);
     expect(r.stderr).toContain("staging: provider settings differ");

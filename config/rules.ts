@@ -277,7 +277,10 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
     when: (e, _n, m) => e.entryGates.deployedFirstIn !== null && Object.hasOwn(m.environments, e.entryGates.deployedFirstIn),
     check: (e, name, m) => {
       const source = e.entryGates.deployedFirstIn!;
-      const missing = e.identity.deployBranches.filter((b) => !m.environments[source].identity.deployBranches.includes(b));
+      const theirs: unknown = m.environments[source].identity.deployBranches;
+      // the source's branches are not among this row's reads: when the schema refused them, it has said so
+      if (!Array.isArray(theirs)) return undefined;
+      const missing = e.identity.deployBranches.filter((b) => !theirs.includes(b));
       return missing.length === 0
         ? undefined
         : ["entryGates.deployedFirstIn", `${show(source)} does not deploy from ${missing.join(", ")}, which ${name} deploys from: a commit there never reaches ${source} first`];
