@@ -140,6 +140,15 @@ describe.each(environmentNames)("%s's deployer and planner on its cluster", (nam
       }
     }
   });
+  it("both may list CRDs, which kubernetes_manifest does before every plan and apply, and change none", () => {
+    // hashicorp/terraform-provider-kubernetes#1381: planning a kubernetes_manifest without it fails with
+    // "customresourcedefinitions.apiextensions.k8s.io is forbidden: … cannot list resource"
+    expect(Object.keys(stack.resource.kubernetes_manifest ?? {}).length > 0).toBe(seedMatrix.environments[name].secrets.operatorInstalled);
+    for (const role of [deploy, plan]) {
+      expect(allows(role, "list", "apiextensions.k8s.io", "customresourcedefinitions")).toBe(seedMatrix.environments[name].secrets.operatorInstalled);
+      for (const verb of ["create", "update", "delete"]) expect(allows(role, verb, "apiextensions.k8s.io", "customresourcedefinitions", { name: "externalsecrets.external-secrets.io" })).toBe(false);
+    }
+  });
   it("the deployer may bind only the ClusterRoles its stack binds", () => {
     const bound = Object.values<any>(stack.resource.kubernetes_cluster_role_binding_v1 ?? {}).map((b) => b.role_ref.name);
     const bindRules = deploy.flatMap((o) => o.rules ?? []).filter((r: any) => r.verbs.includes("bind"));

@@ -6,6 +6,7 @@
 import { matrix } from "../config/environments";
 import { organization } from "../config/organization";
 import { loadMatrix } from "../config";
+import { resolveMatrix } from "../config/validate";
 import { editableDefinition, seedMatrix } from "./helpers";
 
 const designTable = {
@@ -99,10 +100,12 @@ describe("hotfix", () => {
     expect([pg.deployedFirstIn, pg.sourceErrorRate?.environment]).toEqual(["staging", "staging"]);
     expect(hg).toEqual({ testPassRatePercent: 95, sourceErrorRate: null, deployedFirstIn: null, requiredChecks: [] });
   });
-  it("takes prod's entry gates when it declares none (the setting is the clone's to choose, like its window)", () => {
+  it("takes prod's entry gates when it declares none (the setting is the clone's to choose, like its window), which the rules then refuse for it", () => {
     const def = editableDefinition();
     delete (def.environments.hotfix as { entryGates?: unknown }).entryGates;
-    expect(loadMatrix(def).environments.hotfix.entryGates).toEqual(seedMatrix.environments.prod.entryGates);
+    expect(resolveMatrix(def).environments.hotfix.entryGates).toEqual(seedMatrix.environments.prod.entryGates);
+    // prod's gates want staging to have deployed the commit first: a hotfix/* commit never is
+    expect(() => loadMatrix(def)).toThrow(/environments\.hotfix\.identity\.deployBranches: hotfix\/\*: "staging" \(entryGates\.deployedFirstIn\) does not deploy from it/);
   });
 });
 

@@ -139,6 +139,9 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     // the latest status decides: a success later marked failed (a failed re-run of the job) is not a success
     stagingDeployed(["failure", "success"]);
     expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✘ .*none successful/);
+    // superseded since by a newer deployment of staging (GitHub's auto_inactive): it did succeed
+    stagingDeployed(["inactive", "success", "in_progress"]);
+    expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✔ .*deployment 41: success \(since superseded\)/);
     // another commit's success does not count
     gh.deployments = { staging: [{ id: 42, sha: "0".repeat(40), statuses: ["success"] }] };
     expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✘ .*never deployed there/);
@@ -178,6 +181,13 @@ describe("staging: more than 95% of the commit's tests pass", () => {
   ])("%s", async (_what, report, code, expected) => {
     const r = await gate(["staging", "--commit", COMMIT, "--report", report()]);
     expect([r.code, line(r.out, "tests")]).toEqual([code, expect.stringMatching(expected)]);
+  });
+
+  it("fails when a test file did not run at all, even at 100% of the tests that did (jest counts no failed test for it)", async () => {
+    const file = path.join(dir, "jest-load-error.json");
+    fs.writeFileSync(file, JSON.stringify({ numTotalTests: 100, numPassedTests: 100, numFailedTests: 0, numRuntimeErrorTestSuites: 1, numFailedTestSuites: 1, success: false }));
+    const r = await gate(["staging", "--commit", COMMIT, "--report", file]);
+    expect([r.code, line(r.out, "tests")]).toEqual([8, expect.stringMatching(/^✘ tests +1 test file\(s\) did not run \(they failed to load\)/)]);
   });
 
   it("fails closed without a report, or with one it cannot read", async () => {
@@ -266,9 +276,19 @@ describe("deploy.yml's Gates step, run as the workflow runs it", () => {
 });
 
 describe("reading a test report", () => {
-  it("counts <testsuite> elements of a lone suite or of <testsuites>, errors as failures", () => {
-    expect(readTestReport('<testsuite tests="4" failures="1" errors="1" skipped="1"/>', "r.xml")).toEqual({ passed: 1, failed: 2 });
-    expect(readTestReport('<testsuites><testsuite tests="2" failures="0"/><testsuite tests="3" failures="1"/></testsuites>', "r.xml")).toEqual({ passed: 4, failed: 1 });
+  it("counts a totals-only JUnit report by its <testsuite> attributes, errors as failures", () => {
+    expect(readTestReport('<testsuite tests="4" failures="1" errors="1" skipped="1"/>', "r.xml")).toEqual({ passed: 1, failed: 2, notRun: 0 });
+    expect(readTestReport('<testsuites><testsuite tests="2" failures="0"/><testsuite tests="3" failures="1"/></testsuites>', "r.xml")).toEqual({ passed: 4, failed: 1, notRun: 0 });
+  });
+  it("counts JUnit <testcase> elements where there are some, in nested suites too, whatever the attributes claim", () => {
+    // a report whose totals leave out failures: the <failure> inside the test case still fails it
+    const xml = `<testsuites><testsuite name="outer" tests="4"><testsuite name="inner">
+      <testcase name="a"/><testcase name="b"><failure message="boom"/></testcase></testsuite>
+      <testcase name="c"><error/></testcase><testcase name="d"><skipped/></testcase></testsuite></testsuites>`;
+    expect(readTestReport(xml, "r.xml")).toEqual({ passed: 1, failed: 2, notRun: 0 });
+  });
+  it("counts jest's test files that failed to load apart: they have no failed test in jest's numbers", () => {
+    expect(readTestReport(JSON.stringify({ numPassedTests: 100, numFailedTests: 0, numRuntimeErrorTestSuites: 2, success: false }), "r.json")).toEqual({ passed: 100, failed: 0, notRun: 2 });
   });
   it("refuses a report it cannot count, naming the file", () => {
     expect(() => readTestReport("{}", "r.json")).toThrow("r.json: a JSON report without numPassedTests and numFailedTests (jest --json)");

@@ -65,10 +65,12 @@ const ROWS: Record<string, readonly Case[]> = {
   "deployed-first-on-the-same-branches": [
     {
       bad: (m) => (m.environments.staging.identity.deployBranches = ["develop"]),
-      at: "environments.prod.entryGates.deployedFirstIn",
-      says: /^"staging" does not deploy from main, which prod deploys from: a commit there never reaches staging first$/,
+      at: "environments.prod.identity.deployBranches",
+      says: /^main: "staging" \(entryGates\.deployedFirstIn\) does not deploy from it, so a commit there never reaches staging first$/,
       good: (m) => (m.environments.staging.identity.deployBranches = ["main", "develop"]),
     },
+    // a clone that takes prod's gates (no entryGates of its own) but deploys from its own branches: reported on it
+    { bad: (m) => delete m.environments.hotfix.entryGates, at: "environments.hotfix.identity.deployBranches", says: /^hotfix\/\*: "staging" \(entryGates\.deployedFirstIn\) does not deploy from it/, good: seed },
   ],
   "rollout-steps-rise": [
     { bad: (m) => (m.environments.prod.rollout.featureFlagPercentSteps = [10, 50, 25, 100]), at: "environments.prod.rollout.featureFlagPercentSteps[2]", says: /^25% does not rise above the step before it \(50%\)/, good: (m) => (m.environments.prod.rollout.featureFlagPercentSteps = [10, 25, 50]) },

@@ -275,15 +275,16 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
     holds: "the environment a commit must be deployed in first (`entryGates.deployedFirstIn`) deploys from every branch this one deploys from: else a commit of that branch could never pass the gate",
     reads: ["entryGates.deployedFirstIn", "identity.deployBranches"],
     when: (e, _n, m) => e.entryGates.deployedFirstIn !== null && Object.hasOwn(m.environments, e.entryGates.deployedFirstIn),
-    check: (e, name, m) => {
+    check: (e, _name, m) => {
       const source = e.entryGates.deployedFirstIn!;
-      const theirs: unknown = m.environments[source].identity.deployBranches;
-      // the source's branches are not among this row's reads: when the schema refused them, it has said so
+      // the source's branches are not among this row's reads: where the schema refused them, it has said so
+      const theirs: unknown = m.environments[source]?.identity?.deployBranches;
       if (!Array.isArray(theirs)) return undefined;
       const missing = e.identity.deployBranches.filter((b) => !theirs.includes(b));
+      // reported at this environment's own branches: a clone inherits its source's gates but not its branches
       return missing.length === 0
         ? undefined
-        : ["entryGates.deployedFirstIn", `${show(source)} does not deploy from ${missing.join(", ")}, which ${name} deploys from: a commit there never reaches ${source} first`];
+        : ["identity.deployBranches", `${missing.join(", ")}: ${show(source)} (entryGates.deployedFirstIn) does not deploy from it, so a commit there never reaches ${source} first`];
     },
   }),
   eachEnvironment({

@@ -119,6 +119,12 @@ export function deployerRbac(
       clusterWide.push({ apiGroups: [group], resources: [resource], verbs: ["get"], resourceNames: [...names].sort() });
     }
   }
+  // kubernetes_manifest looks the manifest's kind up among the cluster's CRDs before every plan and apply: it lists
+  // them (hashicorp/terraform-provider-kubernetes#1381, #1665: "cannot list resource customresourcedefinitions");
+  // a list cannot be limited by name. Their definitions hold no secret.
+  if (Object.keys(stackJson.resource?.kubernetes_manifest ?? {}).length > 0) {
+    clusterWide.push({ apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["list"] });
+  }
   // what `npm run preflight` reads besides the stack (CRDs, the mesh, the token reviewer), by name only
   for (const r of opts.extraReads ?? []) clusterWide.push({ apiGroups: [r.apiGroup], resources: [r.resource], verbs: ["get"], resourceNames: [...r.names].sort() });
   if (opts.mode === "deploy" && bindable.size > 0) {

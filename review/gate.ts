@@ -47,19 +47,43 @@ export interface GateInputs {
 
 export class ReportError extends Error {}
 
-/** Passed and failed tests of a report (skipped ones are neither); jest's `--json` output or JUnit XML. */
-export function readTestReport(text: string, file: string): { passed: number; failed: number } {
+export interface TestCounts {
+  readonly passed: number;
+  readonly failed: number;
+  /** Test files that did not run at all (they failed to load: jest's numRuntimeErrorTestSuites). */
+  readonly notRun: number;
+}
+
+/** Every element named `name` anywhere below `node` (JUnit suites nest). */
+function elements(node: unknown, name: string): Record<string, unknown>[] {
+  if (node === null || typeof node !== "object") return [];
+  if (Array.isArray(node)) return node.flatMap((n) => elements(n, name));
+  return Object.entries(node as Record<string, unknown>).flatMap(([k, v]) => [...(k === name ? [v].flat() as Record<string, unknown>[] : []), ...elements(v, name)]);
+}
+
+/**
+ * Passed and failed tests of a report (skipped ones are neither): jest's `--json` output, or JUnit XML counted by
+ * its `<testcase>` elements (a `<failure>` or `<error>` inside fails one, `<skipped>` skips it), or, for a report of
+ * totals only, by the `<testsuite>` attributes. A test file that failed to load has no failed test in jest's count:
+ * it is counted apart (notRun), and fails the gate.
+ */
+export function readTestReport(text: string, file: string): TestCounts {
   const trimmed = text.trimStart();
   if (trimmed.startsWith("{")) {
-    const r = JSON.parse(text) as { numPassedTests?: unknown; numFailedTests?: unknown };
+    const r = JSON.parse(text) as { numPassedTests?: unknown; numFailedTests?: unknown; numRuntimeErrorTestSuites?: unknown };
     if (typeof r.numPassedTests !== "number" || typeof r.numFailedTests !== "number") throw new ReportError(`${file}: a JSON report without numPassedTests and numFailedTests (jest --json)`);
-    return { passed: r.numPassedTests, failed: r.numFailedTests };
+    return { passed: r.numPassedTests, failed: r.numFailedTests, notRun: typeof r.numRuntimeErrorTestSuites === "number" ? r.numRuntimeErrorTestSuites : 0 };
   }
   if (!trimmed.startsWith("<")) throw new ReportError(`${file}: neither JUnit XML nor a jest JSON report`);
   const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(text);
-  // <testsuites> (with or without totals) or a lone <testsuite>: count each <testsuite>'s own attributes
-  const suites = [xml.testsuites?.testsuite ?? xml.testsuite ?? []].flat() as Record<string, string>[];
+  const suites = elements(xml, "testsuite");
   if (suites.length === 0) throw new ReportError(`${file}: JUnit XML without a <testsuite>`);
+  const cases = elements(xml, "testcase");
+  if (cases.length > 0) {
+    const failed = cases.filter((c) => c !== null && typeof c === "object" && ("failure" in c || "error" in c)).length;
+    const skipped = cases.filter((c) => c !== null && typeof c === "object" && "skipped" in c && !("failure" in c || "error" in c)).length;
+    return { passed: cases.length - failed - skipped, failed, notRun: 0 };
+  }
   let passed = 0;
   let failed = 0;
   for (const s of suites) {
@@ -68,7 +92,7 @@ export function readTestReport(text: string, file: string): { passed: number; fa
     failed += failures + errors;
     passed += tests - failures - errors - skipped;
   }
-  return { passed, failed };
+  return { passed, failed, notRun: 0 };
 }
 
 const pct = (x: number) => `${Number(x.toFixed(4))}%`;
@@ -80,12 +104,13 @@ const why = (err: unknown) => {
 function testsGate(threshold: number, reportFile: string | undefined): GateResult {
   const gate = { gate: "tests", threshold: `more than ${pct(threshold)} pass` };
   if (reportFile === undefined) return { ...gate, passed: false, measured: "no test report given (--report <junit.xml | jest.json>)" };
-  let counts: { passed: number; failed: number };
+  let counts: TestCounts;
   try {
     counts = readTestReport(fs.readFileSync(reportFile, "utf8"), reportFile);
   } catch (err) {
     return { ...gate, passed: false, measured: `unreadable report: ${(err as Error).message}` };
   }
+  if (counts.notRun > 0) return { ...gate, passed: false, measured: `${counts.notRun} test file(s) did not run (they failed to load): their tests are counted nowhere` };
   const run = counts.passed + counts.failed;
   if (run === 0) return { ...gate, passed: false, measured: `${reportFile}: no test ran` };
   const rate = (100 * counts.passed) / run;
@@ -138,7 +163,10 @@ async function deployedFirstGate(m: Matrix, source: string, inputs: GateInputs):
     const deployments = (await inputs.github.rest.repos.listDeployments({ ...inputs.repo, environment: githubEnvironment, sha: inputs.commit, per_page: 100 })).data;
     for (const d of deployments.sort((a, b) => b.id - a.id)) {
       const statuses = (await inputs.github.rest.repos.listDeploymentStatuses({ ...inputs.repo, deployment_id: d.id, per_page: 100 })).data.sort((a, b) => b.id - a.id);
-      if (statuses[0]?.state === "success") return { ...gate, passed: true, measured: `deployment ${d.id}: success` };
+      // GitHub marks a successful deployment `inactive` once a newer one to the environment succeeds
+      // (auto_inactive, docs.github.com/rest/deployments/deployments#create-a-deployment): it still succeeded
+      const latest = statuses.find((x) => x.state !== "inactive");
+      if (latest?.state === "success") return { ...gate, passed: true, measured: `deployment ${d.id}: success${statuses[0].state === "inactive" ? " (since superseded)" : ""}` };
     }
     return { ...gate, passed: false, measured: deployments.length === 0 ? "never deployed there" : `${deployments.length} deployment(s), none successful` };
   } catch (err) {
