@@ -89,6 +89,8 @@ describe("deployment window", () => {
     expect(closed.code).toBe(4);
     expect(closed.stderr).toContain("prod: deployment window closed: deploys may start Mon, Tue, Wed, Thu 09:00–16:00 Europe/Berlin; it is Fri 10:00 there now");
     expect((await at("2026-11-26T08:00:00Z")).code).toBe(0);
+    // a time before ten in the morning there, written as a clock does
+    expect((await at("2026-11-29T07:05:00Z")).stderr).toContain("it is Sun 08:05 there now");
   });
 });
 
