@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { RULES, eachEnvironment } from "../config/rules";
 import { dropEachRule, tableRows } from "../scripts/drop-each-rule";
 import { validateMatrix } from "../config/validate";
-import { editableDefinition } from "./helpers";
+import { editableDefinition, seedMatrix } from "./helpers";
 
 type Edit = (m: any) => void;
 interface Case {
@@ -284,6 +284,20 @@ describe("the rule tables", () => {
     expect(rows.map((r) => r.id).sort()).toEqual(RULES.map((r) => r.id).sort());
     const lines = source.split("\n");
     for (const r of rows) expect(lines.slice(r.from, r.to + 1).join("\n")).toContain(r.id.replace(/^unique-/, ""));
+  });
+
+  it("deployed-first-on-the-same-branches: a source deploying from a pattern that matches the branch covers it (as stacks-to-plan matches branches)", () => {
+    // the rule alone, on a matrix whose other rules would object to the patterns (they are not reviewed branches)
+    const rule = RULES.find((r) => r.id === "deployed-first-on-the-same-branches")!;
+    const ctx = { valid: () => true, inherited: () => false };
+    const withStaging = (branches: string[]) => {
+      const m = structuredClone(seedMatrix) as any;
+      m.environments.staging.identity.deployBranches = branches;
+      return rule.check(m, ctx);
+    };
+    expect(withStaging(["develop", "ma*"])).toEqual([]);
+    expect(withStaging(["**"])).toEqual([]);
+    expect(withStaging(["develop", "mainline/*"])).toEqual([{ path: "environments.prod.identity.deployBranches", message: expect.stringMatching(/^main: "staging"/) }]);
   });
 
   it("npm run drop-each-rule: each row removed in turn, a verdict per row from the tests' exit and Jest's summary, exit 1 unless all are caught", () => {
