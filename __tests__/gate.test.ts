@@ -59,9 +59,14 @@ beforeAll(async () => {
     env: { ...process.env, DD_HOST: datadog.url, DD_API_KEY: dd.apiKey, DD_APP_KEY: dd.appKey, GITHUB_API_URL: github.url, GITHUB_TOKEN: "fake-github-token", HTTPS_PROXY: "", HTTP_PROXY: "" },
   });
 });
+// the deploy environments the gates stack configured: each with its required-reviewers rule where it has reviewers
+const configured = () =>
+  Object.fromEntries(
+    [seedMatrix.organization.gates.githubEnvironment, ...Object.values(seedMatrix.environments).map((e) => e.identity.githubEnvironment)].map((n) => [n, ["required_reviewers", "branch_policy"]]),
+  );
 beforeEach(() => {
   Object.assign(dd, { points: {}, asked: [], failWith: undefined });
-  Object.assign(gh, { deployments: {}, checkRuns: {} });
+  Object.assign(gh, { deployments: {}, checkRuns: {}, environments: configured() });
 });
 afterAll(async () => {
   await cli.close();
@@ -89,7 +94,7 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     expect(line(r.out, "error rate staging/api")).toMatch(/^✔ error rate staging\/api +0\.05% \(5 errors in 10000 requests\) +\(required: below 0\.1% over the last 60 min\)$/);
     expect(line(r.out, "deployed first in staging")).toMatch(/^✔ .*deployment 41: success/);
     expect(line(r.out, "window")).toMatch(/^✔ window/);
-    expect(line(r.out, "approval")).toMatch(/^✔ approval +GitHub holds the deploy job until one approves/);
+    expect(line(r.out, "approval")).toMatch(/^✔ approval +required reviewers rule: GitHub holds the deploy job until one approves +\(required: one of @example-org\/platform-leads approves \(environment production\)\)$/);
     expect(r.out).toContain("prod: every gate passed");
     const to = Date.parse(IN_WINDOW) / 1000;
     expect(dd.asked).toEqual([
@@ -145,6 +150,17 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     // another commit's success does not count
     gh.deployments = { staging: [{ id: 42, sha: "0".repeat(40), statuses: ["success"] }] };
     expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✘ .*never deployed there/);
+  });
+
+  it("fails when prod's GitHub environment has no required-reviewers rule, or does not exist: nobody would be asked", async () => {
+    stagingServed(5, 10000);
+    stagingDeployed(["success"]);
+    const githubEnvironment = seedMatrix.environments.prod.identity.githubEnvironment;
+    gh.environments = { ...configured(), [githubEnvironment]: ["branch_policy"] };
+    const unruled = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect([unruled.code, line(unruled.out, "approval")]).toEqual([8, expect.stringMatching(new RegExp(`^✘ approval +environment ${githubEnvironment} has no required-reviewers rule`))]);
+    gh.environments = {};
+    expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "approval")).toMatch(new RegExp(`^✘ approval +environment ${githubEnvironment} does not exist`));
   });
 
   it("fails outside the window, naming it", async () => {

@@ -207,7 +207,7 @@ describe("deploy: the approver approves the plan that is applied", () => {
     expect(gate.run).toBe('npm run --silent gate -- "$STACK" --commit "$SHA" --report "$RUNNER_TEMP/tests/jest.json"');
     expect(gate.env).toMatchObject({ SHA: "${{ github.sha }}", GITHUB_TOKEN: "${{ github.token }}" });
     // the gates read GitHub (deployments, check runs) with the job's token: read, nothing more
-    expect(jobs().apply.permissions).toMatchObject({ deployments: "read", checks: "read" });
+    expect(jobs().apply.permissions).toMatchObject({ deployments: "read", checks: "read", actions: "read" });
   });
   it.each(files)("%s never deploys or applies without a saved plan", (f) => {
     const all = Object.keys(workflow(f).jobs).map((j) => runs(f, j)).join("\n");

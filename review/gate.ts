@@ -14,7 +14,9 @@
  *   is `success` (GET /repos/{owner}/{repo}/deployments?environment=&sha=, and its statuses);
  * - checks: each named check run on the commit completed with `success` (GET …/commits/{ref}/check-runs);
  * - window: config/promotion.ts's windowIsOpen at the gate's time;
- * - approval: GitHub's environment protection holds the deploy job until a reviewer approves; reported, not measured.
+ * - approval: GitHub's environment protection holds the deploy job until a reviewer approves; the gate checks that
+ *   the stack's GitHub environment has that rule (`required_reviewers`, GET /repos/{o}/{r}/environments/{name}),
+ *   so an environment the gates stack never configured does not pass for approved.
  */
 import * as fs from "node:fs";
 import type { Octokit } from "@octokit/rest";
@@ -43,6 +45,8 @@ export interface GateInputs {
   readonly datadog: { readonly apiUrl: string; readonly apiKey: string; readonly appKey: string };
   readonly github: Octokit;
   readonly repo: { readonly owner: string; readonly repo: string };
+  /** The stack's deploy GitHub environment, whose protection holds the apply job for approval. */
+  readonly githubEnvironment: string;
 }
 
 export class ReportError extends Error {}
@@ -191,6 +195,22 @@ async function checkGates(names: readonly string[], inputs: GateInputs): Promise
   });
 }
 
+async function approvalGate(reviewers: readonly string[], inputs: GateInputs): Promise<GateResult> {
+  const environment = inputs.githubEnvironment;
+  if (reviewers.length === 0) return { gate: "approval", passed: true, measured: "none required", threshold: "none" };
+  const gate = { gate: "approval", threshold: `one of ${reviewers.join(", ")} approves (environment ${environment})` };
+  try {
+    const env = (await inputs.github.rest.repos.getEnvironment({ ...inputs.repo, environment_name: environment })).data;
+    const required = (env.protection_rules ?? []).some((r) => r.type === "required_reviewers");
+    return required
+      ? { ...gate, passed: true, measured: "required reviewers rule: GitHub holds the deploy job until one approves" }
+      : { ...gate, passed: false, measured: `environment ${environment} has no required-reviewers rule (is the gates stack applied?)` };
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    return { ...gate, passed: false, measured: status === 404 ? `environment ${environment} does not exist` : `GitHub did not answer: ${why({ code: status, message: (err as Error).message })}` };
+  }
+}
+
 /**
  * Every gate of `environment` for the commit. A stack that is not an environment (the gates stack) is applied
  * like the environment it follows, and passes only that environment's window and approval: it runs no workload
@@ -207,12 +227,7 @@ export async function evaluateGates(m: Matrix, environment: string, settings: En
   const w = settings.deploymentWindow;
   results.push({ gate: "window", passed: windowIsOpen(w, inputs.now), measured: inputs.now.toISOString(), threshold: describeWindow(w) });
   const reviewers = [...settings.approval.reviewers.teams.map((t) => `@${m.organization.github.owner}/${t}`), ...settings.approval.reviewers.users.map((u) => `@${u}`)];
-  results.push({
-    gate: "approval",
-    passed: true,
-    measured: reviewers.length === 0 ? "none required" : "GitHub holds the deploy job until one approves",
-    threshold: reviewers.length === 0 ? "none" : `one of ${reviewers.join(", ")} (environment ${settings.identity.githubEnvironment})`,
-  });
+  results.push(await approvalGate(reviewers, inputs));
   return results;
 }
 

@@ -377,6 +377,7 @@ export function buildProgram(io: CliIo): Command {
         datadog: { apiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl, apiKey: env.DD_API_KEY ?? "", appKey: env.DD_APP_KEY ?? "" },
         github: github(env.GITHUB_TOKEN ?? env.GH_TOKEN),
         repo: { owner: m.organization.github.owner, repo: m.organization.github.repository },
+        githubEnvironment: allTargets(m).find((t) => t.environment === environment)!.githubEnvironment,
       });
       const text = formatGates(environment, commit, results).trimEnd();
       if (results.every((r) => r.passed)) {
