@@ -112,6 +112,14 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     expect(r.out.trimEnd().split("\n").at(-1)).toBe("prod: 1 gate(s) failed: error rate staging/api; nothing is applied");
   });
 
+  it("reads no error points in the window as no errors: requests without a failure are 0%", async () => {
+    stagingServed(0, 10000);
+    delete dd.points[errorsQuery];
+    stagingDeployed(["success"]);
+    const r = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect([r.code, line(r.out, "error rate staging/api")]).toEqual([0, expect.stringMatching(/^✔ error rate staging\/api +0% \(0 errors in 10000 requests\)/)]);
+  });
+
   it("fails at exactly the threshold (below means below)", async () => {
     stagingServed(10, 10000);
     stagingDeployed(["success"]);
@@ -228,6 +236,17 @@ describe("required checks on the commit", () => {
     fs.writeFileSync(file, JSON.stringify({ numPassedTests: 10, numFailedTests: 0 }));
     return file;
   };
+
+  it("fail closed when GitHub does not answer for the check runs", async () => {
+    gh.tokenValid = false;
+    try {
+      const r = await gate(["staging", "--commit", COMMIT, "--report", report()], withChecks());
+      expect(r.code).toBe(8);
+      expect(line(r.out, "check CodeQL")).toMatch(/^✘ check CodeQL +GitHub did not answer: HTTP 401/);
+    } finally {
+      gh.tokenValid = true;
+    }
+  });
 
   it("pass when each named check's latest run succeeded; fail naming the missing, failed or unfinished one", async () => {
     gh.checkRuns = {
