@@ -66,6 +66,8 @@ export function candidates(def: MatrixDefinition, env: string, path: readonly st
   if (typeof current === "number") nearby(current).forEach(add);
   if (typeof current === "boolean") add(!current);
   if (typeof current === "string" && /^\d+[smh]$/.test(current)) add(`${Number(current.slice(0, -1)) * 2}${current.slice(-1)}`);
+  // an alert tier: the other tiers
+  if (path[0] === "alerts" && path[1] === "tiers" && typeof current === "string") ["critical", "high", "medium", "low"].forEach(add);
   // a field naming an environment (an entry gate's source): any other environment
   if (["entryGates.sourceErrorRate.environment", "entryGates.deployedFirstIn"].includes(path.join("."))) Object.keys(def.environments).forEach(add);
   if (Array.isArray(current)) {

@@ -202,8 +202,12 @@ describe.each(environmentNames)("%s monitors", (name) => {
     }
   });
 
-  it(`routes to ${e.alerts.routing === "none" ? "nobody" : handles.join(" and ")} (routing: ${e.alerts.routing})`, () => {
-    for (const m of monitors(name)) expect(m.message.match(/@[\w.-]+/g) ?? []).toEqual(handles);
+  // DESIGN.md's tiers: critical pages (and tells the chat), high opens a ticket, medium and low notify nobody
+  const tierHandles = { critical: [org.datadog.pagerHandle, org.datadog.chatHandle], high: [org.datadog.ticketHandle], medium: [], low: [] };
+  const kindOf = (m: any): "errorRate" | "latency" | "cpu" => (m.name.endsWith(" error rate") ? "errorRate" : m.name.endsWith(" p99 latency") ? "latency" : "cpu");
+  const routeTitle = e.alerts.tiers ? `by tier (${Object.entries(e.alerts.tiers).map(([k, t]) => `${k} ${t}`).join(", ")})` : e.alerts.routing === "none" ? "nobody" : handles.join(" and ");
+  it(`routes to ${routeTitle} (routing: ${e.alerts.routing})`, () => {
+    for (const m of monitors(name)) expect([m.name, m.message.match(/@[\w.-]+/g) ?? []]).toEqual([m.name, e.alerts.tiers ? tierHandles[e.alerts.tiers[kindOf(m)]] : handles]);
   });
 
   it("evaluation window, no-data policy, renotify interval and priority are the matrix's", () => {
@@ -212,7 +216,8 @@ describe.each(environmentNames)("%s monitors", (name) => {
       expect(m.notify_no_data).toBe(e.alerts.notifyNoData);
       expect(m.no_data_timeframe).toBe(e.alerts.notifyNoData ? e.alerts.noDataTimeframeMinutes : undefined);
       expect(m.renotify_interval).toBe(e.alerts.renotifyMinutes > 0 ? e.alerts.renotifyMinutes : undefined);
-      expect(m.priority).toBe(String(e.alerts.priority));
+      // with tiers, the tier is the priority (critical 1 … low 4)
+      expect(m.priority).toBe(String(e.alerts.tiers ? ["critical", "high", "medium", "low"].indexOf(e.alerts.tiers[kindOf(m)]) + 1 : e.alerts.priority));
     }
   });
 
@@ -298,10 +303,15 @@ describe("across environments", () => {
     for (const m of monitors("dev")) expect(m.message).not.toMatch(/@[\w.-]+/);
   });
 
-  it("prod's and hotfix's monitors all page on-call", () => {
+  it("prod's and hotfix's alerts go by DESIGN.md's tiers: failing requests page on-call, slow ones open a ticket, CPU is logged for investigation", () => {
     for (const name of ["prod", "hotfix"]) {
-      expect(monitors(name).length).toBeGreaterThan(0);
-      for (const m of monitors(name)) expect(m.message).toContain(org.datadog.pagerHandle);
+      const byKind = (suffix: string) => monitors(name).filter((m) => m.name.endsWith(suffix));
+      for (const m of byKind(" error rate")) expect([m.message.split("\n").at(-1), m.priority, m.tags]).toEqual([`${org.datadog.pagerHandle} ${org.datadog.chatHandle}`, "1", expect.arrayContaining(["alert-tier:critical"])]);
+      for (const m of byKind(" p99 latency")) expect([m.message.split("\n").at(-1), m.priority, m.tags]).toEqual([org.datadog.ticketHandle, "2", expect.arrayContaining(["alert-tier:high"])]);
+      for (const m of byKind(" CPU")) {
+        expect(m.message).not.toMatch(/@[\w.-]+/);
+        expect([m.priority, m.tags]).toEqual(["3", expect.arrayContaining(["alert-tier:medium"])]);
+      }
     }
   });
 

@@ -52,7 +52,7 @@ describe("a key the schema does not know", () => {
       {
         path: "environments.dev.alerts.colour",
         message:
-          "is not a field of environments.dev.alerts (its fields: errorRatePercent, latencyMs, cpuPercent, routing, warningAtPercentOfCritical, recoverAtPercentOfThreshold, evaluationWindowMinutes, notifyNoData, noDataTimeframeMinutes, renotifyMinutes, priority)",
+          "is not a field of environments.dev.alerts (its fields: errorRatePercent, latencyMs, cpuPercent, routing, warningAtPercentOfCritical, recoverAtPercentOfThreshold, evaluationWindowMinutes, notifyNoData, noDataTimeframeMinutes, renotifyMinutes, priority, tiers)",
       },
     ]);
   });

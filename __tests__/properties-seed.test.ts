@@ -51,6 +51,8 @@ const COMPOUND: Record<string, { env: string; value: unknown; path?: string[]; p
   "backend.type": { env: "prod", path: ["backend"], value: { type: "s3", bucket: "envmatrix-state", region: "eu-central-1", keyPrefix: "envmatrix" } },
   "approval.reviewers.users": { env: "prod", value: ["octocat"] },
   "deploymentWindow.timeZone": { env: "prod", value: "Europe/London" },
+  // prod's only critical tier: another monitor pages first (protected-tiers-page), then this one may be high
+  "alerts.tiers.errorRate": { env: "prod", value: "high", prepare: (d) => (d.environments.prod.alerts.tiers = { ...d.environments.prod.alerts.tiers, latency: "critical" }) },
 };
 
 describe("for the seed matrix, exhaustively", () => {

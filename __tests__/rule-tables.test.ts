@@ -62,6 +62,12 @@ const ROWS: Record<string, readonly Case[]> = {
     },
     { bad: (m) => (m.environments.dev.entryGates.deployedFirstIn = "nowhere"), at: "environments.dev.entryGates.deployedFirstIn", says: /^"nowhere" is not an environment before dev in the promotion order \(none\)/, good: seed },
   ],
+  "tiers-where-paging": [
+    { bad: (m) => (m.environments.staging.alerts.tiers = { errorRate: "high", latency: "medium", cpu: "low" }), at: "environments.staging.alerts.tiers", says: /^are set while routing is "chat"/, good: (m) => (m.environments.prod.alerts.tiers = { errorRate: "critical", latency: "critical", cpu: "low" }) },
+  ],
+  "protected-tiers-page": [
+    { bad: (m) => (m.environments.prod.alerts.tiers = { errorRate: "high", latency: "high", cpu: "medium" }), at: "environments.prod.alerts.tiers", says: /^have no critical tier \(a protected environment pages on-call for something\)$/, good: (m) => (m.environments.prod.alerts.tiers = { errorRate: "high", latency: "critical", cpu: "medium" }) },
+  ],
   "deployed-first-on-the-same-branches": [
     {
       bad: (m) => (m.environments.staging.identity.deployBranches = ["develop"]),

@@ -39,6 +39,7 @@ const dev = {
     noDataTimeframeMinutes: 30,
     renotifyMinutes: 0,
     priority: 5,
+    tiers: null,
   },
   canaryGate: null,
   slo: null,
@@ -111,6 +112,7 @@ const staging = {
     noDataTimeframeMinutes: 20,
     renotifyMinutes: 240,
     priority: 3,
+    tiers: null,
   },
   canaryGate: null,
   // the documents: staging's uptime target is 95% (and it tracks its error budget); no latency target there
@@ -189,6 +191,9 @@ const prod = {
     noDataTimeframeMinutes: 10,
     renotifyMinutes: 30,
     priority: 1,
+    // DESIGN.md's prod alerting: critical pages, high opens a ticket, medium is logged. Which monitor is which
+    // tier is our reading: failing requests wake someone, slow ones open a ticket, CPU is looked into
+    tiers: { errorRate: "critical", latency: "high", cpu: "medium" },
   },
   // the seed documents' canary gate: promote only if errors rise < 5% and latency < 10% over stable
   canaryGate: { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10 },

@@ -55,6 +55,7 @@ export const organization = {
     chatHandle: "@slack-platform-alerts", // PLACEHOLDER
     pagerHandle: "@pagerduty-platform-oncall", // PLACEHOLDER
     gateHandle: "@webhook-canary-gate", // PLACEHOLDER: the rollout controller's webhook
+    ticketHandle: "@webhook-platform-tickets", // PLACEHOLDER: a webhook that opens a ticket
     agent: { transport: "tcp", namespace: "datadog", podLabels: { app: "datadog-agent" }, service: "datadog-agent" },
     runbookBaseUrl: "https://runbooks.example.internal/envmatrix", // PLACEHOLDER
     traceOperation: "http.request",

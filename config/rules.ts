@@ -271,6 +271,12 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
     },
   }),
   eachEnvironment({
+    id: "tiers-where-paging",
+    holds: "alert tiers only where the environment pages (`routing: page`): a tier says which alerts wake someone, and an environment that pages nobody has none to sort",
+    reads: ["alerts.tiers", "alerts.routing"],
+    check: ({ alerts: a }) => (a.tiers !== null && a.routing !== "page" ? ["alerts.tiers", `are set while routing is ${show(a.routing)} (tiers sort what pages on-call: only with routing "page")`] : undefined),
+  }),
+  eachEnvironment({
     id: "deployed-first-on-the-same-branches",
     holds: "the environment a commit must be deployed in first (`entryGates.deployedFirstIn`) deploys from every branch this one deploys from: else a commit of that branch could never pass the gate",
     reads: ["entryGates.deployedFirstIn", "identity.deployBranches"],
@@ -341,6 +347,13 @@ export const PROTECTED_RULES: readonly Rule[] = [
     holds: "gives its approvers a checklist (what an approval vouches for)",
     reads: ["approval.checklist"],
     check: ({ approval: { checklist } }) => (checklist.length === 0 ? ["approval.checklist", `is empty ${PROTECTED} tells its approvers what they vouch for)`] : undefined),
+  }),
+  protectedEnvironment({
+    id: "protected-tiers-page",
+    holds: "with alert tiers, pages on-call for at least one kind of alert (a `critical` tier)",
+    reads: ["alerts.tiers"],
+    check: ({ alerts: { tiers } }) =>
+      tiers !== null && !Object.values(tiers).includes("critical") ? ["alerts.tiers", `have no critical tier ${PROTECTED} pages on-call for something)`] : undefined,
   }),
   protectedValue({ id: "protected-prevents-self-review", holds: "prevents self-review", field: "approval.preventSelfReview", required: true, rule: " forbids self-review" }),
   protectedValue({ id: "protected-no-admin-bypass", holds: "gives admins no bypass", field: "approval.adminsCanBypass", required: false, rule: " cannot be bypassed by admins" }),

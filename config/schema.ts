@@ -18,6 +18,8 @@ export const show = (value: unknown): string => (typeof value === "string" ? JSO
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 /** Alert routings from quietest to loudest (the promotion order may only make alerting louder). */
 export const ROUTINGS = ["none", "chat", "page"] as const;
+/** Alert tiers (DESIGN.md, prod: "critical pages, high opens a ticket, medium logged, low weekly report"). */
+export const ALERT_TIERS = ["critical", "high", "medium", "low"] as const;
 export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
 export const BACKEND_TYPES = ["local", "s3", "hcp"] as const;
 /** ESO `target.creationPolicy`. */
@@ -311,6 +313,10 @@ export const environmentSettingsSchema = z.strictObject({
       noDataTimeframeMinutes: wholeNumber(1, 2880),
       renotifyMinutes: describe(wholeNumber(0, 10080), "Re-notify while still alerting; 0 never."),
       priority: describe(wholeNumber(1, 5), "Datadog priority, 1 (highest) to 5."),
+      tiers: describe(
+        z.strictObject({ errorRate: oneOf(ALERT_TIERS), latency: oneOf(ALERT_TIERS), cpu: oneOf(ALERT_TIERS) }).nullable(),
+        "Each monitor's tier where the environment pages: critical pages on-call (and chat), high opens a ticket, medium is logged for investigation, low goes to the weekly report; each tier its own priority (1 to 4). `null`: every monitor follows `routing` and `priority`.",
+      ),
     })
     .describe("Monitors of every service: the critical thresholds, how they are evaluated, and who hears about them."),
   canaryGate: z
@@ -482,6 +488,7 @@ export const organizationSchema = z.strictObject({
     chatHandle: handle(),
     pagerHandle: handle(),
     gateHandle: describe(handle(), "Who is told about canary gate monitors: the rollout that queries them."),
+    ticketHandle: describe(handle(), "Where a `high` tier alert opens a ticket (a webhook to the ticket system, or Datadog's ticketing integration)."),
     agent: z.strictObject({
       transport: describe(oneOf(AGENT_TRANSPORTS), "How pods reach the node's Datadog Agent: `tcp` (8126, 8125/udp) or `socket` (CSI driver)."),
       namespace: dnsLabel(),

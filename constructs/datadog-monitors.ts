@@ -15,6 +15,14 @@ export interface MonitoredService {
   readonly team: string;
 }
 
+/** Where one monitor goes instead of the environment's `notify` and `priority`: its alert tier's. */
+export interface MonitorRoute {
+  readonly notify: readonly string[];
+  readonly priority: number;
+  /** e.g. `alert-tier:critical`. */
+  readonly tag: string;
+}
+
 export interface DatadogMonitorsProps {
   /** Value of the `env` tag (unified service tagging). */
   readonly env: string;
@@ -34,6 +42,8 @@ export interface DatadogMonitorsProps {
   readonly renotifyMinutes: number;
   /** 1 (highest) to 5. */
   readonly priority: number;
+  /** Each monitor's route where the environment has alert tiers (stacks/props.ts tierRoute); else notify and priority. */
+  readonly tiers?: { readonly errorRate: MonitorRoute; readonly latency: MonitorRoute; readonly cpu: MonitorRoute };
   /** Handles notified by every monitor (`@pagerduty-…`, `@slack-…`); empty notifies nobody. */
   readonly notify: readonly string[];
   readonly runbookBaseUrl: string;
@@ -77,9 +87,10 @@ export class DatadogMonitors extends Construct {
       unit: string,
       critical: number,
       query: (threshold: string) => string,
-      extra: { tags?: readonly string[]; describe?: string; notify?: readonly string[]; missingData?: "show_no_data" | "notify_never" } = {},
+      extra: { tags?: readonly string[]; describe?: string; notify?: readonly string[]; missingData?: "show_no_data" | "notify_never"; route?: MonitorRoute } = {},
     ) => {
       const t = thresholdsAbove(critical, p.warningAtPercentOfCritical, p.recoverAtPercentOfThreshold);
+      const notify = extra.route?.notify ?? extra.notify ?? p.notify;
       const subject = `${service.name} ${what} in ${p.env}`;
       const message = [
         `{{#is_alert}}${subject} is {{value}}${unit}, above the critical threshold of {{threshold}}${unit} (${t.critical}${unit}).{{/is_alert}}`,
@@ -88,7 +99,7 @@ export class DatadogMonitors extends Construct {
         ...(extra.describe ? [extra.describe] : []),
         `Runbook: ${p.runbookBaseUrl}/${service.name}/${monitorId.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
         `Service: ${service.name} · environment: ${p.env} · team: ${service.team}`,
-        ...((extra.notify ?? p.notify).length > 0 ? [(extra.notify ?? p.notify).join(" ")] : []),
+        ...(notify.length > 0 ? [notify.join(" ")] : []),
       ].join("\n");
       // a gate's series exist only while a canary runs: missing data is its normal state, never an alert
       const noData =
@@ -103,17 +114,17 @@ export class DatadogMonitors extends Construct {
         query: query(t.critical),
         message,
         monitorThresholds: t,
-        priority: `${p.priority}`,
+        priority: `${extra.route?.priority ?? p.priority}`,
         ...noData,
         renotifyInterval: p.renotifyMinutes > 0 ? p.renotifyMinutes : undefined,
         requireFullWindow: false,
         includeTags: true,
-        tags: [...tags, ...(extra.tags ?? [])],
+        tags: [...tags, ...(extra.tags ?? []), ...(extra.route ? [extra.route.tag] : [])],
       });
     };
 
-    monitor("errorRate", "error rate", "%", p.errorRatePercent, (x) => `sum(${window}):( ${errorRatio(op, apm)} ) * 100 > ${x}`);
-    monitor("latency", "p99 latency", " s", p.latencyMs / 1000, (x) => `percentile(${window}):p99:trace.${op}{${apm}} > ${x}`);
+    monitor("errorRate", "error rate", "%", p.errorRatePercent, (x) => `sum(${window}):( ${errorRatio(op, apm)} ) * 100 > ${x}`, { route: p.tiers?.errorRate });
+    monitor("latency", "p99 latency", " s", p.latencyMs / 1000, (x) => `percentile(${window}):p99:trace.${op}{${apm}} > ${x}`, { route: p.tiers?.latency });
     // usage is in nanocores, limits in cores
     const k8s = `kube_namespace:${p.namespace},service:${service.name}`;
     monitor(
@@ -122,6 +133,7 @@ export class DatadogMonitors extends Construct {
       "%",
       p.cpuPercent,
       (x) => `avg(${window}):( sum:kubernetes.cpu.usage.total{${k8s}} / ( sum:kubernetes.cpu.limits{${k8s}} * 1000000000 ) ) * 100 > ${x}`,
+      { route: p.tiers?.cpu },
     );
 
     if (p.canaryGate) {

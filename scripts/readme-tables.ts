@@ -9,7 +9,7 @@ import { loadMatrix } from "../config";
 import { canaryErrorRateAllowancePoints, thresholdNumber, thresholdsAbove } from "../config/thresholds";
 import { matrixMarkdown } from "../review/matrix-table";
 import type { Matrix } from "../config/types";
-import { alertRecipients } from "../stacks/props";
+import { alertRecipients, tierRoute } from "../stacks/props";
 import { allTargets, appliedLike, describeWindow } from "../config/promotion";
 import { deployerPolicy } from "../constructs/deployer-access";
 import { environmentVaultObjects } from "../stacks/names";
@@ -27,7 +27,14 @@ export function monitorTable(m: Matrix): string {
     const t = thresholdsAbove(critical, warnAt, 100);
     return `${t.critical}${unit} / ${t.warning}${unit}`;
   };
-  const routing = (e: Matrix["environments"][string]) => alertRecipients(e.alerts.routing, dd).join(" + ") || "nobody (logged only)";
+  const KINDS = { errorRate: "error rate", latency: "latency", cpu: "CPU" } as const;
+  const routing = (e: Matrix["environments"][string]) => {
+    const tiers = e.alerts.tiers;
+    if (tiers === null) return alertRecipients(e.alerts.routing, dd).join(" + ") || "nobody (logged only)";
+    const whom = (tier: "critical" | "high" | "medium" | "low") =>
+      tierRoute(tier, dd).notify.join(" + ") || (tier === "low" ? "weekly report" : "logged for investigation");
+    return (Object.keys(KINDS) as (keyof typeof KINDS)[]).map((k) => `${KINDS[k]} (${tiers[k]}): ${whom(tiers[k])}`).join("; ");
+  };
   const lines = [
     row(["", ...names]),
     row(["---", ...names.map(() => "---")]),
@@ -38,7 +45,7 @@ export function monitorTable(m: Matrix): string {
     row(["evaluation window", ...envs.map((e) => `${e.alerts.evaluationWindowMinutes} min`)]),
     row(["no data", ...envs.map((e) => (e.alerts.notifyNoData ? `alerts after ${e.alerts.noDataTimeframeMinutes} min` : "ignored"))]),
     row(["renotify", ...envs.map((e) => (e.alerts.renotifyMinutes > 0 ? `every ${e.alerts.renotifyMinutes} min` : "never"))]),
-    row(["priority", ...envs.map((e) => `P${e.alerts.priority}`)]),
+    row(["priority", ...envs.map((e) => (e.alerts.tiers ? "by tier: critical P1, high P2, medium P3, low P4" : `P${e.alerts.priority}`))]),
     row(["notifies", ...envs.map(routing)]),
     row(["SLOs (7 and 30 days)", ...envs.map((e) => (e.slo ? `${e.slo.availabilityPercent}% availability${e.slo.latencyP99Ms === null ? "" : `; p99 < ${e.slo.latencyP99Ms} ms`}` : "—"))]),
     row([

@@ -8,8 +8,11 @@ import type { EnvironmentNamespaceProps } from "../constructs/namespace";
 import type { NetworkPoliciesProps } from "../constructs/network-policies";
 import type { VaultAccessProps } from "../constructs/vault-access";
 import type { ExternalSecretsProps } from "../constructs/external-secrets";
-import type { DatadogMonitorsProps } from "../constructs/datadog-monitors";
+import type { DatadogMonitorsProps, MonitorRoute } from "../constructs/datadog-monitors";
+import { ALERT_TIERS } from "../config/schema";
 import type { EnvironmentSettings, Organization, Service } from "../config/types";
+
+type AlertTier = (typeof ALERT_TIERS)[number];
 import { canaryErrorRateAllowancePoints } from "../config/thresholds";
 import { derivedNames } from "./names";
 
@@ -183,6 +186,16 @@ export function alertRecipients(routing: EnvironmentSettings["alerts"]["routing"
   return { none: [], chat: [datadog.chatHandle], page: [datadog.pagerHandle, datadog.chatHandle] }[routing];
 }
 
+/**
+ * Where a monitor of a tier goes (DESIGN.md, prod's alerting): critical pages on-call and tells the chat, high
+ * opens a ticket, medium and low notify nobody (medium is looked into from Datadog's monitor list, low makes the
+ * weekly report, both found by their `alert-tier` tag); the tier is also the monitor's priority.
+ */
+export function tierRoute(tier: AlertTier, datadog: Organization["datadog"]): MonitorRoute {
+  const notify = { critical: [datadog.pagerHandle, datadog.chatHandle], high: [datadog.ticketHandle], medium: [], low: [] }[tier];
+  return { notify, priority: ALERT_TIERS.indexOf(tier) + 1, tag: `alert-tier:${tier}` };
+}
+
 export function monitorsProps({ name, env, org, services }: EnvironmentContext): DatadogMonitorsProps {
   const al = env.alerts;
   const dd = org.datadog;
@@ -201,6 +214,7 @@ export function monitorsProps({ name, env, org, services }: EnvironmentContext):
     renotifyMinutes: al.renotifyMinutes,
     priority: al.priority,
     notify: alertRecipients(al.routing, dd),
+    tiers: al.tiers ? { errorRate: tierRoute(al.tiers.errorRate, dd), latency: tierRoute(al.tiers.latency, dd), cpu: tierRoute(al.tiers.cpu, dd) } : undefined,
     runbookBaseUrl: dd.runbookBaseUrl,
     traceOperation: dd.traceOperation,
     extraTags: ["managed-by:envmatrix"],
