@@ -160,6 +160,26 @@ describe.each(environmentNames)("%s's deployer and planner on its cluster", (nam
   });
 });
 
+it("lets the deployer bind, in the namespace only, the roles a RoleBinding of the stack grants (RBAC's escalation check)", () => {
+  // kubernetes.io/docs/reference/access-authn-authz/rbac, "Restrictions on role binding creation or update"
+  const stackJson = {
+    resource: {
+      kubernetes_namespace_v1: { namespace: { metadata: { name: "p-e" } } },
+      kubernetes_role_binding_v1: {
+        viewers: { metadata: { name: "viewers", namespace: "p-e" }, role_ref: { kind: "ClusterRole", name: "view" } },
+        runners: { metadata: { name: "runners", namespace: "p-e" }, role_ref: { kind: "Role", name: "runner" } },
+      },
+    },
+  };
+  const deploy = deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy" }) as any[];
+  expect(allows(deploy, "bind", "rbac.authorization.k8s.io", "clusterroles", { name: "view", namespace: "p-e" })).toBe(true);
+  expect(allows(deploy, "bind", "rbac.authorization.k8s.io", "roles", { name: "runner", namespace: "p-e" })).toBe(true);
+  expect(allows(deploy, "bind", "rbac.authorization.k8s.io", "clusterroles", { name: "admin", namespace: "p-e" })).toBe(false);
+  expect(allows(deploy, "bind", "rbac.authorization.k8s.io", "clusterroles", { name: "view", namespace: "kube-system" })).toBe(false);
+  const plan = deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan" }) as any[];
+  expect(allows(plan, "bind", "rbac.authorization.k8s.io", "clusterroles", { name: "view", namespace: "p-e" })).toBe(false);
+});
+
 describe("refuses, rather than granting too little or too much", () => {
   const ns = { kubernetes_namespace_v1: { namespace: { metadata: { name: "p-e", labels: {} } } } };
   const inNs = "${kubernetes_namespace_v1.namespace.metadata[0].name}";

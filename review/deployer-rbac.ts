@@ -73,6 +73,8 @@ export function deployerRbac(
   const namespacedRes = new Map<string, Set<string>>();
   const clusterNames = new Map<string, { names: Set<string>; create: boolean }>();
   const bindable = new Set<string>();
+  // RoleBindings in the namespace: the (Cluster)Roles they grant, which the deployer must be allowed to `bind` there
+  const boundHere = { roles: new Set<string>(), clusterroles: new Set<string>() };
   const add = (k: { apiGroup: string; resource: string; namespaced: boolean }, address: string, metadata: { name: string; namespace?: string }) => {
     if (k.namespaced) {
       if (!namespace.refs.has(metadata.namespace ?? "")) {
@@ -102,11 +104,17 @@ export function deployerRbac(
       if (!k) throw new RbacError(`no RBAC mapping for ${type}`);
       add(k, address, r.metadata ?? {});
       if (type === "kubernetes_cluster_role_binding_v1") bindable.add(r.role_ref.name);
+      if (type === "kubernetes_role_binding_v1") boundHere[r.role_ref.kind === "Role" ? "roles" : "clusterroles"].add(r.role_ref.name);
     }
   }
   const inNamespace: PolicyRule[] = [];
   for (const [group, resources] of [...namespacedRes].sort(([a], [b]) => a.localeCompare(b))) {
     inNamespace.push({ apiGroups: [group], resources: [...resources].sort(), verbs: opts.mode === "deploy" ? [...READ, ...WRITE] : READ });
+  }
+  if (opts.mode === "deploy") {
+    for (const resource of ["clusterroles", "roles"] as const) {
+      if (boundHere[resource].size > 0) inNamespace.push({ apiGroups: ["rbac.authorization.k8s.io"], resources: [resource], verbs: ["bind"], resourceNames: [...boundHere[resource]].sort() });
+    }
   }
   const clusterWide: PolicyRule[] = [];
   for (const [key, { names, create }] of [...clusterNames].sort(([a], [b]) => a.localeCompare(b))) {
