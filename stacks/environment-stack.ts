@@ -2,6 +2,7 @@
  * One environment's Terraform stack. Maps the environment's record in the matrix onto constructs, in one
  * place and the same way for every environment: nothing here branches on an environment's name.
  */
+import { MOVED, applyMoves } from "./moved";
 import { Annotations, CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
@@ -30,6 +31,7 @@ export { AMBIENT_LABEL, DEFAULT_SERVICE_PORT, ENVIRONMENT_LABEL, UNIFIED_SERVICE
 export class EnvironmentStack extends ReadableStack {
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, props.name);
+    applyMoves(this, MOVED.environment);
     const { name, environment: env, organization: org } = props;
     const context: EnvironmentContext = { name, env, org, services: props.services };
 

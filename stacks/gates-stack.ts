@@ -8,6 +8,7 @@
  * does not limit what a policy it writes may contain. Were these objects in each environment's stack, dev's
  * deploy would hold a token that can rewrite production's gate. Here only a protected credential can.
  */
+import { MOVED, applyMoves } from "./moved";
 import { Construct } from "constructs";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
@@ -58,6 +59,7 @@ function readOnlyEnvironment(scope: Construct, id: string, org: Matrix["organiza
 export class GatesStack extends ReadableStack {
   constructor(scope: Construct, m: Matrix) {
     super(scope, GATES_STACK);
+    applyMoves(this, MOVED.gates);
     const org = m.organization;
     const follows = m.environments[org.gates.followsEnvironment];
     configureBackend(this, GATES_STACK, follows, `organization.gates (environments.${org.gates.followsEnvironment}.backend)`);

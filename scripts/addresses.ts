@@ -1,0 +1,61 @@
+/**
+ * `npm run addresses`: the Terraform addresses of every synthesized stack against stacks/addresses.json, the
+ * addresses of the last reviewed synth. An address that disappears is a resource Terraform will destroy, unless a
+ * `moved` entry (stacks/moved.ts) says where it went; this lists each such address with what to do, and exit 1.
+ * `--write` records the current addresses (after a reviewed removal, addition or rename).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Testing, type App } from "cdktf";
+import { loadMatrix } from "../config";
+import type { Matrix } from "../config/types";
+import { GATES_STACK } from "../config/rules";
+import { buildApp } from "../main";
+import { MOVED, type StackKind } from "../stacks/moved";
+
+export const ADDRESSES_FILE = path.resolve(__dirname, "..", "stacks", "addresses.json");
+
+/** Every stack's resource addresses (`type.name`), sorted, synthesized in memory from `m`. */
+export function synthesizedAddresses(m: Matrix, outdir: string): Record<string, string[]> {
+  const app = buildApp(Testing.app({ outdir }) as unknown as App, m);
+  return Object.fromEntries(
+    app.node.children.map((stack) => {
+      const json = JSON.parse(Testing.synth(stack as any)) as { resource?: Record<string, Record<string, unknown>> };
+      return [stack.node.id, Object.entries(json.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)).sort()];
+    }),
+  );
+}
+
+const kindOf = (stack: string): StackKind => (stack === GATES_STACK ? "gates" : "environment");
+
+/** What differs from the recorded addresses, each with what to do; empty when nothing does. */
+export function addressProblems(recorded: Record<string, readonly string[]>, current: Record<string, readonly string[]>, moved: Readonly<Record<StackKind, Readonly<Record<string, string>>>> = MOVED): string[] {
+  const problems: string[] = [];
+  for (const stack of [...new Set([...Object.keys(recorded), ...Object.keys(current)])].sort()) {
+    const before = new Set(recorded[stack] ?? []);
+    const now = new Set(current[stack] ?? []);
+    const movedHere = moved[kindOf(stack)];
+    const arrivedFrom = new Set([...now].map((a) => movedHere[a]).filter((from): from is string => from !== undefined));
+    for (const gone of [...before].filter((a) => !now.has(a))) {
+      if (arrivedFrom.has(gone)) continue;
+      problems.push(
+        `${stack}: ${gone} is gone: Terraform would destroy it. Renamed? Add "<its new address>": "${gone}" to MOVED.${kindOf(stack)} in stacks/moved.ts (its state then moves). Removed on purpose? npm run addresses -- --write records that.`,
+      );
+    }
+    for (const added of [...now].filter((a) => !before.has(a))) problems.push(`${stack}: ${added} is new: npm run addresses -- --write records it.`);
+  }
+  return problems;
+}
+
+if (require.main === module) {
+  const current = synthesizedAddresses(loadMatrix(), fs.mkdtempSync(path.join(require("node:os").tmpdir(), "envmatrix-addresses-")));
+  if (process.argv.includes("--write")) {
+    fs.writeFileSync(ADDRESSES_FILE, `${JSON.stringify(current, null, 2)}\n`);
+    console.log(`${path.relative(process.cwd(), ADDRESSES_FILE)}: ${Object.values(current).flat().length} addresses of ${Object.keys(current).length} stacks recorded`);
+  } else {
+    const problems = addressProblems(JSON.parse(fs.readFileSync(ADDRESSES_FILE, "utf8")), current);
+    for (const p of problems) console.error(p);
+    if (problems.length === 0) console.log("addresses: as recorded (or moved)");
+    process.exitCode = problems.length === 0 ? 0 : 1;
+  }
+}
