@@ -8,6 +8,7 @@
  *   field, or a nearby number), kept only when the whole matrix still passes `checkMatrix`.
  * Identity follows the rules (namespace `<project>-<name>`, Vault subtree = name, GitHub environment = name).
  */
+import { ALERT_TIERS } from "../config/schema";
 import fc from "fast-check";
 import { checkMatrix, MatrixError } from "../config/validate";
 import { matrix as seedDefinition } from "../config/environments";
@@ -67,7 +68,7 @@ export function candidates(def: MatrixDefinition, env: string, path: readonly st
   if (typeof current === "boolean") add(!current);
   if (typeof current === "string" && /^\d+[smh]$/.test(current)) add(`${Number(current.slice(0, -1)) * 2}${current.slice(-1)}`);
   // an alert tier: the other tiers
-  if (path[0] === "alerts" && path[1] === "tiers" && typeof current === "string") ["critical", "high", "medium", "low"].forEach(add);
+  if (path[0] === "alerts" && path[1] === "tiers" && typeof current === "string") ALERT_TIERS.forEach(add);
   // a field naming an environment (an entry gate's source): any other environment
   if (["entryGates.sourceErrorRate.environment", "entryGates.deployedFirstIn"].includes(path.join("."))) Object.keys(def.environments).forEach(add);
   if (Array.isArray(current)) {

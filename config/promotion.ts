@@ -89,3 +89,8 @@ export function describeWindow(window: DeploymentWindow | null): string {
   const hh = (h: number) => `${String(h).padStart(2, "0")}:00`;
   return `${window.days.join(", ")} ${hh(window.startHour)}–${hh(window.endHour)} ${window.timeZone}`;
 }
+
+/** Who may approve an environment's deploy, as GitHub handles: `@<owner>/<team>` and `@<user>`. */
+export function approverHandles(m: Matrix, e: EnvironmentSettings): string[] {
+  return [...e.approval.reviewers.teams.map((t) => `@${m.organization.github.owner}/${t}`), ...e.approval.reviewers.users.map((u) => `@${u}`)];
+}

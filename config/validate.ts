@@ -124,8 +124,8 @@ function cloneProblems(def: MatrixDefinition): Problem[] {
 /** Whether two problem paths touch: one is the other, or lies inside it. */
 const touches = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
 
-/** The settings a clone may declare for itself (schema.ts environmentCloneSchema); it takes the rest from its source. */
-const CLONE_OWN = ["deploymentWindow", "entryGates"] as const;
+/** The settings a clone may declare for itself: environmentCloneSchema's fields besides what makes it a clone. */
+const CLONE_OWN = Object.keys(environmentCloneSchema.shape).filter((k) => !["cloneOf", "identity", "purpose"].includes(k)) as (keyof EnvironmentClone & keyof EnvironmentSettings)[];
 
 /**
  * Whether `field` (relative to the environment) of environment `name` is a value a clone takes from its source:

@@ -21,11 +21,10 @@
 import * as fs from "node:fs";
 import type { Octokit } from "@octokit/rest";
 import { XMLParser } from "fast-xml-parser";
-import * as ddClient from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common";
-import * as ddV1 from "@datadog/datadog-api-client/dist/packages/datadog-api-client-v1";
+import { datadogConfiguration, ddV1 } from "./datadog-client";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { serviceScope, traceCount } from "../config/datadog-queries";
-import { describeWindow, windowIsOpen } from "../config/promotion";
+import { approverHandles, describeWindow, windowIsOpen } from "../config/promotion";
 
 export interface GateResult {
   /** tests, error rate, deployed first, check <name>, window, approval. */
@@ -100,9 +99,11 @@ export function readTestReport(text: string, file: string): TestCounts {
 }
 
 const pct = (x: number) => `${Number(x.toFixed(4))}%`;
+/** An API error in a line: Datadog's ApiException has `code` (and the API's `errors`), Octokit's RequestError `status`. */
 const why = (err: unknown) => {
-  const e = err as { code?: number; body?: { errors?: string[] }; message?: string };
-  return typeof e.code === "number" ? `HTTP ${e.code}${e.body?.errors?.length ? ` (${e.body.errors.join("; ")})` : ""}` : (e.message ?? String(err));
+  const e = err as { code?: number; status?: number; body?: { errors?: string[] }; message?: string };
+  const status = typeof e.code === "number" ? e.code : typeof e.status === "number" ? e.status : undefined;
+  return status !== undefined ? `HTTP ${status}${e.body?.errors?.length ? ` (${e.body.errors.join("; ")})` : ""}` : (e.message ?? String(err));
 };
 
 function testsGate(threshold: number, reportFile: string | undefined): GateResult {
@@ -129,11 +130,7 @@ async function sumOver(api: ddV1.MetricsApi, query: string, from: number, to: nu
 }
 
 async function errorRateGate(m: Matrix, gateDef: NonNullable<EnvironmentSettings["entryGates"]["sourceErrorRate"]>, inputs: GateInputs): Promise<GateResult[]> {
-  const configuration = ddClient.createConfiguration({
-    baseServer: new ddClient.BaseServerConfiguration(inputs.datadog.apiUrl.replace(/\/$/, ""), {}),
-    authMethods: { apiKeyAuth: inputs.datadog.apiKey, appKeyAuth: inputs.datadog.appKey },
-    enableRetry: false,
-  });
+  const configuration = datadogConfiguration(inputs.datadog.apiUrl, inputs.datadog.apiKey, inputs.datadog.appKey);
   const api = new ddV1.MetricsApi(configuration);
   const to = Math.floor(inputs.now.getTime() / 1000);
   const from = to - gateDef.lookbackMinutes * 60;
@@ -174,7 +171,7 @@ async function deployedFirstGate(m: Matrix, source: string, inputs: GateInputs):
     }
     return { ...gate, passed: false, measured: deployments.length === 0 ? "never deployed there" : `${deployments.length} deployment(s), none successful` };
   } catch (err) {
-    return { ...gate, passed: false, measured: `GitHub did not answer: ${why({ code: (err as { status?: number }).status, message: (err as Error).message })}` };
+    return { ...gate, passed: false, measured: `GitHub did not answer: ${why(err)}` };
   }
 }
 
@@ -184,7 +181,7 @@ async function checkGates(names: readonly string[], inputs: GateInputs): Promise
   try {
     runs = await inputs.github.paginate(inputs.github.rest.checks.listForRef, { ...inputs.repo, ref: inputs.commit, per_page: 100 });
   } catch (err) {
-    const measured = `GitHub did not answer: ${why({ code: (err as { status?: number }).status, message: (err as Error).message })}`;
+    const measured = `GitHub did not answer: ${why(err)}`;
     return names.map((name) => ({ gate: `check ${name}`, passed: false, measured, threshold: "completed: success" }));
   }
   return names.map((name) => {
@@ -207,7 +204,7 @@ async function approvalGate(reviewers: readonly string[], inputs: GateInputs): P
       : { ...gate, passed: false, measured: `environment ${environment} has no required-reviewers rule (is the gates stack applied?)` };
   } catch (err) {
     const status = (err as { status?: number }).status;
-    return { ...gate, passed: false, measured: status === 404 ? `environment ${environment} does not exist` : `GitHub did not answer: ${why({ code: status, message: (err as Error).message })}` };
+    return { ...gate, passed: false, measured: status === 404 ? `environment ${environment} does not exist` : `GitHub did not answer: ${why(err)}` };
   }
 }
 
@@ -226,8 +223,7 @@ export async function evaluateGates(m: Matrix, environment: string, settings: En
   if (own) results.push(...(await checkGates(g.requiredChecks, inputs)));
   const w = settings.deploymentWindow;
   results.push({ gate: "window", passed: windowIsOpen(w, inputs.now), measured: inputs.now.toISOString(), threshold: describeWindow(w) });
-  const reviewers = [...settings.approval.reviewers.teams.map((t) => `@${m.organization.github.owner}/${t}`), ...settings.approval.reviewers.users.map((u) => `@${u}`)];
-  results.push(await approvalGate(reviewers, inputs));
+  results.push(await approvalGate(approverHandles(m, settings), inputs));
   return results;
 }
 

@@ -74,6 +74,13 @@ function matrixFrom(io: CliIo, file?: string) {
  */
 const manifestsYaml = (objects: readonly object[]) => objects.map((o) => stringifyYaml(o, { aliasDuplicateObjects: false })).join("---\n").trimEnd();
 
+/** The settings a stack is applied with (the gates stack: those of the environment it follows), or the unknown-environment error. */
+function appliedSettings(m: Matrix, stack: string) {
+  const settings = appliedLike(m, stack);
+  if (!settings) throw unknownEnvironment(m, stack);
+  return settings;
+}
+
 /** The environment's stack in a synth output folder, or an error that says to synthesize. */
 function synthesizedStack(out: string, environment: string) {
   const stack = readOutput(out).get(environment);
@@ -360,8 +367,7 @@ export function buildProgram(io: CliIo): Command {
     .option("--at <time>", "an ISO 8601 date and time instead of now")
     .action(async (environment: string, opts: { commit?: string; report?: string; at?: string }) => {
       const m = loadMatrix();
-      const settings = appliedLike(m, environment);
-      if (!settings) throw unknownEnvironment(m, environment);
+      const settings = appliedSettings(m, environment);
       const commit = opts.commit ?? process.env.GITHUB_SHA;
       if (!commit) throw new Error("no commit: give --commit <sha> (the workflow's GITHUB_SHA)");
       const now = opts.at === undefined ? new Date() : new Date(opts.at);
@@ -394,8 +400,7 @@ export function buildProgram(io: CliIo): Command {
     .argument("<stack>", "environment name, e.g. prod (or gates: the environment it follows)")
     .action((stack: string) => {
       const m = loadMatrix();
-      const settings = appliedLike(m, stack);
-      if (!settings) throw unknownEnvironment(m, stack);
+      const settings = appliedSettings(m, stack);
       io.stdout(checklistMarkdown(stack, settings));
     });
 
@@ -407,8 +412,7 @@ export function buildProgram(io: CliIo): Command {
     .action((environment: string, opts: { at?: string }) => {
       const m = loadMatrix();
       // the gates stack is applied like the environment it follows, in that environment's window
-      const e = appliedLike(m, environment);
-      if (!e) throw unknownEnvironment(m, environment);
+      const e = appliedSettings(m, environment);
       const at = opts.at === undefined ? new Date() : new Date(opts.at);
       if (Number.isNaN(at.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);
       const w = e.deploymentWindow;

@@ -10,7 +10,7 @@ import { canaryErrorRateAllowancePoints, thresholdNumber, thresholdsAbove } from
 import { matrixMarkdown } from "../review/matrix-table";
 import type { Matrix } from "../config/types";
 import { alertRecipients, tierRoute } from "../stacks/props";
-import { allTargets, appliedLike, describeWindow } from "../config/promotion";
+import { allTargets, appliedLike, approverHandles, describeWindow } from "../config/promotion";
 import { deployerPolicy } from "../constructs/deployer-access";
 import { environmentVaultObjects } from "../stacks/names";
 import { RULES, type Rule, type RuleGroup } from "../config/rules";
@@ -71,7 +71,7 @@ export function gatesTable(m: Matrix): string {
   const lines = [row(["stack", "plan runs in (read-only)", "apply runs in", "approved by", "branches that reach its deploy credentials"]), row(["---", "---", "---", "---", "---"])];
   for (const t of allTargets(m)) {
     const e = appliedLike(m, t.environment)!;
-    const who = [...e.approval.reviewers.teams.map((x) => `@${m.organization.github.owner}/${x}`), ...e.approval.reviewers.users.map((u) => `@${u}`)];
+    const who = approverHandles(m, e);
     const branches = e.identity.deployBranches;
     lines.push(row([t.environment, `\`${t.planEnvironment}\``, `\`${t.githubEnvironment}\``, who.length ? `${who.join(", ")}${e.approval.preventSelfReview ? " (not the author)" : ""}` : "nobody (a reviewed merge is the approval)", branches.map((b) => `\`${b}\``).join(", ")]));
   }
@@ -89,7 +89,7 @@ export function entryGatesTable(m: Matrix): string {
     ["deployed successfully first in", (e) => e.entryGates.deployedFirstIn ?? none],
     ["checks succeeded on the commit", (e) => (e.entryGates.requiredChecks.length === 0 ? none : e.entryGates.requiredChecks.map((c) => `\`${c}\``).join(", "))],
     ["window", (e) => describeWindow(e.deploymentWindow)],
-    ["approved by", (e) => [...e.approval.reviewers.teams.map((t) => `@${m.organization.github.owner}/${t}`), ...e.approval.reviewers.users.map((u) => `@${u}`)].join(", ") || "nobody"],
+    ["approved by", (e) => approverHandles(m, e).join(", ") || "nobody"],
   ];
   return [row(["gate", ...names]), row(["---", ...names.map(() => "---")]), ...rows.map(([label, cell]) => row([label, ...envs.map(cell)]))].join("\n");
 }
@@ -103,7 +103,7 @@ function gateWords(m: Matrix, e: Matrix["environments"][string]): string[] {
   if (g.deployedFirstIn !== null) words.push(`deployed in ${g.deployedFirstIn} first`);
   for (const c of g.requiredChecks) words.push(`check ${c}`);
   if (e.deploymentWindow !== null) words.push(describeWindow(e.deploymentWindow));
-  const reviewers = [...e.approval.reviewers.teams.map((t) => `@${m.organization.github.owner}/${t}`), ...e.approval.reviewers.users.map((u) => `@${u}`)];
+  const reviewers = approverHandles(m, e);
   if (reviewers.length > 0) words.push(`approved by ${reviewers.join(" or ")}`);
   return words;
 }
