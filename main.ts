@@ -6,32 +6,54 @@ import { MatrixError } from "./config/validate";
 import { EnvironmentStack } from "./stacks/environment-stack";
 import { GatesStack } from "./stacks/gates-stack";
 import type { Matrix, MatrixDefinition } from "./config/types";
+import * as path from "node:path";
+import { ADOPTED_DIR, applyAdoptions, readAdoptions, type Adoptions } from "./stacks/adopted";
 
-/** Every environment's stack on `app`, in the matrix's order, then the gates stack; the matrix must already be valid. */
-export function buildApp(app: App, matrix: Matrix): App {
-  for (const [name, environment] of Object.entries(matrix.environments)) {
-    new EnvironmentStack(app, { name, environment, organization: matrix.organization, services: matrix.services });
+/**
+ * Every environment's stack on `app`, in the matrix's order, then the gates stack; the matrix must already be
+ * valid. `adoptions`: the adopt files' import blocks per stack (stacks/adopted.ts); throws a MatrixError listing
+ * every entry that does not fit its stack.
+ */
+export function buildApp(app: App, matrix: Matrix, adoptions: Adoptions = {}): App {
+  const stacks = [
+    ...Object.entries(matrix.environments).map(([name, environment]) => new EnvironmentStack(app, { name, environment, organization: matrix.organization, services: matrix.services })),
+    new GatesStack(app, matrix),
+  ];
+  const problems: MatrixError[] = [];
+  for (const stack of stacks) {
+    try {
+      applyAdoptions(stack, adoptions[stack.node.id]);
+    } catch (err) {
+      if (!(err instanceof MatrixError)) throw err;
+      problems.push(err);
+    }
   }
-  new GatesStack(app, matrix);
+  const unknown = Object.keys(adoptions).filter((s) => !stacks.some((x) => x.node.id === s));
+  if (unknown.length > 0) problems.push(new MatrixError(ADOPTED_DIR, unknown.map((s) => ({ path: `${s}.json`, message: `no stack is named ${s} (stacks: ${stacks.map((x) => x.node.id).join(", ")}); delete or rename the file` }))));
+  // one error for every problem of every file, each line naming its file
+  if (problems.length > 0) throw new MatrixError(ADOPTED_DIR, problems.flatMap((e) => e.problems.map((p) => ({ ...p, path: e.file === ADOPTED_DIR ? p.path : `${path.basename(e.file)}: ${p.path}` }))));
   return app;
 }
 
+/** The repository's adopt files (stacks/adopted/<stack>.json). */
+export const REPOSITORY_ADOPTED_DIR = path.join(__dirname, ADOPTED_DIR);
+
 /**
- * Validate `matrix`, then synthesize every stack into `outdir` (cdktf's CDKTF_OUTDIR, else cdktf.out).
- * Returns the process exit code. An invalid matrix writes nothing: validation runs before the App exists,
- * so an earlier cdktf.out stays exactly as it was.
+ * Validate `matrix` and the adopt files in `adoptedDir`, then synthesize every stack into `outdir` (cdktf's
+ * CDKTF_OUTDIR, else cdktf.out). Returns the process exit code. An invalid matrix or adopt file writes nothing:
+ * both are checked before synth writes, so an earlier cdktf.out stays exactly as it was.
  */
-export function run(matrix: MatrixDefinition = seedMatrix, outdir?: string): number {
-  let valid: Matrix;
+export function run(matrix: MatrixDefinition = seedMatrix, outdir?: string, adoptedDir: string = REPOSITORY_ADOPTED_DIR): number {
+  let app: App;
   try {
-    valid = loadMatrix(matrix);
+    // No stack traces in manifest.json: they hold this machine's paths, and the output must not.
+    app = buildApp(new App({ outdir, stackTraces: false }), loadMatrix(matrix), readAdoptions(adoptedDir));
   } catch (err) {
     if (!(err instanceof MatrixError)) throw err;
     console.error(err.message);
     return 1;
   }
-  // No stack traces in manifest.json: they hold this machine's paths, and the output must not.
-  buildApp(new App({ outdir, stackTraces: false }), valid).synth();
+  app.synth();
   return 0;
 }
 

@@ -9,16 +9,19 @@
  */
 import { TerraformElement, type TerraformResource } from "cdktf";
 
-class ImportBlock extends TerraformElement {
+export class ImportBlock extends TerraformElement {
   constructor(
     private readonly target: TerraformResource,
     private readonly importId: string,
+    /** The instance of a resource with count or for_each: `[0]`, `["main"]`. */
+    private readonly instanceKey = "",
   ) {
-    super(target.node.scope!, `${target.node.id}-import`);
+    super(target.node.scope!, `${target.node.id}-import${instanceKey}`);
   }
 
-  private get to(): string {
-    return `${this.target.terraformResourceType}.${this.target.friendlyUniqueId}`;
+  /** The address the block imports into. */
+  get to(): string {
+    return `${this.target.terraformResourceType}.${this.target.friendlyUniqueId}${this.instanceKey}`;
   }
 
   override toTerraform(): object {
@@ -37,8 +40,11 @@ class ImportBlock extends TerraformElement {
   }
 }
 
-/** Adopts the existing object `id` (in the provider's documented import format) into `resource` on first apply. */
-export function adoptExisting<T extends TerraformResource>(resource: T, id: string): T {
-  new ImportBlock(resource, id);
+/**
+ * Adopts the existing object `id` (in the provider's documented import format) into `resource` on first apply;
+ * `instanceKey` (`[0]`, `["main"]`) names one instance of a resource with count or for_each.
+ */
+export function adoptExisting<T extends TerraformResource>(resource: T, id: string, instanceKey?: string): T {
+  new ImportBlock(resource, id, instanceKey);
   return resource;
 }

@@ -8,7 +8,9 @@
  * gate 8 = a gate of the environment failed.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { Command, Option } from "commander";
+import type { App, TerraformStack } from "cdktf";
 import { environmentNamed, loadMatrix, unknownEnvironment } from "../config";
 import { checkMatrix } from "../config/validate";
 import { matrixJsonSchema } from "../config/schema";
@@ -53,6 +55,10 @@ class Exit extends Error {
 const provenanceModule = async (): Promise<typeof import("../review/provenance")> => require("../review/provenance");
 const preflightModule = async (): Promise<typeof import("../review/preflight")> => require("../review/preflight");
 const gateModule = async (): Promise<typeof import("../review/gate")> => require("../review/gate");
+const adoptModule = async (): Promise<typeof import("../review/adopt")> => require("../review/adopt");
+// the stacks themselves (cdktf and the providers' bindings) only for the command that synthesizes one
+const stacksModule = (): typeof import("../main") => require("../main");
+const ADOPTED_DIR_DEFAULT = path.resolve(__dirname, "..", "stacks", "adopted");
 
 const format = () => new Option("--format <format>", "output format").choices(["text", "markdown"]).default("text");
 
@@ -271,6 +277,68 @@ export function buildProgram(io: CliIo): Command {
       const failedCount = checks.filter((c) => !c.ok).length;
       log(failedCount === 0 ? `all ${checks.length} checks passed` : `${failedCount} of ${checks.length} checks failed`);
       exit(failedCount === 0 ? 0 : 1);
+    });
+
+  program
+    .command("adopt")
+    .description("look up, with plan's credentials, each object a stack would create; write import blocks for those that exist into stacks/adopted/<stack>.json (read-only remotely; exit 1 writing nothing when a lookup fails)")
+    .argument("<stack>", "an environment's stack (e.g. prod) or gates")
+    .option("--dir <folder>", "where the adopt files are (the stacks read them from stacks/adopted)", ADOPTED_DIR_DEFAULT)
+    .option("--dry-run", "print the table only; write nothing")
+    .action(async (stack: string, opts: { dir: string; dryRun?: boolean }) => {
+      const m = loadMatrix();
+      const settings = appliedSettings(m, stack);
+      // the stack as synthesized without any adopt file: every resource is a candidate
+      const { Testing } = require("cdktf") as typeof import("cdktf");
+      const app = stacksModule().buildApp(Testing.app({ stackTraces: false }) as unknown as App, m);
+      const { adoptionTargets } = require("../review/adopt-targets") as typeof import("../review/adopt-targets");
+      const targets = adoptionTargets(JSON.parse(Testing.synth(app.node.findChild(stack) as TerraformStack)));
+      const { github } = await provenanceModule();
+      const { adopt, formatAdoptTable } = await adoptModule();
+      const env = process.env;
+      const rows = await adopt(targets.targets, {
+        kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
+        kubeContext: m.organization.clusters[settings.cluster]?.context,
+        vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
+        vaultToken: env.VAULT_TOKEN ?? "",
+        datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
+        datadogApiKey: env.DD_API_KEY ?? "",
+        datadogAppKey: env.DD_APP_KEY ?? "",
+        github: github(env.GITHUB_TOKEN ?? env.GH_TOKEN),
+        githubOwner: m.organization.github.owner,
+      });
+      log(`adopt ${stack}:`);
+      log(formatAdoptTable(rows));
+      for (const a of targets.adoptedByStack) log(`${a}: adopted by the stack itself (constructs/adopt.ts)`);
+      for (const s of targets.skipped) log(`${s.address}: not looked up: ${s.why}`);
+      const count = (status: string) => rows.filter((r) => r.status === status).length;
+      const found = rows.filter((r) => r.status === "found");
+      const file = path.join(opts.dir, `${stack}.json`);
+      const shown = path.relative(process.cwd(), file) || file;
+      const broken = count("denied") + count("failed");
+      if (broken > 0) {
+        warn(`${broken} lookup${broken === 1 ? "" : "s"} failed (denied or unreachable): nothing written${fs.existsSync(file) ? `, ${shown} left as it was` : ""}; give the credentials read access and run adopt again`);
+        exit(1);
+      }
+      log(`${found.length} found, ${count("missing")} missing (the plan creates them), ${count("duplicate")} found more than once (not imported)`);
+      if (opts.dryRun) return;
+      if (found.length === 0) {
+        if (fs.existsSync(file)) {
+          fs.rmSync(file);
+          log(`nothing to import: removed ${shown}`);
+        } else log("nothing to import: no file written");
+        return;
+      }
+      const body = {
+        "//": `npm run adopt -- ${stack}: objects that existed before the stack managed them; Terraform imports each on the next apply (stacks/adopted.ts)`,
+        import: found.map((r) => ({ to: r.address, id: r.importId! })),
+      };
+      fs.mkdirSync(opts.dir, { recursive: true });
+      // written whole or not at all
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, `${JSON.stringify(body, null, 2)}\n`);
+      fs.renameSync(tmp, file);
+      log(`wrote ${shown}: ${found.length} import block${found.length === 1 ? "" : "s"}; commit it, then plan ${stack} (a pull request's plan leaves new import blocks to the plan after merge)`);
     });
 
   program

@@ -19,13 +19,42 @@ export interface GitHubState {
   environments?: Record<string, string[]>;
   /** Check runs per commit (GET /repos/{o}/{r}/commits/{ref}/check-runs). */
   checkRuns?: Record<string, { id: number; name: string; status: "queued" | "in_progress" | "completed"; conclusion: string | null }[]>;
+  /** More of an environment's body (can_admins_bypass, deployment_branch_policy) and its rules' settings, by rule type. */
+  environmentSettings?: Record<string, { body?: Record<string, unknown>; rules?: Record<string, Record<string, unknown>> }>;
+  /** Deployment branch policies per environment (GET …/environments/{name}/deployment-branch-policies). */
+  branchPolicies?: Record<string, { id: number; name: string; type?: string }[]>;
+  /** Repository rulesets (GET …/rulesets, GET …/rulesets/{id}). */
+  rulesets?: Array<{ id: number; name: string } & Record<string, unknown>>;
+  /** Environment variables (GET …/environments/{env}/variables/{name}). */
+  variables?: Record<string, Record<string, string>>;
+  /** Paths the token may not read (403, as GitHub answers an app without the permission). */
+  forbidden?: string[];
 }
 
 export function githubHandler(state: GitHubState): Handler {
   return ({ method, path, query, headers }) => {
     if (!state.tokenValid || !String(headers.authorization ?? "").match(/^(token|bearer) /i)) return { status: 401, body: { message: "Bad credentials" } };
     if (method !== "GET") return { status: 405, body: { message: "read-only fake" } };
+    if (state.forbidden?.includes(path)) return { status: 403, body: { message: "Resource not accessible by integration" } };
     let m: RegExpMatchArray | null;
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/environments\/([^/]+)\/deployment-branch-policies$/))) {
+      const env = decodeURIComponent(m[1]);
+      if (!state.environments?.[env]) return undefined;
+      const policies = (state.branchPolicies?.[env] ?? []).map((p) => ({ node_id: `p${p.id}`, type: "branch", ...p }));
+      return { status: 200, body: { total_count: policies.length, branch_policies: policies } };
+    }
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/environments\/([^/]+)\/variables\/([^/]+)$/))) {
+      const value = state.variables?.[decodeURIComponent(m[1])]?.[decodeURIComponent(m[2])];
+      return value === undefined ? undefined : { status: 200, body: { name: m[2], value, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" } };
+    }
+    if (path.match(/^\/repos\/[^/]+\/[^/]+\/rulesets$/)) {
+      // the list gives each ruleset's summary; its rules and conditions come from GET …/rulesets/{id}
+      return { status: 200, body: (state.rulesets ?? []).map((r) => ({ id: r.id, name: r.name, target: r.target, enforcement: r.enforcement, source_type: "Repository", source: "example-org/envmatrix" })) };
+    }
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/rulesets\/(\d+)$/))) {
+      const r = (state.rulesets ?? []).find((x) => x.id === Number(m![1]));
+      return r ? { status: 200, body: r } : undefined;
+    }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/compare\/(.+)$/))) {
       // paginated as the API is: per_page (default 250) and page (from 1)
       const perPage = Number(query.get("per_page") ?? 250);
@@ -50,8 +79,10 @@ export function githubHandler(state: GitHubState): Handler {
       return { status: 200, body: { total_count: runs.length, check_runs: runs } };
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/environments\/([^/]+)$/))) {
-      const rules = state.environments?.[decodeURIComponent(m[1])];
-      return rules ? { status: 200, body: { name: m[1], protection_rules: rules.map((type, i) => ({ id: i + 1, type })) } } : undefined;
+      const name = decodeURIComponent(m[1]);
+      const rules = state.environments?.[name];
+      const more = state.environmentSettings?.[name];
+      return rules ? { status: 200, body: { name, ...(more?.body ?? {}), protection_rules: rules.map((type, i) => ({ id: i + 1, type, ...(more?.rules?.[type] ?? {}) })) } } : undefined;
     }
     if (path.match(/^\/repos\/[^/]+\/[^/]+$/)) return { status: 200, body: { ...state.repository, permissions: state.permissions } };
     if ((m = path.match(/^\/orgs\/([^/]+)$/))) return { status: 200, body: { login: m[1], ...(state.orgPlan ? { plan: { name: state.orgPlan } } : {}) } };

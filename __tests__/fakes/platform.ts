@@ -16,6 +16,10 @@ export interface KubeState {
   services: string[];
   namespaces: string[];
   tokenValid: boolean;
+  /** Objects by their API path (GET /api/v1/namespaces/x/configmaps/y): what adopt reads. */
+  objects?: Record<string, Record<string, unknown>>;
+  /** API paths the token may not read (403 Forbidden, as RBAC answers). */
+  forbidden?: string[];
 }
 
 const notFound = (kind: string, name: string) => ({ status: 404, body: { kind: "Status", apiVersion: "v1", status: "Failure", message: `${kind} "${name}" not found`, reason: "NotFound", code: 404 } });
@@ -24,6 +28,8 @@ export function kubeHandler(s: KubeState): Handler {
   return ({ method, path, headers }) => {
     if (!s.tokenValid || headers.authorization !== "Bearer fake-kube-token") return { status: 401, body: { kind: "Status", code: 401, reason: "Unauthorized" } };
     if (method !== "GET") return { status: 405, body: { kind: "Status", code: 405 } };
+    if (s.forbidden?.includes(path)) return { status: 403, body: { kind: "Status", apiVersion: "v1", status: "Failure", message: `forbidden: User "planner" cannot get resource at ${path}`, reason: "Forbidden", code: 403 } };
+    if (s.objects?.[path]) return { status: 200, body: s.objects[path] };
     let m: RegExpMatchArray | null;
     if (path === "/version") return { status: 200, body: { major: "1", minor: "31", gitVersion: s.version } };
     if ((m = path.match(/^\/apis\/apiextensions\.k8s\.io\/v1\/customresourcedefinitions\/([^/]+)$/))) {
@@ -56,6 +62,8 @@ export interface VaultState {
   token: string;
   /** Paths the token's policy does not grant (403). */
   forbidden: string[];
+  /** What GET answers as `data` at these paths (/v1/sys/policies/acl/x, /v1/auth/m/role/r): what adopt reads. */
+  documents?: Record<string, Record<string, unknown>>;
 }
 
 export function vaultHandler(s: VaultState): Handler {
@@ -63,6 +71,7 @@ export function vaultHandler(s: VaultState): Handler {
     if (method !== "GET") return { status: 405, body: { errors: [] } };
     if (path === "/v1/sys/health") return { status: s.sealed ? 503 : 200, body: { initialized: true, sealed: s.sealed, standby: false, version: "1.21.1" } };
     if (headers["x-vault-token"] !== s.token || s.forbidden.includes(path)) return { status: 403, body: { errors: ["permission denied"] } };
+    if (s.documents?.[path]) return { status: 200, body: { request_id: "fake", data: s.documents[path] } };
     let m: RegExpMatchArray | null;
     if ((m = path.match(/^\/v1\/sys\/mounts\/(.+)$/))) {
       const mount = s.mounts[m[1]];
@@ -84,13 +93,18 @@ export interface DatadogState {
   pagerduty: string[];
   slack: Record<string, string[]>;
   webhooks: string[];
+  /** Monitors and SLOs that exist (GET /api/v1/monitor, GET /api/v1/slo): what adopt reads. */
+  monitors?: Array<Record<string, unknown> & { id: number; name: string }>;
+  slos?: Array<Record<string, unknown> & { id: string; name: string }>;
+  /** Paths the application key may not read (403). */
+  forbidden?: string[];
 }
 
 /** The number after a monitor query's final comparison. */
 const queryThreshold = (q: string) => /[<>]=?\s*(-?[0-9.]+)\s*$/.exec(q)?.[1];
 
 export function datadogHandler(s: DatadogState): Handler {
-  return ({ method, path, body, headers }) => {
+  return ({ method, path, body, headers, query }) => {
     if (headers["dd-api-key"] !== s.apiKey) return { status: 403, body: { errors: ["Forbidden"] } };
     if (path === "/api/v1/validate" && method === "GET") return { status: 200, body: { valid: true } };
     if (headers["dd-application-key"] !== s.appKey) return { status: 403, body: { errors: ["Forbidden"] } };
@@ -104,6 +118,22 @@ export function datadogHandler(s: DatadogState): Handler {
       return errors.length === 0 ? { status: 200, body: {} } : { status: 400, body: { errors } };
     }
     if (method !== "GET") return { status: 405, body: { errors: [] } };
+    if (s.forbidden?.includes(path)) return { status: 403, body: { errors: ["Forbidden"] } };
+    if (path === "/api/v1/monitor") {
+      // name: "a string to filter monitors by name" (substring); page from 0, page_size (Datadog API reference)
+      const name = (query.get("name") ?? "").toLowerCase();
+      const size = Number(query.get("page_size") ?? 100);
+      const page = Number(query.get("page") ?? 0);
+      const all = (s.monitors ?? []).filter((x) => x.name.toLowerCase().includes(name));
+      return { status: 200, body: all.slice(page * size, (page + 1) * size) };
+    }
+    if (path === "/api/v1/slo") {
+      const q = (query.get("query") ?? "").toLowerCase();
+      const limit = Number(query.get("limit") ?? 1000);
+      const offset = Number(query.get("offset") ?? 0);
+      const all = (s.slos ?? []).filter((x) => x.name.toLowerCase().includes(q));
+      return { status: 200, body: { data: all.slice(offset, offset + limit), errors: [] } };
+    }
     if ((m = path.match(/^\/api\/v1\/integration\/pagerduty\/configuration\/services\/([^/]+)$/))) {
       return s.pagerduty.includes(decodeURIComponent(m[1])) ? { status: 200, body: { service_name: m[1] } } : { status: 404, body: { errors: ["Service not found"] } };
     }

@@ -1,0 +1,513 @@
+/**
+ * `npm run adopt -- <stack>` against local fakes of the Kubernetes, Vault, Datadog and GitHub APIs on 127.0.0.1
+ * (the process cannot reach anything else: fakes/no-egress.cjs): found, missing, duplicated and permission-denied
+ * objects each get their own line; only objects found exactly once are written; a failed lookup writes nothing;
+ * nothing but GETs is sent. Then the synthesized stacks with the written file: one import block per adopted
+ * object, its id in the provider's documented format (one test per resource type); without a file, nothing changes.
+ *
+ * The import id formats here are written from each resource's "Import" section of the provider documentation at
+ * the pinned versions (kubernetes 2.38.0, vault 5.6.0, datadog 3.82.0, github 6.9.0), not from review/adopt-targets.ts.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { run as synthesize } from "../main";
+import { matrix as definition } from "../config/environments";
+import { githubHandler, type GitHubState } from "./fakes/github";
+import { datadogHandler, kubeHandler, vaultHandler, type DatadogState, type KubeState, type VaultState } from "./fakes/platform";
+import { startFake, type Fake } from "./fakes/server";
+import { seedMatrix } from "./helpers";
+import { scratchDir } from "./scratch";
+import { startCliProcess, type CliProcess } from "./cli-process";
+import { terraformBinary } from "./fixtures/real-plan";
+
+type Json = Record<string, any>;
+const org = seedMatrix.organization;
+const REPO = org.github.repository;
+const NO_EGRESS = path.join(__dirname, "fakes", "no-egress.cjs");
+
+let out: string;
+let stacks: Record<string, Json>;
+let kubeconfig: string;
+let fakes: { kube: Fake; vault: Fake; datadog: Fake; github: Fake };
+let kube: KubeState;
+let vault: VaultState;
+let dd: DatadogState;
+let gh: GitHubState;
+let cli: CliProcess;
+
+/** Kubernetes API paths of the objects each typed resource writes (Kubernetes API reference). */
+const KUBE_PATHS: Record<string, (ns: string, name: string) => string> = {
+  kubernetes_service_account_v1: (ns, n) => `/api/v1/namespaces/${ns}/serviceaccounts/${n}`,
+  kubernetes_config_map_v1: (ns, n) => `/api/v1/namespaces/${ns}/configmaps/${n}`,
+  kubernetes_resource_quota_v1: (ns, n) => `/api/v1/namespaces/${ns}/resourcequotas/${n}`,
+  kubernetes_limit_range_v1: (ns, n) => `/api/v1/namespaces/${ns}/limitranges/${n}`,
+  kubernetes_network_policy_v1: (ns, n) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies/${n}`,
+};
+const PLURALS: Record<string, string> = { ExternalSecret: "externalsecrets", SecretStore: "secretstores" };
+
+/** An environment stack's namespace (the matrix's). */
+const namespaceOf = (env: string) => seedMatrix.environments[env].identity.namespace;
+/** A synthesized value with the stack's reference to its namespace written out. */
+const withNamespace = (v: unknown, ns: string): any => JSON.parse(JSON.stringify(v).split("${kubernetes_namespace_v1.namespace.metadata[0].name}").join(ns));
+
+/** The API's camelCase for the typed resources' snake_case fields (the objects a real API server would return). */
+function apiShape(v: any, key = ""): any {
+  if (Array.isArray(v)) return v.map((x) => apiShape(x));
+  if (v === null || typeof v !== "object" || ["labels", "annotations", "data", "hard", "match_labels", "default", "default_request", "max", "min"].includes(key)) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k === "limit" ? "limits" : k.replace(/_([a-z])/g, (_, c) => c.toUpperCase()), apiShape(x, k)]));
+}
+
+const res = (stack: string, type: string): Record<string, Json> => stacks[stack].resource[type] ?? {};
+/** `toset(["a","b"])` of a synthesized for_each. */
+const forEachKeys = (r: Json): string[] => JSON.parse(/^\$\{toset\((.*)\)\}$/s.exec(r.for_each)![1]);
+const monitorIds = new Map<string, number>();
+const sloIds = new Map<string, string>();
+const policyIds = new Map<string, number>();
+const rulesetIds = new Map<string, number>();
+
+/** Every object the environment stack `env` and the gates stack would create exists, as the stacks would set it. */
+function everythingExists(env: string) {
+  const ns = namespaceOf(env);
+  const objects: Record<string, Json> = {};
+  for (const [type, toPath] of Object.entries(KUBE_PATHS)) {
+    for (const r of Object.values(res(env, type))) {
+      const { "//": _m, lifecycle: _l, ...args } = withNamespace(r, ns);
+      objects[toPath(ns, args.metadata.name)] = { apiVersion: "v1", ...apiShape(args), metadata: { ...args.metadata, uid: "u1", resourceVersion: "1" } };
+    }
+  }
+  for (const r of Object.values(res(env, "kubernetes_manifest"))) {
+    const mf = withNamespace(r.manifest, ns);
+    objects[`/apis/${mf.apiVersion}/namespaces/${ns}/${PLURALS[mf.kind]}/${mf.metadata.name}`] = { ...mf, status: { conditions: [] } };
+  }
+  kube = { version: "v1.31.4", crds: {}, daemonSets: [], deployments: [], serviceAccounts: [], clusterRoleBindings: {}, services: [], namespaces: [ns], tokenValid: true, objects, forbidden: [] };
+
+  const documents: Record<string, Json> = {};
+  for (const stack of [env, "gates"]) {
+    const policyName = (ref: string) => Object.values(res(stack, "vault_policy")).find((p) => `\${vault_policy.${Object.keys(res(stack, "vault_policy")).find((k) => res(stack, "vault_policy")[k] === p)}.name}` === ref)?.name ?? ref;
+    for (const p of Object.values(res(stack, "vault_policy"))) documents[`/v1/sys/policies/acl/${p.name}`] = { name: p.name, policy: p.policy };
+    for (const type of ["vault_kubernetes_auth_backend_role", "vault_jwt_auth_backend_role"]) {
+      for (const r of Object.values(res(stack, type))) {
+        const { "//": _m, lifecycle: _l, backend: _b, ...args } = withNamespace(r, ns);
+        documents[`/v1/auth/${r.backend}/role/${r.role_name}`] = { ...args, token_policies: args.token_policies.map(policyName), token_type: "default" };
+      }
+    }
+  }
+  vault = { sealed: false, mounts: {}, kubernetesAuth: {}, token: "fake-vault-token", forbidden: [], documents };
+
+  let id = 1000;
+  const monitors = Object.values(res(env, "datadog_monitor")).map((r) => {
+    monitorIds.set(r.name, ++id);
+    const t = r.monitor_thresholds;
+    return {
+      id,
+      name: r.name,
+      type: r.type,
+      query: r.query,
+      message: r.message,
+      tags: [...r.tags].reverse(),
+      priority: Number(r.priority),
+      options: { thresholds: { critical: Number(t.critical), warning: Number(t.warning), critical_recovery: Number(t.critical_recovery), warning_recovery: Number(t.warning_recovery) }, notify_no_data: r.notify_no_data, no_data_timeframe: r.no_data_timeframe, renotify_interval: r.renotify_interval, require_full_window: r.require_full_window, include_tags: r.include_tags, on_missing_data: r.on_missing_data },
+    };
+  });
+  const slos = Object.values(res(env, "datadog_service_level_objective")).map((r, i) => {
+    const sloId = `${(i + 10).toString(16)}`.padStart(32, "a");
+    sloIds.set(r.name, sloId);
+    return { id: sloId, name: r.name, type: r.type, description: r.description, tags: r.tags, thresholds: r.thresholds, ...(r.query ? { query: r.query } : {}) };
+  });
+  dd = { apiKey: "fake-dd-api-key", appKey: "fake-dd-app-key", refuse: [], pagerduty: [], slack: {}, webhooks: [], monitors, slos, forbidden: [] };
+
+  const environments: Record<string, string[]> = {};
+  const environmentSettings: NonNullable<GitHubState["environmentSettings"]> = {};
+  for (const r of Object.values(res("gates", "github_repository_environment"))) {
+    environments[r.environment] = ["branch_policy", ...(r.wait_timer > 0 ? ["wait_timer"] : []), "required_reviewers"];
+    environmentSettings[r.environment] = { body: { can_admins_bypass: r.can_admins_bypass, deployment_branch_policy: r.deployment_branch_policy }, rules: { wait_timer: { wait_timer: r.wait_timer }, required_reviewers: { prevent_self_review: r.prevent_self_review, reviewers: [] } } };
+  }
+  const envOf = (ref: string) => res("gates", "github_repository_environment")[/^\$\{github_repository_environment\.([a-z0-9_]+)\.environment\}$/.exec(ref)![1]].environment;
+  const branchPolicies: Record<string, { id: number; name: string }[]> = {};
+  let policyId = 500;
+  for (const r of Object.values(res("gates", "github_repository_environment_deployment_policy"))) {
+    for (const pattern of forEachKeys(r)) {
+      policyIds.set(`${envOf(r.environment)} ${pattern}`, ++policyId);
+      (branchPolicies[envOf(r.environment)] ??= []).push({ id: policyId, name: pattern });
+    }
+  }
+  let rulesetId = 40;
+  const rulesets = Object.values(res("gates", "github_repository_ruleset"))
+    .filter((r) => r.count !== 0)
+    .map((r) => {
+      rulesetIds.set(r.name, ++rulesetId);
+      return { id: rulesetId, name: r.name, target: r.target, enforcement: r.enforcement, conditions: r.conditions, rules: Object.keys(r.rules).map((type) => ({ type })) };
+    });
+  const variables: Record<string, Record<string, string>> = {};
+  for (const r of Object.values(res("gates", "github_actions_environment_variable"))) (variables[envOf(r.environment)] ??= {})[r.variable_name] = r.value;
+  gh = {
+    ahead: [],
+    pulls: {},
+    deployments: {},
+    repository: { private: false, visibility: "public", owner: { login: org.github.owner, type: "Organization" } },
+    permissions: { admin: false, push: false, pull: true },
+    tokenValid: true,
+    environments,
+    environmentSettings,
+    branchPolicies,
+    rulesets,
+    variables,
+    forbidden: [],
+  };
+}
+
+function adoptEnv(): Record<string, string> {
+  return {
+    KUBE_CONFIG_PATH: kubeconfig,
+    VAULT_ADDR: fakes.vault.url,
+    VAULT_TOKEN: "fake-vault-token",
+    DD_HOST: fakes.datadog.url,
+    DD_API_KEY: "fake-dd-api-key",
+    DD_APP_KEY: "fake-dd-app-key",
+    GITHUB_API_URL: fakes.github.url,
+    GITHUB_TOKEN: "fake-github-token",
+    HTTPS_PROXY: "",
+    HTTP_PROXY: "",
+  };
+}
+
+const allRequests = () => Object.values(fakes).flatMap((f) => f.requests);
+
+beforeAll(async () => {
+  out = path.join(scratchDir(), "adopt-out");
+  expect(synthesize(definition, out, path.join(scratchDir(), "no-adopt-files"))).toBe(0);
+  stacks = Object.fromEntries(["staging", "prod", "gates"].map((s) => [s, JSON.parse(fs.readFileSync(path.join(out, "stacks", s, "cdk.tf.json"), "utf8"))]));
+  everythingExists("staging");
+  fakes = {
+    kube: await startFake((r) => kubeHandler(kube)(r)),
+    vault: await startFake((r) => vaultHandler(vault)(r)),
+    datadog: await startFake((r) => datadogHandler(dd)(r)),
+    github: await startFake((r) => githubHandler(gh)(r)),
+  };
+  kubeconfig = path.join(scratchDir(), "adopt-kubeconfig");
+  const contexts = [...new Set(Object.values(org.clusters).map((c) => c.context))];
+  fs.writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "fake", cluster: { server: fakes.kube.url, "insecure-skip-tls-verify": true } }],
+      users: [{ name: "planner", user: { token: "fake-kube-token" } }],
+      contexts: contexts.map((name) => ({ name, context: { cluster: "fake", user: "planner" } })),
+      "current-context": contexts[0],
+    }),
+  );
+  cli = startCliProcess({ preload: [NO_EGRESS], env: { ...process.env, ...adoptEnv() } });
+});
+beforeEach(() => everythingExists("staging"));
+afterAll(async () => {
+  await cli?.close();
+  for (const f of Object.values(fakes ?? {})) await f.close();
+});
+
+let dirs = 0;
+/** `npm run adopt -- <stack> --dir <a fresh folder>`: the run, the folder, the file it wrote (if any). */
+async function adopt(stack: string, dir = path.join(scratchDir(), `adopted-${++dirs}`)) {
+  const r = await cli.run(["adopt", stack, "--dir", dir]);
+  const file = path.join(dir, `${stack}.json`);
+  const written = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined;
+  return { ...r, dir, file, written, line: (address: string) => r.stdout.split("\n").find((l) => l.startsWith(`${address} `) || l.startsWith(`${address}:`)) ?? `(no line for ${address})` };
+}
+
+describe("npm run adopt -- staging against fakes of the four APIs", () => {
+  it("finds each existing object, missing ones get their own line, and writes exactly the found objects' import blocks", async () => {
+    const ns = namespaceOf("staging");
+    delete kube.objects![KUBE_PATHS.kubernetes_limit_range_v1(ns, "environment-limits")];
+    delete vault.documents![`/v1/auth/${res("staging", "vault_kubernetes_auth_backend_role").role.backend}/role/${res("staging", "vault_kubernetes_auth_backend_role").role.role_name}`];
+    const latency = res("staging", "datadog_monitor").api_latency.name;
+    dd.monitors = dd.monitors!.filter((m) => m.name !== latency);
+    const r = await adopt("staging");
+    expect(r.code).toBe(0);
+    expect(r.line("kubernetes_limit_range_v1.limits")).toMatch(/^kubernetes_limit_range_v1\.limits\s+no\s+—\s+LimitRange envmatrix-staging\/environment-limits: none \(the plan creates it\)$/);
+    expect(r.line("vault_kubernetes_auth_backend_role.role")).toMatch(/\sno\s+—\s+auth\/kubernetes-nonprod\/role\/staging-secret-sync: none/);
+    expect(r.line("datadog_monitor.api_latency")).toMatch(/\sno\s+—\s+monitor "\[staging\] api p99 latency": none/);
+    expect(r.line("kubernetes_config_map_v1.profile")).toMatch(new RegExp(`\\syes\\s+${ns}/environment-profile\\s+nothing$`));
+    expect(r.line("datadog_monitor.api_cpu")).toMatch(new RegExp(`\\syes\\s+${monitorIds.get("[staging] api CPU")}\\s+nothing$`));
+    expect(r.line("kubernetes_namespace_v1.namespace")).toBe("kubernetes_namespace_v1.namespace: adopted by the stack itself (constructs/adopt.ts)");
+    // the file: every found object, none of the missing ones, in address order
+    const to = r.written.import.map((i: { to: string }) => i.to);
+    expect(to).not.toContain("kubernetes_limit_range_v1.limits");
+    expect(to).not.toContain("vault_kubernetes_auth_backend_role.role");
+    expect(to).not.toContain("datadog_monitor.api_latency");
+    expect(to).not.toContain("kubernetes_namespace_v1.namespace");
+    expect(to).toEqual([...to].sort());
+    const resources = Object.entries<Json>(stacks.staging.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`));
+    expect(to.length).toBe(resources.length - 4);
+    expect(r.stdout).toMatch(new RegExp(`^${resources.length - 4} found, 3 missing \\(the plan creates them\\), 0 found more than once`, "m"));
+  });
+
+  it("says what the first plan after the import changes: what the stack sets and the object does not have, keys only the object has in maps the stack owns", async () => {
+    const ns = namespaceOf("staging");
+    const cm = kube.objects![KUBE_PATHS.kubernetes_config_map_v1(ns, "environment-profile")] as Json;
+    const logLevel = seedMatrix.environments.staging.runtime.logLevel;
+    cm.data = { ...cm.data, LOG_LEVEL: logLevel === "debug" ? "info" : "debug", LEGACY_FLAG: "1" };
+    (kube.objects![KUBE_PATHS.kubernetes_resource_quota_v1(ns, "environment-quota")] as Json).spec.hard["limits.cpu"] = "1";
+    const errorRate = dd.monitors!.find((m) => m.name === res("staging", "datadog_monitor").api_error_rate.name)!;
+    (errorRate.options as Json).thresholds.critical = 99;
+    const policy = res("staging", "vault_policy").policy;
+    vault.documents![`/v1/sys/policies/acl/${policy.name}`].policy = 'path "secret/*" { capabilities = ["read"] }';
+    const r = await adopt("staging");
+    expect(r.code).toBe(0);
+    expect(r.line("kubernetes_config_map_v1.profile")).toMatch(/\sdata\.LOG_LEVEL, data\.LEGACY_FLAG$/);
+    expect(r.line("kubernetes_resource_quota_v1.quota")).toMatch(/\sspec\.hard\.limits\.cpu$/);
+    expect(r.line("datadog_monitor.api_error_rate")).toMatch(/\soptions\.thresholds\.critical$/);
+    expect(r.line("vault_policy.policy")).toMatch(new RegExp(`\\s${policy.name}\\s+policy$`));
+    // the tags in another order, the numbers as numbers: not a change
+    expect(r.line("datadog_monitor.api_cpu")).toMatch(/\snothing$/);
+  });
+
+  it("reports a monitor two objects carry the name of, imports neither, and ignores monitors whose name only contains it", async () => {
+    const cpu = dd.monitors!.find((m) => m.name === "[staging] api CPU")!;
+    dd.monitors!.push({ ...cpu, id: 7001 }, { ...cpu, id: 7002, name: "[staging] api CPU (old)" });
+    const r = await adopt("staging");
+    expect(r.code).toBe(0);
+    expect(r.line("datadog_monitor.api_cpu")).toMatch(new RegExp(`\\sduplicate\\s+—\\s+monitor "\\[staging\\] api CPU": 2 objects have this name \\(ids ${cpu.id}, 7001\\); none imported`));
+    expect(r.written.import.map((i: { to: string }) => i.to)).not.toContain("datadog_monitor.api_cpu");
+    expect(r.stdout).toMatch(/, 1 found more than once \(not imported\)/);
+  });
+
+  it("of two monitors with the name, takes the one envmatrix tagged (created by an apply whose state was lost)", async () => {
+    const cpu = dd.monitors!.find((m) => m.name === "[staging] api CPU")!;
+    dd.monitors!.push({ ...cpu, id: 7001, tags: ["env:staging"] });
+    const r = await adopt("staging");
+    expect(r.line("datadog_monitor.api_cpu")).toMatch(new RegExp(`\\syes\\s+${cpu.id}\\s`));
+  });
+
+  it("a lookup the credentials may not make gets its own denied line in each system; nothing is written and an earlier file stays", async () => {
+    const ns = namespaceOf("staging");
+    kube.forbidden = [KUBE_PATHS.kubernetes_config_map_v1(ns, "environment-profile")];
+    vault.forbidden = [`/v1/sys/policies/acl/${res("staging", "vault_policy").policy.name}`];
+    dd.forbidden = ["/api/v1/slo"];
+    const dir = path.join(scratchDir(), "adopted-denied");
+    fs.mkdirSync(dir, { recursive: true });
+    const earlier = '{"import":[{"to":"kubernetes_config_map_v1.profile","id":"envmatrix-staging/environment-profile"}]}\n';
+    fs.writeFileSync(path.join(dir, "staging.json"), earlier);
+    const r = await adopt("staging", dir);
+    expect(r.code).toBe(1);
+    expect(r.line("kubernetes_config_map_v1.profile")).toMatch(/\sdenied\s+—\s+ConfigMap envmatrix-staging\/environment-profile: not allowed to read it \(HTTP 403\)$/);
+    expect(r.line("vault_policy.policy")).toMatch(/\sdenied\s+—\s+sys\/policies\/acl\/envmatrix-staging-secrets-read: not allowed to read it \(HTTP 403\)$/);
+    expect(r.line("datadog_service_level_objective.api_availability_slo")).toMatch(/\sdenied\s+—\s+slo "\[staging\] api availability": not allowed to read it \(HTTP 403\)$/);
+    // the rest was still looked up, each on its line
+    expect(r.line("kubernetes_service_account_v1.secret_sync")).toMatch(/\syes\s/);
+    expect(r.stderr).toMatch(/^3 lookups failed \(denied or unreachable\): nothing written, .*staging\.json left as it was/m);
+    expect(fs.readFileSync(path.join(dir, "staging.json"), "utf8")).toBe(earlier);
+    expect(fs.readdirSync(dir)).toEqual(["staging.json"]);
+  });
+
+  it("an unreachable API is a failure too: nothing written", async () => {
+    const r = await cli.run(["adopt", "staging", "--dir", path.join(scratchDir(), "adopted-unreachable")], { VAULT_ADDR: "http://127.0.0.1:9" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^vault_policy\.policy\s+failed\s+—\s+sys\/policies\/acl\/envmatrix-staging-secrets-read: /m);
+    expect(fs.existsSync(path.join(scratchDir(), "adopted-unreachable"))).toBe(false);
+  });
+
+  it("is read-only: every request it sends is a GET, to the fakes on 127.0.0.1 only", async () => {
+    for (const f of Object.values(fakes)) f.requests.splice(0);
+    await adopt("staging");
+    await adopt("gates");
+    const sent = allRequests();
+    expect(sent.length).toBeGreaterThan(20);
+    expect(sent.filter((q) => q.method !== "GET")).toEqual([]);
+    expect(sent.every((q) => q.host.startsWith("127.0.0.1:"))).toBe(true);
+  });
+
+  it("an unknown stack is refused with the names there are", async () => {
+    const r = await cli.run(["adopt", "qa"]);
+    expect(r.code).toBe(1);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/qa/);
+  });
+});
+
+describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets and variables, and the gates' Vault objects", () => {
+  it("finds them with the ids GitHub gives, and denied reads get their own line", async () => {
+    const r = await adopt("gates");
+    expect(r.code).toBe(0);
+    const staging = seedMatrix.environments.staging.identity.githubEnvironment;
+    expect(r.line("github_repository_environment.staging_deploy_environment")).toMatch(new RegExp(`\\syes\\s+${REPO}:${staging}\\s+nothing$`));
+    const pattern = seedMatrix.environments.staging.identity.deployBranches[0];
+    expect(r.line(`github_repository_environment_deployment_policy.staging_deploy_deployment_branch["${pattern}"]`)).toMatch(
+      new RegExp(`\\syes\\s+${REPO}:${staging}:${policyIds.get(`${staging} ${pattern}`)}\\s+replaced \\(provider 6\\.9\\.0`),
+    );
+    expect(r.line('github_repository_ruleset.hotfix_branch_creation[0]')).toMatch(new RegExp(`\\syes\\s+${REPO}:${rulesetIds.get(res("gates", "github_repository_ruleset").hotfix_branch_creation.name)}\\s+nothing$`));
+    expect(r.line("github_actions_environment_variable.staging_deploy_variable_dd_env")).toMatch(new RegExp(`\\syes\\s+${REPO}:${staging}:DD_ENV\\s+nothing$`));
+    // a ruleset with count = 0 has no instance: nothing to look up
+    expect(r.stdout).not.toMatch(/prod_branch_creation/);
+
+    gh.forbidden = [`/repos/${org.github.owner}/${REPO}/environments/${staging}/variables/DD_ENV`];
+    gh.environments = Object.fromEntries(Object.entries(gh.environments!).filter(([name]) => name !== seedMatrix.environments.dev.identity.githubEnvironment));
+    const again = await adopt("gates");
+    expect(again.code).toBe(1);
+    expect(again.line("github_actions_environment_variable.staging_deploy_variable_dd_env")).toMatch(/\sdenied\s+—\s+environment staging variable DD_ENV: not allowed to read it \(HTTP 403\)$/);
+    expect(again.line("github_repository_environment.dev_deploy_environment")).toMatch(/\sno\s+—\s+environment development: none/);
+    expect(again.written).toBeUndefined();
+  });
+});
+
+/** Each resource type's import id as its provider documents it ("Import" sections, pinned versions). */
+const DOCUMENTED: Record<string, (r: Json, stack: string, key?: string) => string> = {
+  // kubernetes 2.38.0 docs/resources/*_v1.md "Import": <namespace>/<name>
+  kubernetes_service_account_v1: (r, s) => `${namespaceOf(s)}/${r.metadata.name}`,
+  kubernetes_config_map_v1: (r, s) => `${namespaceOf(s)}/${r.metadata.name}`,
+  kubernetes_network_policy_v1: (r, s) => `${namespaceOf(s)}/${r.metadata.name}`,
+  kubernetes_resource_quota_v1: (r, s) => `${namespaceOf(s)}/${r.metadata.name}`,
+  kubernetes_limit_range_v1: (r, s) => `${namespaceOf(s)}/${r.metadata.name}`,
+  // docs/resources/manifest.md "Import": "apiVersion=v1,kind=Secret,namespace=default,name=foo"
+  kubernetes_manifest: (r, s) => `apiVersion=${r.manifest.apiVersion},kind=${r.manifest.kind},namespace=${namespaceOf(s)},name=${r.manifest.metadata.name}`,
+  // vault 5.6.0 website/docs/r/policy.html.md: the policy's name; *_auth_backend_role: auth/<backend>/role/<name>
+  vault_policy: (r) => r.name,
+  vault_kubernetes_auth_backend_role: (r) => `auth/${r.backend}/role/${r.role_name}`,
+  vault_jwt_auth_backend_role: (r) => `auth/${r.backend}/role/${r.role_name}`,
+  // datadog 3.82.0 docs/resources/monitor.md, service_level_objective.md: the object's id
+  datadog_monitor: (r) => String(monitorIds.get(r.name)),
+  datadog_service_level_objective: (r) => sloIds.get(r.name)!,
+  // github 6.9.0 website/docs/r/*.html.markdown "Import": colon-separated, the repository first
+  github_repository_environment: (r) => `${REPO}:${r.environment}`,
+  github_repository_environment_deployment_policy: (r, _s, key) => {
+    const env = res("gates", "github_repository_environment")[/github_repository_environment\.([a-z0-9_]+)\./.exec(r.environment)![1]].environment;
+    return `${REPO}:${env}:${policyIds.get(`${env} ${key}`)}`;
+  },
+  github_repository_ruleset: (r) => `${REPO}:${rulesetIds.get(r.name)}`,
+  github_actions_environment_variable: (r) => {
+    const env = res("gates", "github_repository_environment")[/github_repository_environment\.([a-z0-9_]+)\./.exec(r.environment)![1]].environment;
+    return `${REPO}:${env}:${r.variable_name}`;
+  },
+};
+
+describe("the stacks synthesized with the files adopt wrote", () => {
+  let adopted: string;
+  let withFiles: Record<string, Json>;
+  const withFilesOut = () => path.join(scratchDir(), "adopt-synth-with");
+  beforeAll(async () => {
+    everythingExists("staging");
+    adopted = path.join(scratchDir(), "adopted-all");
+    expect((await adopt("staging", adopted)).code).toBe(0);
+    expect((await adopt("gates", adopted)).code).toBe(0);
+    expect(synthesize(definition, withFilesOut(), adopted)).toBe(0);
+    withFiles = Object.fromEntries(["staging", "gates"].map((s) => [s, JSON.parse(fs.readFileSync(path.join(withFilesOut(), "stacks", s, "cdk.tf.json"), "utf8"))]));
+  });
+
+  /** Every import block of `stack` on resources of `type`, with the resource it names. */
+  const blocks = (stack: string, type: string) =>
+    (withFiles[stack].import ?? [])
+      .filter((b: { to: string }) => b.to.startsWith(`${type}.`))
+      .map((b: { to: string; id: string }) => {
+        const m = /^[a-z0-9_]+\.([a-z0-9_]+)(?:\[(?:(\d+)|"(.*)")\])?$/.exec(b.to)!;
+        return { ...b, resource: withFiles[stack].resource[type][m[1]], key: m[3] };
+      });
+
+  const cases = Object.keys(DOCUMENTED).map((type) => [type, type.startsWith("github_") || type === "vault_jwt_auth_backend_role" ? "gates" : "staging"] as const);
+  it.each(cases)("%s: one import block per resource instance of the stack (%s), its id in the provider's documented format", (type, stack) => {
+    const found = blocks(stack, type);
+    const instances = Object.values<Json>(withFiles[stack].resource[type]).reduce((n, r) => n + (r.for_each ? forEachKeys(r).length : typeof r.count === "number" ? r.count : 1), 0);
+    expect(instances).toBeGreaterThan(0);
+    expect(found.length).toBe(instances);
+    for (const b of found) expect(b.id).toBe(DOCUMENTED[type](b.resource, stack, b.key));
+  });
+
+  it("vault_policy in the gates stack too", () => {
+    const found = blocks("gates", "vault_policy");
+    expect(found.length).toBe(Object.keys(withFiles.gates.resource.vault_policy).length);
+    for (const b of found) expect(b.id).toBe(b.resource.name);
+  });
+
+  it("adds the import blocks and nothing else; a stack without a file is byte for byte what it is with no adopt folder", () => {
+    for (const s of ["dev", "prod", "hotfix"]) {
+      expect(fs.readFileSync(path.join(withFilesOut(), "stacks", s, "cdk.tf.json"))).toEqual(fs.readFileSync(path.join(out, "stacks", s, "cdk.tf.json")));
+    }
+    for (const s of ["staging", "gates"]) {
+      const { import: withImports, ...rest } = withFiles[s];
+      const { import: before, ...restBefore } = stacks[s];
+      expect(rest).toEqual(restBefore);
+      expect(withImports.slice(0, (before ?? []).length)).toEqual(before ?? []);
+    }
+  });
+
+  // Terraform itself reads an adopted instance address (a for_each key) in the JSON form, as synthesized: with the
+  // built-in terraform_data at the same name and keys, no provider is needed
+  const terraform = terraformBinary();
+  if (!terraform) console.warn("adopt.test: no terraform binary on PATH: the for_each import plan test is skipped");
+  (terraform ? it : it.skip)("is read by Terraform: an import block to one for_each instance plans as an import", () => {
+    const [b] = blocks("gates", "github_repository_environment_deployment_policy");
+    const name = /^[a-z0-9_]+\.([a-z0-9_]+)\[/.exec(b.to)![1];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-adopt-"));
+    try {
+      const config = { resource: { terraform_data: { [name]: { for_each: b.resource.for_each } } }, import: [{ to: b.to.replace(/^[a-z0-9_]+\./, "terraform_data."), id: b.id }] };
+      fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config));
+      const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+      const tf = (...args: string[]) => execFileSync("terraform", [`-chdir=${dir}`, ...args, "-input=false", "-no-color"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      tf("init");
+      expect(tf("plan")).toMatch(/Plan: 1 to import, 0 to add, 0 to change, 0 to destroy/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("an adopt file that does not fit its stack", () => {
+  it("stops the synth with every problem, naming the file, the entry and the rule, and leaves an earlier cdktf.out as it was", () => {
+    const dir = path.join(scratchDir(), "adopted-bad");
+    fs.mkdirSync(dir, { recursive: true });
+    const prod = namespaceOf("prod");
+    fs.writeFileSync(
+      path.join(dir, "prod.json"),
+      JSON.stringify({
+        import: [
+          { to: "kubernetes_config_map_v1.profile", id: `${prod}/environment-profile` },
+          { to: "kubernetes_config_map_v1.profil", id: `${prod}/environment-profile` },
+          { to: "datadog_monitor.api_cpu", id: "not-a-number" },
+          { to: "kubernetes_config_map_v1.profile", id: `${prod}/environment-profile` },
+          { to: "kubernetes_namespace_v1.namespace", id: prod },
+          { to: "kubernetes_manifest.secret_store", id: `kind=SecretStore,name=vault` },
+        ],
+      }),
+    );
+    fs.writeFileSync(path.join(dir, "gates.json"), JSON.stringify({ import: [{ to: "github_repository_environment_deployment_policy.prod_deploy_deployment_branch", id: `${REPO}:production:1` }, { to: "github_repository_environment.prod_deploy_environment[0]", id: `${REPO}:production` }] }));
+    fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify({ import: [] }));
+    fs.writeFileSync(path.join(dir, "dev.json"), JSON.stringify({ import: [{ to: "kubernetes_config_map_v1.profile" }] }));
+    const earlier = path.join(scratchDir(), "adopt-earlier-out");
+    expect(synthesize(definition, earlier, path.join(scratchDir(), "no-adopt-files"))).toBe(0);
+    const before = fs.readFileSync(path.join(earlier, "stacks", "prod", "cdk.tf.json"));
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
+    try {
+      // dev.json's entry has no id: the files are read first, and that stops the synth with dev.json's problem
+      expect(synthesize(definition, earlier, dir)).toBe(1);
+      expect(errors.join("\n")).toBe("stacks/adopted: 1 problem\n  dev.json: import[0].id: must be the object's import id (a non-empty string)");
+      fs.rmSync(path.join(dir, "dev.json"));
+      errors.length = 0;
+      expect(synthesize(definition, earlier, dir)).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    const lines = errors.join("\n").split("\n");
+    expect(lines[0]).toBe("stacks/adopted: 8 problems");
+    expect(lines.slice(1)).toEqual([
+      "  prod.json: import[1].to: kubernetes_config_map_v1.profil: stack prod has no resource kubernetes_config_map_v1.profil (renamed or removed since adopt ran: run npm run adopt -- prod again, or delete the entry)",
+      '  prod.json: import[2].id: "not-a-number" is not a datadog_monitor import id: the provider expects <monitor id> (a number)',
+      "  prod.json: import[3].to: kubernetes_config_map_v1.profile is adopted twice; Terraform takes one import block per address",
+      "  prod.json: import[4].to: kubernetes_namespace_v1.namespace: the stack already imports it itself (constructs/adopt.ts); delete the entry",
+      '  prod.json: import[5].id: "kind=SecretStore,name=vault" is not a kubernetes_manifest import id: the provider expects apiVersion=<group/version>,kind=<kind>,namespace=<namespace>,name=<name>',
+      '  gates.json: import[0].to: github_repository_environment_deployment_policy.prod_deploy_deployment_branch has count or for_each: name one instance, e.g. github_repository_environment_deployment_policy.prod_deploy_deployment_branch["key"]',
+      "  gates.json: import[1].to: github_repository_environment.prod_deploy_environment has one instance: no [key] after it",
+      "  qa.json: no stack is named qa (stacks: dev, staging, prod, hotfix, gates); delete or rename the file",
+    ]);
+    expect(fs.readFileSync(path.join(earlier, "stacks", "prod", "cdk.tf.json"))).toEqual(before);
+  });
+
+  it("takes the manifest's key=value parts in any order, as the provider's ParseResourceID does", () => {
+    const dir = path.join(scratchDir(), "adopted-order");
+    fs.mkdirSync(dir, { recursive: true });
+    const id = `name=vault,namespace=${namespaceOf("prod")},kind=SecretStore,apiVersion=external-secrets.io/v1`;
+    fs.writeFileSync(path.join(dir, "prod.json"), JSON.stringify({ import: [{ to: "kubernetes_manifest.secret_store", id }] }));
+    const o = path.join(scratchDir(), "adopt-order-out");
+    expect(synthesize(definition, o, dir)).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(o, "stacks", "prod", "cdk.tf.json"), "utf8")).import).toContainEqual({ to: "kubernetes_manifest.secret_store", id });
+  });
+});
