@@ -6,6 +6,7 @@ import { MatrixError } from "./config/validate";
 import { EnvironmentStack } from "./stacks/environment-stack";
 import { GatesStack } from "./stacks/gates-stack";
 import type { Matrix, MatrixDefinition } from "./config/types";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { ADOPTED_DIR, applyAdoptions, readAdoptions, type Adoptions } from "./stacks/adopted";
 
@@ -44,12 +45,27 @@ export const REPOSITORY_ADOPTED_DIR = path.join(__dirname, ADOPTED_DIR);
  * both are checked before synth writes, so an earlier cdktf.out stays exactly as it was.
  */
 export function run(matrix: MatrixDefinition = seedMatrix, outdir?: string, adoptedDir: string = REPOSITORY_ADOPTED_DIR): number {
+  let valid: Matrix;
+  let adoptions: Adoptions;
+  try {
+    valid = loadMatrix(matrix);
+    adoptions = readAdoptions(adoptedDir);
+  } catch (err) {
+    if (!(err instanceof MatrixError)) throw err;
+    console.error(err.message);
+    return 1;
+  }
+  // cdktf's App creates its output folder and the stacks folder in it when they are missing (cdktf lib/app.js,
+  // manifest.js); an adopt entry is checked only once the stacks exist, so on a refusal those go again
+  const target = outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  const created = [target, path.join(target, "stacks")].filter((d) => !fs.existsSync(d));
   let app: App;
   try {
     // No stack traces in manifest.json: they hold this machine's paths, and the output must not.
-    app = buildApp(new App({ outdir, stackTraces: false }), loadMatrix(matrix), readAdoptions(adoptedDir));
+    app = buildApp(new App({ outdir, stackTraces: false }), valid, adoptions);
   } catch (err) {
     if (!(err instanceof MatrixError)) throw err;
+    for (const d of created.reverse()) if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
     console.error(err.message);
     return 1;
   }

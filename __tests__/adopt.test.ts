@@ -51,6 +51,11 @@ const PLURALS: Record<string, string> = { ExternalSecret: "externalsecrets", Sec
 const namespaceOf = (env: string) => seedMatrix.environments[env].identity.namespace;
 /** A synthesized value with the stack's reference to its namespace written out. */
 const withNamespace = (v: unknown, ns: string): any => JSON.parse(JSON.stringify(v).split("${kubernetes_namespace_v1.namespace.metadata[0].name}").join(ns));
+/** A synthesized manifest as the cluster holds it: the stack's references to its Vault role written out. */
+const asApplied = (v: unknown, env: string): any => {
+  const role = stacks[env].resource.vault_kubernetes_auth_backend_role.role;
+  return JSON.parse(JSON.stringify(withNamespace(v, namespaceOf(env))).split("${vault_kubernetes_auth_backend_role.role.backend}").join(role.backend).split("${vault_kubernetes_auth_backend_role.role.role_name}").join(role.role_name));
+};
 
 /** The API's camelCase for the typed resources' snake_case fields (the objects a real API server would return). */
 function apiShape(v: any, key = ""): any {
@@ -78,7 +83,8 @@ function everythingExists(env: string) {
     }
   }
   for (const r of Object.values(res(env, "kubernetes_manifest"))) {
-    const mf = withNamespace(r.manifest, ns);
+    const mf = asApplied(r.manifest, env);
+    expect(JSON.stringify(mf)).not.toContain("${");
     objects[`/apis/${mf.apiVersion}/namespaces/${ns}/${PLURALS[mf.kind]}/${mf.metadata.name}`] = { ...mf, status: { conditions: [] } };
   }
   kube = { version: "v1.31.4", crds: {}, daemonSets: [], deployments: [], serviceAccounts: [], clusterRoleBindings: {}, services: [], namespaces: [ns], tokenValid: true, objects, forbidden: [] };
@@ -263,6 +269,27 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
     expect(r.line("datadog_monitor.api_cpu")).toMatch(/\snothing$/);
   });
 
+  it("an object exactly as the stack sets it changes nothing, for every resource type (the typed clients' renamed fields `_from`, `_default` read back as the API's)", async () => {
+    for (const stack of ["staging", "gates"]) {
+      const r = await adopt(stack);
+      const rows = r.stdout.split("\n").filter((l) => /^[a-z0-9_]+\.[a-z0-9_]+(\[[^\]]+\])?\s+yes\s/.test(l));
+      expect(rows.length).toBe(r.written.import.length);
+      const changing = rows.filter((l) => !/\snothing$/.test(l) && !/^github_repository_environment_deployment_policy\./.test(l));
+      expect(changing).toEqual([]);
+    }
+  });
+
+  it("a LimitRange's defaults and a NetworkPolicy's peers are compared (the fields the typed client renames)", async () => {
+    const ns = namespaceOf("staging");
+    const limits = kube.objects![KUBE_PATHS.kubernetes_limit_range_v1(ns, "environment-limits")] as Json;
+    limits.spec.limits[0].default.cpu = "7";
+    const ingress = kube.objects![KUBE_PATHS.kubernetes_network_policy_v1(ns, "allow-ingress-controller")] as Json;
+    ingress.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"] = "other";
+    const r = await adopt("staging");
+    expect(r.line("kubernetes_limit_range_v1.limits")).toMatch(/\sspec\.limits\[0\]\.default\.cpu$/);
+    expect(r.line("kubernetes_network_policy_v1.allow_ingress_controller")).toMatch(/\sspec\.ingress\[0\]\.from\[0\]\.namespaceSelector\.matchLabels\.kubernetes\.io\/metadata\.name$/);
+  });
+
   it("reports a monitor two objects carry the name of, imports neither, and ignores monitors whose name only contains it", async () => {
     const cpu = dd.monitors!.find((m) => m.name === "[staging] api CPU")!;
     dd.monitors!.push({ ...cpu, id: 7001 }, { ...cpu, id: 7002, name: "[staging] api CPU (old)" });
@@ -339,6 +366,15 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
     expect(r.line("github_actions_environment_variable.staging_deploy_variable_dd_env")).toMatch(new RegExp(`\\syes\\s+${REPO}:${staging}:DD_ENV\\s+nothing$`));
     // a ruleset with count = 0 has no instance: nothing to look up
     expect(r.stdout).not.toMatch(/prod_branch_creation/);
+
+    // someone set a wait timer and another variable value by hand: the plan puts back the matrix's
+    const waitTimer = seedMatrix.environments.staging.approval.waitTimerMinutes;
+    gh.environments![staging] = [...gh.environments![staging].filter((t) => t !== "wait_timer"), "wait_timer"];
+    gh.environmentSettings![staging].rules!.wait_timer = { wait_timer: waitTimer + 30 };
+    gh.variables![staging].DD_ENV = "stg";
+    const changed = await adopt("gates");
+    expect(changed.line("github_repository_environment.staging_deploy_environment")).toMatch(/\swait_timer$/);
+    expect(changed.line("github_actions_environment_variable.staging_deploy_variable_dd_env")).toMatch(/\svalue$/);
 
     gh.forbidden = [`/repos/${org.github.owner}/${REPO}/environments/${staging}/variables/DD_ENV`];
     gh.environments = Object.fromEntries(Object.entries(gh.environments!).filter(([name]) => name !== seedMatrix.environments.dev.identity.githubEnvironment));
@@ -499,6 +535,15 @@ describe("an adopt file that does not fit its stack", () => {
       "  qa.json: no stack is named qa (stacks: dev, staging, prod, hotfix, gates); delete or rename the file",
     ]);
     expect(fs.readFileSync(path.join(earlier, "stacks", "prod", "cdk.tf.json"))).toEqual(before);
+    // into a folder that did not exist: it still does not
+    const fresh = path.join(scratchDir(), "adopt-never-written");
+    const quiet = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      expect(synthesize(definition, fresh, dir)).toBe(1);
+    } finally {
+      quiet.mockRestore();
+    }
+    expect(fs.existsSync(fresh)).toBe(false);
   });
 
   it("takes the manifest's key=value parts in any order, as the provider's ParseResourceID does", () => {
@@ -509,5 +554,29 @@ describe("an adopt file that does not fit its stack", () => {
     const o = path.join(scratchDir(), "adopt-order-out");
     expect(synthesize(definition, o, dir)).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(o, "stacks", "prod", "cdk.tf.json"), "utf8")).import).toContainEqual({ to: "kubernetes_manifest.secret_store", id });
+  });
+});
+
+describe("the README's example (\"Adopting existing infrastructure\")", () => {
+  it("is what adopt prints for staging with a changed ConfigMap, objects missing and a monitor made twice", async () => {
+    const ns = namespaceOf("staging");
+    const cm = kube.objects![KUBE_PATHS.kubernetes_config_map_v1(ns, "environment-profile")] as Json;
+    cm.data = { ...cm.data, LOG_LEVEL: "debug", LEGACY_FLAG: "1" };
+    delete kube.objects![KUBE_PATHS.kubernetes_limit_range_v1(ns, "environment-limits")];
+    const role = res("staging", "vault_kubernetes_auth_backend_role").role;
+    delete vault.documents![`/v1/auth/${role.backend}/role/${role.role_name}`];
+    // made twice by hand before envmatrix (neither has envmatrix's managed-by tag)
+    const cpu = dd.monitors!.find((m) => m.name === res("staging", "datadog_monitor").api_cpu.name)!;
+    cpu.tags = ["env:staging", "service:api"];
+    dd.monitors!.push({ ...cpu, id: 7001 });
+    dd.monitors = dd.monitors!.filter((m) => m.name !== res("staging", "datadog_monitor").api_latency.name);
+    const r = await adopt("staging");
+    expect(r.code).toBe(0);
+    const shown = `$ npm run adopt -- staging\n${r.stdout.split(path.relative(process.cwd(), r.dir)).join("stacks/adopted")}`.trimEnd();
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Adopting existing infrastructure"));
+    const block = /```text\n(\$ npm run adopt -- staging\n[\s\S]*?)\n```/.exec(section)?.[1];
+    if (process.env.SHOW_ADOPT_EXAMPLE) fs.writeFileSync("/tmp/adopt-example.txt", shown);
+    expect(block).toBe(shown);
   });
 });

@@ -270,3 +270,35 @@ it("reads a null attribute as a value like any other (the ESO manifests carry so
   ]);
 });
 
+
+describe("import blocks (the stack's own and npm run adopt's, stacks/adopted.ts)", () => {
+  const withImports = (imports: { to: string; id: string }[]) => ({ ...stack({ kubernetes_config_map_v1: { profile: cm("debug") } }), ...(imports.length ? { import: imports } : {}) });
+  const before = output("imports-base", { prod: withImports([{ to: "kubernetes_namespace_v1.namespace", id: "app-prod" }]) });
+  const after = output("imports-head", {
+    prod: withImports([
+      { to: "kubernetes_namespace_v1.namespace", id: "app-prod" },
+      { to: "kubernetes_config_map_v1.profile", id: "app-prod/environment-profile" },
+    ]),
+  });
+
+  it("lists an added import block by the address it imports into and its id, not as a stack setting", () => {
+    const [d] = diffOutputs(before, after, () => true);
+    expect(d.imports).toEqual([{ address: "kubernetes_config_map_v1.profile", kind: "added", old: undefined, new: "app-prod/environment-profile" }]);
+    expect(d.settings).toEqual([]);
+    expect(d.resources).toEqual([]);
+    expect(formatText([d])).toBe('prod (protected): 1 to import\n  ⇐ kubernetes_config_map_v1.profile  imports "app-prod/environment-profile"');
+    expect(formatMarkdown([d])).toContain('| 📥 import | `kubernetes_config_map_v1.profile` | (import id) | `(none)` | `"app-prod/environment-profile"` |');
+  });
+
+  it("a removed import block (its objects imported, the file deleted) is no change to any object and not dangerous", () => {
+    const [d] = diffOutputs(after, before, () => true);
+    expect(d.imports).toEqual([{ address: "kubernetes_config_map_v1.profile", kind: "removed", old: "app-prod/environment-profile", new: undefined }]);
+    expect(formatText([d])).toBe('prod (protected): changed\n  · kubernetes_config_map_v1.profile  import block removed (was "app-prod/environment-profile")');
+  });
+
+  it("another id for the same address is shown with both", () => {
+    const other = output("imports-other", { prod: withImports([{ to: "kubernetes_namespace_v1.namespace", id: "app-production" }]) });
+    const [d] = diffOutputs(before, other);
+    expect(formatText([d])).toBe('prod: 1 to import\n  ⇐ kubernetes_namespace_v1.namespace  imports "app-production" (was "app-prod")');
+  });
+});

@@ -93,10 +93,21 @@ async function kubernetesLookup(clients: ReturnType<typeof kubeClients>, l: Extr
         actual = await custom.getNamespacedCustomObject({ group: l.group, version: l.version, namespace: l.namespace, plural: l.plural, name: l.name });
         break;
     }
-    return { objects: [{ actual: actual as Json }] };
+    return { objects: [{ actual: l.kind === "custom" ? (actual as Json) : (apiJson(actual) as Json) }] };
   } catch (err) {
     return fromError(err);
   }
+}
+
+/**
+ * A typed client's object with the API's field names: its model classes rename the fields that are reserved words
+ * in TypeScript (`from` → `_from` in V1NetworkPolicyIngressRule, `default` → `_default` in V1LimitRangeItem); no
+ * Kubernetes API field starts with an underscore.
+ */
+function apiJson(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(apiJson);
+  if (v === null || typeof v !== "object" || v instanceof Date) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/^_(?=[a-z])/, ""), apiJson(x)]));
 }
 
 /** `token_ttl` → `tokenTtl`: the Kubernetes provider's argument names are the API's fields in snake case. */

@@ -27,9 +27,21 @@ export interface StackDiff {
   readonly status: "added" | "removed" | "changed" | "unchanged";
   readonly protected: boolean;
   readonly resources: readonly ResourceChange[];
+  /** Import blocks added, removed or given another id (the stack's own and the adopt files', stacks/adopted.ts). */
+  readonly imports: readonly ImportChange[];
   /** Changes outside resources: providers, backend, data sources. */
   readonly settings: readonly AttributeChange[];
 }
+
+export interface ImportChange {
+  readonly address: string;
+  readonly kind: "added" | "removed" | "changed";
+  readonly old?: string;
+  readonly new?: string;
+}
+
+/** Import blocks by the address they import into. */
+const importsOf = (json: Record<string, any> | undefined): Map<string, string> => new Map((json?.import ?? []).map((i: { to: string; id: string }) => [i.to, i.id]));
 
 /**
  * Attributes whose change makes Terraform destroy and re-create the resource (ForceNew in the providers'
@@ -81,7 +93,7 @@ function resourcesOf(json: Record<string, any> | undefined): Map<string, { type:
 }
 
 export function diffStack(stack: string, base: StackOutput | undefined, head: StackOutput | undefined, isProtected: boolean): StackDiff {
-  if (base && head && base.bytes.equals(head.bytes)) return { stack, status: "unchanged", protected: isProtected, resources: [], settings: [] };
+  if (base && head && base.bytes.equals(head.bytes)) return { stack, status: "unchanged", protected: isProtected, resources: [], imports: [], settings: [] };
   const [before, after] = [resourcesOf(base?.json), resourcesOf(head?.json)];
   const resources: ResourceChange[] = [];
   for (const address of [...new Set([...before.keys(), ...after.keys()])].sort()) {
@@ -100,7 +112,15 @@ export function diffStack(stack: string, base: StackOutput | undefined, head: St
       }
     }
   }
-  const rest = (json: Record<string, any> | undefined) => withoutMetadata({ ...(json ?? {}), resource: undefined, "//": undefined }) as object;
+  const [importsBefore, importsAfter] = [importsOf(base?.json), importsOf(head?.json)];
+  const imports: ImportChange[] = [...new Set([...importsBefore.keys(), ...importsAfter.keys()])]
+    .sort()
+    .flatMap((address): ImportChange[] => {
+      const [b, a] = [importsBefore.get(address), importsAfter.get(address)];
+      if (b === a) return [];
+      return [{ address, kind: b === undefined ? "added" : a === undefined ? "removed" : "changed", old: b, new: a }];
+    });
+  const rest = (json: Record<string, any> | undefined) => withoutMetadata({ ...(json ?? {}), resource: undefined, import: undefined, "//": undefined }) as object;
   const settings = diff(rest(base?.json), rest(head?.json)).map((d) => ({
     path: joinPath(d.path),
     old: (d as any).oldValue,
@@ -108,7 +128,7 @@ export function diffStack(stack: string, base: StackOutput | undefined, head: St
     forcesReplacement: false,
   }));
   const status = !base ? "added" : !head ? "removed" : "changed";
-  return { stack, status, protected: isProtected, resources, settings };
+  return { stack, status, protected: isProtected, resources, imports, settings };
 }
 
 /** Every stack of either output, in the head's order (then removed ones). */
@@ -141,6 +161,7 @@ function headline(d: StackDiff): string {
     count(d, "replaced") && `${count(d, "replaced")} to REPLACE`,
     count(d, "changed") && `${count(d, "changed")} changed`,
     count(d, "added") && `${count(d, "added")} added`,
+    d.imports.filter((i) => i.kind !== "removed").length && `${d.imports.filter((i) => i.kind !== "removed").length} to import`,
     d.settings.length && `${d.settings.length} setting(s) changed`,
   ].filter(Boolean);
   const prefix = d.status === "added" ? "new stack: " : d.status === "removed" ? "stack REMOVED: " : "";
@@ -168,6 +189,7 @@ export function formatText(diffs: readonly StackDiff[], s: Style = plain): strin
         for (const a of r.attributes) lines.push(`      ${a.path}: ${show(a.old)} → ${show(a.new)}${a.forcesReplacement ? s.red("  (forces replacement)") : ""}`);
       }
     }
+    for (const i of d.imports) lines.push(i.kind === "removed" ? s.dim(`  · ${i.address}  import block removed (was ${show(i.old)})`) : `  ⇐ ${i.address}  imports ${show(i.new)}${i.kind === "changed" ? ` (was ${show(i.old)})` : ""}`);
     for (const a of d.settings) lines.push(`  ~ ${a.path}: ${show(a.old)} → ${show(a.new)}`);
   }
   return lines.join("\n");
@@ -191,6 +213,7 @@ export function formatMarkdown(diffs: readonly StackDiff[]): string {
         out.push(`| ${mark} | ${code(r.address)} | ${code(a.path)}${a.forcesReplacement ? " (forces replacement)" : ""} | ${cell(a.old)} | ${cell(a.new)} |`);
       }
     }
+    for (const i of d.imports) out.push(`| ${i.kind === "removed" ? "import block removed" : "📥 import"} | ${code(i.address)} | (import id) | ${cell(i.old)} | ${cell(i.new)} |`);
     for (const a of d.settings) out.push(`| ✏️ | (stack settings) | ${code(a.path)} | ${cell(a.old)} | ${cell(a.new)} |`);
     out.push("", "</details>");
   }

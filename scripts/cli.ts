@@ -5,7 +5,7 @@
  * diff 2 = something changed; compare 3 = drift; resolve-environment 3 = no environment deploys from the
  * branch; deploy-window 4 = the window is closed; vet-plan-input 5 = a pull request's stack may not be planned;
  * reviewed-branch 6 = the branch is not protected with a required review; provenance 7 = unreviewed commits;
- * gate 8 = a gate of the environment failed.
+ * gate 8 = a gate of the environment failed; adopt 1 = a lookup failed or was denied (nothing written).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -6,14 +6,13 @@
  * output is exactly what it was before adopt existed.
  *
  * A file is checked before anything is written: every entry must name a resource the stack synthesizes, once,
- * with an import id in that resource type's documented format (review/adopt-targets.ts); otherwise synth exits 1
+ * with an import id in that resource type's documented format (constructs/adopt.ts); otherwise synth exits 1
  * listing every problem, and an earlier cdktf.out stays as it was.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TerraformResource, type TerraformStack } from "cdktf";
-import { ImportBlock, adoptExisting } from "../constructs/adopt";
-import { IMPORT_ID_FORMAT } from "../review/adopt-targets";
+import { IMPORT_ID_FORMAT, ImportBlock, adoptExisting } from "../constructs/adopt";
 import { MatrixError, type Problem } from "../config/validate";
 
 /** Where the adopt files live, relative to the repository. */
