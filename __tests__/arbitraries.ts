@@ -8,7 +8,7 @@
  *   field, or a nearby number), kept only when the whole matrix still passes `checkMatrix`.
  * Identity follows the rules (namespace `<project>-<name>`, Vault subtree = name, GitHub environment = name).
  */
-import { ALERT_TIERS } from "../config/schema";
+import { ALERT_TIERS, CODE_SCANNING_ALERT_THRESHOLDS, CODE_SCANNING_SECURITY_THRESHOLDS } from "../config/schema";
 import fc from "fast-check";
 import { checkMatrix, MatrixError } from "../config/validate";
 import { matrix as seedDefinition } from "../config/environments";
@@ -69,6 +69,10 @@ export function candidates(def: MatrixDefinition, env: string, path: readonly st
   if (typeof current === "string" && /^\d+[smh]$/.test(current)) add(`${Number(current.slice(0, -1)) * 2}${current.slice(-1)}`);
   // an alert tier: the other tiers
   if (path[0] === "alerts" && path[1] === "tiers" && typeof current === "string") ALERT_TIERS.forEach(add);
+  // code scanning: another tool, the other thresholds (the enumerations GitHub's rulesets take)
+  if (path.join(".") === "approval.codeScanning.tool") add("Semgrep");
+  if (path.join(".") === "approval.codeScanning.alertsThreshold") CODE_SCANNING_ALERT_THRESHOLDS.forEach(add);
+  if (path.join(".") === "approval.codeScanning.securityAlertsThreshold") CODE_SCANNING_SECURITY_THRESHOLDS.forEach(add);
   // a field naming an environment (an entry gate's source): any other environment
   if (["entryGates.sourceErrorRate.environment", "entryGates.deployedFirstIn"].includes(path.join("."))) Object.keys(def.environments).forEach(add);
   if (Array.isArray(current)) {

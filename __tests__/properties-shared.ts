@@ -64,6 +64,10 @@ export const READ_WHEN: Record<string, (e: any) => boolean> = {
   "approval.dismissStaleReviews": (e) => e.identity.protectedBranch !== null,
   "approval.requiredStatusChecks": (e) => e.identity.protectedBranch !== null,
   "approval.allowForcePushes": (e) => e.identity.protectedBranch !== null,
+  "approval.codeScanning": (e) => e.identity.protectedBranch !== null,
+  "approval.codeScanning.tool": (e) => e.identity.protectedBranch !== null,
+  "approval.codeScanning.alertsThreshold": (e) => e.identity.protectedBranch !== null,
+  "approval.codeScanning.securityAlertsThreshold": (e) => e.identity.protectedBranch !== null,
 };
 
 /** Whether a field (relative to the environment) is one of READ_BY_TOOLS_ONLY's, or inside one. */

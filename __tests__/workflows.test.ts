@@ -30,6 +30,13 @@ function reviewedPatterns(g: any): string[] {
 const isReviewed = (pattern: string, reviewed: readonly string[]) =>
   reviewed.some((r) => r === pattern || (!pattern.includes("*") && branchMatches(r, pattern)));
 
+/**
+ * A job that only checks out and runs CodeQL (no command of the pull request's): it may upload its results to
+ * code scanning (security-events: write), as github/codeql-action documents; nothing else in it uses the token.
+ */
+const onlyCodeScanning = (job: any) =>
+  (job.steps ?? []).every((s: any) => s.run === undefined && /^(actions\/checkout|github\/codeql-action\/(init|analyze))@[0-9a-f]{40}$/.test(String(s.uses ?? "")));
+
 const secretsOf = (job: any) => [...JSON.stringify(job).matchAll(/secrets\.([A-Za-z_]+)/g)].map((m) => m[1]);
 const triggers = (w: any) => (typeof w.on === "string" ? [w.on] : Array.isArray(w.on) ? w.on : Object.keys(w.on));
 
@@ -59,7 +66,7 @@ function trustViolations(ws: Record<string, any>, g: any): string[] {
       const environment: string | undefined = job.environment;
       if (secrets.length > 0 && environment === undefined) v.push(`${where}: reads ${secrets.join(", ")} outside a GitHub environment (repository secrets reach every branch)`);
       if (on.includes("pull_request") && (secrets.length > 0 || environment !== undefined)) v.push(`${where}: runs a pull request's code with secrets`);
-      if (on.includes("pull_request") && Object.entries(job.permissions ?? {}).some(([k, x]) => !(k === "contents" && x === "read"))) {
+      if (on.includes("pull_request") && Object.entries(job.permissions ?? {}).some(([k, x]) => !(k === "contents" && x === "read") && !(k === "security-events" && x === "write" && onlyCodeScanning(job)))) {
         v.push(`${where}: runs a pull request's code with more than contents: read`);
       }
       const deploySecrets = secrets.filter((s) => s.startsWith("DEPLOY_"));
@@ -107,6 +114,8 @@ describe("trust: no unreviewed code reaches a deploy secret", () => {
     ["deploy on a push to any branch", (ws) => (ws["deploy.yml"].on.push.branches = ["**"]), /push to \*\*, which no ruleset protects/],
     ["deploy on a push to feature/*", (ws) => ws["deploy.yml"].on.push.branches.push("feature/*"), /push to feature\/\*/],
     ["a pull request job given the deploy kubeconfig", (ws) => (ws["pull-request.yml"].jobs.check.steps[0].env = { K: "${{ secrets.DEPLOY_KUBECONFIG }}" }), /runs a pull request's code with secrets/],
+    ["a pull request job with a command of its own next to security-events: write", (ws) => ws["security.yml"].jobs.codeql.steps.push({ run: "npm ci" }), /codeql: runs a pull request's code with more than contents: read/],
+    ["security-events: write on a pull request job that is not CodeQL's", (ws) => (ws["security.yml"].jobs["audit-signatures"].permissions["security-events"] = "write"), /audit-signatures: runs a pull request's code with more than contents: read/],
     ["a pull request job in a plan environment", (ws) => (ws["pull-request.yml"].jobs.check.environment = "staging-plan"), /runs a pull request's code with secrets/],
     ["a repository-level secret", (ws) => (ws["deploy.yml"].jobs.resolve.steps[0].env = { T: "${{ secrets.TF_API_TOKEN }}" }), /outside a GitHub environment/],
     ["apply outside the deploy environment", (ws) => (ws["deploy.yml"].jobs.apply.environment = "${{ matrix.planEnvironment }}"), /reads deploy secrets outside the environment's deploy GitHub environment/],
@@ -129,8 +138,8 @@ describe("trust: no unreviewed code reaches a deploy secret", () => {
 });
 
 describe("workflows", () => {
-  it("are the pull-request check, its review, deploy, drift and mutation testing", () => {
-    expect(files).toEqual(["deploy.yml", "drift.yml", "mutation.yml", "pull-request-review.yml", "pull-request.yml"]);
+  it("are the pull-request check, its review, the security checks, deploy, drift and mutation testing", () => {
+    expect(files).toEqual(["deploy.yml", "drift.yml", "mutation.yml", "pull-request-review.yml", "pull-request.yml", "security.yml"]);
   });
   it.each(files)("%s passes action-validator", (f) => {
     expect(validateWorkflow(text(f)).errors).toEqual([]);
@@ -142,7 +151,8 @@ describe("workflows", () => {
   it.each(files)("%s pins every action to a full commit SHA", (f) => {
     const uses = Object.values<any>(workflow(f).jobs).flatMap((j) => (j.steps ?? []).map((s: any) => s.uses).filter(Boolean));
     expect(uses.length).toBeGreaterThan(0);
-    for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+    // owner/repo[/path]@<40 hex>: an action in a folder of its repository (github/codeql-action/init) too
+    for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*@[0-9a-f]{40}$/);
   });
   it.each(files)("%s holds no environment's GitHub environment name: it asks the matrix", (f) => {
     const t = text(f);
@@ -245,7 +255,10 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     expect(workflow("pull-request.yml").jobs.check.name).toBe("check");
   });
   it("rulesets require the check job (GitHub Actions) and the review's verdict, pinned to the review app only the verdict job can use", () => {
-    const jobNames = Object.values<any>(workflow("pull-request.yml").jobs).map((j) => j.name);
+    // every job a pull request runs (a required check no job posts would block every merge)
+    const jobNames = Object.values(real)
+      .filter((w) => triggers(w).includes("pull_request"))
+      .flatMap((w) => Object.values<any>(w.jobs).map((j) => j.name));
     const verdict = workflow("pull-request-review.yml").jobs.verdict;
     const posted = /-f name="([^"]+)"/.exec(verdict.steps.map((st: any) => st.run ?? "").join("\n"))![1];
     for (const r of Object.values<any>(gates.resource.github_repository_ruleset)) {
@@ -317,5 +330,55 @@ describe("drift", () => {
     expect(plan).toContain("plan -input=false -lock=false -no-color -detailed-exitcode");
     expect(plan).toMatch(/if \[ "\$code" -eq 2 \]; then[\s\S]*exit 1/);
     expect(w.jobs.plan.environment).toBe("${{ matrix.planEnvironment }}");
+  });
+});
+
+describe("security checks (.github/workflows/security.yml): what the source documents gate staging by", () => {
+  const sec = workflow("security.yml");
+  const job = (name: string) => Object.values<any>(sec.jobs).find((j) => j.name === name);
+  const rulesets = Object.values<any>(gates.resource.github_repository_ruleset).filter((r) => r.rules?.pull_request);
+  const branchOf = (r: any) => r.conditions.ref_name.include[0].replace(/^refs\/heads\//, "");
+
+  it("run on every pull request, and on a push to each branch a ruleset protects (code scanning compares a pull request with its base's results)", () => {
+    expect(triggers(sec)).toEqual(["pull_request", "push"]);
+    expect(sec.on.pull_request).toBeNull();
+    const protectedBranches = [...new Set(Object.values(seedMatrix.environments).map((e) => e.identity.protectedBranch).filter((b): b is string => b !== null))].sort();
+    expect([...sec.on.push.branches].sort()).toEqual(protectedBranches);
+  });
+
+  it("each protected branch with code scanning in the matrix waits for CodeQL's results, with the matrix's thresholds; CodeQL analyses the TypeScript", () => {
+    const scanned = Object.values(seedMatrix.environments).filter((e) => e.identity.protectedBranch !== null);
+    expect(scanned.length).toBeGreaterThan(0);
+    for (const e of scanned) {
+      const r = rulesets.find((x) => branchOf(x) === e.identity.protectedBranch)!;
+      expect(r.rules.required_code_scanning.required_code_scanning_tool).toEqual([
+        { tool: e.approval.codeScanning!.tool, alerts_threshold: e.approval.codeScanning!.alertsThreshold, security_alerts_threshold: e.approval.codeScanning!.securityAlertsThreshold },
+      ]);
+      // github/codeql-action uploads its results as the tool "CodeQL"
+      expect(e.approval.codeScanning!.tool).toBe("CodeQL");
+    }
+    const codeql = job("CodeQL analysis");
+    expect(codeql.steps.map((st: any) => st.uses.split("@")[0])).toEqual(["actions/checkout", "github/codeql-action/init", "github/codeql-action/analyze"]);
+    expect(codeql.steps[1].with).toMatchObject({ languages: "javascript-typescript", "build-mode": "none" });
+    expect(codeql.permissions).toEqual({ contents: "read", "security-events": "write" });
+  });
+
+  it("dependency review runs on pull requests and fails on a high-severity advisory; npm audit signatures verifies what npm ci installed, without running its scripts", () => {
+    const review = job("dependency review");
+    expect(review.if).toBe("github.event_name == 'pull_request'");
+    expect(review.steps.map((st: any) => st.uses?.split("@")[0])).toContain("actions/dependency-review-action");
+    expect(review.steps.find((st: any) => String(st.uses).startsWith("actions/dependency-review-action@")).with["fail-on-severity"]).toBe("high");
+    const audit = job("npm audit signatures").steps.map((st: any) => st.run).filter(Boolean);
+    expect(audit).toEqual(["npm ci --ignore-scripts", "npm audit signatures"]);
+  });
+
+  it("the branches that staging and prod deploy from require them: the checks pinned to GitHub Actions", () => {
+    for (const env of ["staging", "prod"]) {
+      const e = seedMatrix.environments[env];
+      const r = rulesets.find((x) => branchOf(x) === e.identity.protectedBranch)!;
+      const contexts = r.rules.required_status_checks.required_check.filter((c: any) => c.integration_id === ACTIONS_APP_ID).map((c: any) => c.context);
+      expect(contexts).toEqual(expect.arrayContaining(["dependency review", "npm audit signatures"]));
+      expect(r.rules.required_code_scanning).toBeDefined();
+    }
   });
 });

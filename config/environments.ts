@@ -51,6 +51,7 @@ const dev = {
     requiredApprovingReviews: 0,
     dismissStaleReviews: false,
     requiredStatusChecks: [],
+    codeScanning: null,
     allowForcePushes: true,
     checklist: [],
   },
@@ -125,7 +126,10 @@ const staging = {
     // develop deploys dev and staging: nothing reaches it unreviewed
     requiredApprovingReviews: 1,
     dismissStaleReviews: true,
-    requiredStatusChecks: ["check"],
+    // the source documents: staging is "gated by security: CodeQL, SAST, dependency checks must pass"
+    // (the jobs of .github/workflows/pull-request.yml and security.yml)
+    requiredStatusChecks: ["check", "dependency review", "npm audit signatures"],
+    codeScanning: { tool: "CodeQL", alertsThreshold: "errors", securityAlertsThreshold: "high_or_higher" },
     allowForcePushes: false,
     checklist: [],
   },
@@ -205,7 +209,9 @@ const prod = {
     waitTimerMinutes: 0,
     requiredApprovingReviews: 2,
     dismissStaleReviews: true,
-    requiredStatusChecks: ["check"], // the job of .github/workflows/pull-request.yml
+    // the jobs of .github/workflows/pull-request.yml and security.yml
+    requiredStatusChecks: ["check", "dependency review", "npm audit signatures"],
+    codeScanning: { tool: "CodeQL", alertsThreshold: "errors", securityAlertsThreshold: "high_or_higher" },
     allowForcePushes: false,
     // the source documents' deployment approval checklist for prod
     checklist: [

@@ -422,6 +422,15 @@ export const PROTECTED_RULES: readonly Rule[] = [
         ? ["approval.requiredStatusChecks", `is empty on ${id.protectedBranch} ${PROTECTED}'s branch requires the CI checks)`]
         : undefined,
   }),
+  eachEnvironment({
+    id: "protected-branch-scans-code",
+    holds: "its protected branch merges only code that code scanning analyzed (the source documents gate staging by CodeQL and SAST)",
+    reads: ["identity.protectedBranch", "approval.codeScanning"],
+    check: ({ identity: id, approval: a }) =>
+      id.protectedBranch !== null && a.codeScanning === null
+        ? ["approval.codeScanning", `is null on ${id.protectedBranch} (a protected branch merges only code that code scanning analyzed: set a tool, e.g. CodeQL)`]
+        : undefined,
+  }),
   protectedValue({ id: "protected-no-force-push", holds: "its branches take no force pushes", field: "approval.allowForcePushes", required: false, rule: "'s branches take no force pushes" }),
   protectedValue({
     id: "protected-keeps-secrets-on-delete",

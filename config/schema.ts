@@ -30,6 +30,9 @@ export const MESH_MODES = ["sidecar-cni", "sidecar-init", "ambient"] as const;
 export const AGENT_TRANSPORTS = ["tcp", "socket"] as const;
 /** How a deploy runs the application's schema migrations (the documents: dev automatic; staging automatic with a
  * warning on destructive changes; prod blue/green with manual confirmation). */
+/** Code scanning results that block a merge (GitHub REST "Create a repository ruleset", rules[].code_scanning). */
+export const CODE_SCANNING_ALERT_THRESHOLDS = ["none", "errors", "errors_and_warnings", "all"] as const;
+export const CODE_SCANNING_SECURITY_THRESHOLDS = ["none", "critical", "high_or_higher", "medium_or_higher", "all"] as const;
 export const MIGRATION_MODES = ["automatic", "automatic-warn-destructive", "blue-green-manual"] as const;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -347,6 +350,14 @@ export const environmentSettingsSchema = z.strictObject({
       z.array(nonBlank("a check name"), says((v) => `${show(v)} is not a list of check names`)),
       "Status checks (job names of the project's workflows) that must pass before merging.",
     ),
+    codeScanning: z
+      .strictObject({
+        tool: describe(nonBlank("a code scanning tool's name"), "The tool whose results the branch waits for (`CodeQL`: .github/workflows/security.yml)."),
+        alertsThreshold: describe(oneOf(CODE_SCANNING_ALERT_THRESHOLDS), "Alerts (code quality) at or above this severity block the merge."),
+        securityAlertsThreshold: describe(oneOf(CODE_SCANNING_SECURITY_THRESHOLDS), "Security alerts at or above this severity block the merge."),
+      })
+      .nullable()
+      .describe("Code scanning results a pull request into the protected branch must have, and the alerts that block it; `null`: none required."),
     allowForcePushes: flag(),
     checklist: describe(
       z.array(nonBlank("a checklist item", 200), says((v) => `${show(v)} is not a list of checklist items`)),

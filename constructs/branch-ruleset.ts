@@ -29,6 +29,8 @@ export interface BranchRulesetProps {
   readonly dismissStaleReviews: boolean;
   /** Checks that must pass, each pinned to the app whose check runs alone count (GitHub Actions: 15368). */
   readonly requiredChecks: readonly { readonly context: string; readonly appId: number }[];
+  /** Code scanning results a pull request must have, and the severities that block it. @default none */
+  readonly codeScanning?: { readonly tool: string; readonly alertsThreshold: string; readonly securityAlertsThreshold: string } | null;
   readonly allowForcePushes: boolean;
   /** Repository admins may bypass the rules. */
   readonly adminsCanBypass: boolean;
@@ -71,6 +73,11 @@ export class BranchRuleset extends Construct {
                 strictRequiredStatusChecksPolicy: true,
                 requiredCheck: props.requiredChecks.map((c) => ({ context: c.context, integrationId: c.appId })),
               },
+        // the tool's results must exist for the pull request's head, and its alerts stay under the thresholds
+        // (GitHub REST "Create a repository ruleset": rules[].type "code_scanning", parameters.code_scanning_tools)
+        requiredCodeScanning: props.codeScanning
+          ? { requiredCodeScanningTool: [{ tool: props.codeScanning.tool, alertsThreshold: props.codeScanning.alertsThreshold, securityAlertsThreshold: props.codeScanning.securityAlertsThreshold }] }
+          : undefined,
       },
     }));
 

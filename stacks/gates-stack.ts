@@ -117,6 +117,7 @@ export class GatesStack extends ReadableStack {
           // the default branch's rules on the pull request's output: only the review app can post it
           { context: REVIEW_CHECK, appId: org.github.reviewApp.appId },
         ],
+        codeScanning: a.codeScanning,
         allowForcePushes: a.allowForcePushes,
         adminsCanBypass: a.adminsCanBypass,
         branchCreators: env.identity.branchCreators,
