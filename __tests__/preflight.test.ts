@@ -66,7 +66,7 @@ function healthy() {
     ahead: [],
     pulls: {},
     deployments: {},
-    repository: { private: true, visibility: "private", owner: { login: org.github.owner, type: "Organization" } },
+    repository: { private: true, visibility: "private", owner: { login: org.github.owner, type: "Organization" }, security_and_analysis: { code_security: { status: "enabled" }, secret_scanning: { status: "enabled" } } },
     orgPlan: "enterprise",
     permissions: { admin: false, push: false, pull: true },
     tokenValid: true,
@@ -194,6 +194,8 @@ const broken: Array<[string, () => void, RegExp, RegExp]> = [
   ["the Slack handle is unknown to Datadog", () => (dd.slack = { platform: ["other"] }), /notification handle @slack-platform-alerts: unknown/, /integration/],
   ["the GitHub token is refused", () => (gh.tokenValid = false), /github\s+repository example-org\/envmatrix readable: HTTP 401/, /give the token read access/],
   ["required reviewers on a private repository without Enterprise", () => (gh.orgPlan = "team"), /required reviewers available on this private repository: plan: team/, /need GitHub Enterprise/],
+  ["code scanning wanted on a private repository without GitHub Code Security", () => (gh.repository.security_and_analysis = { code_security: { status: "disabled" } }), /code scanning available on this private repository: GitHub Code Security is not enabled/, /enable GitHub Code Security/],
+  ["a private repository whose security settings this token cannot see", () => delete gh.repository.security_and_analysis, /code scanning available on this private repository: the repository's security settings are not visible to this token/, /Administration read/],
   ["a private repository whose plan this token cannot see, and no environment with reviewers yet", () => delete gh.orgPlan, /plan is not visible to this token and no environment has required reviewers yet/, /an org owner can confirm/],
 ];
 
@@ -218,6 +220,13 @@ it("accepts an environment that already has required reviewers as proof, when th
   // an environment with other rules only (a branch policy) proves nothing about reviewers
   gh.environments = { production: ["branch_policy"] };
   expect(failedLines((await preflight()).stdout)).toEqual([expect.stringMatching(/required reviewers available on this private repository: .*plan is not visible to this token and no environment has required reviewers yet/)]);
+}, 60000);
+
+it("asks nothing about code scanning on a public repository (GitHub runs it there for free)", async () => {
+  gh.repository = { private: false, visibility: "public", owner: gh.repository.owner };
+  const r = await preflight();
+  expect(failedLines(r.stdout)).toEqual([]);
+  expect(r.stdout).not.toMatch(/code scanning available/);
 }, 60000);
 
 it("runs as its own process too (what npm run starts): the same lines, and the exit code is the process's", async () => {

@@ -331,6 +331,22 @@ async function githubChecks(m: Matrix, ep: Endpoints): Promise<Check[]> {
         : failed("github", what, plan ? `plan: ${plan}` : "the organization's plan is not visible to this token and no environment has required reviewers yet", "required reviewers and wait timers on private or internal repositories need GitHub Enterprise; make the repository public or move to Enterprise (an org owner can confirm the plan)"),
     );
   }
+  // the rulesets' code scanning rule waits for CodeQL's results, and dependency review reads the dependency graph:
+  // on a private or internal repository both need GitHub Code Security (formerly Advanced Security); GET /repos
+  // shows `security_and_analysis` only to a token that may administer the repository (GitHub REST "Get a repository")
+  const wantsScanning = Object.values(m.environments).some((e) => e.identity.protectedBranch !== null && e.approval.codeScanning !== null);
+  if (wantsScanning && (repo.private || repo.visibility === "internal")) {
+    const sa = repo.security_and_analysis as Record<string, { status?: string } | undefined> | null | undefined;
+    const what = `code scanning available on this ${repo.visibility ?? "private"} repository`;
+    const on = (k: string) => sa?.[k]?.status === "enabled";
+    out.push(
+      !sa
+        ? failed("github", what, "the repository's security settings are not visible to this token", "give the token Administration read (the gates plan app has it), or have an admin confirm GitHub Code Security is enabled")
+        : on("code_security") || on("advanced_security")
+          ? pass("github", what, "GitHub Code Security enabled")
+          : failed("github", what, "GitHub Code Security is not enabled: the protected branches' code scanning rule would wait for results forever", "enable GitHub Code Security for the repository (Settings → Advanced Security), which code scanning and dependency review need on a private repository"),
+    );
+  }
   return out;
 }
 

@@ -8,7 +8,7 @@ export interface GitHubState {
   pulls: Record<string, { number: number; merged_at: string | null; merge_commit_sha: string | null; base: { ref: string } }[]>;
   /** Deployments per GitHub environment, newest first, each with its statuses newest first. */
   deployments: Record<string, { id: number; sha: string; statuses: string[] }[]>;
-  repository: { private: boolean; visibility: string; owner: { login: string; type: string } };
+  repository: { private: boolean; visibility: string; owner: { login: string; type: string }; security_and_analysis?: Record<string, { status: string }> };
   /** Organization plan as GET /orgs/{org} shows it to the token (absent when the token may not see it). */
   orgPlan?: string;
   /** Permissions of the token on the repository (GET /repos → permissions). */
