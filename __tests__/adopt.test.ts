@@ -6,7 +6,7 @@
  * object, its id in the provider's documented format (one test per resource type); without a file, nothing changes.
  *
  * The import id formats here are written from each resource's "Import" section of the provider documentation at
- * the pinned versions (kubernetes 2.38.0, vault 5.6.0, datadog 3.82.0, github 6.9.0), not from review/adopt-targets.ts.
+ * the pinned versions (kubernetes 2.38.0, vault 5.6.0, datadog 3.82.0, github 6.9.0), not from stacks/adopt-targets.ts.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -122,13 +122,17 @@ function everythingExists(env: string) {
     sloIds.set(r.name, sloId);
     return { id: sloId, name: r.name, type: r.type, description: r.description, tags: r.tags, thresholds: r.thresholds, ...(r.query ? { query: r.query } : {}) };
   });
-  dd = { apiKey: "fake-dd-api-key", appKey: "fake-dd-app-key", refuse: [], pagerduty: [], slack: {}, webhooks: [], monitors, slos, forbidden: [] };
+  const dashboards = Object.values(res(env, "datadog_dashboard_json")).map((r) => ({ id: "abc-def-ghi", title: JSON.parse(r.dashboard).title, layout_type: "ordered" }));
+  dd = { apiKey: "fake-dd-api-key", appKey: "fake-dd-app-key", refuse: [], pagerduty: [], slack: {}, webhooks: [], monitors, slos, dashboards, forbidden: [] };
 
   const environments: Record<string, string[]> = {};
   const environmentSettings: NonNullable<GitHubState["environmentSettings"]> = {};
   for (const r of Object.values(res("gates", "github_repository_environment"))) {
     environments[r.environment] = ["branch_policy", ...(r.wait_timer > 0 ? ["wait_timer"] : []), "required_reviewers"];
-    environmentSettings[r.environment] = { body: { can_admins_bypass: r.can_admins_bypass, deployment_branch_policy: r.deployment_branch_policy }, rules: { wait_timer: { wait_timer: r.wait_timer }, required_reviewers: { prevent_self_review: r.prevent_self_review, reviewers: [] } } };
+    environmentSettings[r.environment] = {
+      body: { can_admins_bypass: r.can_admins_bypass, deployment_branch_policy: r.deployment_branch_policy },
+      rules: { wait_timer: { wait_timer: r.wait_timer }, required_reviewers: { prevent_self_review: r.prevent_self_review, reviewers: [{ type: "Team", reviewer: { id: 42, slug: "platform-leads" } }] } },
+    };
   }
   const envOf = (ref: string) => res("gates", "github_repository_environment")[/^\$\{github_repository_environment\.([a-z0-9_]+)\.environment\}$/.exec(ref)![1]].environment;
   const branchPolicies: Record<string, { id: number; name: string }[]> = {};
@@ -140,11 +144,24 @@ function everythingExists(env: string) {
     }
   }
   let rulesetId = 40;
+  // as GET /repos/{o}/{r}/rulesets/{id} answers (GitHub REST "Get a repository ruleset"): each rule a type with its
+  // parameters, the provider's required_code_scanning being the API's code_scanning
+  const apiRules = (rules: Json): Json[] =>
+    Object.entries(rules).flatMap(([name, v]): Json[] => {
+      if (v === false) return [];
+      if (v === true) return [{ type: name }];
+      if (name === "pull_request") return [{ type: "pull_request", parameters: { ...v, required_review_thread_resolution: false } }];
+      if (name === "required_status_checks") return [{ type: "required_status_checks", parameters: { required_status_checks: v.required_check, strict_required_status_checks_policy: v.strict_required_status_checks_policy } }];
+      if (name === "required_code_scanning") return [{ type: "code_scanning", parameters: { code_scanning_tools: v.required_code_scanning_tool } }];
+      throw new Error(`the test has no API shape for rule ${name}`);
+    });
   const rulesets = Object.values(res("gates", "github_repository_ruleset"))
     .filter((r) => r.count !== 0)
     .map((r) => {
       rulesetIds.set(r.name, ++rulesetId);
-      return { id: rulesetId, name: r.name, target: r.target, enforcement: r.enforcement, conditions: r.conditions, rules: Object.keys(r.rules).map((type) => ({ type })) };
+      // a dynamic block's teams (the creators) come from a data source: some team
+      const bypass = r.dynamic?.bypass_actors ? [{ actor_id: 7, actor_type: "Team", bypass_mode: "always" }] : (r.bypass_actors ?? []);
+      return { id: rulesetId, name: r.name, target: r.target, enforcement: r.enforcement, conditions: r.conditions, bypass_actors: bypass, source_type: "Repository", rules: apiRules(r.rules) };
     });
   const variables: Record<string, Record<string, string>> = {};
   for (const r of Object.values(res("gates", "github_actions_environment_variable"))) (variables[envOf(r.environment)] ??= {})[r.variable_name] = r.value;
@@ -274,7 +291,13 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
       const r = await adopt(stack);
       const rows = r.stdout.split("\n").filter((l) => /^[a-z0-9_]+\.[a-z0-9_]+(\[[^\]]+\])?\s+yes\s/.test(l));
       expect(rows.length).toBe(r.written.import.length);
-      const changing = rows.filter((l) => !/\snothing$/.test(l) && !/^github_repository_environment_deployment_policy\./.test(l));
+      // what the stack sets only through data sources (reviewers' and branch creators' ids) is said to be not compared
+      const changing = rows.filter((l) => !/\snothing( \(not compared, known at plan: [^)]+\))?$/.test(l) && !/^(github_repository_environment_deployment_policy|datadog_dashboard_json)\./.test(l));
+      const notCompared = rows.filter((l) => /not compared/.test(l)).map((l) => l.split(/\s+/)[0]);
+      // exactly the resources whose values come from data sources: prod's and hotfix's reviewers, hotfix's creators
+      const fromDataSources = Object.entries(stacks.gates.resource)
+        .flatMap(([type, byName]: [string, any]) => Object.entries<Json>(byName).filter(([, r]) => r.count !== 0 && /data\.github_(team|user)\./.test(JSON.stringify(r))).map(([n, r]) => `${type}.${n}${r.count === 1 ? "[0]" : ""}`));
+      if (stack === "gates") expect(notCompared.sort()).toEqual(fromDataSources.sort());
       expect(changing).toEqual([]);
     }
   });
@@ -348,7 +371,66 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
   it("an unknown stack is refused with the names there are", async () => {
     const r = await cli.run(["adopt", "qa"]);
     expect(r.code).toBe(1);
-    expect(`${r.stdout}${r.stderr}`).toMatch(/qa/);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/no environment "qa"[^\n]*dev, staging, prod, hotfix/);
+  });
+
+  it("says what else the plan removes: a label only on the object (not one of the *.kubernetes.io keys the provider ignores)", async () => {
+    const ns = namespaceOf("staging");
+    const cm = kube.objects![KUBE_PATHS.kubernetes_config_map_v1(ns, "environment-profile")] as Json;
+    cm.metadata = { ...cm.metadata, labels: { ...cm.metadata.labels, owner: "someone", "node.kubernetes.io/instance-type": "m5" }, annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{}" } };
+    const r = await adopt("staging");
+    expect(r.line("kubernetes_config_map_v1.profile")).toMatch(/\smetadata\.labels\.owner$/);
+  });
+
+  it("a monitor's type: metric alert is query alert to the provider; another type is a replacement, and says so", async () => {
+    const cpu = dd.monitors!.find((m) => m.name === "[staging] api CPU")!;
+    cpu.type = "metric alert";
+    const errorRate = dd.monitors!.find((m) => m.name === "[staging] api error rate")!;
+    errorRate.type = "service check";
+    const r = await adopt("staging");
+    expect(r.line("datadog_monitor.api_cpu")).toMatch(/\snothing$/);
+    expect(r.line("datadog_monitor.api_error_rate")).toMatch(/\stype \(the plan replaces it\)$/);
+  });
+
+  it("pages through Datadog's lists: the one monitor of the exact name among 150 whose names contain it", async () => {
+    const cpu = dd.monitors!.find((m) => m.name === "[staging] api CPU")!;
+    dd.monitors = [...Array.from({ length: 150 }, (_, i) => ({ ...cpu, id: 9000 + i, name: `[staging] api CPU (old ${i})` })), ...dd.monitors!];
+    for (const f of Object.values(fakes)) f.requests.splice(0);
+    const r = await adopt("staging");
+    expect(r.line("datadog_monitor.api_cpu")).toMatch(new RegExp(`\\syes\\s+${cpu.id}\\s`));
+    expect(fakes.datadog.requests.filter((q) => q.path === "/api/v1/monitor" && q.body === "").length).toBeGreaterThanOrEqual(2 + 2);
+  });
+
+  it("a kubeconfig it cannot read: every Kubernetes line fails with the reason, nothing written", async () => {
+    const r = await cli.run(["adopt", "staging", "--dir", path.join(scratchDir(), "adopted-no-kubeconfig")], { KUBE_CONFIG_PATH: path.join(scratchDir(), "no-such-kubeconfig") });
+    expect(r.code).toBe(1);
+    const kubeLines = r.stdout.split("\n").filter((l) => /^kubernetes_/.test(l) && !l.includes("adopted by the stack"));
+    expect(kubeLines.length).toBeGreaterThan(5);
+    for (const l of kubeLines) expect(l).toMatch(/\sfailed\s+—\s+.*: kubeconfig .*no-such-kubeconfig: ENOENT/);
+    expect(fs.existsSync(path.join(scratchDir(), "adopted-no-kubeconfig"))).toBe(false);
+  });
+
+  it("Vault answering 200 with a page that is not JSON (a proxy): that line fails and says so; the others still run", async () => {
+    vault.raw = { [`/v1/sys/policies/acl/${res("staging", "vault_policy").policy.name}`]: "<html>proxy login</html>" };
+    const r = await adopt("staging");
+    expect(r.code).toBe(1);
+    expect(r.line("vault_policy.policy")).toMatch(/\sfailed\s+—\s+sys\/policies\/acl\/envmatrix-staging-secrets-read: HTTP 200 but not JSON \(<html>proxy login<\/html>…\): a proxy in the way\?$/);
+    expect(r.line("kubernetes_config_map_v1.profile")).toMatch(/\syes\s/);
+  });
+
+  it("an earlier file stays when nothing is found (its objects may be imported already)", async () => {
+    kube.objects = {};
+    vault.documents = {};
+    dd.monitors = [];
+    dd.slos = [];
+    dd.dashboards = [];
+    const dir = path.join(scratchDir(), "adopted-nothing");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "staging.json"), "{}\n");
+    const r = await adopt("staging", dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/nothing to import: nothing written \(.*staging\.json left as it was\)/);
+    expect(fs.readFileSync(path.join(dir, "staging.json"), "utf8")).toBe("{}\n");
   });
 });
 
@@ -358,11 +440,13 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
     expect(r.code).toBe(0);
     const staging = seedMatrix.environments.staging.identity.githubEnvironment;
     expect(r.line("github_repository_environment.staging_deploy_environment")).toMatch(new RegExp(`\\syes\\s+${REPO}:${staging}\\s+nothing$`));
+    // prod's reviewers are GitHub ids from data sources: not compared, and said so
+    expect(r.line("github_repository_environment.prod_deploy_environment")).toMatch(/\snothing \(not compared, known at plan: reviewers\[0\]\.teams, reviewers\[0\]\.users\)$/);
     const pattern = seedMatrix.environments.staging.identity.deployBranches[0];
     expect(r.line(`github_repository_environment_deployment_policy.staging_deploy_deployment_branch["${pattern}"]`)).toMatch(
       new RegExp(`\\syes\\s+${REPO}:${staging}:${policyIds.get(`${staging} ${pattern}`)}\\s+replaced \\(provider 6\\.9\\.0`),
     );
-    expect(r.line('github_repository_ruleset.hotfix_branch_creation[0]')).toMatch(new RegExp(`\\syes\\s+${REPO}:${rulesetIds.get(res("gates", "github_repository_ruleset").hotfix_branch_creation.name)}\\s+nothing$`));
+    expect(r.line("github_repository_ruleset.hotfix_branch_creation[0]")).toMatch(new RegExp(`\\syes\\s+${REPO}:${rulesetIds.get(res("gates", "github_repository_ruleset").hotfix_branch_creation.name)}\\s+nothing \\(not compared, known at plan: bypass_actors\\)$`));
     expect(r.line("github_actions_environment_variable.staging_deploy_variable_dd_env")).toMatch(new RegExp(`\\syes\\s+${REPO}:${staging}:DD_ENV\\s+nothing$`));
     // a ruleset with count = 0 has no instance: nothing to look up
     expect(r.stdout).not.toMatch(/prod_branch_creation/);
@@ -376,6 +460,16 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
     expect(changed.line("github_repository_environment.staging_deploy_environment")).toMatch(/\swait_timer$/);
     expect(changed.line("github_actions_environment_variable.staging_deploy_variable_dd_env")).toMatch(/\svalue$/);
 
+    // prod's ruleset weakened by hand: no approvals needed, an admin may bypass, one more rule
+    const prodRuleset = gh.rulesets!.find((x) => x.name === res("gates", "github_repository_ruleset").prod_branch_ruleset.name)! as Json;
+    prodRuleset.rules.find((x: Json) => x.type === "pull_request").parameters.required_approving_review_count = 0;
+    prodRuleset.bypass_actors = [{ actor_id: 5, actor_type: "RepositoryRole", bypass_mode: "always" }];
+    prodRuleset.rules.push({ type: "update" });
+    // and more than a page of other rulesets before envmatrix's (the token lists 100 at a time)
+    gh.rulesets = [...Array.from({ length: 120 }, (_, i) => ({ id: 5000 + i, name: `legacy ${i}`, target: "branch", enforcement: "disabled", rules: [] })), ...gh.rulesets!];
+    const weakened = await adopt("gates");
+    expect(weakened.line("github_repository_ruleset.prod_branch_ruleset")).toMatch(/\sbypass_actors, rules\.update, rules\.pull_request\.required_approving_review_count$/);
+
     gh.forbidden = [`/repos/${org.github.owner}/${REPO}/environments/${staging}/variables/DD_ENV`];
     gh.environments = Object.fromEntries(Object.entries(gh.environments!).filter(([name]) => name !== seedMatrix.environments.dev.identity.githubEnvironment));
     const again = await adopt("gates");
@@ -383,6 +477,16 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
     expect(again.line("github_actions_environment_variable.staging_deploy_variable_dd_env")).toMatch(/\sdenied\s+—\s+environment staging variable DD_ENV: not allowed to read it \(HTTP 403\)$/);
     expect(again.line("github_repository_environment.dev_deploy_environment")).toMatch(/\sno\s+—\s+environment development: none/);
     expect(again.written).toBeUndefined();
+  });
+
+  it("a repository the token cannot see (GitHub answers 404, not 403): every GitHub line is denied, not missing", async () => {
+    gh.repositoryHidden = true;
+    const r = await adopt("gates");
+    expect(r.code).toBe(1);
+    const ghLines = r.stdout.split("\n").filter((l) => /^github_/.test(l));
+    expect(ghLines.length).toBeGreaterThan(20);
+    for (const l of ghLines) expect(l).toMatch(new RegExp(`\\sdenied\\s+—\\s+.*: not allowed to read it \\(repository ${org.github.owner}/${REPO} not visible to this token \\(HTTP 404\\)\\)$`));
+    expect(r.written).toBeUndefined();
   });
 });
 
@@ -501,10 +605,27 @@ describe("an adopt file that does not fit its stack", () => {
           { to: "kubernetes_config_map_v1.profile", id: `${prod}/environment-profile` },
           { to: "kubernetes_namespace_v1.namespace", id: prod },
           { to: "kubernetes_manifest.secret_store", id: `kind=SecretStore,name=vault` },
+          // another environment's objects: a copied or stale entry would import them, and the plan rewrite them
+          { to: "kubernetes_service_account_v1.workload_api", id: `${namespaceOf("staging")}/api` },
+          { to: "datadog_monitor.api_latency", id: "123" },
+          { to: "datadog_monitor.api_error_rate", id: "124", name: "[staging] api error rate" },
         ],
       }),
     );
-    fs.writeFileSync(path.join(dir, "gates.json"), JSON.stringify({ import: [{ to: "github_repository_environment_deployment_policy.prod_deploy_deployment_branch", id: `${REPO}:production:1` }, { to: "github_repository_environment.prod_deploy_environment[0]", id: `${REPO}:production` }] }));
+    fs.writeFileSync(
+      path.join(dir, "gates.json"),
+      JSON.stringify({
+        import: [
+          { to: "github_repository_environment_deployment_policy.prod_deploy_deployment_branch", id: `${REPO}:production:1` },
+          { to: "github_repository_environment.prod_deploy_environment[0]", id: `${REPO}:production` },
+          // instances the stack does not have: prod's creation ruleset has count = 0; prod deploys from main only
+          { to: "github_repository_ruleset.prod_branch_creation[0]", id: `${REPO}:5` },
+          { to: 'github_repository_environment_deployment_policy.prod_deploy_deployment_branch["release"]', id: `${REPO}:production:3`, name: "production: release" },
+          // fits: no problem
+          { to: 'github_repository_environment_deployment_policy.prod_deploy_deployment_branch["main"]', id: `${REPO}:production:7`, name: "production: main" },
+        ],
+      }),
+    );
     fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify({ import: [] }));
     fs.writeFileSync(path.join(dir, "dev.json"), JSON.stringify({ import: [{ to: "kubernetes_config_map_v1.profile" }] }));
     const earlier = path.join(scratchDir(), "adopt-earlier-out");
@@ -523,15 +644,20 @@ describe("an adopt file that does not fit its stack", () => {
       spy.mockRestore();
     }
     const lines = errors.join("\n").split("\n");
-    expect(lines[0]).toBe("stacks/adopted: 8 problems");
+    expect(lines[0]).toBe("stacks/adopted: 13 problems");
     expect(lines.slice(1)).toEqual([
       "  prod.json: import[1].to: kubernetes_config_map_v1.profil: stack prod has no resource kubernetes_config_map_v1.profil (renamed or removed since adopt ran: run npm run adopt -- prod again, or delete the entry)",
       '  prod.json: import[2].id: "not-a-number" is not a datadog_monitor import id: the provider expects <monitor id> (a number)',
       "  prod.json: import[3].to: kubernetes_config_map_v1.profile is adopted twice; Terraform takes one import block per address",
       "  prod.json: import[4].to: kubernetes_namespace_v1.namespace: the stack already imports it itself (constructs/adopt.ts); delete the entry",
       '  prod.json: import[5].id: "kind=SecretStore,name=vault" is not a kubernetes_manifest import id: the provider expects apiVersion=<group/version>,kind=<kind>,namespace=<namespace>,name=<name>',
+      '  prod.json: import[6].id: "envmatrix-staging/api" is not this stack\'s object: the stack\'s is envmatrix-prod/api (another\'s would be imported, then rewritten by the plan)',
+      '  prod.json: import[7].name: is missing: the id is the API\'s, so adopt writes the name it found the object by ("[prod] api p99 latency"); run npm run adopt again',
+      '  prod.json: import[8].name: "[staging] api error rate" is not this resource\'s object: it is "[prod] api error rate" (another\'s would be imported, then rewritten by the plan)',
       '  gates.json: import[0].to: github_repository_environment_deployment_policy.prod_deploy_deployment_branch has count or for_each: name one instance, e.g. github_repository_environment_deployment_policy.prod_deploy_deployment_branch["key"]',
       "  gates.json: import[1].to: github_repository_environment.prod_deploy_environment has one instance: no [key] after it",
+      "  gates.json: import[2].to: github_repository_ruleset.prod_branch_creation[0]: the stack has no such instance (none: its count is 0)",
+      '  gates.json: import[3].to: github_repository_environment_deployment_policy.prod_deploy_deployment_branch["release"]: the stack has no such instance (its instances: ["main"])',
       "  qa.json: no stack is named qa (stacks: dev, staging, prod, hotfix, gates); delete or rename the file",
     ]);
     expect(fs.readFileSync(path.join(earlier, "stacks", "prod", "cdk.tf.json"))).toEqual(before);

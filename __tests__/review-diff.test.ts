@@ -188,6 +188,7 @@ const IN_PLACE: [string, string][] = [
   ["github_repository_ruleset", "name"],
   ["github_repository_ruleset", "enforcement"],
   ["datadog_monitor", "query"],
+  ["datadog_dashboard_json", "dashboard"],
 ];
 
 const nested = (dotted: string, value: unknown): Record<string, unknown> =>

@@ -17,13 +17,15 @@
  *   key=value form; util.ParseResourceID takes three or four parts, exactly these keys, in any order).
  * - vault_policy: `<name>`; vault_kubernetes_auth_backend_role and vault_jwt_auth_backend_role:
  *   `auth/<backend>/role/<role_name>` (docs "Import"; the importer matches `^auth/(.+)/role/(.+)$`).
- * - datadog_monitor: the monitor's numeric id; datadog_service_level_objective: the SLO's id (docs "Import").
+ * - datadog_monitor: the monitor's numeric id; datadog_service_level_objective: the SLO's id;
+ *   datadog_dashboard_json: the dashboard's id, like `sv7-gyh-kas` (docs "Import"; the importer passes it through).
  * - github_repository_environment: `<repository>:<environment>`; github_repository_environment_deployment_policy:
  *   `<repository>:<environment>:<policy id>`; github_repository_ruleset: `<repository>:<ruleset id>`;
  *   github_actions_environment_variable: `<repository>:<environment>:<variable name>` (docs "Import"; each
  *   importer splits on ":", the policy's id must be a number; the owner is the provider's). The names go raw:
  *   the provider escapes an environment's name itself.
  */
+import { createHash } from "node:crypto";
 import { TerraformElement, type TerraformResource } from "cdktf";
 
 export class ImportBlock extends TerraformElement {
@@ -33,7 +35,8 @@ export class ImportBlock extends TerraformElement {
     /** The instance of a resource with count or for_each: `[0]`, `["main"]`. */
     private readonly instanceKey = "",
   ) {
-    super(target.node.scope!, `${target.node.id}-import${instanceKey}`);
+    // an instance key may hold "/" (a branch pattern), which construct ids turn into "--": a hash keeps ids apart
+    super(target.node.scope!, instanceKey ? `${target.node.id}-import-${createHash("sha256").update(instanceKey).digest("hex").slice(0, 16)}` : `${target.node.id}-import`);
   }
 
   /** The address the block imports into. */
@@ -88,6 +91,8 @@ export const IMPORT_ID_FORMAT: Readonly<Record<string, { pattern: RegExp; shape:
   vault_jwt_auth_backend_role: { pattern: /^auth\/.+\/role\/[^/]+$/, shape: "auth/<backend>/role/<role name>" },
   datadog_monitor: { pattern: /^\d+$/, shape: "<monitor id> (a number)" },
   datadog_service_level_objective: { pattern: /^[A-Za-z0-9]+$/, shape: "<SLO id>" },
+  // docs/resources/dashboard_json.md "Import": the dashboard's id, e.g. sv7-gyh-kas
+  datadog_dashboard_json: { pattern: /^[a-z0-9]{3}-[a-z0-9]{3}-[a-z0-9]{3}$/, shape: "<dashboard id> (like abc-def-ghi)" },
   github_repository_environment: { pattern: /^[^:]+:[^:]+$/, shape: "<repository>:<environment>" },
   github_repository_environment_deployment_policy: { pattern: /^[^:]+:[^:]+:\d+$/, shape: "<repository>:<environment>:<policy id>" },
   github_repository_ruleset: { pattern: /^[^:]+:\d+$/, shape: "<repository>:<ruleset id>" },

@@ -1,15 +1,17 @@
 /**
  * `npm run adopt -- <stack>`: looks up, with the credentials `plan` uses, each object the stack would create
- * (review/adopt-targets.ts says where), and says per Terraform address whether it already exists, its import id
+ * (stacks/adopt-targets.ts says where), and says per Terraform address whether it already exists, its import id
  * and where it differs from what the stack sets (what the first plan after the import will change). Read-only:
  * GETs only, through each ecosystem's client (@kubernetes/client-node, Vault's HTTP API, @datadog/datadog-api-client,
  * @octokit/rest). The command (scripts/cli.ts) writes the import blocks of the objects found exactly once.
  */
+import * as http from "node:http";
+import * as https from "node:https";
 import * as k8s from "@kubernetes/client-node";
 import type { Octokit } from "@octokit/rest";
 import { datadogConfiguration, ddV1 } from "./datadog-client";
 import { monitorBody } from "./preflight";
-import { UNKNOWN, importId, type Locator, type Target } from "./adopt-targets";
+import { UNKNOWN, importId, lookupName, type Locator, type Target } from "../stacks/adopt-targets";
 
 export interface AdoptEndpoints {
   /** kubeconfig file (KUBE_CONFIG_PATH) and the context the stack's provider uses; absent for a stack without Kubernetes. */
@@ -17,6 +19,8 @@ export interface AdoptEndpoints {
   readonly kubeContext?: string;
   readonly vaultAddress: string;
   readonly vaultToken: string;
+  /** PEM of the CA of Vault's certificate (organization.vault.caCertificatePem), as the provider is given it. */
+  readonly vaultCaPem?: string;
   readonly datadogApiUrl: string;
   readonly datadogApiKey: string;
   readonly datadogAppKey: string;
@@ -33,6 +37,10 @@ export interface Row {
   readonly importId?: string;
   /** Attributes the stack sets that differ on the object (found only): the first plan after the import updates them. */
   readonly changes?: readonly string[];
+  /** Attributes whose value only the plan knows (a data source's id): not compared. */
+  readonly notCompared?: readonly string[];
+  /** The name adopt found the object by, where its import id is the API's (stacks/adopt-targets.ts lookupName). */
+  readonly name?: string;
   /** What was looked up, or why it could not be. */
   readonly detail: string;
 }
@@ -100,14 +108,22 @@ async function kubernetesLookup(clients: ReturnType<typeof kubeClients>, l: Extr
 }
 
 /**
- * A typed client's object with the API's field names: its model classes rename the fields that are reserved words
- * in TypeScript (`from` → `_from` in V1NetworkPolicyIngressRule, `default` → `_default` in V1LimitRangeItem); no
- * Kubernetes API field starts with an underscore.
+ * The fields @kubernetes/client-node 1.4's model classes rename because they are reserved words in TypeScript
+ * (`from` → `_from` in V1NetworkPolicyIngressRule, `default` → `_default` in V1LimitRangeItem; the generated
+ * models have these five). Only model fields: a ConfigMap's data key `_from` stays as it is.
  */
-function apiJson(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(apiJson);
+const RENAMED_FIELDS: Readonly<Record<string, string>> = { _from: "from", _default: "default", _continue: "continue", _enum: "enum", _int: "int" };
+const DATA_MAPS = new Set(["labels", "annotations", "data", "binaryData", "hard", "used", "matchLabels", "default", "defaultRequest", "max", "min", "maxLimitRequestRatio", "nodeSelector"]);
+
+/** A typed client's object with the API's field names (RENAMED_FIELDS), maps of data left as they are. */
+function apiJson(v: unknown, key = ""): unknown {
+  if (Array.isArray(v)) return v.map((x) => apiJson(x));
   if (v === null || typeof v !== "object" || v instanceof Date) return v;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/^_(?=[a-z])/, ""), apiJson(x)]));
+  if (DATA_MAPS.has(key)) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => {
+    const name = RENAMED_FIELDS[k] ?? k;
+    return [name, apiJson(x, name)];
+  }));
 }
 
 /** `token_ttl` → `tokenTtl`: the Kubernetes provider's argument names are the API's fields in snake case. */
@@ -125,50 +141,82 @@ function kubernetesShape(v: unknown, key = ""): unknown {
 
 // ---------------------------------------------------------------------------------------------- Vault
 
+/**
+ * GET of a Vault path with the token. Vault API: 404 when nothing is at the path, 403 when the token's policies do
+ * not allow reading it. A private CA is given to the request as the provider is given it (ca_cert_file); node:https
+ * rather than fetch, which takes no CA.
+ */
 async function vaultLookup(ep: AdoptEndpoints, path: string): Promise<Lookup> {
-  let res: Response;
+  const url = new URL(`${ep.vaultAddress.replace(/\/$/, "")}/v1/${path}`);
+  const client = url.protocol === "https:" ? https : http;
+  let answer: { status: number; text: string };
   try {
-    res = await fetch(`${ep.vaultAddress.replace(/\/$/, "")}/v1/${path}`, { headers: { "X-Vault-Token": ep.vaultToken } });
+    answer = await new Promise((resolve, reject) => {
+      const req = client.request(url, { method: "GET", headers: { "X-Vault-Token": ep.vaultToken }, ...(ep.vaultCaPem ? { ca: ep.vaultCaPem } : {}), timeout: 30000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      });
+      req.on("timeout", () => req.destroy(new Error("no answer in 30 s")));
+      req.on("error", reject);
+      req.end();
+    });
   } catch (err) {
-    return { failed: String((err as Error)?.message ?? err) };
+    return { failed: `${url.origin}: ${String((err as Error)?.message ?? err)}` };
   }
-  // Vault API: 404 when nothing is at the path, 403 when the token's policies do not allow reading it
-  if (res.status === 404) return { objects: [] };
-  if (res.status === 401 || res.status === 403) return { denied: `HTTP ${res.status}` };
-  if (res.status !== 200) return { failed: `HTTP ${res.status}` };
-  const body = (await res.json()) as { data?: Json };
-  return { objects: [{ actual: body.data ?? {} }] };
+  if (answer.status === 404) return { objects: [] };
+  if (answer.status === 401 || answer.status === 403) return { denied: `HTTP ${answer.status}` };
+  if (answer.status !== 200) return { failed: `HTTP ${answer.status}` };
+  try {
+    const body = JSON.parse(answer.text) as { data?: Json };
+    return { objects: [{ actual: body.data ?? {} }] };
+  } catch {
+    return { failed: `HTTP 200 but not JSON (${answer.text.slice(0, 60).replace(/\s+/g, " ")}…): a proxy in the way?` };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- Datadog
 
 const MANAGED_TAG = "managed-by:envmatrix";
 
+/** Pages adopt reads of one list before it gives up (100 per page: 10,000 objects with names like the one looked for). */
+const MAX_PAGES = 100;
+
+type DatadogApis = { monitors: ddV1.MonitorsApi; slos: ddV1.ServiceLevelObjectivesApi; dashboards: ddV1.DashboardsApi };
+
 /**
- * Datadog objects named `name`: monitors through GET /api/v1/monitor?name= (a substring filter, paged by
- * page/page_size), SLOs through GET /api/v1/slo?query= (a search, paged by limit/offset); the exact name is
- * compared here. Of several with the name, the one envmatrix tagged `managed-by:envmatrix` is the stack's own
- * (created by an apply whose state was lost); otherwise they are duplicates.
+ * Datadog objects named `name`: monitors through GET /api/v1/monitor?name= (a filter on the name, paged by
+ * page/page_size), SLOs through GET /api/v1/slo?query= (a search on the name, paged by limit/offset), dashboards
+ * through GET /api/v1/dashboard (every dashboard, paged by count/start); the exact name is compared here. Of
+ * several with the name, the one envmatrix tagged `managed-by:envmatrix` is the stack's own (created by an apply
+ * whose state was lost), and the others are named in the line; otherwise they are duplicates.
  */
-async function datadogLookup(api: { monitors: ddV1.MonitorsApi; slos: ddV1.ServiceLevelObjectivesApi }, kind: "monitor" | "slo", name: string): Promise<Lookup> {
+async function datadogLookup(api: DatadogApis, kind: "monitor" | "slo" | "dashboard", name: string): Promise<Lookup & { note?: string }> {
   const pageSize = 100;
   const all: Json[] = [];
   try {
     for (let page = 0; ; page++) {
+      if (page === MAX_PAGES) return { failed: `more than ${MAX_PAGES * pageSize} ${kind}s match "${name}": narrow them down by hand` };
       const batch: Json[] =
         kind === "monitor"
           ? await api.monitors.listMonitors({ name, page, pageSize })
-          : ((await api.slos.listSLOs({ query: name, limit: pageSize, offset: page * pageSize })).data ?? []);
+          : kind === "slo"
+            ? ((await api.slos.listSLOs({ query: name, limit: pageSize, offset: page * pageSize })).data ?? [])
+            : ((await api.dashboards.listDashboards({ filterShared: false, count: pageSize, start: page * pageSize })).dashboards ?? []);
       all.push(...batch);
       if (batch.length < pageSize) break;
     }
   } catch (err) {
     return fromError(err);
   }
-  const named = all.filter((o) => o.name === name);
+  const named = all.filter((o) => (kind === "dashboard" ? o.title : o.name) === name);
   const managed = named.filter((o) => (o.tags ?? []).includes(MANAGED_TAG));
-  const chosen = named.length > 1 && managed.length === 1 ? managed : named;
-  return { objects: chosen.map((o) => ({ remoteId: o.id, actual: o })) };
+  if (named.length > 1 && managed.length === 1) {
+    const others = named.filter((o) => o !== managed[0]).map((o) => o.id);
+    return { objects: managed.map((o) => ({ remoteId: o.id, actual: o })), note: `also ${others.join(", ")} with this name, without ${MANAGED_TAG}: left alone` };
+  }
+  return { objects: named.map((o) => ({ remoteId: o.id, actual: o })) };
 }
 
 /** A synthesized datadog_service_level_objective in the API client's shape. */
@@ -187,6 +235,37 @@ function sloShape(d: Json): Json {
 
 // ---------------------------------------------------------------------------------------------- GitHub
 
+/** Rule types of a ruleset in the GitHub API, by the provider's block name (github 6.9.0 respository_rules_utils.go). */
+const RULE_TYPES: Readonly<Record<string, string>> = {
+  creation: "creation",
+  update: "update",
+  deletion: "deletion",
+  non_fast_forward: "non_fast_forward",
+  required_linear_history: "required_linear_history",
+  required_signatures: "required_signatures",
+  pull_request: "pull_request",
+  required_status_checks: "required_status_checks",
+  required_code_scanning: "code_scanning",
+  required_deployments: "required_deployments",
+  required_workflows: "workflows",
+  merge_queue: "merge_queue",
+};
+const ON_OFF_RULES = ["creation", "update", "deletion", "non_fast_forward", "required_linear_history", "required_signatures"];
+
+/** A ruleset as the API gives it (GET /repos/{o}/{r}/rulesets/{id}), in the provider's shape, to compare with the stack's. */
+function rulesetAsProvider(api: Json): Json {
+  const rules: Json = Object.fromEntries(ON_OFF_RULES.map((k) => [k, false]));
+  for (const r of (api.rules ?? []) as Json[]) {
+    const name = Object.keys(RULE_TYPES).find((k) => RULE_TYPES[k] === r.type) ?? r.type;
+    const p = r.parameters ?? {};
+    if (ON_OFF_RULES.includes(name)) rules[name] = true;
+    else if (name === "required_status_checks") rules[name] = { required_check: p.required_status_checks ?? [], strict_required_status_checks_policy: p.strict_required_status_checks_policy };
+    else if (name === "required_code_scanning") rules[name] = { required_code_scanning_tool: p.code_scanning_tools ?? [] };
+    else rules[name] = p;
+  }
+  return { name: api.name, enforcement: api.enforcement, target: api.target, conditions: api.conditions, bypass_actors: api.bypass_actors ?? [], rules };
+}
+
 async function githubLookup(ep: AdoptEndpoints, l: Extract<Locator, { system: "github" }>, cache: Map<string, Promise<unknown>>): Promise<Lookup> {
   const gh = ep.github;
   const owner = ep.githubOwner;
@@ -194,12 +273,28 @@ async function githubLookup(ep: AdoptEndpoints, l: Extract<Locator, { system: "g
     if (!cache.has(key)) cache.set(key, read());
     return cache.get(key) as Promise<T>;
   };
+  // GitHub answers 404, not 403, for a private repository the token may not read: without this, every object of
+  // the repository would read as missing (GitHub REST "Get a repository")
+  const repo = await once(`repository ${l.repository}`, async (): Promise<Lookup | undefined> => {
+    try {
+      await gh.rest.repos.get({ owner, repo: l.repository });
+      return undefined;
+    } catch (err) {
+      const status = httpStatus(err);
+      return status === 404 || status === 401 || status === 403
+        ? { denied: `repository ${owner}/${l.repository} not visible to this token (HTTP ${status})` }
+        : fromError(err);
+    }
+  });
+  if (repo) return repo;
   try {
     switch (l.kind) {
       case "environment": {
         const env = (await gh.rest.repos.getEnvironment({ owner, repo: l.repository, environment_name: l.environment })).data as Json;
         // the API gives the wait timer and required reviewers as protection rules
         const rule = (type: string) => (env.protection_rules ?? []).find((r: Json) => r.type === type) ?? {};
+        const reviewers = (rule("required_reviewers").reviewers ?? []) as Json[];
+        const ids = (type: string) => reviewers.filter((r) => r.type === type).map((r) => r.reviewer?.id);
         return {
           objects: [
             {
@@ -207,6 +302,7 @@ async function githubLookup(ep: AdoptEndpoints, l: Extract<Locator, { system: "g
                 wait_timer: rule("wait_timer").wait_timer ?? 0,
                 prevent_self_review: rule("required_reviewers").prevent_self_review ?? false,
                 can_admins_bypass: env.can_admins_bypass,
+                reviewers: [{ teams: ids("Team"), users: ids("User") }],
                 deployment_branch_policy: env.deployment_branch_policy ?? { protected_branches: false, custom_branch_policies: false },
               },
             },
@@ -226,7 +322,7 @@ async function githubLookup(ep: AdoptEndpoints, l: Extract<Locator, { system: "g
         const objects = [];
         for (const r of named) {
           const detail = (await gh.rest.repos.getRepoRuleset({ owner, repo: l.repository, ruleset_id: r.id })).data as Json;
-          objects.push({ remoteId: r.id, actual: { ...detail, rules: (detail.rules ?? []).map((x: Json) => x.type).sort() } });
+          objects.push({ remoteId: r.id, actual: rulesetAsProvider(detail) });
         }
         return { objects };
       }
@@ -242,65 +338,136 @@ async function githubLookup(ep: AdoptEndpoints, l: Extract<Locator, { system: "g
 
 // ---------------------------------------------------------------------------------------------- differences
 
+export interface Differences {
+  /** Paths where the object differs from what the stack sets. */
+  readonly changed: string[];
+  /** Paths whose desired value only the plan knows (a data source's id): not compared. */
+  readonly unknown: string[];
+}
+
 /**
  * Paths where `desired` (what the stack sets) differs from `actual` (the object). Only what the stack sets is
  * compared; lists of plain values compare as sets (tags, policies); values compare as text (the APIs give
- * numbers where Terraform's JSON has strings). Maps in `owned` are the stack's whole: a key only on the object
- * differs too (Terraform would remove it).
+ * numbers where Terraform's JSON has strings); a list on the object against one value of the stack's compares
+ * as its comma-separated values (Vault's bound_claims: "a,b" is the values a and b). Maps in `owned` are the
+ * stack's whole: a key only on the object differs too (Terraform would remove it).
  */
-export function differences(desired: unknown, actual: unknown, owned: ReadonlySet<string> = new Set(), at = ""): string[] {
-  if (desired === UNKNOWN || desired === undefined) return [];
+export function differences(desired: unknown, actual: unknown, owned: ReadonlySet<string> = new Set(), at = "", out: Differences = { changed: [], unknown: [] }): Differences {
+  if (desired === undefined) return out;
+  if (desired === UNKNOWN) {
+    out.unknown.push(at);
+    return out;
+  }
   if (Array.isArray(desired)) {
-    if (!Array.isArray(actual) || actual.length !== desired.length) return desired.length === 0 && (actual === undefined || actual === null) ? [] : [at];
+    if (desired.includes(UNKNOWN)) {
+      out.unknown.push(at);
+      return out;
+    }
+    if (!Array.isArray(actual) || actual.length !== desired.length) {
+      if (!(desired.length === 0 && (actual === undefined || actual === null))) out.changed.push(at);
+      return out;
+    }
     if (desired.every((x) => x === null || typeof x !== "object")) {
       const norm = (xs: unknown[]) => xs.map((x) => String(x)).sort().join("\u0000");
-      return desired.includes(UNKNOWN) || norm(desired) === norm(actual) ? [] : [at];
+      if (norm(desired) !== norm(actual)) out.changed.push(at);
+      return out;
     }
-    return desired.flatMap((x, i) => differences(x, actual[i], owned, `${at}[${i}]`));
+    desired.forEach((x, i) => differences(x, actual[i], owned, `${at}[${i}]`, out));
+    return out;
   }
   if (desired !== null && typeof desired === "object") {
     const a = actual !== null && typeof actual === "object" ? (actual as Json) : {};
-    const out = Object.entries(desired).flatMap(([k, v]) => differences(v, a[k], owned, at ? `${at}.${k}` : k));
-    if (owned.has(at)) for (const k of Object.keys(a)) if (!(k in desired)) out.push(`${at}.${k}`);
+    for (const [k, v] of Object.entries(desired)) differences(v, a[k], owned, at ? `${at}.${k}` : k, out);
+    if (owned.has(at)) for (const k of Object.keys(a)) if (!(k in desired)) out.changed.push(`${at}.${k}`);
     return out;
   }
-  return String(desired) === String(actual ?? "") ? [] : [at];
+  const shown = Array.isArray(actual) ? actual.map(String).sort().join(",") : String(actual ?? "");
+  const want = Array.isArray(actual) ? String(desired).split(",").sort().join(",") : String(desired);
+  if (want !== shown) out.changed.push(at);
+  return out;
 }
 
 const pick = (o: Json, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 
-/** What `target` sets, in the shape its API gives the object, and the maps it owns whole. */
-function comparable(target: Target): { desired: Json; owned: Set<string> } {
+/**
+ * Label and annotation keys the Kubernetes provider leaves out of state when the stack does not set them: those of
+ * a `*.kubernetes.io` host but app.kubernetes.io and service.beta.kubernetes.io (kubernetes 2.38.0
+ * structures.go isInternalKey); any other key on the object is removed by the plan.
+ */
+export function isInternalKey(key: string): boolean {
+  const host = key.includes("/") ? key.slice(0, key.indexOf("/")) : "";
+  if (host === "app.kubernetes.io" || host === "service.beta.kubernetes.io") return false;
+  return host.endsWith("kubernetes.io") || key.includes("deprecated.daemonset.template.generation");
+}
+
+/** The object's labels and annotations without the keys the provider ignores (isInternalKey) unless the stack sets them. */
+function withoutInternalKeys(actual: Json, desired: Json): Json {
+  const keep = (m: Json | undefined, set: Json | undefined) => Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => !isInternalKey(k) || (set !== undefined && k in set)));
+  const meta = actual.metadata ?? {};
+  return { ...actual, metadata: { ...meta, labels: keep(meta.labels, desired.metadata?.labels), annotations: keep(meta.annotations, desired.metadata?.annotations) } };
+}
+
+/** The stack's ruleset (cdk.tf.json) in the shape rulesetAsProvider gives the API's. */
+function rulesetDesired(d: Json): Json {
+  const rules: Json = Object.fromEntries(ON_OFF_RULES.map((k) => [k, false]));
+  for (const [k, v] of Object.entries<unknown>(d.rules ?? {})) rules[k] = v;
+  return {
+    enforcement: d.enforcement,
+    target: d.target,
+    conditions: d.conditions,
+    // a dynamic block (teams found by a data source) is known only at plan
+    bypass_actors: d.dynamic?.bypass_actors ? UNKNOWN : (d.bypass_actors ?? []),
+    rules,
+  };
+}
+
+/** The monitor types the Datadog provider takes for the same thing (resource_datadog_monitor.go suppresses the difference). */
+const SAME_MONITOR_TYPES = [["query alert", "metric alert"]];
+
+/** What `target` sets, in the shape its API gives the object, the object as compared, and the maps the stack owns whole. */
+function comparable(target: Target, actual: Json): { desired: Json; actual: Json; owned: Set<string> } {
   const d = target.desired as Json;
   switch (target.type) {
     case "kubernetes_manifest":
-      return { desired: pick(d.manifest ?? {}, ["metadata", "spec"]), owned: new Set() };
+      // server-side apply: the manifest owns the fields it names, nothing else of the object
+      return { desired: pick(d.manifest ?? {}, ["metadata", "spec"]), actual, owned: new Set() };
     case "vault_policy":
-      return { desired: pick(d, ["policy"]), owned: new Set() };
+      return { desired: pick(d, ["policy"]), actual, owned: new Set() };
     case "vault_kubernetes_auth_backend_role":
     case "vault_jwt_auth_backend_role": {
       const { backend: _b, role_name: _r, ...rest } = d;
-      return { desired: rest, owned: new Set() };
+      return { desired: rest, actual, owned: new Set() };
     }
-    case "datadog_monitor":
-      return { desired: monitorBody(d), owned: new Set() };
+    case "datadog_monitor": {
+      const desired = monitorBody(d);
+      const same = SAME_MONITOR_TYPES.some((pair) => pair.includes(String(desired.type)) && pair.includes(String(actual.type)));
+      return { desired, actual: same ? { ...actual, type: desired.type } : actual, owned: new Set() };
+    }
     case "datadog_service_level_objective":
-      return { desired: sloShape(d), owned: new Set() };
+      return { desired: sloShape(d), actual, owned: new Set() };
+    case "datadog_dashboard_json":
+      // the resource writes the whole dashboard: the first plan replaces its widgets with the stack's
+      return { desired: {}, actual, owned: new Set() };
     case "github_repository_environment":
-      return { desired: pick(d, ["wait_timer", "prevent_self_review", "can_admins_bypass", "deployment_branch_policy"]), owned: new Set() };
+      return { desired: pick(d, ["wait_timer", "prevent_self_review", "can_admins_bypass", "reviewers", "deployment_branch_policy"]), actual, owned: new Set() };
     case "github_repository_environment_deployment_policy":
-      return { desired: pick(d, ["branch_pattern"]), owned: new Set() };
+      return { desired: pick(d, ["branch_pattern"]), actual, owned: new Set() };
     case "github_repository_ruleset":
-      return { desired: { ...pick(d, ["enforcement", "target", "conditions"]), rules: Object.keys(d.rules ?? {}).filter((k) => d.rules[k] !== false).sort() }, owned: new Set() };
+      // the rules are the stack's whole: one more on the object is removed
+      return { desired: rulesetDesired(d), actual, owned: new Set(["rules"]) };
     case "github_actions_environment_variable":
-      return { desired: pick(d, ["value"]), owned: new Set() };
+      return { desired: pick(d, ["value"]), actual, owned: new Set() };
     default: {
-      // the typed Kubernetes resources: metadata's labels and annotations, and the rest of what the stack sets
+      // the typed Kubernetes resources own their labels, annotations, ConfigMap data and quota limits whole
       const { metadata, ...rest } = d;
-      return { desired: kubernetesShape({ metadata: pick(metadata ?? {}, ["labels", "annotations"]), ...rest }) as Json, owned: new Set(["data", "spec.hard"]) };
+      const desired = kubernetesShape({ metadata: { labels: metadata?.labels ?? {}, annotations: metadata?.annotations ?? {} }, ...rest }) as Json;
+      return { desired, actual: withoutInternalKeys(actual, desired), owned: new Set(["metadata.labels", "metadata.annotations", "data", "spec.hard"]) };
     }
   }
 }
+
+/** Attributes whose change makes the provider replace the object rather than update it. */
+const REPLACES: Readonly<Record<string, readonly string[]>> = { datadog_monitor: ["type"], datadog_service_level_objective: ["type"] };
 
 // ---------------------------------------------------------------------------------------------- adopt
 
@@ -309,10 +476,11 @@ function comparable(target: Target): { desired: Json; owned: Set<string> } {
  * source at the pinned version. github 6.9.0's deployment policy Read sets neither `repository` nor `environment`
  * after an import, and both force a new resource (resource_github_repository_environment_deployment_policy.go;
  * integrations/terraform-provider-github#2012): the plan replaces the policy, a moment with no policy (no branch
- * may deploy), then the same one again.
+ * may deploy), then the same one again. datadog_dashboard_json writes the whole dashboard.
  */
 const AFTER_IMPORT: Readonly<Record<string, string>> = {
   github_repository_environment_deployment_policy: "replaced (provider 6.9.0 reads no repository or environment back after an import: integrations/terraform-provider-github#2012)",
+  datadog_dashboard_json: "its widgets and settings become the stack's (the resource is the whole dashboard)",
 };
 
 /** Where each target's object is looked up, for the table. */
@@ -338,39 +506,50 @@ export function describe(l: Locator): string {
   }
 }
 
+/** Looks up one target's object; an unexpected answer (a proxy's page, a client error) is a failed lookup, not a crash. */
+async function lookUp(t: Target, ep: AdoptEndpoints, clients: { kube?: ReturnType<typeof kubeClients> | { error: string }; dd?: DatadogApis; github: Map<string, Promise<unknown>> }): Promise<Lookup & { note?: string }> {
+  const l = t.locate;
+  try {
+    if (l.system === "kubernetes") {
+      if (clients.kube === undefined) {
+        try {
+          clients.kube = kubeClients(ep);
+        } catch (err) {
+          clients.kube = { error: `kubeconfig ${ep.kubeconfigPath}: ${String((err as Error)?.message ?? err).split("\n")[0]}` };
+        }
+      }
+      return "error" in clients.kube ? { failed: clients.kube.error } : await kubernetesLookup(clients.kube, l);
+    }
+    if (l.system === "vault") return await vaultLookup(ep, l.path);
+    if (l.system === "datadog") {
+      const configuration = datadogConfiguration(ep.datadogApiUrl, ep.datadogApiKey, ep.datadogAppKey);
+      clients.dd ??= { monitors: new ddV1.MonitorsApi(configuration), slos: new ddV1.ServiceLevelObjectivesApi(configuration), dashboards: new ddV1.DashboardsApi(configuration) };
+      return await datadogLookup(clients.dd, l.kind, l.name);
+    }
+    return await githubLookup(ep, l, clients.github);
+  } catch (err) {
+    return { failed: `unexpected answer: ${String((err as Error)?.message ?? err).split("\n")[0]}` };
+  }
+}
+
 /** Looks up every target (one at a time: the APIs' rate limits), in the targets' order. */
 export async function adopt(targets: readonly Target[], ep: AdoptEndpoints): Promise<Row[]> {
   const rows: Row[] = [];
-  let kube: ReturnType<typeof kubeClients> | { error: string } | undefined;
-  let dd: { monitors: ddV1.MonitorsApi; slos: ddV1.ServiceLevelObjectivesApi } | undefined;
-  const githubCache = new Map<string, Promise<unknown>>();
+  const clients = { github: new Map<string, Promise<unknown>>() };
   for (const t of targets) {
-    const l = t.locate;
-    let found: Lookup;
-    if (l.system === "kubernetes") {
-      if (kube === undefined) {
-        try {
-          kube = kubeClients(ep);
-        } catch (err) {
-          kube = { error: `kubeconfig ${ep.kubeconfigPath}: ${String((err as Error)?.message ?? err).split("\n")[0]}` };
-        }
-      }
-      found = "error" in kube ? { failed: kube.error } : await kubernetesLookup(kube, l);
-    } else if (l.system === "vault") found = await vaultLookup(ep, l.path);
-    else if (l.system === "datadog") {
-      const configuration = datadogConfiguration(ep.datadogApiUrl, ep.datadogApiKey, ep.datadogAppKey);
-      dd ??= { monitors: new ddV1.MonitorsApi(configuration), slos: new ddV1.ServiceLevelObjectivesApi(configuration) };
-      found = await datadogLookup(dd, l.kind, l.name);
-    } else found = await githubLookup(ep, l, githubCache);
-    const where = describe(l);
+    const found = await lookUp(t, ep, clients);
+    const where = describe(t.locate);
+    const note = found.note ? `; ${found.note}` : "";
     if ("denied" in found) rows.push({ address: t.address, status: "denied", detail: `${where}: not allowed to read it (${found.denied})` });
     else if ("failed" in found) rows.push({ address: t.address, status: "failed", detail: `${where}: ${found.failed}` });
     else if (found.objects.length === 0) rows.push({ address: t.address, status: "missing", detail: `${where}: none (the plan creates it)` });
     else if (found.objects.length > 1) rows.push({ address: t.address, status: "duplicate", detail: `${where}: ${found.objects.length} objects have this name (ids ${found.objects.map((o) => o.remoteId).join(", ")}); none imported: delete or rename all but one, then run adopt again` });
     else {
-      const { desired, owned } = comparable(t);
-      const changes = AFTER_IMPORT[t.type] ? [AFTER_IMPORT[t.type]] : [...new Set(differences(desired, found.objects[0].actual, owned))];
-      rows.push({ address: t.address, status: "found", importId: importId(t, found.objects[0]), changes, detail: where });
+      const c = comparable(t, found.objects[0].actual);
+      const diff = differences(c.desired, c.actual, c.owned);
+      const replacing = REPLACES[t.type] ?? [];
+      const changes = AFTER_IMPORT[t.type] ? [AFTER_IMPORT[t.type]] : [...new Set(diff.changed)].map((path) => (replacing.includes(path) ? `${path} (the plan replaces it)` : path));
+      rows.push({ address: t.address, status: "found", importId: importId(t, found.objects[0]), changes, notCompared: [...new Set(diff.unknown)], name: lookupName(t), detail: `${where}${note}` });
     }
   }
   return rows;
@@ -383,7 +562,7 @@ export function formatAdoptTable(rows: readonly Row[]): string {
     r.address,
     r.status === "found" ? "yes" : r.status === "missing" ? "no" : r.status,
     r.importId ?? "—",
-    r.status === "found" ? (r.changes!.length === 0 ? "nothing" : r.changes!.join(", ")) : r.detail,
+    r.status === "found" ? `${r.changes!.length === 0 ? "nothing" : r.changes!.join(", ")}${r.notCompared && r.notCompared.length > 0 ? ` (not compared, known at plan: ${r.notCompared.join(", ")})` : ""}${r.detail.includes("; ") ? ` (${r.detail.slice(r.detail.indexOf("; ") + 2)})` : ""}` : r.detail,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i]))).join("  ");

@@ -70,6 +70,8 @@ export const REPLACING_ATTRIBUTES: Record<string, readonly string[]> = {
   vault_jwt_auth_backend_role: ["backend", "role_name"],
   datadog_monitor: ["type"],
   datadog_service_level_objective: ["type"],
+  // no ForceNew attribute in datadog 3.82.0's resource_datadog_dashboard_json.go: a changed dashboard is updated
+  datadog_dashboard_json: [],
 };
 
 /** cdktf's own bookkeeping (construct paths), not configuration. */

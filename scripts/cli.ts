@@ -291,22 +291,27 @@ export function buildProgram(io: CliIo): Command {
       // the stack as synthesized without any adopt file: every resource is a candidate
       const { Testing } = require("cdktf") as typeof import("cdktf");
       const app = stacksModule().buildApp(Testing.app({ stackTraces: false }) as unknown as App, m);
-      const { adoptionTargets } = require("../review/adopt-targets") as typeof import("../review/adopt-targets");
+      const { adoptionTargets } = require("../stacks/adopt-targets") as typeof import("../stacks/adopt-targets");
       const targets = adoptionTargets(JSON.parse(Testing.synth(app.node.findChild(stack) as TerraformStack)));
       const { github } = await provenanceModule();
       const { adopt, formatAdoptTable } = await adoptModule();
       const env = process.env;
-      const rows = await adopt(targets.targets, {
+      const ep = {
         kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
         kubeContext: m.organization.clusters[settings.cluster]?.context,
         vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
         vaultToken: env.VAULT_TOKEN ?? "",
+        vaultCaPem: m.organization.vault.caCertificatePem,
         datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
         datadogApiKey: env.DD_API_KEY ?? "",
         datadogAppKey: env.DD_APP_KEY ?? "",
         github: github(env.GITHUB_TOKEN ?? env.GH_TOKEN),
         githubOwner: m.organization.github.owner,
-      });
+      };
+      // the stacks' providers are given the matrix's addresses, which beat these variables: say when adopt reads elsewhere
+      if (ep.vaultAddress !== m.organization.vault.address) warn(`VAULT_ADDR (${ep.vaultAddress}) is not organization.vault.address (${m.organization.vault.address}), which plan reads`);
+      if (ep.datadogApiUrl !== m.organization.datadog.apiUrl) warn(`DD_HOST (${ep.datadogApiUrl}) is not organization.datadog.apiUrl (${m.organization.datadog.apiUrl}), which plan reads`);
+      const rows = await adopt(targets.targets, ep);
       log(`adopt ${stack}:`);
       log(formatAdoptTable(rows));
       for (const a of targets.adoptedByStack) log(`${a}: adopted by the stack itself (constructs/adopt.ts)`);
@@ -323,15 +328,13 @@ export function buildProgram(io: CliIo): Command {
       log(`${found.length} found, ${count("missing")} missing (the plan creates them), ${count("duplicate")} found more than once (not imported)`);
       if (opts.dryRun) return;
       if (found.length === 0) {
-        if (fs.existsSync(file)) {
-          fs.rmSync(file);
-          log(`nothing to import: removed ${shown}`);
-        } else log("nothing to import: no file written");
+        // an earlier file is never removed here: its objects may be imported already (delete it by hand then)
+        log(`nothing to import: nothing written${fs.existsSync(file) ? ` (${shown} left as it was)` : ""}`);
         return;
       }
       const body = {
         "//": `npm run adopt -- ${stack}: objects that existed before the stack managed them; Terraform imports each on the next apply (stacks/adopted.ts)`,
-        import: found.map((r) => ({ to: r.address, id: r.importId! })),
+        import: found.map((r) => ({ to: r.address, id: r.importId!, ...(r.name !== undefined ? { name: r.name } : {}) })),
       };
       fs.mkdirSync(opts.dir, { recursive: true });
       // written whole or not at all

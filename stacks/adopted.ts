@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { TerraformResource, type TerraformStack } from "cdktf";
 import { IMPORT_ID_FORMAT, ImportBlock, adoptExisting } from "../constructs/adopt";
 import { MatrixError, type Problem } from "../config/validate";
+import { adoptionTargets, configuredImportId, lookupName } from "./adopt-targets";
 
 /** Where the adopt files live, relative to the repository. */
 export const ADOPTED_DIR = "stacks/adopted";
@@ -22,6 +23,8 @@ export interface Adoption {
   /** The resource instance's address: `type.name`, `type.name[0]` or `type.name["key"]`. */
   readonly to: string;
   readonly id: string;
+  /** Where the id is the API's (a Datadog monitor's number), the name adopt found the object by. */
+  readonly name?: string;
 }
 
 /** Per stack name, its adoptions in the order of the file. */
@@ -50,9 +53,10 @@ export function readAdoptions(dir: string): Adoptions {
     list.forEach((e, i) => {
       if (typeof e?.to !== "string" || e.to === "") bad.push({ path: `import[${i}].to`, message: "must be a resource address, e.g. kubernetes_config_map_v1.profile" });
       if (typeof e?.id !== "string" || e.id === "") bad.push({ path: `import[${i}].id`, message: "must be the object's import id (a non-empty string)" });
+      if (e?.name !== undefined && typeof e.name !== "string") bad.push({ path: `import[${i}].name`, message: "must be the name adopt found the object by (a string)" });
     });
     if (bad.length > 0) problems.push({ file: shown, problems: bad });
-    else out[file.replace(/\.json$/, "")] = list.map((e) => ({ to: e.to, id: e.id }));
+    else out[file.replace(/\.json$/, "")] = list.map((e) => ({ to: e.to, id: e.id, ...(e.name !== undefined ? { name: e.name } : {}) }));
   }
   if (problems.length > 0) throw adoptionError(problems);
   return out;
@@ -66,6 +70,31 @@ function adoptionError(all: Array<{ file: string; problems: Problem[] }>): Matri
 function parseAddress(to: string): { base: string; type: string; key?: string } | undefined {
   const m = /^([a-z0-9_]+)\.([A-Za-z0-9_-]+)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?$/.exec(to);
   return m ? { base: `${m[1]}.${m[2]}`, type: m[1], key: m[3] } : undefined;
+}
+
+/**
+ * Whether an entry names this stack's object: an instance the stack has; an id the stack's configuration gives
+ * (a Kubernetes object's namespace and name, a Vault path, a GitHub environment) exactly; for an id only the API
+ * knows (Datadog's, GitHub's numbers), the name adopt found it by is this resource's. Otherwise a stale or
+ * copied entry would import another environment's object, and the plan would rewrite it.
+ */
+function belongsToStack(a: Adoption, t: ReturnType<typeof adoptionTargets>): { field: "to" | "id" | "name"; message: string } | undefined {
+  const target = t.targets.find((x) => x.address === a.to);
+  if (!target) {
+    const base = a.to.replace(/\[.*$/, "");
+    // instances only the plan knows (for_each over a data source) cannot be checked here
+    if (t.skipped.some((x) => x.address === base || x.address === a.to)) return undefined;
+    const instances = t.targets.filter((x) => x.address.startsWith(`${base}[`)).map((x) => x.address.slice(base.length));
+    return { field: "to", message: `${a.to}: the stack has no such instance (${instances.length > 0 ? `its instances: ${instances.join(", ")}` : "none: its count is 0"})` };
+  }
+  const expected = configuredImportId(target);
+  // kubernetes_manifest's key=value parts may come in any order (the provider's ParseResourceID)
+  const same = (x: string, y: string) => (target.type === "kubernetes_manifest" ? x.split(",").sort().join(",") === y.split(",").sort().join(",") : x === y);
+  if (expected !== undefined && !same(a.id, expected)) return { field: "id", message: `"${a.id}" is not this stack's object: the stack's is ${expected} (another's would be imported, then rewritten by the plan)` };
+  const name = lookupName(target);
+  if (name !== undefined && a.name === undefined) return { field: "name", message: `is missing: the id is the API's, so adopt writes the name it found the object by (${JSON.stringify(name)}); run npm run adopt again` };
+  if (name !== undefined && a.name !== name) return { field: "name", message: `${JSON.stringify(a.name)} is not this resource's object: it is ${JSON.stringify(name)} (another's would be imported, then rewritten by the plan)` };
+  return undefined;
 }
 
 /**
@@ -84,6 +113,9 @@ export function applyAdoptions(stack: TerraformStack, adoptions: readonly Adopti
   }
   const seen = new Set<string>();
   const problems: Problem[] = [];
+  // the stack as it synthesizes (once, and only for a stack with an adopt file): where each resource's object lives
+  let synthesized: ReturnType<typeof adoptionTargets> | undefined;
+  const targets = () => (synthesized ??= adoptionTargets(stack.toTerraform() as Record<string, any>));
   const todo: Array<{ resource: TerraformResource; key?: string; id: string }> = [];
   adoptions.forEach((a, i) => {
     const at = `import[${i}]`;
@@ -98,7 +130,11 @@ export function applyAdoptions(stack: TerraformStack, adoptions: readonly Adopti
     else {
       const format = IMPORT_ID_FORMAT[address.type];
       if (format && !format.pattern.test(a.id)) problems.push({ path: `${at}.id`, message: `"${a.id}" is not a ${address.type} import id: the provider expects ${format.shape}` });
-      else todo.push({ resource, key: address.key, id: a.id });
+      else {
+        const problem = belongsToStack(a, targets());
+        if (problem) problems.push({ path: `${at}.${problem.field}`, message: problem.message });
+        else todo.push({ resource, key: address.key, id: a.id });
+      }
     }
     seen.add(a.to);
   });

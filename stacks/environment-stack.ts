@@ -14,9 +14,10 @@ import { NetworkPolicies } from "../constructs/network-policies";
 import { VaultAccess } from "../constructs/vault-access";
 import { ExternalSecrets } from "../constructs/external-secrets";
 import { DatadogMonitors } from "../constructs/datadog-monitors";
+import { DatadogDashboard } from "../constructs/datadog-dashboard";
 import { ReadableStack } from "./logical-ids";
 import { protect } from "../constructs/protection";
-import { environmentLabels, externalSecretsProps, monitorsProps, namespaceProps, networkProps, vaultAccessProps, type EnvironmentContext } from "./props";
+import { dashboardProps, environmentLabels, externalSecretsProps, monitorsProps, namespaceProps, networkProps, vaultAccessProps, type EnvironmentContext } from "./props";
 
 export interface EnvironmentStackProps {
   /** The environment's name: the stack id, the `env` label and tag. */
@@ -60,6 +61,7 @@ export class EnvironmentStack extends ReadableStack {
     // GitHub gates are not here: they are the gates stack's, applied only with a protected credential, so an
     // unprotected environment's deploy never holds a token that administers the repository.
     new DatadogMonitors(this, "monitors", monitorsProps(context));
+    new DatadogDashboard(this, "dashboard", dashboardProps(context, namespace.quota));
   }
 }
 

@@ -29,6 +29,8 @@ export interface GitHubState {
   variables?: Record<string, Record<string, string>>;
   /** Paths the token may not read (403, as GitHub answers an app without the permission). */
   forbidden?: string[];
+  /** Whether the repository is hidden from the token: GitHub answers 404 for everything of a private repository then. */
+  repositoryHidden?: boolean;
 }
 
 export function githubHandler(state: GitHubState): Handler {
@@ -36,20 +38,29 @@ export function githubHandler(state: GitHubState): Handler {
     if (!state.tokenValid || !String(headers.authorization ?? "").match(/^(token|bearer) /i)) return { status: 401, body: { message: "Bad credentials" } };
     if (method !== "GET") return { status: 405, body: { message: "read-only fake" } };
     if (state.forbidden?.includes(path)) return { status: 403, body: { message: "Resource not accessible by integration" } };
+    if (state.repositoryHidden && path.startsWith("/repos/")) return { status: 404, body: { message: "Not Found" } };
     let m: RegExpMatchArray | null;
+    // a list paged as the API pages it: per_page (default 30), page (from 1), and a Link header to the next page
+    const paged = <T>(all: T[], wrap: (items: T[]) => unknown) => {
+      const perPage = Number(query.get("per_page") ?? 30);
+      const page = Number(query.get("page") ?? 1);
+      const items = all.slice((page - 1) * perPage, page * perPage);
+      const next = page * perPage < all.length ? { link: `<http://${headers.host}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"` } : undefined;
+      return { status: 200, body: wrap(items), headers: next };
+    };
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/environments\/([^/]+)\/deployment-branch-policies$/))) {
       const env = decodeURIComponent(m[1]);
       if (!state.environments?.[env]) return undefined;
       const policies = (state.branchPolicies?.[env] ?? []).map((p) => ({ node_id: `p${p.id}`, type: "branch", ...p }));
-      return { status: 200, body: { total_count: policies.length, branch_policies: policies } };
+      return paged(policies, (items) => ({ total_count: policies.length, branch_policies: items }));
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/environments\/([^/]+)\/variables\/([^/]+)$/))) {
       const value = state.variables?.[decodeURIComponent(m[1])]?.[decodeURIComponent(m[2])];
       return value === undefined ? undefined : { status: 200, body: { name: m[2], value, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" } };
     }
     if (path.match(/^\/repos\/[^/]+\/[^/]+\/rulesets$/)) {
-      // the list gives each ruleset's summary; its rules and conditions come from GET …/rulesets/{id}
-      return { status: 200, body: (state.rulesets ?? []).map((r) => ({ id: r.id, name: r.name, target: r.target, enforcement: r.enforcement, source_type: "Repository", source: "example-org/envmatrix" })) };
+      // the list gives each ruleset's summary; its rules, conditions and bypass actors come from GET …/rulesets/{id}
+      return paged(state.rulesets ?? [], (items) => items.map((r) => ({ id: r.id, name: r.name, target: r.target, enforcement: r.enforcement, source_type: "Repository", source: "example-org/envmatrix" })));
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/rulesets\/(\d+)$/))) {
       const r = (state.rulesets ?? []).find((x) => x.id === Number(m![1]));

@@ -64,6 +64,8 @@ export interface VaultState {
   forbidden: string[];
   /** What GET answers as `data` at these paths (/v1/sys/policies/acl/x, /v1/auth/m/role/r): what adopt reads. */
   documents?: Record<string, Record<string, unknown>>;
+  /** Paths answered 200 with this text (not JSON): a proxy's page. */
+  raw?: Record<string, string>;
 }
 
 export function vaultHandler(s: VaultState): Handler {
@@ -71,6 +73,7 @@ export function vaultHandler(s: VaultState): Handler {
     if (method !== "GET") return { status: 405, body: { errors: [] } };
     if (path === "/v1/sys/health") return { status: s.sealed ? 503 : 200, body: { initialized: true, sealed: s.sealed, standby: false, version: "1.21.1" } };
     if (headers["x-vault-token"] !== s.token || s.forbidden.includes(path)) return { status: 403, body: { errors: ["permission denied"] } };
+    if (s.raw?.[path] !== undefined) return { status: 200, raw: s.raw[path], headers: { "content-type": "text/html" } };
     if (s.documents?.[path]) return { status: 200, body: { request_id: "fake", data: s.documents[path] } };
     let m: RegExpMatchArray | null;
     if ((m = path.match(/^\/v1\/sys\/mounts\/(.+)$/))) {
@@ -96,6 +99,7 @@ export interface DatadogState {
   /** Monitors and SLOs that exist (GET /api/v1/monitor, GET /api/v1/slo): what adopt reads. */
   monitors?: Array<Record<string, unknown> & { id: number; name: string }>;
   slos?: Array<Record<string, unknown> & { id: string; name: string }>;
+  dashboards?: Array<Record<string, unknown> & { id: string; title: string }>;
   /** Paths the application key may not read (403). */
   forbidden?: string[];
 }
@@ -126,6 +130,12 @@ export function datadogHandler(s: DatadogState): Handler {
       const page = Number(query.get("page") ?? 0);
       const all = (s.monitors ?? []).filter((x) => x.name.toLowerCase().includes(name));
       return { status: 200, body: all.slice(page * size, (page + 1) * size) };
+    }
+    if (path === "/api/v1/dashboard") {
+      // every dashboard's summary, count (default 100) from start (Datadog API reference, "Get all dashboards")
+      const count = Number(query.get("count") ?? 100);
+      const start = Number(query.get("start") ?? 0);
+      return { status: 200, body: { dashboards: (s.dashboards ?? []).slice(start, start + count) } };
     }
     if (path === "/api/v1/slo") {
       const q = (query.get("query") ?? "").toLowerCase();

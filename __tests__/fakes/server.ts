@@ -14,7 +14,7 @@ export interface Recorded {
   readonly body: string;
 }
 
-export type Handler = (req: { method: string; path: string; query: URLSearchParams; body: any; headers: http.IncomingHttpHeaders }) => { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
+export type Handler = (req: { method: string; path: string; query: URLSearchParams; body: any; headers: http.IncomingHttpHeaders }) => { status: number; body?: unknown; headers?: Record<string, string>; raw?: string } | undefined;
 
 export interface Fake {
   readonly url: string;
@@ -43,7 +43,8 @@ export async function startFake(handler: Handler): Promise<Fake> {
         body: { message: "Not Found" },
       };
       res.writeHead(out.status, { "content-type": "application/json", ...(out.headers ?? {}) });
-      res.end(out.body === undefined ? "" : JSON.stringify(out.body));
+      // `raw`: a body that is not JSON (what a proxy's error page looks like)
+      res.end(out.raw ?? (out.body === undefined ? "" : JSON.stringify(out.body)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -12,7 +12,7 @@ export type Locator =
   | { readonly system: "kubernetes"; readonly kind: KubernetesKind; readonly namespace?: string; readonly name: string }
   | { readonly system: "kubernetes"; readonly kind: "custom"; readonly group: string; readonly version: string; readonly plural: string; readonly namespace: string; readonly name: string }
   | { readonly system: "vault"; readonly kind: "policy" | "role"; readonly path: string; readonly name: string }
-  | { readonly system: "datadog"; readonly kind: "monitor" | "slo"; readonly name: string }
+  | { readonly system: "datadog"; readonly kind: "monitor" | "slo" | "dashboard"; readonly name: string }
   | { readonly system: "github"; readonly kind: "environment"; readonly repository: string; readonly environment: string }
   | { readonly system: "github"; readonly kind: "deployment-policy"; readonly repository: string; readonly environment: string; readonly pattern: string }
   | { readonly system: "github"; readonly kind: "ruleset"; readonly repository: string; readonly name: string }
@@ -35,6 +35,26 @@ export const UNKNOWN: unique symbol = Symbol("unknown until plan");
 /** What a lookup found: the id the API gives the object (Datadog's and GitHub's numbers), when the import id needs it. */
 export interface Found {
   readonly remoteId?: string | number;
+}
+
+/**
+ * The import id of `target`'s object when the stack's own configuration gives it (a Kubernetes object's
+ * namespace and name, a Vault path, a GitHub environment or variable); undefined when only the API knows it
+ * (Datadog's ids, GitHub's policy and ruleset numbers).
+ */
+export function configuredImportId(target: Target): string | undefined {
+  const l = target.locate;
+  if (l.system === "datadog" || (l.system === "github" && (l.kind === "deployment-policy" || l.kind === "ruleset"))) return undefined;
+  return importId(target, {});
+}
+
+/** What adopt found an object by, when its import id is the API's: written beside the id, checked by synth. */
+export function lookupName(target: Target): string | undefined {
+  const l = target.locate;
+  if (l.system === "datadog") return l.name;
+  if (l.system === "github" && l.kind === "deployment-policy") return `${l.environment}: ${l.pattern}`;
+  if (l.system === "github" && l.kind === "ruleset") return l.name;
+  return undefined;
 }
 
 /** The import id of `target`'s object, in its provider's documented format (constructs/adopt.ts). */
@@ -153,6 +173,16 @@ function locatorOf(type: string, d: Json): Locator | undefined {
       return text(d.name) ? { system: "datadog", kind: "monitor", name: d.name } : undefined;
     case "datadog_service_level_objective":
       return text(d.name) ? { system: "datadog", kind: "slo", name: d.name } : undefined;
+    case "datadog_dashboard_json": {
+      // the dashboard's title, in its JSON
+      let title: unknown;
+      try {
+        title = typeof d.dashboard === "string" ? JSON.parse(d.dashboard).title : undefined;
+      } catch {
+        title = undefined;
+      }
+      return text(title) && !String(title).includes("${") ? { system: "datadog", kind: "dashboard", name: String(title) } : undefined;
+    }
     case "github_repository_environment":
       return text(d.repository) && text(d.environment) ? { system: "github", kind: "environment", repository: d.repository, environment: d.environment } : undefined;
     case "github_repository_environment_deployment_policy":
@@ -174,6 +204,7 @@ export const ADOPTABLE_TYPES: readonly string[] = [
   "vault_jwt_auth_backend_role",
   "datadog_monitor",
   "datadog_service_level_objective",
+  "datadog_dashboard_json",
   "github_repository_environment",
   "github_repository_environment_deployment_policy",
   "github_repository_ruleset",

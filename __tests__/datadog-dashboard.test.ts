@@ -1,0 +1,97 @@
+/**
+ * Each environment's Datadog dashboard: one per environment stack, the same layout everywhere, valid against the
+ * Datadog API client's models (the shapes POST /api/v1/dashboard takes), its markers at the matrix's alert
+ * thresholds and at the quota the namespace's ResourceQuota enforces; a threshold change in one environment
+ * changes that environment's dashboard only.
+ */
+import { loadMatrix } from "../config";
+import { datadogModelProblems } from "../review/datadog-models";
+import { editableDefinition, environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
+
+type Json = Record<string, any>;
+const dashboards = Object.fromEntries(environmentNames.map((e) => [e, resources(synthEnvironment(e), "datadog_dashboard_json")]));
+const dashboardOf = (e: string): Json => JSON.parse(Object.values<Json>(dashboards[e])[0].dashboard);
+
+/** Every widget, groups' inner ones after their group, with where it sits. */
+const widgets = (d: Json): Json[] => d.widgets.flatMap((w: Json) => [w, ...(w.definition.widgets ?? [])]);
+/** The layout: each widget's type, title and place, with the environment's name taken out. */
+const layout = (e: string) =>
+  widgets(dashboardOf(e)).map((w) => ({ type: w.definition.type, title: String(w.definition.title ?? "").replaceAll(e, "<env>"), layout: w.layout }));
+const find = (e: string, title: string) => widgets(dashboardOf(e)).find((w) => w.definition.title === title)!.definition;
+const markerValues = (def: Json) => (def.markers ?? []).map((m: Json) => Number(/^y = (.+)$/.exec(m.value)![1]));
+
+describe("one dashboard per environment", () => {
+  it.each(environmentNames)("%s: exactly one, titled after the environment", (e) => {
+    expect(Object.keys(dashboards[e])).toEqual(["dashboard"]);
+    expect(dashboardOf(e).title).toBe(`[${e}] envmatrix`);
+  });
+
+  it.each(environmentNames)("%s: valid against the Datadog API client's Dashboard model (no unknown key, type or enumeration value)", (e) => {
+    expect(datadogModelProblems(dashboardOf(e), "Dashboard")).toEqual([]);
+  });
+
+  it("the model check can fail: a widget type Datadog does not have, a misspelt key, a missing required field", () => {
+    const typo = dashboardOf("prod");
+    typo.widgets[0].definition.widgets[0].definition.type = "timeseriez";
+    expect(datadogModelProblems(typo, "Dashboard")).toEqual([expect.stringMatching(/^Dashboard\.widgets\[0\]\.definition: not a value the model knows/)]);
+    expect(datadogModelProblems({ ...dashboardOf("prod"), layoutType: "ordered" }, "Dashboard")).toEqual(["Dashboard: keys the model does not declare: layoutType"]);
+    const { title: _t, ...untitled } = dashboardOf("prod");
+    expect(datadogModelProblems(untitled, "Dashboard")).toEqual(["Dashboard: missing required property 'title'"]);
+  });
+
+  it("has the same layout in every environment: widget for widget, type, title and place", () => {
+    const reference = layout("prod");
+    expect(reference.length).toBeGreaterThan(10);
+    for (const e of environmentNames) expect({ e, layout: layout(e) }).toEqual({ e, layout: reference });
+  });
+
+  it.each(environmentNames)("%s: a service template variable over the matrix's services, used by the APM and Kubernetes queries", (e) => {
+    const d = dashboardOf(e);
+    expect(d.template_variables).toEqual([{ name: "service", prefix: "service", available_values: seedMatrix.services.map((s) => s.name), defaults: ["*"] }]);
+    expect(find(e, "Requests per second").requests[0].q).toContain(`{env:${e},$service}`);
+    expect(find(e, "CPU used (cores)").requests[0].q).toContain(`{kube_namespace:${seedMatrix.environments[e].identity.namespace},$service}`);
+  });
+});
+
+describe("the environment's values", () => {
+  it.each(environmentNames)("%s: latency and error-rate markers at the matrix's alert thresholds", (e) => {
+    const a = seedMatrix.environments[e].alerts;
+    expect(markerValues(find(e, "Latency (s): p50, p95, p99"))).toEqual([a.latencyMs / 1000]);
+    expect(markerValues(find(e, "Error rate by resource (%)"))).toEqual([a.errorRatePercent]);
+    // the monitors' trace metric, at the three percentiles
+    expect(find(e, "Latency (s): p50, p95, p99").requests.map((r: Json) => r.q.split(":")[0])).toEqual(["p50", "p95", "p99"]);
+  });
+
+  it.each(environmentNames)("%s: CPU and memory markers at the ResourceQuota the stack writes (cores, GiB)", (e) => {
+    const quota = Object.values<Json>(resources(synthEnvironment(e), "kubernetes_resource_quota_v1"))[0].spec.hard;
+    // Kubernetes quantities as the stack writes them: cores or millicores, Mi or Gi
+    const [, c, milli] = /^(\d+)(m?)$/.exec(quota["limits.cpu"])!;
+    const cores = Number(c) / (milli ? 1000 : 1);
+    const [, mem, unit] = /^(\d+)(Mi|Gi)$/.exec(quota["limits.memory"])!;
+    const gib = Number(mem) / (unit === "Mi" ? 1024 : 1);
+    expect(markerValues(find(e, "CPU used (cores)"))).toEqual([Number(cores.toFixed(4))]);
+    expect(markerValues(find(e, "Memory used (GiB)"))).toEqual([Number(gib.toFixed(4))]);
+  });
+
+  it.each(environmentNames)("%s: SLOs, monitors and deployments of this environment only", (e) => {
+    expect(find(e, "SLOs and error budget").requests[0].query.query_string).toBe(`env:${e} managed-by:envmatrix`);
+    expect(find(e, "Monitors").query).toBe(`tag:"env:${e}" tag:"managed-by:envmatrix"`);
+    expect(find(e, "Recent deployments").requests[0].query.query_string).toBe(`tags:env:${e} tags:deployment tags:managed-by:envmatrix`);
+    expect(find(e, "Requests per second").events).toEqual([{ q: `tags:env:${e} tags:deployment tags:managed-by:envmatrix` }]);
+  });
+
+  it("a threshold changed in staging changes staging's dashboard, at that marker only, and no other environment's", () => {
+    const def = editableDefinition();
+    def.environments.staging.alerts.latencyMs = seedMatrix.environments.staging.alerts.latencyMs + 250;
+    const edited = loadMatrix(def);
+    for (const e of environmentNames) {
+      const after = resources(synthEnvironment(e, edited), "datadog_dashboard_json");
+      if (e !== "staging") expect({ e, same: after.dashboard.dashboard === dashboards[e].dashboard.dashboard }).toEqual({ e, same: true });
+    }
+    const staging = JSON.parse(resources(synthEnvironment("staging", edited), "datadog_dashboard_json").dashboard.dashboard);
+    expect(markerValues(widgets(staging).find((w) => w.definition.title === "Latency (s): p50, p95, p99")!.definition)).toEqual([(seedMatrix.environments.staging.alerts.latencyMs + 250) / 1000]);
+    // everything else as before
+    const strip = (d: Json) => JSON.stringify(d).replace(/"y = [0-9.]+","display_type":"error dashed","label":"alert: p99 above \d+ ms"/, "");
+    expect(strip(staging)).toBe(strip(dashboardOf("staging")));
+  });
+});
