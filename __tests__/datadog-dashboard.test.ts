@@ -95,3 +95,19 @@ describe("the environment's values", () => {
     expect(strip(staging)).toBe(strip(dashboardOf("staging")));
   });
 });
+
+describe("the README's picture of prod's dashboard (npm run dashboard-picture)", () => {
+  it("is what prod's synthesized dashboard draws, box for box", () => {
+    const { dashboardSvg, pictureFile, synthesizedDashboard } = require("../scripts/dashboard-picture");
+    expect(require("node:fs").readFileSync(pictureFile("prod"), "utf8")).toBe(dashboardSvg(synthesizedDashboard("prod")));
+    expect(require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "README.md"), "utf8")).toContain("![prod's dashboard layout](docs/dashboard-prod.svg)");
+  });
+
+  it("draws every widget at its place: one box per widget, the titles in the dashboard's order", () => {
+    const { dashboardSvg } = require("../scripts/dashboard-picture");
+    const d = dashboardOf("prod");
+    const svg: string = dashboardSvg(d);
+    const titles = [...svg.matchAll(/font-weight="bold" fill="#(?:632ca6|1d1d26)">([^<]+)<\/text>/g)].map((m) => m[1].replace(/&amp;/g, "&"));
+    expect(titles).toEqual([d.title, ...widgets(d).map((w) => w.definition.title)]);
+  });
+});

@@ -12,3 +12,6 @@ export const traceCount = (operation: string, metric: "errors" | "hits", scope: 
 
 /** Errors / requests of the operation within `scope`, the error-rate monitor's ratio. */
 export const errorRatio = (operation: string, scope: string): string => `${traceCount(operation, "errors", scope)} / ${traceCount(operation, "hits", scope)}`;
+
+/** Tags of the deployment events envmatrix reports for an environment (review/deployment-report.ts); its dashboard counts and lists them. */
+export const deploymentEventTags = (env: string): string[] => [`env:${env}`, "deployment", "managed-by:envmatrix"];

@@ -345,6 +345,44 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command("report-deployment")
+    .description("after an apply: a DORA deployment per service (on success) and a deployment event per service to Datadog; never fails the deploy (exit 0, each failure a line)")
+    .argument("<stack>", "the stack that was applied (an environment, or gates: nothing to report)")
+    .requiredOption("--commit <sha>", "the commit applied")
+    .requiredOption("--started <seconds>", "when the apply started, seconds since the epoch")
+    .option("--finished <seconds>", "when it finished (default: now)")
+    .addOption(new Option("--outcome <outcome>", "how the apply ended").choices(["success", "failure"]).makeOptionMandatory())
+    .option("--run-url <url>", "the workflow run, for the event's text")
+    .action(async (stack: string, opts: { commit: string; started: string; finished?: string; outcome: "success" | "failure"; runUrl?: string }) => {
+      const m = loadMatrix();
+      appliedSettings(m, stack);
+      if (!(stack in m.environments)) {
+        log(`Datadog: ${stack} runs no service: no deployment to report`);
+        return;
+      }
+      const seconds = (v: string, what: string) => {
+        if (!/^\d+$/.test(v)) throw new Error(`--${what} ${v}: not seconds since the epoch (date -u +%s)`);
+        return new Date(Number(v) * 1000);
+      };
+      const { reportDeployment } = require("../review/deployment-report") as typeof import("../review/deployment-report");
+      const env = process.env;
+      const { lines } = await reportDeployment(
+        {
+          environment: stack,
+          services: m.services.map((s) => ({ name: s.name, team: s.team })),
+          commit: opts.commit,
+          repositoryUrl: `https://github.com/${m.organization.github.owner}/${m.organization.github.repository}`,
+          startedAt: seconds(opts.started, "started"),
+          finishedAt: opts.finished === undefined ? new Date() : seconds(opts.finished, "finished"),
+          outcome: opts.outcome,
+          runUrl: opts.runUrl,
+        },
+        { apiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl, apiKey: env.DD_API_KEY ?? "" },
+      );
+      for (const l of lines) log(l);
+    });
+
+  program
     .command("cluster-bootstrap")
     .description("what a cluster admin applies once per cluster: platform namespace, token reviewer, deployer accounts (YAML), and the Vault auth mount with the reviewer (shell)")
     .argument("<cluster>", "a key of organization.clusters")

@@ -4,6 +4,7 @@
  * construct named: the namespace, the Vault role) and returns plain data, so a test can read it without
  * synthesizing; `EnvironmentStack` is the list of `new X(this, id, xProps(context))`.
  */
+import { deploymentEventTags } from "../config/datadog-queries";
 import type { DatadogDashboardProps } from "../constructs/datadog-dashboard";
 import type { EnvironmentNamespaceProps } from "../constructs/namespace";
 import type { NetworkPoliciesProps } from "../constructs/network-policies";
@@ -196,9 +197,6 @@ export function tierRoute(tier: AlertTier, datadog: Organization["datadog"]): Mo
   const notify = { critical: [datadog.pagerHandle, datadog.chatHandle], high: [datadog.ticketHandle], medium: [], low: [] }[tier];
   return { notify, priority: ALERT_TIERS.indexOf(tier) + 1, tag: `alert-tier:${tier}` };
 }
-
-/** Tags of the deployment events envmatrix reports for an environment (review/deployment-report.ts); its dashboard shows them. */
-export const deploymentEventTags = (name: string): string[] => [`env:${name}`, "deployment", "managed-by:envmatrix"];
 
 export function dashboardProps({ name, env, org, services }: EnvironmentContext, quota: DatadogDashboardProps["quota"]): DatadogDashboardProps {
   return {

@@ -102,6 +102,11 @@ export interface DatadogState {
   dashboards?: Array<Record<string, unknown> & { id: string; title: string }>;
   /** Paths the application key may not read (403). */
   forbidden?: string[];
+  /** What was sent to POST /api/v2/dora/deployment and POST /api/v1/events. */
+  doraDeployments?: unknown[];
+  events?: unknown[];
+  /** Datadog answering 503 to everything. */
+  down?: boolean;
 }
 
 /** The number after a monitor query's final comparison. */
@@ -109,8 +114,22 @@ const queryThreshold = (q: string) => /[<>]=?\s*(-?[0-9.]+)\s*$/.exec(q)?.[1];
 
 export function datadogHandler(s: DatadogState): Handler {
   return ({ method, path, body, headers, query }) => {
+    if (s.down) return { status: 503, body: { errors: ["Service Unavailable"] } };
     if (headers["dd-api-key"] !== s.apiKey) return { status: 403, body: { errors: ["Forbidden"] } };
     if (path === "/api/v1/validate" && method === "GET") return { status: 200, body: { valid: true } };
+    // these two take the API key alone (Datadog API reference: "Send a deployment event", "Post an event")
+    if (path === "/api/v2/dora/deployment" && method === "POST") {
+      const a = body?.data?.attributes ?? {};
+      const missing = ["service", "started_at", "finished_at"].filter((k) => a[k] === undefined);
+      if (missing.length > 0) return { status: 400, body: { errors: missing.map((k) => `missing ${k}`) } };
+      (s.doraDeployments ??= []).push(body);
+      return { status: 200, body: { data: { id: `dora-${s.doraDeployments.length}`, type: "dora_deployment" } } };
+    }
+    if (path === "/api/v1/events" && method === "POST") {
+      if (!body?.title || !body?.text) return { status: 400, body: { errors: ["title and text are required"] } };
+      (s.events ??= []).push(body);
+      return { status: 202, body: { status: "ok", event: { id: s.events.length, title: body.title, tags: body.tags } } };
+    }
     if (headers["dd-application-key"] !== s.appKey) return { status: 403, body: { errors: ["Forbidden"] } };
     let m: RegExpMatchArray | null;
     if (path === "/api/v1/monitor/validate" && method === "POST") {

@@ -1,0 +1,123 @@
+/**
+ * The deployment report after an apply (deploy.yml's "Report the deployment" step, run with its exact words)
+ * against a fake Datadog on 127.0.0.1: on success a DORA deployment and an event per service; on a failed apply an
+ * event only; with Datadog down or unreachable, lines that say so and exit 0: the deploy is never failed by it.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { datadogHandler, type DatadogState } from "./fakes/platform";
+import { startFake, type Fake } from "./fakes/server";
+import { seedMatrix } from "./helpers";
+import { cli } from "./cli";
+import { argv, invocations } from "./workflow-invocations";
+
+type Json = Record<string, any>;
+const COMMIT = "0123456789abcdef0123456789abcdef01234567";
+const STARTED = 1_790_000_000; // seconds, as `date -u +%s` writes them
+let dd: DatadogState;
+let fake: Fake;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  fake = await startFake((r) => datadogHandler(dd)(r));
+});
+beforeEach(() => {
+  dd = { apiKey: "fake-dd-api-key", appKey: "fake-dd-app-key", refuse: [], pagerduty: [], slack: {}, webhooks: [], doraDeployments: [], events: [] };
+  Object.assign(process.env, { DD_HOST: fake.url, DD_API_KEY: "fake-dd-api-key" });
+});
+afterEach(() => {
+  for (const k of ["DD_HOST", "DD_API_KEY"]) delete process.env[k];
+  Object.assign(process.env, saved);
+});
+afterAll(async () => fake.close());
+
+const step = () => parse(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "deploy.yml"), "utf8")).jobs.apply.steps.find((s: Json) => String(s.run ?? "").includes("report-deployment"));
+/** The step's command, bound as the workflow binds it. */
+async function reportAs(stack: string, outcome: string) {
+  const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "report-deployment");
+  return cli(argv(inv, { STACK: stack, SHA: COMMIT, APPLY_STARTED: String(STARTED), OUTCOME: outcome, RUN_URL: "https://github.com/example-org/envmatrix/actions/runs/1" }));
+}
+
+describe("deploy.yml's report step", () => {
+  it("runs after the apply whatever its outcome, cannot fail the job, and writes its lines to the job summary", () => {
+    const s = step();
+    expect(s.if).toBe("always() && steps.apply.outcome != 'skipped'");
+    expect(s["continue-on-error"]).toBe(true);
+    expect(s.env.OUTCOME).toBe("${{ steps.apply.outcome == 'success' && 'success' || 'failure' }}");
+    expect(s.run).toMatch(/\| tee -a "\$GITHUB_STEP_SUMMARY"$/);
+    // the only key it holds is the API key the deployment's Datadog provider holds anyway
+    expect(Object.keys(s.env).filter((k) => k.startsWith("DD_"))).toEqual(["DD_API_KEY"]);
+  });
+});
+
+describe("a successful apply", () => {
+  it("sends a DORA deployment per service: service, env, team, start and finish in nanoseconds, the commit and repository", async () => {
+    const r = await reportAs("prod", "success");
+    expect(r.code).toBe(0);
+    const { owner, repository } = seedMatrix.organization.github;
+    expect((dd.doraDeployments as Json[]).map((b) => b.data.attributes)).toEqual(
+      seedMatrix.services.map((s) => ({
+        service: s.name,
+        env: "prod",
+        team: s.team,
+        started_at: STARTED * 1e9,
+        finished_at: expect.any(Number),
+        git: { commit_sha: COMMIT, repository_url: `https://github.com/${owner}/${repository}` },
+        version: COMMIT.slice(0, 12),
+      })),
+    );
+    for (const b of dd.doraDeployments as Json[]) expect(b.data.attributes.finished_at).toBeGreaterThanOrEqual(STARTED * 1e9);
+    expect(r.stdout.split("\n").filter(Boolean)).toEqual(seedMatrix.services.flatMap((s) => [`Datadog: DORA deployment of ${s.name} in prod reported`, `Datadog: deployment event of ${s.name} in prod (success) reported`]));
+  });
+
+  it("sends an event per service with the tags the environment's dashboard counts and lists", async () => {
+    await reportAs("staging", "success");
+    const dashboard = JSON.parse(Object.values<Json>(JSON.parse(require("./helpers").synthEnvironment("staging").json).resource.datadog_dashboard_json)[0].dashboard);
+    const listed = JSON.stringify(dashboard).match(/"query_string":"(tags:env:staging[^"]*)"/)![1].split(" ").map((t: string) => t.replace(/^tags:/, ""));
+    for (const e of dd.events as Json[]) {
+      expect(e.tags).toEqual(expect.arrayContaining([...listed, "outcome:success"]));
+      expect(e.alert_type).toBe("success");
+      expect(e.source_type_name).toBe("envmatrix");
+    }
+    expect((dd.events as Json[]).map((e) => e.tags.find((t: string) => t.startsWith("service:")))).toEqual(seedMatrix.services.map((s) => `service:${s.name}`));
+  });
+});
+
+describe("a failed apply", () => {
+  it("sends the event, as a failure (the dashboard's success rate counts it), and no DORA deployment: nothing was deployed", async () => {
+    const r = await reportAs("prod", "failure");
+    expect(r.code).toBe(0);
+    expect(dd.doraDeployments).toEqual([]);
+    expect((dd.events as Json[]).map((e) => [e.alert_type, e.tags.includes("outcome:failure")])).toEqual(seedMatrix.services.map(() => ["error", true]));
+  });
+});
+
+describe("Datadog not answering never fails the deploy", () => {
+  it("down (HTTP 503): exit 0, and each line says what was not reported", async () => {
+    dd.down = true;
+    const r = await reportAs("prod", "success");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n").filter(Boolean);
+    expect(lines.length).toBe(seedMatrix.services.length * 2);
+    for (const l of lines) expect(l).toMatch(/NOT reported \(HTTP 503[^)]*\); the deploy itself is unaffected$/);
+  });
+
+  it("unreachable: exit 0, the reason in each line", async () => {
+    process.env.DD_HOST = "http://127.0.0.1:9";
+    const r = await reportAs("prod", "success");
+    expect(r.code).toBe(0);
+    for (const l of r.stdout.split("\n").filter(Boolean)) expect(l).toMatch(/NOT reported \(.*(ECONNREFUSED|connect).*\); the deploy itself is unaffected$/);
+  });
+
+  it("no API key: one line, exit 0", async () => {
+    delete process.env.DD_API_KEY;
+    const r = await reportAs("prod", "success");
+    expect([r.code, r.stdout.trim()]).toEqual([0, "Datadog: deployment of prod not reported: no DD_API_KEY (the deploy itself is unaffected)"]);
+  });
+
+  it("the gates stack runs no service: nothing to report", async () => {
+    const r = await reportAs("gates", "success");
+    expect([r.code, r.stdout.trim(), dd.events]).toEqual([0, "Datadog: gates runs no service: no deployment to report", []]);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * `npm run report-deployment -- <env> …`: after an apply, tells Datadog that the environment was deployed, through
+ * @datadog/datadog-api-client:
+ * - a DORA deployment per service (POST /api/v2/dora/deployment: service, env, start and finish in nanoseconds,
+ *   the commit and repository), from which Datadog's DORA Metrics compute deployment frequency and change lead
+ *   time per environment. A failed apply deployed nothing, so it sends none; DORA Metrics finds failed changes by
+ *   rollbacks and incidents;
+ * - an event per service (POST /api/v1/events) tagged `env:<env>`, `deployment`, `managed-by:envmatrix`,
+ *   `service:<name>` and `outcome:success|failure`, which the environment's dashboard counts (deploy success rate)
+ *   and lists (constructs/datadog-dashboard.ts).
+ *
+ * Reporting never fails a deploy: every failure becomes a line of the job summary, and the command exits 0.
+ */
+import * as ddClient from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common";
+import { DORAMetricsApi } from "@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/DORAMetricsApi";
+import { EventsApi } from "@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/EventsApi";
+import { deploymentEventTags } from "../config/datadog-queries";
+
+export interface DeploymentReport {
+  readonly environment: string;
+  readonly services: readonly { readonly name: string; readonly team: string }[];
+  readonly commit: string;
+  /** https://github.com/<owner>/<repository> */
+  readonly repositoryUrl: string;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly outcome: "success" | "failure";
+  /** The run that applied, for the event's text. */
+  readonly runUrl?: string;
+}
+
+export interface DatadogEndpoint {
+  readonly apiUrl: string;
+  readonly apiKey: string;
+}
+
+/** Nanoseconds since the epoch, as DORA's started_at and finished_at take them. */
+const nanoseconds = (d: Date) => d.getTime() * 1_000_000;
+
+const reason = (err: unknown) => {
+  const e = err as { code?: number; body?: { errors?: string[] }; message?: string };
+  return typeof e?.code === "number" ? `HTTP ${e.code}${e.body?.errors?.length ? `: ${e.body.errors.join("; ")}` : ""}` : String(e?.message ?? err).split("\n")[0];
+};
+
+/** Sends the report; each line says what was sent or why not. Never throws. */
+export async function reportDeployment(r: DeploymentReport, dd: DatadogEndpoint): Promise<{ lines: string[]; complete: boolean }> {
+  if (!dd.apiKey) return { lines: [`Datadog: deployment of ${r.environment} not reported: no DD_API_KEY (the deploy itself is unaffected)`], complete: false };
+  const configuration = ddClient.createConfiguration({
+    baseServer: new ddClient.BaseServerConfiguration(dd.apiUrl.replace(/\/$/, ""), {}),
+    authMethods: { apiKeyAuth: dd.apiKey },
+    enableRetry: false,
+  });
+  const dora = new DORAMetricsApi(configuration);
+  const events = new EventsApi(configuration);
+  const lines: string[] = [];
+  let complete = true;
+  for (const s of r.services) {
+    if (r.outcome === "success") {
+      try {
+        await dora.createDORADeployment({
+          body: {
+            data: {
+              attributes: {
+                service: s.name,
+                env: r.environment,
+                team: s.team,
+                startedAt: nanoseconds(r.startedAt),
+                finishedAt: nanoseconds(r.finishedAt),
+                git: { commitSha: r.commit, repositoryUrl: r.repositoryUrl },
+                version: r.commit.slice(0, 12),
+              },
+            },
+          },
+        });
+        lines.push(`Datadog: DORA deployment of ${s.name} in ${r.environment} reported`);
+      } catch (err) {
+        complete = false;
+        lines.push(`Datadog: DORA deployment of ${s.name} in ${r.environment} NOT reported (${reason(err)}); the deploy itself is unaffected`);
+      }
+    }
+    try {
+      await events.createEvent({
+        body: {
+          title: `Deployed ${r.environment}: ${r.outcome === "success" ? "succeeded" : "failed"} (${r.commit.slice(0, 12)})`,
+          text: `envmatrix applied the ${r.environment} stack at ${r.commit}${r.runUrl ? ` (${r.runUrl})` : ""}: ${r.outcome}.`,
+          tags: [...deploymentEventTags(r.environment), `service:${s.name}`, `team:${s.team}`, `outcome:${r.outcome}`],
+          alertType: r.outcome === "success" ? "success" : "error",
+          sourceTypeName: "envmatrix",
+          dateHappened: Math.floor(r.finishedAt.getTime() / 1000),
+        },
+      });
+      lines.push(`Datadog: deployment event of ${s.name} in ${r.environment} (${r.outcome}) reported`);
+    } catch (err) {
+      complete = false;
+      lines.push(`Datadog: deployment event of ${s.name} in ${r.environment} NOT reported (${reason(err)}); the deploy itself is unaffected`);
+    }
+  }
+  return { lines, complete };
+}
