@@ -53,11 +53,25 @@ const stacks = [...Object.keys(definition.environments), "gates"];
 
 describe("the workflows' commands, run as the workflows run them", () => {
   it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
-    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "compare", "matrix", "plan-summary", "approval-checklist"];
+    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "compare", "matrix", "plan-summary", "approval-checklist", "cost"];
     // these talk to GitHub or Datadog: their tests run the workflow's invocation against fakes on 127.0.0.1
     const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", gate: "gate.test.ts", "report-deployment": "deployment-report.test.ts" };
     expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...Object.keys(withFakes)].sort());
     for (const [script, file] of Object.entries(withFakes)) expect(fs.readFileSync(path.join(__dirname, file), "utf8")).toContain(`"${script}"`);
+  });
+
+  it("pull-request-review.yml: the comment's cost change, the pull request's matrix against the default branch's", async () => {
+    const [inv] = of("pull-request-review.yml", "cost");
+    const head = structuredClone(definition) as any;
+    head.environments.prod.replicas.max += 2;
+    fs.writeFileSync(path.join(runnerTemp, "cost-head.json"), JSON.stringify(head));
+    fs.writeFileSync(path.join(runnerTemp, "base-matrix.json"), JSON.stringify(definition));
+    const words = argv(inv, { RUNNER_TEMP: runnerTemp }).map((w) => w.replace(path.join(runnerTemp, "head", "matrix.json"), path.join(runnerTemp, "cost-head.json")));
+    const r = await cli(words);
+    expect(r.code).toBe(0);
+    // 2 more pods at prod's pod size (config/cost.ts; cost.test.ts works the numbers out)
+    expect(r.stdout).toMatch(/^- prod: \+\$[0-9.,]+\/month at max replicas \(\$1,450\.60 → \$[0-9.,]+, budget \$2,000\), \$0 at default replicas$/m);
+    expect(r.stdout).not.toMatch(/^- (dev|staging):/m);
   });
 
   it("drift.yml: the job matrix holds every stack of the matrix, the gates first", async () => {

@@ -18,6 +18,10 @@ const ORG_READ_BY_TOOLS_ONLY: Record<string, string> = {
   "platform.tokenReviewerServiceAccount": "cluster-bootstrap and preflight (vault-login.test.ts, preflight.test.ts)",
   "clusters.nonprod.caCertificatePem": "cluster-bootstrap: the Vault auth mount's kubernetes_ca_cert (vault-login.test.ts)",
   "vault.egressCidrMinPrefix": "checkMatrix: the narrowest Vault egress a matrix may open (trust-rules.test.ts)",
+  "cost.currency": "cost, matrix and the budget rule (cost.test.ts)",
+  "cost.vcpuHour": "cost, matrix and the budget rule (cost.test.ts)",
+  "cost.gibHour": "cost, matrix and the budget rule (cost.test.ts)",
+  "cost.hoursPerMonth": "cost, matrix and the budget rule (cost.test.ts)",
 };
 
 /** Optional organization fields the seed leaves out, with a value to set them to. */

@@ -52,6 +52,7 @@ export const READ_BY_TOOLS_ONLY: Record<string, string> = {
   deploymentWindow: "deploy-window (promotion.test.ts, cli-wiring.test.ts)",
   entryGates: "gate (gate.test.ts, cli-wiring.test.ts)",
   "approval.checklist": "approval-checklist (cli-wiring.test.ts)",
+  cost: "cost (cost.test.ts, cli-wiring.test.ts)",
 };
 
 /**

@@ -45,7 +45,7 @@ describe("README", () => {
     expect(written).not.toBe(`${prose}${readme}`);
     // printing: each table between its markers, exactly the sections the README holds
     const printed = readmeTables([], seedMatrix, file);
-    expect([...readme.matchAll(/<!-- generated:([\w-]+) -->/g)].map(([, name]) => name).sort()).toEqual(["deployer-policy", "entry-gates", "gates", "matrix", "monitors", "promotion-flow", "rules"]);
+    expect([...readme.matchAll(/<!-- generated:([\w-]+) -->/g)].map(([, name]) => name).sort()).toEqual(["cost", "deployer-policy", "entry-gates", "gates", "matrix", "monitors", "promotion-flow", "rules"]);
     for (const [, name] of readme.matchAll(/<!-- generated:([\w-]+) -->/g)) {
       const section = new RegExp(`<!-- generated:${name} -->\n[\\s\\S]*?\n<!-- /generated:${name} -->`).exec(readme)![0];
       expect(printed).toContain(section);
@@ -116,6 +116,9 @@ describe("npm run matrix", () => {
     // in the schema's order: a field only hotfix sets stands with its block, not last
     expect(fields.indexOf("identity.branchCreators")).toBe(fields.indexOf("identity.protectedBranch") + 1);
     expect(at("identity.branchCreators")).toEqual(["—", "—", "—", "hotfix-team"]);
+    // the estimate, last: the prices and the budget are the matrix's; cost.test.ts checks the arithmetic
+    expect(fields.slice(-2)).toEqual(["(estimate) a month at default replicas", "(estimate) a month at the quota's maximum"]);
+    expect(at("cost.budgetMonthly")).toEqual(["300", "500", "2000", "2000"]);
   });
 
   it("as text: aligned columns, rows that differ marked", () => {

@@ -23,6 +23,10 @@ interface Case {
   readonly good: Edit;
 }
 
+/** A second service doubles every environment's pods: budgets with room for it (max-cost-within-budget). */
+const roomInBudgets = (m: any) => {
+  for (const e of Object.values<any>(m.environments)) if (e.cost) e.cost.budgetMonthly *= 3;
+};
 const seed: Edit = () => {};
 const lab = (m: any) => (m.organization.clusters.lab = { context: "lab", host: "https://lab.k8s.example.internal:6443" });
 const slo = (availabilityPercent: number, latencyP99Ms: number | null) => ({ availabilityPercent, latencyP99Ms });
@@ -122,6 +126,9 @@ const ROWS: Record<string, readonly Case[]> = {
     // staging is not protected, but its branch (develop) is: the documents gate staging by CodeQL and SAST
     { bad: (m) => (m.environments.staging.approval.codeScanning = null), at: "environments.staging.approval.codeScanning", says: /^is null on develop \(a protected branch merges only code that code scanning analyzed: set a tool, e\.g\. CodeQL\)$/, good: (m) => (m.environments.dev.approval.codeScanning = null) },
   ],
+  "max-cost-within-budget": [
+    { bad: (m) => (m.environments.staging.cost.budgetMonthly = 200), at: "environments.staging.cost.budgetMonthly", says: /^\$200 is below the estimate at the quota's maximum: 1 service × \(5 max \+ 1 surge\) = 6 pods × .* = \$217\.36 \(lower replicas\.max/, good: (m) => (m.environments.staging.cost.budgetMonthly = 217.36) },
+  ],
   "protected-no-force-push": [{ bad: (m) => (m.environments.prod.approval.allowForcePushes = true), at: "environments.prod.approval.allowForcePushes", says: /^true is not allowed \(a protected environment's branches take no force pushes\)$/, good: (m) => (m.environments.staging.approval.allowForcePushes = true) }],
   "protected-keeps-secrets-on-delete": [{ bad: (m) => (m.environments.prod.secrets.creationPolicy = "Owner"), at: "environments.prod.secrets.creationPolicy", says: /^"Owner" is not allowed \(a protected environment keeps its synced Secrets when an ExternalSecret is deleted: "Orphan"\)$/, good: (m) => (m.environments.staging.secrets.creationPolicy = "Merge") }],
   "protected-keeps-secrets-on-vault-delete": [{ bad: (m) => (m.environments.prod.secrets.deletionPolicy = "Delete"), at: "environments.prod.secrets.deletionPolicy", says: /^"Delete" is not allowed \(a protected environment keeps its synced Secrets when a value leaves Vault: "Retain"\)$/, good: (m) => (m.environments.staging.secrets.deletionPolicy = "Merge") }],
@@ -132,8 +139,8 @@ const ROWS: Record<string, readonly Case[]> = {
   "unique-protectedBranch": [{ bad: (m) => (m.environments.staging.identity.protectedBranch = "main"), at: "environments.prod.identity.protectedBranch", says: /^"main" is also staging's \(must be unique: two stacks would fight over one branch protection\)$/, good: seed }],
   "unique-githubEnvironment": [{ bad: (m) => (m.environments.dev.identity.githubEnvironment = "staging"), at: "environments.staging.identity.githubEnvironment", says: /^"staging" is also dev's \(must be unique: two environments would share one set of protection rules\)$/, good: seed }],
   "unique-vaultSubtree": [{ bad: (m) => (m.environments.hotfix.identity.vaultSubtree = "prod"), at: "environments.hotfix.identity.vaultSubtree", says: /^"prod" is also prod's \(must be unique: two environments would read each other's secrets\)$/, good: seed }],
-  "unique-service-names": [{ bad: (m) => m.services.push({ name: "api", team: "payments" }), at: "services[1].name", says: /^"api" is already the name of services\[0\]/, good: (m) => m.services.push({ name: "api-v2", team: "payments" }) }],
-  "service-not-secret-sync": [{ bad: (m) => m.services.push({ name: "secret-sync", team: "x" }), at: "services[1].name", says: /^"secret-sync" is the secret sync's service account/, good: (m) => m.services.push({ name: "secret-syncer", team: "x" }) }],
+  "unique-service-names": [{ bad: (m) => m.services.push({ name: "api", team: "payments" }), at: "services[1].name", says: /^"api" is already the name of services\[0\]/, good: (m) => (m.services.push({ name: "api-v2", team: "payments" }), roomInBudgets(m)) }],
+  "service-not-secret-sync": [{ bad: (m) => m.services.push({ name: "secret-sync", team: "x" }), at: "services[1].name", says: /^"secret-sync" is the secret sync's service account/, good: (m) => (m.services.push({ name: "secret-syncer", team: "x" }), roomInBudgets(m)) }],
   "promotion-order-known": [
     { bad: (m) => m.promotionOrder.push("qa"), at: "promotionOrder[4]", says: /^"qa" is not an environment in environments$/, good: seed },
     { bad: (m) => m.promotionOrder.push("dev"), at: "promotionOrder[4]", says: /^"dev" appears twice$/, good: seed },
@@ -145,7 +152,7 @@ const ROWS: Record<string, readonly Case[]> = {
   "stricter-cpuPercent": [{ bad: (m) => (m.environments.staging.alerts.cpuPercent = 95), at: "environments.staging.alerts.cpuPercent", says: /^95 is looser than dev's 90 \(thresholds may only get stricter/, good: (m) => (m.environments.staging.alerts.cpuPercent = 90) }],
   "more-replicas-min": [{ bad: (m) => (m.environments.prod.replicas.min = 1), at: "environments.prod.replicas.min", says: /^1 is fewer than staging's 2 \(replicas may only grow along/, good: (m) => (m.environments.prod.replicas.min = 2) }],
   "more-replicas-default": [{ bad: (m) => (m.environments.staging.replicas.default = 4), at: "environments.prod.replicas.default", says: /^3 is fewer than staging's 4 \(replicas may only grow along/, good: (m) => (m.environments.staging.replicas.default = 3) }],
-  "more-replicas-max": [{ bad: (m) => (m.environments.staging.replicas.max = 25), at: "environments.prod.replicas.max", says: /^20 is fewer than staging's 25 \(replicas may only grow along/, good: (m) => (m.environments.staging.replicas.max = 20) }],
+  "more-replicas-max": [{ bad: (m) => (m.environments.staging.replicas.max = 25), at: "environments.prod.replicas.max", says: /^20 is fewer than staging's 25 \(replicas may only grow along/, good: (m) => ((m.environments.staging.replicas.max = 20), (m.environments.staging.cost.budgetMonthly = 1000)) }],
   "more-approving-reviews": [{ bad: (m) => (m.environments.staging.approval.requiredApprovingReviews = 3), at: "environments.prod.approval.requiredApprovingReviews", says: /^2 is fewer than staging's 3 \(approvals may only grow along/, good: (m) => (m.environments.staging.approval.requiredApprovingReviews = 2) }],
   "reviewers-kept": [
     {

@@ -66,6 +66,8 @@ const dev = {
   },
   sidecarInjection: false,
   rolloutSurgePods: 1,
+  // the source documents: dev ~$300 a month
+  cost: { budgetMonthly: 300, fixedMonthly: {} },
   secrets: {
     operatorInstalled: true,
     refreshInterval: "15m",
@@ -144,6 +146,8 @@ const staging = {
   },
   sidecarInjection: true,
   rolloutSurgePods: 1,
+  // the source documents: staging ~$500 a month
+  cost: { budgetMonthly: 500, fixedMonthly: {} },
   secrets: {
     operatorInstalled: true,
     refreshInterval: "1h",
@@ -245,6 +249,8 @@ const prod = {
   },
   sidecarInjection: true,
   rolloutSurgePods: 1,
+  // the source documents: prod ~$2000 a month
+  cost: { budgetMonthly: 2000, fixedMonthly: {} },
   secrets: {
     operatorInstalled: true,
     refreshInterval: "1h",

@@ -9,6 +9,9 @@ import type { Organization } from "./types";
 
 export const organization = {
   project: "envmatrix",
+  // PLACEHOLDER unit prices (on-demand compute of a typical cloud, per hour): set your provider's before relying on
+  // the estimate; it is an estimate from the matrix, never a bill
+  cost: { currency: "USD", vcpuHour: 0.04, gibHour: 0.005, hoursPerMonth: 730 },
   github: {
     owner: "example-org", // PLACEHOLDER: GitHub organization or user that owns the repository
     repository: "envmatrix", // PLACEHOLDER: repository whose environments the stacks manage

@@ -6,6 +6,7 @@
  *
  * Field rules (types, ranges, patterns, enumerations) live in schema.ts. A team's own rows go in policy.ts.
  */
+import { estimateCost, money } from "./cost";
 import { branchMatches } from "./branches";
 import { GITHUB_MAX_REVIEWERS, PLAN_ENVIRONMENT_SUFFIX, ROUTINGS, isCidr, show } from "./schema";
 import type { EnvironmentSettings, Matrix } from "./schema";
@@ -430,6 +431,17 @@ export const PROTECTED_RULES: readonly Rule[] = [
       id.protectedBranch !== null && a.codeScanning === null
         ? ["approval.codeScanning", `is null on ${id.protectedBranch} (a protected branch merges only code that code scanning analyzed: set a tool, e.g. CodeQL)`]
         : undefined,
+  }),
+  eachEnvironment({
+    id: "max-cost-within-budget",
+    holds: "its estimated monthly cost at the quota's maximum stays within its budget (an estimate from the matrix, never a bill)",
+    reads: ["replicas", "rolloutSurgePods", "pod", "sidecarInjection", "cost", "organization.cost", "organization.serviceMesh"],
+    check: (e, name, m) => {
+      const { atMax } = estimateCost(m, name);
+      return atMax.total > e.cost.budgetMonthly
+        ? ["cost.budgetMonthly", `${money(e.cost.budgetMonthly, m.organization.cost.currency)} is below the estimate at the quota's maximum: ${atMax.arithmetic} (lower replicas.max or the pod size, or raise the budget)`]
+        : undefined;
+    },
   }),
   protectedValue({ id: "protected-no-force-push", holds: "its branches take no force pushes", field: "approval.allowForcePushes", required: false, rule: "'s branches take no force pushes" }),
   protectedValue({

@@ -107,6 +107,13 @@ function percent(exclusiveMax = false) {
 
 const flag = () => z.boolean(says((v) => `${show(v)} is not true or false`));
 
+/** An amount of money in the organization's currency: at least 0, or above 0 when `positive`. */
+function money(positive = false) {
+  const rule = says((v) => `${show(v)} is not an amount (a number ${positive ? "above" : "at least"} 0)`);
+  const n = z.number(rule);
+  return positive ? n.gt(0, rule) : n.gte(0, rule);
+}
+
 /** A string the test accepts; anything else is "not <rule>". */
 function text(rule: string, test: (value: string) => boolean) {
   const message = says((v) => `${show(v)} is not ${rule}`);
@@ -378,6 +385,15 @@ export const environmentSettingsSchema = z.strictObject({
     .describe("The allows layered on the namespace's default deny."),
   sidecarInjection: describe(flag(), "Label the namespace for service-mesh sidecar injection (`organization.serviceMesh`)."),
   rolloutSurgePods: describe(wholeNumber(0), "Extra pods per service the quota leaves room for, so a rolling update at max replicas can surge."),
+  cost: z
+    .strictObject({
+      budgetMonthly: describe(money(true), "What the environment may cost a month; the estimate at the quota's maximum must stay within it."),
+      fixedMonthly: describe(
+        z.record(z.string(), money(), says((v) => `${show(v)} is not a map of item → monthly amount`)),
+        "Monthly costs besides the pods (a load balancer, a database), by item.",
+      ),
+    })
+    .describe("The environment's monthly budget and fixed costs, for the estimate from the matrix (never a bill)."),
   secrets: z
     .strictObject({
       operatorInstalled: describe(flag(), "Whether the cluster runs the External Secrets Operator (its CRDs installed)."),
@@ -422,6 +438,14 @@ const tagName = () => matching(/^[a-z][a-z0-9_.\-/]*$/, "a Datadog tag name or v
 
 export const organizationSchema = z.strictObject({
   project: describe(dnsLabel(), "Short name of the system these environments run; used in labels and namespaces."),
+  cost: z
+    .strictObject({
+      currency: describe(matching(/^[A-Z]{3}$/, "a currency code (ISO 4217, like USD)"), "The currency of every amount in the matrix."),
+      vcpuHour: describe(money(true), "Price of one vCPU for an hour (the pods' CPU at requests = limits)."),
+      gibHour: describe(money(true), "Price of one GiB of memory for an hour."),
+      hoursPerMonth: describe(wholeNumber(1, 744), "Hours in the month the estimate counts (730 is a year's average)."),
+    })
+    .describe("Unit prices of the cost estimate (`npm run cost`): an estimate from the matrix, never a bill."),
   github: z.strictObject({
     owner: matching(GITHUB_NAME, "a GitHub owner name", 39),
     repository: matching(GITHUB_NAME, "a GitHub repository name", 100),

@@ -2,6 +2,7 @@
 import type { Matrix } from "../config/types";
 import { environmentSettingsSchema, unwrapped } from "../config/schema";
 import { isPlainObject } from "./json";
+import { estimateCost, money } from "../config/cost";
 
 function flatten(value: unknown, at: string, out: Map<string, unknown>): void {
   if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) flatten(v, at ? `${at}.${k}` : k, out);
@@ -42,8 +43,19 @@ export function matrixRows(m: Matrix): { fields: string[]; environments: string[
   const seen = [...new Set(flat.flatMap((f) => [...f.keys()]))].sort((a, b) => rank(a) - rank(b));
   const isBlock = (f: string) => seen.some((g) => g.startsWith(`${f}.`));
   const fields = seen.flatMap((f) => (isBlock(f) ? seen.filter((g) => g.startsWith(`${f}.`)) : f.includes(".") && seen.some((b) => f.startsWith(`${b}.`) && isBlock(b)) ? [] : [f]));
-  return { fields, environments, cells: fields.map((field) => flat.map((f) => cellText(f.get(field)))) };
+  // the estimate the matrix implies (config/cost.ts), below the fields it comes from
+  const c = m.organization.cost.currency;
+  const estimates = environments.map((n) => estimateCost(m, n));
+  return {
+    fields: [...fields, ESTIMATE_AT_DEFAULT, ESTIMATE_AT_MAX],
+    environments,
+    cells: [...fields.map((field) => flat.map((f) => cellText(f.get(field)))), estimates.map((e) => money(e.atDefault.total, c)), estimates.map((e) => money(e.atMax.total, c))],
+  };
 }
+
+/** The derived rows: what the environment is estimated to cost a month (never a bill). */
+export const ESTIMATE_AT_DEFAULT = "(estimate) a month at default replicas";
+export const ESTIMATE_AT_MAX = "(estimate) a month at the quota's maximum";
 
 export function matrixMarkdown(m: Matrix): string {
   const { fields, environments, cells } = matrixRows(m);

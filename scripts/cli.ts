@@ -32,6 +32,7 @@ import { readOutput } from "../review/synth-output";
 import { vetStackForPlan } from "../review/vet-plan-input";
 import { colors, progress, progressDone } from "../review/terminal";
 import { checklistMarkdown } from "../review/checklist";
+import { costDelta, costMarkdown, costText } from "../review/cost";
 import type { Matrix } from "../config/types";
 
 /** Where a run of the CLI writes, and the matrix it reads: the process's by default, a test's in-process. */
@@ -380,6 +381,18 @@ export function buildProgram(io: CliIo): Command {
         { apiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl, apiKey: env.DD_API_KEY ?? "" },
       );
       for (const l of lines) log(l);
+    });
+
+  program
+    .command("cost")
+    .description("each environment's estimated monthly cost from the matrix (never a bill): at default replicas and at the quota's maximum, against its budget; --against another matrix: the change per environment (the pull-request comment)")
+    .option("--matrix-json <file>", "a matrix exported as JSON instead of config/environments.ts (a pull request's)")
+    .option("--against <file>", "the matrix to compare with, exported as JSON (the default branch's)")
+    .addOption(format())
+    .action((opts: { matrixJson?: string; against?: string; format: "text" | "markdown" }) => {
+      const m = matrixFrom(io, opts.matrixJson);
+      if (opts.against) log(costDelta(matrixFrom(io, opts.against), m));
+      else log(opts.format === "markdown" ? costMarkdown(m) : costText(m));
     });
 
   program

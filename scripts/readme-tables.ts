@@ -15,6 +15,7 @@ import { deployerPolicy } from "../constructs/deployer-access";
 import { environmentVaultObjects } from "../stacks/names";
 import { RULES, type Rule, type RuleGroup } from "../config/rules";
 import { policy } from "../config/policy";
+import { costMarkdown } from "../review/cost";
 
 const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
 
@@ -165,6 +166,7 @@ export const TABLES: Record<string, (m: Matrix) => string> = {
   "entry-gates": entryGatesTable,
   "promotion-flow": (m) => promotionDiagram(m),
   rules: () => rulesList(),
+  cost: costMarkdown,
 };
 
 /** `readme` with every generated section replaced by the current table. */

@@ -4,6 +4,7 @@
  * construct named: the namespace, the Vault role) and returns plain data, so a test can read it without
  * synthesizing; `EnvironmentStack` is the list of `new X(this, id, xProps(context))`.
  */
+import { sidecarInjected } from "../config/cost";
 import { deploymentEventTags } from "../config/datadog-queries";
 import type { DatadogDashboardProps } from "../constructs/datadog-dashboard";
 import type { EnvironmentNamespaceProps } from "../constructs/namespace";
@@ -51,7 +52,8 @@ export function environmentLabels({ name, org }: EnvironmentContext): Labels {
 
 /** How the mesh joins the environment's pods: sidecars, ambient, or not at all. */
 function meshOf({ env, org }: EnvironmentContext) {
-  return { sidecars: env.sidecarInjection && org.serviceMesh.mode !== "ambient", ambient: env.sidecarInjection && org.serviceMesh.mode === "ambient" };
+  // the cost estimate counts the same sidecar (config/cost.ts)
+  return { sidecars: sidecarInjected(env, org), ambient: env.sidecarInjection && org.serviceMesh.mode === "ambient" };
 }
 
 /**

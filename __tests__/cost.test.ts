@@ -1,0 +1,107 @@
+/**
+ * The monthly cost estimate from the matrix (config/cost.ts, never a bill): per environment at default replicas and
+ * at the quota's maximum, worked out in each test's name from the matrix's numbers; the budget rule; and the
+ * pull-request comment's change per environment when a change raises `replicas.max`.
+ */
+import { loadMatrix } from "../config";
+import { MatrixError } from "../config/validate";
+import { estimateCost } from "../config/cost";
+import { costDelta } from "../review/cost";
+import { editableDefinition, seedMatrix } from "./helpers";
+
+const org = seedMatrix.organization;
+const price = org.cost;
+const services = seedMatrix.services.length;
+/** A pod as the quota counts it: the container, and the mesh's sidecar where one is injected (sidecar modes only). */
+const pod = (name: string) => {
+  const e = seedMatrix.environments[name];
+  const sidecar = e.sidecarInjection && org.serviceMesh.mode !== "ambient" ? org.serviceMesh.sidecar : { cpuMillicores: 0, memoryMiB: 0 };
+  return { cores: (e.pod.cpuMillicores + sidecar.cpuMillicores) / 1000, gib: (e.pod.memoryMiB + sidecar.memoryMiB) / 1024 };
+};
+const monthly = (pods: number, name: string) => {
+  const p = pod(name);
+  const fixed = Object.values(seedMatrix.environments[name].cost.fixedMonthly).reduce((a, b) => a + b, 0);
+  return Math.round((pods * (p.cores * price.vcpuHour + p.gib * price.gibHour) * price.hoursPerMonth + fixed) * 100) / 100;
+};
+
+const cases = Object.keys(seedMatrix.environments).map((name) => {
+  const e = seedMatrix.environments[name];
+  const maxPods = services * (e.replicas.max + e.rolloutSurgePods);
+  const p = pod(name);
+  return [
+    name,
+    `${services} × (${e.replicas.max} max + ${e.rolloutSurgePods} surge) = ${maxPods} pods × (${p.cores} vCPU × ${price.vcpuHour} + ${p.gib} GiB × ${price.gibHour}) × ${price.hoursPerMonth} h = ${monthly(maxPods, name)}`,
+    maxPods,
+  ] as const;
+});
+
+describe("the estimate per environment", () => {
+  it.each(cases)("%s at the quota's maximum: %s", (name, _arithmetic, maxPods) => {
+    const e = estimateCost(seedMatrix, name);
+    expect(e.atMax.pods).toBe(maxPods);
+    expect(e.atMax.total).toBe(monthly(maxPods, name));
+    // default replicas: services × default, nothing for surge
+    const env = seedMatrix.environments[name];
+    expect(e.atDefault.pods).toBe(services * env.replicas.default);
+    expect(e.atDefault.total).toBe(monthly(services * env.replicas.default, name));
+  });
+
+  it("counts the same pods as the ResourceQuota it is the maximum of", () => {
+    const { synthEnvironment, resources } = require("./helpers");
+    for (const name of Object.keys(seedMatrix.environments)) {
+      const hard = Object.values<any>(resources(synthEnvironment(name), "kubernetes_resource_quota_v1"))[0].spec.hard;
+      expect(Number(hard.pods)).toBe(estimateCost(seedMatrix, name).atMax.pods);
+    }
+  });
+
+  it("adds the fixed items, and writes the sum out with the matrix's numbers", () => {
+    const def = editableDefinition();
+    def.environments.staging.cost.fixedMonthly = { "load balancer": 18, database: 120.5 };
+    const e = estimateCost(loadMatrix(def), "staging");
+    expect(e.atMax.fixed).toBe(138.5);
+    expect(e.atMax.total).toBe(Math.round((monthly(e.atMax.pods, "staging") + 138.5) * 100) / 100);
+    expect(e.atMax.arithmetic).toBe(`1 service × (5 max + 1 surge) = 6 pods × (1.1 vCPU × $0.04 + 1.125 GiB × $0.005) × 730 h + $138.50 fixed = $${e.atMax.total}`);
+  });
+});
+
+describe("the budget", () => {
+  it("a maximum above the budget is refused, with the arithmetic and what to change", () => {
+    const def = editableDefinition();
+    def.environments.prod.cost.budgetMonthly = 1000;
+    let error: MatrixError | undefined;
+    try {
+      loadMatrix(def);
+    } catch (err) {
+      error = err as MatrixError;
+    }
+    expect(error?.problems).toEqual([
+      {
+        path: "environments.prod.cost.budgetMonthly",
+        message: `$1,000 is below the estimate at the quota's maximum: 1 service × (20 max + 1 surge) = 21 pods × (2.1 vCPU × $0.04 + 2.125 GiB × $0.005) × 730 h + $0 fixed = $1,450.60 (lower replicas.max or the pod size, or raise the budget)`,
+      },
+    ]);
+  });
+});
+
+describe("the pull-request comment's change", () => {
+  it("raising prod's replicas.max by 2: prod and its clone hotfix cost more at max replicas, the same at default", () => {
+    const def = editableDefinition();
+    def.environments.prod.replicas.max += 2;
+    const head = loadMatrix(def);
+    const e = seedMatrix.environments.prod;
+    const before = monthly(services * (e.replicas.max + e.rolloutSurgePods), "prod");
+    const after = monthly(services * (e.replicas.max + 2 + e.rolloutSurgePods), "prod");
+    const delta = Math.round((after - before) * 100) / 100;
+    const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`.replace(/\.00$/, "");
+    expect(costDelta(seedMatrix, head).split("\n")).toEqual([
+      "#### Estimated cost (from the matrix, never a bill)",
+      "",
+      `- prod: +${usd(delta)}/month at max replicas (${usd(before)} → ${usd(after)}, budget $2,000), $0 at default replicas`,
+      `- hotfix: +${usd(delta)}/month at max replicas (${usd(before)} → ${usd(after)}, budget $2,000), $0 at default replicas`,
+    ]);
+  });
+
+  it("says so when no estimate changed", () => {
+    expect(costDelta(seedMatrix, seedMatrix)).toBe("#### Estimated cost (from the matrix, never a bill)\n\nNo environment's estimate changed.");
+  });
+});
