@@ -65,7 +65,7 @@ describe("the workflows' commands, run as the workflows run them", () => {
     const head = structuredClone(definition) as any;
     head.environments.prod.replicas.max += 2;
     fs.writeFileSync(path.join(runnerTemp, "cost-head.json"), JSON.stringify(head));
-    fs.writeFileSync(path.join(runnerTemp, "base-matrix.json"), JSON.stringify(definition));
+    fs.writeFileSync(path.join(runnerTemp, "base", "matrix.json"), JSON.stringify(definition));
     const words = argv(inv, { RUNNER_TEMP: runnerTemp }).map((w) => w.replace(path.join(runnerTemp, "head", "matrix.json"), path.join(runnerTemp, "cost-head.json")));
     const r = await cli(words);
     expect(r.code).toBe(0);

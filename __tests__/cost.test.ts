@@ -46,6 +46,13 @@ describe("the estimate per environment", () => {
     expect(e.atDefault.total).toBe(monthly(services * env.replicas.default, name));
   });
 
+  it("the seed's figures, worked out by hand: dev $65.70, staging $217.36, prod and hotfix $1,450.60 a month at the maximum", () => {
+    // dev: 4 pods × (0.5 × 0.04 + 0.5 × 0.005) × 730 = 4 × 0.0225 × 730 = 65.70
+    // staging: 6 × (1.1 × 0.04 + 1.125 × 0.005) × 730 = 6 × 0.049625 × 730 = 217.3575
+    // prod: 21 × (2.1 × 0.04 + 2.125 × 0.005) × 730 = 21 × 0.094625 × 730 = 1450.60125
+    expect(Object.keys(seedMatrix.environments).map((n) => estimateCost(seedMatrix, n).atMax.total)).toEqual([65.7, 217.36, 1450.6, 1450.6]);
+  });
+
   it("counts the same pods as the ResourceQuota it is the maximum of", () => {
     const { synthEnvironment, resources } = require("./helpers");
     for (const name of Object.keys(seedMatrix.environments)) {
@@ -65,6 +72,21 @@ describe("the estimate per environment", () => {
 });
 
 describe("the budget", () => {
+  it("a clone may have its own budget (it runs beside its source, not instead of it), and is held to it", () => {
+    const def = editableDefinition();
+    def.environments.hotfix.cost = { budgetMonthly: 1000, fixedMonthly: {} };
+    let error: MatrixError | undefined;
+    try {
+      loadMatrix(def);
+    } catch (err) {
+      error = err as MatrixError;
+    }
+    expect(error?.problems.map((p) => p.path)).toEqual(["environments.hotfix.cost.budgetMonthly"]);
+    def.environments.hotfix.cost = { budgetMonthly: 1500, fixedMonthly: { "hotfix runner": 20 } };
+    expect(loadMatrix(def).environments.hotfix.cost.budgetMonthly).toBe(1500);
+    expect(loadMatrix(def).environments.prod.cost.budgetMonthly).toBe(2000);
+  });
+
   it("a maximum above the budget is refused, with the arithmetic and what to change", () => {
     const def = editableDefinition();
     def.environments.prod.cost.budgetMonthly = 1000;

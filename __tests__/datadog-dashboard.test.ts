@@ -39,6 +39,24 @@ describe("one dashboard per environment", () => {
     expect(datadogModelProblems(untitled, "Dashboard")).toEqual(["Dashboard: missing required property 'title'"]);
   });
 
+  it.each(environmentNames)("%s: every widget has its place (fixed reflow needs one), inside the 12-column grid, none overlapping another of its group", (e) => {
+    const d = dashboardOf(e);
+    expect(d.reflow_type).toBe("fixed");
+    const check = (ws: Json[]) => {
+      for (const w of ws) {
+        expect(Object.keys(w.layout ?? {}).sort()).toEqual(["height", "width", "x", "y"]);
+        expect(w.layout.x + w.layout.width).toBeLessThanOrEqual(12);
+      }
+      for (const [i, a] of ws.entries())
+        for (const b of ws.slice(i + 1)) {
+          const apart = a.layout.x + a.layout.width <= b.layout.x || b.layout.x + b.layout.width <= a.layout.x || a.layout.y + a.layout.height <= b.layout.y || b.layout.y + b.layout.height <= a.layout.y;
+          expect({ a: a.definition.title, b: b.definition.title, apart }).toEqual({ a: a.definition.title, b: b.definition.title, apart: true });
+        }
+    };
+    check(d.widgets);
+    for (const g of d.widgets) check(g.definition.widgets);
+  });
+
   it("has the same layout in every environment: widget for widget, type, title and place", () => {
     const reference = layout("prod");
     expect(reference.length).toBeGreaterThan(10);
@@ -101,6 +119,14 @@ describe("the README's picture of prod's dashboard (npm run dashboard-picture)",
     const { dashboardSvg, pictureFile, synthesizedDashboard } = require("../scripts/dashboard-picture");
     expect(require("node:fs").readFileSync(pictureFile("prod"), "utf8")).toBe(dashboardSvg(synthesizedDashboard("prod")));
     expect(require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "README.md"), "utf8")).toContain("![prod's dashboard layout](docs/dashboard-prod.svg)");
+  });
+
+  it("draws a widget where its layout puts it: Memory used at column 6 of 12, half the width", () => {
+    const { dashboardSvg } = require("../scripts/dashboard-picture");
+    const svg: string = dashboardSvg(dashboardOf("prod"));
+    // 8 px margin, 84 px a column, 6 px inset: x = 8 + 6 × 84 + 6, width = 6 × 84 - 12
+    const box = /<rect x="(\d+)" y="\d+" width="(\d+)"[^>]*\/>\n<text [^>]*>Memory used \(GiB\)</.exec(svg)!;
+    expect([Number(box[1]), Number(box[2])]).toEqual([518, 492]);
   });
 
   it("draws every widget at its place: one box per widget, the titles in the dashboard's order", () => {

@@ -64,7 +64,8 @@ describe("a successful apply", () => {
         started_at: STARTED * 1e9,
         finished_at: expect.any(Number),
         git: { commit_sha: COMMIT, repository_url: `https://github.com/${owner}/${repository}` },
-        version: COMMIT.slice(0, 12),
+        custom_tags: ["deployment_type:infrastructure", "managed-by:envmatrix"],
+        id: `envmatrix-prod-${s.name}-${COMMIT.slice(0, 12)}`,
       })),
     );
     for (const b of dd.doraDeployments as Json[]) expect(b.data.attributes.finished_at).toBeGreaterThanOrEqual(STARTED * 1e9);
@@ -73,14 +74,20 @@ describe("a successful apply", () => {
 
   it("sends an event per service with the tags the environment's dashboard counts and lists", async () => {
     await reportAs("staging", "success");
-    const dashboard = JSON.parse(Object.values<Json>(JSON.parse(require("./helpers").synthEnvironment("staging").json).resource.datadog_dashboard_json)[0].dashboard);
-    const listed = JSON.stringify(dashboard).match(/"query_string":"(tags:env:staging[^"]*)"/)![1].split(" ").map((t: string) => t.replace(/^tags:/, ""));
-    for (const e of dd.events as Json[]) {
-      expect(e.tags).toEqual(expect.arrayContaining([...listed, "outcome:success"]));
-      expect(e.alert_type).toBe("success");
-      expect(e.source_type_name).toBe("envmatrix");
-    }
-    expect((dd.events as Json[]).map((e) => e.tags.find((t: string) => t.startsWith("service:")))).toEqual(seedMatrix.services.map((s) => `service:${s.name}`));
+    expect((dd.events as Json[]).map((e) => e.tags)).toEqual(
+      seedMatrix.services.map((s) => ["env:staging", "deployment", "managed-by:envmatrix", `service:${s.name}`, `team:${s.team}`, "outcome:success"]),
+    );
+    for (const e of dd.events as Json[]) expect([e.alert_type, e.source_type_name, e.date_happened > STARTED]).toEqual(["success", "envmatrix", true]);
+    // the dashboard's deployment widgets search exactly these tags
+    const dashboard = Object.values<Json>(JSON.parse(require("./helpers").synthEnvironment("staging").json).resource.datadog_dashboard_json)[0].dashboard;
+    expect(dashboard).toContain('"query_string":"tags:env:staging tags:deployment tags:managed-by:envmatrix"');
+  });
+
+  it("a re-run of the job reports the same deployment again: the same id", async () => {
+    await reportAs("prod", "success");
+    await reportAs("prod", "success");
+    const ids = (dd.doraDeployments as Json[]).map((b) => b.data.attributes.id);
+    expect(ids.slice(0, ids.length / 2)).toEqual(ids.slice(ids.length / 2));
   });
 });
 

@@ -270,6 +270,16 @@ export const entryGatesSchema = z
   })
   .describe("What a change must pass to enter this environment, checked by `npm run gate -- <env>` before the apply (besides the deployment window and the approval).");
 
+const costSchema = z
+    .strictObject({
+      budgetMonthly: describe(money(true), "What the environment may cost a month; the estimate at the quota's maximum must stay within it."),
+      fixedMonthly: describe(
+        z.record(z.string(), money(), says((v) => `${show(v)} is not a map of item → monthly amount`)),
+        "Monthly costs besides the pods (a load balancer, a database), by item.",
+      ),
+    })
+    .describe("The environment's monthly budget and fixed costs, for the estimate from the matrix (never a bill).");
+
 export const environmentSettingsSchema = z.strictObject({
   identity: identitySchema,
   purpose: purposeSchema,
@@ -385,15 +395,7 @@ export const environmentSettingsSchema = z.strictObject({
     .describe("The allows layered on the namespace's default deny."),
   sidecarInjection: describe(flag(), "Label the namespace for service-mesh sidecar injection (`organization.serviceMesh`)."),
   rolloutSurgePods: describe(wholeNumber(0), "Extra pods per service the quota leaves room for, so a rolling update at max replicas can surge."),
-  cost: z
-    .strictObject({
-      budgetMonthly: describe(money(true), "What the environment may cost a month; the estimate at the quota's maximum must stay within it."),
-      fixedMonthly: describe(
-        z.record(z.string(), money(), says((v) => `${show(v)} is not a map of item → monthly amount`)),
-        "Monthly costs besides the pods (a load balancer, a database), by item.",
-      ),
-    })
-    .describe("The environment's monthly budget and fixed costs, for the estimate from the matrix (never a bill)."),
+  cost: costSchema,
   secrets: z
     .strictObject({
       operatorInstalled: describe(flag(), "Whether the cluster runs the External Secrets Operator (its CRDs installed)."),
@@ -420,6 +422,7 @@ export const environmentCloneSchema = z
       entryGatesSchema.optional(),
       "A setting a clone may declare for itself (what a change passes to get there, not what it becomes). Default: the source's gates.",
     ),
+    cost: describe(costSchema.optional(), "A setting a clone may declare for itself (its own budget and fixed items: it runs beside its source). Default: the source's."),
   })
   .describe("An environment declared as another one except for its identity: every other value is the source's.");
 

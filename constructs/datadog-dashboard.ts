@@ -92,9 +92,10 @@ export function dashboardDefinition(p: DatadogDashboardProps): Json {
         ),
       ]),
       group("Resources against the quota", { x: 0, y: 4, width: 12, height: 4 }, [
-        // usage in nanocores, bytes (the Datadog Agent's kubernetes.* metrics); the quota in cores and GiB
+        // usage in nanocores, bytes (the Datadog Agent's kubernetes.* metrics; memory as the working set, what
+        // eviction and OOM decisions count, without page cache); the quota in cores and GiB, the namespace's whole
         widget(timeseries("CPU used (cores)", [line(`sum:kubernetes.cpu.usage.total{${k8s}} / 1000000000`)], [marker(quotaCores, `quota: ${quotaCores} cores`)]), { x: 0, y: 0, width: 6, height: 3 }),
-        widget(timeseries("Memory used (GiB)", [line(`sum:kubernetes.memory.usage{${k8s}} / 1073741824`)], [marker(quotaGiB, `quota: ${quotaGiB} GiB`)]), { x: 6, y: 0, width: 6, height: 3 }),
+        widget(timeseries("Memory used (GiB)", [line(`sum:kubernetes.memory.working_set{${k8s}} / 1073741824`)], [marker(quotaGiB, `quota: ${quotaGiB} GiB`)]), { x: 6, y: 0, width: 6, height: 3 }),
       ]),
       group("Objectives and monitors", { x: 0, y: 8, width: 12, height: 5 }, [
         // the environment's SLOs with their status and remaining error budget (none where the matrix has slo: null)

@@ -2,8 +2,9 @@
  * `npm run report-deployment -- <env> …`: after an apply, tells Datadog that the environment was deployed, through
  * @datadog/datadog-api-client:
  * - a DORA deployment per service (POST /api/v2/dora/deployment: service, env, start and finish in nanoseconds,
- *   the commit and repository), from which Datadog's DORA Metrics compute deployment frequency and change lead
- *   time per environment. A failed apply deployed nothing, so it sends none; DORA Metrics finds failed changes by
+ *   the commit and repository, an id that makes a re-run the same deployment, tagged
+ *   `deployment_type:infrastructure`), from which Datadog's DORA Metrics compute deployment frequency and change
+ *   lead time per environment. A failed apply deployed nothing, so it sends none; DORA Metrics finds failed changes by
  *   rollbacks and incidents;
  * - an event per service (POST /api/v1/events) tagged `env:<env>`, `deployment`, `managed-by:envmatrix`,
  *   `service:<name>` and `outcome:success|failure`, which the environment's dashboard counts (deploy success rate)
@@ -67,7 +68,12 @@ export async function reportDeployment(r: DeploymentReport, dd: DatadogEndpoint)
                 startedAt: nanoseconds(r.startedAt),
                 finishedAt: nanoseconds(r.finishedAt),
                 git: { commitSha: r.commit, repositoryUrl: r.repositoryUrl },
-                version: r.commit.slice(0, 12),
+                // an infrastructure change to the service's environment, not a release of the service: tagged so
+                // DORA views can tell the two apart, and without a `version` (which APM Deployment Tracking would
+                // match against the service's own traces)
+                customTags: ["deployment_type:infrastructure", "managed-by:envmatrix"],
+                // the same apply reported twice (a re-run job) is one deployment
+                id: `envmatrix-${r.environment}-${s.name}-${r.commit.slice(0, 12)}`,
               },
             },
           },
