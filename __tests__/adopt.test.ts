@@ -507,6 +507,8 @@ const DOCUMENTED: Record<string, (r: Json, stack: string, key?: string) => strin
   // datadog 3.82.0 docs/resources/monitor.md, service_level_objective.md: the object's id
   datadog_monitor: (r) => String(monitorIds.get(r.name)),
   datadog_service_level_objective: (r) => sloIds.get(r.name)!,
+  // docs/resources/dashboard_json.md "Import": the dashboard's id (like sv7-gyh-kas), the one the fake gave
+  datadog_dashboard_json: () => "abc-def-ghi",
   // github 6.9.0 website/docs/r/*.html.markdown "Import": colon-separated, the repository first
   github_repository_environment: (r) => `${REPO}:${r.environment}`,
   github_repository_environment_deployment_policy: (r, _s, key) => {
