@@ -9,6 +9,7 @@ import type { Matrix, MatrixDefinition } from "./config/types";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ADOPTED_DIR, applyAdoptions, readAdoptions, type Adoptions } from "./stacks/adopted";
+import { skipTokenStackTraces } from "./stacks/token-stack-traces";
 
 /**
  * Every environment's stack on `app`, in the matrix's order, then the gates stack; the matrix must already be
@@ -74,12 +75,15 @@ export function run(matrix: MatrixDefinition = seedMatrix, outdir?: string, adop
 }
 
 /**
- * Settings of the synth process. cdktf records a full stack trace for every token it creates; with the
- * transpiler's source maps on, mapping those frames costs a quarter of a large synth, and nothing reads them.
- * ENVMATRIX_DEBUG=1 keeps source-mapped stack traces for debugging a crash.
+ * Settings of the synth process, unless ENVMATRIX_DEBUG=1 (which keeps them for debugging a crash):
+ * - cdktf records a full stack trace for every token it creates; with the transpiler's source maps on, mapping
+ *   those frames costs a quarter of a large synth, and nothing reads them: source maps off.
+ * - those traces themselves (stacks/token-stack-traces.ts): a sixth of a synth at 500 services (bench/bench.ts, --cpu-prof).
  */
 export function prepareSynthProcess(): void {
-  if (!process.env.ENVMATRIX_DEBUG) process.setSourceMapsEnabled(false);
+  if (process.env.ENVMATRIX_DEBUG) return;
+  process.setSourceMapsEnabled(false);
+  skipTokenStackTraces();
 }
 
 if (require.main === module) {

@@ -48,3 +48,22 @@ describe("synthesized output", () => {
     }
   });
 });
+
+describe("tokens' stack traces are not collected (stacks/token-stack-traces.ts, as cdktf synth runs)", () => {
+  it("a plain { stack } holder stays empty, which cdktf and constructs read as no trace; an Error keeps its stack", () => {
+    const holder = { stack: "" };
+    Error.captureStackTrace(holder);
+    expect(holder.stack).toBe("");
+    const withMore = { stack: "", other: 1 };
+    Error.captureStackTrace(withMore);
+    expect(withMore.stack).toMatch(/^Error[^\n]*\n\s+at /);
+    expect(new Error("kept").stack).toMatch(/^Error: kept\n\s+at /);
+  });
+
+  it("cdktf synth installs it (main.ts prepareSynthProcess), unless ENVMATRIX_DEBUG keeps everything for a crash", () => {
+    const probe = "const m = require('./main'); m.prepareSynthProcess(); const o = { stack: '' }; Error.captureStackTrace(o); process.stdout.write(JSON.stringify(o.stack));";
+    const run = (env: Record<string, string>) => execFileSync(process.execPath, ["--require", "tsx/cjs", "-e", probe], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
+    expect(run({ ENVMATRIX_DEBUG: "" })).toBe('""');
+    expect(JSON.parse(run({ ENVMATRIX_DEBUG: "1" }))).toMatch(/^Error\n/);
+  });
+});

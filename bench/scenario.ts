@@ -1,12 +1,16 @@
 /**
  * One measured synth, run in a fresh process by bench/bench.ts: `empty` (an App with one empty stack, the
- * floor every cdktf program pays) or `matrix <services>` (the seed matrix, its service list scaled).
+ * floor every cdktf program pays), `matrix <services>` (the seed matrix, its service list scaled, each
+ * environment's budget scaled with it: the estimate grows with the pods) or `bare <counts.json>` (bare cdktf:
+ * the same stacks and resource counts, no project code, bench/bare.ts).
  * Prints the process's peak resident memory as JSON on stdout.
  */
 import { App, TerraformStack } from "cdktf";
 import { matrix } from "../config/environments";
 import type { MatrixDefinition } from "../config/types";
 import { prepareSynthProcess, run } from "../main";
+import * as fs from "node:fs";
+import { synthBare } from "./bare";
 
 // measured as `cdktf synth` runs main.ts
 prepareSynthProcess();
@@ -25,8 +29,15 @@ if (scenario === "empty") {
     count === matrix.services.length
       ? matrix.services
       : Array.from({ length: count }, (_, i) => ({ name: `svc-${String(i + 1).padStart(3, "0")}`, team: "platform" }));
-  const scaled: MatrixDefinition = { ...matrix, services };
+  // the cost estimate grows with the services: each full environment's budget grows with it
+  const factor = Math.max(1, count / matrix.services.length);
+  const environments = Object.fromEntries(
+    Object.entries(matrix.environments).map(([n, e]) => [n, "cost" in e && e.cost ? { ...e, cost: { ...e.cost, budgetMonthly: e.cost.budgetMonthly * factor } } : e]),
+  ) as MatrixDefinition["environments"];
+  const scaled: MatrixDefinition = { ...matrix, services, environments };
   if (run(scaled, outdir) !== 0) process.exit(1);
+} else if (scenario === "bare") {
+  synthBare(JSON.parse(fs.readFileSync(countArg, "utf8")), outdir);
 } else {
   throw new Error(`bench/scenario.ts: unknown scenario ${scenario}`);
 }
