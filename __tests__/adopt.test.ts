@@ -479,6 +479,15 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
     expect(again.written).toBeUndefined();
   });
 
+  it("GitHub unreachable: every GitHub line fails with the reason, nothing written", async () => {
+    const r = await cli.run(["adopt", "gates", "--dir", path.join(scratchDir(), "adopted-no-github")], { GITHUB_API_URL: "http://127.0.0.1:59999" });
+    expect(r.code).toBe(1);
+    const ghLines = r.stdout.split("\n").filter((l) => /^github_/.test(l));
+    expect(ghLines.length).toBeGreaterThan(20);
+    for (const l of ghLines) expect(l).toMatch(/\sfailed\s+—\s+.*: .*(ECONNREFUSED|fetch failed|connect)/);
+    expect(fs.existsSync(path.join(scratchDir(), "adopted-no-github"))).toBe(false);
+  });
+
   it("a repository the token cannot see (GitHub answers 404, not 403): every GitHub line is denied, not missing", async () => {
     gh.repositoryHidden = true;
     const r = await adopt("gates");
@@ -629,16 +638,23 @@ describe("an adopt file that does not fit its stack", () => {
       }),
     );
     fs.writeFileSync(path.join(dir, "qa.json"), JSON.stringify({ import: [] }));
-    fs.writeFileSync(path.join(dir, "dev.json"), JSON.stringify({ import: [{ to: "kubernetes_config_map_v1.profile" }] }));
+    fs.writeFileSync(path.join(dir, "dev.json"), JSON.stringify({ import: [{ to: "kubernetes_config_map_v1.profile" }, { to: "", id: "x", name: 5 }] }));
     const earlier = path.join(scratchDir(), "adopt-earlier-out");
     expect(synthesize(definition, earlier, path.join(scratchDir(), "no-adopt-files"))).toBe(0);
     const before = fs.readFileSync(path.join(earlier, "stacks", "prod", "cdk.tf.json"));
     const errors: string[] = [];
     const spy = jest.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
     try {
-      // dev.json's entry has no id: the files are read first, and that stops the synth with dev.json's problem
+      // dev.json's entries lack an id, an address and a name that is text: the files are read first, and that stops the synth with dev.json's problems
       expect(synthesize(definition, earlier, dir)).toBe(1);
-      expect(errors.join("\n")).toBe("stacks/adopted: 1 problem\n  dev.json: import[0].id: must be the object's import id (a non-empty string)");
+      expect(errors.join("\n")).toBe(
+        [
+          "stacks/adopted: 3 problems",
+          "  dev.json: import[0].id: must be the object's import id (a non-empty string)",
+          "  dev.json: import[1].to: must be a resource address, e.g. kubernetes_config_map_v1.profile",
+          "  dev.json: import[1].name: must be the name adopt found the object by (a string)",
+        ].join("\n"),
+      );
       fs.rmSync(path.join(dir, "dev.json"));
       errors.length = 0;
       expect(synthesize(definition, earlier, dir)).toBe(1);
@@ -706,5 +722,28 @@ describe("the README's example (\"Adopting existing infrastructure\")", () => {
     const block = /```text\n(\$ npm run adopt -- staging\n[\s\S]*?)\n```/.exec(section)?.[1];
     if (process.env.SHOW_ADOPT_EXAMPLE) fs.writeFileSync("/tmp/adopt-example.txt", shown);
     expect(block).toBe(shown);
+  });
+});
+
+describe("where adopt looks, from the synthesized stack alone (stacks/adopt-targets.ts)", () => {
+  const { adoptionTargets } = require("../stacks/adopt-targets");
+  it("keeps a null argument as null, resolves references to another resource's literal, and calls the rest known at plan", () => {
+    const stack = {
+      resource: {
+        kubernetes_namespace_v1: { ns: { metadata: { name: "team-a" } } },
+        kubernetes_config_map_v1: { cm: { metadata: { name: "profile", namespace: "${kubernetes_namespace_v1.ns.metadata[0].name}" }, data: { A: null, B: "${data.x.y.id}" } } },
+      },
+    };
+    const t = adoptionTargets(stack);
+    const cm = t.targets.find((x: any) => x.address === "kubernetes_config_map_v1.cm");
+    expect(cm.locate).toEqual({ system: "kubernetes", kind: "ConfigMap", name: "profile", namespace: "team-a" });
+    expect(cm.desired.data.A).toBeNull();
+    expect(typeof cm.desired.data.B).toBe("symbol");
+  });
+
+  it("a for_each over a data source has instances only the plan knows: said, not looked up", () => {
+    const t = adoptionTargets({ resource: { github_repository_environment: { e: { for_each: "${data.github_team.t}", repository: "r", environment: "${each.value}" } } } });
+    expect(t.targets).toEqual([]);
+    expect(t.skipped).toEqual([{ address: "github_repository_environment.e", why: "its instances are known only at plan (count or for_each over a data source)" }]);
   });
 });

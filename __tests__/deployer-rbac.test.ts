@@ -208,3 +208,14 @@ it("lists the namespaced rules by API group whatever order the stack's resource 
   const role = (deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan" }) as any[]).find((o) => o.kind === "Role");
   expect(role.rules.map((r: any) => r.apiGroups[0])).toEqual(["", "networking.k8s.io"]);
 });
+
+describe("what the planner reads besides the stack's objects, per mesh mode (review/preflight-reads.ts)", () => {
+  const daemonSets = (mode: string) => {
+    const m = structuredClone(seedMatrix) as any;
+    m.organization.serviceMesh.mode = mode;
+    return preflightReads(m, m.environments.prod).find((r) => r.resource === "daemonsets")?.names ?? [];
+  };
+  it("ambient: ztunnel and istio-cni-node; sidecars with CNI: istio-cni-node; sidecars with istio-init: none", () => {
+    expect([daemonSets("ambient"), daemonSets("sidecar-cni"), daemonSets("sidecar-init")]).toEqual([["ztunnel", "istio-cni-node"], ["istio-cni-node"], []]);
+  });
+});

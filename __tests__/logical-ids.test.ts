@@ -39,6 +39,8 @@ describe("readable addresses", () => {
     expect(readableLogicalId(configMap(new Construct(new Construct(stack, "capability"), "api"), "api").node, stack)).toBe("api");
     expect(readableLogicalId(configMap(new Construct(new Construct(stack, "capability2"), "api"), "apiKey").node, stack)).toBe("api_api_key");
     expect(readableLogicalId(configMap(new Construct(stack, "svc"), "1st").node, stack)).toBe("_1st");
+    // a segment of punctuation only says nothing: no empty part, no doubled underscore
+    expect(readableLogicalId(configMap(new Construct(new Construct(new Construct(stack, "cap3"), "web"), "--"), "port").node, stack)).toBe("web_port");
   });
 
   it("refuse two constructs that would share an address, naming both", () => {

@@ -51,8 +51,10 @@ type Json = Record<string, any>;
 type Lookup = { objects: Array<{ remoteId?: string | number; actual: Json }> } | { denied: string } | { failed: string };
 
 const httpStatus = (err: unknown): number | undefined => {
-  // @kubernetes/client-node's ApiException has `code`, Octokit's RequestError `status`, Datadog's ApiException `code`
-  const e = err as { code?: unknown; status?: unknown };
+  // @kubernetes/client-node's ApiException has `code`, Octokit's RequestError `status`, Datadog's ApiException `code`;
+  // Octokit gives a request that got no answer at all (refused, DNS) status 500 and no response: not an HTTP status
+  const e = err as { code?: unknown; status?: unknown; name?: unknown; response?: unknown };
+  if (e?.name === "HttpError" && e.response === undefined) return undefined;
   return typeof e?.code === "number" ? e.code : typeof e?.status === "number" ? e.status : undefined;
 };
 
@@ -235,28 +237,18 @@ function sloShape(d: Json): Json {
 
 // ---------------------------------------------------------------------------------------------- GitHub
 
-/** Rule types of a ruleset in the GitHub API, by the provider's block name (github 6.9.0 respository_rules_utils.go). */
-const RULE_TYPES: Readonly<Record<string, string>> = {
-  creation: "creation",
-  update: "update",
-  deletion: "deletion",
-  non_fast_forward: "non_fast_forward",
-  required_linear_history: "required_linear_history",
-  required_signatures: "required_signatures",
-  pull_request: "pull_request",
-  required_status_checks: "required_status_checks",
-  required_code_scanning: "code_scanning",
-  required_deployments: "required_deployments",
-  required_workflows: "workflows",
-  merge_queue: "merge_queue",
-};
+/**
+ * Rule types of a ruleset that the GitHub API names otherwise than the provider's block (github 6.9.0
+ * respository_rules_utils.go); every other rule's type is its block's name.
+ */
+const RENAMED_RULE_TYPES: Readonly<Record<string, string>> = { required_code_scanning: "code_scanning", required_workflows: "workflows" };
 const ON_OFF_RULES = ["creation", "update", "deletion", "non_fast_forward", "required_linear_history", "required_signatures"];
 
 /** A ruleset as the API gives it (GET /repos/{o}/{r}/rulesets/{id}), in the provider's shape, to compare with the stack's. */
 function rulesetAsProvider(api: Json): Json {
   const rules: Json = Object.fromEntries(ON_OFF_RULES.map((k) => [k, false]));
   for (const r of (api.rules ?? []) as Json[]) {
-    const name = Object.keys(RULE_TYPES).find((k) => RULE_TYPES[k] === r.type) ?? r.type;
+    const name = Object.keys(RENAMED_RULE_TYPES).find((k) => RENAMED_RULE_TYPES[k] === r.type) ?? r.type;
     const p = r.parameters ?? {};
     if (ON_OFF_RULES.includes(name)) rules[name] = true;
     else if (name === "required_status_checks") rules[name] = { required_check: p.required_status_checks ?? [], strict_required_status_checks_policy: p.strict_required_status_checks_policy };
