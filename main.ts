@@ -1,8 +1,8 @@
 /** Entry point of `cdktf synth`: validate the matrix, then one stack per environment. */
-import { App } from "cdktf";
+import { App, type TerraformStack } from "cdktf";
 import { loadMatrix } from "./config";
 import { matrix as seedMatrix } from "./config/environments";
-import { MatrixError } from "./config/validate";
+import { GATES_STACK, MatrixError } from "./config/validate";
 import { EnvironmentStack } from "./stacks/environment-stack";
 import { GatesStack } from "./stacks/gates-stack";
 import type { Matrix, MatrixDefinition } from "./config/types";
@@ -17,10 +17,7 @@ import { skipTokenStackTraces } from "./stacks/token-stack-traces";
  * every entry that does not fit its stack.
  */
 export function buildApp(app: App, matrix: Matrix, adoptions: Adoptions = {}): App {
-  const stacks = [
-    ...Object.entries(matrix.environments).map(([name, environment]) => new EnvironmentStack(app, { name, environment, organization: matrix.organization, services: matrix.services })),
-    new GatesStack(app, matrix),
-  ];
+  const stacks = [...Object.keys(matrix.environments), GATES_STACK].map((name) => buildStack(app, matrix, name));
   const problems: MatrixError[] = [];
   for (const stack of stacks) {
     try {
@@ -35,6 +32,14 @@ export function buildApp(app: App, matrix: Matrix, adoptions: Adoptions = {}): A
   // one error for every problem of every file, each line naming its file
   if (problems.length > 0) throw new MatrixError(ADOPTED_DIR, problems.flatMap((e) => e.problems.map((p) => ({ ...p, path: e.file === ADOPTED_DIR ? p.path : `${path.basename(e.file)}: ${p.path}` }))));
   return app;
+}
+
+/** One stack of the matrix on `app`, by name (an environment or the gates stack), without the others. */
+export function buildStack(app: App, matrix: Matrix, name: string): TerraformStack {
+  const environment = matrix.environments[name];
+  return environment
+    ? new EnvironmentStack(app, { name, environment, organization: matrix.organization, services: matrix.services })
+    : new GatesStack(app, matrix);
 }
 
 /** The repository's adopt files (stacks/adopted/<stack>.json). */

@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, Option } from "commander";
-import type { App, TerraformStack } from "cdktf";
+import type { App } from "cdktf";
 import { environmentNamed, loadMatrix, unknownEnvironment } from "../config";
 import { checkMatrix } from "../config/validate";
 import { matrixJsonSchema } from "../config/schema";
@@ -291,9 +291,10 @@ export function buildProgram(io: CliIo): Command {
       const settings = appliedSettings(m, stack);
       // the stack as synthesized without any adopt file: every resource is a candidate
       const { Testing } = require("cdktf") as typeof import("cdktf");
-      const app = stacksModule().buildApp(Testing.app({ stackTraces: false }) as unknown as App, m);
+      // the one stack alone: a stack reads nothing from the others
+      const built = stacksModule().buildStack(Testing.app({ stackTraces: false }) as unknown as App, m, stack);
       const { adoptionTargets } = require("../stacks/adopt-targets") as typeof import("../stacks/adopt-targets");
-      const targets = adoptionTargets(JSON.parse(Testing.synth(app.node.findChild(stack) as TerraformStack)));
+      const targets = adoptionTargets(JSON.parse(Testing.synth(built)));
       const { github } = await provenanceModule();
       const { adopt, formatAdoptTable } = await adoptModule();
       const env = process.env;
