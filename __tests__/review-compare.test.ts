@@ -75,6 +75,21 @@ describe("an injected, unexplained difference", () => {
     expect(c.drift.every((d) => d.fields.length === 0)).toBe(true);
   });
 
+  it("an identity value used in a way the identity does not explain is drift too, listed in path order with the rest", () => {
+    // a value only prod's namespace and GitHub environment together give: no single identity field moves it
+    const shouting: StackBuilder = (scope, name, environment, m) => {
+      const stack = buildStack(scope, name, environment, m);
+      const both = environment.identity.namespace === m.environments.prod.identity.namespace && environment.identity.githubEnvironment === m.environments.prod.identity.githubEnvironment;
+      new ConfigMapV1(stack, "aaa", { metadata: { name: "aaa" }, data: { NS: both ? "prod-like" : "other" } });
+      return stack;
+    };
+    const c = compareEnvironments(seedMatrix, "staging", "prod", shouting);
+    expect(c.drift.map((d) => d.path)).toContain("resource.kubernetes_config_map_v1.aaa.data.NS");
+    const paths = c.differences.map((d) => d.path);
+    expect(paths.length).toBeGreaterThan(5);
+    expect(paths).toEqual([...paths].sort((p, q) => p.localeCompare(q)));
+  });
+
   it("is caught even when it only changes a value", () => {
     const c = compareEnvironments(seedMatrix, "staging", "prod", quietLabel);
     expect(c.drift).toEqual([{ path: "resource.kubernetes_config_map_v1.flags.data.FAST_PATH", a: "off", b: "on", fields: [] }]);

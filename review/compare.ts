@@ -49,7 +49,8 @@ export function differingSettings(a: unknown, b: unknown, at: string[] = []): st
 function setPath(target: any, path: readonly string[], value: unknown): any {
   const [head, ...rest] = path;
   if (rest.length === 0) return { ...target, [head]: structuredClone(value) };
-  return { ...target, [head]: setPath(target?.[head] ?? {}, rest, value) };
+  // `target` is always an object: the caller's, or the `{}` of a level that was missing
+  return { ...target, [head]: setPath(target[head] ?? {}, rest, value) };
 }
 
 /** Every leaf by its dotted path. Testing.synth has already dropped cdktf's `//` metadata blocks. */

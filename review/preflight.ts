@@ -311,10 +311,10 @@ async function githubChecks(m: Matrix, ep: Endpoints): Promise<Check[]> {
     } catch {
       plan = undefined;
     }
-    const withReviewers = Object.values(m.environments).filter((e) => e.approval.reviewers.teams.length + e.approval.reviewers.users.length > 0);
     let proven: string | undefined;
     if (plan === undefined) {
-      for (const e of withReviewers) {
+      // any environment's required-reviewers rule proves the plan has them, whoever the matrix names there
+      for (const e of Object.values(m.environments)) {
         try {
           const env = (await ep.github.rest.repos.getEnvironment({ owner, repo: repository, environment_name: e.identity.githubEnvironment })).data;
           if ((env.protection_rules ?? []).some((r: { type: string }) => r.type === "required_reviewers")) proven = e.identity.githubEnvironment;
