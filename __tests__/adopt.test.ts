@@ -315,6 +315,8 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
 
   it("reports a monitor two objects carry the name of, imports neither, and ignores monitors whose name only contains it", async () => {
     const cpu = dd.monitors!.find((m) => m.name === "[staging] api CPU")!;
+    // both made by hand, with no tags at all (the API leaves the field out): neither is the stack's own
+    delete (cpu as Json).tags;
     dd.monitors!.push({ ...cpu, id: 7001 }, { ...cpu, id: 7002, name: "[staging] api CPU (old)" });
     const r = await adopt("staging");
     expect(r.code).toBe(0);
@@ -364,6 +366,9 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
     await adopt("gates");
     const sent = allRequests();
     expect(sent.length).toBeGreaterThan(20);
+    // lists read once per run, whatever number of objects are looked up in them (the repository, the rulesets)
+    expect(sent.filter((q) => /^\/repos\/[^/]+\/[^/]+\/rulesets$/.test(q.path)).length).toBe(1);
+    expect(sent.filter((q) => /^\/repos\/[^/]+\/[^/]+$/.test(q.path)).length).toBe(1);
     expect(sent.filter((q) => q.method !== "GET")).toEqual([]);
     expect(sent.every((q) => q.host.startsWith("127.0.0.1:"))).toBe(true);
   });
@@ -416,6 +421,12 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
     expect(r.code).toBe(1);
     expect(r.line("vault_policy.policy")).toMatch(/\sfailed\s+—\s+sys\/policies\/acl\/envmatrix-staging-secrets-read: HTTP 200 but not JSON \(<html>proxy login<\/html>…\): a proxy in the way\?$/);
     expect(r.line("kubernetes_config_map_v1.profile")).toMatch(/\syes\s/);
+    expect(r.stderr).toMatch(/^1 lookup failed \(denied or unreachable\): nothing written/m);
+  });
+
+  it("has help that says which stacks it takes", async () => {
+    const r = await cli.run(["adopt", "--help"]);
+    expect(r.stdout).toMatch(/\bstack\s+an environment's stack \(e\.g\. prod\) or gates/);
   });
 
   it("an earlier file stays when nothing is found (its objects may be imported already)", async () => {
@@ -456,8 +467,10 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
     gh.environments![staging] = [...gh.environments![staging].filter((t) => t !== "wait_timer"), "wait_timer"];
     gh.environmentSettings![staging].rules!.wait_timer = { wait_timer: waitTimer + 30 };
     gh.variables![staging].DD_ENV = "stg";
+    // any branch may deploy there now: the API gives no deployment_branch_policy at all
+    gh.environmentSettings![staging].body = { ...gh.environmentSettings![staging].body, deployment_branch_policy: null };
     const changed = await adopt("gates");
-    expect(changed.line("github_repository_environment.staging_deploy_environment")).toMatch(/\swait_timer$/);
+    expect(changed.line("github_repository_environment.staging_deploy_environment")).toMatch(/\swait_timer, deployment_branch_policy\.custom_branch_policies$/);
     expect(changed.line("github_actions_environment_variable.staging_deploy_variable_dd_env")).toMatch(/\svalue$/);
 
     // prod's ruleset weakened by hand: no approvals needed, an admin may bypass, one more rule

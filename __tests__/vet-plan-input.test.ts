@@ -22,6 +22,14 @@ describe("vetting a pull request's stack before a plan", () => {
     expect(vetStackForPlan("staging", trusted, trusted)).toEqual([]);
     expect(vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.profile.data.LOG_LEVEL = "debug")), trusted)).toEqual([]);
   });
+  it("compares settings as data: the same provider settings and import blocks in another key order are the same", () => {
+    const reordered = edited((j) => {
+      j.provider.vault = j.provider.vault.map((p: Record<string, unknown>) => Object.fromEntries(Object.entries(p).reverse()));
+      j.import = j.import.map((i: Record<string, unknown>) => Object.fromEntries(Object.entries(i).reverse()));
+    });
+    expect(Object.keys(reordered.provider.vault[0])).not.toEqual(Object.keys(trusted.provider.vault[0]));
+    expect(vetStackForPlan("staging", reordered, trusted)).toEqual([]);
+  });
   it.each<[string, (j: any) => void, RegExp]>([
     ["Vault address pointed at another server (the plan token would go there)", (j) => (j.provider.vault[0].address = "https://vault.attacker.example"), /provider settings differ/],
     ["another kube context", (j) => (j.provider.kubernetes[0].config_context = "prod"), /provider settings differ/],
