@@ -5,12 +5,11 @@
  * GETs only, through each ecosystem's client (@kubernetes/client-node, Vault's HTTP API, @datadog/datadog-api-client,
  * @octokit/rest). The command (scripts/cli.ts) writes the import blocks of the objects found exactly once.
  */
-import * as http from "node:http";
-import * as https from "node:https";
 import * as k8s from "@kubernetes/client-node";
 import type { Octokit } from "@octokit/rest";
 import { datadogConfiguration, ddV1 } from "./datadog-client";
 import { monitorBody } from "./preflight";
+import { vaultGet } from "./vault-http";
 import { UNKNOWN, importId, lookupName, type Locator, type Target } from "../stacks/adopt-targets";
 
 export interface AdoptEndpoints {
@@ -143,30 +142,10 @@ function kubernetesShape(v: unknown, key = ""): unknown {
 
 // ---------------------------------------------------------------------------------------------- Vault
 
-/**
- * GET of a Vault path with the token. Vault API: 404 when nothing is at the path, 403 when the token's policies do
- * not allow reading it. A private CA is given to the request as the provider is given it (ca_cert_file); node:https
- * rather than fetch, which takes no CA.
- */
+/** GET of a Vault path with the token (review/vault-http.ts). Vault API: 404 when nothing is at the path, 403 when the token's policies do not allow reading it. */
 async function vaultLookup(ep: AdoptEndpoints, path: string): Promise<Lookup> {
-  const url = new URL(`${ep.vaultAddress.replace(/\/$/, "")}/v1/${path}`);
-  const client = url.protocol === "https:" ? https : http;
-  let answer: { status: number; text: string };
-  try {
-    answer = await new Promise((resolve, reject) => {
-      const req = client.request(url, { method: "GET", headers: { "X-Vault-Token": ep.vaultToken }, ...(ep.vaultCaPem ? { ca: ep.vaultCaPem } : {}), timeout: 30000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      });
-      req.on("timeout", () => req.destroy(new Error("no answer in 30 s")));
-      req.on("error", reject);
-      req.end();
-    });
-  } catch (err) {
-    return { failed: `${url.origin}: ${String((err as Error)?.message ?? err)}` };
-  }
+  const answer = await vaultGet(ep.vaultAddress, ep.vaultToken, path, ep.vaultCaPem);
+  if (answer.status === 0) return { failed: answer.text };
   if (answer.status === 404) return { objects: [] };
   if (answer.status === 401 || answer.status === 403) return { denied: `HTTP ${answer.status}` };
   if (answer.status !== 200) return { failed: `HTTP ${answer.status}` };

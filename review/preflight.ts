@@ -10,6 +10,7 @@ import { datadogConfiguration, ddV1 } from "./datadog-client";
 import type { Octokit } from "@octokit/rest";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { clusterBootstrap } from "./cluster-bootstrap";
+import { vaultGet } from "./vault-http";
 
 export interface Check {
   readonly system: "kubernetes" | "vault" | "datadog" | "github";
@@ -26,6 +27,8 @@ export interface Endpoints {
   readonly kubeconfigPath: string;
   readonly vaultAddress: string;
   readonly vaultToken: string;
+  /** PEM of the CA of Vault's certificate (organization.vault.caCertificatePem), trusted as the provider trusts it. */
+  readonly vaultCaPem?: string;
   readonly datadogApiUrl: string;
   readonly datadogApiKey: string;
   readonly datadogAppKey: string;
@@ -147,19 +150,15 @@ async function kubernetesChecks(m: Matrix, name: string, e: EnvironmentSettings,
 }
 
 async function vault(ep: Endpoints, path: string): Promise<{ status: number; body: any }> {
-  let res: Response;
-  try {
-    res = await fetch(`${ep.vaultAddress.replace(/\/$/, "")}/v1/${path}`, { headers: { "X-Vault-Token": ep.vaultToken } });
-  } catch (err) {
-    return { status: 0, body: { errors: [why(err)] } };
-  }
+  const answer = await vaultGet(ep.vaultAddress, ep.vaultToken, path, ep.vaultCaPem);
+  if (answer.status === 0) return { status: 0, body: { errors: [answer.text] } };
   let body: any = undefined;
   try {
-    body = await res.json();
+    body = JSON.parse(answer.text);
   } catch {
     // an empty body
   }
-  return { status: res.status, body };
+  return { status: answer.status, body };
 }
 
 async function vaultChecks(m: Matrix, e: EnvironmentSettings, ep: Endpoints): Promise<Check[]> {

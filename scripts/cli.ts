@@ -267,6 +267,7 @@ export function buildProgram(io: CliIo): Command {
         kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
         vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
         vaultToken: env.VAULT_TOKEN ?? "",
+        vaultCaPem: m.organization.vault.caCertificatePem,
         datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
         datadogApiKey: env.DD_API_KEY ?? "",
         datadogAppKey: env.DD_APP_KEY ?? "",

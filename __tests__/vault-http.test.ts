@@ -1,0 +1,86 @@
+/**
+ * Vault with a private CA (organization.vault.caCertificatePem): preflight and adopt trust it for their requests as
+ * the Vault provider is given it, against a fake Vault on 127.0.0.1 serving TLS with a certificate of a CA made for
+ * the test (by the openssl binary; skipped with a message where there is none).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as https from "node:https";
+import * as path from "node:path";
+import type { AddressInfo } from "node:net";
+import { vaultGet } from "../review/vault-http";
+import { scratchDir } from "./scratch";
+import { startCliProcess } from "./cli-process";
+import { editableDefinition } from "./helpers";
+
+const openssl = (() => {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!openssl) console.warn("vault-http.test: no openssl binary on PATH: the private-CA tests are skipped");
+const maybe = openssl ? describe : describe.skip;
+
+maybe("a Vault whose certificate a private CA signed", () => {
+  let server: https.Server;
+  let url: string;
+  let caPem: string;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    const dir = path.join(scratchDir(), "tls");
+    fs.mkdirSync(dir, { recursive: true });
+    const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=envmatrix test CA");
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+    fs.writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.ext");
+    caPem = fs.readFileSync(path.join(dir, "ca.pem"), "utf8");
+    server = https.createServer({ key: fs.readFileSync(path.join(dir, "server.key")), cert: fs.readFileSync(path.join(dir, "server.pem")) }, (req, res) => {
+      seen.push(req.url ?? "");
+      res.writeHead(req.url === "/v1/sys/policies/acl/envmatrix-staging-secrets-read" ? 200 : 404, { "content-type": "application/json" });
+      res.end(JSON.stringify(req.url?.startsWith("/v1/sys/policies/acl/") ? { data: { name: "envmatrix-staging-secrets-read", policy: "x" } } : { errors: [] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("is trusted with the matrix's CA, and refused without it (the system roots do not hold it)", async () => {
+    expect(await vaultGet(url, "t", "sys/policies/acl/envmatrix-staging-secrets-read", caPem)).toMatchObject({ status: 200 });
+    const refused = await vaultGet(url, "t", "sys/policies/acl/envmatrix-staging-secrets-read");
+    expect(refused.status).toBe(0);
+    expect(refused.text).toMatch(/self[- ]signed|unable to (get|verify)/i);
+  });
+
+  it("preflight reaches Vault with the matrix's CA: it gets Vault's own answer, not a certificate error", async () => {
+    const def = editableDefinition();
+    def.organization.vault.caCertificatePem = caPem;
+    const out = path.join(scratchDir(), "tls-out");
+    expect(require("../main").run(def, out, path.join(scratchDir(), "no-adopt-files"))).toBe(0);
+    const cli = startCliProcess({ preload: [path.join(__dirname, "fakes", "no-egress.cjs")] });
+    try {
+      const r = await cli.run(["preflight", "staging", "--out", out], { VAULT_ADDR: url, VAULT_TOKEN: "t", KUBE_CONFIG_PATH: path.join(scratchDir(), "none"), DD_HOST: "http://127.0.0.1:59999", GITHUB_API_URL: "http://127.0.0.1:59999" }, def);
+      // the fake answers 404 to sys/health: a connection that got through TLS
+      expect(r.stdout).toMatch(/reachable and unsealed: sys\/health answered 404/);
+    } finally {
+      await cli.close();
+    }
+  });
+
+  it("adopt reads Vault with the matrix's CA (organization.vault.caCertificatePem)", async () => {
+    const def = editableDefinition();
+    def.organization.vault.caCertificatePem = caPem;
+    const cli = startCliProcess({ preload: [path.join(__dirname, "fakes", "no-egress.cjs")] });
+    try {
+      const r = await cli.run(["adopt", "staging", "--dry-run"], { VAULT_ADDR: url, VAULT_TOKEN: "t", KUBE_CONFIG_PATH: path.join(scratchDir(), "none"), DD_HOST: "http://127.0.0.1:59999", GITHUB_API_URL: "http://127.0.0.1:59999" }, def);
+      const line = r.stdout.split("\n").find((l) => l.startsWith("vault_policy.policy "));
+      expect(line).toMatch(/\syes\s+envmatrix-staging-secrets-read\s/);
+    } finally {
+      await cli.close();
+    }
+  });
+});
