@@ -5,6 +5,8 @@ import { matrix as seedMatrix } from "./config/environments";
 import { GATES_STACK, MatrixError } from "./config/validate";
 import { EnvironmentStack } from "./stacks/environment-stack";
 import { GatesStack } from "./stacks/gates-stack";
+import { TeamStack } from "./stacks/team-stack";
+import { stackNames, stackOf } from "./config/stacks";
 import type { Matrix, MatrixDefinition } from "./config/types";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -17,7 +19,8 @@ import { skipTokenStackTraces } from "./stacks/token-stack-traces";
  * every entry that does not fit its stack.
  */
 export function buildApp(app: App, matrix: Matrix, adoptions: Adoptions = {}): App {
-  const stacks = [...Object.keys(matrix.environments), GATES_STACK].map((name) => buildStack(app, matrix, name));
+  // each environment, its team stacks after it, then the gates stack (the order of cdktf's manifest)
+  const stacks = [...stackNames(matrix).filter((n) => n !== GATES_STACK), GATES_STACK].map((name) => buildStack(app, matrix, name));
   const problems: MatrixError[] = [];
   for (const stack of stacks) {
     try {
@@ -34,12 +37,14 @@ export function buildApp(app: App, matrix: Matrix, adoptions: Adoptions = {}): A
   return app;
 }
 
-/** One stack of the matrix on `app`, by name (an environment or the gates stack), without the others. */
+/** One stack of the matrix on `app`, by name (config/stacks.ts: the gates, an environment's, a team's), without the others. */
 export function buildStack(app: App, matrix: Matrix, name: string): TerraformStack {
-  const environment = matrix.environments[name];
-  return environment
-    ? new EnvironmentStack(app, { name, environment, organization: matrix.organization, services: matrix.services })
-    : new GatesStack(app, matrix);
+  const stack = stackOf(matrix, name);
+  if (stack === undefined) throw new Error(`no stack is named ${name} (stacks: ${stackNames(matrix).join(", ")})`);
+  if (stack.kind === "gates") return new GatesStack(app, matrix);
+  const environment = matrix.environments[stack.environment];
+  if (stack.kind === "environment") return new EnvironmentStack(app, { name, environment, organization: matrix.organization, services: matrix.services });
+  return new TeamStack(app, { name, environmentName: stack.environment, environment, organization: matrix.organization, allServices: matrix.services, services: stack.services });
 }
 
 /** The repository's adopt files (stacks/adopted/<stack>.json). */

@@ -51,7 +51,7 @@ it("with a moved entry, the stack carries Terraform's moved block and the old ad
   const moved = { [RENAMED]: PROFILE };
   const { addresses, json } = devAfterRename(moved);
   expect(json.moved).toEqual([{ from: PROFILE, to: RENAMED }]);
-  const problems = addressProblems(recorded, { ...current, dev: addresses }, { environment: moved, gates: {} });
+  const problems = addressProblems(recorded, { ...current, dev: addresses }, { environment: moved, team: {}, gates: {} });
   // only the new address is left to record
   expect(problems).toEqual([`dev: ${RENAMED} is new: npm run addresses -- --write records it.`]);
 });

@@ -140,6 +140,15 @@ const ROWS: Record<string, readonly Case[]> = {
   "unique-githubEnvironment": [{ bad: (m) => (m.environments.dev.identity.githubEnvironment = "staging"), at: "environments.staging.identity.githubEnvironment", says: /^"staging" is also dev's \(must be unique: two environments would share one set of protection rules\)$/, good: seed }],
   "unique-vaultSubtree": [{ bad: (m) => (m.environments.hotfix.identity.vaultSubtree = "prod"), at: "environments.hotfix.identity.vaultSubtree", says: /^"prod" is also prod's \(must be unique: two environments would read each other's secrets\)$/, good: seed }],
   "unique-service-names": [{ bad: (m) => m.services.push({ name: "api", team: "payments" }), at: "services[1].name", says: /^"api" is already the name of services\[0\]/, good: (m) => (m.services.push({ name: "api-v2", team: "payments" }), roomInBudgets(m)) }],
+  "team-stacks-named-apart": [
+    {
+      // dev split by team, and a service of team "staging-x"... no: a team named so that dev-<team> is an environment
+      bad: (m) => ((m.environments.dev.splitByTeam = true), m.services.push({ name: "worker", team: "x" }), (m.environments["dev-x"] = structuredClone(m.environments.dev)), (m.environments["dev-x"].splitByTeam = false), Object.assign(m.environments["dev-x"].identity, { namespace: "envmatrix-dev-x", githubEnvironment: "dev-x", vaultSubtree: "dev-x" }), m.promotionOrder.push("dev-x"), roomInBudgets(m)),
+      at: "environments.dev.splitByTeam",
+      says: /^team x's stack would be named dev-x, which is environment dev-x \(a stack's state and plan are found by its name\)$/,
+      good: (m) => ((m.environments.dev.splitByTeam = true), m.services.push({ name: "worker", team: "x" }), roomInBudgets(m)),
+    },
+  ],
   "service-not-secret-sync": [{ bad: (m) => m.services.push({ name: "secret-sync", team: "x" }), at: "services[1].name", says: /^"secret-sync" is the secret sync's service account/, good: (m) => (m.services.push({ name: "secret-syncer", team: "x" }), roomInBudgets(m)) }],
   "promotion-order-known": [
     { bad: (m) => m.promotionOrder.push("qa"), at: "promotionOrder[4]", says: /^"qa" is not an environment in environments$/, good: seed },

@@ -66,6 +66,7 @@ const dev = {
   },
   sidecarInjection: false,
   rolloutSurgePods: 1,
+  splitByTeam: false,
   // the source documents: dev ~$300 a month
   cost: { budgetMonthly: 300, fixedMonthly: {} },
   secrets: {
@@ -146,6 +147,7 @@ const staging = {
   },
   sidecarInjection: true,
   rolloutSurgePods: 1,
+  splitByTeam: false,
   // the source documents: staging ~$500 a month
   cost: { budgetMonthly: 500, fixedMonthly: {} },
   secrets: {
@@ -249,6 +251,7 @@ const prod = {
   },
   sidecarInjection: true,
   rolloutSurgePods: 1,
+  splitByTeam: false,
   // the source documents: prod ~$2000 a month
   cost: { budgetMonthly: 2000, fixedMonthly: {} },
   secrets: {

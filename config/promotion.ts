@@ -3,11 +3,12 @@
  * environment's deployment window is open. Pure functions over the matrix, so CI never re-types the map.
  */
 import { branchMatches } from "./branches";
+import { stackNames, stackOf, teamStacks } from "./stacks";
 import { GATES_STACK, PLAN_ENVIRONMENT_SUFFIX } from "./validate";
 import type { DeploymentWindow, EnvironmentSettings, Matrix, Weekday } from "./types";
 
 export interface DeployTarget {
-  /** Environment name: the stack id (`gates` for the gates stack). */
+  /** The stack's name: an environment's, a team stack's (`<environment>-<team>`), or `gates`. */
   readonly environment: string;
   /** The GitHub environment the apply job runs in (its reviewers, branch policy and deploy secrets). */
   readonly githubEnvironment: string;
@@ -24,9 +25,14 @@ export class NoEnvironmentError extends Error {}
 /** The GitHub environment holding a stack's read-only plan credentials. */
 export const planEnvironmentName = (githubEnvironment: string) => `${githubEnvironment}${PLAN_ENVIRONMENT_SUFFIX}`;
 
-/** The settings a stack is applied with: its environment's, or for the gates stack the environment it follows. */
+/**
+ * The settings a stack is applied with: its environment's (a team stack's too: config/stacks.ts), or for the gates
+ * stack the environment it follows.
+ */
 export function appliedLike(m: Matrix, stack: string): EnvironmentSettings | undefined {
-  return m.environments[stack === GATES_STACK ? m.organization.gates.followsEnvironment : stack];
+  if (stack === GATES_STACK) return m.environments[m.organization.gates.followsEnvironment];
+  const s = stackOf(m, stack);
+  return s && s.kind !== "gates" ? m.environments[s.environment] : undefined;
 }
 
 /** What a deploy job needs to know of a stack. */
@@ -36,9 +42,12 @@ export function deployTarget(m: Matrix, stack: string): DeployTarget {
   return { environment: stack, githubEnvironment: gh, planEnvironment: planEnvironmentName(gh), backend: e.backend.type, protected: e.protected };
 }
 
-/** Every stack: the gates first (the others' GitHub environments and Vault roles come from it), then the environments. */
+/**
+ * Every stack: the gates first (the others' GitHub environments and Vault roles come from it), then each
+ * environment followed by its team stacks (they name the namespace and SecretStore its stack makes).
+ */
 export function allTargets(m: Matrix): DeployTarget[] {
-  return [GATES_STACK, ...Object.keys(m.environments)].map((n) => deployTarget(m, n));
+  return stackNames(m).map((n) => deployTarget(m, n));
 }
 
 export { branchMatches } from "./branches";
@@ -62,7 +71,8 @@ export function environmentsForBranch(m: Matrix, ref: string): DeployTarget[] {
     throw new NoEnvironmentError(`no environment deploys from this branch: ${branch} (deploy branches: ${known})`);
   }
   const gates = deploysFrom(m.environments[m.organization.gates.followsEnvironment].identity.deployBranches) ? [GATES_STACK] : [];
-  return [...gates, ...chosen].map((environment) => deployTarget(m, environment));
+  // each environment's team stacks right after it
+  return [...gates, ...chosen.flatMap((e) => [e, ...teamStacks(m, e).map((t) => t.name)])].map((stack) => deployTarget(m, stack));
 }
 
 const WEEKDAY_BY_SHORT: Record<string, Weekday> = { Mon: "Mon", Tue: "Tue", Wed: "Wed", Thu: "Thu", Fri: "Fri", Sat: "Sat", Sun: "Sun" };

@@ -551,6 +551,21 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
     });
     return problems;
   }),
+  acrossMatrix("team-stacks-named-apart", "unique", "a team stack's name (<environment>-<team>) is no other stack's, and fits a stack name", (m, ctx) => {
+    const problems: Problem[] = [];
+    const taken = new Map<string, string>([[GATES_STACK, "the gates stack"], ...Object.keys(m.environments).map((n) => [n, `environment ${n}`] as [string, string])]);
+    for (const [name, e] of Object.entries(m.environments)) {
+      if (!ctx.valid(`environments.${name}.splitByTeam`) || !e.splitByTeam || !m.services.every((_, i) => ctx.valid(`services[${i}].team`))) continue;
+      for (const team of [...new Set(m.services.map((s) => s.team))]) {
+        const stack = `${name}-${team}`;
+        const other = taken.get(stack);
+        if (other) problems.push({ path: `environments.${name}.splitByTeam`, message: `team ${team}'s stack would be named ${stack}, which is ${other} (a stack's state and plan are found by its name)` });
+        else if (stack.length > 63) problems.push({ path: `environments.${name}.splitByTeam`, message: `team ${team}'s stack name ${stack} is longer than 63 characters (it names a state key and an HCP workspace)` });
+        else taken.set(stack, `team ${team}'s stack of ${name}`);
+      }
+    }
+    return problems;
+  }),
   acrossMatrix("service-not-secret-sync", "unique", "no service takes the secret sync's service account name", (m, ctx) =>
     m.services.flatMap((s, i) =>
       ctx.valid(`services[${i}].name`) && ctx.valid("organization.secretSync.serviceAccount") && s.name === m.organization.secretSync.serviceAccount

@@ -395,6 +395,10 @@ export const environmentSettingsSchema = z.strictObject({
     .describe("The allows layered on the namespace's default deny."),
   sidecarInjection: describe(flag(), "Label the namespace for service-mesh sidecar injection (`organization.serviceMesh`)."),
   rolloutSurgePods: describe(wholeNumber(0), "Extra pods per service the quota leaves room for, so a rolling update at max replicas can surge."),
+  splitByTeam: describe(
+    flag(),
+    "Besides the environment's own stack, one stack per team (`<environment>-<team>`): the team's services' service accounts, ExternalSecrets, monitors and SLOs, in a state of their own, planned and applied on their own. Off: one stack for the environment.",
+  ),
   cost: costSchema,
   secrets: z
     .strictObject({

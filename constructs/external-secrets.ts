@@ -93,25 +93,38 @@ export class ExternalSecrets extends Construct {
       },
     }));
 
-    for (const secret of props.secrets) {
-      keptWhenProtected(new Manifest(this, `externalSecret-${secret.secretName}`, {
-        manifest: {
-          apiVersion: EXTERNAL_SECRETS_API_VERSION,
-          kind: "ExternalSecret",
-          metadata: metadata(secret.secretName, props.annotations),
-          spec: {
-            refreshInterval: props.refreshInterval,
-            secretStoreRef: { name: storeName, kind: "SecretStore" },
-            target: {
-              name: secret.secretName,
-              creationPolicy: props.creationPolicy,
-              deletionPolicy: props.deletionPolicy,
-            },
-            // every key of the Vault secret becomes a key of the Kubernetes Secret
-            dataFrom: [{ extract: { key: secret.remoteKey } }],
-          },
-        },
-      }));
-    }
+    for (const secret of props.secrets) externalSecret(this, secret, { ...props, storeName });
   }
+}
+
+/**
+ * One service's ExternalSecret (`externalSecret-<secret>` under `scope`), syncing its Vault secret through the
+ * SecretStore named `storeName` of the same namespace: in the environment's ExternalSecrets construct, or in a team
+ * stack's (stacks/team-stack.ts), at the same address either way.
+ */
+export function externalSecret(
+  scope: Construct,
+  secret: { readonly secretName: string; readonly remoteKey: string },
+  props: Pick<ExternalSecretsProps, "namespace" | "labels" | "refreshInterval" | "creationPolicy" | "deletionPolicy" | "annotations"> & { readonly storeName: string },
+): Manifest {
+  return keptWhenProtected(
+    new Manifest(scope, `externalSecret-${secret.secretName}`, {
+      manifest: {
+        apiVersion: EXTERNAL_SECRETS_API_VERSION,
+        kind: "ExternalSecret",
+        metadata: { name: secret.secretName, namespace: props.namespace, labels: { ...props.labels }, ...(props.annotations ? { annotations: { ...props.annotations } } : {}) },
+        spec: {
+          refreshInterval: props.refreshInterval,
+          secretStoreRef: { name: props.storeName, kind: "SecretStore" },
+          target: {
+            name: secret.secretName,
+            creationPolicy: props.creationPolicy,
+            deletionPolicy: props.deletionPolicy,
+          },
+          // every key of the Vault secret becomes a key of the Kubernetes Secret
+          dataFrom: [{ extract: { key: secret.remoteKey } }],
+        },
+      },
+    }),
+  );
 }

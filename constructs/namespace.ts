@@ -120,13 +120,7 @@ export class EnvironmentNamespace extends Construct {
       spec: { limit: [{ type: "Container", default: size, defaultRequest: size, max: size }] },
     });
 
-    for (const service of props.services) {
-      new ServiceAccountV1(this, `workload-${service}`, {
-        metadata: metadata(service),
-        // Workloads that need the API mount a token explicitly; nothing gets one by accident.
-        automountServiceAccountToken: false,
-      });
-    }
+    for (const service of props.services) workloadServiceAccount(this, service, metadata(service));
     keptWhenProtected(new ServiceAccountV1(this, "secretSync", {
       metadata: metadata(props.secretSyncServiceAccount),
       automountServiceAccountToken: false,
@@ -137,4 +131,16 @@ export class EnvironmentNamespace extends Construct {
       data: { ...props.profile },
     });
   }
+}
+
+/**
+ * A service's workload service account (`workload-<service>` under `scope`): in the environment's namespace
+ * construct, or in a team stack's (stacks/team-stack.ts), at the same address either way.
+ */
+export function workloadServiceAccount(scope: Construct, service: string, metadata: { name: string; namespace: string; labels: Record<string, string> }): ServiceAccountV1 {
+  return new ServiceAccountV1(scope, `workload-${service}`, {
+    metadata,
+    // Workloads that need the API mount a token explicitly; nothing gets one by accident.
+    automountServiceAccountToken: false,
+  });
 }

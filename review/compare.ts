@@ -9,6 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
 import { EnvironmentStack } from "../stacks/environment-stack";
+import { TeamStack } from "../stacks/team-stack";
+import { teamStackName, teamsOf } from "../config/stacks";
 import { environmentNamed } from "../config";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { isPlainObject } from "./json";
@@ -63,8 +65,21 @@ function leaves(value: unknown, at: string, out: Map<string, unknown>): Map<stri
 
 function synthLeaves(build: StackBuilder, m: Matrix, name: string, environment: EnvironmentSettings, outdir: string): Map<string, unknown> {
   // nothing is written there: Testing.synth serializes in memory, but every App needs a folder
-  const stack = build(Testing.app({ outdir }), name, environment, m);
-  return leaves(JSON.parse(Testing.synth(stack)), "", new Map());
+  const app = Testing.app({ outdir });
+  const stack = build(app, name, environment, m);
+  const json = JSON.parse(Testing.synth(stack));
+  // an environment split by team is compared across all its stacks: the team stacks' resources with its own
+  // (their providers and backends are the environment's, by name)
+  if (environment.splitByTeam) {
+    for (const team of teamsOf(m.services)) {
+      const services = m.services.filter((s) => s.team === team);
+      const teamStack = new TeamStack(app, { name: teamStackName(name, team), environmentName: name, environment, organization: m.organization, allServices: m.services, services });
+      for (const [type, byName] of Object.entries<Record<string, unknown>>(JSON.parse(Testing.synth(teamStack)).resource ?? {})) {
+        json.resource[type] = { ...(json.resource[type] ?? {}), ...byName };
+      }
+    }
+  }
+  return leaves(json, "", new Map());
 }
 
 type Identity = Record<string, string>;

@@ -10,6 +10,7 @@ import { Testing, type App } from "cdktf";
 import { loadMatrix } from "../config";
 import type { Matrix } from "../config/types";
 import { GATES_STACK } from "../config/rules";
+import { stackOf } from "../config/stacks";
 import { buildApp } from "../main";
 import { MOVED, type StackKind } from "../stacks/moved";
 
@@ -26,10 +27,16 @@ export function synthesizedAddresses(m: Matrix, outdir: string): Record<string, 
   );
 }
 
-const kindOf = (stack: string): StackKind => (stack === GATES_STACK ? "gates" : "environment");
+/** A stack's kind by its name: the gates stack, an environment's, or a team's (config/stacks.ts). */
+export const stackKind = (m: Matrix) => (stack: string): StackKind => (stack === GATES_STACK ? "gates" : stackOf(m, stack)?.kind === "team" ? "team" : "environment");
 
 /** What differs from the recorded addresses, each with what to do; empty when nothing does. */
-export function addressProblems(recorded: Record<string, readonly string[]>, current: Record<string, readonly string[]>, moved: Readonly<Record<StackKind, Readonly<Record<string, string>>>> = MOVED): string[] {
+export function addressProblems(
+  recorded: Record<string, readonly string[]>,
+  current: Record<string, readonly string[]>,
+  moved: Readonly<Record<StackKind, Readonly<Record<string, string>>>> = MOVED,
+  kindOf: (stack: string) => StackKind = (stack) => (stack === GATES_STACK ? "gates" : "environment"),
+): string[] {
   const problems: string[] = [];
   for (const stack of [...new Set([...Object.keys(recorded), ...Object.keys(current)])].sort()) {
     const before = new Set(recorded[stack] ?? []);
@@ -48,12 +55,13 @@ export function addressProblems(recorded: Record<string, readonly string[]>, cur
 }
 
 if (require.main === module) {
-  const current = synthesizedAddresses(loadMatrix(), fs.mkdtempSync(path.join(require("node:os").tmpdir(), "envmatrix-addresses-")));
+  const m = loadMatrix();
+  const current = synthesizedAddresses(m, fs.mkdtempSync(path.join(require("node:os").tmpdir(), "envmatrix-addresses-")));
   if (process.argv.includes("--write")) {
     fs.writeFileSync(ADDRESSES_FILE, `${JSON.stringify(current, null, 2)}\n`);
     console.log(`${path.relative(process.cwd(), ADDRESSES_FILE)}: ${Object.values(current).flat().length} addresses of ${Object.keys(current).length} stacks recorded`);
   } else {
-    const problems = addressProblems(JSON.parse(fs.readFileSync(ADDRESSES_FILE, "utf8")), current);
+    const problems = addressProblems(JSON.parse(fs.readFileSync(ADDRESSES_FILE, "utf8")), current, MOVED, stackKind(m));
     for (const p of problems) console.error(p);
     if (problems.length === 0) console.log("addresses: as recorded (or moved)");
     process.exitCode = problems.length === 0 ? 0 : 1;

@@ -53,14 +53,18 @@ export class EnvironmentStack extends ReadableStack {
     if (env.protected) protect(this);
     // Each capability's props come from one pure function of the matrix (stacks/props.ts).
     const labels = environmentLabels(context);
-    const namespace = new EnvironmentNamespace(this, "namespace", namespaceProps(context, labels));
+    // split by team: the services' own resources (service accounts, ExternalSecrets, monitors and SLOs) are the team
+    // stacks' (stacks/team-stack.ts); what the whole environment shares stays here
+    const split = env.splitByTeam;
+    const namespaceSettings = namespaceProps(context, labels);
+    const namespace = new EnvironmentNamespace(this, "namespace", split ? { ...namespaceSettings, services: [] } : namespaceSettings);
     new NetworkPolicies(this, "network", networkProps(context, labels, namespace.namespaceName));
     const vault = new VaultAccess(this, "vaultAccess", vaultAccessProps(context, namespace.namespaceName));
     const secrets = externalSecretsProps(context, labels, namespace.namespaceName, { authMountPath: vault.role.backend, role: vault.role.roleName });
-    if (secrets) new ExternalSecrets(this, "externalSecrets", secrets);
+    if (secrets) new ExternalSecrets(this, "externalSecrets", split ? { ...secrets, secrets: [] } : secrets);
     // GitHub gates are not here: they are the gates stack's, applied only with a protected credential, so an
     // unprotected environment's deploy never holds a token that administers the repository.
-    new DatadogMonitors(this, "monitors", monitorsProps(context));
+    if (!split) new DatadogMonitors(this, "monitors", monitorsProps(context));
     new DatadogDashboard(this, "dashboard", dashboardProps(context, namespace.quota));
   }
 }

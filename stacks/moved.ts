@@ -8,10 +8,11 @@
 import { Aspects, TerraformResource, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
 
-export type StackKind = "environment" | "gates";
+export type StackKind = "environment" | "team" | "gates";
 
 export const MOVED: Readonly<Record<StackKind, Readonly<Record<string, string>>>> = {
   environment: {},
+  team: {},
   gates: {},
 };
 

@@ -1,0 +1,159 @@
+/**
+ * Stacks split by team (`splitByTeam`, config/stacks.ts, stacks/team-stack.ts): off, nothing changes; on, the
+ * environment's own stack keeps what the environment shares and each team's stack holds its services' service
+ * accounts, ExternalSecrets, monitors and SLOs, every resource exactly once across them; compare still credits
+ * every difference to a matrix field.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Testing, type App } from "cdktf";
+import { loadMatrix } from "../config";
+import { buildApp, run as synthesize } from "../main";
+import { compareEnvironments } from "../review/compare";
+import { allTargets, environmentsForBranch } from "../config/promotion";
+import { MatrixError } from "../config/validate";
+import { editableDefinition, seedMatrix } from "./helpers";
+import { scratchDir, testApp } from "./scratch";
+
+type Json = Record<string, any>;
+
+/** The seed with three services of two teams, budgets with room for them, prod split by team when `split`. */
+function matrixWith(split: boolean) {
+  const def = editableDefinition();
+  def.services = [
+    { name: "api", team: "platform" },
+    { name: "billing", team: "payments" },
+    { name: "ledger", team: "payments" },
+  ];
+  for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 4;
+  def.environments.prod.splitByTeam = split;
+  return def;
+}
+
+/** Every stack of a matrix, synthesized in memory, by name. */
+function synthAllStacks(def: Json): Record<string, Json> {
+  const app = buildApp(testApp() as unknown as App, loadMatrix(def as any));
+  return Object.fromEntries(app.node.children.map((s) => [s.node.id, JSON.parse(Testing.synth(s as any))]));
+}
+
+/** Resources by address with the namespace written out where the environment stack references it. */
+function resourcesOf(stacks: Json[], namespace: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const json of stacks) {
+    for (const [type, byName] of Object.entries<Json>(json.resource ?? {})) {
+      for (const [name, body] of Object.entries<Json>(byName)) {
+        const { "//": _meta, ...rest } = body;
+        const address = `${type}.${name}`;
+        expect({ address, twice: out.has(address) }).toEqual({ address, twice: false });
+        out.set(address, JSON.stringify(rest).split("${kubernetes_namespace_v1.namespace.metadata[0].name}").join(namespace));
+      }
+    }
+  }
+  return out;
+}
+
+describe("split by team: off", () => {
+  it("the seed and a matrix with several teams have one stack per environment and the gates stack, nothing else", () => {
+    expect(Object.keys(synthAllStacks(editableDefinition())).sort()).toEqual(["dev", "gates", "hotfix", "prod", "staging"]);
+    expect(Object.keys(synthAllStacks(matrixWith(false))).sort()).toEqual(["dev", "gates", "hotfix", "prod", "staging"]);
+  });
+
+  it("is the seed's setting in every environment", () => {
+    for (const e of Object.values(seedMatrix.environments)) expect(e.splitByTeam).toBe(false);
+  });
+});
+
+describe("split by team: on in prod (and hotfix, its clone)", () => {
+  const off = synthAllStacks(matrixWith(false));
+  const on = synthAllStacks(matrixWith(true));
+  const ns = seedMatrix.environments.prod.identity.namespace;
+
+  it("one stack per team besides the environment's, named <environment>-<team>; other environments unchanged", () => {
+    expect(Object.keys(on).sort()).toEqual(["dev", "gates", "hotfix", "hotfix-payments", "hotfix-platform", "prod", "prod-payments", "prod-platform", "staging"]);
+    for (const s of ["dev", "staging"]) expect(JSON.stringify(on[s])).toBe(JSON.stringify(off[s]));
+  });
+
+  it("every resource of the unsplit environment exactly once across its stacks, the same but for the namespace named instead of referenced", () => {
+    const before = resourcesOf([off.prod], ns);
+    const after = resourcesOf([on.prod, on["prod-platform"], on["prod-payments"]], ns);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [address, body] of before) expect({ address, body: after.get(address) }).toEqual({ address, body });
+  });
+
+  it("a team's stack holds its own services' service accounts, ExternalSecrets, monitors and SLOs, and nothing of another team", () => {
+    const names = (json: Json) => Object.values<Json>(json.resource).flatMap((byName) => Object.keys(byName));
+    for (const [team, services, others] of [["payments", ["billing", "ledger"], ["api"]], ["platform", ["api"], ["billing", "ledger"]]] as const) {
+      const json = on[`prod-${team}`];
+      expect(Object.keys(json.resource).sort()).toEqual(["datadog_monitor", "datadog_service_level_objective", "kubernetes_manifest", "kubernetes_service_account_v1"]);
+      for (const s of services) expect(names(json)).toEqual(expect.arrayContaining([`workload_${s}`, `external_secret_${s}`, `${s}_error_rate`]));
+      for (const s of others) expect(names(json).filter((n) => n.includes(s))).toEqual([]);
+    }
+  });
+
+  it("the environment's stack keeps what the environment shares: namespace, network policies, Vault access, SecretStore, quota, limits, profile, dashboard", () => {
+    expect(Object.keys(on.prod.resource.kubernetes_service_account_v1)).toEqual(["secret_sync"]);
+    expect(Object.keys(on.prod.resource.kubernetes_manifest)).toEqual(["secret_store"]);
+    expect(on.prod.resource.datadog_monitor).toBeUndefined();
+    expect(Object.keys(on.prod.resource).sort()).toEqual(Object.keys(off.prod.resource).filter((t) => !["datadog_monitor", "datadog_service_level_objective"].includes(t)).sort());
+  });
+
+  it("a team stack reads the environment's objects by name, never by a reference across stacks, with its own state and only the providers it uses", () => {
+    const team = on["prod-payments"];
+    expect(JSON.stringify(team)).not.toMatch(/\$\{kubernetes_namespace_v1|\$\{vault_/);
+    for (const es of Object.values<Json>(team.resource.kubernetes_manifest)) {
+      expect(es.manifest.metadata.namespace).toBe(ns);
+      expect(es.manifest.spec.secretStoreRef).toEqual({ name: on.prod.resource.kubernetes_manifest.secret_store.manifest.metadata.name, kind: "SecretStore" });
+    }
+    expect(Object.keys(team.provider).sort()).toEqual(["datadog", "kubernetes"]);
+    expect(team.provider.kubernetes).toEqual(on.prod.provider.kubernetes);
+    expect(team.terraform.backend).not.toEqual(on.prod.terraform.backend);
+    expect(JSON.stringify(team.terraform.backend)).toContain("prod-payments");
+    // a protected environment's team stacks keep their objects as its own stack does
+    expect(Object.values<Json>(team.resource.kubernetes_manifest).every((r) => r.lifecycle?.prevent_destroy === true)).toBe(true);
+  });
+
+  it("compare staging prod still credits every difference to a matrix field (prod's team stacks compared with it)", () => {
+    const m = loadMatrix(matrixWith(true));
+    const c = compareEnvironments(m, "staging", "prod");
+    expect(c.drift).toEqual([]);
+    expect(c.differingFields).toContain("splitByTeam");
+    // the namespace named where the team stacks read it: credited to splitByTeam
+    const sa = c.differences.find((d) => d.path === "resource.kubernetes_service_account_v1.workload_billing.metadata.namespace")!;
+    expect(sa.fields).toContain("environments.prod.splitByTeam");
+  });
+
+  it("deploys and plans a team stack right after its environment's, with the environment's GitHub environments", () => {
+    const m = loadMatrix(matrixWith(true));
+    const targets = environmentsForBranch(m, "main").map((t) => t.environment);
+    expect(targets.slice(targets.indexOf("prod"), targets.indexOf("prod") + 3)).toEqual(["prod", "prod-platform", "prod-payments"]);
+    const all = allTargets(m);
+    const prod = all.find((t) => t.environment === "prod")!;
+    for (const t of all.filter((x) => x.environment.startsWith("prod-"))) expect({ ...t, environment: "prod" }).toEqual(prod);
+  });
+
+  it("synthesizes with npm run synth's code path, files per stack", () => {
+    const out = path.join(scratchDir(), "team-out");
+    expect(synthesize(matrixWith(true), out, path.join(scratchDir(), "no-adopt-files"))).toBe(0);
+    expect(fs.readdirSync(path.join(out, "stacks")).sort()).toEqual(["dev", "gates", "hotfix", "hotfix-payments", "hotfix-platform", "prod", "prod-payments", "prod-platform", "staging"]);
+  });
+});
+
+describe("team stack names", () => {
+  it("a team stack named like an environment is refused, with the rule", () => {
+    const def = matrixWith(true);
+    def.services.push({ name: "qa-svc", team: "hotfix" });
+    // prod + team "hotfix" would be "prod-hotfix": not taken; an environment named prod-payments would be
+    def.environments["prod-payments"] = { ...structuredClone(def.environments.dev), identity: { ...def.environments.dev.identity, namespace: "envmatrix-prod-payments", githubEnvironment: "prod-payments", vaultSubtree: "prod-payments", deployBranches: ["develop"], protectedBranch: null } };
+    def.promotionOrder = [...def.promotionOrder, "prod-payments"];
+    let error: MatrixError | undefined;
+    try {
+      loadMatrix(def);
+    } catch (err) {
+      error = err as MatrixError;
+    }
+    expect(error?.problems).toContainEqual({
+      path: "environments.prod.splitByTeam",
+      message: "team payments's stack would be named prod-payments, which is environment prod-payments (a stack's state and plan are found by its name)",
+    });
+  });
+});
