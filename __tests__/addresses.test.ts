@@ -34,7 +34,7 @@ function devAfterRename(moved?: Record<string, string>): { addresses: string[]; 
 it("the seed synthesizes exactly the recorded addresses, and nothing is waiting for a move", () => {
   expect(Object.keys(recorded).sort()).toEqual([...Object.keys(seedMatrix.environments), "gates"].sort());
   expect(addressProblems(recorded, current)).toEqual([]);
-  expect(MOVED).toEqual({ environment: {}, gates: {} });
+  expect(MOVED).toEqual({ environment: {}, team: {}, gates: {} });
 });
 
 it("renaming a synthesized address without a moved entry fails, naming the address and what to do", () => {
@@ -80,4 +80,65 @@ if (!terraform) console.warn("addresses.test: no terraform binary on PATH: the m
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe("a service that changes team in an environment split by team", () => {
+  const { loadMatrix } = require("../config");
+  const { stackKind } = require("../scripts/addresses");
+  const { FORGOTTEN, applyForgotten } = require("../stacks/moved");
+  const split = (billingTeam: string) => {
+    const def = require("./helpers").editableDefinition();
+    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: billingTeam }, { name: "ledger", team: "payments" }];
+    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 4;
+    def.environments.prod.splitByTeam = true;
+    return loadMatrix(def);
+  };
+  const before = synthesizedAddresses(split("payments"), scratchDir());
+  const after = synthesizedAddresses(split("platform"), scratchDir());
+
+  it("without a removed block fails, saying where it went and what to do (moved cannot cross states)", () => {
+    const problems: string[] = addressProblems(before, after, MOVED, stackKind(split("platform")), FORGOTTEN);
+    expect(problems).toContain(
+      'prod-payments: kubernetes_service_account_v1.workload_billing moved to stack prod-platform: Terraform would destroy it here and create it there. Add "kubernetes_service_account_v1.workload_billing" to FORGOTTEN["prod-payments"] in stacks/moved.ts (a removed block: forgotten, not destroyed), and npm run adopt -- prod-platform (an import block there), then npm run addresses -- --write.',
+    );
+  });
+
+  it("with the addresses forgotten in the old stack, only the new ones are left to record", () => {
+    const gone = before["prod-payments"].filter((a: string) => !after["prod-payments"].includes(a));
+    expect(gone.length).toBeGreaterThan(3);
+    const problems: string[] = addressProblems(before, after, MOVED, stackKind(split("platform")), { "prod-payments": gone, "hotfix-payments": gone });
+    expect(problems.filter((p) => !/ is new: /.test(p))).toEqual([]);
+  });
+
+  it("a team left without services: its stack is no longer synthesized, and that is said", () => {
+    const none = synthesizedAddresses(split("platform"), scratchDir());
+    delete none["prod-payments"];
+    expect(addressProblems(before, none, MOVED, stackKind(split("platform")), FORGOTTEN)).toContain(
+      "prod-payments: the stack is no longer synthesized (a team without services left?): nothing applies it any more, and its objects stay, managed by nothing. Import them where they went (npm run adopt -- <that stack>), remove prod-payments's state, then npm run addresses -- --write.",
+    );
+  });
+
+  const terraform = terraformBinary();
+  (terraform ? it : it.skip)("the old stack's removed block: Terraform forgets the object and destroys nothing", () => {
+    const app = buildApp(testApp() as unknown as App, split("platform"));
+    const stack = app.node.children.find((s) => s.node.id === "prod-payments") as TerraformStack;
+    applyForgotten(stack, ["kubernetes_service_account_v1.workload_billing"]);
+    const json = JSON.parse(Testing.synth(stack));
+    expect(json.removed).toEqual([{ from: "kubernetes_service_account_v1.workload_billing", lifecycle: { destroy: false } }]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-removed-"));
+    try {
+      const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+      const tf = (...args: string[]) => execFileSync("terraform", [`-chdir=${dir}`, ...args, "-input=false", "-no-color"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ resource: { terraform_data: { workload_billing: { input: "billing" } } } }));
+      tf("init");
+      tf("apply", "-auto-approve");
+      const removed = json.removed.map((r: any) => ({ ...r, from: r.from.replace(/^kubernetes_service_account_v1\./, "terraform_data.") }));
+      fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ removed }));
+      const plan = tf("plan");
+      expect(plan).toMatch(/terraform_data\.workload_billing will no longer be managed by Terraform, but will not be destroyed/);
+      expect(plan).toMatch(/Plan: 0 to add, 0 to change, 0 to destroy/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

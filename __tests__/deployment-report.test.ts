@@ -128,3 +128,19 @@ describe("Datadog not answering never fails the deploy", () => {
     expect([r.code, r.stdout.trim(), dd.events]).toEqual([0, "Datadog: gates runs no service: no deployment to report", []]);
   });
 });
+
+describe("a team stack (prod split by team)", () => {
+  it("reports its own team's services, in its environment", async () => {
+    const { loadMatrix } = require("../config");
+    const def = require("./helpers").editableDefinition();
+    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
+    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
+    def.environments.prod.splitByTeam = true;
+    const m = loadMatrix(def);
+    const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "report-deployment");
+    const r = await cli(argv(inv, { STACK: "prod-payments", SHA: COMMIT, APPLY_STARTED: String(STARTED), OUTCOME: "success", RUN_URL: "https://github.com/example-org/envmatrix/actions/runs/1" }), { loadMatrix: () => m });
+    expect(r.code).toBe(0);
+    expect((dd.doraDeployments as Json[]).map((b) => [b.data.attributes.service, b.data.attributes.env])).toEqual([["billing", "prod"]]);
+    expect((dd.events as Json[]).map((e) => e.tags.filter((t: string) => /^(service|env):/.test(t)))).toEqual([["env:prod", "service:billing"]]);
+  });
+});

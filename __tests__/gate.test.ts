@@ -276,6 +276,17 @@ describe("the command", () => {
     expect(dd.asked).toEqual([]);
   });
 
+  it("gates a team stack (prod split by team) by all its environment's gates: it deploys into prod", async () => {
+    const def = editableDefinition();
+    def.environments.prod.splitByTeam = true;
+    const own = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    const team = await gate([`prod-${seedMatrix.services[0].team}`, "--commit", COMMIT, "--at", IN_WINDOW], def);
+    const gates = (out: string) => out.split("\n").slice(1, -2).map((l) => l.slice(2).split(/ +/)[0]);
+    expect(gates(team.out)).toEqual(gates(own.out));
+    expect(gates(team.out)).toEqual(expect.arrayContaining(["window", "approval"]));
+    expect(gates(team.out).length).toBeGreaterThan(2);
+  });
+
   it("refuses an unknown environment and a missing commit", async () => {
     const unknown = await gate(["production", "--commit", COMMIT]);
     expect([unknown.code, unknown.out]).toEqual([1, expect.stringContaining('no environment "production"')]);

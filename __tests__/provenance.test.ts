@@ -3,6 +3,7 @@
  * questions to GitHub, answered by a fake GitHub REST API on 127.0.0.1 (shapes from GitHub's REST docs).
  */
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { githubHandler, type GitHubState } from "./fakes/github";
@@ -10,6 +11,7 @@ import { startFake, type Fake } from "./fakes/server";
 import { seedMatrix } from "./helpers";
 import { scratchDir } from "./scratch";
 import { startCliProcess, type CliProcess } from "./cli-process";
+import { argv, invocations } from "./workflow-invocations";
 import { run as synthesize } from "../main";
 import { matrix as definition } from "../config/environments";
 
@@ -192,4 +194,67 @@ afterAll(() => {
   expect(seen.length).toBeGreaterThan(10);
   const repo = `/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/`;
   for (const r of seen) expect([r.host.startsWith("127.0.0.1:"), r.method, r.path.startsWith(repo)]).toEqual([true, "GET", true]);
+});
+
+describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
+  // three services of two teams; the commit last deployed gave billing (team payments) the environment's latency
+  // threshold, this one its own: only billing's monitors change
+  const split = (billingLatencyMs?: number) => {
+    const def = structuredClone(definition) as any;
+    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments", ...(billingLatencyMs ? { latencyMs: billingLatencyMs } : {}) }];
+    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
+    def.environments.prod.splitByTeam = true;
+    return def;
+  };
+  const dirs = { head: "", old: "" };
+  beforeAll(() => {
+    dirs.head = path.join(scratchDir(), "split-head-out");
+    dirs.old = path.join(scratchDir(), "split-old-out");
+    expect(synthesize(split(1500), dirs.head)).toBe(0);
+    expect(synthesize(split(), dirs.old)).toBe(0);
+  });
+
+  it("a change to one service's threshold plans its team's stack in prod, not prod's own nor the other team's; staging (not split) and its gate come along", async () => {
+    state.deployments.production = [
+      { id: 12, sha: sha(60), statuses: ["success"] },
+      { id: 11, sha: sha(60), statuses: ["success"] },
+    ];
+    state.deployments.staging = [{ id: 10, sha: sha(60), statuses: ["success"] }];
+    state.deployments["envmatrix-gates"] = [{ id: 9, sha: sha(60), statuses: ["success"] }];
+    // deploy.yml's own words: stacks-to-plan -- "$REF" --head cdktf.out "${at[@]}"
+    const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "stacks-to-plan" && i.words.includes("--head"));
+    const args = argv(inv, { REF: "refs/heads/main", at: ["--at", `${sha(60)}=${dirs.old}`] }).map((w) => (w === "cdktf.out" ? dirs.head : w));
+    shared ??= startCliProcess();
+    const r = await shared.run(args, githubEnv(), split(1500));
+    expect(r.stderr).toBe("");
+    const include = JSON.parse(r.stdout).include;
+    expect(include.map((t: any) => t.environment)).toEqual(["staging", "prod-payments"]);
+    // the team stack runs in prod's GitHub environments, with prod's credentials and approval
+    expect(include[1]).toMatchObject({ githubEnvironment: seedMatrix.environments.prod.identity.githubEnvironment, protected: true });
+  });
+
+  it("the pull-request review's changed-stacks says the same: its team's stacks, and the environments that do not split", async () => {
+    const [inv] = invocations().filter((i) => i.workflow === "pull-request-review.yml" && i.script === "changed-stacks");
+    const runnerTemp = path.join(scratchDir(), "split-runner");
+    fs.mkdirSync(path.join(runnerTemp, "base"), { recursive: true });
+    fs.mkdirSync(path.join(runnerTemp, "head"), { recursive: true });
+    fs.cpSync(dirs.old, path.join(runnerTemp, "base", "cdktf.out"), { recursive: true });
+    fs.cpSync(dirs.head, path.join(runnerTemp, "head", "cdktf.out"), { recursive: true });
+    shared ??= startCliProcess();
+    const r = await shared.run(argv(inv, { RUNNER_TEMP: runnerTemp }), {}, split(1500));
+    // hotfix is prod's clone: split too
+    expect(JSON.parse(r.stdout)).toEqual(["dev", "hotfix-payments", "prod-payments", "staging"]);
+  });
+
+  it("plans every stack of prod when one of the newest run's deployments there failed (each stack applied is a deployment of the same commit)", async () => {
+    state.deployments.production = [
+      { id: 22, sha: sha(61), statuses: ["success"] },
+      { id: 21, sha: sha(61), statuses: ["failure"] },
+    ];
+    state.deployments.staging = [{ id: 20, sha: sha(61), statuses: ["success"] }];
+    state.deployments["envmatrix-gates"] = [{ id: 19, sha: sha(61), statuses: ["success"] }];
+    shared ??= startCliProcess();
+    const r = await shared.run(["stacks-to-plan", "main", "--head", dirs.head, "--at", `${sha(61)}=${dirs.head}`], githubEnv(), split(1500));
+    expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["staging", "prod", "prod-platform", "prod-payments"]);
+  });
 });

@@ -550,6 +550,10 @@ export const serviceSchema = z.strictObject({
   name: describe(matching(DNS_LABEL, "a Kubernetes name (DNS-1123 label, at most 50 characters)", 50), "Name of the service: its service account, Vault path, Secret and monitors."),
   team: describe(matching(DNS_LABEL, "a team name (lowercase letters, digits and '-')", 63), "Owning team, for the `team:` tag and routing."),
   port: describe(wholeNumber(1, 65535).optional(), "The container port the service listens on. Default: 8080."),
+  latencyMs: describe(
+    wholeNumber(1, 600000).optional(),
+    "This service's p99 latency alert threshold in every environment instead of the environment's `alerts.latencyMs` (a service slower by design: batch, reports). Default: the environment's.",
+  ),
 });
 
 // The environment's name is the stack id, the `env:` tag and part of every label: a DNS label keeps all of them valid.

@@ -13,6 +13,8 @@ import { errorRatio, serviceScope, traceCount } from "../config/datadog-queries"
 export interface MonitoredService {
   readonly name: string;
   readonly team: string;
+  /** The service's own p99 latency threshold, instead of the environment's `latencyMs`. */
+  readonly latencyMs?: number;
 }
 
 /** Where one monitor goes instead of the environment's `notify` and `priority`: its alert tier's. */
@@ -124,7 +126,7 @@ export class DatadogMonitors extends Construct {
     };
 
     monitor("errorRate", "error rate", "%", p.errorRatePercent, (x) => `sum(${window}):( ${errorRatio(op, apm)} ) * 100 > ${x}`, { route: p.tiers?.errorRate });
-    monitor("latency", "p99 latency", " s", p.latencyMs / 1000, (x) => `percentile(${window}):p99:trace.${op}{${apm}} > ${x}`, { route: p.tiers?.latency });
+    monitor("latency", "p99 latency", " s", (service.latencyMs ?? p.latencyMs) / 1000, (x) => `percentile(${window}):p99:trace.${op}{${apm}} > ${x}`, { route: p.tiers?.latency });
     // usage is in nanocores, limits in cores
     const k8s = `kube_namespace:${p.namespace},service:${service.name}`;
     monitor(

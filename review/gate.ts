@@ -23,6 +23,7 @@ import type { Octokit } from "@octokit/rest";
 import { XMLParser } from "fast-xml-parser";
 import { datadogConfiguration, ddV1 } from "./datadog-client";
 import type { EnvironmentSettings, Matrix } from "../config/types";
+import { stackOf } from "../config/stacks";
 import { serviceScope, traceCount } from "../config/datadog-queries";
 import { approverHandles, describeWindow, windowIsOpen } from "../config/promotion";
 
@@ -209,13 +210,13 @@ async function approvalGate(reviewers: readonly string[], inputs: GateInputs): P
 }
 
 /**
- * Every gate of `environment` for the commit. A stack that is not an environment (the gates stack) is applied
- * like the environment it follows, and passes only that environment's window and approval: it runs no workload
- * to test or measure.
+ * Every gate of stack `environment` for the commit. A team stack (config/stacks.ts) deploys into its environment:
+ * all that environment's gates. The gates stack is applied like the environment it follows, and passes only that
+ * environment's window and approval: it runs no workload to test or measure.
  */
 export async function evaluateGates(m: Matrix, environment: string, settings: EnvironmentSettings, inputs: GateInputs): Promise<GateResult[]> {
   const results: GateResult[] = [];
-  const own = Object.hasOwn(m.environments, environment);
+  const own = stackOf(m, environment)?.kind !== "gates";
   const g = settings.entryGates;
   if (own && g.testPassRatePercent !== null) results.push(testsGate(g.testPassRatePercent, inputs.reportFile));
   if (own && g.sourceErrorRate !== null) results.push(...(await errorRateGate(m, g.sourceErrorRate, inputs)));

@@ -84,6 +84,11 @@ export async function lastDeployedSha(gh: Octokit, r: Repo, environment: string)
   const deployments = (await gh.rest.repos.listDeployments({ ...r, environment, per_page: 30 })).data.sort((a, b) => b.id - a.id);
   const newest = deployments[0];
   if (newest === undefined) return undefined;
-  const statuses = (await gh.rest.repos.listDeploymentStatuses({ ...r, deployment_id: newest.id, per_page: 100 })).data.sort((a, b) => b.id - a.id);
-  return statuses[0]?.state === "success" ? newest.sha : undefined;
+  // every deployment of that commit (one per stack applied in the run: an environment split by team has several)
+  // must have succeeded, or what one of them applied is unknown and all the environment's stacks are planned
+  for (const d of deployments.filter((x) => x.sha === newest.sha)) {
+    const statuses = (await gh.rest.repos.listDeploymentStatuses({ ...r, deployment_id: d.id, per_page: 100 })).data.sort((a, b) => b.id - a.id);
+    if (statuses[0]?.state !== "success") return undefined;
+  }
+  return newest.sha;
 }

@@ -12,7 +12,7 @@ import type { Matrix } from "../config/types";
 import { GATES_STACK } from "../config/rules";
 import { stackOf } from "../config/stacks";
 import { buildApp } from "../main";
-import { MOVED, type StackKind } from "../stacks/moved";
+import { FORGOTTEN, MOVED, type StackKind } from "../stacks/moved";
 
 export const ADDRESSES_FILE = path.resolve(__dirname, "..", "stacks", "addresses.json");
 
@@ -36,17 +36,28 @@ export function addressProblems(
   current: Record<string, readonly string[]>,
   moved: Readonly<Record<StackKind, Readonly<Record<string, string>>>> = MOVED,
   kindOf: (stack: string) => StackKind = (stack) => (stack === GATES_STACK ? "gates" : "environment"),
+  forgotten: Readonly<Record<string, readonly string[]>> = FORGOTTEN,
 ): string[] {
   const problems: string[] = [];
   for (const stack of [...new Set([...Object.keys(recorded), ...Object.keys(current)])].sort()) {
+    if (!(stack in current)) {
+      problems.push(
+        `${stack}: the stack is no longer synthesized (a team without services left?): nothing applies it any more, and its objects stay, managed by nothing. Import them where they went (npm run adopt -- <that stack>), remove ${stack}'s state, then npm run addresses -- --write.`,
+      );
+      continue;
+    }
     const before = new Set(recorded[stack] ?? []);
     const now = new Set(current[stack] ?? []);
     const movedHere = moved[kindOf(stack)];
     const arrivedFrom = new Set([...now].map((a) => movedHere[a]).filter((from): from is string => from !== undefined));
     for (const gone of [...before].filter((a) => !now.has(a))) {
-      if (arrivedFrom.has(gone)) continue;
+      if (arrivedFrom.has(gone) || (forgotten[stack] ?? []).includes(gone)) continue;
+      // the same address newly in another stack: a service that changed team (moved cannot cross states)
+      const to = Object.keys(current).find((other) => other !== stack && current[other].includes(gone) && !(recorded[other] ?? []).includes(gone));
       problems.push(
-        `${stack}: ${gone} is gone: Terraform would destroy it. Renamed? Add "<its new address>": "${gone}" to MOVED.${kindOf(stack)} in stacks/moved.ts (its state then moves). Removed on purpose? npm run addresses -- --write records that.`,
+        to
+          ? `${stack}: ${gone} moved to stack ${to}: Terraform would destroy it here and create it there. Add "${gone}" to FORGOTTEN["${stack}"] in stacks/moved.ts (a removed block: forgotten, not destroyed), and npm run adopt -- ${to} (an import block there), then npm run addresses -- --write.`
+          : `${stack}: ${gone} is gone: Terraform would destroy it. Renamed? Add "<its new address>": "${gone}" to MOVED.${kindOf(stack)} in stacks/moved.ts (its state then moves). Removed on purpose? npm run addresses -- --write records that.`,
       );
     }
     for (const added of [...now].filter((a) => !before.has(a))) problems.push(`${stack}: ${added} is new: npm run addresses -- --write records it.`);

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { Command, Option } from "commander";
 import type { App } from "cdktf";
 import { environmentNamed, loadMatrix, unknownEnvironment } from "../config";
+import { stackOf } from "../config/stacks";
 import { checkMatrix } from "../config/validate";
 import { matrixJsonSchema } from "../config/schema";
 import { branchMatches } from "../config/branches";
@@ -240,7 +241,9 @@ export function buildProgram(io: CliIo): Command {
       for (let grew = true; grew; ) {
         grew = false;
         for (const t of targets) {
-          const first = m.environments[t.environment]?.entryGates.deployedFirstIn;
+          // a team stack is gated like its environment (review/gate.ts); the gates stack is not
+          const of = stackOf(m, t.environment);
+          const first = of && of.kind !== "gates" ? m.environments[of.environment].entryGates.deployedFirstIn : null;
           if (chosen.has(t.environment) && first && !chosen.has(first) && targets.some((x) => x.environment === first)) {
             chosen.add(first);
             grew = true;
@@ -359,10 +362,13 @@ export function buildProgram(io: CliIo): Command {
     .action(async (stack: string, opts: { commit: string; started: string; finished?: string; outcome: "success" | "failure"; runUrl?: string }) => {
       const m = loadMatrix();
       appliedSettings(m, stack);
-      if (!(stack in m.environments)) {
+      // an environment's stack deploys every service, a team stack its team's (config/stacks.ts); the gates none
+      const of = stackOf(m, stack)!;
+      if (of.kind === "gates") {
         log(`Datadog: ${stack} runs no service: no deployment to report`);
         return;
       }
+      const services = of.kind === "team" ? of.services : m.services;
       const seconds = (v: string, what: string) => {
         if (!/^\d+$/.test(v)) throw new Error(`--${what} ${v}: not seconds since the epoch (date -u +%s)`);
         return new Date(Number(v) * 1000);
@@ -371,8 +377,8 @@ export function buildProgram(io: CliIo): Command {
       const env = process.env;
       const { lines } = await reportDeployment(
         {
-          environment: stack,
-          services: m.services.map((s) => ({ name: s.name, team: s.team })),
+          environment: of.environment,
+          services: services.map((s) => ({ name: s.name, team: s.team })),
           commit: opts.commit,
           repositoryUrl: `https://github.com/${m.organization.github.owner}/${m.organization.github.repository}`,
           startedAt: seconds(opts.started, "started"),

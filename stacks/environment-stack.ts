@@ -2,7 +2,7 @@
  * One environment's Terraform stack. Maps the environment's record in the matrix onto constructs, in one
  * place and the same way for every environment: nothing here branches on an environment's name.
  */
-import { MOVED, applyMoves } from "./moved";
+import { FORGOTTEN, MOVED, applyForgotten, applyMoves } from "./moved";
 import { Annotations, CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
@@ -33,6 +33,7 @@ export class EnvironmentStack extends ReadableStack {
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, props.name);
     applyMoves(this, MOVED.environment);
+    applyForgotten(this, FORGOTTEN[props.name]);
     const { name, environment: env, organization: org } = props;
     const context: EnvironmentContext = { name, env, org, services: props.services };
 

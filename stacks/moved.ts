@@ -5,7 +5,7 @@
  * records the addresses of the last reviewed synth, and __tests__/addresses.test.ts fails when one of them
  * disappears without an entry here (`npm run addresses` says what to do).
  */
-import { Aspects, TerraformResource, type IAspect } from "cdktf";
+import { Aspects, TerraformElement, TerraformResource, type IAspect, type TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 
 export type StackKind = "environment" | "team" | "gates";
@@ -28,4 +28,40 @@ class MoveFrom implements IAspect {
 /** Each resource under `scope` whose address is a key of `moved` gets a `moved` block from the old address. */
 export function applyMoves(scope: IConstruct, moved: Readonly<Record<string, string>>): void {
   if (Object.keys(moved).length > 0) Aspects.of(scope).add(new MoveFrom(moved));
+}
+
+/**
+ * Addresses a stack no longer holds whose objects live on in another stack: per stack name, each becomes a
+ * Terraform `removed` block with `destroy = false` (Terraform ≥ 1.7, developer.hashicorp.com/terraform/language/
+ * resources/syntax#removing-resources), so the old stack forgets the object instead of destroying it. `moved` cannot
+ * cross states: when a service changes team in an environment split by team, its resources leave one team stack
+ * for another; the old one forgets them (here), the new one imports them (`npm run adopt -- <new stack>`).
+ */
+export const FORGOTTEN: Readonly<Record<string, readonly string[]>> = {};
+
+class RemovedBlocks extends TerraformElement {
+  constructor(
+    scope: TerraformStack,
+    private readonly addresses: readonly string[],
+  ) {
+    super(scope, "forgotten");
+  }
+
+  override toTerraform(): object {
+    return { removed: this.addresses.map((from) => ({ from, lifecycle: { destroy: false } })) };
+  }
+
+  override toHclTerraform(): object {
+    return {
+      removed: this.addresses.map((from) => ({
+        from: { value: from, type: "simple", storageClassType: "reference" },
+        lifecycle: { value: { destroy: { value: false, type: "simple", storageClassType: "boolean" } }, type: "block", storageClassType: "object" },
+      })),
+    };
+  }
+}
+
+/** The stack forgets (a `removed` block, destroy = false) each of `addresses`. */
+export function applyForgotten(stack: TerraformStack, addresses: readonly string[] | undefined): void {
+  if (addresses && addresses.length > 0) new RemovedBlocks(stack, [...addresses].sort());
 }

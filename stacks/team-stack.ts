@@ -14,7 +14,7 @@ import { externalSecret } from "../constructs/external-secrets";
 import { DatadogMonitors } from "../constructs/datadog-monitors";
 import { protect } from "../constructs/protection";
 import { ReadableStack } from "./logical-ids";
-import { MOVED, applyMoves } from "./moved";
+import { FORGOTTEN, MOVED, applyForgotten, applyMoves } from "./moved";
 import { configureBackend } from "./environment-stack";
 import { environmentLabels, externalSecretsProps, monitorsProps, type EnvironmentContext } from "./props";
 
@@ -34,6 +34,7 @@ export class TeamStack extends ReadableStack {
   constructor(scope: Construct, props: TeamStackProps) {
     super(scope, props.name);
     applyMoves(this, MOVED.team);
+    applyForgotten(this, FORGOTTEN[props.name]);
     const { environment: env, organization: org } = props;
     // the environment's context, narrowed to the team's services where a resource is per service
     const context: EnvironmentContext = { name: props.environmentName, env, org, services: props.services };
