@@ -54,6 +54,7 @@ const scenarios: Scenario[] = [
   { label: "empty cdktf app (floor)", args: ["empty"] },
   { label: `seed matrix (${environments} envs × ${matrix.services.length} service)`, args: ["matrix", `${matrix.services.length}`], services: matrix.services.length },
   ...sizes.map((n) => ({ label: `scaled matrix (${environments} envs × ${n} services)`, args: ["matrix", `${n}`], services: n })),
+  ...(LARGE ? [{ label: `split by team (${environments} envs × 500 services, 10 teams)`, args: ["matrix", "500", "split"] }] : []),
   ...BARE_AT.map((n) => ({ label: `bare cdktf, the same ${counted[n].resources} resources (${n} services' worth)`, args: ["bare", counted[n].file], bareOf: n })),
 ];
 

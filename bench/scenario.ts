@@ -1,6 +1,6 @@
 /**
  * One measured synth, run in a fresh process by bench/bench.ts: `empty` (an App with one empty stack, the
- * floor every cdktf program pays), `matrix <services>` (the seed matrix, its service list scaled, each
+ * floor every cdktf program pays), `matrix <services> [split]` (the seed matrix, its service list scaled, each
  * environment's budget scaled with it: the estimate grows with the pods) or `bare <counts.json>` (bare cdktf:
  * the same stacks and resource counts, no project code, bench/bare.ts).
  * Prints the process's peak resident memory as JSON on stdout.
@@ -25,14 +25,16 @@ if (scenario === "empty") {
   app.synth();
 } else if (scenario === "matrix") {
   const count = Number(countArg);
+  // `split`: the services spread over 10 teams and every environment split by team (stacks/team-stack.ts)
+  const split = process.argv[4] === "split";
   const services =
-    count === matrix.services.length
+    count === matrix.services.length && !split
       ? matrix.services
-      : Array.from({ length: count }, (_, i) => ({ name: `svc-${String(i + 1).padStart(3, "0")}`, team: "platform" }));
+      : Array.from({ length: count }, (_, i) => ({ name: `svc-${String(i + 1).padStart(3, "0")}`, team: split ? `team-${i % 10}` : "platform" }));
   // the cost estimate grows with the services: each full environment's budget grows with it
   const factor = Math.max(1, count / matrix.services.length);
   const environments = Object.fromEntries(
-    Object.entries(matrix.environments).map(([n, e]) => [n, "cost" in e && e.cost ? { ...e, cost: { ...e.cost, budgetMonthly: e.cost.budgetMonthly * factor } } : e]),
+    Object.entries(matrix.environments).map(([n, e]) => [n, "cost" in e && e.cost ? { ...e, splitByTeam: split, cost: { ...e.cost, budgetMonthly: e.cost.budgetMonthly * factor } } : e]),
   ) as MatrixDefinition["environments"];
   const scaled: MatrixDefinition = { ...matrix, services, environments };
   if (run(scaled, outdir) !== 0) process.exit(1);
