@@ -1,12 +1,13 @@
 /** Entry point of `cdktf synth`: validate the matrix, then one stack per environment. */
-import { App, type TerraformStack } from "cdktf";
+import { App, TerraformResource, type TerraformStack } from "cdktf";
 import { loadMatrix } from "./config";
 import { matrix as seedMatrix } from "./config/environments";
 import { GATES_STACK, MatrixError } from "./config/validate";
 import { EnvironmentStack } from "./stacks/environment-stack";
 import { GatesStack } from "./stacks/gates-stack";
 import { TeamStack } from "./stacks/team-stack";
-import { stackNames, stackOf } from "./config/stacks";
+import { stackNames, stackOf, teamStacks } from "./config/stacks";
+import { applyForgotten } from "./stacks/moved";
 import type { Matrix, MatrixDefinition } from "./config/types";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -21,6 +22,14 @@ import { skipTokenStackTraces } from "./stacks/token-stack-traces";
 export function buildApp(app: App, matrix: Matrix, adoptions: Adoptions = {}): App {
   // each environment, its team stacks after it, then the gates stack (the order of cdktf's manifest)
   const stacks = [...stackNames(matrix).filter((n) => n !== GATES_STACK), GATES_STACK].map((name) => buildStack(app, matrix, name));
+  // an environment split by team forgets what its team stacks hold (removed blocks, destroy = false): switching the
+  // split on then destroys nothing the environment's stack held; each team stack imports its objects (npm run adopt)
+  for (const name of Object.keys(matrix.environments)) {
+    const teams = teamStacks(matrix, name).map((t) => stacks.find((s) => s.node.id === t.name)!);
+    if (teams.length === 0) continue;
+    const held = teams.flatMap((t) => t.node.findAll().filter((c): c is TerraformResource => c instanceof TerraformResource).map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`));
+    applyForgotten(stacks.find((s) => s.node.id === name)!, held);
+  }
   const problems: MatrixError[] = [];
   for (const stack of stacks) {
     try {

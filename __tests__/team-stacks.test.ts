@@ -97,6 +97,17 @@ describe("split by team: on in prod (and hotfix, its clone)", () => {
     expect(Object.keys(on.prod.resource).sort()).toEqual(Object.keys(off.prod.resource).filter((t) => !["datadog_monitor", "datadog_service_level_objective"].includes(t)).sort());
   });
 
+  it("the environment's stack forgets (removed, destroy = false) exactly what its team stacks hold: switching the split on destroys nothing", () => {
+    const held = ["prod-platform", "prod-payments"].flatMap((t) => Object.entries<Json>(on[t].resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)));
+    expect(on.prod.removed.map((r: Json) => r.from)).toEqual([...held].sort());
+    for (const r of on.prod.removed) expect(r.lifecycle).toEqual({ destroy: false });
+    // and exactly what the unsplit stack held that is not there any more
+    const unsplit = Object.entries<Json>(off.prod.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`));
+    const kept = Object.entries<Json>(on.prod.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`));
+    expect(on.prod.removed.map((r: Json) => r.from)).toEqual(unsplit.filter((a) => !kept.includes(a)).sort());
+    expect(off.prod.removed).toBeUndefined();
+  });
+
   it("a team stack reads the environment's objects by name, never by a reference across stacks, with its own state and only the providers it uses", () => {
     const team = on["prod-payments"];
     expect(JSON.stringify(team)).not.toMatch(/\$\{kubernetes_namespace_v1|\$\{vault_/);

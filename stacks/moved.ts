@@ -40,10 +40,8 @@ export function applyMoves(scope: IConstruct, moved: Readonly<Record<string, str
 export const FORGOTTEN: Readonly<Record<string, readonly string[]>> = {};
 
 class RemovedBlocks extends TerraformElement {
-  constructor(
-    scope: TerraformStack,
-    private readonly addresses: readonly string[],
-  ) {
+  readonly addresses: string[] = [];
+  constructor(scope: TerraformStack) {
     super(scope, "forgotten");
   }
 
@@ -61,7 +59,9 @@ class RemovedBlocks extends TerraformElement {
   }
 }
 
-/** The stack forgets (a `removed` block, destroy = false) each of `addresses`. */
+/** The stack forgets (a `removed` block, destroy = false) each of `addresses`, besides any it forgets already. */
 export function applyForgotten(stack: TerraformStack, addresses: readonly string[] | undefined): void {
-  if (addresses && addresses.length > 0) new RemovedBlocks(stack, [...addresses].sort());
+  if (!addresses || addresses.length === 0) return;
+  const blocks = (stack.node.tryFindChild("forgotten") as RemovedBlocks | undefined) ?? new RemovedBlocks(stack);
+  blocks.addresses.splice(0, blocks.addresses.length, ...[...new Set([...blocks.addresses, ...addresses])].sort());
 }
