@@ -103,10 +103,13 @@ describe("a service that changes team in an environment split by team", () => {
     );
   });
 
-  it("with the addresses forgotten in the old stack, only the new ones are left to record", () => {
+  it("with the addresses forgotten in the old stack and imported in the new one, only the new ones are left to record", () => {
     const gone = before["prod-payments"].filter((a: string) => !after["prod-payments"].includes(a));
     expect(gone.length).toBeGreaterThan(3);
-    const problems: string[] = addressProblems(before, after, MOVED, stackKind(split("platform")), { "prod-payments": gone, "hotfix-payments": gone });
+    const forgotten = { "prod-payments": gone, "hotfix-payments": gone };
+    // forgotten but not imported: the new stack would create a second one
+    expect(addressProblems(before, after, MOVED, stackKind(split("platform")), forgotten, {}).filter((p) => / which does not import it/.test(p)).length).toBe(gone.length * 2);
+    const problems: string[] = addressProblems(before, after, MOVED, stackKind(split("platform")), forgotten, { "prod-platform": gone, "hotfix-platform": gone });
     expect(problems.filter((p) => !/ is new: /.test(p))).toEqual([]);
   });
 
@@ -140,5 +143,38 @@ describe("a service that changes team in an environment split by team", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("switching an environment to split by team", () => {
+  const { loadMatrix } = require("../config");
+  const { stackKind } = require("../scripts/addresses");
+  const { FORGOTTEN } = require("../stacks/moved");
+  const matrix = (split: boolean) => {
+    const def = require("./helpers").editableDefinition();
+    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
+    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
+    def.environments.prod.splitByTeam = split;
+    return loadMatrix(def);
+  };
+  const before = synthesizedAddresses(matrix(false), scratchDir());
+  const after = synthesizedAddresses(matrix(true), scratchDir());
+  const moved = before.prod.filter((a: string) => !after.prod.includes(a));
+
+  it("fails for every address a team stack would create instead of importing (the environment's stack forgets it by itself), naming the adopt to run", () => {
+    const problems: string[] = addressProblems(before, after, MOVED, stackKind(matrix(true)), FORGOTTEN, {});
+    const billing = "datadog_monitor.billing_latency";
+    expect(moved).toContain(billing);
+    expect(problems).toContain(
+      `prod: ${billing} moved to stack prod-payments, which does not import it: prod-payments would create a second one (Datadog) or fail on "already exists" (Kubernetes). npm run adopt -- prod-payments writes its import block; once applied, npm run addresses -- --write.`,
+    );
+    expect(problems.filter((p) => / moved to stack /.test(p)).length).toBe(moved.length * 2); // prod's and its clone hotfix's
+  });
+
+  it("passes once each team stack imports what it takes over (npm run adopt's files)", () => {
+    const imported: Record<string, string[]> = {};
+    for (const env of ["prod", "hotfix"]) for (const team of ["platform", "payments"]) imported[`${env}-${team}`] = after[`${env}-${team}`];
+    const problems: string[] = addressProblems(before, after, MOVED, stackKind(matrix(true)), FORGOTTEN, imported);
+    expect(problems.filter((p) => !/ is new: /.test(p))).toEqual([]);
   });
 });

@@ -24,7 +24,7 @@ describe("plan summary of a real saved plan (fixture)", () => {
   const s = summarizePlan("prod", fixture, true);
   it("tells adds, in-place changes, replacements, deletes and no-ops apart, per address", () => {
     expect(s.changes).toEqual(expected);
-    expect(s.counts).toEqual({ create: 1, update: 1, replace: 1, delete: 1, "no-op": 1 });
+    expect(s.counts).toEqual({ create: 1, update: 1, replace: 1, delete: 1, forget: 0, "no-op": 1 });
   });
   it("puts a protected stack's destroys and replacements first, in bold", () => {
     const md = planMarkdown(s);
@@ -122,5 +122,34 @@ withTerraform("a plan that adopts an existing object (an import block, as every 
     tf("apply", "-input=false", "tfplan");
     const again = summarizePlan("staging", plan().json, true);
     expect([again.imports, hasChanges(again)]).toEqual([0, false]);
+  });
+});
+
+describe("a removed block (destroy = false): the plan forgets the object, as splitting an environment by team does", () => {
+  const terraform = require("./fixtures/real-plan").terraformBinary();
+  if (!terraform) console.warn("plan-summary.test: no terraform binary on PATH: the forget plan test is skipped");
+  (terraform ? it : it.skip)("counts it as forgotten, not destroyed, from a real terraform show -json", () => {
+    const { execFileSync } = require("node:child_process");
+    const fs = require("node:fs");
+    const os = require("node:os");
+    const path = require("node:path");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-forget-"));
+    try {
+      const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+      const tf = (...args: string[]) => execFileSync("terraform", [`-chdir=${dir}`, ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ resource: { terraform_data: { workload_billing: { input: "billing" }, kept: { input: "k" } } } }));
+      tf("init", "-input=false");
+      tf("apply", "-auto-approve", "-input=false");
+      fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ resource: { terraform_data: { kept: { input: "k" } } }, removed: [{ from: "terraform_data.workload_billing", lifecycle: { destroy: false } }] }));
+      tf("plan", "-input=false", "-out=tfplan");
+      const summary = summarizePlan("prod", JSON.parse(tf("show", "-json", "tfplan")), true);
+      expect(summary.counts).toMatchObject({ forget: 1, delete: 0 });
+      expect(hasChanges(summary)).toBe(true);
+      expect(planMarkdown(summary).split("\n")[0]).toBe("#### prod: 0 to add, 0 to change, 0 to replace, 0 to destroy, 1 to forget");
+      expect(planMarkdown(summary)).toContain("| forget | `terraform_data.workload_billing` |");
+      expect(planMarkdown(summary)).not.toContain("destroys or replaces");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -210,7 +210,7 @@ describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
   beforeAll(() => {
     dirs.head = path.join(scratchDir(), "split-head-out");
     dirs.old = path.join(scratchDir(), "split-old-out");
-    expect(synthesize(split(1500), dirs.head)).toBe(0);
+    expect(synthesize(split(150), dirs.head)).toBe(0);
     expect(synthesize(split(), dirs.old)).toBe(0);
   });
 
@@ -225,7 +225,7 @@ describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
     const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "stacks-to-plan" && i.words.includes("--head"));
     const args = argv(inv, { REF: "refs/heads/main", at: ["--at", `${sha(60)}=${dirs.old}`] }).map((w) => (w === "cdktf.out" ? dirs.head : w));
     shared ??= startCliProcess();
-    const r = await shared.run(args, githubEnv(), split(1500));
+    const r = await shared.run(args, githubEnv(), split(150));
     expect(r.stderr).toBe("");
     const include = JSON.parse(r.stdout).include;
     expect(include.map((t: any) => t.environment)).toEqual(["staging", "prod-payments"]);
@@ -241,7 +241,7 @@ describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
     fs.cpSync(dirs.old, path.join(runnerTemp, "base", "cdktf.out"), { recursive: true });
     fs.cpSync(dirs.head, path.join(runnerTemp, "head", "cdktf.out"), { recursive: true });
     shared ??= startCliProcess();
-    const r = await shared.run(argv(inv, { RUNNER_TEMP: runnerTemp }), {}, split(1500));
+    const r = await shared.run(argv(inv, { RUNNER_TEMP: runnerTemp }), {}, split(150));
     // hotfix is prod's clone: split too
     expect(JSON.parse(r.stdout)).toEqual(["dev", "hotfix-payments", "prod-payments", "staging"]);
   });
@@ -254,7 +254,7 @@ describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
     state.deployments.staging = [{ id: 20, sha: sha(61), statuses: ["success"] }];
     state.deployments["envmatrix-gates"] = [{ id: 19, sha: sha(61), statuses: ["success"] }];
     shared ??= startCliProcess();
-    const r = await shared.run(["stacks-to-plan", "main", "--head", dirs.head, "--at", `${sha(61)}=${dirs.head}`], githubEnv(), split(1500));
+    const r = await shared.run(["stacks-to-plan", "main", "--head", dirs.head, "--at", `${sha(61)}=${dirs.head}`], githubEnv(), split(150));
     expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["staging", "prod", "prod-platform", "prod-payments"]);
   });
 });

@@ -149,6 +149,9 @@ const ROWS: Record<string, readonly Case[]> = {
       good: (m) => ((m.environments.dev.splitByTeam = true), m.services.push({ name: "worker", team: "x" }), roomInBudgets(m)),
     },
   ],
+  "service-latency-within-slo": [
+    { bad: (m) => (m.services[0].latencyMs = 1500), at: "services[0].latencyMs", says: /^1500 is above prod's latency SLO of 200 ms \(the service would page only after its SLO burns there; at most 200\)$/, good: (m) => (m.services[0].latencyMs = 200) },
+  ],
   "service-not-secret-sync": [{ bad: (m) => m.services.push({ name: "secret-sync", team: "x" }), at: "services[1].name", says: /^"secret-sync" is the secret sync's service account/, good: (m) => (m.services.push({ name: "secret-syncer", team: "x" }), roomInBudgets(m)) }],
   "promotion-order-known": [
     { bad: (m) => m.promotionOrder.push("qa"), at: "promotionOrder[4]", says: /^"qa" is not an environment in environments$/, good: seed },

@@ -106,6 +106,28 @@ describe("split by team: on in prod (and hotfix, its clone)", () => {
     const kept = Object.entries<Json>(on.prod.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`));
     expect(on.prod.removed.map((r: Json) => r.from)).toEqual(unsplit.filter((a) => !kept.includes(a)).sort());
     expect(off.prod.removed).toBeUndefined();
+    // removed blocks are Terraform 1.7's: the stack says so, where it has them
+    expect(on.prod.terraform.required_version).toBe(">= 1.7");
+    expect(off.prod.terraform.required_version).toBeUndefined();
+  });
+
+  it("the environment's deployer may write what its team stacks hold (one Role in the namespace for all its stacks)", async () => {
+    const out = path.join(scratchDir(), "team-rbac-out");
+    expect(synthesize(matrixWith(true), out, path.join(scratchDir(), "no-adopt-files"))).toBe(0);
+    const { cli } = require("./cli");
+    const m = loadMatrix(matrixWith(true) as any);
+    const r = await cli(["deployer-rbac", "prod", "--out", out], { loadMatrix: () => m });
+    expect(r.code).toBe(0);
+    const role = require("yaml").parseAllDocuments(r.stdout).map((d: any) => d.toJS()).find((o: Json) => o.kind === "Role");
+    const resources = role.rules.flatMap((rule: Json) => rule.resources);
+    expect(resources).toEqual(expect.arrayContaining(["serviceaccounts", "externalsecrets", "secretstores"]));
+  });
+
+  it("a split environment's own stack reports no service's deployment: its team stacks report theirs", async () => {
+    const { cli } = require("./cli");
+    const m = loadMatrix(matrixWith(true) as any);
+    const r = await cli(["report-deployment", "prod", "--commit", "0".repeat(40), "--started", "1790000000", "--outcome", "success"], { loadMatrix: () => m });
+    expect([r.code, r.stdout.trim()]).toEqual([0, "Datadog: prod is split by team: its team stacks report its services' deployments"]);
   });
 
   it("a team stack reads the environment's objects by name, never by a reference across stacks, with its own state and only the providers it uses", () => {

@@ -22,6 +22,14 @@ describe("vetting a pull request's stack before a plan", () => {
     expect(vetStackForPlan("staging", trusted, trusted)).toEqual([]);
     expect(vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.profile.data.LOG_LEVEL = "debug")), trusted)).toEqual([]);
   });
+  it("plans a stack with moved and removed blocks (a rename, an environment split by team): they read nothing", () => {
+    const withBlocks = edited((j) => {
+      j.moved = [{ from: "kubernetes_config_map_v1.old", to: "kubernetes_config_map_v1.profile" }];
+      j.removed = [{ from: "kubernetes_service_account_v1.workload_api", lifecycle: { destroy: false } }];
+    });
+    expect(vetStackForPlan("staging", withBlocks, trusted)).toEqual([]);
+    expect(vetStackForPlan("staging", edited((j) => (j.check = { x: {} })), trusted)).toEqual(['staging: "check" blocks are not planned from a pull request']);
+  });
   it("compares settings as data: the same provider settings and import blocks in another key order are the same", () => {
     const reordered = edited((j) => {
       j.provider.vault = j.provider.vault.map((p: Record<string, unknown>) => Object.fromEntries(Object.entries(p).reverse()));

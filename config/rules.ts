@@ -566,6 +566,17 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
     }
     return problems;
   }),
+  acrossMatrix("service-latency-within-slo", "unique", "a service's own latency threshold alerts before any environment's latency SLO is breached", (m, ctx) =>
+    m.services.flatMap((svc, i) => {
+      if (svc.latencyMs === undefined || !ctx.valid(`services[${i}].latencyMs`)) return [];
+      return Object.entries(m.environments)
+        .filter(([n, e]) => ctx.valid(`environments.${n}.slo`) && e.slo?.latencyP99Ms != null && svc.latencyMs! > e.slo.latencyP99Ms)
+        .map(([n, e]) => ({
+          path: `services[${i}].latencyMs`,
+          message: `${svc.latencyMs} is above ${n}'s latency SLO of ${e.slo!.latencyP99Ms} ms (the service would page only after its SLO burns there; at most ${e.slo!.latencyP99Ms})`,
+        }));
+    }),
+  ),
   acrossMatrix("service-not-secret-sync", "unique", "no service takes the secret sync's service account name", (m, ctx) =>
     m.services.flatMap((s, i) =>
       ctx.valid(`services[${i}].name`) && ctx.valid("organization.secretSync.serviceAccount") && s.name === m.organization.secretSync.serviceAccount

@@ -7,7 +7,7 @@
 
 import { code } from "./markdown";
 
-export type PlanAction = "create" | "update" | "replace" | "delete" | "no-op";
+export type PlanAction = "create" | "update" | "replace" | "delete" | "forget" | "no-op";
 
 export interface PlannedChange {
   readonly address: string;
@@ -40,6 +40,8 @@ function actionOf(actions: readonly string[]): PlanAction | "read" {
     case "delete":
     case "no-op":
     case "read":
+    // a `removed` block with destroy = false (Terraform ≥ 1.7): out of state, the object left as it is
+    case "forget":
       return key;
     case "create,delete":
       return "replace"; // ["delete","create"] or ["create","delete"] (create_before_destroy)
@@ -69,14 +71,14 @@ export function summarizePlan(stack: string, plan: unknown, isProtected: boolean
     });
   }
   changes.sort((a, b) => a.address.localeCompare(b.address));
-  const counts = { create: 0, update: 0, replace: 0, delete: 0, "no-op": 0 };
+  const counts = { create: 0, update: 0, replace: 0, delete: 0, forget: 0, "no-op": 0 };
   for (const c of changes) counts[c.action]++;
   return { stack, protected: isProtected, changes, counts, imports: changes.filter((c) => c.importing !== undefined).length };
 }
 
-const LABEL: Record<PlanAction, string> = { create: "add", update: "change", replace: "replace", delete: "destroy", "no-op": "unchanged" };
+const LABEL: Record<PlanAction, string> = { create: "add", update: "change", replace: "replace", delete: "destroy", forget: "forget", "no-op": "unchanged" };
 
-export const hasChanges = (s: PlanSummary) => s.imports + s.counts.create + s.counts.update + s.counts.replace + s.counts.delete > 0;
+export const hasChanges = (s: PlanSummary) => s.imports + s.counts.create + s.counts.update + s.counts.replace + s.counts.delete + s.counts.forget > 0;
 
 /** "import" for an adopted object left as it is, "import, change" for one the apply also updates, and so on. */
 const labelOf = (c: PlannedChange) => (c.importing === undefined ? LABEL[c.action] : c.action === "no-op" ? "import" : `import, ${LABEL[c.action]}`);
@@ -87,7 +89,9 @@ export function planMarkdown(s: PlanSummary): string {
   const c = s.counts;
   // Terraform's own summary line names imports only when there are some ("Plan: 1 to import, 0 to add, …")
   const imports = s.imports > 0 ? `${s.imports} to import, ` : "";
-  const lines = [`#### ${s.stack}: ${imports}${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy`, ""];
+  // and objects it forgets (removed blocks) only when there are some, as Terraform says them
+  const forgets = c.forget > 0 ? `, ${c.forget} to forget` : "";
+  const lines = [`#### ${s.stack}: ${imports}${c.create} to add, ${c.update} to change, ${c.replace} to replace, ${c.delete} to destroy${forgets}`, ""];
   const danger = dangerous(s);
   if (s.protected && danger.length > 0) {
     lines.push(`**⚠ ${s.stack} is protected and this plan destroys or replaces ${danger.length} resource(s):**`, "");

@@ -81,7 +81,8 @@ export async function unreviewedCommits(gh: Octokit, r: Repo, branch: string, de
  * running): then nothing can be assumed about what is applied, and the stack is planned.
  */
 export async function lastDeployedSha(gh: Octokit, r: Repo, environment: string): Promise<string | undefined> {
-  const deployments = (await gh.rest.repos.listDeployments({ ...r, environment, per_page: 30 })).data.sort((a, b) => b.id - a.id);
+  // one page of 100: a run of an environment split by team makes a deployment per stack
+  const deployments = (await gh.rest.repos.listDeployments({ ...r, environment, per_page: 100 })).data.sort((a, b) => b.id - a.id);
   const newest = deployments[0];
   if (newest === undefined) return undefined;
   // every deployment of that commit (one per stack applied in the run: an environment split by team has several)

@@ -11,7 +11,9 @@ import { REPLACING_ATTRIBUTES } from "./stack-diff";
 export const PLANNABLE_RESOURCE_TYPES: ReadonlySet<string> = new Set(Object.keys(REPLACING_ATTRIBUTES));
 /** Data sources envmatrix reads: reviewer lookups by slug and login, nothing that returns a secret. */
 export const PLANNABLE_DATA_TYPES: ReadonlySet<string> = new Set(["github_team", "github_user"]);
-const TOP_LEVEL = new Set(["//", "terraform", "provider", "resource", "data"]);
+// `moved` and `removed` blocks change what the state calls an object or whether it holds it, on apply; a plan of
+// them reads nothing more than the state (a split environment's stack carries removed blocks for good)
+const TOP_LEVEL = new Set(["//", "terraform", "provider", "resource", "data", "moved", "removed"]);
 /** Terraform functions that read the runner's file system. */
 const READS_FILES = /\b(file|filebase64|filebase64sha256|filebase64sha512|filemd5|filesha1|filesha256|filesha512|fileexists|fileset|templatefile|pathexpand|abspath)\s*\(/;
 

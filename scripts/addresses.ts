@@ -11,7 +11,8 @@ import { loadMatrix } from "../config";
 import type { Matrix } from "../config/types";
 import { GATES_STACK } from "../config/rules";
 import { stackOf } from "../config/stacks";
-import { buildApp } from "../main";
+import { buildApp, REPOSITORY_ADOPTED_DIR } from "../main";
+import { readAdoptions } from "../stacks/adopted";
 import { FORGOTTEN, MOVED, type StackKind } from "../stacks/moved";
 
 export const ADDRESSES_FILE = path.resolve(__dirname, "..", "stacks", "addresses.json");
@@ -37,6 +38,7 @@ export function addressProblems(
   moved: Readonly<Record<StackKind, Readonly<Record<string, string>>>> = MOVED,
   kindOf: (stack: string) => StackKind = (stack) => (stack === GATES_STACK ? "gates" : "environment"),
   forgotten: Readonly<Record<string, readonly string[]>> = FORGOTTEN,
+  imported: Readonly<Record<string, readonly string[]>> = {},
 ): string[] {
   const problems: string[] = [];
   for (const stack of [...new Set([...Object.keys(recorded), ...Object.keys(current)])].sort()) {
@@ -51,13 +53,19 @@ export function addressProblems(
     const movedHere = moved[kindOf(stack)];
     const arrivedFrom = new Set([...now].map((a) => movedHere[a]).filter((from): from is string => from !== undefined));
     for (const gone of [...before].filter((a) => !now.has(a))) {
-      if (arrivedFrom.has(gone) || (forgotten[stack] ?? []).includes(gone)) continue;
-      // the same address newly in another stack: a service that changed team (moved cannot cross states)
+      if (arrivedFrom.has(gone)) continue;
+      // the same address newly in another stack: an environment split by team, or a service that changed team
+      // (moved cannot cross states): forgotten here, imported there, or the new stack would create a second object
       const to = Object.keys(current).find((other) => other !== stack && current[other].includes(gone) && !(recorded[other] ?? []).includes(gone));
+      const forgottenHere = (forgotten[stack] ?? []).includes(gone) || (to !== undefined && kindOf(stack) === "environment" && kindOf(to) === "team");
+      if (to !== undefined && forgottenHere && (imported[to] ?? []).includes(gone)) continue;
+      if (to === undefined && forgottenHere) continue;
       problems.push(
-        to
-          ? `${stack}: ${gone} moved to stack ${to}: Terraform would destroy it here and create it there. Add "${gone}" to FORGOTTEN["${stack}"] in stacks/moved.ts (a removed block: forgotten, not destroyed), and npm run adopt -- ${to} (an import block there), then npm run addresses -- --write.`
-          : `${stack}: ${gone} is gone: Terraform would destroy it. Renamed? Add "<its new address>": "${gone}" to MOVED.${kindOf(stack)} in stacks/moved.ts (its state then moves). Removed on purpose? npm run addresses -- --write records that.`,
+        to === undefined
+          ? `${stack}: ${gone} is gone: Terraform would destroy it. Renamed? Add "<its new address>": "${gone}" to MOVED.${kindOf(stack)} in stacks/moved.ts (its state then moves). Removed on purpose? npm run addresses -- --write records that.`
+          : forgottenHere
+            ? `${stack}: ${gone} moved to stack ${to}, which does not import it: ${to} would create a second one (Datadog) or fail on "already exists" (Kubernetes). npm run adopt -- ${to} writes its import block; once applied, npm run addresses -- --write.`
+            : `${stack}: ${gone} moved to stack ${to}: Terraform would destroy it here and create it there. Add "${gone}" to FORGOTTEN["${stack}"] in stacks/moved.ts (a removed block: forgotten, not destroyed), and npm run adopt -- ${to} (an import block there), then npm run addresses -- --write.`,
       );
     }
     for (const added of [...now].filter((a) => !before.has(a))) problems.push(`${stack}: ${added} is new: npm run addresses -- --write records it.`);
@@ -72,7 +80,8 @@ if (require.main === module) {
     fs.writeFileSync(ADDRESSES_FILE, `${JSON.stringify(current, null, 2)}\n`);
     console.log(`${path.relative(process.cwd(), ADDRESSES_FILE)}: ${Object.values(current).flat().length} addresses of ${Object.keys(current).length} stacks recorded`);
   } else {
-    const problems = addressProblems(JSON.parse(fs.readFileSync(ADDRESSES_FILE, "utf8")), current, MOVED, stackKind(m));
+    const imported = Object.fromEntries(Object.entries(readAdoptions(REPOSITORY_ADOPTED_DIR)).map(([stack, list]) => [stack, list.map((a) => a.to)]));
+    const problems = addressProblems(JSON.parse(fs.readFileSync(ADDRESSES_FILE, "utf8")), current, MOVED, stackKind(m), FORGOTTEN, imported);
     for (const p of problems) console.error(p);
     if (problems.length === 0) console.log("addresses: as recorded (or moved)");
     process.exitCode = problems.length === 0 ? 0 : 1;

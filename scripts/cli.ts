@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { Command, Option } from "commander";
 import type { App } from "cdktf";
 import { environmentNamed, loadMatrix, unknownEnvironment } from "../config";
-import { stackOf } from "../config/stacks";
+import { stackOf, teamStacks } from "../config/stacks";
 import { checkMatrix } from "../config/validate";
 import { matrixJsonSchema } from "../config/schema";
 import { branchMatches } from "../config/branches";
@@ -180,9 +180,17 @@ export function buildProgram(io: CliIo): Command {
       const m = loadMatrix();
       const settings = environmentNamed(m, environment);
       const stack = synthesizedStack(opts.out, environment);
+      // split by team: the team stacks deploy into the same namespace with the environment's deployer, so its Role
+      // covers their kinds too (config/stacks.ts)
+      const json = structuredClone(stack.json);
+      for (const t of teamStacks(m, environment)) {
+        for (const [type, byName] of Object.entries<Record<string, unknown>>(synthesizedStack(opts.out, t.name).json.resource ?? {})) {
+          json.resource[type] = { ...(json.resource[type] ?? {}), ...byName };
+        }
+      }
       const mode = opts.plan ? "plan" : "deploy";
       const extraReads = opts.plan ? preflightReads(m, settings) : [];
-      const objects = deployerRbac(stack.json, { project: m.organization.project, environment, mode, extraReads });
+      const objects = deployerRbac(json, { project: m.organization.project, environment, mode, extraReads });
       log(manifestsYaml(objects));
     });
 
@@ -220,7 +228,12 @@ export function buildProgram(io: CliIo): Command {
       const gh = github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN);
       const targets = environmentsForBranch(m, branch);
       const last = new Map<string, string | undefined>();
-      for (const t of targets) last.set(t.environment, await lastDeployedSha(gh, repo, t.githubEnvironment));
+      // one read per GitHub environment: an environment's team stacks share its deployments
+      const byGitHubEnvironment = new Map<string, string | undefined>();
+      for (const t of targets) {
+        if (!byGitHubEnvironment.has(t.githubEnvironment)) byGitHubEnvironment.set(t.githubEnvironment, await lastDeployedSha(gh, repo, t.githubEnvironment));
+        last.set(t.environment, byGitHubEnvironment.get(t.githubEnvironment));
+      }
       if (opts.needed) {
         for (const sha of new Set([...last.values()].filter((x): x is string => x !== undefined))) log(sha);
         return;
@@ -366,6 +379,11 @@ export function buildProgram(io: CliIo): Command {
       const of = stackOf(m, stack)!;
       if (of.kind === "gates") {
         log(`Datadog: ${stack} runs no service: no deployment to report`);
+        return;
+      }
+      // a split environment's own stack deploys no service: its team stacks report theirs (no deployment counted twice)
+      if (of.kind === "environment" && m.environments[of.environment].splitByTeam) {
+        log(`Datadog: ${stack} is split by team: its team stacks report its services' deployments`);
         return;
       }
       const services = of.kind === "team" ? of.services : m.services;

@@ -62,6 +62,9 @@ class RemovedBlocks extends TerraformElement {
 /** The stack forgets (a `removed` block, destroy = false) each of `addresses`, besides any it forgets already. */
 export function applyForgotten(stack: TerraformStack, addresses: readonly string[] | undefined): void {
   if (!addresses || addresses.length === 0) return;
-  const blocks = (stack.node.tryFindChild("forgotten") as RemovedBlocks | undefined) ?? new RemovedBlocks(stack);
+  const existing = stack.node.tryFindChild("forgotten") as RemovedBlocks | undefined;
+  // `removed` blocks are Terraform 1.7's: an older Terraform would refuse the configuration
+  if (!existing) stack.addOverride("terraform.required_version", ">= 1.7");
+  const blocks = existing ?? new RemovedBlocks(stack);
   blocks.addresses.splice(0, blocks.addresses.length, ...[...new Set([...blocks.addresses, ...addresses])].sort());
 }
