@@ -53,7 +53,7 @@ export function buildStack(app: App, matrix: Matrix, name: string): TerraformSta
   if (stack.kind === "gates") return new GatesStack(app, matrix);
   const environment = matrix.environments[stack.environment];
   if (stack.kind === "environment") return new EnvironmentStack(app, { name, environment, organization: matrix.organization, services: matrix.services });
-  return new TeamStack(app, { name, environmentName: stack.environment, environment, organization: matrix.organization, allServices: matrix.services, services: stack.services });
+  return new TeamStack(app, { name, environmentName: stack.environment, environment, organization: matrix.organization, services: stack.services });
 }
 
 /** The repository's adopt files (stacks/adopted/<stack>.json). */

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { run as synthesize } from "../main";
 import { matrix as definition } from "../config/environments";
 import { githubHandler, type GitHubState } from "./fakes/github";
-import { datadogHandler, kubeHandler, vaultHandler, type DatadogState, type KubeState, type VaultState } from "./fakes/platform";
+import { datadogHandler, kubeHandler, vaultHandler, type DatadogState, type KubeState, type VaultState, fakeEndpointsEnv } from "./fakes/platform";
 import { startFake, type Fake } from "./fakes/server";
 import { seedMatrix } from "./helpers";
 import { scratchDir } from "./scratch";
@@ -181,20 +181,7 @@ function everythingExists(env: string) {
   };
 }
 
-function adoptEnv(): Record<string, string> {
-  return {
-    KUBE_CONFIG_PATH: kubeconfig,
-    VAULT_ADDR: fakes.vault.url,
-    VAULT_TOKEN: "fake-vault-token",
-    DD_HOST: fakes.datadog.url,
-    DD_API_KEY: "fake-dd-api-key",
-    DD_APP_KEY: "fake-dd-app-key",
-    GITHUB_API_URL: fakes.github.url,
-    GITHUB_TOKEN: "fake-github-token",
-    HTTPS_PROXY: "",
-    HTTP_PROXY: "",
-  };
-}
+const adoptEnv = () => fakeEndpointsEnv(fakes, kubeconfig);
 
 const allRequests = () => Object.values(fakes).flatMap((f) => f.requests);
 

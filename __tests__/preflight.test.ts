@@ -13,7 +13,7 @@ import { matrix as definition } from "../config/environments";
 import { clusterBootstrap } from "../review/cluster-bootstrap";
 import { handlesOf } from "../review/preflight-reads";
 import { githubHandler, type GitHubState } from "./fakes/github";
-import { datadogHandler, kubeHandler, vaultHandler, type DatadogState, type KubeState, type VaultState } from "./fakes/platform";
+import { datadogHandler, kubeHandler, vaultHandler, type DatadogState, type KubeState, type VaultState, fakeEndpointsEnv } from "./fakes/platform";
 import { startFake, type Fake } from "./fakes/server";
 import { seedMatrix } from "./helpers";
 import { scratchDir } from "./scratch";
@@ -106,20 +106,7 @@ afterAll(async () => {
   for (const f of Object.values(fakes)) await f.close();
 });
 
-function preflightEnv(): Record<string, string> {
-  return {
-    KUBE_CONFIG_PATH: kubeconfig,
-    VAULT_ADDR: fakes.vault.url,
-    VAULT_TOKEN: "fake-vault-token",
-    DD_HOST: fakes.datadog.url,
-    DD_API_KEY: "fake-dd-api-key",
-    DD_APP_KEY: "fake-dd-app-key",
-    GITHUB_API_URL: fakes.github.url,
-    GITHUB_TOKEN: "fake-github-token",
-    HTTPS_PROXY: "",
-    HTTP_PROXY: "",
-  };
-}
+const preflightEnv = () => fakeEndpointsEnv(fakes, kubeconfig);
 const NO_EGRESS = path.join(__dirname, "fakes", "no-egress.cjs");
 const ARGS = ["preflight", ENV, "--out"];
 

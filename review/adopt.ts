@@ -6,24 +6,16 @@
  * @octokit/rest). The command (scripts/cli.ts) writes the import blocks of the objects found exactly once.
  */
 import * as k8s from "@kubernetes/client-node";
-import type { Octokit } from "@octokit/rest";
 import { datadogConfiguration, ddV1 } from "./datadog-client";
-import { monitorBody } from "./preflight";
+import { monitorBody, type Endpoints } from "./preflight";
+import { errorText, httpStatus } from "./http-errors";
 import { vaultGet } from "./vault-http";
 import { UNKNOWN, importId, lookupName, type Locator, type Target } from "../stacks/adopt-targets";
 
-export interface AdoptEndpoints {
-  /** kubeconfig file (KUBE_CONFIG_PATH) and the context the stack's provider uses; absent for a stack without Kubernetes. */
-  readonly kubeconfigPath: string;
+/** Preflight's endpoints (the credentials `plan` uses), and the stack's kube context and the repositories' owner. */
+export interface AdoptEndpoints extends Endpoints {
+  /** The context the stack's Kubernetes provider uses; absent for a stack without Kubernetes. */
   readonly kubeContext?: string;
-  readonly vaultAddress: string;
-  readonly vaultToken: string;
-  /** PEM of the CA of Vault's certificate (organization.vault.caCertificatePem), as the provider is given it. */
-  readonly vaultCaPem?: string;
-  readonly datadogApiUrl: string;
-  readonly datadogApiKey: string;
-  readonly datadogAppKey: string;
-  readonly github: Octokit;
   readonly githubOwner: string;
 }
 
@@ -49,20 +41,12 @@ type Json = Record<string, any>;
 /** What one lookup gives: the object(s) found under the name, or why none could be read. */
 type Lookup = { objects: Array<{ remoteId?: string | number; actual: Json }> } | { denied: string } | { failed: string };
 
-const httpStatus = (err: unknown): number | undefined => {
-  // @kubernetes/client-node's ApiException has `code`, Octokit's RequestError `status`, Datadog's ApiException `code`;
-  // Octokit gives a request that got no answer at all (refused, DNS) status 500 and no response: not an HTTP status
-  const e = err as { code?: unknown; status?: unknown; name?: unknown; response?: unknown };
-  if (e?.name === "HttpError" && e.response === undefined) return undefined;
-  return typeof e?.code === "number" ? e.code : typeof e?.status === "number" ? e.status : undefined;
-};
-
 /** A failed read as a lookup: 404 is "not there", 401/403 "not allowed", anything else a failure. */
 function fromError(err: unknown): Lookup {
   const status = httpStatus(err);
   if (status === 404) return { objects: [] };
   if (status === 401 || status === 403) return { denied: `HTTP ${status}` };
-  return { failed: status ? `HTTP ${status}` : String((err as Error)?.message ?? err).split("\n")[0] };
+  return { failed: errorText(err) };
 }
 
 // ---------------------------------------------------------------------------------------------- Kubernetes
@@ -493,8 +477,10 @@ async function lookUp(t: Target, ep: AdoptEndpoints, clients: { kube?: ReturnTyp
     }
     if (l.system === "vault") return await vaultLookup(ep, l.path);
     if (l.system === "datadog") {
-      const configuration = datadogConfiguration(ep.datadogApiUrl, ep.datadogApiKey, ep.datadogAppKey);
-      clients.dd ??= { monitors: new ddV1.MonitorsApi(configuration), slos: new ddV1.ServiceLevelObjectivesApi(configuration), dashboards: new ddV1.DashboardsApi(configuration) };
+      if (clients.dd === undefined) {
+        const configuration = datadogConfiguration(ep.datadogApiUrl, ep.datadogApiKey, ep.datadogAppKey);
+        clients.dd = { monitors: new ddV1.MonitorsApi(configuration), slos: new ddV1.ServiceLevelObjectivesApi(configuration), dashboards: new ddV1.DashboardsApi(configuration) };
+      }
       return await datadogLookup(clients.dd, l.kind, l.name);
     }
     return await githubLookup(ep, l, clients.github);

@@ -73,7 +73,7 @@ function synthLeaves(build: StackBuilder, m: Matrix, name: string, environment: 
   if (environment.splitByTeam) {
     for (const team of teamsOf(m.services)) {
       const services = m.services.filter((s) => s.team === team);
-      const teamStack = new TeamStack(app, { name: teamStackName(name, team), environmentName: name, environment, organization: m.organization, allServices: m.services, services });
+      const teamStack = new TeamStack(app, { name: teamStackName(name, team), environmentName: name, environment, organization: m.organization, services });
       for (const [type, byName] of Object.entries<Record<string, unknown>>(JSON.parse(Testing.synth(teamStack)).resource ?? {})) {
         json.resource[type] = { ...(json.resource[type] ?? {}), ...byName };
       }

@@ -24,6 +24,7 @@ import { XMLParser } from "fast-xml-parser";
 import { datadogConfiguration, ddV1 } from "./datadog-client";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { stackOf } from "../config/stacks";
+import { httpStatus } from "./http-errors";
 import { serviceScope, traceCount } from "../config/datadog-queries";
 import { approverHandles, describeWindow, windowIsOpen } from "../config/promotion";
 
@@ -102,8 +103,8 @@ export function readTestReport(text: string, file: string): TestCounts {
 const pct = (x: number) => `${Number(x.toFixed(4))}%`;
 /** An API error in a line: Datadog's ApiException has `code` (and the API's `errors`), Octokit's RequestError `status`. */
 const why = (err: unknown) => {
-  const e = err as { code?: number; status?: number; body?: { errors?: string[] }; message?: string };
-  const status = typeof e.code === "number" ? e.code : typeof e.status === "number" ? e.status : undefined;
+  const e = err as { body?: { errors?: string[] }; message?: string };
+  const status = httpStatus(err);
   return status !== undefined ? `HTTP ${status}${e.body?.errors?.length ? ` (${e.body.errors.join("; ")})` : ""}` : (e.message ?? String(err));
 };
 

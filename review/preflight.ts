@@ -36,20 +36,12 @@ export interface Endpoints {
 }
 
 import { ESO_CRDS, handlesOf } from "./preflight-reads";
+import { errorText, isDenied } from "./http-errors";
 const pass = (system: Check["system"], what: string, detail: string): Check => ({ system, what, ok: true, detail });
 const failed = (system: Check["system"], what: string, detail: string, fix: string): Check => ({ system, what, ok: false, detail, fix });
-const why = (err: unknown) => {
-  // @kubernetes/client-node's ApiException has `code`, Octokit's RequestError `status`, Datadog's `code`
-  const e = err as { code?: number; status?: number; message?: string };
-  const status = typeof e?.code === "number" ? e.code : typeof e?.status === "number" ? e.status : undefined;
-  return status ? `HTTP ${status}` : String(e?.message ?? err).split("\n")[0];
-};
-
+const why = errorText;
 /** Whether an error is "not allowed" rather than "not there": the fix is then the credentials, not an install. */
-const denied = (err: unknown) => {
-  const e = err as { code?: number; status?: number };
-  return e?.code === 401 || e?.code === 403 || e?.status === 401 || e?.status === 403;
-};
+const denied = isDenied;
 const CREDENTIALS_FIX = "give the plan credentials read access: npm run --silent deployer-rbac -- <env> --plan (Kubernetes) or the planner policy the gates stack writes (Vault)";
 
 async function kubernetesChecks(m: Matrix, name: string, e: EnvironmentSettings, ep: Endpoints): Promise<Check[]> {

@@ -96,6 +96,25 @@ function synthesizedStack(out: string, environment: string) {
   return stack;
 }
 
+/**
+ * The endpoints and credentials `plan` uses, for preflight and adopt: the ecosystems' usual variables (which may
+ * point a client elsewhere than the matrix: a proxy, a fake in tests), else the matrix's addresses.
+ */
+async function planEndpoints(m: Matrix): Promise<import("../review/preflight").Endpoints> {
+  const { github } = await provenanceModule();
+  const env = process.env;
+  return {
+    kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
+    vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
+    vaultToken: env.VAULT_TOKEN ?? "",
+    vaultCaPem: m.organization.vault.caCertificatePem,
+    datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
+    datadogApiKey: env.DD_API_KEY ?? "",
+    datadogAppKey: env.DD_APP_KEY ?? "",
+    github: github(env.GITHUB_TOKEN ?? env.GH_TOKEN),
+  };
+}
+
 /** The program, writing to `io`; each command's exit code is thrown as an `Exit` (0 when it returns). */
 export function buildProgram(io: CliIo): Command {
   const log = (text: string) => io.stdout(`${text}\n`);
@@ -275,20 +294,8 @@ export function buildProgram(io: CliIo): Command {
       const m = loadMatrix();
       environmentNamed(m, environment);
       const stack = synthesizedStack(opts.out, environment);
-      const { github } = await provenanceModule();
       const { formatChecklist, preflight } = await preflightModule();
-      // the ecosystems' usual variables may point a client elsewhere than the matrix (a proxy, a fake in tests)
-      const env = process.env;
-      const ep = {
-        kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
-        vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
-        vaultToken: env.VAULT_TOKEN ?? "",
-        vaultCaPem: m.organization.vault.caCertificatePem,
-        datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
-        datadogApiKey: env.DD_API_KEY ?? "",
-        datadogAppKey: env.DD_APP_KEY ?? "",
-        github: github(env.GITHUB_TOKEN),
-      };
+      const ep = await planEndpoints(m);
       const checks = await preflight(m, environment, stack.json, ep);
       log(`preflight ${environment}:`);
       log(formatChecklist(checks));
@@ -312,21 +319,8 @@ export function buildProgram(io: CliIo): Command {
       const built = stacksModule().buildStack(Testing.app({ stackTraces: false }) as unknown as App, m, stack);
       const { adoptionTargets } = require("../stacks/adopt-targets") as typeof import("../stacks/adopt-targets");
       const targets = adoptionTargets(JSON.parse(Testing.synth(built)));
-      const { github } = await provenanceModule();
       const { adopt, formatAdoptTable } = await adoptModule();
-      const env = process.env;
-      const ep = {
-        kubeconfigPath: env.KUBE_CONFIG_PATH ?? `${env.HOME}/.kube/config`,
-        kubeContext: m.organization.clusters[settings.cluster]?.context,
-        vaultAddress: env.VAULT_ADDR ?? m.organization.vault.address,
-        vaultToken: env.VAULT_TOKEN ?? "",
-        vaultCaPem: m.organization.vault.caCertificatePem,
-        datadogApiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl,
-        datadogApiKey: env.DD_API_KEY ?? "",
-        datadogAppKey: env.DD_APP_KEY ?? "",
-        github: github(env.GITHUB_TOKEN ?? env.GH_TOKEN),
-        githubOwner: m.organization.github.owner,
-      };
+      const ep = { ...(await planEndpoints(m)), kubeContext: m.organization.clusters[settings.cluster]?.context, githubOwner: m.organization.github.owner };
       // the stacks' providers are given the matrix's addresses, which beat these variables: say when adopt reads elsewhere
       if (ep.vaultAddress !== m.organization.vault.address) warn(`VAULT_ADDR (${ep.vaultAddress}) is not organization.vault.address (${m.organization.vault.address}), which plan reads`);
       if (ep.datadogApiUrl !== m.organization.datadog.apiUrl) warn(`DD_HOST (${ep.datadogApiUrl}) is not organization.datadog.apiUrl (${m.organization.datadog.apiUrl}), which plan reads`);

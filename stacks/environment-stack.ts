@@ -38,16 +38,7 @@ export class EnvironmentStack extends ReadableStack {
     const context: EnvironmentContext = { name, env, org, services: props.services };
 
     configureBackend(this, name, env);
-    new KubernetesProvider(this, "kubernetes", {
-      // The kubeconfig file itself comes from KUBE_CONFIG_PATH; only the context is the matrix's.
-      configContext: org.clusters[env.cluster].context,
-    });
-    // The token comes from VAULT_TOKEN (or the CLI's token helper); only the address is the matrix's.
-    // skip_child_token: the provider otherwise creates a child token at configure time, during plan too, which a
-    // read-only plan token may not (auth/token/create); the job's own token is short-lived (OIDC, 15 minutes)
-    new VaultProvider(this, "vault", { address: org.vault.address, skipChildToken: true });
-    // Keys come from DD_API_KEY and DD_APP_KEY; only the site is the matrix's.
-    new DatadogProvider(this, "datadog", { apiUrl: org.datadog.apiUrl });
+    environmentProviders(this, env, org, { vault: true });
 
     // A protected environment keeps what loses data or access when deleted: prevent_destroy on every resource its
     // constructs mark (constructs/protection.ts), in one place.
@@ -68,6 +59,23 @@ export class EnvironmentStack extends ReadableStack {
     if (!split) new DatadogMonitors(this, "monitors", monitorsProps(context));
     new DatadogDashboard(this, "dashboard", dashboardProps(context, namespace.quota));
   }
+}
+
+/**
+ * An environment's providers on `stack`, credentials from the environment: Kubernetes and Datadog, and Vault when
+ * the stack writes Vault objects (a team stack does not).
+ */
+export function environmentProviders(stack: TerraformStack, env: EnvironmentSettings, org: Organization, opts: { vault: boolean }): void {
+  new KubernetesProvider(stack, "kubernetes", {
+    // The kubeconfig file itself comes from KUBE_CONFIG_PATH; only the context is the matrix's.
+    configContext: org.clusters[env.cluster].context,
+  });
+  // The token comes from VAULT_TOKEN (or the CLI's token helper); only the address is the matrix's.
+  // skip_child_token: the provider otherwise creates a child token at configure time, during plan too, which a
+  // read-only plan token may not (auth/token/create); the job's own token is short-lived (OIDC, 15 minutes)
+  if (opts.vault) new VaultProvider(stack, "vault", { address: org.vault.address, skipChildToken: true });
+  // Keys come from DD_API_KEY and DD_APP_KEY; only the site is the matrix's.
+  new DatadogProvider(stack, "datadog", { apiUrl: org.datadog.apiUrl });
 }
 
 /** The stack's Terraform backend, from the environment's `backend` (state key and workspace named after `name`). */

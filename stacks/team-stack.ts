@@ -6,8 +6,6 @@
  * and the team stacks after it, each on its own state.
  */
 import { Construct } from "constructs";
-import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { DatadogProvider } from "@cdktf/provider-datadog/lib/provider";
 import type { EnvironmentSettings, Organization, Service } from "../config/types";
 import { workloadServiceAccount } from "../constructs/namespace";
 import { externalSecret } from "../constructs/external-secrets";
@@ -15,7 +13,7 @@ import { DatadogMonitors } from "../constructs/datadog-monitors";
 import { protect } from "../constructs/protection";
 import { ReadableStack } from "./logical-ids";
 import { FORGOTTEN, MOVED, applyForgotten, applyMoves } from "./moved";
-import { configureBackend } from "./environment-stack";
+import { configureBackend, environmentProviders } from "./environment-stack";
 import { environmentLabels, externalSecretsProps, monitorsProps, type EnvironmentContext } from "./props";
 
 export interface TeamStackProps {
@@ -24,8 +22,6 @@ export interface TeamStackProps {
   readonly environmentName: string;
   readonly environment: EnvironmentSettings;
   readonly organization: Organization;
-  /** Every service of the matrix (the environment's shared settings are computed over all of them). */
-  readonly allServices: readonly Service[];
   /** The team's services: the resources of this stack. */
   readonly services: readonly Service[];
 }
@@ -40,8 +36,7 @@ export class TeamStack extends ReadableStack {
     const context: EnvironmentContext = { name: props.environmentName, env, org, services: props.services };
 
     configureBackend(this, props.name, env);
-    new KubernetesProvider(this, "kubernetes", { configContext: org.clusters[env.cluster].context });
-    new DatadogProvider(this, "datadog", { apiUrl: org.datadog.apiUrl });
+    environmentProviders(this, env, org, { vault: false });
     if (env.protected) protect(this);
 
     const labels = environmentLabels(context);

@@ -176,3 +176,19 @@ export function datadogHandler(s: DatadogState): Handler {
     return undefined;
   };
 }
+
+/** The variables that point plan's credentials at the fakes (what preflight and adopt read), no proxy in between. */
+export function fakeEndpointsEnv(fakes: { vault: { url: string }; datadog: { url: string }; github: { url: string } }, kubeconfig: string): Record<string, string> {
+  return {
+    KUBE_CONFIG_PATH: kubeconfig,
+    VAULT_ADDR: fakes.vault.url,
+    VAULT_TOKEN: "fake-vault-token",
+    DD_HOST: fakes.datadog.url,
+    DD_API_KEY: "fake-dd-api-key",
+    DD_APP_KEY: "fake-dd-app-key",
+    GITHUB_API_URL: fakes.github.url,
+    GITHUB_TOKEN: "fake-github-token",
+    HTTPS_PROXY: "",
+    HTTP_PROXY: "",
+  };
+}
