@@ -4,7 +4,7 @@
  * typed classes and a small fixed configuration. What the project costs beyond this is its own: the matrix's
  * validation, props, constructs, aspects and cross-resource references.
  */
-import { App, TerraformStack } from "cdktf";
+import { App, TerraformStack, type TerraformResource } from "cdktf";
 import type { Construct } from "constructs";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
@@ -30,6 +30,32 @@ import { ActionsEnvironmentVariable } from "@cdktf/provider-github/lib/actions-e
 
 /** Per stack, how many resources of each type. */
 export type ResourceCounts = Record<string, Record<string, number>>;
+
+/** Per stack, per resource type, each resource's configuration as the project's cdk.tf.json holds it. */
+export type ResourceConfigs = Record<string, Record<string, Array<Record<string, unknown>>>>;
+
+type ResourceClass = new (scope: Construct, id: string, config: any) => TerraformResource;
+
+/** The providers' typed class of each resource type the project synthesizes. */
+const CLASSES: Record<string, ResourceClass> = {
+  kubernetes_namespace_v1: NamespaceV1,
+  kubernetes_service_account_v1: ServiceAccountV1,
+  kubernetes_config_map_v1: ConfigMapV1,
+  kubernetes_network_policy_v1: NetworkPolicyV1,
+  kubernetes_resource_quota_v1: ResourceQuotaV1,
+  kubernetes_limit_range_v1: LimitRangeV1,
+  kubernetes_manifest: Manifest,
+  vault_policy: Policy,
+  vault_kubernetes_auth_backend_role: KubernetesAuthBackendRole,
+  vault_jwt_auth_backend_role: JwtAuthBackendRole,
+  datadog_monitor: Monitor,
+  datadog_service_level_objective: ServiceLevelObjective,
+  datadog_dashboard_json: DashboardJson,
+  github_repository_environment: RepositoryEnvironment,
+  github_repository_environment_deployment_policy: RepositoryEnvironmentDeploymentPolicy,
+  github_repository_ruleset: RepositoryRuleset,
+  github_actions_environment_variable: ActionsEnvironmentVariable,
+};
 
 const meta = (i: number) => ({ name: `r-${i}`, namespace: "bench", labels: { "app.kubernetes.io/managed-by": "bench" } });
 
@@ -72,5 +98,48 @@ export function synthBare(counts: ResourceCounts, outdir: string): void {
       for (let i = 0; i < n; i++) make(stack, `${type}_${i}`, i);
     }
   }
+  app.synth();
+}
+
+/** Meta-arguments the typed configs cannot take as plain JSON (they want iterators and constructs): set as overrides. */
+const META = new Set(["for_each", "count", "dynamic", "depends_on", "provider"]);
+
+/** snake_case → the typed classes' camelCase, recursively; keys that are not snake_case (labels, manifests) stay. */
+function typedConfig(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(typedConfig);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [/^[a-z][a-z0-9_]*$/.test(k) ? k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) : k, typedConfig(v)]),
+  );
+}
+
+/**
+ * The same stacks and resources as the project's synthesis, each resource configured exactly as the project's
+ * cdk.tf.json has it (every attribute and block, in the typed classes' spelling), made by the typed class directly:
+ * the cost cdktf itself has for these resources, so that what the project costs beyond it is its own (reading the
+ * matrix, computing the props, the constructs, the references between resources). `configs` is dropped before the
+ * synth, as the project's matrix would be garbage once its constructs exist.
+ */
+export function synthBareAlike(read: () => ResourceConfigs, outdir: string): void {
+  const app = new App({ outdir, stackTraces: false });
+  let configs: ResourceConfigs | undefined = read();
+  for (const [name, types] of Object.entries(configs)) {
+    const stack = new TerraformStack(app, name);
+    new KubernetesProvider(stack, "kubernetes", { configContext: "bench" });
+    new VaultProvider(stack, "vault", { address: "https://vault.example", skipChildToken: true });
+    new DatadogProvider(stack, "datadog", { apiUrl: "https://api.datadoghq.com" });
+    new GithubProvider(stack, "github", { owner: "bench" });
+    for (const [type, list] of Object.entries(types)) {
+      const Class = CLASSES[type];
+      if (!Class) throw new Error(`bench/bare.ts: no typed class for ${type}`);
+      list.forEach((config, i) => {
+        const meta = Object.entries(config).filter(([k]) => META.has(k));
+        const rest = Object.fromEntries(Object.entries(config).filter(([k]) => !META.has(k) && k !== "//"));
+        const resource = new Class(stack, `${type}_${i}`, typedConfig(rest));
+        for (const [k, v] of meta) resource.addOverride(k, v);
+      });
+    }
+  }
+  configs = undefined;
   app.synth();
 }

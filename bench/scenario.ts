@@ -1,21 +1,24 @@
 /**
  * One measured synth, run in a fresh process by bench/bench.ts: `empty` (an App with one empty stack, the
  * floor every cdktf program pays), `matrix <services> [split]` (the seed matrix, its service list scaled, each
- * environment's budget scaled with it: the estimate grows with the pods) or `bare <counts.json>` (bare cdktf:
- * the same stacks and resource counts, no project code, bench/bare.ts).
- * Prints the process's peak resident memory as JSON on stdout.
+ * environment's budget scaled with it: the estimate grows with the pods), `bare <counts.json>` (bare cdktf:
+ * the same stacks and resource counts with small configurations, no project code, bench/bare.ts) or
+ * `bare-alike <configs.json>` (bare cdktf: the same resources configured as the project's output has them).
+ * Prints the process's peak resident memory as JSON on stdout, and the milliseconds spent reading the bench's own
+ * input file (`inputMs`), which bench.ts takes off the sample: a user's synth never reads it.
  */
 import { App, TerraformStack } from "cdktf";
 import { matrix } from "../config/environments";
 import type { MatrixDefinition } from "../config/types";
 import { prepareSynthProcess, run } from "../main";
 import * as fs from "node:fs";
-import { synthBare } from "./bare";
+import { synthBare, synthBareAlike } from "./bare";
 
 // measured as `cdktf synth` runs main.ts
 prepareSynthProcess();
 
 const [scenario, countArg] = process.argv.slice(2);
+let inputMs = 0;
 const outdir = process.env.CDKTF_OUTDIR;
 if (!outdir) throw new Error("bench/scenario.ts: set CDKTF_OUTDIR");
 
@@ -40,8 +43,15 @@ if (scenario === "empty") {
   if (run(scaled, outdir) !== 0) process.exit(1);
 } else if (scenario === "bare") {
   synthBare(JSON.parse(fs.readFileSync(countArg, "utf8")), outdir);
+} else if (scenario === "bare-alike") {
+  synthBareAlike(() => {
+    const start = process.hrtime.bigint();
+    const configs = JSON.parse(fs.readFileSync(countArg, "utf8"));
+    inputMs = Number(process.hrtime.bigint() - start) / 1e6;
+    return configs;
+  }, outdir);
 } else {
   throw new Error(`bench/scenario.ts: unknown scenario ${scenario}`);
 }
 // resourceUsage().maxRSS is in KiB
-process.stdout.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }));
+process.stdout.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, inputMs }));
