@@ -33,8 +33,10 @@ beforeEach(async () => {
   fake = await startFake(githubHandler(state));
 });
 const seen: Fake["requests"] = [];
+/** Requests of the tests where the token may write deployments (record-apply's): checked on their own. */
+const writing: Fake["requests"] = [];
 afterEach(async () => {
-  seen.push(...fake.requests);
+  (state.deploymentsWritable !== undefined ? writing : seen).push(...fake.requests);
   await fake.close();
 });
 
@@ -194,6 +196,11 @@ afterAll(() => {
   expect(seen.length).toBeGreaterThan(10);
   const repo = `/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/`;
   for (const r of seen) expect([r.host.startsWith("127.0.0.1:"), r.method, r.path.startsWith(repo)]).toEqual([true, "GET", true]);
+  // record-apply writes a deployment and its status, nothing else
+  expect(writing.filter((r) => r.method === "POST").length).toBeGreaterThan(0);
+  for (const r of writing) {
+    expect([r.host.startsWith("127.0.0.1:"), r.method === "GET" || /^\/repos\/[^/]+\/[^/]+\/deployments(\/\d+\/statuses)?$/.test(r.path)]).toEqual([true, true]);
+  }
 });
 
 describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
@@ -256,5 +263,137 @@ describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
     shared ??= startCliProcess();
     const r = await shared.run(["stacks-to-plan", "main", "--head", dirs.head, "--at", `${sha(61)}=${dirs.head}`], githubEnv(), split(150));
     expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["staging", "prod", "prod-platform", "prod-payments"]);
+  });
+});
+
+describe("each stack's own apply record (record-apply), read by stacks-to-plan", () => {
+  // prod split by team: billing (team payments) got its own latency threshold in the head commit
+  const split = (billingLatencyMs?: number) => {
+    const def = structuredClone(definition) as any;
+    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments", ...(billingLatencyMs ? { latencyMs: billingLatencyMs } : {}) }];
+    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
+    def.environments.prod.splitByTeam = true;
+    return def;
+  };
+  const prodGitHub = seedMatrix.environments.prod.identity.githubEnvironment;
+  const dirs = { head: "", old: "" };
+  beforeAll(() => {
+    dirs.head = path.join(scratchDir(), "records-head-out");
+    dirs.old = path.join(scratchDir(), "records-old-out");
+    expect(synthesize(split(150), dirs.head)).toBe(0);
+    expect(synthesize(split(), dirs.old)).toBe(0);
+  });
+  const plan = async (...at: string[]) => {
+    shared ??= startCliProcess();
+    const r = await shared.run(["stacks-to-plan", "main", "--head", dirs.head, ...at.flatMap((a) => ["--at", a])], githubEnv(), split(150));
+    expect(r.stderr).toBe("");
+    return JSON.parse(r.stdout).include.map((t: any) => t.environment);
+  };
+  const needed = async () => {
+    shared ??= startCliProcess();
+    return (await shared.run(["stacks-to-plan", "main", "--needed"], githubEnv(), split(150))).stdout.trim().split("\n").filter(Boolean).sort();
+  };
+  const upToDate = () => {
+    state.deployments.staging = [{ id: 1, sha: sha(71), statuses: ["success"] }];
+    state.deployments["envmatrix-gates"] = [{ id: 2, sha: sha(71), statuses: ["success"] }];
+  };
+
+  it("deploy.yml records each stack after its apply succeeded, with the job's token allowed to write deployments", () => {
+    const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "record-apply");
+    expect(inv.words).toEqual(["$STACK", "--commit", "$SHA"]);
+    const yml = fs.readFileSync(path.join(root, ".github", "workflows", "deploy.yml"), "utf8");
+    const step = yml.slice(yml.indexOf("- name: Record this stack's apply"), yml.indexOf("- name: Report the deployment to Datadog"));
+    expect(step).toContain("if: steps.apply.outcome == 'success'");
+    expect(step).toContain("STACK: ${{ matrix.environment }}");
+    expect(step).toContain("GITHUB_TOKEN: ${{ github.token }}");
+    const apply = yml.slice(yml.indexOf("\n  apply:"));
+    expect(apply).toMatch(/permissions:[\s\S]*?\n\s+deployments: write\n/);
+  });
+
+  it("record-apply: a deployment of the commit with the stack's task in its GitHub environment, and a success status that leaves the others as they were", async () => {
+    state.deploymentsWritable = true;
+    state.deployments[prodGitHub] = [{ id: 40, sha: sha(72), statuses: ["success"] }];
+    shared ??= startCliProcess();
+    // deploy.yml's own words: record-apply -- "$STACK" --commit "$SHA"
+    const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "record-apply");
+    const r = await shared.run(argv(inv, { STACK: "prod-payments", SHA: sha(72) }), githubEnv(), split(150));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const posts = fake.requests.filter((q) => q.method === "POST").map((q) => ({ ...q, body: JSON.parse(q.body) }));
+    expect(posts.map((q) => q.path.replace(/\d+/, "{id}"))).toEqual([
+      `/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/deployments`,
+      `/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/deployments/{id}/statuses`,
+    ]);
+    // "Create a deployment": ref, environment, task; no merge of the default branch, no wait for the commit's checks
+    expect(posts[0].body).toMatchObject({ ref: sha(72), environment: prodGitHub, task: "envmatrix-applied:prod-payments", auto_merge: false, required_contexts: [] });
+    expect(posts[1].body).toMatchObject({ state: "success", auto_inactive: false });
+    // the apply job's own deployment keeps its success
+    expect(state.deployments[prodGitHub].find((d) => d.id === 40)!.statuses).toEqual(["success"]);
+    expect(r.stdout).toMatch(new RegExp(`^prod-payments applied ${sha(72).slice(0, 12)}: recorded as deployment \\d+ in ${prodGitHub}$`, "m"));
+  });
+
+  it("record-apply refuses an unknown stack and a short sha, both at once, and says when GitHub refuses the record", async () => {
+    shared ??= startCliProcess();
+    const bad = await shared.run(["record-apply", "prod-nobody", "--commit", "abc123"], githubEnv(), split(150));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/no stack is named prod-nobody \(stacks: .*prod-payments/);
+    expect(bad.stderr).toMatch(/--commit abc123: not a full 40-character commit sha/);
+    // a token without deployments: write (the fake is read-only then)
+    state.deploymentsWritable = false;
+    const refused = await shared.run(["record-apply", "prod-payments", "--commit", sha(72)], githubEnv(), split(150));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/GitHub did not record prod-payments's apply of [0-9a-f]{12} \(HTTP 405\); the next run plans prod-payments again/);
+  });
+
+  it("a run cancelled after prod's own stack applied: prod-payments, never reached, is compared with its own last apply and planned", async () => {
+    upToDate();
+    // the newest run applied prod's stack at 71 and was cancelled before prod-payments (no deployment of it at 71);
+    // prod-payments and prod-platform last applied at 70, whose synth gave billing the environment's threshold
+    state.deployments[prodGitHub] = [
+      { id: 13, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod" },
+      { id: 12, sha: sha(71), statuses: ["success"] },
+      { id: 11, sha: sha(70), statuses: ["success"], task: "envmatrix-applied:prod-payments" },
+      { id: 10, sha: sha(70), statuses: ["inactive", "success"], task: "envmatrix-applied:prod-platform" },
+      { id: 9, sha: sha(70), statuses: ["inactive", "success"] },
+    ];
+    expect(await needed()).toEqual([sha(70), sha(71)].sort());
+    // staging comes along: prod's gate wants the commit deployed there first (entryGates.deployedFirstIn)
+    expect(await plan(`${sha(71)}=${dirs.head}`, `${sha(70)}=${dirs.old}`)).toEqual(["staging", "prod-payments"]);
+  });
+
+  it("without records (before the pipeline made them) the environment's newest deployment is every stack's baseline: the cancelled stack is missed, as before", async () => {
+    upToDate();
+    state.deployments[prodGitHub] = [
+      { id: 12, sha: sha(71), statuses: ["success"] },
+      { id: 9, sha: sha(70), statuses: ["inactive", "success"] },
+    ];
+    expect(await needed()).toEqual([sha(71)]);
+    expect(await plan(`${sha(71)}=${dirs.head}`)).toEqual([]);
+  });
+
+  it("where stacks are recorded, a stack with no record of its own never applied (new, or a run cancelled before it): planned", async () => {
+    upToDate();
+    state.deployments[prodGitHub] = [
+      { id: 13, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod" },
+      { id: 12, sha: sha(71), statuses: ["success"] },
+      { id: 11, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod-platform" },
+    ];
+    expect(await plan(`${sha(71)}=${dirs.head}`)).toEqual(["staging", "prod-payments"]);
+  });
+
+  it("a stack applied before another in the same run is inactive once the later one succeeds (auto_inactive): it still succeeded, nothing is planned", async () => {
+    upToDate();
+    state.deployments[prodGitHub] = [
+      { id: 16, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod-payments" },
+      { id: 15, sha: sha(71), statuses: ["success"] },
+      { id: 14, sha: sha(71), statuses: ["inactive", "success"], task: "envmatrix-applied:prod-platform" },
+      { id: 13, sha: sha(71), statuses: ["inactive", "success"] },
+      { id: 12, sha: sha(71), statuses: ["inactive", "success"], task: "envmatrix-applied:prod" },
+      { id: 11, sha: sha(71), statuses: ["inactive", "success"] },
+    ];
+    expect(await plan(`${sha(71)}=${dirs.head}`)).toEqual([]);
+    // a failure among the newest run's jobs still plans all of prod's stacks, records or not
+    state.deployments[prodGitHub][3].statuses = ["failure"];
+    expect(await plan(`${sha(71)}=${dirs.head}`)).toEqual(["staging", "prod", "prod-platform", "prod-payments"]);
   });
 });

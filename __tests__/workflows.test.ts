@@ -216,8 +216,11 @@ describe("deploy: the approver approves the plan that is applied", () => {
     const gate = jobs().apply.steps.find((s: any) => s.name === "Gates");
     expect(gate.run).toBe('npm run --silent gate -- "$STACK" --commit "$SHA" --report "$RUNNER_TEMP/tests/jest.json"');
     expect(gate.env).toMatchObject({ SHA: "${{ github.sha }}", GITHUB_TOKEN: "${{ github.token }}" });
-    // the gates read GitHub (deployments, check runs) with the job's token: read, nothing more
-    expect(jobs().apply.permissions).toMatchObject({ deployments: "read", checks: "read", actions: "read" });
+    // the gates read GitHub (deployments, check runs) with the job's token: read, nothing more but the deployments
+    // record-apply writes after the apply (provenance.test.ts); the token reaches no other step
+    expect(jobs().apply.permissions).toMatchObject({ deployments: "write", checks: "read", actions: "read" });
+    const withJobToken = jobs().apply.steps.filter((s: any) => Object.values(s.env ?? {}).includes("${{ github.token }}")).map((s: any) => s.name);
+    expect(withJobToken).toEqual(["Gates", "Record this stack's apply (what the next run's stacks-to-plan compares it with)"]);
   });
   it.each(files)("%s never deploys or applies without a saved plan", (f) => {
     const all = Object.keys(workflow(f).jobs).map((j) => runs(f, j)).join("\n");

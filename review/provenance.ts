@@ -5,12 +5,13 @@
  *   arrived through a merged pull request into that very branch (whose ruleset required the reviews). A branch
  *   protection is no help against a commit that was already there when the branch was created: a `hotfix/x`
  *   created at a feature branch's tip would otherwise deploy that feature unreviewed.
- * - `lastDeployedSha`: the commit of the environment's last successful deployment, so "what changed" is measured
- *   against what is applied, not against the previous push: a rejected or failed apply is planned again next time.
+ * - `environmentDeployments` and `lastAppliedSha`: the commit of the environment's last successful deployment and
+ *   of each stack's last recorded apply (`recordApply`), so "what changed" is measured against what is applied,
+ *   not against the previous push: a rejected, failed or cancelled apply is planned again next time.
  *
  * GitHub REST: "Compare two commits" (GET /repos/{owner}/{repo}/compare/{basehead}), "List pull requests
- * associated with a commit" (GET /repos/{owner}/{repo}/commits/{sha}/pulls), "List deployments" and "List
- * deployment statuses".
+ * associated with a commit" (GET /repos/{owner}/{repo}/commits/{sha}/pulls), "List deployments", "List
+ * deployment statuses", "Create a deployment" and "Create a deployment status".
  */
 import { Octokit } from "@octokit/rest";
 
@@ -76,20 +77,80 @@ export async function unreviewedCommits(gh: Octokit, r: Repo, branch: string, de
 }
 
 /**
- * The commit applied to `environment` (a GitHub environment) by its last deployment, when that deployment
- * succeeded; undefined when it never had one or the newest attempt did not succeed (failed, rejected, still
- * running): then nothing can be assumed about what is applied, and the stack is planned.
+ * The task of the record `record-apply` makes of one stack's successful apply: a deployment of its own in the
+ * stack's GitHub environment. Several stacks share a GitHub environment (an environment split by team), and the
+ * deployments GitHub Actions makes for the apply jobs do not say which stack each was; these records do.
  */
-export async function lastDeployedSha(gh: Octokit, r: Repo, environment: string): Promise<string | undefined> {
-  // one page of 100: a run of an environment split by team makes a deployment per stack
-  const deployments = (await gh.rest.repos.listDeployments({ ...r, environment, per_page: 100 })).data.sort((a, b) => b.id - a.id);
-  const newest = deployments[0];
-  if (newest === undefined) return undefined;
+export const APPLIED_TASK_PREFIX = "envmatrix-applied:";
+export const appliedTask = (stack: string): string => `${APPLIED_TASK_PREFIX}${stack}`;
+
+/**
+ * Whether deployment `id` succeeded: its newest status other than `inactive` is `success`. GitHub marks a successful
+ * deployment `inactive` once a newer one to its environment succeeds ("auto_inactive … An inactive status is only
+ * added to deployments that had a success state", docs.github.com/rest/deployments/statuses), so two stacks applied
+ * one after the other in a run leave the first `inactive`: it still succeeded.
+ */
+async function succeeded(gh: Octokit, r: Repo, id: number): Promise<boolean> {
+  const statuses = (await gh.rest.repos.listDeploymentStatuses({ ...r, deployment_id: id, per_page: 100 })).data.sort((a, b) => b.id - a.id);
+  return statuses.find((s) => s.state !== "inactive")?.state === "success";
+}
+
+export interface EnvironmentDeployments {
+  /**
+   * The commit of the newest run's deployments when every one of them succeeded; undefined when the environment
+   * never had one or one of them did not succeed (failed, rejected, still running): then nothing can be assumed
+   * about what is applied, and every stack of the environment is planned.
+   */
+  readonly lastSha: string | undefined;
+  /** Whether the pipeline records each stack's apply here (`record-apply`): then a stack without a record is planned. */
+  readonly recording: boolean;
+}
+
+/** What `environment` (a GitHub environment) last had deployed, from its newest 100 deployments. */
+export async function environmentDeployments(gh: Octokit, r: Repo, environment: string): Promise<EnvironmentDeployments> {
+  const all = (await gh.rest.repos.listDeployments({ ...r, environment, per_page: 100 })).data.sort((a, b) => b.id - a.id);
+  const recording = all.some((d) => d.task.startsWith(APPLIED_TASK_PREFIX));
+  // the apply jobs' own deployments (GitHub Actions makes one per job that names the environment)
+  const jobs = all.filter((d) => !d.task.startsWith(APPLIED_TASK_PREFIX));
+  const newest = jobs[0];
+  if (newest === undefined) return { lastSha: undefined, recording };
   // every deployment of that commit (one per stack applied in the run: an environment split by team has several)
   // must have succeeded, or what one of them applied is unknown and all the environment's stacks are planned
-  for (const d of deployments.filter((x) => x.sha === newest.sha)) {
-    const statuses = (await gh.rest.repos.listDeploymentStatuses({ ...r, deployment_id: d.id, per_page: 100 })).data.sort((a, b) => b.id - a.id);
-    if (statuses[0]?.state !== "success") return undefined;
+  for (const d of jobs.filter((x) => x.sha === newest.sha)) {
+    if (!(await succeeded(gh, r, d.id))) return { lastSha: undefined, recording };
   }
-  return newest.sha;
+  return { lastSha: newest.sha, recording };
+}
+
+/**
+ * The commit `stack` last applied successfully, from its records in `environment` (a GitHub environment); undefined
+ * when it has none. A run cancelled after some of an environment's stacks applied leaves the others' records where
+ * they were, so each is compared with what it really has.
+ */
+export async function lastAppliedSha(gh: Octokit, r: Repo, environment: string, stack: string): Promise<string | undefined> {
+  const records = (await gh.rest.repos.listDeployments({ ...r, environment, task: appliedTask(stack), per_page: 100 })).data.sort((a, b) => b.id - a.id);
+  for (const d of records) if (d.task === appliedTask(stack) && (await succeeded(gh, r, d.id))) return d.sha;
+  return undefined;
+}
+
+/**
+ * Records that `stack` applied commit `sha` in `environment` (a GitHub environment): a deployment with the stack's
+ * task and a `success` status (POST …/deployments, POST …/deployments/{id}/statuses; `deployments: write`).
+ * auto_merge off and no required contexts: a record, not a request to merge or to wait for checks; auto_inactive
+ * off, so the record leaves the environment's other deployments as they are.
+ */
+export async function recordApply(gh: Octokit, r: Repo, environment: string, stack: string, sha: string): Promise<number> {
+  const created = await gh.rest.repos.createDeployment({
+    ...r,
+    ref: sha,
+    environment,
+    task: appliedTask(stack),
+    auto_merge: false,
+    required_contexts: [],
+    transient_environment: false,
+    description: `envmatrix: ${stack} applied`,
+  });
+  if (!("id" in created.data)) throw new ProvenanceError(`GitHub made no deployment for ${stack} at ${sha.slice(0, 12)}: ${created.data.message ?? "no id in the answer"}`);
+  await gh.rest.repos.createDeploymentStatus({ ...r, deployment_id: created.data.id, state: "success", auto_inactive: false, description: `${stack} applied` });
+  return created.data.id;
 }

@@ -241,28 +241,33 @@ export function buildProgram(io: CliIo): Command {
     .option("--head <cdktf.out>", "this commit's synth output", "cdktf.out")
     .option("--at <sha=dir...>", "synth outputs of earlier commits, as <sha>=<cdktf.out>")
     .action(async (branch: string, opts: { needed?: boolean; head: string; at?: string[] }) => {
-      const { github, lastDeployedSha } = await provenanceModule();
+      const { github, environmentDeployments, lastAppliedSha } = await provenanceModule();
       const m = loadMatrix();
       const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
       const gh = github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN);
       const targets = environmentsForBranch(m, branch);
-      const last = new Map<string, string | undefined>();
-      // one read per GitHub environment: an environment's team stacks share its deployments
-      const byGitHubEnvironment = new Map<string, string | undefined>();
+      // one read per GitHub environment (an environment's team stacks share its deployments), then one per stack
+      // for its own apply records
+      const byGitHubEnvironment = new Map<string, Awaited<ReturnType<typeof environmentDeployments>>>();
+      const baseline = new Map<string, string | undefined>();
       for (const t of targets) {
-        if (!byGitHubEnvironment.has(t.githubEnvironment)) byGitHubEnvironment.set(t.githubEnvironment, await lastDeployedSha(gh, repo, t.githubEnvironment));
-        last.set(t.environment, byGitHubEnvironment.get(t.githubEnvironment));
+        if (!byGitHubEnvironment.has(t.githubEnvironment)) byGitHubEnvironment.set(t.githubEnvironment, await environmentDeployments(gh, repo, t.githubEnvironment));
+        const { lastSha, recording } = byGitHubEnvironment.get(t.githubEnvironment)!;
+        // a failed, rejected or running attempt in the environment: nothing is known, plan every stack of it;
+        // where the pipeline records each stack's apply, a stack is compared with what it applied (a stack without
+        // a record never applied: a run cancelled before it, or a new stack); before it does, with the environment's
+        baseline.set(t.environment, lastSha === undefined ? undefined : recording ? await lastAppliedSha(gh, repo, t.githubEnvironment, t.environment) : lastSha);
       }
       if (opts.needed) {
-        for (const sha of new Set([...last.values()].filter((x): x is string => x !== undefined))) log(sha);
+        for (const sha of new Set([...baseline.values()].filter((x): x is string => x !== undefined))) log(sha);
         return;
       }
       const at = new Map((opts.at ?? []).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] as const));
       const chosen = new Set(
         targets
           .filter((t) => {
-            const sha = last.get(t.environment);
-            // never deployed, or the newest attempt did not succeed, or no synth of that commit: plan it
+            const sha = baseline.get(t.environment);
+            // never applied, or the newest attempt did not succeed, or no synth of that commit: plan it
             if (sha === undefined || !at.has(sha)) return true;
             return changedStacks(at.get(sha)!, opts.head).includes(t.environment);
           })
@@ -283,6 +288,35 @@ export function buildProgram(io: CliIo): Command {
         }
       }
       log(JSON.stringify({ include: targets.filter((t) => chosen.has(t.environment)) }));
+    });
+
+  program
+    .command("record-apply")
+    .description("record that a stack applied a commit (a deployment with the stack's task in its GitHub environment), so the next stacks-to-plan compares that stack with what it applied")
+    .argument("<stack>", "stack name, e.g. prod-payments")
+    .requiredOption("--commit <sha>", "the commit the apply applied")
+    .action(async (stack: string, opts: { commit: string }) => {
+      const { github, recordApply } = await provenanceModule();
+      const m = loadMatrix();
+      const target = allTargets(m).find((t) => t.environment === stack);
+      const problems = [
+        ...(target ? [] : [`no stack is named ${stack} (stacks: ${allTargets(m).map((t) => t.environment).join(", ")})`]),
+        ...(/^[0-9a-f]{40}$/.test(opts.commit) ? [] : [`--commit ${opts.commit}: not a full 40-character commit sha`]),
+      ];
+      if (problems.length > 0) {
+        for (const p of problems) warn(`record-apply: ${p}`);
+        exit(1);
+      }
+      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
+      const { errorText } = require("../review/http-errors") as typeof import("../review/http-errors");
+      try {
+        const id = await recordApply(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, target!.githubEnvironment, stack, opts.commit);
+        log(`${stack} applied ${opts.commit.slice(0, 12)}: recorded as deployment ${id} in ${target!.githubEnvironment}`);
+      } catch (err) {
+        // the apply stands; without its record the next run plans this stack again (a plan with no changes)
+        warn(`record-apply: GitHub did not record ${stack}'s apply of ${opts.commit.slice(0, 12)} (${errorText(err)}); the next run plans ${stack} again`);
+        exit(1);
+      }
     });
 
   program

@@ -6,8 +6,13 @@ export interface GitHubState {
   ahead: { sha: string; message: string }[];
   /** Pull requests associated with each commit (GET /repos/{o}/{r}/commits/{sha}/pulls). */
   pulls: Record<string, { number: number; merged_at: string | null; merge_commit_sha: string | null; base: { ref: string } }[]>;
-  /** Deployments per GitHub environment, newest first, each with its statuses newest first. */
-  deployments: Record<string, { id: number; sha: string; statuses: string[] }[]>;
+  /**
+   * Deployments per GitHub environment, newest first, each with its statuses newest first. `task` is "deploy" (what
+   * GitHub Actions gives the deployment of a job that names the environment) unless set.
+   */
+  deployments: Record<string, { id: number; sha: string; statuses: string[]; task?: string }[]>;
+  /** Whether the token may create deployments and their statuses (`deployments: write`); the fake is read-only otherwise. */
+  deploymentsWritable?: boolean;
   repository: { private: boolean; visibility: string; owner: { login: string; type: string }; security_and_analysis?: Record<string, { status: string }> };
   /** Organization plan as GET /orgs/{org} shows it to the token (absent when the token may not see it). */
   orgPlan?: string;
@@ -34,8 +39,12 @@ export interface GitHubState {
 }
 
 export function githubHandler(state: GitHubState): Handler {
-  return ({ method, path, query, headers }) => {
+  return ({ method, path, query, headers, body }) => {
     if (!state.tokenValid || !String(headers.authorization ?? "").match(/^(token|bearer) /i)) return { status: 401, body: { message: "Bad credentials" } };
+    if (method === "POST" && state.deploymentsWritable) {
+      const written = writeDeployment(state, path, body);
+      if (written) return written;
+    }
     if (method !== "GET") return { status: 405, body: { message: "read-only fake" } };
     if (state.forbidden?.includes(path)) return { status: 403, body: { message: "Resource not accessible by integration" } };
     if (state.repositoryHidden && path.startsWith("/repos/")) return { status: 404, body: { message: "Not Found" } };
@@ -81,9 +90,15 @@ export function githubHandler(state: GitHubState): Handler {
     }
     if (path.match(/^\/repos\/[^/]+\/[^/]+\/deployments$/)) {
       const env = query.get("environment") ?? "";
-      // `sha` filters by commit, as the API documents
+      // `sha` and `task` filter, as the API documents
       const sha = query.get("sha");
-      return { status: 200, body: (state.deployments[env] ?? []).filter((d) => sha === null || d.sha === sha).map((d) => ({ id: d.id, sha: d.sha, environment: env })) };
+      const task = query.get("task");
+      return {
+        status: 200,
+        body: (state.deployments[env] ?? [])
+          .filter((d) => (sha === null || d.sha === sha) && (task === null || (d.task ?? "deploy") === task))
+          .map((d) => ({ id: d.id, sha: d.sha, environment: env, task: d.task ?? "deploy" })),
+      };
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/check-runs$/))) {
       const runs = (state.checkRuns?.[m[1]] ?? []).map((r) => ({ ...r, head_sha: m![1] }));
@@ -99,4 +114,32 @@ export function githubHandler(state: GitHubState): Handler {
     if ((m = path.match(/^\/orgs\/([^/]+)$/))) return { status: 200, body: { login: m[1], ...(state.orgPlan ? { plan: { name: state.orgPlan } } : {}) } };
     return undefined;
   };
+}
+
+/**
+ * POST /repos/{o}/{r}/deployments (201 with the deployment; `ref`, `environment` and `task` as given) and
+ * POST /repos/{o}/{r}/deployments/{id}/statuses (201), as "Create a deployment" and "Create a deployment status"
+ * document them. With `auto_inactive` (default true) a success status marks the environment's earlier successful
+ * deployments inactive, as GitHub does for a non-production environment.
+ */
+function writeDeployment(state: GitHubState, path: string, body: any): { status: number; body: unknown } | undefined {
+  let m: RegExpMatchArray | null;
+  if (path.match(/^\/repos\/[^/]+\/[^/]+\/deployments$/)) {
+    if (typeof body?.ref !== "string" || typeof body?.environment !== "string") return { status: 422, body: { message: "ref and environment are required" } };
+    const id = Math.max(0, ...Object.values(state.deployments).flat().map((d) => d.id)) + 1;
+    const deployment = { id, sha: body.ref, statuses: [] as string[], task: body.task ?? "deploy" };
+    (state.deployments[body.environment] ??= []).unshift(deployment);
+    return { status: 201, body: { id, sha: body.ref, ref: body.ref, task: deployment.task, environment: body.environment } };
+  }
+  if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/))) {
+    const env = Object.keys(state.deployments).find((e) => state.deployments[e].some((d) => d.id === Number(m![1])));
+    if (env === undefined) return { status: 404, body: { message: "Not Found" } };
+    const deployment = state.deployments[env].find((d) => d.id === Number(m![1]))!;
+    deployment.statuses.unshift(body.state);
+    if (body.state === "success" && body.auto_inactive !== false) {
+      for (const d of state.deployments[env]) if (d.id < deployment.id && d.statuses[0] === "success") d.statuses.unshift("inactive");
+    }
+    return { status: 201, body: { id: deployment.statuses.length, state: body.state } };
+  }
+  return undefined;
 }
