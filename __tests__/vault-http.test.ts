@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { vaultGet } from "../review/vault-http";
 import { scratchDir } from "./scratch";
-import { startCliProcess } from "./cli-process";
+import { startCliProcess, type CliProcess } from "./cli-process";
 import { editableDefinition } from "./helpers";
 
 const openssl = (() => {
@@ -34,8 +34,8 @@ maybe("a Vault whose certificate a private CA signed", () => {
     const dir = path.join(scratchDir(), "tls");
     fs.mkdirSync(dir, { recursive: true });
     const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=envmatrix test CA");
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=envmatrix test CA");
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
     fs.writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
     run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.ext");
     caPem = fs.readFileSync(path.join(dir, "ca.pem"), "utf8");
@@ -47,7 +47,13 @@ maybe("a Vault whose certificate a private CA signed", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+  // one CLI process for preflight and adopt (a process start each cost a second of this file's time)
+  let cli: CliProcess | undefined;
+  const shared = () => (cli ??= startCliProcess({ preload: [path.join(__dirname, "fakes", "no-egress.cjs")] }));
+  afterAll(async () => {
+    await cli?.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   it("is trusted with the matrix's CA, and refused without it (the system roots do not hold it)", async () => {
     expect(await vaultGet(url, "t", "sys/policies/acl/envmatrix-staging-secrets-read", caPem)).toMatchObject({ status: 200 });
@@ -61,26 +67,16 @@ maybe("a Vault whose certificate a private CA signed", () => {
     def.organization.vault.caCertificatePem = caPem;
     const out = path.join(scratchDir(), "tls-out");
     expect(require("../main").run(def, out, path.join(scratchDir(), "no-adopt-files"))).toBe(0);
-    const cli = startCliProcess({ preload: [path.join(__dirname, "fakes", "no-egress.cjs")] });
-    try {
-      const r = await cli.run(["preflight", "staging", "--out", out], { VAULT_ADDR: url, VAULT_TOKEN: "t", KUBE_CONFIG_PATH: path.join(scratchDir(), "none"), DD_HOST: "http://127.0.0.1:59999", GITHUB_API_URL: "http://127.0.0.1:59999" }, def);
-      // the fake answers 404 to sys/health: a connection that got through TLS
-      expect(r.stdout).toMatch(/reachable and unsealed: sys\/health answered 404/);
-    } finally {
-      await cli.close();
-    }
+    const r = await shared().run(["preflight", "staging", "--out", out], { VAULT_ADDR: url, VAULT_TOKEN: "t", KUBE_CONFIG_PATH: path.join(scratchDir(), "none"), DD_HOST: "http://127.0.0.1:59999", GITHUB_API_URL: "http://127.0.0.1:59999" }, def);
+    // the fake answers 404 to sys/health: a connection that got through TLS
+    expect(r.stdout).toMatch(/reachable and unsealed: sys\/health answered 404/);
   });
 
   it("adopt reads Vault with the matrix's CA (organization.vault.caCertificatePem)", async () => {
     const def = editableDefinition();
     def.organization.vault.caCertificatePem = caPem;
-    const cli = startCliProcess({ preload: [path.join(__dirname, "fakes", "no-egress.cjs")] });
-    try {
-      const r = await cli.run(["adopt", "staging", "--dry-run"], { VAULT_ADDR: url, VAULT_TOKEN: "t", KUBE_CONFIG_PATH: path.join(scratchDir(), "none"), DD_HOST: "http://127.0.0.1:59999", GITHUB_API_URL: "http://127.0.0.1:59999" }, def);
-      const line = r.stdout.split("\n").find((l) => l.startsWith("vault_policy.policy "));
-      expect(line).toMatch(/\syes\s+envmatrix-staging-secrets-read\s/);
-    } finally {
-      await cli.close();
-    }
+    const r = await shared().run(["adopt", "staging", "--dry-run"], { VAULT_ADDR: url, VAULT_TOKEN: "t", KUBE_CONFIG_PATH: path.join(scratchDir(), "none"), DD_HOST: "http://127.0.0.1:59999", GITHUB_API_URL: "http://127.0.0.1:59999" }, def);
+    const line = r.stdout.split("\n").find((l) => l.startsWith("vault_policy.policy "));
+    expect(line).toMatch(/\syes\s+envmatrix-staging-secrets-read\s/);
   });
 });

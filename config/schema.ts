@@ -76,13 +76,21 @@ export function isCidr(value: unknown): value is string {
   return !!v6 && v6[1].includes(":") && Number(v6[2]) <= 128;
 }
 
+/** IANA zones already asked about: building an Intl.DateTimeFormat to ask costs more than the rest of a matrix check. */
+const timeZones = new Map<string, boolean>();
+
 function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return true;
-  } catch {
-    return false;
+  let known = timeZones.get(value);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: value });
+      known = true;
+    } catch {
+      known = false;
+    }
+    timeZones.set(value, known);
   }
+  return known;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
