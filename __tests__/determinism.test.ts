@@ -14,7 +14,10 @@ function synthIn(dir: string, extraEnv: Record<string, string> = {}): Map<string
   fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
   const env = { ...process.env, ...extraEnv };
   delete env.CDKTF_OUTDIR;
-  execFileSync(process.execPath, ["--require", "tsx/cjs", "main.ts"], { cwd: dir, env });
+  // as `cdktf synth` runs it: cdktf.json's app command (its node flags included)
+  const [node, ...args] = JSON.parse(fs.readFileSync(path.join(dir, "cdktf.json"), "utf8")).app.split(/\s+/);
+  expect(node).toBe("node");
+  execFileSync(process.execPath, args, { cwd: dir, env });
   const out = path.join(dir, "cdktf.out");
   const files = (fs.readdirSync(out, { recursive: true, encoding: "utf8" }) as string[])
     .filter((f) => fs.statSync(path.join(out, f)).isFile())

@@ -14,6 +14,18 @@ import * as path from "node:path";
 import { matrix } from "../config/environments";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+/**
+ * Every scenario runs on the node flags `cdktf synth` gives main.ts (cdktf.json's app command), the baselines too:
+ * only the code differs. --no-allocation-site-pretenuring is one (README, "Speed": without it about one synth in
+ * ten at 500 services took 2–3× as long and 110 MiB more).
+ */
+const NODE_ARGS: string[] = (() => {
+  const app: string = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "cdktf.json"), "utf8")).app;
+  const words = app.split(/\s+/);
+  if (words[0] !== "node" || words.at(-1) !== "main.ts") throw new Error(`bench: cdktf.json's app is not "node … main.ts": ${app}`);
+  return words.slice(1, -1);
+})();
 const root = path.resolve(__dirname, "..");
 const environments = Object.keys(matrix.environments).length;
 
@@ -26,8 +38,8 @@ interface Scenario {
   readonly alikeOf?: number;
 }
 const LARGE = process.env.BENCH_LARGE !== "0";
-const sizes = [25, 50, 100, ...(LARGE ? [500] : [])];
-const BARE_AT = [100, ...(LARGE ? [500] : [])];
+const sizes = [25, 50, 100, ...(LARGE ? [250, 500] : [])];
+const BARE_AT = [100, ...(LARGE ? [250, 500] : [])];
 
 /**
  * Per stack, the resources of each type the project synthesizes at `services` services (the bare twin's counts),
@@ -36,7 +48,7 @@ const BARE_AT = [100, ...(LARGE ? [500] : [])];
 function countsAt(services: number): { file: string; configsFile: string; resources: number } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-bench-count-"));
   try {
-    const r = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(__dirname, "scenario.ts"), "matrix", `${services}`], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [...NODE_ARGS, path.join(__dirname, "scenario.ts"), "matrix", `${services}`], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`counting ${services} services failed:\n${r.stderr}`);
     const counts: Record<string, Record<string, number>> = {};
     const configs: Record<string, Record<string, unknown[]>> = {};
@@ -66,7 +78,7 @@ const counted = Object.fromEntries(BARE_AT.map((n) => [n, countsAt(n)]));
 function checkAlike(services: number, configsFile: string): void {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-bench-alike-"));
   try {
-    const r = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(__dirname, "scenario.ts"), "bare-alike", configsFile], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [...NODE_ARGS, path.join(__dirname, "scenario.ts"), "bare-alike", configsFile], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`the configured twin at ${services} services failed:\n${r.stderr}`);
     const expected: Record<string, Record<string, Array<Record<string, unknown>>>> = JSON.parse(fs.readFileSync(configsFile, "utf8"));
     const shapes = (list: Array<Record<string, unknown>>) => list.map(({ "//": _metadata, ...config }) => JSON.stringify(config)).sort();
@@ -99,7 +111,7 @@ function sample(s: Scenario): { ms: number; mib: number } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-bench-"));
   try {
     const start = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(__dirname, "scenario.ts"), ...s.args], {
+    const r = spawnSync(process.execPath, [...NODE_ARGS, path.join(__dirname, "scenario.ts"), ...s.args], {
       cwd: root,
       env: { ...process.env, CDKTF_OUTDIR: outdir },
       encoding: "utf8",
@@ -128,7 +140,7 @@ for (let round = 0; round < ROUNDS; round++) {
 const results = scenarios.map((s, i) => ({ ...s, ms: median(samples[i].ms), mib: median(samples[i].mib) }));
 const [floor] = results;
 
-console.log(`envmatrix bench: median of ${ROUNDS} fresh-process synths each, node ${process.version}, ${os.cpus().length} cpus`);
+console.log(`envmatrix bench: median of ${ROUNDS} fresh-process synths each, node ${process.version} ${NODE_ARGS.join(" ")}, ${os.cpus().length} cpus`);
 console.log("");
 console.log("| scenario | synth time | × floor | peak memory | × floor |");
 console.log("| --- | ---: | ---: | ---: | ---: |");
@@ -146,6 +158,14 @@ for (let i = 1; i < scaled.length; i++) {
   console.log(
     `  ${a.services} → ${b.services} services: ${((b.ms - a.ms) / n).toFixed(2)} ms and ${(((b.mib - a.mib) / n) * 1024).toFixed(0)} KiB per service`,
   );
+}
+
+// the configured twin's memory per added service beside the project's: where both bend, it is cdktf's and V8's
+const alike = results.filter((r) => r.alikeOf !== undefined);
+for (let i = 1; i < alike.length; i++) {
+  const [a, b] = [alike[i - 1], alike[i]];
+  const n = b.alikeOf! - a.alikeOf!;
+  console.log(`  bare cdktf configured alike, ${a.alikeOf} → ${b.alikeOf} services: ${((b.ms - a.ms) / n).toFixed(2)} ms and ${(((b.mib - a.mib) / n) * 1024).toFixed(0)} KiB per service`);
 }
 
 const seed = results[1];
