@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ADOPTED_DIR, applyAdoptions, readAdoptions, type Adoptions } from "./stacks/adopted";
 import { skipTokenStackTraces } from "./stacks/token-stack-traces";
+import { collectBetweenStacks } from "./stacks/collect-between-stacks";
 
 /**
  * Every environment's stack on `app`, in the matrix's order, then the gates stack; the matrix must already be
@@ -89,6 +90,7 @@ export function run(matrix: MatrixDefinition = seedMatrix, outdir?: string, adop
     console.error(err.message);
     return 1;
   }
+  collectBetweenStacks(app);
   app.synth();
   return 0;
 }
