@@ -19,7 +19,7 @@ import { datadogHandler, kubeHandler, vaultHandler, type DatadogState, type Kube
 import { startFake, type Fake } from "./fakes/server";
 import { seedMatrix } from "./helpers";
 import { scratchDir } from "./scratch";
-import { startCliProcess, type CliProcess } from "./cli-process";
+import { PRELOAD_CLIENTS, startCliProcess, type CliProcess } from "./cli-process";
 import { terraformBinary } from "./fixtures/real-plan";
 
 type Json = Record<string, any>;
@@ -209,7 +209,7 @@ beforeAll(async () => {
       "current-context": contexts[0],
     }),
   );
-  cli = startCliProcess({ preload: [NO_EGRESS], env: { ...process.env, ...adoptEnv() } });
+  cli = startCliProcess({ preload: [NO_EGRESS, PRELOAD_CLIENTS], env: { ...process.env, ...adoptEnv() } });
 });
 beforeEach(() => everythingExists("staging"));
 afterAll(async () => {

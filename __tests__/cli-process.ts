@@ -34,6 +34,9 @@ function creditMutantCoverage(reached: Record<string, number> | undefined): void
   for (const [id, hits] of Object.entries(reached)) into[id] = (into[id] ?? 0) + hits;
 }
 
+/** A preload for the CLI processes of commands that talk to Kubernetes (fixtures/preload-clients.cjs says why). */
+export const PRELOAD_CLIENTS = path.join(__dirname, "fixtures", "preload-clients.cjs");
+
 export function startCliProcess(opts: { env?: NodeJS.ProcessEnv; preload?: readonly string[] } = {}): CliProcess {
   const root = path.resolve(__dirname, "..");
   const args = [...(opts.preload ?? []).flatMap((p) => ["--require", p]), "--require", "tsx/cjs", path.join(__dirname, "fixtures", "cli-server.ts")];

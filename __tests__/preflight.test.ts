@@ -17,7 +17,7 @@ import { datadogHandler, kubeHandler, vaultHandler, type DatadogState, type Kube
 import { startFake, type Fake } from "./fakes/server";
 import { seedMatrix } from "./helpers";
 import { scratchDir } from "./scratch";
-import { startCliProcess, type CliProcess } from "./cli-process";
+import { PRELOAD_CLIENTS, startCliProcess, type CliProcess } from "./cli-process";
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, "..");
@@ -112,7 +112,7 @@ const ARGS = ["preflight", ENV, "--out"];
 
 /** `npm run preflight -- staging` in the shared CLI process (preloaded with no-egress, like a spawned one). */
 async function preflight(): Promise<{ code: number; stdout: string }> {
-  cli ??= startCliProcess({ preload: [NO_EGRESS], env: { ...process.env, ...preflightEnv() } });
+  cli ??= startCliProcess({ preload: [NO_EGRESS, PRELOAD_CLIENTS], env: { ...process.env, ...preflightEnv() } });
   const r = await cli.run([...ARGS, out]);
   return { code: r.code, stdout: `${r.stdout}${r.stderr}` };
 }

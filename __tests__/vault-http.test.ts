@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { vaultGet } from "../review/vault-http";
 import { scratchDir } from "./scratch";
-import { startCliProcess, type CliProcess } from "./cli-process";
+import { PRELOAD_CLIENTS, startCliProcess, type CliProcess } from "./cli-process";
 import { editableDefinition } from "./helpers";
 
 const openssl = (() => {
@@ -49,7 +49,7 @@ maybe("a Vault whose certificate a private CA signed", () => {
   });
   // one CLI process for preflight and adopt (a process start each cost a second of this file's time)
   let cli: CliProcess | undefined;
-  const shared = () => (cli ??= startCliProcess({ preload: [path.join(__dirname, "fakes", "no-egress.cjs")] }));
+  const shared = () => (cli ??= startCliProcess({ preload: [path.join(__dirname, "fakes", "no-egress.cjs"), PRELOAD_CLIENTS] }));
   afterAll(async () => {
     await cli?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
