@@ -824,7 +824,8 @@ describe("what the first plan after an import changes (differences, from its con
   });
 
   it("the label and annotation keys the Kubernetes provider keeps out of state (kubernetes 2.38.0 structures.go isInternalKey)", () => {
-    for (const key of ["kubernetes.io/metadata.name", "node.kubernetes.io/instance-type", "kubectl.kubernetes.io/last-applied-configuration", "deprecated.daemonset.template.generation"]) {
+    // the provider reads a key's host as url.Parse("//" + key).Hostname(): a key without a "/" is all host
+    for (const key of ["kubernetes.io/metadata.name", "node.kubernetes.io/instance-type", "kubectl.kubernetes.io/last-applied-configuration", "deprecated.daemonset.template.generation", "example.kubernetes.io"]) {
       expect([key, isInternalKey(key)]).toEqual([key, true]);
     }
     // app.kubernetes.io and service.beta.kubernetes.io are the user's; with a "/", the host is what is before it
