@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { anythingChanged, diffOutputs, diffStack, formatMarkdown, formatText, REPLACING_ATTRIBUTES } from "../review/stack-diff";
 import { changedStacks } from "../review/changed-stacks";
+import { OutputError, readOutput } from "../review/synth-output";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-diff-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -418,5 +419,61 @@ describe("import blocks, deletions and replacements together", () => {
       "",
       "</details>",
     ]);
+  });
+});
+
+describe("reading a cdktf.out folder (review/synth-output.ts): anything but what cdktf writes is a one-line error", () => {
+  /** A folder with this manifest.json text (none when undefined) and these files. */
+  const folder = (name: string, manifest: string | undefined, files: Record<string, string> = {}) => {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir, { recursive: true });
+    if (manifest !== undefined) fs.writeFileSync(path.join(dir, "manifest.json"), manifest);
+    for (const [f, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), text);
+    }
+    return dir;
+  };
+  const manifestOf = (stacks: Record<string, unknown>) => JSON.stringify({ stacks });
+  const at = (name: string) => ({ synthesizedStackPath: `stacks/${name}/cdk.tf.json` });
+  const refused = (dir: string) => {
+    try {
+      readOutput(dir);
+    } catch (err) {
+      return [err instanceof OutputError, (err as Error).message];
+    }
+    return [false, "read without an error"];
+  };
+
+  it("a folder without manifest.json, a manifest without stacks", () => {
+    const bare = folder("no-manifest", undefined);
+    expect(refused(bare)).toEqual([true, `${bare}: no manifest.json (is this a cdktf.out folder? run npm run synth)`]);
+    for (const [name, text] of [["no-stacks", "{}"], ["null-stacks", '{"stacks":null}'], ["null-manifest", "null"], ["text-stacks", '{"stacks":"dev"}']]) {
+      const dir = folder(name, text);
+      expect(refused(dir)).toEqual([true, `${path.join(dir, "manifest.json")}: has no "stacks"`]);
+    }
+  });
+
+  it("stack names: lower-case letters, digits and inner dashes only; one character is a name", () => {
+    const ok = folder("one-letter", manifestOf({ a: at("a") }), { "stacks/a/cdk.tf.json": "{}" });
+    expect([...readOutput(ok).keys()]).toEqual(["a"]);
+    for (const bad of ["Prod", "dev_x", "-dev", "dev-"]) {
+      const dir = folder(`bad-name-${bad}`, manifestOf({ [bad]: at(bad) }), { [`stacks/${bad}/cdk.tf.json`]: "{}" });
+      expect(refused(dir)).toEqual([true, `${path.join(dir, "manifest.json")}: ${JSON.stringify(bad)} is not a stack name`]);
+    }
+  });
+
+  it("a stack entry without a path, a listed file that is missing or not JSON", () => {
+    const noPath = folder("null-entry", manifestOf({ dev: null }));
+    expect(refused(noPath)).toEqual([true, `${path.join(noPath, "manifest.json")}: stack dev is at undefined, not stacks/dev/cdk.tf.json`]);
+    const missing = folder("missing-stack", manifestOf({ dev: at("dev") }));
+    expect(refused(missing)).toEqual([true, `${path.join(missing, "stacks/dev/cdk.tf.json")}: listed in manifest.json but missing`]);
+    const broken = folder("broken-stack", manifestOf({ dev: at("dev") }), { "stacks/dev/cdk.tf.json": "{ not json" });
+    expect(refused(broken)).toEqual([true, expect.stringContaining(`${path.join(broken, "stacks/dev/cdk.tf.json")}: not valid JSON (`)]);
+  });
+
+  it("a resource or data name that is not a Terraform identifier (a letter or _ first)", () => {
+    const dir = folder("digit-first", manifestOf({ dev: at("dev") }), { "stacks/dev/cdk.tf.json": JSON.stringify({ data: { github_team: { "0day": {} } } }) });
+    expect(refused(dir)).toEqual([true, `${path.join(dir, "stacks/dev/cdk.tf.json")}: data "0day" is not a Terraform identifier`]);
   });
 });
