@@ -108,7 +108,7 @@ describe("vetting a pull request's stack before a plan", () => {
   it("a connection block is a provisioner's; a resource body that is not an object is not one (and no crash)", () => {
     const connection = edited((j) => (j.resource.kubernetes_config_map_v1.profile.connection = { type: "ssh", host: "example.org" }));
     expect(vetStackForPlan("staging", connection, trusted)).toEqual(["staging: kubernetes_config_map_v1.profile has a provisioner"]);
-    expect(vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.other = null)), trusted)).toEqual([]);
+    for (const body of [null, "text"]) expect(vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.other = body)), trusted)).toEqual([]);
   });
 
   it("refuses a stack the default branch does not have", () => {
