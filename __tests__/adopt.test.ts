@@ -802,6 +802,8 @@ describe("what the first plan after an import changes (differences, from its con
 
   it("lists of blocks compare block by block, each at its index", () => {
     expect(changed({ rules: [{ a: "1" }, { a: "2" }] }, { rules: [{ a: "1" }, { a: "3" }] })).toEqual(["rules[1].a"]);
+    // one block more on the object: the list differs as a whole (the plan removes the extra block)
+    expect(changed({ rules: [{ a: "1" }] }, { rules: [{ a: "1" }, { a: "2" }] })).toEqual(["rules"]);
   });
 
   it("one value of the stack's against a list on the object: its comma-separated values, in any order (Vault's bound_claims)", () => {
