@@ -747,3 +747,123 @@ describe("where adopt looks, from the synthesized stack alone (stacks/adopt-targ
     expect(t.skipped).toEqual([{ address: "github_repository_environment.e", why: "its instances are known only at plan (count or for_each over a data source)" }]);
   });
 });
+
+describe("what the first plan after an import changes (differences, from its contract above the function)", () => {
+  // review/adopt.ts's pure functions, in this process: @kubernetes/client-node 1.x is ES modules, which this Jest
+  // setup does not transform (the command itself runs in the CLI process), and none of these functions reaches it;
+  // UNKNOWN from the same module registry, as the marker is compared by identity
+  const { differences, isInternalKey, formatAdoptTable, UNKNOWN } = (() => {
+    let loaded: any;
+    jest.isolateModules(() => {
+      jest.doMock("@kubernetes/client-node", () => ({}));
+      loaded = { ...require("../review/adopt"), UNKNOWN: require("../stacks/adopt-targets").UNKNOWN };
+      jest.dontMock("@kubernetes/client-node");
+    });
+    return loaded;
+  })();
+  const diff = (desired: unknown, actual: unknown, owned: string[] = []) => differences(desired, actual, new Set(owned));
+  const changed = (desired: unknown, actual: unknown, owned: string[] = []) => diff(desired, actual, owned).changed;
+
+  it("compares only what the stack sets, at dotted paths from the top", () => {
+    expect(diff({ a: "1", b: { c: "2", d: undefined } }, { a: "1", b: { c: "3", d: "x" }, e: "only on the object" })).toEqual({ changed: ["b.c"], unknown: [] });
+    expect(diff(undefined, "anything")).toEqual({ changed: [], unknown: [] });
+    // an object where the stack sets a block: each field the stack sets is missing
+    expect(changed({ spec: { x: "1" } }, { spec: null })).toEqual(["spec.x"]);
+    expect(changed({ spec: { x: "1" } }, { spec: "text" })).toEqual(["spec.x"]);
+    expect(changed({ spec: { x: "1" } }, {})).toEqual(["spec.x"]);
+    // a map the stack owns that the object has as something else: each key the stack sets, nothing more
+    expect(changed({ data: { A: "1" } }, { data: "xy" }, ["data"])).toEqual(["data.A"]);
+    // a null the stack sets is a value, not a block to walk into
+    expect(() => diff({ x: null }, { x: "a" })).not.toThrow();
+  });
+
+  it("a value only the plan knows is not compared, and said to be so, alone or in a list", () => {
+    expect(diff({ id: UNKNOWN, ids: ["a", UNKNOWN], name: "n" }, { id: "5", ids: ["a", "b"], name: "m" })).toEqual({ changed: ["name"], unknown: ["id", "ids"] });
+  });
+
+  it("lists of plain values compare as sets and values as text (the APIs give numbers where Terraform's JSON has strings)", () => {
+    expect(changed({ tags: ["b", "a"], priority: "3", ports: ["80", "443"] }, { tags: ["a", "b"], priority: 3, ports: [443, 80] })).toEqual([]);
+    expect(changed({ tags: ["a", "b"] }, { tags: ["a", "c"] })).toEqual(["tags"]);
+    // as sets of whole values: "ab" and "c" are not "a" and "bc"
+    expect(changed({ tags: ["ab", "c"] }, { tags: ["a", "bc"] })).toEqual(["tags"]);
+    // null is a plain value too
+    expect(changed({ tags: [null, "x"] }, { tags: ["x", null] })).toEqual([]);
+    // a list of other length, or no list at all where the stack sets one
+    expect(changed({ tags: ["a"] }, { tags: ["a", "a"] })).toEqual(["tags"]);
+    expect(changed({ tags: ["a"] }, { tags: "a" })).toEqual(["tags"]);
+    expect(changed({ tags: ["a"] }, {})).toEqual(["tags"]);
+  });
+
+  it("an empty list the stack sets matches an object without the field, not one with values", () => {
+    expect(changed({ bypass_actors: [] }, {})).toEqual([]);
+    expect(changed({ bypass_actors: [] }, { bypass_actors: null })).toEqual([]);
+    expect(changed({ bypass_actors: [] }, { bypass_actors: [{ actor_id: 5 }] })).toEqual(["bypass_actors"]);
+  });
+
+  it("lists of blocks compare block by block, each at its index", () => {
+    expect(changed({ rules: [{ a: "1" }, { a: "2" }] }, { rules: [{ a: "1" }, { a: "3" }] })).toEqual(["rules[1].a"]);
+    // one block more on the object: the list differs as a whole (the plan removes the extra block)
+    expect(changed({ rules: [{ a: "1" }] }, { rules: [{ a: "1" }, { a: "2" }] })).toEqual(["rules"]);
+  });
+
+  it("one value of the stack's against a list on the object: its comma-separated values, in any order (Vault's bound_claims)", () => {
+    expect(changed({ bound_claims: { ref: "b,a" } }, { bound_claims: { ref: ["a", "b"] } })).toEqual([]);
+    expect(changed({ bound_claims: { ref: "a,b" } }, { bound_claims: { ref: ["b", "a"] } })).toEqual([]);
+    expect(changed({ bound_claims: { ref: "a" } }, { bound_claims: { ref: ["a", "b"] } })).toEqual(["bound_claims.ref"]);
+  });
+
+  it("a field the object lacks is an empty text: the same as an empty value, not as any other", () => {
+    expect(changed({ description: "" }, {})).toEqual([]);
+    expect(changed({ description: "x" }, {})).toEqual(["description"]);
+  });
+
+  it("a map the stack owns is its whole: a key only on the object differs too; in a map it does not own, it does not", () => {
+    const desired = { metadata: { labels: { a: "1" } } };
+    const actual = { metadata: { labels: { a: "1", b: "2" } } };
+    expect(changed(desired, actual, ["metadata.labels"])).toEqual(["metadata.labels.b"]);
+    expect(changed(desired, actual)).toEqual([]);
+    expect(changed({ data: { A: "1" } }, { data: { A: "1", B: "2" } }, ["data"])).toEqual(["data.B"]);
+  });
+
+  it("the label and annotation keys the Kubernetes provider keeps out of state (kubernetes 2.38.0 structures.go isInternalKey)", () => {
+    // the provider reads a key's host as url.Parse("//" + key).Hostname(): a key without a "/" is all host
+    for (const key of ["kubernetes.io/metadata.name", "node.kubernetes.io/instance-type", "kubectl.kubernetes.io/last-applied-configuration", "deprecated.daemonset.template.generation", "example.kubernetes.io"]) {
+      expect([key, isInternalKey(key)]).toEqual([key, true]);
+    }
+    // app.kubernetes.io and service.beta.kubernetes.io are the user's; with a "/", the host is what is before it
+    for (const key of ["app.kubernetes.io/name", "service.beta.kubernetes.io/aws-load-balancer-type", "owner", "example.com/kubernetes.io", "team"]) {
+      expect([key, isInternalKey(key)]).toEqual([key, false]);
+    }
+  });
+
+  it("the table: one line per address, columns padded to their widest cell, the last one not", () => {
+    const rows = [
+      { address: "kubernetes_config_map_v1.profile", status: "found", importId: "envmatrix-staging/environment-profile", changes: [], notCompared: [], detail: "ConfigMap envmatrix-staging/environment-profile" },
+      {
+        address: "datadog_monitor.api_cpu",
+        status: "found",
+        importId: "1001",
+        changes: ["options.thresholds.critical", "type (the plan replaces it)"],
+        notCompared: [],
+        detail: 'monitor "[staging] api CPU"; also 7001 with this name, without managed-by:envmatrix: left alone',
+      },
+      { address: "github_repository_environment.prod", status: "found", importId: "envmatrix:production", changes: [], notCompared: ["reviewers[0].teams", "reviewers[0].users"], detail: "environment production" },
+      { address: "vault_policy.policy", status: "missing", detail: "sys/policies/acl/p: none (the plan creates it)" },
+      { address: "vault_policy.gates", status: "denied", detail: "sys/policies/acl/g: not allowed to read it (HTTP 403)" },
+      {
+        address: "datadog_monitor.api_latency",
+        status: "duplicate",
+        detail: 'monitor "[staging] api p99 latency": 2 objects have this name (ids 1, 2); none imported: delete or rename all but one, then run adopt again',
+      },
+    ];
+    expect(formatAdoptTable(rows).split("\n")).toEqual([
+      "address                             found      import id                              the plan after import changes",
+      "kubernetes_config_map_v1.profile    yes        envmatrix-staging/environment-profile  nothing",
+      "datadog_monitor.api_cpu             yes        1001                                   options.thresholds.critical, type (the plan replaces it) (also 7001 with this name, without managed-by:envmatrix: left alone)",
+      "github_repository_environment.prod  yes        envmatrix:production                   nothing (not compared, known at plan: reviewers[0].teams, reviewers[0].users)",
+      "vault_policy.policy                 no         —                                      sys/policies/acl/p: none (the plan creates it)",
+      "vault_policy.gates                  denied     —                                      sys/policies/acl/g: not allowed to read it (HTTP 403)",
+      'datadog_monitor.api_latency         duplicate  —                                      monitor "[staging] api p99 latency": 2 objects have this name (ids 1, 2); none imported: delete or rename all but one, then run adopt again',
+    ]);
+  });
+});

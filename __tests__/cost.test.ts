@@ -6,7 +6,8 @@
 import { loadMatrix } from "../config";
 import { MatrixError } from "../config/validate";
 import { estimateCost } from "../config/cost";
-import { costDelta } from "../review/cost";
+import { costDelta, costMarkdown, costText } from "../review/cost";
+import type { Matrix } from "../config/types";
 import { editableDefinition, seedMatrix } from "./helpers";
 
 const org = seedMatrix.organization;
@@ -125,5 +126,53 @@ describe("the pull-request comment's change", () => {
 
   it("says so when no estimate changed", () => {
     expect(costDelta(seedMatrix, seedMatrix)).toBe("#### Estimated cost (from the matrix, never a bill)\n\nNo environment's estimate changed.");
+  });
+});
+
+/** Dollars as the comments write them: thousands grouped, cents unless whole, a minus before the sign. */
+const dollars = (n: number) => `${n < 0 ? "-" : ""}$${Math.abs(n).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`.replace(/\.00$/, "");
+const atDefault = (name: string) => monthly(services * seedMatrix.environments[name].replicas.default, name);
+const atMax = (name: string) => monthly(services * (seedMatrix.environments[name].replicas.max + seedMatrix.environments[name].rolloutSurgePods), name);
+
+describe("every environment's estimate as a table (costText, costMarkdown)", () => {
+  const names = Object.keys(seedMatrix.environments);
+  it("text: one line per environment, the names padded to the longest (staging)", () => {
+    expect(price.currency).toBe("USD");
+    expect(costText(seedMatrix).split("\n")).toEqual([
+      "estimated monthly cost from the matrix (never a bill), USD:",
+      ...names.map((n) => `${n.padEnd("staging".length)}  ${dollars(atDefault(n))} at default replicas, ${dollars(atMax(n))} at the quota's maximum, budget ${dollars(seedMatrix.environments[n].cost.budgetMonthly)}`),
+    ]);
+  });
+  it("markdown: a row per environment with the maximum worked out", () => {
+    expect(costMarkdown(seedMatrix).split("\n")).toEqual([
+      "| environment | a month at default replicas | a month at the quota's maximum | budget | the maximum, worked out |",
+      "| --- | --- | --- | --- | --- |",
+      ...names.map((n) => `| ${n} | ${dollars(atDefault(n))} | ${dollars(atMax(n))} | ${dollars(seedMatrix.environments[n].cost.budgetMonthly)} | ${estimateCost(seedMatrix, n).atMax.arithmetic} |`),
+    ]);
+  });
+});
+
+describe("the pull-request comment's change: environments added or removed, default replicas only", () => {
+  const { hotfix: _hotfix, ...withoutHotfix } = seedMatrix.environments;
+  const fewer = { ...seedMatrix, environments: withoutHotfix } as Matrix;
+  const heading = ["#### Estimated cost (from the matrix, never a bill)", ""];
+
+  it("a new environment: its estimate and budget; a removed one: its maximum, negative", () => {
+    expect(costDelta(fewer, seedMatrix).split("\n")).toEqual([
+      ...heading,
+      `- hotfix: new, ${dollars(atMax("hotfix"))}/month at max replicas, ${dollars(atDefault("hotfix"))} at default (budget ${dollars(seedMatrix.environments.hotfix.cost.budgetMonthly)})`,
+    ]);
+    expect(costDelta(seedMatrix, fewer).split("\n")).toEqual([...heading, `- hotfix: removed, ${dollars(-atMax("hotfix"))}/month at max replicas`]);
+  });
+
+  it("one more default replica in staging: the same at max replicas, the change at default", () => {
+    const def = editableDefinition();
+    def.environments.staging.replicas.default += 1;
+    const e = seedMatrix.environments.staging;
+    const more = Math.round((monthly(services * (e.replicas.default + 1), "staging") - atDefault("staging")) * 100) / 100;
+    expect(costDelta(seedMatrix, loadMatrix(def)).split("\n")).toEqual([
+      ...heading,
+      `- staging: $0/month at max replicas (${dollars(atMax("staging"))} → ${dollars(atMax("staging"))}, budget ${dollars(e.cost.budgetMonthly)}), +${dollars(more)} at default replicas`,
+    ]);
   });
 });

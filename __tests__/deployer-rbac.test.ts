@@ -219,3 +219,90 @@ describe("what the planner reads besides the stack's objects, per mesh mode (rev
     expect([daemonSets("ambient"), daemonSets("sidecar-cni"), daemonSets("sidecar-init")]).toEqual([["ztunnel", "istio-cni-node"], ["istio-cni-node"], []]);
   });
 });
+
+describe("the whole output for a stack written by hand (README \"Credentials each job needs\", Kubernetes RBAC reference)", () => {
+  const inNs = "${kubernetes_namespace_v1.namespace.metadata[0].name}";
+  // resource types, objects and bindings deliberately out of alphabetical order: the output is sorted for a stable diff
+  const stackJson = {
+    resource: {
+      kubernetes_cluster_role_binding_v1: {
+        z: { metadata: { name: "z-binding" }, role_ref: { name: "view" } },
+        a: { metadata: { name: "a-binding" }, role_ref: { name: "system:auth-delegator" } },
+      },
+      kubernetes_namespace_v1: { namespace: { metadata: { name: "p-e", labels: { team: "t" } } } },
+      kubernetes_service_account_v1: { s: { metadata: { name: "s", namespace: "p-e" } } },
+      kubernetes_config_map_v1: { c: { metadata: { name: "c", namespace: inNs } } },
+      kubernetes_network_policy_v1: { n: { metadata: { name: "n", namespace: inNs } } },
+      kubernetes_role_binding_v1: {
+        editors: { metadata: { name: "editors", namespace: inNs }, role_ref: { kind: "ClusterRole", name: "edit" } },
+        admins: { metadata: { name: "admins", namespace: inNs }, role_ref: { kind: "ClusterRole", name: "admin" } },
+      },
+      kubernetes_manifest: { es: { manifest: { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "x", namespace: inNs } } } },
+    },
+    import: [{ to: "kubernetes_namespace_v1.namespace", id: "p-e" }],
+  };
+  const RBAC = "rbac.authorization.k8s.io";
+  const labels = { "app.kubernetes.io/managed-by": "envmatrix", "envmatrix.io/environment": "e" };
+  /** The Namespace, Role, RoleBinding, ClusterRole and ClusterRoleBinding of the service account `name` in envmatrix-system. */
+  const objects = (name: string, roleRules: object[], clusterRules: object[]) => {
+    const subjects = [{ kind: "ServiceAccount", name, namespace: "envmatrix-system" }];
+    return [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "p-e", labels: { team: "t" } } },
+      { apiVersion: `${RBAC}/v1`, kind: "Role", metadata: { name, namespace: "p-e", labels }, rules: roleRules },
+      { apiVersion: `${RBAC}/v1`, kind: "RoleBinding", metadata: { name, namespace: "p-e", labels }, roleRef: { apiGroup: RBAC, kind: "Role", name }, subjects },
+      { apiVersion: `${RBAC}/v1`, kind: "ClusterRole", metadata: { name, labels }, rules: clusterRules },
+      { apiVersion: `${RBAC}/v1`, kind: "ClusterRoleBinding", metadata: { name, labels }, roleRef: { apiGroup: RBAC, kind: "ClusterRole", name }, subjects },
+    ];
+  };
+  const namespaced = (verbs: string[]) => [
+    { apiGroups: [""], resources: ["configmaps", "serviceaccounts"], verbs },
+    { apiGroups: ["external-secrets.io"], resources: ["externalsecrets"], verbs },
+    { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs },
+    { apiGroups: [RBAC], resources: ["rolebindings"], verbs },
+  ];
+  const crds = { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["list"] };
+
+  it("deploy: every verb on the namespaced kinds, bind on what the RoleBindings grant; create, then change by name, the cluster-scoped objects not adopted", () => {
+    expect(deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy" })).toEqual(
+      objects(
+        "p-e-deployer",
+        [...namespaced(["get", "list", "watch", "create", "update", "patch", "delete"]), { apiGroups: [RBAC], resources: ["clusterroles"], verbs: ["bind"], resourceNames: ["admin", "edit"] }],
+        [
+          // the namespace is adopted (its import block): changed by name, never created
+          { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "update", "patch", "delete"], resourceNames: ["p-e"] },
+          { apiGroups: [RBAC], resources: ["clusterrolebindings"], verbs: ["create"] },
+          { apiGroups: [RBAC], resources: ["clusterrolebindings"], verbs: ["get", "update", "patch", "delete"], resourceNames: ["a-binding", "z-binding"] },
+          crds,
+          { apiGroups: [RBAC], resources: ["clusterroles"], verbs: ["bind"], resourceNames: ["system:auth-delegator", "view"] },
+        ],
+      ),
+    );
+  });
+
+  it("plan: read only, the cluster-scoped objects and what preflight reads by name, no bind", () => {
+    const extraReads = [{ apiGroup: "apps", resource: "daemonsets", names: ["ztunnel", "istio-cni-node"] }];
+    expect(deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan", extraReads })).toEqual(
+      objects("p-e-planner", namespaced(["get", "list", "watch"]), [
+        { apiGroups: [""], resources: ["namespaces"], verbs: ["get"], resourceNames: ["p-e"] },
+        { apiGroups: [RBAC], resources: ["clusterrolebindings"], verbs: ["get"], resourceNames: ["a-binding", "z-binding"] },
+        crds,
+        { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"], resourceNames: ["istio-cni-node", "ztunnel"] },
+      ]),
+    );
+  });
+
+  it("no manifest, no CRD list; a namespace not adopted is created", () => {
+    const bare = { resource: { kubernetes_namespace_v1: { namespace: { metadata: { name: "p-e" } } } } };
+    const clusterRole = (deployerRbac(bare, { project: "p", environment: "e", mode: "deploy" }) as any[]).find((o) => o.kind === "ClusterRole");
+    expect(clusterRole.rules).toEqual([
+      { apiGroups: [""], resources: ["namespaces"], verbs: ["create"] },
+      { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "update", "patch", "delete"], resourceNames: ["p-e"] },
+    ]);
+  });
+
+  it("refuses a stack without resources, and a custom resource it has no mapping for, with its own error", () => {
+    expect(() => deployerRbac({}, { project: "p", environment: "e", mode: "deploy" })).toThrow(new RbacError("the stack manages 0 namespaces; a deployer's namespaced rights are bound in exactly one"));
+    const deployment = { resource: { ...stackJson.resource, kubernetes_manifest: { d: { manifest: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: inNs } } } } } };
+    expect(() => deployerRbac(deployment, { project: "p", environment: "e", mode: "deploy" })).toThrow(new RbacError("no RBAC mapping for apps/v1 Deployment"));
+  });
+});

@@ -144,3 +144,58 @@ describe("a team stack (prod split by team)", () => {
     expect((dd.events as Json[]).map((e) => e.tags.filter((t: string) => /^(service|env):/.test(t)))).toEqual([["env:prod", "service:billing"]]);
   });
 });
+
+describe("what each event and line says", () => {
+  const run = "https://github.com/example-org/envmatrix/actions/runs/1";
+  it("a success: the title says so with the commit's first 12 characters, the text names the commit and the run", async () => {
+    await reportAs("staging", "success");
+    expect((dd.events as Json[]).map((e) => [e.title, e.text])).toEqual(
+      seedMatrix.services.map(() => [`Deployed staging: succeeded (${COMMIT.slice(0, 12)})`, `envmatrix applied the staging stack at ${COMMIT} (${run}): success.`]),
+    );
+  });
+  it("a failure: the same, failed", async () => {
+    await reportAs("prod", "failure");
+    expect((dd.events as Json[]).map((e) => [e.title, e.text])).toEqual(seedMatrix.services.map(() => [`Deployed prod: failed (${COMMIT.slice(0, 12)})`, `envmatrix applied the prod stack at ${COMMIT} (${run}): failure.`]));
+  });
+  // the client reads Datadog's errors only for the statuses each endpoint declares: 403 for POST /api/v2/dora/deployment,
+  // only 400 and 429 for POST /api/v1/events (@datadog/datadog-api-client's DORAMetricsApi and EventsApi)
+  it("refused (HTTP 403) or down (HTTP 503): each line names the status, and Datadog's errors where the client reads them", async () => {
+    process.env.DD_API_KEY = "not-the-key";
+    const refused = await reportAs("prod", "success");
+    dd.down = true;
+    process.env.DD_API_KEY = dd.apiKey;
+    const down = await reportAs("prod", "success");
+    const lines = (dora: string, event: string) =>
+      seedMatrix.services.flatMap((s) => [
+        `Datadog: DORA deployment of ${s.name} in prod NOT reported (${dora}); the deploy itself is unaffected`,
+        `Datadog: deployment event of ${s.name} in prod NOT reported (${event}); the deploy itself is unaffected`,
+      ]);
+    expect([refused.stdout.split("\n").filter(Boolean), down.stdout.split("\n").filter(Boolean)]).toEqual([lines("HTTP 403: Forbidden", "HTTP 403"), lines("HTTP 503", "HTTP 503")]);
+  });
+});
+
+describe("reportDeployment itself", () => {
+  const { reportDeployment } = require("../review/deployment-report");
+  const report = {
+    environment: "prod",
+    services: [{ name: "api", team: "platform" }],
+    commit: COMMIT,
+    repositoryUrl: "https://github.com/example-org/envmatrix",
+    startedAt: new Date(STARTED * 1000),
+    finishedAt: new Date((STARTED + 90) * 1000),
+  };
+
+  it("says whether all was reported; an event without a run has no link, and happened when the apply finished (seconds); an API URL may end in /", async () => {
+    const ok = await reportDeployment({ ...report, outcome: "success" }, { apiUrl: `${fake.url}/`, apiKey: dd.apiKey });
+    expect([ok.complete, (dd.events as Json[]).map((e) => [e.text, e.date_happened])]).toEqual([true, [[`envmatrix applied the prod stack at ${COMMIT}: success.`, STARTED + 90]]]);
+    // a failed apply sends only the event: when that fails, nothing was reported
+    dd.down = true;
+    expect((await reportDeployment({ ...report, outcome: "failure" }, { apiUrl: fake.url, apiKey: dd.apiKey })).complete).toBe(false);
+  });
+
+  it("unreachable: the line gives the error's message (not its class name), not an HTTP status", async () => {
+    const r = await reportDeployment({ ...report, outcome: "success" }, { apiUrl: "http://127.0.0.1:9", apiKey: dd.apiKey });
+    expect(r.complete).toBe(false);
+    for (const l of r.lines) expect(l).toMatch(/NOT reported \((?!HTTP |\w*Error: )[^\n]*(ECONNREFUSED|connect)[^\n]*\); the deploy itself is unaffected$/);
+  });
+});

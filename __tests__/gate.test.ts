@@ -12,7 +12,7 @@ import { startFake, type Fake } from "./fakes/server";
 import { startCliProcess, type CliProcess } from "./cli-process";
 import { editableDefinition, seedMatrix, synthEnvironment } from "./helpers";
 import { scratchDir } from "./scratch";
-import { readTestReport } from "../review/gate";
+import { formatGates, readTestReport } from "../review/gate";
 import { argv, invocations } from "./workflow-invocations";
 
 const COMMIT = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
@@ -336,9 +336,43 @@ describe("reading a test report", () => {
   it("counts jest's test files that failed to load apart: they have no failed test in jest's numbers", () => {
     expect(readTestReport(JSON.stringify({ numPassedTests: 100, numFailedTests: 0, numRuntimeErrorTestSuites: 2, success: false }), "r.json")).toEqual({ passed: 100, failed: 0, notRun: 2 });
   });
+  it("reads a jest report that starts with blank space, and one that does not say how many files failed to load as none", () => {
+    expect(readTestReport(`\n  ${JSON.stringify({ numPassedTests: 3, numFailedTests: 1 })}`, "r.json")).toEqual({ passed: 3, failed: 1, notRun: 0 });
+  });
+  it("counts a test case with a failure as failed even if it is also marked skipped, and a bare <testcase/> as passed", () => {
+    expect(readTestReport('<testsuite><testcase name="a"><skipped/><failure/></testcase><testcase name="b"><skipped/><error/></testcase><testcase/></testsuite>', "r.xml")).toEqual({ passed: 1, failed: 2, notRun: 0 });
+  });
+  it("refuses a jest report with only one of the two counts", () => {
+    for (const r of [{ numPassedTests: 5 }, { numFailedTests: 0 }]) expect(() => readTestReport(JSON.stringify(r), "r.json")).toThrow("r.json: a JSON report without numPassedTests and numFailedTests (jest --json)");
+  });
   it("refuses a report it cannot count, naming the file", () => {
     expect(() => readTestReport("{}", "r.json")).toThrow("r.json: a JSON report without numPassedTests and numFailedTests (jest --json)");
     expect(() => readTestReport("<testsuites/>", "r.xml")).toThrow("r.xml: JUnit XML without a <testsuite>");
     expect(() => readTestReport('<testsuite tests="many"/>', "r.xml")).toThrow("r.xml: a <testsuite> whose counts are not whole numbers");
+  });
+});
+
+describe("the gates' report (formatGates): one line per gate, the failed ones named last", () => {
+  const results = [
+    { gate: "window", passed: true, measured: "2026-12-01T09:00:00.000Z", threshold: "Mon, Tue, Wed, Thu 09:00–16:00 Europe/Berlin" },
+    { gate: "error rate staging/api", passed: false, measured: "0.2% (20 errors in 10000 requests)", threshold: "below 0.1% over the last 60 min" },
+    { gate: "approval", passed: false, measured: "environment production does not exist", threshold: "one of @example-org/platform-leads approves (environment production)" },
+  ];
+
+  it("pads the gate names to the longest, shortens the commit to 12 characters, and says what failed and that nothing is applied", () => {
+    expect(formatGates("prod", COMMIT, results)).toBe(
+      [
+        "gates of prod for c0ffee00c0ff:",
+        "✔ window                  2026-12-01T09:00:00.000Z  (required: Mon, Tue, Wed, Thu 09:00–16:00 Europe/Berlin)",
+        "✘ error rate staging/api  0.2% (20 errors in 10000 requests)  (required: below 0.1% over the last 60 min)",
+        "✘ approval                environment production does not exist  (required: one of @example-org/platform-leads approves (environment production))",
+        "prod: 2 gate(s) failed: error rate staging/api, approval; nothing is applied",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("every gate passed: says so", () => {
+    expect(formatGates("dev", COMMIT, [results[0]]).split("\n").slice(-2)).toEqual(["dev: every gate passed", ""]);
   });
 });

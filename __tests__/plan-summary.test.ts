@@ -56,6 +56,27 @@ describe("plan summary of a real saved plan (fixture)", () => {
     expect(() => summarizePlan("prod", { format_version: "2.0" }, true)).toThrow(/not 1\.x/);
     expect(() => summarizePlan("prod", { format_version: "1.2", resource_changes: [{ address: "x", change: { actions: ["explode"] } }] }, true)).toThrow(/unknown plan actions/);
   });
+  it("the whole markdown: Terraform's count line, the protected stack's warning list, then one row per change", () => {
+    // by hand from `expected` (the fixture's plan): the no-op counted and not listed, the two dangerous ones first
+    expect(planMarkdown(s)).toBe(
+      [
+        "#### prod: 1 to add, 1 to change, 1 to replace, 1 to destroy",
+        "",
+        "**⚠ prod is protected and this plan destroys or replaces 2 resource(s):**",
+        "",
+        "- **destroy `terraform_data.gone`**",
+        "- **replace `terraform_data.replace`** (forced by `triggers_replace`)",
+        "",
+        "| action | address |",
+        "| --- | --- |",
+        "| destroy | `terraform_data.gone` |",
+        "| add | `terraform_data.new` |",
+        "| replace | `terraform_data.replace` (`triggers_replace`) |",
+        "| change | `terraform_data.update` |",
+        "",
+      ].join("\n"),
+    );
+  });
   it("is what `npm run plan-summary` prints", () => {
     const out = execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "plan-summary", "prod", path.join(__dirname, "fixtures", "plan.json")], {
       cwd: path.resolve(__dirname, ".."),
@@ -151,5 +172,50 @@ describe("a removed block (destroy = false): the plan forgets the object, as spl
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("plan documents written by hand (Terraform's JSON output format, developer.hashicorp.com/terraform/internals/json-format)", () => {
+  const plan = (...resourceChanges: unknown[]) => ({ format_version: "1.2", resource_changes: resourceChanges });
+  const managed = (address: string, actions: string[], more: Record<string, unknown> = {}) => ({ address, mode: "managed", change: { actions, ...more } });
+
+  it("refuses, as not terraform show -json output, a document without a format_version string", () => {
+    for (const doc of [null, undefined, "1.2", { format_version: 1.2, resource_changes: [] }]) {
+      expect(() => summarizePlan("prod", doc, true)).toThrow(new PlanFormatError("prod: not the output of terraform show -json (no format_version)"));
+    }
+    // 1.x only: "11.0" is not 1.x
+    expect(() => summarizePlan("prod", { format_version: "11.0" }, true)).toThrow(new PlanFormatError("prod: plan format 11.0 is not 1.x"));
+  });
+
+  it("refuses a resource change without its actions with a plan format error, not a crash", () => {
+    expect(() => summarizePlan("prod", plan({ address: "terraform_data.x", mode: "managed" }), true)).toThrow(new PlanFormatError("unknown plan actions []"));
+    expect(() => summarizePlan("prod", plan(null), true)).toThrow(new PlanFormatError("unknown plan actions []"));
+  });
+
+  it("lists the changes by address whatever order the plan gives them in; a replacement's paths are dotted and each named", () => {
+    const s = summarizePlan(
+      "prod",
+      plan(
+        managed("vault_policy.b", ["update"]),
+        managed("kubernetes_namespace_v1.namespace", ["delete", "create"], { replace_paths: [["metadata", 0, "name"], ["metadata", 0, "labels"]] }),
+        managed("datadog_monitor.a", ["create"]),
+      ),
+      true,
+    );
+    expect(s.changes.map((c) => [c.address, c.action, c.forcedBy])).toEqual([
+      ["datadog_monitor.a", "create", []],
+      ["kubernetes_namespace_v1.namespace", "replace", ["metadata.0.name", "metadata.0.labels"]],
+      ["vault_policy.b", "update", []],
+    ]);
+    const md = planMarkdown(s);
+    expect(md).toContain("- **replace `kubernetes_namespace_v1.namespace`** (forced by `metadata.0.name`, `metadata.0.labels`)\n");
+    expect(md).toContain("| replace | `kubernetes_namespace_v1.namespace` (`metadata.0.name`, `metadata.0.labels`) |\n");
+  });
+
+  it("has changes when it adds, changes, replaces, destroys or forgets anything: each alone is enough", () => {
+    for (const actions of [["create"], ["update"], ["delete", "create"], ["create", "delete"], ["delete"], ["forget"]]) {
+      expect([actions, hasChanges(summarizePlan("prod", plan(managed("terraform_data.x", actions)), true))]).toEqual([actions, true]);
+    }
+    expect(hasChanges(summarizePlan("prod", plan(managed("terraform_data.x", ["no-op"])), true))).toBe(false);
   });
 });

@@ -240,3 +240,49 @@ it("touched nothing: every request went to a fake on 127.0.0.1, and only Datadog
     expect(r.method === "GET" || (r.method === "POST" && r.path === "/api/v1/monitor/validate")).toBe(true);
   }
 });
+
+describe("review/preflight.ts's pure parts, in this process", () => {
+  // @kubernetes/client-node 1.x is ES modules, which this Jest setup does not transform (the command runs in the
+  // CLI process); neither function reaches it
+  const { monitorBody, formatChecklist } = (() => {
+    let loaded: any;
+    jest.isolateModules(() => {
+      jest.doMock("@kubernetes/client-node", () => ({}));
+      loaded = require("../review/preflight");
+      jest.dontMock("@kubernetes/client-node");
+    });
+    return loaded;
+  })();
+
+  it("a synthesized monitor as the Datadog client's Monitor model: camelCase, numbers as numbers, and no key for what the stack leaves out", () => {
+    const synthesized = {
+      "//": { metadata: { path: "staging/api_cpu" } },
+      name: "[staging] api CPU",
+      type: "query alert",
+      query: "avg(last_5m):avg:kubernetes.cpu.usage.total{env:staging} > 90",
+      message: "CPU high @slack-platform",
+      tags: ["env:staging", "managed-by:envmatrix"],
+      priority: "3",
+      monitor_thresholds: { critical: "90", warning: "80" },
+      notify_no_data: false,
+      require_full_window: false,
+    };
+    expect(monitorBody(synthesized)).toStrictEqual({
+      name: "[staging] api CPU",
+      type: "query alert",
+      query: "avg(last_5m):avg:kubernetes.cpu.usage.total{env:staging} > 90",
+      message: "CPU high @slack-platform",
+      tags: ["env:staging", "managed-by:envmatrix"],
+      priority: 3,
+      options: { thresholds: { critical: 90, warning: 80 }, notifyNoData: false, requireFullWindow: false },
+    });
+  });
+
+  it("the checklist: ✔ or ✘, the system padded to one width, and a failed check's fix on its own line", () => {
+    const checks = [
+      { system: "kubernetes", what: "namespace envmatrix-staging", ok: true, detail: "exists" },
+      { system: "vault", what: "policy read", ok: false, detail: "HTTP 403", fix: "give the plan credentials read access" },
+    ];
+    expect(formatChecklist(checks)).toBe("✔ kubernetes namespace envmatrix-staging: exists\n✘ vault      policy read: HTTP 403\n    fix: give the plan credentials read access");
+  });
+});

@@ -131,3 +131,47 @@ describe("the compare command", () => {
     expect(r.stderr).toContain('no environment "production" (environments: dev, staging, prod, hotfix)');
   });
 });
+
+describe("the comparison as printed (formatComparison), on a comparison written by hand", () => {
+  const c = {
+    a: "staging",
+    b: "prod",
+    differingFields: ["pod.cpuMillicores", "replicas.max"],
+    differences: [
+      { path: "resource.kubernetes_config_map_v1.flags.data.FAST_PATH", a: "off", b: "on", fields: [] },
+      { path: "resource.kubernetes_resource_quota_v1.quota.spec.hard.requests.cpu", a: "2", b: "8", fields: ["environments.prod.pod.cpuMillicores", "environments.prod.replicas.max"] },
+    ],
+    identityNormalized: 3,
+    drift: [{ path: "resource.kubernetes_config_map_v1.flags.data.FAST_PATH", a: "off", b: "on", fields: [] }],
+  };
+  const summary = "staging ↔ prod: 2 synthesized value(s) differ, from 2 matrix field(s); 3 identity value(s) normalized; 1 DRIFT";
+
+  it("text: the summary, then per value its two sides and the fields it comes from, or DRIFT", () => {
+    expect(formatComparison(c, "text")).toBe(
+      [
+        summary,
+        "  resource.kubernetes_config_map_v1.flags.data.FAST_PATH",
+        '      staging: "off"',
+        '      prod: "on"',
+        "      from: DRIFT (no matrix field)",
+        "  resource.kubernetes_resource_quota_v1.quota.spec.hard.requests.cpu",
+        '      staging: "2"',
+        '      prod: "8"',
+        "      from: environments.prod.pod.cpuMillicores, environments.prod.replicas.max",
+      ].join("\n"),
+    );
+  });
+
+  it("markdown: the summary in bold, then a table with a row per value, drift in bold", () => {
+    expect(formatComparison(c, "markdown")).toBe(
+      [
+        `**${summary}**`,
+        "",
+        "| value | staging | prod | from |",
+        "| --- | --- | --- | --- |",
+        '| `resource.kubernetes_config_map_v1.flags.data.FAST_PATH` | `"off"` | `"on"` | **drift: no matrix field** |',
+        '| `resource.kubernetes_resource_quota_v1.quota.spec.hard.requests.cpu` | `"2"` | `"8"` | `environments.prod.pod.cpuMillicores`, `environments.prod.replicas.max` |',
+      ].join("\n"),
+    );
+  });
+});

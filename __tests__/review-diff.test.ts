@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { anythingChanged, diffOutputs, diffStack, formatMarkdown, formatText, REPLACING_ATTRIBUTES } from "../review/stack-diff";
 import { changedStacks } from "../review/changed-stacks";
+import { OutputError, readOutput } from "../review/synth-output";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-diff-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -64,7 +65,7 @@ describe("diff", () => {
   });
 
   it("reports unchanged stacks as unchanged, and a stack that is gone as removed", () => {
-    expect(of("staging")).toMatchObject({ status: "unchanged", resources: [] });
+    expect(of("staging")).toMatchObject({ status: "unchanged", resources: [], imports: [], settings: [] });
     expect(of("old").status).toBe("removed");
     expect(changedStacks(base, head)).toEqual(["dev", "old", "prod"]);
   });
@@ -96,6 +97,71 @@ describe("diff", () => {
     expect(md).toContain("| 🗑️ delete | `datadog_monitor.api_cpu` | | | |");
     expect(md).not.toContain("<summary><b>staging</b>");
     expect((md.match(/<details/g) ?? []).length).toBe((md.match(/<\/details>/g) ?? []).length);
+  });
+
+  // the whole output, by hand from the fixture: at a terminal the CLI passes colours (deletions and replacements
+  // red, additions green, changes yellow, unchanged stacks dimmed); piped, the same text without them
+  const marked = { bold: (t: string) => `<b>${t}</b>`, red: (t: string) => `<r>${t}</r>`, green: (t: string) => `<g>${t}</g>`, yellow: (t: string) => `<y>${t}</y>`, dim: (t: string) => `<d>${t}</d>` };
+  const expectedText = [
+    "<b>dev</b>: 1 changed, 1 added",
+    "<y>  ~ kubernetes_config_map_v1.profile</y>",
+    '      data.LOG_LEVEL: "debug" → "info"',
+    "<g>  + kubernetes_service_account_v1.workload_api</g>",
+    "<d>staging: unchanged</d>",
+    "<b>prod (protected)</b>: 1 to DELETE, 1 to REPLACE, 1 setting(s) changed<r><b> !!! DATA OR ACCESS AT RISK IN A PROTECTED ENVIRONMENT !!!</b></r>",
+    "<r>  - datadog_monitor.api_cpu  DELETED</r>",
+    "<r>  ! kubernetes_namespace_v1.namespace  REPLACED (metadata.name forces replacement)</r>",
+    '      metadata.name: "app-prod" → "app-production"<r>  (forces replacement)</r>',
+    '  ~ provider.kubernetes[0].config_context: "c" → "prod-2"',
+    "<b>old</b>: stack REMOVED: 1 setting(s) changed<y> (deletes or replaces)</y>",
+    '  ~ provider: {"kubernetes":[{"config_context":"c"}]} → (none)',
+  ].join("\n");
+
+  it("text: every line of every stack, each in its colour at a terminal and plain when piped", () => {
+    expect(formatText(diffs, marked)).toBe(expectedText);
+    expect(formatText(diffs)).toBe(expectedText.replace(/<\/?[bgryd]>/g, ""));
+  });
+
+  it("markdown: the whole comment, a row per attribute, a bare row for an added or deleted resource, the stack settings last", () => {
+    expect(formatMarkdown(diffs)).toBe(
+      [
+        "### envmatrix: synthesized Terraform",
+        "",
+        "| stack | result |",
+        "| --- | --- |",
+        "| dev | 1 changed, 1 added |",
+        "| staging | unchanged |",
+        "| prod (protected) | 🛑 1 to DELETE, 1 to REPLACE, 1 setting(s) changed |",
+        "| old | ⚠️ stack REMOVED: 1 setting(s) changed |",
+        "",
+        "<details><summary><b>dev</b>: 1 changed, 1 added</summary>",
+        "",
+        "| | address | attribute | old | new |",
+        "| --- | --- | --- | --- | --- |",
+        '| ✏️ | `kubernetes_config_map_v1.profile` | `data.LOG_LEVEL` | `"debug"` | `"info"` |',
+        "| ➕ | `kubernetes_service_account_v1.workload_api` | | | |",
+        "",
+        "</details>",
+        "",
+        "<details open><summary><b>prod</b> (protected): 🛑 **deletes or replaces in a protected environment** — 1 to DELETE, 1 to REPLACE, 1 setting(s) changed</summary>",
+        "",
+        "| | address | attribute | old | new |",
+        "| --- | --- | --- | --- | --- |",
+        "| 🗑️ delete | `datadog_monitor.api_cpu` | | | |",
+        '| ♻️ replace | `kubernetes_namespace_v1.namespace` | `metadata.name` (forces replacement) | `"app-prod"` | `"app-production"` |',
+        '| ✏️ | (stack settings) | `provider.kubernetes[0].config_context` | `"c"` | `"prod-2"` |',
+        "",
+        "</details>",
+        "",
+        "<details open><summary><b>old</b>: ⚠️ stack REMOVED: 1 setting(s) changed</summary>",
+        "",
+        "| | address | attribute | old | new |",
+        "| --- | --- | --- | --- | --- |",
+        '| ✏️ | (stack settings) | `provider` | `{"kubernetes":[{"config_context":"c"}]}` | `(none)` |',
+        "",
+        "</details>",
+      ].join("\n"),
+    );
   });
 
   it("markdown: one short line when nothing changed", () => {
@@ -301,5 +367,113 @@ describe("import blocks (the stack's own and npm run adopt's, stacks/adopted.ts)
     const other = output("imports-other", { prod: withImports([{ to: "kubernetes_namespace_v1.namespace", id: "app-production" }]) });
     const [d] = diffOutputs(before, other);
     expect(formatText([d])).toBe('prod: 1 to import\n  ⇐ kubernetes_namespace_v1.namespace  imports "app-production" (was "app-prod")');
+  });
+});
+
+describe("import blocks, deletions and replacements together", () => {
+  const outputOf = (json: object) => ({ name: "dev", json: json as Record<string, any>, bytes: Buffer.from(JSON.stringify(json)) });
+  const cmBody = (name: string, namespace: string, level: string) => ({ metadata: { name, namespace }, data: { LOG_LEVEL: level } });
+
+  it("a deleted resource alone makes an unprotected stack one that deletes", () => {
+    const d = diffStack("dev", outputOf({ resource: { vault_policy: { gone: { name: "g", policy: "p" } } } }), outputOf({ resource: {} }), false);
+    expect(formatText([d])).toBe("dev: 1 to DELETE (deletes or replaces)\n  - vault_policy.gone  DELETED");
+  });
+
+  it("imports listed by address in order, only the added ones counted, each replacing attribute named once", () => {
+    const before = outputOf({
+      resource: { kubernetes_config_map_v1: { a: cmBody("a", "x", "debug") } },
+      import: [{ to: "vault_policy.gone", id: "g" }],
+    });
+    const after = outputOf({
+      resource: { kubernetes_config_map_v1: { a: cmBody("b", "y", "info") } },
+      import: [
+        { to: "kubernetes_config_map_v1.z", id: "y/z" },
+        { to: "kubernetes_config_map_v1.a", id: "y/b" },
+      ],
+    });
+    const d = diffStack("dev", before, after, false);
+    expect(d.imports.map((i) => [i.address, i.kind])).toEqual([
+      ["kubernetes_config_map_v1.a", "added"],
+      ["kubernetes_config_map_v1.z", "added"],
+      ["vault_policy.gone", "removed"],
+    ]);
+    expect(formatText([d])).toBe(
+      [
+        "dev: 1 to REPLACE, 2 to import (deletes or replaces)",
+        "  ! kubernetes_config_map_v1.a  REPLACED (metadata.name, metadata.namespace forces replacement)",
+        '      metadata.name: "a" → "b"  (forces replacement)',
+        '      metadata.namespace: "x" → "y"  (forces replacement)',
+        '      data.LOG_LEVEL: "debug" → "info"',
+        '  ⇐ kubernetes_config_map_v1.a  imports "y/b"',
+        '  ⇐ kubernetes_config_map_v1.z  imports "y/z"',
+        '  · vault_policy.gone  import block removed (was "g")',
+      ].join("\n"),
+    );
+    const md = formatMarkdown([d]).split("\n");
+    expect(md).toContain("<details open><summary><b>dev</b>: ⚠️ 1 to REPLACE, 2 to import</summary>");
+    expect(md.slice(-6)).toEqual([
+      '| ♻️ replace | `kubernetes_config_map_v1.a` | `data.LOG_LEVEL` | `"debug"` | `"info"` |',
+      '| 📥 import | `kubernetes_config_map_v1.a` | (import id) | `(none)` | `"y/b"` |',
+      '| 📥 import | `kubernetes_config_map_v1.z` | (import id) | `(none)` | `"y/z"` |',
+      '| import block removed | `vault_policy.gone` | (import id) | `"g"` | `(none)` |',
+      "",
+      "</details>",
+    ]);
+  });
+});
+
+describe("reading a cdktf.out folder (review/synth-output.ts): anything but what cdktf writes is a one-line error", () => {
+  /** A folder with this manifest.json text (none when undefined) and these files. */
+  const folder = (name: string, manifest: string | undefined, files: Record<string, string> = {}) => {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir, { recursive: true });
+    if (manifest !== undefined) fs.writeFileSync(path.join(dir, "manifest.json"), manifest);
+    for (const [f, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), text);
+    }
+    return dir;
+  };
+  const manifestOf = (stacks: Record<string, unknown>) => JSON.stringify({ stacks });
+  const at = (name: string) => ({ synthesizedStackPath: `stacks/${name}/cdk.tf.json` });
+  const refused = (dir: string) => {
+    try {
+      readOutput(dir);
+    } catch (err) {
+      return [err instanceof OutputError, (err as Error).message];
+    }
+    return [false, "read without an error"];
+  };
+
+  it("a folder without manifest.json, a manifest without stacks", () => {
+    const bare = folder("no-manifest", undefined);
+    expect(refused(bare)).toEqual([true, `${bare}: no manifest.json (is this a cdktf.out folder? run npm run synth)`]);
+    for (const [name, text] of [["no-stacks", "{}"], ["null-stacks", '{"stacks":null}'], ["null-manifest", "null"], ["text-stacks", '{"stacks":"dev"}']]) {
+      const dir = folder(name, text);
+      expect(refused(dir)).toEqual([true, `${path.join(dir, "manifest.json")}: has no "stacks"`]);
+    }
+  });
+
+  it("stack names: lower-case letters, digits and inner dashes only; one character is a name", () => {
+    const ok = folder("one-letter", manifestOf({ a: at("a") }), { "stacks/a/cdk.tf.json": "{}" });
+    expect([...readOutput(ok).keys()]).toEqual(["a"]);
+    for (const bad of ["Prod", "dev_x", "-dev", "dev-"]) {
+      const dir = folder(`bad-name-${bad}`, manifestOf({ [bad]: at(bad) }), { [`stacks/${bad}/cdk.tf.json`]: "{}" });
+      expect(refused(dir)).toEqual([true, `${path.join(dir, "manifest.json")}: ${JSON.stringify(bad)} is not a stack name`]);
+    }
+  });
+
+  it("a stack entry without a path, a listed file that is missing or not JSON", () => {
+    const noPath = folder("null-entry", manifestOf({ dev: null }));
+    expect(refused(noPath)).toEqual([true, `${path.join(noPath, "manifest.json")}: stack dev is at undefined, not stacks/dev/cdk.tf.json`]);
+    const missing = folder("missing-stack", manifestOf({ dev: at("dev") }));
+    expect(refused(missing)).toEqual([true, `${path.join(missing, "stacks/dev/cdk.tf.json")}: listed in manifest.json but missing`]);
+    const broken = folder("broken-stack", manifestOf({ dev: at("dev") }), { "stacks/dev/cdk.tf.json": "{ not json" });
+    expect(refused(broken)).toEqual([true, expect.stringContaining(`${path.join(broken, "stacks/dev/cdk.tf.json")}: not valid JSON (`)]);
+  });
+
+  it("a resource or data name that is not a Terraform identifier (a letter or _ first)", () => {
+    const dir = folder("digit-first", manifestOf({ dev: at("dev") }), { "stacks/dev/cdk.tf.json": JSON.stringify({ data: { github_team: { "0day": {} } } }) });
+    expect(refused(dir)).toEqual([true, `${path.join(dir, "stacks/dev/cdk.tf.json")}: data "0day" is not a Terraform identifier`]);
   });
 });

@@ -67,6 +67,50 @@ describe("vetting a pull request's stack before a plan", () => {
     expect(code("a`b|c\n</details><!--")).toBe("`a'b\\|c &lt;/details&gt;&lt;!--`");
   });
 
+  it("plans what envmatrix itself writes: cdktf's metadata block, reviewer lookups by team and user, null values, no import blocks on either side", () => {
+    const lookups = edited((j) => {
+      j["//"] = { metadata: { backend: "s3", stackName: "staging", version: "0.21.0" } };
+      j.data = { github_team: { reviewers: { slug: "platform-leads" } }, github_user: { approver: { username: "octocat" } } };
+      j.resource.kubernetes_config_map_v1.profile.data.UNSET = null;
+      delete j.import;
+    });
+    const trustedWithNull = edited((j) => {
+      j.resource.kubernetes_config_map_v1.profile.data.UNSET = null;
+      delete j.import;
+    });
+    expect(vetStackForPlan("staging", lookups, trustedWithNull)).toEqual([]);
+    // no import blocks: the key left out or an empty list, on either side
+    const withoutImports = edited((j) => delete j.import);
+    const emptyImports = edited((j) => (j.import = []));
+    expect([vetStackForPlan("staging", withoutImports, emptyImports), vetStackForPlan("staging", emptyImports, withoutImports)]).toEqual([[], []]);
+    // settings compare as data, nulls included
+    const nullSetting = edited((j) => (j.provider.kubernetes[0].config_path = null));
+    expect(vetStackForPlan("staging", nullSetting, nullSetting)).toEqual([]);
+  });
+
+  it("each Terraform function that reads the runner's files, with or without a space before its parenthesis (developer.hashicorp.com/terraform/language/functions)", () => {
+    const readers = ["file", "filebase64", "filebase64sha256", "filebase64sha512", "filemd5", "filesha1", "filesha256", "filesha512", "fileexists", "fileset", "templatefile", "pathexpand", "abspath"];
+    for (const f of readers) {
+      for (const call of [`\${${f}("/home/runner/.kube/config")}`, `\${${f} ("/home/runner/.kube/config")}`]) {
+        const problems = vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.profile.data.X = call)), trusted);
+        expect([call, problems.length]).toEqual([call, 1]);
+      }
+    }
+  });
+
+  it("names where a file is read, also inside a list, and shows at most 60 characters of the expression", () => {
+    const expression = '${file("/home/runner/work/_temp/kubeconfig-of-the-deploy-job-with-a-long-name")}';
+    const inList = edited((j) => (j.resource.kubernetes_config_map_v1.profile.metadata.finalizers = ["kept", expression]));
+    expect(vetStackForPlan("staging", inList, trusted)).toEqual([`staging: resource.kubernetes_config_map_v1.profile.metadata.finalizers[1] reads a file of the runner (${expression.slice(0, 60)})`]);
+    expect(expression.length).toBeGreaterThan(60);
+  });
+
+  it("a connection block is a provisioner's; a resource body that is not an object is not one (and no crash)", () => {
+    const connection = edited((j) => (j.resource.kubernetes_config_map_v1.profile.connection = { type: "ssh", host: "example.org" }));
+    expect(vetStackForPlan("staging", connection, trusted)).toEqual(["staging: kubernetes_config_map_v1.profile has a provisioner"]);
+    for (const body of [null, "text"]) expect(vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.other = body)), trusted)).toEqual([]);
+  });
+
   it("refuses a stack the default branch does not have", () => {
     expect(vetStackForPlan("qa", trusted, undefined)).toEqual(["qa: is a new stack (planned after merge, once its credentials exist)"]);
   });

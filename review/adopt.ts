@@ -350,7 +350,8 @@ const pick = (o: Json, keys: readonly string[]) => Object.fromEntries(keys.filte
  * structures.go isInternalKey); any other key on the object is removed by the plan.
  */
 export function isInternalKey(key: string): boolean {
-  const host = key.includes("/") ? key.slice(0, key.indexOf("/")) : "";
+  // the provider's url.Parse("//" + key).Hostname(): up to the first "/", or the whole key without one
+  const host = key.includes("/") ? key.slice(0, key.indexOf("/")) : key;
   if (host === "app.kubernetes.io" || host === "service.beta.kubernetes.io") return false;
   return host.endsWith("kubernetes.io") || key.includes("deprecated.daemonset.template.generation");
 }
