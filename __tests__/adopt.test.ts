@@ -746,6 +746,14 @@ describe("where adopt looks, from the synthesized stack alone (stacks/adopt-targ
     expect(t.targets).toEqual([]);
     expect(t.skipped).toEqual([{ address: "github_repository_environment.e", why: "its instances are known only at plan (count or for_each over a data source)" }]);
   });
+
+  it("only a for_each that is exactly a toset of literals is literal: an expression that merely ends in one is known at plan", () => {
+    const literal = adoptionTargets({ resource: { github_repository_environment: { e: { for_each: '${toset(["b","a"])}', repository: "r", environment: "${each.value}" } } } });
+    expect(literal.targets.map((x: any) => x.address)).toEqual(['github_repository_environment.e["a"]', 'github_repository_environment.e["b"]']);
+    const expression = adoptionTargets({ resource: { github_repository_environment: { e: { for_each: '${setunion(data.x.y)}${toset(["a"])}', repository: "r", environment: "${each.value}" } } } });
+    expect(expression.targets).toEqual([]);
+    expect(expression.skipped.map((x: any) => x.address)).toEqual(["github_repository_environment.e"]);
+  });
 });
 
 describe("what the first plan after an import changes (differences, from its contract above the function)", () => {

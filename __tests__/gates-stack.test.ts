@@ -240,6 +240,10 @@ describe.each(environmentNames)("%s's gates", (name) => {
           bound_claims: { repository: `${org.github.owner}/${org.github.repository}`, environment: ghEnv },
           bound_audiences: ["vault"],
           token_policies: [`\${vault_policy.${name}_vault_${kind}_policy.name}`],
+          // Vault's JWT role requires user_claim; `sub` is a claim every GitHub Actions OIDC token carries
+          // ("repo:<owner>/<repo>:environment:<name>", docs.github.com, "About security hardening with OpenID Connect")
+          user_claim: "sub",
+          role_type: "jwt",
         });
         expect(res("vault_policy", `${name}_vault_${kind}_policy`).name).toBe(policyName);
       }
