@@ -298,51 +298,85 @@ describe("each stack's own apply record (record-apply), read by stacks-to-plan",
     state.deployments["envmatrix-gates"] = [{ id: 2, sha: sha(71), statuses: ["success"] }];
   };
 
-  it("deploy.yml records each stack after its apply succeeded, with the job's token allowed to write deployments", () => {
-    const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "record-apply");
-    expect(inv.words).toEqual(["$STACK", "--commit", "$SHA"]);
+  it("deploy.yml records each stack's apply: started before terraform apply (failing the job if GitHub refuses), its outcome after", () => {
+    const invs = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "record-apply");
+    expect(invs.map((i) => i.words)).toEqual([
+      ["$STACK", "--commit", "$SHA", "--state", "in_progress"],
+      ["$STACK", "--commit", "$SHA", "--state", "$OUTCOME"],
+    ]);
     const yml = fs.readFileSync(path.join(root, ".github", "workflows", "deploy.yml"), "utf8");
-    const step = yml.slice(yml.indexOf("- name: Record this stack's apply"), yml.indexOf("- name: Report the deployment to Datadog"));
-    expect(step).toContain("if: steps.apply.outcome == 'success'");
-    expect(step).toContain("STACK: ${{ matrix.environment }}");
-    expect(step).toContain("GITHUB_TOKEN: ${{ github.token }}");
     const apply = yml.slice(yml.indexOf("\n  apply:"));
+    const order = ["- name: Record that this stack's apply starts", "- name: terraform apply the saved plan", "- name: Record this stack's apply ("].map((n) => apply.indexOf(n));
+    expect(order.every((at, k) => at > 0 && (k === 0 || at > order[k - 1]))).toBe(true);
+    const start = apply.slice(order[0], order[1]);
+    expect(start).not.toContain("continue-on-error");
+    expect(start).not.toMatch(/\n\s+if:/);
+    const finish = apply.slice(order[2], apply.indexOf("- name: Report the deployment to Datadog"));
+    expect(finish).toContain("if: always() && steps.record.outcome == 'success'");
+    expect(finish).toContain("OUTCOME: ${{ steps.apply.outcome == 'success' && 'success' || 'failure' }}");
+    for (const step of [start, finish]) expect(step).toContain("GITHUB_TOKEN: ${{ github.token }}");
     expect(apply).toMatch(/permissions:[\s\S]*?\n\s+deployments: write\n/);
   });
 
-  it("record-apply: a deployment of the commit with the stack's task in its GitHub environment, and a success status that leaves the others as they were", async () => {
+  it("record-apply: before the apply a deployment of the commit with the stack's task and an in_progress status, after it that record's outcome; the others left as they were", async () => {
     state.deploymentsWritable = true;
     state.deployments[prodGitHub] = [{ id: 40, sha: sha(72), statuses: ["success"] }];
     shared ??= startCliProcess();
-    // deploy.yml's own words: record-apply -- "$STACK" --commit "$SHA"
-    const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "record-apply");
-    const r = await shared.run(argv(inv, { STACK: "prod-payments", SHA: sha(72) }), githubEnv(), split(150));
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
+    // deploy.yml's own words: record-apply -- "$STACK" --commit "$SHA" --state in_progress, then --state "$OUTCOME"
+    const [startInv, finishInv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "record-apply");
+    const started = await shared.run(argv(startInv, { STACK: "prod-payments", SHA: sha(72) }), githubEnv(), split(150));
+    expect(started.stderr).toBe("");
+    expect(started.code).toBe(0);
+    const finished = await shared.run(argv(finishInv, { STACK: "prod-payments", SHA: sha(72), OUTCOME: "success" }), githubEnv(), split(150));
+    expect(finished.stderr).toBe("");
     const posts = fake.requests.filter((q) => q.method === "POST").map((q) => ({ ...q, body: JSON.parse(q.body) }));
-    expect(posts.map((q) => q.path.replace(/\d+/, "{id}"))).toEqual([
-      `/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/deployments`,
-      `/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/deployments/{id}/statuses`,
-    ]);
+    const repoPath = `/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}`;
+    expect(posts.map((q) => q.path.replace(/\d+/, "{id}"))).toEqual([`${repoPath}/deployments`, `${repoPath}/deployments/{id}/statuses`, `${repoPath}/deployments/{id}/statuses`]);
     // "Create a deployment": ref, environment, task; no merge of the default branch, no wait for the commit's checks
     expect(posts[0].body).toMatchObject({ ref: sha(72), environment: prodGitHub, task: "envmatrix-applied:prod-payments", auto_merge: false, required_contexts: [] });
-    expect(posts[1].body).toMatchObject({ state: "success", auto_inactive: false });
+    expect(posts.slice(1).map((q) => q.body)).toMatchObject([
+      { state: "in_progress", auto_inactive: false },
+      { state: "success", auto_inactive: false },
+    ]);
+    // both statuses on the record made before the apply
+    expect(new Set(posts.slice(1).map((q) => q.path)).size).toBe(1);
     // the apply job's own deployment keeps its success
     expect(state.deployments[prodGitHub].find((d) => d.id === 40)!.statuses).toEqual(["success"]);
-    expect(r.stdout).toMatch(new RegExp(`^prod-payments applied ${sha(72).slice(0, 12)}: recorded as deployment \\d+ in ${prodGitHub}$`, "m"));
+    expect(started.stdout).toMatch(new RegExp(`^prod-payments applies ${sha(72).slice(0, 12)}: deployment \\d+ in ${prodGitHub}$`, "m"));
+    expect(finished.stdout).toMatch(new RegExp(`^prod-payments applied ${sha(72).slice(0, 12)}: deployment \\d+ in ${prodGitHub}$`, "m"));
+    // an outcome for an apply never started is refused
+    const orphan = await shared.run(argv(finishInv, { STACK: "prod-platform", SHA: sha(72), OUTCOME: "success" }), githubEnv(), split(150));
+    expect(orphan.code).toBe(1);
+    expect(orphan.stderr).toMatch(/no record of prod-platform's apply of [0-9a-f]{12} was started/);
   });
 
   it("record-apply refuses an unknown stack and a short sha, both at once, and says when GitHub refuses the record", async () => {
     shared ??= startCliProcess();
-    const bad = await shared.run(["record-apply", "prod-nobody", "--commit", "abc123"], githubEnv(), split(150));
+    const bad = await shared.run(["record-apply", "prod-nobody", "--commit", "abc123", "--state", "in_progress"], githubEnv(), split(150));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/no stack is named prod-nobody \(stacks: .*prod-payments/);
     expect(bad.stderr).toMatch(/--commit abc123: not a full 40-character commit sha/);
     // a token without deployments: write (the fake is read-only then)
     state.deploymentsWritable = false;
-    const refused = await shared.run(["record-apply", "prod-payments", "--commit", sha(72)], githubEnv(), split(150));
+    const refused = await shared.run(["record-apply", "prod-payments", "--commit", sha(72), "--state", "in_progress"], githubEnv(), split(150));
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/GitHub did not record prod-payments's apply of [0-9a-f]{12} \(HTTP 405\); the next run plans prod-payments again/);
+    expect(refused.stderr).toMatch(/GitHub did not record prod-payments's in progress for [0-9a-f]{12} \(HTTP 405\); the next run plans prod-payments again/);
+  });
+
+  it("a stack whose newest record is not a success (an apply running, failed, cancelled mid-apply, or its outcome unrecorded) is planned, whatever older records say", async () => {
+    for (const newest of [["in_progress"], ["failure", "in_progress"], []]) {
+      upToDate();
+      state.deployments[prodGitHub] = [
+        { id: 14, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod" },
+        { id: 13, sha: sha(71), statuses: ["success"] },
+        // prod-payments applied 71 over 70 (the head's config); the newest record's outcome is not success
+        { id: 12, sha: sha(71), statuses: newest, task: "envmatrix-applied:prod-payments" },
+        { id: 11, sha: sha(70), statuses: ["inactive", "success"], task: "envmatrix-applied:prod-payments" },
+        { id: 10, sha: sha(71), statuses: ["inactive", "success"], task: "envmatrix-applied:prod-platform" },
+      ];
+      // compared with 70 (whose config is the head's, as in a revert), it would be skipped: it is planned
+      expect({ newest, planned: await plan(`${sha(71)}=${dirs.head}`, `${sha(70)}=${dirs.head}`) }).toEqual({ newest, planned: ["staging", "prod-payments"] });
+    }
   });
 
   it("a run cancelled after prod's own stack applied: prod-payments, never reached, is compared with its own last apply and planned", async () => {

@@ -220,7 +220,7 @@ describe("deploy: the approver approves the plan that is applied", () => {
     // record-apply writes after the apply (provenance.test.ts); the token reaches no other step
     expect(jobs().apply.permissions).toMatchObject({ deployments: "write", checks: "read", actions: "read" });
     const withJobToken = jobs().apply.steps.filter((s: any) => Object.values(s.env ?? {}).includes("${{ github.token }}")).map((s: any) => s.name);
-    expect(withJobToken).toEqual(["Gates", "Record this stack's apply (what the next run's stacks-to-plan compares it with)"]);
+    expect(withJobToken).toEqual(["Gates", "Record that this stack's apply starts", "Record this stack's apply (what the next run's stacks-to-plan compares it with)"]);
   });
   it.each(files)("%s never deploys or applies without a saved plan", (f) => {
     const all = Object.keys(workflow(f).jobs).map((j) => runs(f, j)).join("\n");

@@ -123,34 +123,50 @@ export async function environmentDeployments(gh: Octokit, r: Repo, environment: 
 }
 
 /**
- * The commit `stack` last applied successfully, from its records in `environment` (a GitHub environment); undefined
- * when it has none. A run cancelled after some of an environment's stacks applied leaves the others' records where
- * they were, so each is compared with what it really has.
+ * The commit `stack` last applied, from its newest record in `environment` (a GitHub environment): undefined when it
+ * has none, or when its newest apply did not succeed (still running, failed, cancelled mid-apply, or its success
+ * never recorded): then what it holds is unknown and it is planned. Only the newest record counts: an older
+ * success says nothing once a later apply of the stack has started.
  */
 export async function lastAppliedSha(gh: Octokit, r: Repo, environment: string, stack: string): Promise<string | undefined> {
-  const records = (await gh.rest.repos.listDeployments({ ...r, environment, task: appliedTask(stack), per_page: 100 })).data.sort((a, b) => b.id - a.id);
-  for (const d of records) if (d.task === appliedTask(stack) && (await succeeded(gh, r, d.id))) return d.sha;
-  return undefined;
+  const records = (await gh.rest.repos.listDeployments({ ...r, environment, task: appliedTask(stack), per_page: 100 })).data
+    .filter((d) => d.task === appliedTask(stack))
+    .sort((a, b) => b.id - a.id);
+  const newest = records[0];
+  return newest !== undefined && (await succeeded(gh, r, newest.id)) ? newest.sha : undefined;
 }
 
+export type ApplyState = "in_progress" | "success" | "failure";
+
 /**
- * Records that `stack` applied commit `sha` in `environment` (a GitHub environment): a deployment with the stack's
- * task and a `success` status (POST …/deployments, POST …/deployments/{id}/statuses; `deployments: write`).
- * auto_merge off and no required contexts: a record, not a request to merge or to wait for checks; auto_inactive
- * off, so the record leaves the environment's other deployments as they are.
+ * Records `stack`'s apply of `sha` in `environment` (a GitHub environment). `in_progress`, before the apply: a
+ * deployment with the stack's task (POST …/deployments; auto_merge off and no required contexts: a record, not a
+ * request to merge or to wait for checks) and its first status. `success` or `failure`, after it: a status on that
+ * stack's newest record of `sha` (POST …/deployments/{id}/statuses). auto_inactive off, so a record leaves the
+ * environment's other deployments as they are. Returns the record's deployment id.
  */
-export async function recordApply(gh: Octokit, r: Repo, environment: string, stack: string, sha: string): Promise<number> {
-  const created = await gh.rest.repos.createDeployment({
-    ...r,
-    ref: sha,
-    environment,
-    task: appliedTask(stack),
-    auto_merge: false,
-    required_contexts: [],
-    transient_environment: false,
-    description: `envmatrix: ${stack} applied`,
-  });
-  if (!("id" in created.data)) throw new ProvenanceError(`GitHub made no deployment for ${stack} at ${sha.slice(0, 12)}: ${created.data.message ?? "no id in the answer"}`);
-  await gh.rest.repos.createDeploymentStatus({ ...r, deployment_id: created.data.id, state: "success", auto_inactive: false, description: `${stack} applied` });
-  return created.data.id;
+export async function recordApply(gh: Octokit, r: Repo, environment: string, stack: string, sha: string, state: ApplyState): Promise<number> {
+  let id: number;
+  if (state === "in_progress") {
+    const created = await gh.rest.repos.createDeployment({
+      ...r,
+      ref: sha,
+      environment,
+      task: appliedTask(stack),
+      auto_merge: false,
+      required_contexts: [],
+      transient_environment: false,
+      description: `envmatrix: ${stack} applies`,
+    });
+    if (!("id" in created.data)) throw new ProvenanceError(`GitHub made no deployment for ${stack} at ${sha.slice(0, 12)}: ${created.data.message ?? "no id in the answer"}`);
+    id = created.data.id;
+  } else {
+    const started = (await gh.rest.repos.listDeployments({ ...r, environment, task: appliedTask(stack), sha, per_page: 100 })).data
+      .filter((d) => d.task === appliedTask(stack) && d.sha === sha)
+      .sort((a, b) => b.id - a.id)[0];
+    if (started === undefined) throw new ProvenanceError(`no record of ${stack}'s apply of ${sha.slice(0, 12)} was started (record-apply --state in_progress)`);
+    id = started.id;
+  }
+  await gh.rest.repos.createDeploymentStatus({ ...r, deployment_id: id, state, auto_inactive: false, description: `${stack}: ${state.replace("_", " ")}` });
+  return id;
 }

@@ -292,10 +292,11 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command("record-apply")
-    .description("record that a stack applied a commit (a deployment with the stack's task in its GitHub environment), so the next stacks-to-plan compares that stack with what it applied")
+    .description("record a stack's apply of a commit in its GitHub environment (a deployment with the stack's task): in_progress before the apply, success or failure after it, so the next stacks-to-plan compares that stack with what it applied")
     .argument("<stack>", "stack name, e.g. prod-payments")
-    .requiredOption("--commit <sha>", "the commit the apply applied")
-    .action(async (stack: string, opts: { commit: string }) => {
+    .requiredOption("--commit <sha>", "the commit the apply applies")
+    .addOption(new Option("--state <state>", "in_progress (before the apply), success or failure (after it)").choices(["in_progress", "success", "failure"]).makeOptionMandatory())
+    .action(async (stack: string, opts: { commit: string; state: "in_progress" | "success" | "failure" }) => {
       const { github, recordApply } = await provenanceModule();
       const m = loadMatrix();
       const target = allTargets(m).find((t) => t.environment === stack);
@@ -310,11 +311,12 @@ export function buildProgram(io: CliIo): Command {
       const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
       const { errorText } = require("../review/http-errors") as typeof import("../review/http-errors");
       try {
-        const id = await recordApply(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, target!.githubEnvironment, stack, opts.commit);
-        log(`${stack} applied ${opts.commit.slice(0, 12)}: recorded as deployment ${id} in ${target!.githubEnvironment}`);
+        const id = await recordApply(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, target!.githubEnvironment, stack, opts.commit, opts.state);
+        log(`${stack} ${opts.state === "in_progress" ? "applies" : opts.state === "success" ? "applied" : "failed to apply"} ${opts.commit.slice(0, 12)}: deployment ${id} in ${target!.githubEnvironment}`);
       } catch (err) {
-        // the apply stands; without its record the next run plans this stack again (a plan with no changes)
-        warn(`record-apply: GitHub did not record ${stack}'s apply of ${opts.commit.slice(0, 12)} (${errorText(err)}); the next run plans ${stack} again`);
+        // before the apply this fails the job (nothing applied, the stack is planned again); after it, a record
+        // left in_progress plans the stack again next time (a plan without changes)
+        warn(`record-apply: GitHub did not record ${stack}'s ${opts.state.replace("_", " ")} for ${opts.commit.slice(0, 12)} (${errorText(err)}); the next run plans ${stack} again`);
         exit(1);
       }
     });
