@@ -74,6 +74,12 @@ describe("NetworkPolicies", () => {
     expect(specs["allow-ambient-probes"].ingress).toEqual([{ from: [{ ip_block: { cidr: "169.254.7.127/32" } }] }]);
   });
 
+  it("lists the ports once each in numeric order, whatever the matrix's order: the same ports give the same bytes", () => {
+    const unordered = { ...controller, ports: [9090, 15008, 443, 9090] };
+    const spec = byName(policies({ ingressController: unordered, ambientMesh: true }))["allow-ingress-controller"];
+    expect(spec.ingress[0].ports.map((p: any) => p.port)).toEqual(["443", "9090", "15008"]);
+  });
+
   it("lets sidecars reach the mesh's control plane pods on its port", () => {
     const spec = byName(policies({ meshControlPlane: { namespace: "istio-system", podLabels: { app: "istiod" }, port: 15012 } }))["allow-mesh-control-plane"];
     expect(spec.egress).toEqual([
