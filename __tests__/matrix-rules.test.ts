@@ -88,6 +88,13 @@ describe("the seed matrix", () => {
   it("breaks no rule", () => {
     expect(validateMatrix(editableDefinition())).toEqual([]);
   });
+
+  it("a refused element of a list stops the rules that read the list: one problem, where the bad value is", () => {
+    const m = editableDefinition();
+    m.promotionOrder[1] = 42;
+    // not also "staging is not before prod in the promotion order (dev, 42)" from the rules that read the order
+    expect(validateMatrix(m).map((p) => p.path)).toEqual(["promotionOrder[1]"]);
+  });
 });
 
 describe("a bad matrix edit", () => {
