@@ -203,23 +203,30 @@ afterAll(() => {
   }
 });
 
+/**
+ * Prod split by team, three services of two teams: the head commit gives billing (team payments) its own latency
+ * threshold, the older one the environment's, so only billing's monitors change.
+ */
+const split = (billingLatencyMs?: number) => {
+  const def = structuredClone(definition) as any;
+  def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments", ...(billingLatencyMs ? { latencyMs: billingLatencyMs } : {}) }];
+  for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
+  def.environments.prod.splitByTeam = true;
+  return def;
+};
+/** The synth outputs of those two commits, made once for the file. */
+const splitDirs = { head: "", old: "" };
+function synthesizeSplit(): void {
+  if (splitDirs.head !== "") return;
+  splitDirs.head = path.join(scratchDir(), "split-head-out");
+  splitDirs.old = path.join(scratchDir(), "split-old-out");
+  expect(synthesize(split(150), splitDirs.head)).toBe(0);
+  expect(synthesize(split(), splitDirs.old)).toBe(0);
+}
+
 describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
-  // three services of two teams; the commit last deployed gave billing (team payments) the environment's latency
-  // threshold, this one its own: only billing's monitors change
-  const split = (billingLatencyMs?: number) => {
-    const def = structuredClone(definition) as any;
-    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments", ...(billingLatencyMs ? { latencyMs: billingLatencyMs } : {}) }];
-    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
-    def.environments.prod.splitByTeam = true;
-    return def;
-  };
-  const dirs = { head: "", old: "" };
-  beforeAll(() => {
-    dirs.head = path.join(scratchDir(), "split-head-out");
-    dirs.old = path.join(scratchDir(), "split-old-out");
-    expect(synthesize(split(150), dirs.head)).toBe(0);
-    expect(synthesize(split(), dirs.old)).toBe(0);
-  });
+  const dirs = splitDirs;
+  beforeAll(synthesizeSplit);
 
   it("a change to one service's threshold plans its team's stack in prod, not prod's own nor the other team's; staging (not split) and its gate come along", async () => {
     state.deployments.production = [
@@ -267,22 +274,9 @@ describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
 });
 
 describe("each stack's own apply record (record-apply), read by stacks-to-plan", () => {
-  // prod split by team: billing (team payments) got its own latency threshold in the head commit
-  const split = (billingLatencyMs?: number) => {
-    const def = structuredClone(definition) as any;
-    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments", ...(billingLatencyMs ? { latencyMs: billingLatencyMs } : {}) }];
-    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
-    def.environments.prod.splitByTeam = true;
-    return def;
-  };
   const prodGitHub = seedMatrix.environments.prod.identity.githubEnvironment;
-  const dirs = { head: "", old: "" };
-  beforeAll(() => {
-    dirs.head = path.join(scratchDir(), "records-head-out");
-    dirs.old = path.join(scratchDir(), "records-old-out");
-    expect(synthesize(split(150), dirs.head)).toBe(0);
-    expect(synthesize(split(), dirs.old)).toBe(0);
-  });
+  const dirs = splitDirs;
+  beforeAll(synthesizeSplit);
   const plan = async (...at: string[]) => {
     shared ??= startCliProcess();
     const r = await shared.run(["stacks-to-plan", "main", "--head", dirs.head, ...at.flatMap((a) => ["--at", a])], githubEnv(), split(150));

@@ -83,15 +83,21 @@ const MAKE: Record<string, (scope: Construct, id: string, i: number) => void> = 
   github_actions_environment_variable: (s, id, i) => new ActionsEnvironmentVariable(s, id, { repository: "r", environment: "e", variableName: `V_${i}`, value: "v" }),
 };
 
+/** A stack with the four providers the project's stacks configure. */
+function benchStack(app: App, name: string): TerraformStack {
+  const stack = new TerraformStack(app, name);
+  new KubernetesProvider(stack, "kubernetes", { configContext: "bench" });
+  new VaultProvider(stack, "vault", { address: "https://vault.example", skipChildToken: true });
+  new DatadogProvider(stack, "datadog", { apiUrl: "https://api.datadoghq.com" });
+  new GithubProvider(stack, "github", { owner: "bench" });
+  return stack;
+}
+
 /** An App with the counted stacks and resources, synthesized into `outdir`. */
 export function synthBare(counts: ResourceCounts, outdir: string): void {
   const app = new App({ outdir, stackTraces: false });
   for (const [name, types] of Object.entries(counts)) {
-    const stack = new TerraformStack(app, name);
-    new KubernetesProvider(stack, "kubernetes", { configContext: "bench" });
-    new VaultProvider(stack, "vault", { address: "https://vault.example", skipChildToken: true });
-    new DatadogProvider(stack, "datadog", { apiUrl: "https://api.datadoghq.com" });
-    new GithubProvider(stack, "github", { owner: "bench" });
+    const stack = benchStack(app, name);
     for (const [type, n] of Object.entries(types)) {
       const make = MAKE[type];
       if (!make) throw new Error(`bench/bare.ts: no bare resource for ${type}`);
@@ -124,11 +130,7 @@ export function synthBareAlike(read: () => ResourceConfigs, outdir: string): voi
   const app = new App({ outdir, stackTraces: false });
   let configs: ResourceConfigs | undefined = read();
   for (const [name, types] of Object.entries(configs)) {
-    const stack = new TerraformStack(app, name);
-    new KubernetesProvider(stack, "kubernetes", { configContext: "bench" });
-    new VaultProvider(stack, "vault", { address: "https://vault.example", skipChildToken: true });
-    new DatadogProvider(stack, "datadog", { apiUrl: "https://api.datadoghq.com" });
-    new GithubProvider(stack, "github", { owner: "bench" });
+    const stack = benchStack(app, name);
     for (const [type, list] of Object.entries(types)) {
       const Class = CLASSES[type];
       if (!Class) throw new Error(`bench/bare.ts: no typed class for ${type}`);
