@@ -8,12 +8,25 @@
  * with ignoreStatic, are not tested at all. Attributed to the file's tests, a mutant in a construct runs exactly
  * the tests that read the stacks it changes. Outside Stryker (no `__stryker__` global) this is Jest's node
  * environment unchanged.
+ *
+ * In Stryker's dry run (no mutant active) it also keeps the names of the file's tests for the mutant runs
+ * (test-names.cjs, bail-runner.cjs).
  */
 const { TestEnvironment: NodeEnvironment } = require("jest-environment-node");
+const { testName, saveTestNames } = require("./test-names.cjs");
 
 class FileScopedCoverageEnvironment extends NodeEnvironment {
   #staticAtStart = {};
   #fileStatic = new Set();
+  #testNames = [];
+  #rootDir;
+  #testPath;
+
+  constructor(config, context) {
+    super(config, context);
+    this.#rootDir = config.projectConfig.rootDir;
+    this.#testPath = context.testPath;
+  }
 
   #context() {
     return this.global[this.global.__strykerGlobalNamespace__ ?? "__stryker__"];
@@ -25,8 +38,15 @@ class FileScopedCoverageEnvironment extends NodeEnvironment {
     this.#staticAtStart = { ...(this.#context()?.mutantCoverage?.static ?? {}) };
   }
 
+  async teardown() {
+    if (this.#testNames.length > 0) saveTestNames(this.#rootDir, this.#testPath, this.#testNames);
+    await super.teardown();
+  }
+
   async handleTestEvent(event) {
-    const coverage = this.#context()?.mutantCoverage;
+    if (!this.#context()) return;
+    if (event.name === "test_start" && process.env.__STRYKER_ACTIVE_MUTANT__ === undefined) this.#testNames.push(testName(event.test));
+    const coverage = this.#context().mutantCoverage;
     if (!coverage) return;
     if (event.name === "test_start" || event.name === "test_done") {
       for (const [id, hits] of Object.entries(coverage.static)) if (hits > (this.#staticAtStart[id] ?? 0)) this.#fileStatic.add(id);

@@ -6,7 +6,8 @@
  *   coverage cannot see into another process, so no mutant would ever select it. (The tests of the commands that
  *   run in the shared CLI process, preflight and provenance, do count: __tests__/cli-process.ts credits what that
  *   process reached to the test that asked.) It still runs in `npm test`;
- * - the fastest files first (sequencer.cjs), so a killed mutant costs one small file, not the slowest.
+ * - the fastest files first (sequencer.cjs), and a mutant's run that takes only the files holding its tests and
+ *   stops at the first failing one (bail-runner.cjs), so a killed mutant costs one small file, not the suite.
  */
 const base = require("../jest.config.js");
 const path = require("node:path");
@@ -16,5 +17,6 @@ module.exports = {
   rootDir: path.resolve(__dirname, ".."),
   testEnvironment: path.join(__dirname, "jest-environment.cjs"),
   testSequencer: path.join(__dirname, "sequencer.cjs"),
+  runner: path.join(__dirname, "bail-runner.cjs"),
   testPathIgnorePatterns: ["/node_modules/", "/__tests__/determinism\\.test\\.ts$"],
 };

@@ -1,6 +1,6 @@
 /**
- * Test files in the order that kills a mutant soonest: Stryker stops a mutant's run at the first failing file
- * (jest's bail), and Jest's default order puts the slowest files first. Files that synthesize per field
+ * Test files in the order that kills a mutant soonest: a mutant's run stops at the first file with a failing test
+ * (bail-runner.cjs), and Jest's default order puts the slowest files first. Files that synthesize per field
  * (compare, the property tests) or load the Kubernetes models go last; the rest smallest first.
  */
 const Sequencer = require("@jest/test-sequencer").default;
