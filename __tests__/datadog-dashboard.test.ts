@@ -98,6 +98,18 @@ describe("the environment's values", () => {
     expect(find(e, "Requests per second").events).toEqual([{ q: `tags:env:${e} tags:deployment tags:managed-by:envmatrix` }]);
   });
 
+  it.each(environmentNames)("%s: the deployments list shows each event's time and title", (e) => {
+    // Datadog API, ListStreamWidgetRequest: `columns` is required, each a ListStreamColumn {field, width: auto |
+    // compact | full}; an event_stream query lists events, small (`event_size: "s"`: one line each) or large
+    const { columns, response_format: format, query } = find(e, "Recent deployments").requests[0];
+    expect(format).toBe("event_list");
+    expect(query).toMatchObject({ data_source: "event_stream", event_size: "s" });
+    expect(columns).toEqual([
+      { field: "timestamp", width: "auto" },
+      { field: "title", width: "auto" },
+    ]);
+  });
+
   it("a threshold changed in staging changes staging's dashboard, at that marker only, and no other environment's", () => {
     const def = editableDefinition();
     def.environments.staging.alerts.latencyMs = seedMatrix.environments.staging.alerts.latencyMs + 250;
