@@ -121,7 +121,7 @@ describe("an import block as cdktf writes it (constructs/adopt.ts ImportBlock)",
   });
 
   it("HCL (cdktf synth --hcl, which writes each stack's toHclTerraform()): the same blocks, the address a reference and the id a string", () => {
-    const blocks = [...adoptingStack().toHclTerraform().hcl.matchAll(/^import \{\n([\s\S]*?)\n\}$/gm)].map((m) => m[1].split("\n").map((l) => l.trim()));
+    const blocks = [...adoptingStack().toHclTerraform().hcl.matchAll(/^import \{\n([\s\S]*?)\n\}$/gm)].map((m) => m[1].split("\n").map((l: string) => l.trim()));
     expect(blocks).toEqual([
       ["to = kubernetes_namespace_v1.namespace", 'id = "envmatrix-dev"'],
       ['to = kubernetes_config_map_v1.maps["main"]', 'id = "envmatrix-dev/main"'],

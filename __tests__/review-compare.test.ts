@@ -1,4 +1,6 @@
 /** `npm run compare`: environments differ only where the matrix says, and an unexplained difference is drift. */
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { cli } from "./cli";
 import { compareEnvironments, buildStack, formatComparison, type StackBuilder } from "../review/compare";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
@@ -47,8 +49,23 @@ describe("compare staging prod on the real matrix", () => {
     expect(formatComparison(c, "markdown")).toContain(`| \`${onlyInProd.path}\` | \`(absent)\` | \`${JSON.stringify(onlyInProd.b)}\` |`);
   });
 
-  it("prod and hotfix differ in nothing synthesized", () => {
-    const h = compareEnvironments(seedMatrix, "prod", "hotfix");
+  it("prod and hotfix differ in nothing synthesized; the folder the syntheses needed is gone afterwards", () => {
+    // every cdktf App needs a folder: compare makes one in the temporary directory and must remove it
+    // the module itself: `import * as fs` gives read-only bindings, which the compare module reads through
+    const made = jest.spyOn(require("node:fs") as typeof fs, "mkdtempSync");
+    const during: boolean[] = [];
+    let h: ReturnType<typeof compareEnvironments>;
+    let folders: string[];
+    try {
+      h = compareEnvironments(seedMatrix, "prod", "hotfix", buildStack, () => during.push(made.mock.results.every((r) => fs.existsSync(r.value))));
+    } finally {
+      folders = made.mock.results.map((r) => r.value as string);
+      made.mockRestore();
+    }
+    expect(folders).toEqual([expect.stringMatching(new RegExp(`^${os.tmpdir()}/envmatrix-compare-`))]);
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.every(Boolean)).toBe(true);
+    expect(folders.filter((f) => fs.existsSync(f))).toEqual([]);
     expect(h.differences).toEqual([]);
     // the two settings a clone declares for itself (config/environments.ts: hotfix), by the leaves that differ:
     // hotfix tests its own commit (95%) where prod takes staging's error rate and deployment instead
