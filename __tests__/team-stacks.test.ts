@@ -172,6 +172,19 @@ describe("split by team: on in prod (and hotfix, its clone)", () => {
 });
 
 describe("team stack names", () => {
+  it("a team name the schema refuses gives that one problem: no team stack name is made from it", () => {
+    const def = matrixWith(true);
+    // a DNS label is at most 63 characters; prod-<this> would also be too long for a stack name
+    def.services[0].team = "t".repeat(64);
+    let error: MatrixError | undefined;
+    try {
+      loadMatrix(def);
+    } catch (err) {
+      error = err as MatrixError;
+    }
+    expect(error?.problems.map((p) => p.path)).toEqual(["services[0].team"]);
+  });
+
   it("a team stack named like an environment is refused, with the rule", () => {
     const def = matrixWith(true);
     def.services.push({ name: "qa-svc", team: "hotfix" });
