@@ -198,6 +198,28 @@ it.each(broken)("%s: its own failed line, its fix, exit 1", async (_what, breakI
   expect(fixLine).toMatch(fix);
 }, 60000);
 
+it("a kubeconfig that cannot be read, or lacks the cluster's context: one failed line naming the context and the file, and its fix", async () => {
+  const good = fs.readFileSync(kubeconfig, "utf8");
+  const context = org.clusters[e.cluster].context;
+  const fix = new RegExp(`^ {4}fix: put a context named ${context} into the kubeconfig KUBE_CONFIG_PATH points at$`);
+  try {
+    for (const [written, why] of [
+      ["{ not a kubeconfig", / \(.+\)$/],
+      [good.split(`"${context}"`).join('"another-context"'), /[^)]$/],
+    ] as const) {
+      fs.writeFileSync(kubeconfig, written);
+      const r = await preflight();
+      expect(r.code).toBe(1);
+      const failed = failedLines(r.stdout);
+      expect(failed).toEqual([expect.stringMatching(new RegExp(`^✘ kubernetes\\s+context ${context}: not in ${kubeconfig}`))]);
+      expect(failed[0]).toMatch(why);
+      expect(r.stdout.split("\n")[r.stdout.split("\n").indexOf(failed[0]) + 1]).toMatch(fix);
+    }
+  } finally {
+    fs.writeFileSync(kubeconfig, good);
+  }
+}, 60000);
+
 it("accepts an environment that already has required reviewers as proof, when the plan is not visible", async () => {
   delete gh.orgPlan;
   gh.environments = { production: ["required_reviewers", "branch_policy"] };
