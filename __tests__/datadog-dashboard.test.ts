@@ -141,6 +141,38 @@ describe("the README's picture of prod's dashboard (npm run dashboard-picture)",
     expect([Number(box[1]), Number(box[2])]).toEqual([518, 492]);
   });
 
+  it("writes a picture, then --check accepts it; --check refuses another file's content, or none, naming the command to run", () => {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const path = require("node:path") as typeof import("node:path");
+    const { runDashboardPicture, dashboardSvg, synthesizedDashboard } = require("../scripts/dashboard-picture");
+    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "envmatrix-picture-"));
+    try {
+      const lines: string[] = [];
+      const io = { log: (l: string) => lines.push(`log: ${l}`), error: (l: string) => lines.push(`error: ${l}`), file: (env: string) => path.join(dir, "docs", `${env}.svg`) };
+      const file = io.file("staging");
+      const shown = path.relative(process.cwd(), file);
+      // no file yet
+      expect(runDashboardPicture(["staging", "--check"], io)).toBe(1);
+      expect(lines.splice(0)).toEqual([`error: ${shown} is not what staging's dashboard draws: npm run dashboard-picture -- staging`]);
+      expect(runDashboardPicture(["staging"], io)).toBe(0);
+      expect(lines.splice(0)).toEqual([`log: ${shown}: staging's dashboard layout`]);
+      expect(fs.readFileSync(file, "utf8")).toBe(dashboardSvg(synthesizedDashboard("staging")));
+      expect(runDashboardPicture(["--check", "staging"], io)).toBe(0);
+      expect(lines).toEqual([]);
+      fs.appendFileSync(file, "<!-- edited -->");
+      expect(runDashboardPicture(["staging", "--check"], io)).toBe(1);
+      expect(lines.splice(0)).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("escapes what SVG text cannot hold as is: &, <, > and quotes", () => {
+    const { dashboardSvg } = require("../scripts/dashboard-picture");
+    const svg: string = dashboardSvg({ title: 'a "b" & <c>', template_variables: [], widgets: [] });
+    expect(svg).toContain(">a &quot;b&quot; &amp; &lt;c&gt;</text>");
+  });
+
   it("draws every widget at its place: one box per widget, the titles in the dashboard's order", () => {
     const { dashboardSvg } = require("../scripts/dashboard-picture");
     const d = dashboardOf("prod");

@@ -83,20 +83,28 @@ export function synthesizedDashboard(env: string): Json {
 
 export const pictureFile = (env: string) => path.join(__dirname, "..", "docs", `dashboard-${env}.svg`);
 
-if (require.main === module) {
-  const args = process.argv.slice(2);
+export interface PictureIo {
+  log(line: string): void;
+  error(line: string): void;
+  /** Where an environment's picture lives (docs/dashboard-<env>.svg). */
+  file?: (env: string) => string;
+}
+
+/** The command: draws `<env>` (prod without one), then writes its picture, or with `--check` compares; the exit code. */
+export function runDashboardPicture(args: readonly string[], io: PictureIo = { log: console.log, error: console.error }): number {
   const env = args.find((a) => !a.startsWith("--")) ?? "prod";
   const svg = dashboardSvg(synthesizedDashboard(env));
-  const file = pictureFile(env);
+  const file = (io.file ?? pictureFile)(env);
   if (args.includes("--check")) {
     const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-    if (current !== svg) {
-      console.error(`${path.relative(process.cwd(), file)} is not what ${env}'s dashboard draws: npm run dashboard-picture -- ${env}`);
-      process.exitCode = 1;
-    }
-  } else {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, svg);
-    console.log(`${path.relative(process.cwd(), file)}: ${env}'s dashboard layout`);
+    if (current === svg) return 0;
+    io.error(`${path.relative(process.cwd(), file)} is not what ${env}'s dashboard draws: npm run dashboard-picture -- ${env}`);
+    return 1;
   }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, svg);
+  io.log(`${path.relative(process.cwd(), file)}: ${env}'s dashboard layout`);
+  return 0;
 }
+
+if (require.main === module) process.exitCode = runDashboardPicture(process.argv.slice(2));
