@@ -95,6 +95,34 @@ describe("a mutant's Jest run (mutation/bail-runner.cjs)", () => {
     ]);
   });
 
+  it("after a skipped test, no test is current: Stryker would otherwise credit what runs next to the skipped test", () => {
+    const fixture = path.join(dir, "skipped");
+    fs.mkdirSync(fixture);
+    // Stryker's handler sets currentTestId at test_start and clears it at test_done, which a skipped test never gets
+    fs.writeFileSync(
+      path.join(fixture, "skip.spec.js"),
+      [
+        "const seen = [];",
+        'beforeAll(() => { globalThis.__stryker__.currentTestId = "set at test_start"; });',
+        'test.skip("skipped", () => {});',
+        'test("next", () => { seen.push(globalThis.__stryker__.currentTestId); expect(seen).toEqual([undefined]); });',
+        "",
+      ].join("\n"),
+    );
+    fs.writeFileSync(path.join(fixture, "jest.config.js"), `module.exports = ${JSON.stringify({ rootDir: fixture, testMatch: ["**/*.spec.js"], transform: {}, testEnvironment: path.join(root, "mutation", "jest-environment.cjs"), globals: { __stryker__: {} } })};\n`);
+    const out = path.join(fixture, "results.json");
+    try {
+      execFileSync(process.execPath, [require.resolve("jest/bin/jest"), "--config", path.join(fixture, "jest.config.js"), "--json", "--outputFile", out], { cwd: fixture, stdio: "pipe" });
+    } catch {
+      // the results file says what failed
+    }
+    const results = JSON.parse(fs.readFileSync(out, "utf8"));
+    expect(results.testResults[0].assertionResults.map((t: { title: string; status: string }) => [t.title, t.status])).toEqual([
+      ["skipped", "pending"],
+      ["next", "passed"],
+    ]);
+  });
+
   it("keeps each test's name as Jest matches testNamePattern against it: its describe titles and its own, joined by spaces", () => {
     expect(testNamesOf(dir, path.join(dir, "c.spec.js"))).toEqual(["third inner gamma passes"]);
     expect(testNamesOf(dir, path.join(dir, "a.spec.js"))).toEqual(["first alpha passes"]);

@@ -9,6 +9,12 @@
  * - stop at the first file with a failing test. A mutant is killed by one failing test; Stryker's Jest runner
  *   turns Jest's `bail` off (Jest's bail ends the process), so without this a killed mutant still ran every file.
  *   With sequencer.cjs's order (fastest files first), a killed mutant costs about one small file.
+ *
+ * Two verdicts can differ from Stryker's own runner, both on purpose: a mutant that fails a test and also breaks
+ * the loading of a later file is Killed (by that test) where Stryker would report a RuntimeError and leave it out
+ * of the score; and a mutant that only makes the suite slower, its tests passing, Survives where the whole-suite
+ * run's time budget used to call it a Timeout (detected). Stryker's --disableBail is not seen here: runs still stop
+ * at the first failing file.
  */
 const TestRunner = require("jest-runner").default;
 const { testNamesOf } = require("./test-names.cjs");
