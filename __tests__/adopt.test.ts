@@ -227,6 +227,14 @@ async function adopt(stack: string, dir = path.join(scratchDir(), `adopted-${++d
 }
 
 describe("npm run adopt -- staging against fakes of the four APIs", () => {
+  it("leaves nothing in the temporary directory: the stack it synthesizes in memory gets a folder that is removed", async () => {
+    // cdktf's Testing.app() makes a folder there per call and never removes it; the command's process reads TMPDIR
+    const tmp = fs.mkdtempSync(path.join(scratchDir(), "tmpdir-"));
+    const r = await cli.run(["adopt", "staging", "--dir", path.join(scratchDir(), "adopt-tmpdir"), "--dry-run"], { TMPDIR: tmp });
+    expect(r.code).toBe(0);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
   it("finds each existing object, missing ones get their own line, and writes exactly the found objects' import blocks", async () => {
     const ns = namespaceOf("staging");
     delete kube.objects![KUBE_PATHS.kubernetes_limit_range_v1(ns, "environment-limits")];

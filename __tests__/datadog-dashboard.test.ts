@@ -145,7 +145,9 @@ describe("the README's picture of prod's dashboard (npm run dashboard-picture)",
     const fs = require("node:fs") as typeof import("node:fs");
     const path = require("node:path") as typeof import("node:path");
     const { runDashboardPicture, dashboardSvg, synthesizedDashboard } = require("../scripts/dashboard-picture");
-    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "envmatrix-picture-"));
+    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "envmatrix-picture-test-"));
+    // each drawing synthesizes in a folder of its own, which must not outlive it
+    const made = jest.spyOn(fs, "mkdtempSync");
     try {
       const lines: string[] = [];
       const io = { log: (l: string) => lines.push(`log: ${l}`), error: (l: string) => lines.push(`error: ${l}`), file: (env: string) => path.join(dir, "docs", `${env}.svg`) };
@@ -162,7 +164,11 @@ describe("the README's picture of prod's dashboard (npm run dashboard-picture)",
       fs.appendFileSync(file, "<!-- edited -->");
       expect(runDashboardPicture(["staging", "--check"], io)).toBe(1);
       expect(lines.splice(0)).toHaveLength(1);
+      const folders = made.mock.results.map((r) => r.value as string);
+      expect(folders.length).toBeGreaterThanOrEqual(4);
+      expect(folders.filter((f) => fs.existsSync(f))).toEqual([]);
     } finally {
+      made.mockRestore();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

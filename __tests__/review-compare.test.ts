@@ -192,3 +192,28 @@ describe("the comparison as printed (formatComparison), on a comparison written 
     );
   });
 });
+
+describe("the scratch folder an in-memory synthesis needs (stacks/scratch-folder.ts)", () => {
+  const { withScratchFolder } = require("../stacks/scratch-folder") as typeof import("../stacks/scratch-folder");
+
+  it("exists, empty, in the temporary directory while in use, and is gone after, also when the use throws", () => {
+    let seen = "";
+    expect(
+      withScratchFolder("envmatrix-scratch-test-", (folder) => {
+        seen = folder;
+        expect(folder.startsWith(`${os.tmpdir()}/envmatrix-scratch-test-`)).toBe(true);
+        expect(fs.readdirSync(folder)).toEqual([]);
+        fs.mkdirSync(`${folder}/stacks/x`, { recursive: true });
+        return 42;
+      }),
+    ).toBe(42);
+    expect(fs.existsSync(seen)).toBe(false);
+    expect(() =>
+      withScratchFolder("envmatrix-scratch-test-", (folder) => {
+        seen = folder;
+        throw new Error("synth failed");
+      }),
+    ).toThrow("synth failed");
+    expect(fs.existsSync(seen)).toBe(false);
+  });
+});

@@ -4,9 +4,6 @@
  * value of that field (and nothing else) changes that value. A difference no field explains is drift: code that
  * treats environments differently behind the matrix's back.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { Testing } from "cdktf";
 import { EnvironmentStack } from "../stacks/environment-stack";
 import { TeamStack } from "../stacks/team-stack";
@@ -14,6 +11,7 @@ import { teamStackName, teamsOf } from "../config/stacks";
 import { environmentNamed } from "../config";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { isPlainObject } from "./json";
+import { withScratchFolder } from "../stacks/scratch-folder";
 
 /** Builds one environment's stack; the default is the real one (tests pass a deliberately drifting one). */
 export type StackBuilder = (scope: ReturnType<typeof Testing.app>, name: string, environment: EnvironmentSettings, m: Matrix) => EnvironmentStack;
@@ -121,12 +119,7 @@ export function compareEnvironments(
   build: StackBuilder = buildStack,
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Comparison {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-compare-"));
-  try {
-    return compareIn(outdir, m, a, b, build, onProgress);
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+  return withScratchFolder("envmatrix-compare-", (outdir) => compareIn(outdir, m, a, b, build, onProgress));
 }
 
 function compareIn(

@@ -35,6 +35,7 @@ import { colors, progress, progressDone } from "../review/terminal";
 import { checklistMarkdown } from "../review/checklist";
 import { costDelta, costMarkdown, costText } from "../review/cost";
 import type { Matrix } from "../config/types";
+import { withScratchFolder } from "../stacks/scratch-folder";
 
 /** Where a run of the CLI writes, and the matrix it reads: the process's by default, a test's in-process. */
 export interface CliIo {
@@ -351,10 +352,11 @@ export function buildProgram(io: CliIo): Command {
       const settings = appliedSettings(m, stack);
       // the stack as synthesized without any adopt file: every resource is a candidate
       const { Testing } = require("cdktf") as typeof import("cdktf");
-      // the one stack alone: a stack reads nothing from the others
-      const built = stacksModule().buildStack(Testing.app({ stackTraces: false }) as unknown as App, m, stack);
       const { adoptionTargets } = require("../stacks/adopt-targets") as typeof import("../stacks/adopt-targets");
-      const targets = adoptionTargets(JSON.parse(Testing.synth(built)));
+      // the one stack alone: a stack reads nothing from the others
+      const targets = withScratchFolder("envmatrix-adopt-", (outdir) =>
+        adoptionTargets(JSON.parse(Testing.synth(stacksModule().buildStack(Testing.app({ outdir, stackTraces: false }) as unknown as App, m, stack)))),
+      );
       const { adopt, formatAdoptTable } = await adoptModule();
       const ep = { ...(await planEndpoints(m)), kubeContext: m.organization.clusters[settings.cluster]?.context, githubOwner: m.organization.github.owner };
       // the stacks' providers are given the matrix's addresses, which beat these variables: say when adopt reads elsewhere

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { loadMatrix } from "../config";
 import { EnvironmentStack } from "../stacks/environment-stack";
+import { withScratchFolder } from "../stacks/scratch-folder";
 
 type Json = Record<string, any>;
 const UNIT = 84; // px per grid column
@@ -76,8 +77,9 @@ export function dashboardSvg(dashboard: Json): string {
 /** The environment's dashboard definition, as its stack synthesizes it. */
 export function synthesizedDashboard(env: string): Json {
   const m = loadMatrix();
-  const stack = new EnvironmentStack(Testing.app(), { name: env, environment: m.environments[env], organization: m.organization, services: m.services });
-  const json = JSON.parse(Testing.synth(stack));
+  const json = withScratchFolder("envmatrix-picture-", (outdir) =>
+    JSON.parse(Testing.synth(new EnvironmentStack(Testing.app({ outdir }), { name: env, environment: m.environments[env], organization: m.organization, services: m.services }))),
+  );
   return JSON.parse(Object.values<Json>(json.resource.datadog_dashboard_json)[0].dashboard);
 }
 
