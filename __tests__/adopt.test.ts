@@ -724,7 +724,8 @@ describe("the README's example (\"Adopting existing infrastructure\")", () => {
     dd.monitors = dd.monitors!.filter((m) => m.name !== res("staging", "datadog_monitor").api_latency.name);
     const r = await adopt("staging");
     expect(r.code).toBe(0);
-    const shown = `$ npm run adopt -- staging\n${r.stdout.split(path.relative(process.cwd(), r.dir)).join("stacks/adopted")}`.trimEnd();
+    // the command prints paths relative to its own working folder, the repository root (cli-process.ts)
+    const shown = `$ npm run adopt -- staging\n${r.stdout.split(path.relative(path.resolve(__dirname, ".."), r.dir)).join("stacks/adopted")}`.trimEnd();
     const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## Adopting existing infrastructure"));
     const block = /```text\n(\$ npm run adopt -- staging\n[\s\S]*?)\n```/.exec(section)?.[1];
