@@ -83,8 +83,21 @@ describe("DatadogMonitors", () => {
     ]);
   });
 
-  it("notifies nobody when given no handles", () => {
-    for (const m of Object.values<any>(monitorsOf({ notify: [] }).datadog_monitor)) expect(m.message).not.toMatch(/@\S+/);
+  it("notifies nobody when given no handles: the message ends with the service line", () => {
+    for (const m of Object.values<any>(monitorsOf({ notify: [] }).datadog_monitor)) {
+      expect(m.message).not.toMatch(/@\S+/);
+      expect(m.message.split("\n").at(-1)).toBe("Service: cart · environment: qa · team: payments");
+    }
+  });
+
+  it("states each value in its unit (latency in seconds, as the query's p99 is) and includes the triggering tags", () => {
+    const byName = Object.fromEntries(Object.values<any>(monitorsOf().datadog_monitor).map((x) => [x.name, x]));
+    expect(byName["[qa] cart p99 latency"].message.split("\n")[0]).toBe(
+      "{{#is_alert}}cart p99 latency in qa is {{value}} s, above the critical threshold of {{threshold}} s (0.3 s).{{/is_alert}}",
+    );
+    expect(byName["[qa] cart CPU"].message.split("\n")[0]).toBe("{{#is_alert}}cart CPU in qa is {{value}}%, above the critical threshold of {{threshold}}% (75%).{{/is_alert}}");
+    // include_tags: the notification's title names the service and environment that fired (Datadog monitor option)
+    for (const m of Object.values<any>(byName)) expect(m.include_tags).toBe(true);
   });
 
   it("adds SLOs only when given, on 7 and 30 days", () => {
@@ -99,6 +112,23 @@ describe("DatadogMonitors", () => {
       denominator: "sum:trace.http.request.hits{env:qa,service:cart}.as_count()",
     });
     expect(slos[1].sli_specification.time_slice).toMatchObject({ comparator: "<", threshold: 0.25 });
+    expect(slos.map((x) => [x.name, x.description])).toEqual([
+      ["[qa] cart availability", "Share of cart requests in qa that do not fail."],
+      ["[qa] cart p99 latency under 250 ms", "Share of 5-minute slices in which cart's p99 latency in qa stays under 250 ms."],
+    ]);
+    // Datadog's time-slice SLI (API: SLOTimeSliceSpec): a formula over named queries, each a metrics query; a
+    // slice is good when the formula's value is below the threshold (seconds, like the p99 trace metric)
+    expect(slos[1].sli_specification).toEqual({
+      time_slice: {
+        comparator: "<",
+        threshold: 0.25,
+        query_interval_seconds: 300,
+        query: {
+          formula: { formula_expression: "query1" },
+          query: [{ metric_query: { name: "query1", data_source: "metrics", query: "p99:trace.http.request{env:qa,service:cart}" } }],
+        },
+      },
+    });
   });
 
   it("adds the canary gate only when given: canary minus stable, in the right direction, telling the gate only", () => {
@@ -122,7 +152,23 @@ describe("DatadogMonitors", () => {
     for (const m of canary) {
       expect(m.message).toContain("@webhook-gate");
       expect(m.message).not.toContain("@slack-qa");
+      expect(m.message.split("\n").slice(-4)).toEqual([
+        "Canary gate: do not promote the canary while this monitor is not OK.",
+        expect.stringMatching(/^Runbook: https:\/\/runbooks\.example\/shop\/cart\/canary-/),
+        "Service: cart · environment: qa · team: payments",
+        "@webhook-gate",
+      ]);
     }
+    expect(errors.message.split("\n")[0]).toBe(
+      "{{#is_alert}}cart canary error-rate increase (points) in qa is {{value}} points, above the critical threshold of {{threshold}} points (0.1 points).{{/is_alert}}",
+    );
+    expect(latency.message.split("\n")[0]).toBe(
+      "{{#is_alert}}cart canary latency increase in qa is {{value}}%, above the critical threshold of {{threshold}}% (10%).{{/is_alert}}",
+    );
+    // no canary running is the gate's normal state: the count-based query shows No Data and notifies nobody; the
+    // gauge-based one accepts only on_missing_data "default" (terraform-provider-datadog#2815), so it never notifies
+    expect([errors.on_missing_data, errors.notify_no_data]).toEqual(["show_no_data", undefined]);
+    expect([latency.on_missing_data, latency.notify_no_data]).toEqual([undefined, false]);
   });
 });
 

@@ -72,6 +72,8 @@ describe("NetworkPolicies", () => {
     const specs = byName(policies({ ingressController: controller, ambientMesh: true }));
     expect(specs["allow-ingress-controller"].ingress[0].ports.map((p: any) => p.port)).toEqual(["8080", "9090", "15008"]);
     expect(specs["allow-ambient-probes"].ingress).toEqual([{ from: [{ ip_block: { cidr: "169.254.7.127/32" } }] }]);
+    // one direction each: a policy naming a direction without rules for it would isolate the pods that way too
+    expect(specs["allow-ambient-probes"].policy_types).toEqual(["Ingress"]);
   });
 
   it("lists the ports once each in numeric order, whatever the matrix's order: the same ports give the same bytes", () => {
@@ -97,6 +99,11 @@ describe("NetworkPolicies", () => {
       { protocol: "UDP", port: "8125" },
     ]);
     expect(spec.egress[0].to).toEqual([{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "datadog" } }, pod_selector: { match_labels: { app: "datadog-agent" } } }]);
+    expect(spec.policy_types).toEqual(["Egress"]);
+  });
+
+  it("an empty list of same-environment namespaces allows nothing: no policy with an empty In list", () => {
+    expect(Object.keys(byName(policies({ sameEnvironmentNamespaces: [] })))).toEqual(["default-deny-all"]);
   });
 
   it("allows egress to Vault's addresses on Vault's port only, from the pods labelled as Vault clients only", () => {
