@@ -262,3 +262,36 @@ describe("a matrix whose KV mount is owned by prod", () => {
     }
   });
 });
+
+describe("one GitHub environment on its own (constructs/github-environment.ts)", () => {
+  const { GitHubEnvironment } = require("../constructs/github-environment") as typeof import("../constructs/github-environment");
+  const { synthScope } = require("./scratch") as typeof import("./scratch");
+  const base = { repository: "platform", environment: "qa", waitTimerMinutes: 0, canAdminsBypass: false, preventSelfReview: true };
+  const synth = (reviewers: { teams: string[]; users: string[] }, deployBranches: string[]) =>
+    JSON.parse(synthScope((s) => new GitHubEnvironment(s, "gh", { ...base, reviewers, deployBranches })));
+
+  it("one team and one user: both looked up for the numeric ids GitHub wants (a team without its members and repositories, summary_only), both reviewers", () => {
+    const json = synth({ teams: ["release-managers"], users: ["octocat"] }, ["main"]);
+    const team = Object.values<any>(json.data.github_team)[0];
+    const user = Object.values<any>(json.data.github_user)[0];
+    expect([tosetValues(team.for_each), team.summary_only]).toEqual([["release-managers"], true]);
+    expect(tosetValues(user.for_each)).toEqual(["octocat"]);
+    const env = Object.values<any>(json.resource.github_repository_environment)[0];
+    expect(env.reviewers).toHaveLength(1);
+    // each list is the looked-up ids, as numbers: `[for key, val in data.github_team.<name>: tonumber(val.id)]`
+    expect(env.reviewers[0].teams).toMatch(/^\$\{\[ for key, val in data\.github_team\.\w+: tonumber\(val\.id\)\]\}$/);
+    expect(env.reviewers[0].users).toMatch(/^\$\{\[ for key, val in data\.github_user\.\w+: tonumber\(val\.id\)\]\}$/);
+  });
+
+  it("no reviewers: no reviewers block", () => {
+    const env = Object.values<any>(synth({ teams: [], users: [] }, ["main"]).resource.github_repository_environment)[0];
+    expect(env.reviewers).toBeUndefined();
+  });
+
+  it('"*" means any branch: no deployment branch policy and no branch patterns', () => {
+    const json = synth({ teams: [], users: [] }, ["*"]);
+    expect(Object.values<any>(json.resource.github_repository_environment)[0].deployment_branch_policy).toBeUndefined();
+    const patterns = Object.values<any>(json.resource.github_repository_environment_deployment_policy ?? {});
+    expect(patterns.flatMap((p) => tosetValues(p.for_each))).toEqual([]);
+  });
+});
