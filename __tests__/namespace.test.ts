@@ -162,3 +162,14 @@ describe("adopting the namespace a cluster admin created (npm run deployer-rbac 
     }
   });
 });
+
+describe("the namespace's own objects", () => {
+  it("the quota and the limit range: their fixed names, in the namespace, with the environment's labels", () => {
+    const json = JSON.parse(synth());
+    // adopt looks an existing object up by its name (README, "Adopting existing infrastructure"); the label marks the environment's objects
+    const meta = (type: string) => Object.values<any>(json.resource[type]).map((r) => r.metadata);
+    expect(meta(ResourceQuotaV1.tfResourceType).map((m) => [m.name, m.labels])).toEqual([["environment-quota", base.labels]]);
+    expect(meta(LimitRangeV1.tfResourceType).map((m) => [m.name, m.labels])).toEqual([["environment-limits", base.labels]]);
+    for (const m of [...meta(ResourceQuotaV1.tfResourceType), ...meta(LimitRangeV1.tfResourceType)]) expect(m.namespace).toMatch(/^\$\{kubernetes_namespace_v1\.\w+\.metadata\[0\]\.name\}$/);
+  });
+});
