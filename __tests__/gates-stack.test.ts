@@ -295,3 +295,37 @@ describe("one GitHub environment on its own (constructs/github-environment.ts)",
     expect(patterns.flatMap((p) => tosetValues(p.for_each))).toEqual([]);
   });
 });
+
+describe("one branch ruleset on its own (constructs/branch-ruleset.ts)", () => {
+  const { BranchRuleset } = require("../constructs/branch-ruleset") as typeof import("../constructs/branch-ruleset");
+  const { synthScope } = require("./scratch") as typeof import("./scratch");
+  const base = { repository: "platform", name: "release", pattern: "release/*", requiredApprovingReviews: 1, dismissStaleReviews: true, allowForcePushes: false, adminsCanBypass: false };
+  const rulesets = (props: Partial<import("../constructs/branch-ruleset").BranchRulesetProps>) => {
+    const json = JSON.parse(synthScope((s) => new BranchRuleset(s, "rs", { ...base, requiredChecks: [], ...props })));
+    return { byName: Object.fromEntries(Object.values<any>(json.resource.github_repository_ruleset).map((r) => [r.name, r])), teams: Object.values<any>(json.data?.github_team ?? {}) };
+  };
+
+  it("no required checks: no status-check rule; with checks, strict (up to date with the branch) and each pinned to its app", () => {
+    expect(rulesets({}).byName.release.rules.required_status_checks).toBeUndefined();
+    expect(rulesets({ requiredChecks: [{ context: "test", appId: 15368 }] }).byName.release.rules.required_status_checks).toEqual({
+      strict_required_status_checks_policy: true,
+      required_check: [{ context: "test", integration_id: 15368 }],
+    });
+  });
+
+  it("code scanning: the tool and both thresholds, as GitHub's code_scanning rule takes them; none unless asked", () => {
+    expect(rulesets({}).byName.release.rules.required_code_scanning).toBeUndefined();
+    const scanning = { tool: "CodeQL", alertsThreshold: "errors", securityAlertsThreshold: "high_or_higher" };
+    expect(rulesets({ codeScanning: scanning }).byName.release.rules.required_code_scanning).toEqual({
+      required_code_scanning_tool: [{ tool: "CodeQL", alerts_threshold: "errors", security_alerts_threshold: "high_or_higher" }],
+    });
+  });
+
+  it("branch creators: a second, active ruleset on branches refusing creation to all but their teams (looked up by summary)", () => {
+    const { byName, teams } = rulesets({ branchCreators: ["release-managers"] });
+    const creation = byName["release (creation)"];
+    expect([creation.target, creation.enforcement, creation.count, creation.rules]).toEqual(["branch", "active", 1, { creation: true }]);
+    expect(creation.conditions.ref_name.include).toEqual(["refs/heads/release/*"]);
+    expect(teams.map((t) => [tosetValues(t.for_each), t.summary_only])).toEqual([[["release-managers"], true]]);
+  });
+});
