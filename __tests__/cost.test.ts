@@ -4,7 +4,7 @@
  * pull-request comment's change per environment when a change raises `replicas.max`.
  */
 import { loadMatrix } from "../config";
-import { MatrixError } from "../config/validate";
+import { validateMatrix } from "../config/validate";
 import { estimateCost } from "../config/cost";
 import { costDelta, costMarkdown, costText } from "../review/cost";
 import type { Matrix } from "../config/types";
@@ -76,13 +76,7 @@ describe("the budget", () => {
   it("a clone may have its own budget (it runs beside its source, not instead of it), and is held to it", () => {
     const def = editableDefinition();
     def.environments.hotfix.cost = { budgetMonthly: 1000, fixedMonthly: {} };
-    let error: MatrixError | undefined;
-    try {
-      loadMatrix(def);
-    } catch (err) {
-      error = err as MatrixError;
-    }
-    expect(error?.problems.map((p) => p.path)).toEqual(["environments.hotfix.cost.budgetMonthly"]);
+    expect(validateMatrix(def).map((p) => p.path)).toEqual(["environments.hotfix.cost.budgetMonthly"]);
     def.environments.hotfix.cost = { budgetMonthly: 1500, fixedMonthly: { "hotfix runner": 20 } };
     expect(loadMatrix(def).environments.hotfix.cost.budgetMonthly).toBe(1500);
     expect(loadMatrix(def).environments.prod.cost.budgetMonthly).toBe(2000);
@@ -91,13 +85,7 @@ describe("the budget", () => {
   it("a maximum above the budget is refused, with the arithmetic and what to change", () => {
     const def = editableDefinition();
     def.environments.prod.cost.budgetMonthly = 1000;
-    let error: MatrixError | undefined;
-    try {
-      loadMatrix(def);
-    } catch (err) {
-      error = err as MatrixError;
-    }
-    expect(error?.problems).toEqual([
+    expect(validateMatrix(def)).toEqual([
       {
         path: "environments.prod.cost.budgetMonthly",
         message: `$1,000 is below the estimate at the quota's maximum: 1 service × (20 max + 1 surge) = 21 pods × (2.1 vCPU × $0.04 + 2.125 GiB × $0.005) × 730 h + $0 fixed = $1,450.60 (lower replicas.max or the pod size, or raise the budget)`,
