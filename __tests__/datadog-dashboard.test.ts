@@ -6,6 +6,7 @@
  */
 import { loadMatrix } from "../config";
 import { datadogModelProblems } from "../review/datadog-models";
+import { dashboardDefinition } from "../constructs/datadog-dashboard";
 import { editableDefinition, environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
 
 type Json = Record<string, any>;
@@ -108,6 +109,44 @@ describe("the environment's values", () => {
       { field: "timestamp", width: "auto" },
       { field: "title", width: "auto" },
     ]);
+  });
+
+  it.each(environmentNames)("%s: the deploy success rate counts the events review/deployment-report.ts sends on success (outcome:success) among all of them", (e) => {
+    const rate = find(e, "Deploy success rate (%)").requests[0];
+    const all = `tags:env:${e} tags:deployment tags:managed-by:envmatrix`;
+    expect(rate.queries.map((q: Json) => [q.name, q.search.query, q.compute.aggregation])).toEqual([
+      ["succeeded", `${all} tags:outcome:success`],
+      ["all", all],
+    ].map(([name, query]) => [name, query, "count"]));
+    expect(rate.formulas).toEqual([{ formula: "100 * succeeded / all" }]);
+  });
+
+  it.each(environmentNames)("%s: reads as a person needs it: titled groups, legends, named percentiles, labelled markers, no empty monitor statuses, and a description naming the environment", (e) => {
+    const d = dashboardOf(e);
+    const a = seedMatrix.environments[e].alerts;
+    expect(d.description).toMatch(new RegExp(`^The ${e} environment .*namespace ${seedMatrix.environments[e].identity.namespace}\\).*overwritten by the next apply\\.$`));
+    expect(d.widgets.map((g: Json) => [g.definition.type, g.definition.show_title])).toEqual(d.widgets.map(() => ["group", true]));
+    const timeseries = widgets(d).filter((w) => w.definition.type === "timeseries").map((w) => w.definition);
+    expect(timeseries.map((t) => t.show_legend)).toEqual(timeseries.map(() => true));
+    // the legend names each percentile line (its formula alias), not the whole query
+    const latency = find(e, "Latency (s): p50, p95, p99");
+    expect(latency.requests.map((r: Json) => r.metadata)).toEqual(latency.requests.map((r: Json) => [{ expression: r.q, alias_name: r.q.split(":")[0] }]));
+    expect(find(e, "Requests per second").requests[0].metadata).toBeUndefined();
+    expect(latency.markers.map((m: Json) => m.label)).toEqual([`alert: p99 above ${a.latencyMs} ms`]);
+    expect(find(e, "Error rate by resource (%)").markers.map((m: Json) => m.label)).toEqual([`alert: above ${a.errorRatePercent}%`]);
+    // only the widgets that have markers or events carry the keys (an empty list draws nothing)
+    expect(timeseries.filter((t) => "markers" in t).map((t) => t.title)).toEqual(timeseries.filter((t) => t.title !== "Requests per second").map((t) => t.title));
+    expect(timeseries.filter((t) => "events" in t).map((t) => t.title)).toEqual(["Requests per second"]);
+    expect(find(e, "Monitors")).toMatchObject({ summary_type: "monitors", hide_zero_counts: true });
+  });
+
+  it("on its own, from plain props: the deployment events drawn on the requests widget only, as an event search of their tags", () => {
+    const d = dashboardDefinition({
+      env: "qa", namespace: "shop-qa", services: ["cart"], traceOperation: "http.request", errorRatePercent: 1, latencyMs: 500,
+      quota: { cpuMillicores: 2000, memoryMiB: 4096 }, objectTags: ["env:qa"], deploymentTags: ["env:qa", "deployment"],
+    });
+    const timeseries = widgets(d).filter((w) => w.definition.type === "timeseries").map((w) => w.definition);
+    expect(timeseries.filter((t) => "events" in t).map((t) => [t.title, t.events])).toEqual([["Requests per second", [{ q: "tags:env:qa tags:deployment" }]]]);
   });
 
   it("a threshold changed in staging changes staging's dashboard, at that marker only, and no other environment's", () => {

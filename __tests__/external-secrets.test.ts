@@ -54,7 +54,30 @@ describe("ExternalSecrets", () => {
         target: { creationPolicy: "Orphan", deletionPolicy: "Retain" },
       });
       expect(m.metadata.annotations).toEqual({ "envmatrix.io/rotate-api-keys-days": "90" });
+      expect(m.metadata.labels).toEqual({ "envmatrix.io/environment": "qa" });
+      expect(m.metadata.namespace).toBe("shop-qa");
     }
+  });
+
+  it("without annotations: none on the ExternalSecrets", () => {
+    const secrets = manifests({ annotations: undefined }).filter((m) => m.kind === "ExternalSecret");
+    expect(secrets.map((m) => m.metadata.annotations)).toEqual([undefined, undefined]);
+  });
+
+  it("trusts a private CA of Vault through ConfigMap vault-ca (key ca.crt) of its own namespace: a namespaced SecretStore's caProvider reads only there (ESO, Vault provider, caProvider)", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBexample\n-----END CERTIFICATE-----\n";
+    const json = JSON.parse(synthScope((s) => new ExternalSecrets(s, "es", { ...base, vault: { ...base.vault, caCertificatePem: pem } })));
+    expect(Object.values<any>(json.resource.kubernetes_config_map_v1)).toEqual([
+      { metadata: { name: "vault-ca", namespace: "shop-qa", labels: { "envmatrix.io/environment": "qa" } }, data: { "ca.crt": pem } },
+    ]);
+    const store = Object.values<any>(json.resource[Manifest.tfResourceType]).map((r) => r.manifest).find((m) => m.kind === "SecretStore");
+    expect(store.spec.provider.vault.caProvider).toEqual({ type: "ConfigMap", name: "vault-ca", key: "ca.crt" });
+  });
+
+  it("without a private CA: no ConfigMap and no caProvider (the operator's system roots)", () => {
+    const json = JSON.parse(synthScope((s) => new ExternalSecrets(s, "es", base)));
+    expect(json.resource.kubernetes_config_map_v1).toBeUndefined();
+    expect(manifests().find((m) => m.kind === "SecretStore").spec.provider.vault).not.toHaveProperty("caProvider");
   });
 
   it("holds no secret data: only pointers to Vault", () => {

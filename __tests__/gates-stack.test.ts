@@ -177,6 +177,35 @@ describe.each(environmentNames)("%s's gates", (name) => {
     const deploy = res("vault_policy", `${name}_vault_deploy_policy`);
     const plan = res("vault_policy", `${name}_vault_plan_policy`);
 
+    it("opens each policy with a comment naming the stack it serves and its writer, the gates stack (what `vault policy read` shows)", () => {
+      const namespace = role.bound_service_account_namespaces[0];
+      expect(deploy.policy.split("\n")[0]).toMatch(new RegExp(`^# deploy of the ${namespace} stack's .*, written by envmatrix's gates stack$`));
+      expect(plan.policy.split("\n")[0]).toMatch(new RegExp(`^# read-only plan of the ${namespace} stack's .*, written by envmatrix's gates stack$`));
+    });
+
+    it("plans by reading exactly what its stack manages and what preflight checks: no more, no less", async () => {
+      expect(Object.keys(await policy(plan.policy)).sort()).toEqual([
+        // refresh: vault_policy GETs sys/policies/acl/:name, vault_kubernetes_auth_backend_role GETs auth/:mount/role/:name
+        `sys/policies/acl/${readPolicy.name}`,
+        `auth/${authMount}/role/${role.role_name}`,
+        // review/preflight.ts: the KV mount's version (GET sys/mounts/:path) and the cluster mount's config
+        `sys/mounts/${org.vault.kvMount}`,
+        `auth/${authMount}/config`,
+      ].sort());
+    });
+
+    it("deploys by creating, reading, updating and deleting its read policy and its role, and nothing else", async () => {
+      // Terraform creates and updates with a write (Vault asks `create` of a new path, `update` of an existing
+      // one), refreshes with a read and destroys with a delete (developer.hashicorp.com/vault/docs/concepts/policies, "Capabilities")
+      const p = await policy(deploy.policy);
+      const crud = ["create", "delete", "read", "update"];
+      expect(Object.fromEntries(Object.entries(p).map(([path, stanza]) => [path, [...stanza.capabilities].sort()]))).toEqual({
+        [`sys/policies/acl/${readPolicy.name}`]: crud,
+        [`auth/${authMount}/role/${role.role_name}`]: crud,
+      });
+      expect(p[`sys/policies/acl/${readPolicy.name}`].denied_parameters).toBeUndefined();
+    });
+
     it("may write its read policy with exactly the text its environment stack writes, and no other", async () => {
       const p = await policy(deploy.policy);
       expect(p[`sys/policies/acl/${readPolicy.name}`].allowed_parameters).toEqual({ policy: [readPolicy.policy] });
@@ -260,6 +289,16 @@ describe("a matrix whose KV mount is owned by prod", () => {
       const p = await policy(g.resource.vault_policy[`${name}_vault_deploy_policy`].policy);
       expect(Object.keys(p).includes(`sys/mounts/${org.vault.kvMount}`)).toBe(name === "prod");
     }
+  });
+  it("lets prod's deployer create, read and tune it, as a KV mount only, and never unmount it", async () => {
+    // vault_mount: create POSTs sys/mounts/:path (type pinned: no other engine at that path), refresh GETs it,
+    // changes go through sys/mounts/:path/tune; no `delete`: losing the mount loses every environment's secrets
+    const p = await policy(g.resource.vault_policy.prod_vault_deploy_policy.policy);
+    const mount = p[`sys/mounts/${org.vault.kvMount}`];
+    expect([[...mount.capabilities].sort(), mount.allowed_parameters, mount.denied_parameters]).toEqual([["create", "read", "update"], { type: ["kv"], "*": [] }, undefined]);
+    const tune = p[`sys/mounts/${org.vault.kvMount}/tune`];
+    expect([[...tune.capabilities].sort(), tune.allowed_parameters]).toEqual([["read", "update"], undefined]);
+    expect(Object.keys(p).filter((path) => path.startsWith("sys/mounts/")).sort()).toEqual([`sys/mounts/${org.vault.kvMount}`, `sys/mounts/${org.vault.kvMount}/tune`]);
   });
 });
 

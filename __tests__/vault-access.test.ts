@@ -31,6 +31,9 @@ describe("subtreeReadPolicy", () => {
       { path: "kv/metadata/qa/*", capabilities: ["read", "list"] },
     ]);
   });
+  it("opens with a comment naming what it reads and its writer (what `vault policy read` shows)", () => {
+    expect(subtreeReadPolicy("kv", "qa").split("\n")[0]).toMatch(/^# read-only access to kv\/qa\/ .*written by envmatrix$/);
+  });
 });
 
 describe("VaultAccess", () => {
@@ -68,6 +71,8 @@ describe("VaultAccess", () => {
       type: "kv",
       options: { version: "2" },
       lifecycle: { prevent_destroy: true },
+      // what `vault secrets list` shows beside the path
+      description: expect.stringMatching(/^KV v2 secrets of every environment.*managed by envmatrix/),
     });
   });
 

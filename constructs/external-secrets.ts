@@ -50,12 +50,6 @@ export class ExternalSecrets extends Construct {
   constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
     super(scope, id);
     const storeName = props.storeName ?? "vault";
-    const metadata = (name: string, annotations?: Readonly<Record<string, string>>) => ({
-      name,
-      namespace: props.namespace,
-      labels: { ...props.labels },
-      ...(annotations ? { annotations: { ...annotations } } : {}),
-    });
 
     // a namespaced SecretStore's caProvider reads a ConfigMap of its own namespace (ESO Vault provider docs)
     const caProvider = props.vault.caCertificatePem
@@ -72,7 +66,7 @@ export class ExternalSecrets extends Construct {
       manifest: {
         apiVersion: EXTERNAL_SECRETS_API_VERSION,
         kind: "SecretStore",
-        metadata: metadata(storeName),
+        metadata: { name: storeName, namespace: props.namespace, labels: { ...props.labels } },
         spec: {
           provider: {
             vault: {
