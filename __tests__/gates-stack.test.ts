@@ -45,6 +45,77 @@ describe("the gates stack", () => {
   });
 });
 
+/** The variables of the GitHub environment at `<prefix>_environment` (its variables are `<prefix>_variable_<name>`), by name. */
+const variablesOf = (g: any, prefix: string): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries<any>(g.resource.github_actions_environment_variable)
+      .filter(([a]) => a.startsWith(`${prefix}_variable_`))
+      .map(([, v]) => [v.variable_name, v.value]),
+  );
+
+describe("the branch rulesets", () => {
+  it("have names unique in the repository (GitHub refuses a second ruleset of the same name), each naming its branch and environment", () => {
+    const names = Object.values<any>(gates.resource.github_repository_ruleset).map((r) => r.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const [name, e] of Object.entries(seedMatrix.environments).filter(([, e]) => e.identity.protectedBranch !== null)) {
+      const ruleset: string = res("github_repository_ruleset", `${name}_branch_ruleset`).name;
+      expect([ruleset.startsWith("envmatrix: "), ruleset.includes(` ${e.identity.protectedBranch} `), ruleset.endsWith(`(${name})`)]).toEqual([true, true, true]);
+    }
+  });
+});
+
+describe("the gates' own environments", () => {
+  const f = seedMatrix.environments[org.gates.followsEnvironment];
+  it("log in as the gates' roles that README's Bootstrap has an administrator write once, deploy and plan apart", () => {
+    const login = (role: string) => ({ VAULT_ADDR: org.vault.address, VAULT_JWT_MOUNT: org.vault.githubJwtMount, VAULT_ROLE: role });
+    expect(variablesOf(gates, "gates_deploy")).toEqual(login(`${org.project}-gates-deployer`));
+    expect(variablesOf(gates, "gates_plan")).toEqual(login(`${org.project}-gates-planner`));
+  });
+  it(`plan from ${org.gates.followsEnvironment}'s branches and the default branch, with no reviewers`, () => {
+    const plan = res("github_repository_environment", "gates_plan_environment");
+    expect(plan).toMatchObject({ environment: `${org.gates.githubEnvironment}-plan`, wait_timer: 0, can_admins_bypass: false, prevent_self_review: false });
+    expect(plan.reviewers).toBeUndefined();
+    expect(new Set(tosetValues(res("github_repository_environment_deployment_policy", "gates_plan_deployment_branch").for_each))).toEqual(new Set([...f.identity.deployBranches, org.github.defaultBranch]));
+  });
+  it("say so when the environment they follow keeps its state on the local backend, naming organization.gates", () => {
+    const stack = new GatesStack(testApp(), seedMatrix);
+    Testing.synth(stack);
+    const warnings = stack.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+    expect(warnings).toEqual(
+      f.protected && f.backend.type === "local" ? [expect.stringMatching(new RegExp(`^organization\\.gates \\(environments\\.${org.gates.followsEnvironment}\\.backend\\): protected environment on the local backend`))] : [],
+    );
+  });
+});
+
+describe("on an S3 backend: deploy and plan jobs get the region and their own IAM role to assume (deploy.yml's configure-aws-credentials reads vars.AWS_ROLE_ARN and vars.AWS_REGION)", () => {
+  const m = structuredClone(seedMatrix) as any;
+  const arn = (kind: string, env: string) => `arn:aws:iam::123456789012:role/envmatrix-${kind}-${env}`;
+  for (const [name, e] of Object.entries<any>(m.environments)) {
+    e.backend = { type: "s3", bucket: "acme-tfstate", region: `eu-west-${name.length}`, keyPrefix: "envmatrix", deployRoleArn: arn("deploy", name), planRoleArn: arn("plan", name) };
+  }
+  m.environments.dev.backend = { type: "s3", bucket: "acme-tfstate", region: "us-east-1", keyPrefix: "envmatrix" };
+  const g = synthGates(m);
+  it.each(environmentNames.filter((n) => n !== "dev"))("%s: its region, the deploy role in the deploy environment, the plan role in the plan environment", (name) => {
+    expect(variablesOf(g, `${name}_deploy`)).toMatchObject({ AWS_REGION: `eu-west-${name.length}`, AWS_ROLE_ARN: arn("deploy", name) });
+    expect(variablesOf(g, `${name}_plan`)).toMatchObject({ AWS_REGION: `eu-west-${name.length}`, AWS_ROLE_ARN: arn("plan", name) });
+  });
+  it("without roles in the matrix: the region only (the job's own AWS credentials)", () => {
+    for (const kind of ["deploy", "plan"]) {
+      const vars = variablesOf(g, `dev_${kind}`);
+      expect([vars.AWS_REGION, "AWS_ROLE_ARN" in vars]).toEqual(["us-east-1", false]);
+    }
+  });
+  it(`the gates' own environments: ${org.gates.followsEnvironment}'s region and roles`, () => {
+    const f = org.gates.followsEnvironment;
+    expect(variablesOf(g, "gates_deploy")).toMatchObject({ AWS_REGION: `eu-west-${f.length}`, AWS_ROLE_ARN: arn("deploy", f) });
+    expect(variablesOf(g, "gates_plan")).toMatchObject({ AWS_REGION: `eu-west-${f.length}`, AWS_ROLE_ARN: arn("plan", f) });
+  });
+  it("on the local backend (the seed): no AWS variable at all", () => {
+    const names = Object.values<any>(gates.resource.github_actions_environment_variable).map((v) => v.variable_name);
+    expect(names.filter((n) => n.startsWith("AWS_"))).toEqual([]);
+  });
+});
+
 describe("the review app's environment", () => {
   it("admits only the default branch and holds the review app's id as a variable", () => {
     expect(res("github_repository_environment", "gates_review_environment")).toMatchObject({
@@ -87,7 +158,8 @@ describe.each(environmentNames)("%s's gates", (name) => {
   });
 
   it(`keeps read-only plan credentials in "${e.identity.githubEnvironment}-plan": no reviewers, the same branches and the default branch`, () => {
-    expect(planEnv).toMatchObject({ environment: `${e.identity.githubEnvironment}-plan`, can_admins_bypass: false });
+    expect(planEnv).toMatchObject({ environment: `${e.identity.githubEnvironment}-plan`, wait_timer: 0, can_admins_bypass: false, prevent_self_review: false });
+    expect(variablesOf(gates, `${name}_plan`).VAULT_ROLE).toBe(`${org.project}-${name}-planner`);
     expect(planEnv.reviewers).toBeUndefined();
     expect(planEnv.deployment_branch_policy).toEqual({ protected_branches: false, custom_branch_policies: true });
     const branches = tosetValues(res("github_repository_environment_deployment_policy", `${name}_plan_deployment_branch`).for_each);

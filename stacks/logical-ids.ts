@@ -6,6 +6,7 @@
  */
 import type { IConstruct, Node } from "constructs";
 import { TerraformStack, type TerraformElement } from "cdktf";
+import { repairHcl } from "./hcl-repair";
 
 export function snakeCase(id: string): string {
   return id
@@ -39,5 +40,11 @@ export abstract class ReadableStack extends TerraformStack {
     }
     this.addresses.set(id, node.path);
     return id;
+  }
+
+  /** `cdktf synth --hcl`: cdktf's rendering, with what it leaves out or garbles written (stacks/hcl-repair.ts). */
+  override toHclTerraform(): { [key: string]: any } {
+    const rendered = super.toHclTerraform();
+    return { ...rendered, hcl: repairHcl(rendered.hcl, this.toTerraform()) };
   }
 }
