@@ -56,6 +56,35 @@ it("with a moved entry, the stack carries Terraform's moved block and the old ad
   expect(problems).toEqual([`dev: ${RENAMED} is new: npm run addresses -- --write records it.`]);
 });
 
+it("moves resources only: a data source of the moved type and name is read, not moved (Terraform's moved block takes resources and modules)", () => {
+  const { DataGithubTeam } = require("@cdktf/provider-github/lib/data-github-team") as typeof import("@cdktf/provider-github/lib/data-github-team");
+  const stack = new TerraformStack(testApp(), "moves");
+  new DataGithubTeam(stack, "reviewers", { slug: "release-managers" });
+  new ConfigMapV1(stack, "profile", { metadata: { name: "profile" } });
+  applyMoves(stack, { "github_team.reviewers": "github_team.old", [`kubernetes_config_map_v1.profile`]: "kubernetes_config_map_v1.old" });
+  expect(JSON.parse(Testing.synth(stack)).moved).toEqual([{ from: "kubernetes_config_map_v1.old", to: "kubernetes_config_map_v1.profile" }]);
+});
+
+describe("a stack forgetting addresses (applyForgotten)", () => {
+  const { applyForgotten } = require("../stacks/moved") as typeof import("../stacks/moved");
+  const synthForgetting = (...calls: (readonly string[] | undefined)[]) => {
+    const stack = new TerraformStack(testApp(), "forgetting");
+    new ConfigMapV1(stack, "kept", { metadata: { name: "kept" } });
+    for (const addresses of calls) applyForgotten(stack, addresses);
+    return JSON.parse(Testing.synth(stack));
+  };
+  it("nothing to forget: no removed block and no Terraform version required", () => {
+    for (const json of [synthForgetting([]), synthForgetting(undefined), synthForgetting()]) {
+      expect([json.removed, json.terraform?.required_version]).toEqual([undefined, undefined]);
+    }
+  });
+  it("twice: one removed block per address, each once, in order, and Terraform 1.7 required once", () => {
+    const json = synthForgetting(["b.y", "a.x"], ["a.x", "c.z"]);
+    expect(json.removed).toEqual(["a.x", "b.y", "c.z"].map((from) => ({ from, lifecycle: { destroy: false } })));
+    expect(json.terraform.required_version).toBe(">= 1.7");
+  });
+});
+
 // Terraform itself reads the block (as synthesized): the built-in terraform_data stands in for the resource type
 const terraform = terraformBinary();
 if (!terraform) console.warn("addresses.test: no terraform binary on PATH: the moved-block plan test is skipped");

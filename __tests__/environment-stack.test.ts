@@ -40,6 +40,11 @@ describe.each(environmentNames)("%s stack", (name) => {
     expect(stack.parsed.provider.kubernetes).toEqual([{ config_context: org.clusters[e.cluster].context }]);
   });
 
+  it("talks to the matrix's Datadog site and Vault address, keys and token from the environment", () => {
+    expect(stack.parsed.provider.datadog).toEqual([{ api_url: org.datadog.apiUrl }]);
+    expect(stack.parsed.provider.vault).toEqual([{ address: org.vault.address, skip_child_token: true }]);
+  });
+
   it(`labels the namespace: environment, recommended labels, Pod Security "${e.protected ? "restricted" : "baseline"}"${e.sidecarInjection ? ", sidecar injection" : ""}`, () => {
     const psa = e.protected ? "restricted" : "baseline";
     expect(stack.json).toHaveResourceWithProperties(NamespaceV1, {
@@ -331,7 +336,8 @@ describe("secrets settings", () => {
   it("agent over a socket (Datadog CSI driver): no agent egress, and the profile points the tracer at the socket", () => {
     const parsed = synthWith((_e, o) => (o.datadog.agent.transport = "socket"));
     expect(policiesOf(parsed)["allow-datadog-agent"]).toBeUndefined();
-    expect(parsed.resource.kubernetes_config_map_v1.profile.data).toMatchObject({ DD_TRACE_AGENT_URL: "unix:///var/run/datadog/apm.socket" });
+    // the CSI driver's sockets (docs.datadoghq.com, "Datadog CSI Driver"): traces and DogStatsD each have their own
+    expect(parsed.resource.kubernetes_config_map_v1.profile.data).toMatchObject({ DD_TRACE_AGENT_URL: "unix:///var/run/datadog/apm.socket", DD_DOGSTATSD_URL: "unix:///var/run/datadog/dsd.socket" });
     expect(parsed.resource.kubernetes_config_map_v1.profile.data.DD_AGENT_HOST).toBeUndefined();
   });
 
@@ -386,7 +392,7 @@ describe("backends", () => {
       Testing.synth(stack);
       return stack.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
     };
-    expect(messages({ type: "local" }, true)).toEqual([expect.stringContaining("environments.prod.backend: protected environment on the local backend")]);
+    expect(messages({ type: "local" }, true)).toEqual([expect.stringMatching(/^environments\.prod\.backend: protected environment on the local backend; .*no shared lock\. Choose "s3" or "hcp" in config\/environments\.ts/)]);
     expect(messages({ type: "local" }, false)).toEqual([]);
     expect(messages({ type: "s3", bucket: "acme-tfstate", region: "eu-west-1", keyPrefix: "x" }, true)).toEqual([]);
   });

@@ -13,6 +13,10 @@ describe("snakeCase", () => {
     ["workload-api", "workload_api"],
     ["svc-001", "svc_001"],
     ["namespace", "namespace"],
+    // a run of other characters is one underscore; none at either end
+    ["api--v2", "api_v2"],
+    ["--edge.", "edge"],
+    ["__x__", "x"],
   ])("%s → %s", (id, expected) => expect(snakeCase(id)).toBe(expected));
 });
 
@@ -39,6 +43,8 @@ describe("readable addresses", () => {
     expect(readableLogicalId(configMap(new Construct(new Construct(stack, "capability"), "api"), "api").node, stack)).toBe("api");
     expect(readableLogicalId(configMap(new Construct(new Construct(stack, "capability2"), "api"), "apiKey").node, stack)).toBe("api_api_key");
     expect(readableLogicalId(configMap(new Construct(stack, "svc"), "1st").node, stack)).toBe("_1st");
+    // only a leading digit needs the underscore
+    expect(readableLogicalId(configMap(new Construct(stack, "svc2"), "web1").node, stack)).toBe("web1");
     // a segment of punctuation only says nothing: no empty part, no doubled underscore
     expect(readableLogicalId(configMap(new Construct(new Construct(new Construct(stack, "cap3"), "web"), "--"), "port").node, stack)).toBe("web_port");
   });

@@ -2,7 +2,7 @@
  * The matrix → props functions (stacks/props.ts), read as plain data without synthesizing: what each capability
  * is given for an environment. Expected values come from the matrix and the README's "What each stack contains".
  */
-import { alertRecipients, externalSecretsProps, namespaceProps, networkProps, type EnvironmentContext } from "../stacks/props";
+import { alertRecipients, externalSecretsProps, namespaceProps, networkProps, secretSyncProps, tierRoute, type EnvironmentContext } from "../stacks/props";
 import { seedMatrix } from "./helpers";
 
 const org = seedMatrix.organization;
@@ -18,6 +18,27 @@ describe("alert routing", () => {
     expect(alertRecipients("none", org.datadog)).toEqual([]);
     expect(alertRecipients("chat", org.datadog)).toEqual([org.datadog.chatHandle]);
     expect(alertRecipients("page", org.datadog)).toEqual([org.datadog.pagerHandle, org.datadog.chatHandle]);
+  });
+  it("by tier (DESIGN.md, prod's alerting): critical pages on-call and tells the chat, high opens a ticket, medium and low notify nobody; priority 1 to 4", () => {
+    const d = org.datadog;
+    expect((["critical", "high", "medium", "low"] as const).map((tier) => tierRoute(tier, d))).toEqual([
+      { notify: [d.pagerHandle, d.chatHandle], priority: 1, tag: "alert-tier:critical" },
+      { notify: [d.ticketHandle], priority: 2, tag: "alert-tier:high" },
+      { notify: [], priority: 3, tag: "alert-tier:medium" },
+      { notify: [], priority: 4, tag: "alert-tier:low" },
+    ]);
+  });
+});
+
+describe("secret sync props", () => {
+  it("a team stack's part is the environment's without the SecretStore's login, and neither where the operator is missing", () => {
+    const c = context("staging");
+    const role = { authMountPath: "kubernetes-nonprod", role: "staging-secret-sync" };
+    const { vault, ...rest } = externalSecretsProps(c, labels, "ns", role)!;
+    expect(secretSyncProps(c, labels, "ns")).toEqual(rest);
+    expect([vault.authMountPath, vault.role]).toEqual([role.authMountPath, role.role]);
+    const without = context("staging", (x) => (x.env.secrets.operatorInstalled = false));
+    expect([secretSyncProps(without, labels, "ns"), externalSecretsProps(without, labels, "ns", role)]).toEqual([undefined, undefined]);
   });
 });
 

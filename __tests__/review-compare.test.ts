@@ -216,4 +216,8 @@ describe("the scratch folder an in-memory synthesis needs (stacks/scratch-folder
     ).toThrow("synth failed");
     expect(fs.existsSync(seen)).toBe(false);
   });
+
+  it("a use that removed its folder itself: no error", () => {
+    expect(withScratchFolder("envmatrix-scratch-test-", (folder) => (fs.rmSync(folder, { recursive: true }), "done"))).toBe("done");
+  });
 });

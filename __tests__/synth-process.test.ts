@@ -20,6 +20,11 @@ describe("tokens' stack traces are not collected (stacks/token-stack-traces.ts, 
     const withMore = { stack: "", other: 1 };
     Error.captureStackTrace(withMore);
     expect(withMore.stack).toMatch(/^Error[^\n]*\n\s+at /);
+    // one key that is not an empty stack: captured too
+    for (const one of [{ other: 1 }, { stack: "already" }] as { stack?: string }[]) {
+      Error.captureStackTrace(one);
+      expect(one.stack).toMatch(/^Error[^\n]*\n\s+at /);
+    }
     expect(new Error("kept").stack).toMatch(/^Error: kept\n\s+at /);
   });
 });
@@ -63,6 +68,30 @@ describe("a full collection between stacks once the heap is large (stacks/collec
 
   it("collects nothing below the bound (a small synth pays nothing)", () => {
     expect(synth(COLLECT_ABOVE_BYTES).collected).toEqual([]);
+  });
+
+  it("the bound is the 128 MiB README's Speed section states", () => {
+    expect(COLLECT_ABOVE_BYTES).toBe(128 * 2 ** 20);
+    expect(fs.readFileSync(path.join(root, "README.md"), "utf8")).toContain("once the heap holds more than 128 MiB");
+  });
+
+  it("without V8's gc (a plain node): every stack keeps cdktf's own synthesizer, whatever the heap, and no other construct gets one", () => {
+    const app = buildApp(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-collect-none-")), stackTraces: false }), loadMatrix());
+    const before = app.node.findAll().map((c) => (c as { synthesizer?: unknown }).synthesizer);
+    collectBetweenStacks(app, undefined, () => COLLECT_ABOVE_BYTES * 4);
+    expect(app.node.findAll().map((c) => (c as { synthesizer?: unknown }).synthesizer)).toEqual(before);
+    fs.rmSync(app.outdir, { recursive: true, force: true });
+  });
+
+  it("with it: only the stacks get the collecting synthesizer", () => {
+    const app = buildApp(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-collect-which-")), stackTraces: false }), loadMatrix());
+    const { TerraformStack } = require("cdktf") as typeof import("cdktf");
+    const before = new Map(app.node.findAll().map((c) => [c, (c as { synthesizer?: unknown }).synthesizer]));
+    collectBetweenStacks(app, () => undefined, () => 0);
+    const changed = app.node.findAll().filter((c) => (c as { synthesizer?: unknown }).synthesizer !== before.get(c));
+    expect(changed.map((c) => c.node.id).sort()).toEqual(app.node.findAll().filter(TerraformStack.isStack).map((c) => c.node.id).sort());
+    expect(changed.length).toBe(5);
+    fs.rmSync(app.outdir, { recursive: true, force: true });
   });
 
   it("is what main.ts's run does, with V8's gc where --expose-gc gave it (cdktf.json's app command)", () => {

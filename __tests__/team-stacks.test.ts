@@ -171,6 +171,33 @@ describe("split by team: on in prod (and hotfix, its clone)", () => {
   });
 });
 
+describe("split by team: on in staging (not protected)", () => {
+  const staging = (operatorInstalled: boolean) => {
+    const def = matrixWith(false);
+    def.environments.staging.splitByTeam = true;
+    def.environments.staging.secrets.operatorInstalled = operatorInstalled;
+    return synthAllStacks(def);
+  };
+  const withOperator = staging(true);
+  const teams = ["staging-payments", "staging-platform"];
+
+  it("its team stacks keep nothing from destroy: prevent_destroy is a protected environment's", () => {
+    for (const t of teams) {
+      const all = Object.values<Json>(withOperator[t].resource).flatMap((byName) => Object.values<Json>(byName));
+      expect(all.some((r) => r.manifest?.kind === "ExternalSecret")).toBe(true);
+      expect({ t, guarded: all.filter((r) => r.lifecycle?.prevent_destroy === true).length }).toEqual({ t, guarded: 0 });
+    }
+  });
+
+  it("without the secret operator: its team stacks sync no secret (no ExternalSecret, no kubernetes_manifest), and still hold their service accounts and monitors", () => {
+    const withoutOperator = staging(false);
+    for (const t of teams) {
+      expect(withoutOperator[t].resource.kubernetes_manifest).toBeUndefined();
+      expect(Object.keys(withoutOperator[t].resource).sort()).toEqual(expect.arrayContaining(["datadog_monitor", "kubernetes_service_account_v1"]));
+    }
+  });
+});
+
 describe("team stack names", () => {
   it("a team name the schema refuses gives that one problem: no team stack name is made from it", () => {
     const def = matrixWith(true);

@@ -12,7 +12,8 @@ export function snakeCase(id: string): string {
   return id
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .replace(/[^A-Za-z0-9]+/g, "_")
-    .replace(/^_+|_+$/g, "")
+    // each run of them is one "_" now: at most one at either end
+    .replace(/^_|_$/g, "")
     .toLowerCase();
 }
 

@@ -149,30 +149,20 @@ export function vaultAccessProps({ name, env, org }: EnvironmentContext, namespa
   };
 }
 
+/** What each service's ExternalSecret needs: all of ExternalSecretsProps but the SecretStore's Vault login. */
+export type SecretSyncProps = Omit<ExternalSecretsProps, "vault">;
+
 /**
- * The secret sync's SecretStore and ExternalSecrets, logging in with the Vault role; undefined where the cluster
- * lacks the External Secrets Operator (kubernetes_manifest needs its CRDs at plan time).
+ * The ExternalSecrets' part of the secret sync, without the SecretStore's login: a team stack writes only its
+ * services' ExternalSecrets, against the environment stack's SecretStore. Undefined where the cluster lacks the
+ * External Secrets Operator (kubernetes_manifest needs its CRDs at plan time).
  */
-export function externalSecretsProps(
-  { env, org, services }: EnvironmentContext,
-  labels: Labels,
-  namespaceName: string,
-  vaultRole: { readonly authMountPath: string; readonly role: string },
-): ExternalSecretsProps | undefined {
+export function secretSyncProps({ env, org, services }: EnvironmentContext, labels: Labels, namespaceName: string): SecretSyncProps | undefined {
   if (!env.secrets.operatorInstalled) return undefined;
   const rotation = org.secretRotation;
   return {
     namespace: namespaceName,
     labels,
-    vault: {
-      server: org.vault.address,
-      kvMount: org.vault.kvMount,
-      authMountPath: vaultRole.authMountPath,
-      role: vaultRole.role,
-      caCertificatePem: org.vault.caCertificatePem,
-      serviceAccount: org.secretSync.serviceAccount,
-      audience: org.vault.tokenAudience,
-    },
     secrets: services.map((s) => ({ secretName: s.name, remoteKey: `${env.identity.vaultSubtree}/${s.name}` })),
     refreshInterval: env.secrets.refreshInterval,
     creationPolicy: env.secrets.creationPolicy,
@@ -181,6 +171,33 @@ export function externalSecretsProps(
       "envmatrix.io/rotate-database-passwords-days": `${rotation.databasePasswordDays}`,
       "envmatrix.io/rotate-api-keys-days": `${rotation.apiKeyDays}`,
       "envmatrix.io/rotate-signing-keys-months": `${rotation.signingKeyMonths}`,
+    },
+  };
+}
+
+/**
+ * The secret sync's SecretStore and ExternalSecrets, logging in with the Vault role; undefined where the cluster
+ * lacks the External Secrets Operator.
+ */
+export function externalSecretsProps(
+  context: EnvironmentContext,
+  labels: Labels,
+  namespaceName: string,
+  vaultRole: { readonly authMountPath: string; readonly role: string },
+): ExternalSecretsProps | undefined {
+  const sync = secretSyncProps(context, labels, namespaceName);
+  if (!sync) return undefined;
+  const { org } = context;
+  return {
+    ...sync,
+    vault: {
+      server: org.vault.address,
+      kvMount: org.vault.kvMount,
+      authMountPath: vaultRole.authMountPath,
+      role: vaultRole.role,
+      caCertificatePem: org.vault.caCertificatePem,
+      serviceAccount: org.secretSync.serviceAccount,
+      audience: org.vault.tokenAudience,
     },
   };
 }

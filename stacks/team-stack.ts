@@ -14,7 +14,7 @@ import { protect } from "../constructs/protection";
 import { ReadableStack } from "./logical-ids";
 import { FORGOTTEN, MOVED, applyForgotten, applyMoves } from "./moved";
 import { configureBackend, environmentProviders } from "./environment-stack";
-import { environmentLabels, externalSecretsProps, monitorsProps, type EnvironmentContext } from "./props";
+import { environmentLabels, monitorsProps, secretSyncProps, type EnvironmentContext } from "./props";
 
 export interface TeamStackProps {
   /** The stack's name, `<environment>-<team>`. */
@@ -44,8 +44,8 @@ export class TeamStack extends ReadableStack {
     const namespace = env.identity.namespace;
     const accounts = new Construct(this, "namespace");
     for (const s of props.services) workloadServiceAccount(accounts, s.name, { name: s.name, namespace, labels: { ...labels } });
-    // the SecretStore's login (mount, role) is the environment stack's; only the per-service part is used here
-    const secrets = externalSecretsProps(context, labels, namespace, { authMountPath: "", role: "" });
+    // the SecretStore and its login are the environment stack's; only the per-service ExternalSecrets are here
+    const secrets = secretSyncProps(context, labels, namespace);
     if (secrets) {
       const scopeOfSecrets = new Construct(this, "externalSecrets");
       for (const secret of secrets.secrets) externalSecret(scopeOfSecrets, secret, { ...secrets, storeName: secrets.storeName ?? "vault" });
