@@ -5,7 +5,7 @@
  */
 import { loadMatrix } from "../config";
 import { validateMatrix } from "../config/validate";
-import { estimateCost } from "../config/cost";
+import { estimateCost, money } from "../config/cost";
 import { costDelta, costMarkdown, costText } from "../review/cost";
 import type { Matrix } from "../config/types";
 import { editableDefinition, seedMatrix } from "./helpers";
@@ -69,6 +69,31 @@ describe("the estimate per environment", () => {
     expect(e.atMax.fixed).toBe(138.5);
     expect(e.atMax.total).toBe(Math.round((monthly(e.atMax.pods, "staging") + 138.5) * 100) / 100);
     expect(e.atMax.arithmetic).toBe(`1 service × (5 max + 1 surge) = 6 pods × (1.1 vCPU × $0.04 + 1.125 GiB × $0.005) × 730 h + $138.50 fixed = $${e.atMax.total}`);
+  });
+});
+
+describe("amounts and the arithmetic's words", () => {
+  it("money: thousands grouped, cents only when there are some, the sign before the currency, $ for USD and the code otherwise", () => {
+    expect([money(1234567.5, "USD"), money(100000, "USD"), money(999, "USD"), money(2000, "USD"), money(-5.1, "USD"), money(1450.311, "EUR")]).toEqual([
+      "$1,234,567.50",
+      "$100,000",
+      "$999",
+      "$2,000",
+      "-$5.10",
+      "EUR 1,450.31",
+    ]);
+  });
+
+  it("at default replicas: one service, one replica, one pod, in the singular; several in the plural; unit prices in the matrix's currency", () => {
+    const one = estimateCost(seedMatrix, "dev").atDefault.arithmetic;
+    expect(one.startsWith("1 service × 1 default replica = 1 pod × (")).toBe(true);
+    const def = editableDefinition();
+    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
+    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 4;
+    def.organization.cost.currency = "EUR";
+    const staging = seedMatrix.environments.staging.replicas;
+    const several = estimateCost(loadMatrix(def), "staging").atDefault.arithmetic;
+    expect(several).toMatch(new RegExp(`^2 services × ${staging.default} default replicas = ${2 * staging.default} pods × \\(1\\.1 vCPU × EUR 0\\.04 \\+ 1\\.125 GiB × EUR 0\\.005\\) × 730 h \\+ EUR 0 fixed = EUR [0-9,.]+$`));
   });
 });
 

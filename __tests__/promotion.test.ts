@@ -18,6 +18,12 @@ describe("branch patterns (GitHub's matching)", () => {
     ["hotfix/*", "hotfix/a/b", false],
     ["hotfix/**", "hotfix/a/b", true],
     ["release-*", "release-1.2", true],
+    ["release/*", "release/1.2", true],
+    // anything else in a pattern is itself, a regular expression's characters too
+    ["v1.2", "v1.2", true],
+    ["v1.2", "v1x2", false],
+    ["a+b", "a+b", true],
+    ["a+b", "aab", false],
   ])("%s matches %s: %s", (pattern, branch, expected) => expect(branchMatches(pattern, branch)).toBe(expected));
 });
 
@@ -63,6 +69,49 @@ describe("branch → environment", () => {
   });
 });
 
+describe("branch → environment, edges", () => {
+  it("no branch, or a blank one: a clear no", () => {
+    for (const ref of ["", "refs/heads/", " "]) expect(() => envs(ref)).toThrow(new NoEnvironmentError("no branch given"));
+  });
+  it("refs/heads/ is taken off the front only: a branch with it inside is another branch", () => {
+    expect(() => envs("hotfix/refs/heads/x")).toThrow(NoEnvironmentError); // not hotfix/x
+  });
+  it("an environment outside the promotion order (an unprotected one may be) deploys after those in it, in matrix order", () => {
+    const m = { ...structuredClone(seedMatrix), promotionOrder: ["staging", "prod", "hotfix"] };
+    expect(environmentsForBranch(m, "develop").map((t) => t.environment)).toEqual(["staging", "dev"]);
+  });
+});
+
+describe("stacks and what they are applied like", () => {
+  const { appliedLike, approverHandles } = require("../config/promotion") as typeof import("../config/promotion");
+  const { stackOf, teamStacks } = require("../config/stacks") as typeof import("../config/stacks");
+  const { environmentNamed } = require("../config") as typeof import("../config");
+  const split = structuredClone(seedMatrix) as any;
+  split.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
+  split.environments.prod.splitByTeam = true;
+
+  it("the gates stack like the environment it follows, an environment's and a team's stack like the environment; anything else like nothing", () => {
+    expect(appliedLike(split, "gates")).toBe(split.environments[split.organization.gates.followsEnvironment]);
+    expect(appliedLike(split, "staging")).toBe(split.environments.staging);
+    expect(appliedLike(split, "prod-payments")).toBe(split.environments.prod);
+    expect([appliedLike(split, "qa"), appliedLike(split, "staging-payments")]).toEqual([undefined, undefined]);
+  });
+  it("stackOf names each kind; teamStacks of an environment the matrix lacks is none", () => {
+    expect(stackOf(split, "prod-payments")).toEqual({ kind: "team", environment: "prod", team: "payments", services: [{ name: "billing", team: "payments" }] });
+    expect([stackOf(split, "gates"), stackOf(split, "dev"), stackOf(split, "qa")]).toEqual([{ kind: "gates" }, { kind: "environment", environment: "dev" }, undefined]);
+    expect(teamStacks(split, "qa")).toEqual([]);
+  });
+  it("an environment by name, or an error listing the matrix's", () => {
+    expect(environmentNamed(seedMatrix, "dev")).toBe(seedMatrix.environments.dev);
+    expect(() => environmentNamed(seedMatrix, "qa")).toThrow(`no environment "qa" (environments: ${Object.keys(seedMatrix.environments).join(", ")})`);
+  });
+  it("approvers as GitHub handles: @<owner>/<team> and @<user>", () => {
+    const e = structuredClone(seedMatrix.environments.prod);
+    (e.approval.reviewers as any) = { teams: ["release-managers"], users: ["octocat"] };
+    expect(approverHandles(seedMatrix, e)).toEqual([`@${seedMatrix.organization.github.owner}/release-managers`, "@octocat"]);
+  });
+});
+
 describe("deployment window", () => {
   // Mon–Thu 09:00–16:00 in Berlin; 26 Nov 2026 is a Thursday, Berlin is UTC+1 in November.
   const w: DeploymentWindow = { timeZone: "Europe/Berlin", days: ["Mon", "Tue", "Wed", "Thu"], startHour: 9, endHour: 16 };
@@ -75,6 +124,19 @@ describe("deployment window", () => {
     ["Mon 00:30 Berlin while it is still Sunday in UTC", "2026-11-29T23:30:00Z", false],
     ["Mon 09:30 Berlin in summer time (UTC+2)", "2026-06-29T07:30:00Z", true],
   ])("%s: open %s", (_what, iso, open) => expect(windowIsOpen(w, new Date(iso))).toBe(open));
+
+  it.each([
+    ["2026-11-23T12:00:00Z", "Mon"],
+    ["2026-11-24T12:00:00Z", "Tue"],
+    ["2026-11-25T12:00:00Z", "Wed"],
+    ["2026-11-26T12:00:00Z", "Thu"],
+    ["2026-11-27T12:00:00Z", "Fri"],
+    ["2026-11-28T12:00:00Z", "Sat"],
+    ["2026-11-29T12:00:00Z", "Sun"],
+  ])("%s is a %s in UTC", (iso, day) => {
+    const { localTime } = require("../config/promotion") as typeof import("../config/promotion");
+    expect(localTime(new Date(iso), "UTC")).toEqual({ day, hour: 12, minute: 0 });
+  });
 
   it("a null window is always open", () => expect(windowIsOpen(null, new Date("2026-11-28T03:00:00Z"))).toBe(true));
 

@@ -30,9 +30,9 @@ export const planEnvironmentName = (githubEnvironment: string) => `${githubEnvir
  * stack the environment it follows.
  */
 export function appliedLike(m: Matrix, stack: string): EnvironmentSettings | undefined {
-  if (stack === GATES_STACK) return m.environments[m.organization.gates.followsEnvironment];
   const s = stackOf(m, stack);
-  return s && s.kind !== "gates" ? m.environments[s.environment] : undefined;
+  if (s === undefined) return undefined;
+  return m.environments[s.kind === "gates" ? m.organization.gates.followsEnvironment : s.environment];
 }
 
 /** What a deploy job needs to know of a stack. */
