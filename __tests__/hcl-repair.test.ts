@@ -79,11 +79,19 @@ describe("repairHcl on its own", () => {
       'terraform {\nrequired_providers {\n\n}\n\n  required_version = ">= 1.7"\n  experiments_off = true\n}\n',
     );
   });
+  it("leaves the terraform block's nested blocks (required_providers, backend, cloud) to cdktf, and writes numbers as numbers", () => {
+    const withBlocks = 'terraform {\nrequired_providers {\n\n}\nbackend "s3" {\n}\ncloud {\n}\n  0 = "required_version"\n  1 = "attempts"\n}\n';
+    const json = { terraform: { required_providers: {}, backend: { s3: {} }, cloud: { organization: "acme" }, required_version: ">= 1.7", attempts: 3 } };
+    expect(repairHcl(withBlocks, json)).toBe('terraform {\nrequired_providers {\n\n}\nbackend "s3" {\n}\ncloud {\n}\n  required_version = ">= 1.7"\n  attempts = 3\n}\n');
+  });
+
   it("refuses what it cannot write or does not recognize, saying what and where", () => {
     expect(() => repairHcl(cdktfWrote, { terraform: { required_version: ">= 1.7", experiments_off: { a: 1 } } })).toThrow(
       'terraform.experiments_off: {"a":1} is not a string, number or boolean: its HCL is not written here (stacks/hcl-repair.ts)',
     );
-    expect(() => repairHcl("terraform {\n}\n", { terraform: { required_version: ">= 1.7" } })).toThrow(/^cdktf's HCL for the terraform block's required_version is not the one stacks\/hcl-repair\.ts repairs/);
+    expect(() => repairHcl("terraform {\n}\n", { terraform: { required_version: ">= 1.7" } })).toThrow("cdktf's HCL for the terraform block's required_version is not the one stacks/hcl-repair.ts repairs (a new cdktf?):\nterraform {\n}\n");
+    const odd = { removed: [{ from: "a.b", lifecycle: { destroy: {} as unknown as boolean } }] };
+    expect(() => repairHcl("x", odd)).toThrow("removed a.b: {} is not a string, number or boolean");
   });
   it("appends one removed block per address, and nothing without any", () => {
     expect(repairHcl("x", { removed: [{ from: "a.b", lifecycle: { destroy: false } }, { from: "c.d", lifecycle: { destroy: false } }] })).toBe(
