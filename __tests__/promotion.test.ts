@@ -19,6 +19,7 @@ describe("branch patterns (GitHub's matching)", () => {
     ["hotfix/**", "hotfix/a/b", true],
     ["release-*", "release-1.2", true],
     ["release/*", "release/1.2", true],
+    ["release-*-rc", "release-1.2-rc", true],
     // anything else in a pattern is itself, a regular expression's characters too
     ["v1.2", "v1.2", true],
     ["v1.2", "v1x2", false],
