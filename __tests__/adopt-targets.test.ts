@@ -81,7 +81,7 @@ describe("each adoptable type: where its object lives, and its import id", () =>
 
   it.each(cases)("%s", (address, locate, configured, withRemote, name) => {
     const t = target(address);
-    expect(t.locate).toEqual(locate);
+    expect(t.locate).toStrictEqual(locate); // strictly: a Namespace's locator has no namespace key at all
     expect(configuredImportId(t)).toBe(configured);
     expect(importId(t, { remoteId: 4242 })).toBe(withRemote);
     expect(lookupName(t)).toBe(name);
@@ -89,9 +89,12 @@ describe("each adoptable type: where its object lives, and its import id", () =>
     expect(IMPORT_ID_FORMAT[t.type].pattern.test(importId(t, { remoteId: t.type === "datadog_dashboard_json" ? "abc-def-ghi" : 4242 }))).toBe(true);
   });
 
-  it("covers every resource of the stack: nothing skipped, nothing the stack imports itself", () => {
+  it("covers every resource of the stack, in address order: nothing skipped, nothing the stack imports itself", () => {
     const t = adoptionTargets(stack);
     expect(t.targets.length).toBe(cases.length + 1); // the deployment policy's two patterns
+    const addresses = t.targets.map((x) => x.address);
+    expect(addresses).toEqual([...addresses].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(addresses[0]).toBe("datadog_dashboard_json.dashboard");
     expect([t.skipped, t.adoptedByStack]).toEqual([[], []]);
   });
 });
@@ -124,6 +127,8 @@ describe("instances and references", () => {
       },
     });
     expect(t.targets.map((x) => x.address)).toEqual(["kubernetes_config_map_v1.two[0]", "kubernetes_config_map_v1.two[1]"]);
+    // count is the resource's, not an argument
+    expect(t.targets[0].desired).toStrictEqual({ metadata: { name: "two", namespace: "qa" } });
     const why = "its instances are known only at plan (count or for_each over a data source)";
     expect(t.skipped).toEqual(["notWhole", "overData", "planned"].map((n) => ({ address: `kubernetes_config_map_v1.${n}`, why })));
   });
@@ -139,10 +144,21 @@ describe("instances and references", () => {
           noNamespace: { metadata: { name: "n" } },
           missing: { metadata: { name: "${kubernetes_config_map_v1.counted.metadata[0].nothing}", namespace: "qa" } },
           self: { metadata: { name: "${kubernetes_config_map_v1.self.metadata[0].name}", namespace: "qa" } },
+          each: { for_each: '${toset(["a"])}', metadata: { name: "e", namespace: "qa" } },
+          toEach: { metadata: { name: "${kubernetes_config_map_v1.each.metadata[0].name}", namespace: "qa" } },
+          nulled: { metadata: null },
+          toNull: { metadata: { name: "${kubernetes_config_map_v1.nulled.metadata[0].name}", namespace: "qa" } },
+          bare: {},
+          // a reference inside other text is interpolation: only plan knows the whole
+          prefixed: { metadata: { name: "x-${kubernetes_namespace_v1.ns.metadata[0].name}", namespace: "qa" } },
+          suffixed: { metadata: { name: "${kubernetes_namespace_v1.ns.metadata[0].name}-x", namespace: "qa" } },
         },
+        kubernetes_namespace_v1: { ns: { metadata: { name: "qa" } } },
         kubernetes_manifest: {
           otherKind: { manifest: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: "qa" } } },
           noVersion: { manifest: { apiVersion: "", kind: "SecretStore", metadata: { name: "w", namespace: "qa" } } },
+          noMetadata: { manifest: { apiVersion: "external-secrets.io/v1", kind: "SecretStore" } },
+          noNamespace: { manifest: { apiVersion: "external-secrets.io/v1", kind: "SecretStore", metadata: { name: "w" } } },
         },
         vault_policy: { unnamed: { name: "" } },
         vault_kubernetes_auth_backend_role: { noBackend: { backend: "", role_name: "r" } },
@@ -153,24 +169,34 @@ describe("instances and references", () => {
           planned: { dashboard: JSON.stringify({ title: "${var.title}" }) },
         },
         github_repository_environment: { noRepo: { repository: "", environment: "qa" } },
-        github_repository_environment_deployment_policy: { noPattern: { repository: "platform", environment: "qa", branch_pattern: "" } },
+        github_repository_environment_deployment_policy: {
+          noPattern: { repository: "platform", environment: "qa", branch_pattern: "" },
+          noRepo: { repository: "", environment: "qa", branch_pattern: "main" },
+        },
         github_repository_ruleset: { unnamed: { repository: "platform", name: "" } },
-        github_actions_environment_variable: { unnamed: { repository: "platform", environment: "qa", variable_name: "" } },
+        github_actions_environment_variable: {
+          unnamed: { repository: "platform", environment: "qa", variable_name: "" },
+          noRepo: { repository: "", environment: "qa", variable_name: "DD_ENV" },
+        },
         null_resource: { x: {} },
       },
     });
-    expect(t.targets.map((x) => x.address)).toEqual(["kubernetes_config_map_v1.counted[0]"]);
+    expect(t.targets.map((x) => x.address)).toEqual(["kubernetes_config_map_v1.counted[0]", 'kubernetes_config_map_v1.each["a"]', "kubernetes_namespace_v1.ns"]);
     const plan = "its name is known only at plan";
     expect(t.skipped).toEqual([
       { address: "datadog_dashboard_json.notJson", why: plan },
       { address: "datadog_dashboard_json.planned", why: plan },
       { address: "datadog_monitor.unnamed", why: plan },
       { address: "datadog_service_level_objective.unnamed", why: plan },
+      { address: "github_actions_environment_variable.noRepo", why: plan },
       { address: "github_actions_environment_variable.unnamed", why: plan },
       { address: "github_repository_environment.noRepo", why: plan },
       { address: "github_repository_environment_deployment_policy.noPattern", why: plan },
+      { address: "github_repository_environment_deployment_policy.noRepo", why: plan },
       { address: "github_repository_ruleset.unnamed", why: plan },
-      ...["empty", "missing", "noNamespace", "self", "toData", "toMany"].map((n) => ({ address: `kubernetes_config_map_v1.${n}`, why: plan })),
+      ...["bare", "empty", "missing", "noNamespace", "nulled", "prefixed", "self", "suffixed", "toData", "toEach", "toMany", "toNull"].map((n) => ({ address: `kubernetes_config_map_v1.${n}`, why: plan })),
+      { address: "kubernetes_manifest.noMetadata", why: plan },
+      { address: "kubernetes_manifest.noNamespace", why: plan },
       { address: "kubernetes_manifest.noVersion", why: plan },
       { address: "kubernetes_manifest.otherKind", why: plan },
       { address: "null_resource.x", why: "adopt does not look up null_resource" },
@@ -180,8 +206,8 @@ describe("instances and references", () => {
   });
 
   it("what the stack imports itself (its own import blocks) is listed apart, not looked up", () => {
-    const t = adoptionTargets({ ...stack, import: [{ to: "kubernetes_namespace_v1.ns", id: "shop-qa" }] });
-    expect(t.adoptedByStack).toEqual(["kubernetes_namespace_v1.ns"]);
+    const t = adoptionTargets({ ...stack, import: [{ to: "kubernetes_namespace_v1.ns", id: "shop-qa" }, { to: "kubernetes_config_map_v1.profile", id: "shop-qa/profile" }] });
+    expect(t.adoptedByStack).toEqual(["kubernetes_config_map_v1.profile", "kubernetes_namespace_v1.ns"]);
     expect(t.targets.map((x) => x.address)).not.toContain("kubernetes_namespace_v1.ns");
   });
 

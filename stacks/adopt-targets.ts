@@ -44,7 +44,8 @@ export interface Found {
  */
 export function configuredImportId(target: Target): string | undefined {
   const l = target.locate;
-  if (l.system === "datadog" || (l.system === "github" && (l.kind === "deployment-policy" || l.kind === "ruleset"))) return undefined;
+  // (each kind belongs to one system: a kind alone says which)
+  if (l.system === "datadog" || l.kind === "deployment-policy" || l.kind === "ruleset") return undefined;
   return importId(target, {});
 }
 
@@ -52,8 +53,8 @@ export function configuredImportId(target: Target): string | undefined {
 export function lookupName(target: Target): string | undefined {
   const l = target.locate;
   if (l.system === "datadog") return l.name;
-  if (l.system === "github" && l.kind === "deployment-policy") return `${l.environment}: ${l.pattern}`;
-  if (l.system === "github" && l.kind === "ruleset") return l.name;
+  if (l.kind === "deployment-policy") return `${l.environment}: ${l.pattern}`;
+  if (l.kind === "ruleset") return l.name;
   return undefined;
 }
 
@@ -97,13 +98,13 @@ function instancesOf(r: Json): Instance[] | undefined {
     const m = typeof r.for_each === "string" ? /^\$\{toset\((\[.*\])\)\}$/s.exec(r.for_each) : null;
     if (!m) return undefined;
     const values: unknown[] = JSON.parse(m[1]);
-    return [...new Set(values.map(String))].sort().map((v) => ({ key: v, each: v }));
+    return [...new Set(values.map(String))].map((v) => ({ key: v, each: v }));
   }
   return [{}];
 }
 
-const instanceAddress = (type: string, name: string, i: Instance) =>
-  i.key === undefined ? `${type}.${name}` : typeof i.key === "number" ? `${type}.${name}[${i.key}]` : `${type}.${name}[${JSON.stringify(i.key)}]`;
+/** `type.name`, `type.name[0]` or `type.name["key"]` (JSON writes a number bare and a string quoted, as Terraform does). */
+const instanceAddress = (type: string, name: string, i: Instance) => (i.key === undefined ? `${type}.${name}` : `${type}.${name}[${JSON.stringify(i.key)}]`);
 
 /**
  * `value` with `${each.value}` and plain references to another single-instance resource's literal attribute
@@ -179,7 +180,7 @@ function locatorOf(type: string, d: Json): Locator | undefined {
       try {
         title = typeof d.dashboard === "string" ? JSON.parse(d.dashboard).title : undefined;
       } catch {
-        title = undefined;
+        // not JSON: no title, so no name to look it up by
       }
       return text(title) && !String(title).includes("${") ? { system: "datadog", kind: "dashboard", name: String(title) } : undefined;
     }
