@@ -34,6 +34,21 @@ describe("field kinds", () => {
   });
 });
 
+describe("a matrix that is not one", () => {
+  it.each([[null], [5], [[]]])("%j: one problem, saying what a matrix is", (def) => {
+    expect(validateMatrix(def as any)).toEqual([{ path: "matrix", message: `${JSON.stringify(def)} is not a matrix (an object with organization, services, promotionOrder, environments)` }]);
+  });
+  it.each([[null], [[]]])("environments %j: not a map of environments by name", (environments) => {
+    expect(problemsAfter((m) => (m.environments = environments))).toContainEqual({ path: "environments", message: `${JSON.stringify(environments)} is not a map of environments by name` });
+  });
+  it("a clone of a clone: clone the original", () => {
+    expect(problemsAfter((m) => (m.environments.hotfix2 = { cloneOf: "hotfix", purpose: "x", identity: m.environments.hotfix.identity }))).toContainEqual({
+      path: "environments.hotfix2.cloneOf",
+      message: '"hotfix" is itself a clone (clone the original, "prod")',
+    });
+  });
+});
+
 describe("a key the schema does not know", () => {
   it.each([
     ["a misspelt field", (m: any) => { m.environments.prod.alerts.errorRatePrecent = 0.05; delete m.environments.prod.alerts.errorRatePercent; }, "environments.prod.alerts.errorRatePrecent", 'is not a field of environments.prod.alerts (did you mean "errorRatePercent"?)'],
@@ -42,6 +57,11 @@ describe("a key the schema does not know", () => {
     ["a misspelt organization field", (m: any) => (m.organization.vault.adress = "https://x"), "organization.vault.adress", 'is not a field of organization.vault (did you mean "address"?)'],
     ["a misspelt clone field", (m: any) => (m.environments.hotfix.clonOf = "prod"), "environments.hotfix.clonOf", 'is not a field of environments.hotfix (did you mean "cloneOf"?)'],
     ["a misspelt service field", (m: any) => (m.services[0].prot = 8080), "services[0].prot", 'is not a field of services[0] (did you mean "port"?)'],
+    // only the same letters find it: "MAX" is three edits from "max"
+    ["a field in capitals", (m: any) => { m.environments.dev.replicas.MAX = 3; delete m.environments.dev.replicas.max; }, "environments.dev.replicas.MAX", 'is not a field of environments.dev.replicas (did you mean "max"?)'],
+    // a key of three letters may be one edit away, not two
+    ["a short key two edits away", (m: any) => (m.environments.dev.replicas.mxa = 3), "environments.dev.replicas.mxa", "is not a field of environments.dev.replicas (its fields: min, default, max)"],
+    ["a misspelt top-level field", (m: any) => (m.servics = []), "servics", 'is not a field of the matrix (did you mean "services"?)'],
     ["a misspelt backend field", (m: any) => (m.environments.prod.backend = { type: "s3", bucket: "state", region: "eu-west-1", keyPrefix: "x", kmsKeyID: "k" }), "environments.prod.backend.kmsKeyID", 'is not a field of environments.prod.backend (did you mean "kmsKeyId"?)'],
   ])("%s is refused with its path and a suggestion", (_what, edit, at, message) => {
     expect(problemsAfter(edit)).toContainEqual({ path: at, message });

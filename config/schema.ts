@@ -10,7 +10,9 @@
 import { z } from "zod";
 
 /** A value as a message quotes it: strings in quotes, the rest as written. */
-export const show = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value));
+export const show = (value: unknown): string =>
+  // a list or an object as JSON too: String([]) is "" and String({}) "[object Object]", which name no value
+  typeof value === "string" || (typeof value === "object" && value !== null) ? JSON.stringify(value) : String(value);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Enumerations: each defined once, here.
