@@ -7,9 +7,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Testing } from "cdktf";
+import { Testing, type App } from "cdktf";
 import { loadMatrix } from "../config";
-import { EnvironmentStack } from "../stacks/environment-stack";
+import { buildStack } from "../main";
 import { withScratchFolder } from "../stacks/scratch-folder";
 
 type Json = Record<string, any>;
@@ -77,9 +77,7 @@ export function dashboardSvg(dashboard: Json): string {
 /** The environment's dashboard definition, as its stack synthesizes it. */
 export function synthesizedDashboard(env: string): Json {
   const m = loadMatrix();
-  const json = withScratchFolder("envmatrix-picture-", (outdir) =>
-    JSON.parse(Testing.synth(new EnvironmentStack(Testing.app({ outdir }), { name: env, environment: m.environments[env], organization: m.organization, services: m.services }))),
-  );
+  const json = withScratchFolder("envmatrix-picture-", (outdir) => JSON.parse(Testing.synth(buildStack(Testing.app({ outdir }) as unknown as App, m, env))));
   return JSON.parse(Object.values<Json>(json.resource.datadog_dashboard_json)[0].dashboard);
 }
 

@@ -27,7 +27,8 @@ class MoveFrom implements IAspect {
 
 /** Each resource under `scope` whose address is a key of `moved` gets a `moved` block from the old address. */
 export function applyMoves(scope: IConstruct, moved: Readonly<Record<string, string>>): void {
-  Aspects.of(scope).add(new MoveFrom(moved));
+  // nothing to move (the usual case): no aspect for every synth to walk the stack with
+  if (Object.keys(moved).length > 0) Aspects.of(scope).add(new MoveFrom(moved));
 }
 
 /**
