@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RULES, eachEnvironment } from "../config/rules";
 import { dropEachRule, tableRows } from "../scripts/drop-each-rule";
-import { validateMatrix } from "../config/validate";
+import { resolveMatrix, validateMatrix } from "../config/validate";
 import { editableDefinition, seedMatrix } from "./helpers";
 
 type Edit = (m: any) => void;
@@ -268,6 +268,45 @@ describe("rule", () => {
   });
 });
 
+/** Whether two paths touch: one is the other, or lies inside it (as the schema's refusals are matched). */
+const touch = (a: string, b: string) => [[a, b], [b, a]].some(([x, y]) => x === y || x.startsWith(`${y}.`) || x.startsWith(`${y}[`));
+
+/**
+ * The rule's own problems on the bad edit's matrix, with the schema's verdict replaced by `refused` (the paths it
+ * would have refused): the engine's promise, tried on each row without the schema having to refuse a real value.
+ */
+function ruleWith(id: string, c: Case, refused: readonly string[]) {
+  const rule = RULES.find((r) => r.id === id)!;
+  const def = edited(c.bad);
+  const m = resolveMatrix(def);
+  const ctx = {
+    valid: (p: string) => !refused.some((r) => touch(r, p)),
+    shaped: (p: string) => !refused.some((r) => p === r || p.startsWith(`${r}.`) || p.startsWith(`${r}[`)),
+    inherited: (name: string, field: string) => def.environments[name]?.cloneOf !== undefined && !/^(identity|purpose)/.test(field),
+  };
+  return rule.check(m, ctx).filter((p) => p.path === c.at);
+}
+
+/** The environment the problem is reported in (`environments.prod.x` → prod), or none for the matrix's own fields. */
+const environmentOf = (at: string) => /^environments\.([^.[]+)/.exec(at)?.[1];
+
+describe("each rule, on its bad edit, with the schema refusing other values", () => {
+  // the name of an environment is not one of its values: nothing the schema refuses can stand for it
+  const onValues = cases.filter(([id]) => id !== "reserved-names");
+
+  it.each(onValues)("%s: quiet when the value it reports on was itself refused (one problem, the schema's)", (id, c) => {
+    expect(ruleWith(id.replace(/ #\d+$/, ""), c, [])).toContainEqual({ path: c.at, message: expect.stringMatching(c.says) });
+    expect(ruleWith(id.replace(/ #\d+$/, ""), c, [c.at])).toEqual([]);
+  });
+
+  it.each(onValues)("%s: still speaks when a value no rule reads was refused beside it (its purpose, a trace name)", (id, c) => {
+    const env = environmentOf(c.at);
+    const beside = [...Object.keys(edited(c.bad).environments).map((n) => `environments.${n}.purpose`), "organization.datadog.traceOperation"];
+    expect(env === undefined || beside.includes(`environments.${env}.purpose`)).toBe(true);
+    expect(ruleWith(id.replace(/ #\d+$/, ""), c, beside)).toContainEqual({ path: c.at, message: expect.stringMatching(c.says) });
+  });
+});
+
 describe("the rule tables", () => {
   it("have a test row for every rule, and no row for a rule that does not exist", () => {
     expect(Object.keys(ROWS).sort()).toEqual(RULES.map((r) => r.id).sort());
@@ -318,7 +357,7 @@ describe("the rule tables", () => {
   it("deployed-first-on-the-same-branches: a source deploying from a pattern that matches the branch covers it (as stacks-to-plan matches branches)", () => {
     // the rule alone, on a matrix whose other rules would object to the patterns (they are not reviewed branches)
     const rule = RULES.find((r) => r.id === "deployed-first-on-the-same-branches")!;
-    const ctx = { valid: () => true, inherited: () => false };
+    const ctx = { valid: () => true, shaped: () => true, inherited: () => false };
     const withStaging = (branches: string[]) => {
       const m = structuredClone(seedMatrix) as any;
       m.environments.staging.identity.deployBranches = branches;

@@ -8,7 +8,7 @@
  */
 import { estimateCost, money } from "./cost";
 import { branchMatches } from "./branches";
-import { GITHUB_MAX_REVIEWERS, PLAN_ENVIRONMENT_SUFFIX, ROUTINGS, isCidr, show } from "./schema";
+import { GITHUB_MAX_REVIEWERS, PLAN_ENVIRONMENT_SUFFIX, ROUTINGS, show } from "./schema";
 import type { EnvironmentSettings, Matrix } from "./schema";
 
 export interface Problem {
@@ -22,6 +22,11 @@ export interface Problem {
 export interface RuleContext {
   /** Whether the value at `path` passed the schema (nothing at, above or below it was refused). */
   readonly valid: (path: string) => boolean;
+  /**
+   * Whether the value at `path` has the schema's shape as a whole (a list is a list, an object an object): nothing
+   * at or above it was refused, though an item or a field below it may have been. What a rule walks or counts.
+   */
+  readonly shaped: (path: string) => boolean;
   /**
    * Whether the field (relative to the environment) of `environment` is a clone's inherited value: a rule's
    * problem there is its source's, reported once, on the source.
@@ -70,13 +75,15 @@ interface EnvironmentRow {
   readonly holds: string;
   /** Fields the check reads, relative to the environment (`replicas`, `approval.reviewers`) or absolute (`organization.…`). */
   readonly reads: readonly string[];
+  /** Lists the check walks or counts without reading their items' fields (`services`): each must be a list. */
+  readonly walks?: readonly string[];
   /** Only environments this is true for (default: all). */
   readonly when?: (e: EnvironmentSettings, name: string, m: Matrix) => boolean;
   readonly check: (e: EnvironmentSettings, name: string, m: Matrix) => Finding | Finding[];
 }
 
 /** Whether a field named in a row is the environment's (`replicas`) rather than absolute (`organization.…`). */
-const ofEnvironment = (field: string) => !field.startsWith("organization.") && field !== "promotionOrder";
+const ofEnvironment = (field: string) => !field.startsWith("organization.") && field !== "promotionOrder" && field !== "services";
 const absolute = (name: string, field: string) => (ofEnvironment(field) ? `environments.${name}${field === "" ? "" : `.${field}`}` : field);
 
 /** A rule each environment is held to on its own. */
@@ -89,6 +96,7 @@ export function eachEnvironment(row: EnvironmentRow, group: RuleGroup = "environ
       const problems: Problem[] = [];
       for (const [name, e] of Object.entries(m.environments)) {
         if (!row.reads.every((f) => ctx.valid(absolute(name, f)))) continue;
+        if (!(row.walks ?? []).every((f) => ctx.shaped(absolute(name, f)))) continue;
         if (row.when && !row.when(e, name, m)) continue;
         const result = row.check(e, name, m);
         // one finding is a [field, message] pair; a list of them starts with a pair or with nothing
@@ -436,6 +444,8 @@ export const PROTECTED_RULES: readonly Rule[] = [
     id: "max-cost-within-budget",
     holds: "its estimated monthly cost at the quota's maximum stays within its budget (an estimate from the matrix, never a bill)",
     reads: ["replicas", "rolloutSurgePods", "pod", "sidecarInjection", "cost", "organization.cost", "organization.serviceMesh"],
+    // the estimate counts the services (each runs in every environment); a service's refused name does not change the count
+    walks: ["services"],
     check: (e, name, m) => {
       const { atMax } = estimateCost(m, name);
       return atMax.total > e.cost.budgetMonthly
@@ -543,6 +553,7 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
   acrossMatrix("unique-service-names", "unique", "no two services share a name", (m, ctx) => {
     const problems: Problem[] = [];
     const seen = new Map<string, number>();
+    if (!ctx.shaped("services")) return problems;
     m.services.forEach((s, i) => {
       if (!ctx.valid(`services[${i}].name`)) return;
       const first = seen.get(s.name);
@@ -553,6 +564,7 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
   }),
   acrossMatrix("team-stacks-named-apart", "unique", "a team stack's name (<environment>-<team>) is no other stack's, and fits a stack name", (m, ctx) => {
     const problems: Problem[] = [];
+    if (!ctx.shaped("services")) return problems;
     const taken = new Map<string, string>([[GATES_STACK, "the gates stack"], ...Object.keys(m.environments).map((n) => [n, `environment ${n}`] as [string, string])]);
     for (const [name, e] of Object.entries(m.environments)) {
       if (!ctx.valid(`environments.${name}.splitByTeam`) || !e.splitByTeam || !m.services.every((_, i) => ctx.valid(`services[${i}].team`))) continue;
@@ -567,8 +579,8 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
     return problems;
   }),
   acrossMatrix("service-latency-within-slo", "unique", "a service's own latency threshold alerts before any environment's latency SLO is breached", (m, ctx) =>
-    m.services.flatMap((svc, i) => {
-      if (svc.latencyMs === undefined || !ctx.valid(`services[${i}].latencyMs`)) return [];
+    (ctx.shaped("services") ? m.services : []).flatMap((svc, i) => {
+      if (!ctx.valid(`services[${i}].latencyMs`) || svc.latencyMs === undefined) return [];
       return Object.entries(m.environments)
         .filter(([n, e]) => ctx.valid(`environments.${n}.slo`) && e.slo?.latencyP99Ms != null && svc.latencyMs! > e.slo.latencyP99Ms)
         .map(([n, e]) => ({
@@ -578,7 +590,7 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
     }),
   ),
   acrossMatrix("service-not-secret-sync", "unique", "no service takes the secret sync's service account name", (m, ctx) =>
-    m.services.flatMap((s, i) =>
+    (ctx.shaped("services") ? m.services : []).flatMap((s, i) =>
       ctx.valid(`services[${i}].name`) && ctx.valid("organization.secretSync.serviceAccount") && s.name === m.organization.secretSync.serviceAccount
         ? [{ path: `services[${i}].name`, message: `${show(s.name)} is the secret sync's service account (organization.secretSync.serviceAccount); a workload may not share it` }]
         : [],
@@ -588,7 +600,8 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
     if (!ctx.valid("promotionOrder")) return [];
     const problems: Problem[] = [];
     m.promotionOrder.forEach((name, i) => {
-      if (!Object.hasOwn(m.environments, name)) problems.push({ path: `promotionOrder[${i}]`, message: `${show(name)} is not an environment in environments` });
+      // a declared environment the schema refused, or a broken clone: its own problem says so
+      if (!Object.hasOwn(m.environments, name) && ctx.valid(`environments.${name}`)) problems.push({ path: `promotionOrder[${i}]`, message: `${show(name)} is not an environment in environments` });
       if (m.promotionOrder.indexOf(name) !== i) problems.push({ path: `promotionOrder[${i}]`, message: `${show(name)} appears twice` });
     });
     return problems;
@@ -600,6 +613,8 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
 // threat model). Validation is defence in depth: the credentials and the branch rules are the wall.
 
 const isProtected = (m: Matrix, name: string | null) => name !== null && m.environments[name]?.protected === true;
+/** Whether environment `name`'s `protected` can be read: false where it (or the environment) was refused. */
+const protectionKnown = (ctx: RuleContext, name: string) => ctx.valid(`environments.${name}.protected`);
 
 export const TRUST_RULES: readonly Rule[] = [
   acrossMatrix("reserved-names", "trust", "`gates` is not an environment name (it is envmatrix's own stack)", (m) =>
@@ -695,8 +710,9 @@ export const TRUST_RULES: readonly Rule[] = [
     return problems;
   }),
   acrossMatrix("kv-mount-owner-protected", "trust", "the KV mount's owner, if any, is an existing protected environment", (m, ctx) => {
+    if (!ctx.valid("organization.vault.kvMountManagedBy")) return [];
     const managedBy = m.organization.vault.kvMountManagedBy;
-    if (!ctx.valid("organization.vault.kvMountManagedBy") || managedBy === null) return [];
+    if (managedBy === null || !protectionKnown(ctx, managedBy)) return [];
     if (!Object.hasOwn(m.environments, managedBy)) {
       return [{ path: "organization.vault.kvMountManagedBy", message: `${show(managedBy)} is not an environment (name the one whose stack owns the mount, or null for an existing mount)` }];
     }
@@ -709,41 +725,45 @@ export const TRUST_RULES: readonly Rule[] = [
     "trust",
     `Vault egress CIDRs are no wider than \`organization.vault.egressCidrMinPrefix\` (default /${DEFAULT_EGRESS_MIN_PREFIX}; IPv6 96 more)`,
     (m, ctx) => {
-      if (!ctx.valid("organization.vault.egressCidrMinPrefix")) return [];
+      if (!ctx.valid("organization.vault.egressCidrMinPrefix") || !ctx.shaped("organization.vault.egressCidrs")) return [];
       const bound = m.organization.vault.egressCidrMinPrefix ?? DEFAULT_EGRESS_MIN_PREFIX;
       return m.organization.vault.egressCidrs.flatMap((cidr, i) => {
-        if (!isCidr(cidr)) return [];
+        const path = `organization.vault.egressCidrs[${i}]`;
+        // a CIDR the schema refused (not a CIDR) is its problem alone
+        if (!ctx.valid(path)) return [];
         const min = cidr.includes(":") ? bound + 96 : bound;
         return Number(cidr.split("/")[1]) < min
-          ? [{ path: `organization.vault.egressCidrs[${i}]`, message: `${show(cidr)} is wider than /${min} (organization.vault.egressCidrMinPrefix: egress "to Vault" may not open a wide range)` }]
+          ? [{ path, message: `${show(cidr)} is wider than /${min} (organization.vault.egressCidrMinPrefix: egress "to Vault" may not open a wide range)` }]
           : [];
       });
     },
   ),
   acrossMatrix("gates-follow-protected", "trust", "the environment the gates stack follows is protected", (m, ctx) => {
+    if (!ctx.valid("organization.gates.followsEnvironment")) return [];
     const follows = m.organization.gates.followsEnvironment;
-    if (!ctx.valid("organization.gates.followsEnvironment") || isProtected(m, follows)) return [];
+    if (isProtected(m, follows) || !protectionKnown(ctx, follows)) return [];
     return [{ path: "organization.gates.followsEnvironment", message: `${show(follows)} is not a protected environment (the gates stack decides who may change what: it is applied like the strictest environment)` }];
   }),
   acrossMatrix("gates-environment-apart", "trust", "the gates' GitHub environment does not read as an environment's", (m, ctx) => {
-    const gh = m.organization.gates.githubEnvironment;
     if (!ctx.valid("organization.gates.githubEnvironment")) return [];
+    const gh = m.organization.gates.githubEnvironment;
     const owner = githubEnvironmentOwner(m, gh);
     return owner === undefined
       ? []
       : [{ path: "organization.gates.githubEnvironment", message: `${show(gh)} starts with the environment ${owner}'s name (the gates' environment may not read as an environment's)` }];
   }),
   acrossMatrix("review-app-own-id", "trust", "the review app is not GitHub Actions (any workflow posts checks as GitHub Actions)", (m, ctx) => {
-    const gh = m.organization.github;
     if (!ctx.valid("organization.github.reviewApp.appId") || !ctx.valid("organization.github.actionsAppId")) return [];
+    const gh = m.organization.github;
     return gh.reviewApp.appId === (gh.actionsAppId ?? GITHUB_ACTIONS_APP_ID)
       ? [{ path: "organization.github.reviewApp.appId", message: `${gh.reviewApp.appId} is GitHub Actions' own id (any workflow on any branch posts checks as GitHub Actions: the review needs an app of its own)` }]
       : [];
   }),
   acrossMatrix("review-environment-apart", "trust", "the review app's environment is neither an environment's nor the gates'", (m, ctx) => {
-    const env = m.organization.github.reviewApp.environment;
     if (!ctx.valid("organization.github.reviewApp.environment")) return [];
-    return githubEnvironmentOwner(m, env) !== undefined || env === m.organization.gates.githubEnvironment
+    const env = m.organization.github.reviewApp.environment;
+    const gates = ctx.valid("organization.gates.githubEnvironment") ? m.organization.gates.githubEnvironment : undefined;
+    return githubEnvironmentOwner(m, env) !== undefined || env === gates
       ? [{ path: "organization.github.reviewApp.environment", message: `${show(env)} is taken (it reads as an environment's, or is the gates')` }]
       : [];
   }),

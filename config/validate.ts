@@ -101,7 +101,8 @@ export function resolveMatrix(def: MatrixDefinition): Matrix {
       continue;
     }
     const source = def.environments[e.cloneOf];
-    if (source !== undefined && !isClone(source)) {
+    // a source the schema refused as a whole (null, a list) has no settings to give
+    if (source !== null && typeof source === "object" && !Array.isArray(source) && !isClone(source)) {
       const own = Object.fromEntries(CLONE_OWN.map((field) => [field, e[field] === undefined ? source[field] : e[field]]));
       environments[name] = { ...source, identity: e.identity, purpose: e.purpose, ...own };
       clones[name] = e.cloneOf;
@@ -121,8 +122,10 @@ function cloneProblems(def: MatrixDefinition): Problem[] {
   return problems;
 }
 
+/** Whether path `a` is `b` or lies inside it. */
+const within = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
 /** Whether two problem paths touch: one is the other, or lies inside it. */
-const touches = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`) || b.startsWith(`${a}.`) || b.startsWith(`${a}[`);
+const touches = (a: string, b: string) => within(a, b) || within(b, a);
 
 /** The settings a clone may declare for itself: environmentCloneSchema's fields besides what makes it a clone. */
 const CLONE_OWN = Object.keys(environmentCloneSchema.shape).filter((k) => !["cloneOf", "identity", "purpose"].includes(k)) as (keyof EnvironmentClone & keyof EnvironmentSettings)[];
@@ -176,11 +179,21 @@ export function validateMatrix(def: MatrixDefinition, rules: readonly Rule[] = [
     if (name === undefined || !inherited(name, field)) return path;
     return path.replace(`environments.${name}`, `environments.${(def.environments[name] as EnvironmentClone).cloneOf}`);
   };
+  // a clone left out of the resolved matrix (its source missing, refused as a whole, or itself a clone) has no
+  // valid value: its problem is already reported, on its cloneOf or on its source
+  const unresolved = (path: string) => {
+    const [, name] = /^environments\.([^.[]+)/.exec(path) ?? [];
+    return name !== undefined && Object.hasOwn(environments, name) && !Object.hasOwn(m.environments, name);
+  };
   const valid = (path: string) => {
     const own = sourceOf(path);
-    return !refused.some((r) => touches(r, own) || touches(r, path));
+    return !unresolved(path) && !refused.some((r) => touches(r, own) || touches(r, path));
   };
-  problems.push(...evaluateRules(rules, m, { valid, inherited }));
+  const shaped = (path: string) => {
+    const own = sourceOf(path);
+    return !unresolved(path) && !refused.some((r) => within(own, r) || within(path, r));
+  };
+  problems.push(...evaluateRules(rules, m, { valid, shaped, inherited }));
   return problems;
 }
 
