@@ -12,7 +12,10 @@
  *   }, "policy"),
  *
  * `eachEnvironment`, `protectedEnvironment` and `alongPromotion` build rows for one environment, every protected
- * one, and each step of the promotion order; a row reads only valid fields (a refused field skips it).
+ * one, and each step of the promotion order; a row reads only valid fields (a refused field skips it) and, with
+ * `walks: ["services"]`, counts or walks a list only where it is one. A whole-matrix row (a plain `Rule`) asks
+ * `ctx.valid(path)` before it reads a value and `ctx.shaped(path)` before it walks a list: the schema has already
+ * reported a refused value, and any value may be of the wrong type there (__tests__/matrix-junk.test.ts).
  */
 import type { Rule } from "./rules";
 
