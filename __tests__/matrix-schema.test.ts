@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { matrixJsonSchema } from "../config/schema";
-import { validateMatrix } from "../config/validate";
+import { eachEnvironment } from "../config/rules";
+import { MatrixError, validateMatrix } from "../config/validate";
 import { editableDefinition } from "./helpers";
 
 const problemsAfter = (edit: (m: any) => void) => {
@@ -63,6 +64,8 @@ describe("a key the schema does not know", () => {
     ["a short key two edits away", (m: any) => (m.environments.dev.replicas.mxa = 3), "environments.dev.replicas.mxa", "is not a field of environments.dev.replicas (its fields: min, default, max)"],
     ["a misspelt top-level field", (m: any) => (m.servics = []), "servics", 'is not a field of the matrix (did you mean "services"?)'],
     ["a misspelt backend field", (m: any) => (m.environments.prod.backend = { type: "s3", bucket: "state", region: "eu-west-1", keyPrefix: "x", kmsKeyID: "k" }), "environments.prod.backend.kmsKeyID", 'is not a field of environments.prod.backend (did you mean "kmsKeyId"?)'],
+    // below a map (clusters by name): the fields of the map's values
+    ["a misspelt field of a cluster", (m: any) => (m.organization.clusters.prod.contxt = "prod"), "organization.clusters.prod.contxt", 'is not a field of organization.clusters.prod (did you mean "context"?)'],
   ])("%s is refused with its path and a suggestion", (_what, edit, at, message) => {
     expect(problemsAfter(edit)).toContainEqual({ path: at, message });
   });
@@ -85,6 +88,37 @@ describe("a key the schema does not know", () => {
 
   it("a backend of an unknown type names the known ones", () => {
     expect(problemsAfter((m) => (m.environments.dev.backend = { type: "gcs" }))).toEqual([{ path: "environments.dev.backend.type", message: '"gcs" is not one of local, s3, hcp' }]);
+  });
+});
+
+describe("the matrix as a whole", () => {
+  it("with no environment says so, once (the names the promotion order and the gates give are not also each unknown)", () => {
+    expect(problemsAfter((m) => (m.environments = {}))).toEqual([{ path: "environments", message: "is empty (define at least one environment)" }]);
+  });
+
+  it("fails with the file named first, the count, and each problem on its own line", () => {
+    const one = new MatrixError("config/environments.ts", [{ path: "environments.dev.replicas.min", message: "2.5 is not a whole number" }]);
+    expect(one.message).toBe("config/environments.ts: 1 problem\n  environments.dev.replicas.min: 2.5 is not a whole number");
+    const two = new MatrixError("m.ts", [
+      { path: "a", message: "x" },
+      { path: "b", message: "y" },
+    ]);
+    expect(two.message).toBe("m.ts: 2 problems\n  a: x\n  b: y");
+    expect(two.name).toBe("MatrixError");
+  });
+
+  it("gives a clone's inherited list the shape its source's has: a row that walks it skips the clone when the source's was refused", () => {
+    // a team's row that counts the checklist's items and reports at the environment's own purpose (not inherited)
+    const counted = eachEnvironment(
+      { id: "policy-checklist-count", holds: "counts the checklist", reads: ["purpose"], walks: ["approval.checklist"], check: (e) => ["purpose", `${e.approval.checklist.length} items`] },
+      "policy",
+    );
+    const m = editableDefinition();
+    m.environments.prod.approval.checklist = "rollback plan documented";
+    const problems = validateMatrix(m, [counted]);
+    // prod's checklist refused: neither prod nor hotfix (its clone, which takes prod's) is counted
+    expect(problems.filter((p) => /^environments\.(prod|hotfix)\.purpose$/.test(p.path))).toEqual([]);
+    expect(problems).toContainEqual({ path: "environments.dev.purpose", message: "0 items" });
   });
 });
 

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RULES, eachEnvironment } from "../config/rules";
+import { ENVIRONMENT_RULES, PROMOTION_RULES, PROTECTED_RULES, RULES, TRUST_RULES, UNIQUENESS_RULES, eachEnvironment } from "../config/rules";
 import { dropEachRule, tableRows } from "../scripts/drop-each-rule";
 import { resolveMatrix, validateMatrix } from "../config/validate";
 import { editableDefinition, seedMatrix } from "./helpers";
@@ -38,6 +38,8 @@ const ROWS: Record<string, readonly Case[]> = {
   "replicas-ordered": [
     { bad: (m) => (m.environments.dev.replicas = { min: 2, default: 2, max: 1 }), at: "environments.dev.replicas", says: /^min 2 is more than max 1$/, good: (m) => (m.environments.dev.replicas = { min: 2, default: 2, max: 2 }) },
     { bad: (m) => (m.environments.prod.replicas.default = 21), at: "environments.prod.replicas.default", says: /^21 is outside min\.\.max \(3\.\.20\)$/, good: (m) => (m.environments.prod.replicas.default = 20) },
+    // below min, as well as above max
+    { bad: (m) => (m.environments.prod.replicas.default = 2), at: "environments.prod.replicas.default", says: /^2 is outside min\.\.max \(3\.\.20\)$/, good: (m) => (m.environments.prod.replicas.default = 3) },
   ],
   "no-data-after-two-windows": [{ bad: (m) => (m.environments.dev.alerts.noDataTimeframeMinutes = 29), at: "environments.dev.alerts.noDataTimeframeMinutes", says: /^29 is less than twice the evaluation window of 15 minutes/, good: (m) => (m.environments.dev.alerts.noDataTimeframeMinutes = 30) }],
   "reviewers-within-github-limit": [
@@ -81,11 +83,20 @@ const ROWS: Record<string, readonly Case[]> = {
     },
     // a clone that takes prod's gates (no entryGates of its own) but deploys from its own branches: reported on it
     { bad: (m) => delete m.environments.hotfix.entryGates, at: "environments.hotfix.identity.deployBranches", says: /^hotfix\/\*: "staging" \(entryGates\.deployedFirstIn\) does not deploy from it/, good: seed },
+    // every branch the source lacks, named in one problem (hotfix/x is reviewed: hotfix's protected pattern covers it)
+    {
+      bad: (m) => ((m.environments.staging.identity.deployBranches = ["develop"]), (m.environments.prod.identity.deployBranches = ["main", "hotfix/x"])),
+      at: "environments.prod.identity.deployBranches",
+      says: /^main, hotfix\/x: "staging" \(entryGates\.deployedFirstIn\) does not deploy from it/,
+      good: (m) => ((m.environments.staging.identity.deployBranches = ["develop", "main", "hotfix/x"]), (m.environments.prod.identity.deployBranches = ["main", "hotfix/x"])),
+    },
   ],
   "rollout-steps-rise": [
     { bad: (m) => (m.environments.prod.rollout.featureFlagPercentSteps = [10, 50, 25, 100]), at: "environments.prod.rollout.featureFlagPercentSteps[2]", says: /^25% does not rise above the step before it \(50%\)/, good: (m) => (m.environments.prod.rollout.featureFlagPercentSteps = [10, 25, 50]) },
     // a repeated step is not a rise either
     { bad: (m) => (m.environments.prod.rollout.trafficSteps[1].percent = 1), at: "environments.prod.rollout.trafficSteps[1].percent", says: /^1% does not rise above the step before it \(1%\)/, good: (m) => (m.environments.prod.rollout.trafficSteps[1].percent = 2) },
+    // the second step, the first that has one before it
+    { bad: (m) => (m.environments.prod.rollout.featureFlagPercentSteps = [10, 10, 50]), at: "environments.prod.rollout.featureFlagPercentSteps[1]", says: /^10% does not rise above the step before it \(10%\)/, good: (m) => (m.environments.prod.rollout.featureFlagPercentSteps = [10, 11, 50]) },
   ],
   "standby-outlasts-fallback": [
     { bad: (m) => (m.environments.prod.rollout.previousVersionStandbyMinutes = 59), at: "environments.prod.rollout.previousVersionStandbyMinutes", says: /^59 is shorter than previousVersionFallbackMinutes 60/, good: (m) => (m.environments.prod.rollout.previousVersionStandbyMinutes = 60) },
@@ -104,10 +115,25 @@ const ROWS: Record<string, readonly Case[]> = {
         m.environments.prod.sidecarInjection = false;
       },
     },
+    // a protected environment's namespace enforces restricted (DESIGN.md), which forbids them as well
+    {
+      bad: (m) => (m.organization.serviceMesh.mode = "sidecar-init"),
+      at: "environments.prod.sidecarInjection",
+      says: /istio-init needs NET_ADMIN and NET_RAW, which Pod Security restricted forbids/,
+      good: (m) => {
+        m.organization.serviceMesh.mode = "sidecar-init";
+        m.environments.staging.sidecarInjection = false;
+        m.environments.prod.sidecarInjection = false;
+      },
+    },
   ],
 
   // protected environments (prod, and hotfix through it); the good edit gives the value to an unprotected one
-  "protected-has-reviewers": [{ bad: (m) => (m.environments.prod.approval.reviewers = { teams: [], users: [] }), at: "environments.prod.approval.reviewers", says: /^is empty \(a protected environment needs required reviewers\)$/, good: (m) => (m.environments.prod.approval.reviewers = { teams: [], users: ["someone"] }) }],
+  "protected-has-reviewers": [
+    { bad: (m) => (m.environments.prod.approval.reviewers = { teams: [], users: [] }), at: "environments.prod.approval.reviewers", says: /^is empty \(a protected environment needs required reviewers\)$/, good: (m) => (m.environments.prod.approval.reviewers = { teams: [], users: ["someone"] }) },
+    // a team and a user: two reviewers, not none
+    { bad: (m) => (m.environments.prod.approval.reviewers = { teams: [], users: [] }), at: "environments.prod.approval.reviewers", says: /^is empty/, good: (m) => (m.environments.prod.approval.reviewers = { teams: ["platform-leads"], users: ["someone"] }) },
+  ],
   "protected-prevents-self-review": [{ bad: (m) => (m.environments.prod.approval.preventSelfReview = false), at: "environments.prod.approval.preventSelfReview", says: /^false is not allowed \(a protected environment forbids self-review\)$/, good: (m) => (m.environments.staging.approval.preventSelfReview = false) }],
   "protected-no-admin-bypass": [{ bad: (m) => (m.environments.prod.approval.adminsCanBypass = true), at: "environments.prod.approval.adminsCanBypass", says: /^true is not allowed \(a protected environment cannot be bypassed by admins\)$/, good: (m) => (m.environments.staging.approval.adminsCanBypass = true) }],
   "protected-named-branches": [
@@ -229,6 +255,14 @@ const ROWS: Record<string, readonly Case[]> = {
   "github-environment-owned": [
     { bad: (m) => (m.environments.dev.identity.githubEnvironment = "production-dev"), at: "environments.dev.identity.githubEnvironment", says: /^"production-dev" does not start with "dev" \(it reads as prod's/, good: (m) => (m.environments.dev.identity.githubEnvironment = "dev-sandbox") },
     { bad: (m) => (m.environments.dev.identity.githubEnvironment = "development-plan"), at: "environments.dev.identity.githubEnvironment", says: /^"development-plan" is reserved \(names ending in "-plan" are the plan environments/, good: (m) => (m.environments.dev.identity.githubEnvironment = "development-planning") },
+    { bad: (m) => (m.environments.dev.identity.githubEnvironment = "qa"), at: "environments.dev.identity.githubEnvironment", says: /^"qa" does not start with "dev" \(it reads as no environment's:/, good: (m) => (m.environments.dev.identity.githubEnvironment = "dev-qa") },
+    // the gates' own environment, even where it starts with the environment's name
+    {
+      bad: (m) => ((m.organization.gates.githubEnvironment = "dev-gates"), (m.environments.dev.identity.githubEnvironment = "dev-gates")),
+      at: "environments.dev.identity.githubEnvironment",
+      says: /^"dev-gates" is reserved \(.*organization\.gates\.githubEnvironment is the gates'\)$/,
+      good: (m) => (m.environments.dev.identity.githubEnvironment = "dev-gates"),
+    },
   ],
   "deploy-branches-reviewed": [
     { bad: (m) => (m.environments.dev.identity.deployBranches = ["feature/x"]), at: "environments.dev.identity.deployBranches[0]", says: /^"feature\/x" is not a reviewed branch/, good: (m) => (m.environments.dev.identity.deployBranches = ["hotfix/x"]) },
@@ -247,6 +281,7 @@ const ROWS: Record<string, readonly Case[]> = {
   "review-app-own-id": [{ bad: (m) => (m.organization.github.reviewApp.appId = 15368), at: "organization.github.reviewApp.appId", says: /^15368 is GitHub Actions' own id/, good: (m) => (m.organization.github.reviewApp.appId = 15369) }],
   "review-environment-apart": [
     { bad: (m) => (m.organization.github.reviewApp.environment = "production-review"), at: "organization.github.reviewApp.environment", says: /^"production-review" is taken/, good: (m) => (m.organization.github.reviewApp.environment = "review-production") },
+    { bad: (m) => (m.organization.github.reviewApp.environment = "envmatrix-gates"), at: "organization.github.reviewApp.environment", says: /^"envmatrix-gates" is taken/, good: (m) => (m.organization.github.reviewApp.environment = "envmatrix-gates-review") },
   ],
 };
 
@@ -307,7 +342,110 @@ describe("each rule, on its bad edit, with the schema refusing other values", ()
   });
 });
 
+describe("one mistake, one problem: a rule leaves to another what that one reports", () => {
+  const problemsOf = (edit: Edit) => validateMatrix(edited(edit));
+
+  it("prod without SLOs: slo-kept's problem, not also slo-latency-kept's about its latency", () => {
+    // staging with a latency SLO, which prod drops with the rest
+    expect(problemsOf((m) => ((m.environments.staging.slo = slo(95, 300)), (m.environments.prod.slo = null)))).toEqual([{ path: "environments.prod.slo", message: expect.stringMatching(/^is null while staging has SLOs/) }]);
+  });
+
+  it('a protected environment deploying from "*": one problem for it, not a second one at its index', () => {
+    const named = problemsOf((m) => (m.environments.hotfix.identity.deployBranches = ["*"])).filter((p) => p.message.includes("deploys only from named branches"));
+    expect(named).toEqual([{ path: "environments.hotfix.identity.deployBranches", message: expect.stringMatching(/^"\*" is not allowed/) }]);
+  });
+
+  it("a protected environment without a protected branch: that problem, not the branch rules' (there is no branch to hold them)", () => {
+    const problems = problemsOf((m) => {
+      m.environments.prod.identity.protectedBranch = null;
+      Object.assign(m.environments.prod.approval, { requiredApprovingReviews: 0, dismissStaleReviews: false, requiredStatusChecks: [] });
+    });
+    expect(problems.map((p) => p.path)).toContain("environments.prod.identity.protectedBranch");
+    // (fewer approving reviews than staging's is promotion's to report, and it does)
+    expect(problems.filter((p) => p.path.startsWith("environments.prod.approval") && / on /.test(p.message))).toEqual([]);
+  });
+
+  it("two environments without a protected branch share nothing", () => {
+    const problems = problemsOf((m) => (m.environments.staging.identity.protectedBranch = null));
+    expect(problems.filter((p) => p.message.includes("is also"))).toEqual([]);
+  });
+
+  it("a refused latency SLO: the schema's problem, not also a service's latency compared with it", () => {
+    const problems = problemsOf((m) => {
+      m.services[0].latencyMs = 100;
+      m.environments.prod.slo.latencyP99Ms = 0;
+    });
+    expect(problems.map((p) => p.path)).toEqual(["environments.prod.slo.latencyP99Ms"]);
+  });
+
+  it("a refused protected: the schema's problem, not also the cluster it shares with protected ones", () => {
+    const problems = problemsOf((m) => {
+      m.environments.staging.protected = "yes";
+      m.environments.staging.cluster = "prod";
+    });
+    expect(problems.map((p) => p.path)).toEqual(["environments.staging.protected"]);
+  });
+
+  it("a refused egress bound: the schema's problem, not the CIDRs measured against it", () => {
+    expect(problemsOf((m) => (m.organization.vault.egressCidrMinPrefix = 40)).map((p) => p.path)).toEqual(["organization.vault.egressCidrMinPrefix"]);
+  });
+});
+
+describe("team stacks' names (team-stacks-named-apart)", () => {
+  const split = (m: any, ...teams: string[]) => {
+    m.environments.staging.splitByTeam = true;
+    teams.forEach((team, i) => m.services.push({ name: `worker-${i}`, team }));
+    roomInBudgets(m);
+  };
+
+  it("fit a stack name: 63 characters at most (a state key, an HCP workspace)", () => {
+    // "staging-" and the team: 8 + 55 = 63 fits, 8 + 56 = 64 does not
+    expect(validateMatrix(edited((m) => split(m, "t".repeat(55))))).toEqual([]);
+    expect(validateMatrix(edited((m) => split(m, "t".repeat(56))))).toEqual([
+      { path: "environments.staging.splitByTeam", message: `team ${"t".repeat(56)}'s stack name staging-${"t".repeat(56)} is longer than 63 characters (it names a state key and an HCP workspace)` },
+    ]);
+  });
+
+  it("are each another's: two environments' team stacks with one name", () => {
+    // staging-x's team y and staging's team x-y are both staging-x-y
+    const problems = validateMatrix(
+      edited((m) => {
+        split(m, "x-y", "y");
+        m.environments["staging-x"] = structuredClone(m.environments.staging);
+        Object.assign(m.environments["staging-x"].identity, { namespace: "envmatrix-staging-x", githubEnvironment: "staging-x", vaultSubtree: "staging-x", protectedBranch: null });
+        m.promotionOrder.splice(2, 0, "staging-x");
+      }),
+    );
+    expect(problems).toContainEqual({ path: "environments.staging-x.splitByTeam", message: "team y's stack would be named staging-x-y, which is team x-y's stack of staging (a stack's state and plan are found by its name)" });
+  });
+
+  it("are not guessed from a team the schema refused", () => {
+    const problems = validateMatrix(edited((m) => split(m, "t".repeat(64))));
+    expect(problems.map((p) => p.path)).toEqual(["services[1].team"]);
+  });
+
+  it("are not guessed when the services are not a list", () => {
+    const problems = validateMatrix(
+      edited((m) => {
+        m.environments.staging.splitByTeam = true;
+        m.services = "api";
+      }),
+    );
+    expect(problems.map((p) => p.path)).toEqual(["services"]);
+  });
+});
+
 describe("the rule tables", () => {
+  it("group each rule as the README lists it: each table's own group, two environment rules among the protected ones", () => {
+    const groups = (rules: readonly { id: string; group: string }[]) => [...new Set(rules.map((r) => r.group))];
+    expect(groups(ENVIRONMENT_RULES)).toEqual(["environment"]);
+    expect(groups(UNIQUENESS_RULES)).toEqual(["unique"]);
+    expect(groups(PROMOTION_RULES)).toEqual(["promotion"]);
+    expect(groups(TRUST_RULES)).toEqual(["trust"]);
+    // the branch's code scanning and the budget hold every environment, protected or not
+    expect(PROTECTED_RULES.filter((r) => r.group !== "protected").map((r) => `${r.id}: ${r.group}`)).toEqual(["protected-branch-scans-code: environment", "max-cost-within-budget: environment"]);
+  });
+
   it("have a test row for every rule, and no row for a rule that does not exist", () => {
     expect(Object.keys(ROWS).sort()).toEqual(RULES.map((r) => r.id).sort());
   });

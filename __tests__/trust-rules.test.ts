@@ -3,6 +3,7 @@
  * defence in depth (the credentials and branch rules are the wall), so each row is an edit that would otherwise
  * point one environment at another's objects, or open a path from unreviewed code to a deploy.
  */
+import { githubEnvironmentOwner, matchesAnyBranch } from "../config/rules";
 import { validateMatrix } from "../config/validate";
 import { editableDefinition } from "./helpers";
 
@@ -157,4 +158,26 @@ describe("security-relevant bad edits", () => {
     m.organization.vault.egressCidrs = ["192.0.2.0/27"];
     expect(validateMatrix(m)).toEqual([{ path: "organization.vault.egressCidrs[0]", message: expect.stringMatching(/is wider than \/28/) }]);
   });
+});
+
+describe("whose name is it: the longest environment name a GitHub environment starts with", () => {
+  // two environments whose names begin alike, the shorter first (the order a matrix may list them in)
+  const m = { environments: { prod: {}, production: {}, dev: {} } } as any;
+
+  it("reads production-eu as production's, not prod's, and prod-eu as prod's", () => {
+    expect(githubEnvironmentOwner(m, "production-eu")).toBe("production");
+    expect(githubEnvironmentOwner(m, "prod-eu")).toBe("prod");
+    expect(githubEnvironmentOwner(m, "dev")).toBe("dev");
+  });
+
+  it("reads a name that only ends with, or contains, an environment's as nobody's", () => {
+    expect(githubEnvironmentOwner(m, "eu-prod")).toBeUndefined();
+    expect(githubEnvironmentOwner(m, "gates")).toBeUndefined();
+  });
+});
+
+describe("a branch pattern that matches any branch (refused for protected environments)", () => {
+  it.each(["*", "**", "*/*", "**/*", "/*"])("%s matches any branch", (pattern) => expect(matchesAnyBranch(pattern)).toBe(true));
+  // a pattern with a named part matches only branches with that part: not every branch
+  it.each(["main", "release/*", "*/main", "*-hotfix", "hotfix/**"])("%s does not", (pattern) => expect(matchesAnyBranch(pattern)).toBe(false));
 });

@@ -84,7 +84,7 @@ interface EnvironmentRow {
 
 /** Whether a field named in a row is the environment's (`replicas`) rather than absolute (`organization.…`). */
 const ofEnvironment = (field: string) => !field.startsWith("organization.") && field !== "promotionOrder" && field !== "services";
-const absolute = (name: string, field: string) => (ofEnvironment(field) ? `environments.${name}${field === "" ? "" : `.${field}`}` : field);
+const absolute = (name: string, field: string) => (ofEnvironment(field) ? `environments.${name}.${field}` : field);
 
 /** A rule each environment is held to on its own. */
 export function eachEnvironment(row: EnvironmentRow, group: RuleGroup = "environment"): Rule {
@@ -172,9 +172,10 @@ export function alongPromotion(row: PromotionRow): Rule {
         const path = `environments.${after}.${row.field}`;
         const along = `along ${chain}`;
         const why = `(${row.why.includes("{along}") ? row.why.replace("{along}", along) : `${row.why} ${along}`})`;
-        if (row.may === "not rise" && typeof x === "number" && typeof y === "number" && y > x) {
+        const numbers = typeof x === "number" && typeof y === "number";
+        if (row.may === "not rise" && numbers && y > x) {
           problems.push({ path, message: `${shown(m.environments[after], y)} is ${row.word} than ${before}'s ${shown(m.environments[before], x)} ${why}` });
-        } else if (row.may === "not fall" && typeof x === "number" && typeof y === "number" && y < x) {
+        } else if (row.may === "not fall" && numbers && y < x) {
           problems.push({ path, message: `${shown(m.environments[after], y)} is ${row.word} than ${before}'s ${shown(m.environments[before], x)} ${why}` });
         } else if (row.may === "not be dropped" && x && !y) {
           problems.push({ path, message: `is ${row.word} while ${before} ${row.had} ${why}` });
@@ -309,11 +310,12 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
     reads: ["rollout.featureFlagPercentSteps", "rollout.trafficSteps"],
     check: ({ rollout: r }) => {
       const findings: Finding[] = [];
-      const rises = (xs: readonly number[]) => xs.findIndex((x, i) => i > 0 && x <= xs[i - 1]);
+      // the first step that is not above the one before it (the first step has none: xs[-1] is undefined), or -1
+      const rises = (xs: readonly number[]) => xs.findIndex((x, i) => x <= xs[i - 1]);
       const flag = rises(r.featureFlagPercentSteps);
-      if (flag > 0) findings.push([`rollout.featureFlagPercentSteps[${flag}]`, `${r.featureFlagPercentSteps[flag]}% does not rise above the step before it (${r.featureFlagPercentSteps[flag - 1]}%): a rollout only widens`]);
+      if (flag !== -1) findings.push([`rollout.featureFlagPercentSteps[${flag}]`, `${r.featureFlagPercentSteps[flag]}% does not rise above the step before it (${r.featureFlagPercentSteps[flag - 1]}%): a rollout only widens`]);
       const traffic = rises(r.trafficSteps.map((t) => t.percent));
-      if (traffic > 0) findings.push([`rollout.trafficSteps[${traffic}].percent`, `${r.trafficSteps[traffic].percent}% does not rise above the step before it (${r.trafficSteps[traffic - 1].percent}%): a rollout only widens`]);
+      if (traffic !== -1) findings.push([`rollout.trafficSteps[${traffic}].percent`, `${r.trafficSteps[traffic].percent}% does not rise above the step before it (${r.trafficSteps[traffic - 1].percent}%): a rollout only widens`]);
       return findings;
     },
   }),
@@ -565,7 +567,8 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
   acrossMatrix("team-stacks-named-apart", "unique", "a team stack's name (<environment>-<team>) is no other stack's, and fits a stack name", (m, ctx) => {
     const problems: Problem[] = [];
     if (!ctx.shaped("services")) return problems;
-    const taken = new Map<string, string>([[GATES_STACK, "the gates stack"], ...Object.keys(m.environments).map((n) => [n, `environment ${n}`] as [string, string])]);
+    // a team stack's name has a "-" in it: it can be an environment's, never the gates stack's ("gates")
+    const taken = new Map<string, string>(Object.keys(m.environments).map((n) => [n, `environment ${n}`]));
     for (const [name, e] of Object.entries(m.environments)) {
       if (!ctx.valid(`environments.${name}.splitByTeam`) || !e.splitByTeam || !m.services.every((_, i) => ctx.valid(`services[${i}].team`))) continue;
       for (const team of [...new Set(m.services.map((s) => s.team))]) {
@@ -578,8 +581,9 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
     }
     return problems;
   }),
-  acrossMatrix("service-latency-within-slo", "unique", "a service's own latency threshold alerts before any environment's latency SLO is breached", (m, ctx) =>
-    (ctx.shaped("services") ? m.services : []).flatMap((svc, i) => {
+  acrossMatrix("service-latency-within-slo", "unique", "a service's own latency threshold alerts before any environment's latency SLO is breached", (m, ctx) => {
+    if (!ctx.shaped("services")) return [];
+    return m.services.flatMap((svc, i) => {
       if (!ctx.valid(`services[${i}].latencyMs`) || svc.latencyMs === undefined) return [];
       return Object.entries(m.environments)
         .filter(([n, e]) => ctx.valid(`environments.${n}.slo`) && e.slo?.latencyP99Ms != null && svc.latencyMs! > e.slo.latencyP99Ms)
@@ -587,15 +591,16 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
           path: `services[${i}].latencyMs`,
           message: `${svc.latencyMs} is above ${n}'s latency SLO of ${e.slo!.latencyP99Ms} ms (the service would page only after its SLO burns there; at most ${e.slo!.latencyP99Ms})`,
         }));
-    }),
-  ),
-  acrossMatrix("service-not-secret-sync", "unique", "no service takes the secret sync's service account name", (m, ctx) =>
-    (ctx.shaped("services") ? m.services : []).flatMap((s, i) =>
+    });
+  }),
+  acrossMatrix("service-not-secret-sync", "unique", "no service takes the secret sync's service account name", (m, ctx) => {
+    if (!ctx.shaped("services")) return [];
+    return m.services.flatMap((s, i) =>
       ctx.valid(`services[${i}].name`) && ctx.valid("organization.secretSync.serviceAccount") && s.name === m.organization.secretSync.serviceAccount
         ? [{ path: `services[${i}].name`, message: `${show(s.name)} is the secret sync's service account (organization.secretSync.serviceAccount); a workload may not share it` }]
         : [],
-    ),
-  ),
+    );
+  }),
   acrossMatrix("promotion-order-known", "unique", "the promotion order names existing environments, each once", (m, ctx) => {
     if (!ctx.valid("promotionOrder")) return [];
     const problems: Problem[] = [];
@@ -612,7 +617,7 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
 // Trust: rules that keep one environment's stack and deploy away from another's objects and secrets (issue 9's
 // threat model). Validation is defence in depth: the credentials and the branch rules are the wall.
 
-const isProtected = (m: Matrix, name: string | null) => name !== null && m.environments[name]?.protected === true;
+const isProtected = (m: Matrix, name: string) => m.environments[name]?.protected === true;
 /** Whether environment `name`'s `protected` can be read: false where it (or the environment) was refused. */
 const protectionKnown = (ctx: RuleContext, name: string) => ctx.valid(`environments.${name}.protected`);
 

@@ -77,7 +77,8 @@ function shapeProblems(schema: z.ZodType, data: unknown, prefix: readonly Proper
       }
       continue;
     }
-    if (issue.code === "invalid_union" && (issue as any).discriminator !== undefined) {
+    // the backend's discriminated union, whose option the data's `type` names (the only union the tables parse)
+    if ((issue as any).discriminator !== undefined) {
       const options = ((issue as any).options as unknown[]).join(", ");
       problems.push({ path: formatPath(path), message: `${show(valueAt(data, issue.path))} is not one of ${options}` });
       continue;
@@ -136,7 +137,8 @@ const CLONE_OWN = Object.keys(environmentCloneSchema.shape).filter((k) => !["clo
  */
 function inheritedField(def: MatrixDefinition, name: string, field: string): boolean {
   const e = def.environments[name];
-  if (e === undefined || !isClone(e) || field === "" || /^(identity|purpose|cloneOf)(\.|\[|$)/.test(field)) return false;
+  // the clone as a whole (field "") is what its source is, as each of its inherited fields
+  if (!isClone(e) || /^(identity|purpose|cloneOf)(\.|\[|$)/.test(field)) return false;
   const [top] = field.split(/[.[]/);
   return !CLONE_OWN.some((own) => own === top && e[own] !== undefined);
 }
@@ -176,15 +178,13 @@ export function validateMatrix(def: MatrixDefinition, rules: readonly Rule[] = [
   // an inherited value is valid where its source's is
   const sourceOf = (path: string): string => {
     const [, name, field] = /^environments\.([^.[]+)\.?(.*)$/.exec(path) ?? [];
-    if (name === undefined || !inherited(name, field)) return path;
+    if (!inherited(name, field)) return path;
     return path.replace(`environments.${name}`, `environments.${(def.environments[name] as EnvironmentClone).cloneOf}`);
   };
   // a clone left out of the resolved matrix (its source missing, refused as a whole, or itself a clone) has no
   // valid value: its problem is already reported, on its cloneOf or on its source
-  const unresolved = (path: string) => {
-    const [, name] = /^environments\.([^.[]+)/.exec(path) ?? [];
-    return name !== undefined && Object.hasOwn(environments, name) && !Object.hasOwn(m.environments, name);
-  };
+  const leftOut = Object.keys(environments).filter((name) => !Object.hasOwn(m.environments, name));
+  const unresolved = (path: string) => leftOut.some((name) => within(path, `environments.${name}`));
   const valid = (path: string) => {
     const own = sourceOf(path);
     return !unresolved(path) && !refused.some((r) => touches(r, own) || touches(r, path));

@@ -6,7 +6,7 @@
 const Sequencer = require("@jest/test-sequencer").default;
 const fs = require("node:fs");
 
-const LAST = ["manifest-schema", "deployer-rbac", "workflows", "cli-wiring", "review-compare", "properties-seed", "properties"];
+const LAST = ["matrix-junk", "manifest-schema", "deployer-rbac", "workflows", "cli-wiring", "review-compare", "properties-seed", "properties"];
 const rank = (p) => {
   const i = LAST.findIndex((name) => p.endsWith(`/${name}.test.ts`));
   return i === -1 ? -1 : i;
