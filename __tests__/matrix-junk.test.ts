@@ -46,8 +46,11 @@ const NO_FIELDS_TYPE = Object.freeze(() => "not a value");
 /** Values of every JSON type, of the right type for some fields and the wrong one for most. */
 const JUNK: readonly unknown[] = ["x", "", 7, -1, 2.5, 0, true, false, null, undefined, [], [null], ["x"], [{}], {}, { a: 1 }];
 
-/** One value of each JSON type, and the empty list and object (what a half-written matrix holds). */
-const ONE_OF_EACH_TYPE: readonly unknown[] = ["x", 7, true, null, undefined, [], [{}], {}];
+/**
+ * In place of an object or a list: nothing, null, a scalar, a list and an object without the fields (what a
+ * half-written matrix holds). Each of these crashed a rule before the rules asked the schema first.
+ */
+const ONE_OF_EACH_TYPE: readonly unknown[] = ["x", null, undefined, [{}], {}];
 
 const wellFormed = (problems: unknown) => {
   expect(Array.isArray(problems)).toBe(true);
@@ -130,7 +133,7 @@ describe("a matrix with a few values replaced (fast-check)", () => {
         wellFormed(first);
         expect(validateMatrix(replaced(list))).toEqual(first);
       }),
-      runs(300),
+      runs(100),
     );
   });
 
@@ -144,7 +147,7 @@ describe("a matrix with a few values replaced (fast-check)", () => {
         const problems = validateMatrix(replaced(paths.map((p) => [p, NO_FIELDS_TYPE] as const)));
         for (const p of paths) expect(problems.map((x) => x.path)).toContain(formatPath(p));
       }),
-      runs(150),
+      runs(60),
     );
   });
 });
