@@ -296,8 +296,9 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
       // the source's branches are not among this row's reads: where the schema refused them, it has said so
       const theirs: unknown = m.environments[source]?.identity?.deployBranches;
       if (!Array.isArray(theirs)) return undefined;
-      // a branch of this one's is covered by the source's own entry, or by a pattern of its that matches it
-      const missing = e.identity.deployBranches.filter((b) => !theirs.some((p) => typeof p === "string" && (p === b || branchMatches(p, b))));
+      // a branch of this one's is covered by the source's own entry, or by a pattern of its that matches it (an
+      // entry matches itself: only * and ** are special, and each matches its own text)
+      const missing = e.identity.deployBranches.filter((b) => !theirs.some((p) => typeof p === "string" && branchMatches(p, b)));
       // reported at this environment's own branches: a clone inherits its source's gates but not its branches
       return missing.length === 0
         ? undefined
