@@ -181,17 +181,15 @@ export function validateMatrix(def: MatrixDefinition, rules: readonly Rule[] = [
     if (!inherited(name, field)) return path;
     return path.replace(`environments.${name}`, `environments.${(def.environments[name] as EnvironmentClone).cloneOf}`);
   };
-  // a clone left out of the resolved matrix (its source missing, refused as a whole, or itself a clone) has no
-  // valid value: its problem is already reported, on its cloneOf or on its source
-  const leftOut = Object.keys(environments).filter((name) => !Object.hasOwn(m.environments, name));
-  const unresolved = (path: string) => leftOut.some((name) => within(path, `environments.${name}`));
+  // A clone left out of the resolved matrix is never valid: its source missing or itself a clone is a problem at
+  // its cloneOf (inside it), its source refused is a problem at the source, which its inherited values map to.
   const valid = (path: string) => {
     const own = sourceOf(path);
-    return !unresolved(path) && !refused.some((r) => touches(r, own) || touches(r, path));
+    return !refused.some((r) => touches(r, own) || touches(r, path));
   };
   const shaped = (path: string) => {
     const own = sourceOf(path);
-    return !unresolved(path) && !refused.some((r) => within(own, r) || within(path, r));
+    return !refused.some((r) => within(own, r) || within(path, r));
   };
   problems.push(...evaluateRules(rules, m, { valid, shaped, inherited }));
   return problems;
