@@ -334,6 +334,22 @@ describe("each rule, on its bad edit, with the schema refusing other values", ()
     expect(ruleWith(id.replace(/ #\d+$/, ""), c, [c.at])).toEqual([]);
   });
 
+  // the other values a rule compares the reported one with, by what it holds (`{env}`: the reported environment)
+  const ALSO_READS: Record<string, readonly string[]> = {
+    "no-data-after-two-windows": ["environments.{env}.alerts.evaluationWindowMinutes"],
+    "branch-creators-need-a-branch": ["environments.{env}.identity.protectedBranch"],
+    "tiers-where-paging": ["environments.{env}.alerts.routing"],
+    "standby-outlasts-fallback": ["environments.{env}.rollout.previousVersionFallbackMinutes"],
+    "sidecars-admitted": ["organization.serviceMesh.mode", "environments.{env}.protected"],
+    "max-cost-within-budget": ["environments.{env}.replicas.max", "environments.{env}.rolloutSurgePods", "environments.{env}.pod.cpuMillicores", "environments.{env}.sidecarInjection", "organization.cost.vcpuHour", "organization.serviceMesh.sidecar.memoryMiB"],
+    "cluster-known": ["organization.clusters"],
+  };
+  const alsoRead = onValues.flatMap(([id, c]) => (ALSO_READS[id.replace(/ #\d+$/, "")] ?? []).map((f) => [`${id}, ${f}`, id, c, f.replace("{env}", environmentOf(c.at) ?? "")] as const));
+
+  it.each(alsoRead)("%s: quiet when a value it compares with was refused", (_name, id, c, field) => {
+    expect(ruleWith(id.replace(/ #\d+$/, ""), c, [field])).toEqual([]);
+  });
+
   it.each(onValues)("%s: still speaks when a value no rule reads was refused beside it (its purpose, a trace name)", (id, c) => {
     const env = environmentOf(c.at);
     const beside = [...Object.keys(edited(c.bad).environments).map((n) => `environments.${n}.purpose`), "organization.datadog.traceOperation"];
