@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { matrixJsonSchema } from "../config/schema";
+import { isCidr, matrixJsonSchema, show } from "../config/schema";
 import { eachEnvironment } from "../config/rules";
 import { MatrixError, validateMatrix } from "../config/validate";
 import { editableDefinition } from "./helpers";
@@ -158,4 +158,36 @@ describe("the JSON Schema", () => {
     expect(alerts.properties.priority).toMatchObject({ type: "integer", minimum: 1, maximum: 5 });
     expect(committed.properties.environments.propertyNames.pattern).toBe("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
   });
+});
+
+describe("a CIDR (Vault's egress addresses): an IPv4 or IPv6 network with its prefix length, nothing around it", () => {
+  it.each(["192.0.2.0/28", "0.0.0.0/0", "255.255.255.255/32", "10.100.200.1/8", "2001:db8::/120", "::/0", "2001:DB8::/128"])("%s is one", (cidr) => expect(isCidr(cidr)).toBe(true));
+  it.each([
+    ["an octet above 255, in any place", "256.0.2.0/28"],
+    ["", "192.256.2.0/28"],
+    ["", "192.0.256.0/28"],
+    ["", "192.0.2.256/28"],
+    ["an IPv4 prefix above 32", "192.0.2.0/33"],
+    ["an IPv6 prefix above 128", "2001:db8::/129"],
+    ["no prefix", "192.0.2.0"],
+    ["text after it", "192.0.2.0/28 "],
+    ["text before it", "x192.0.2.0/28"],
+    ["an IPv6 with text after it", "2001:db8::/64x"],
+    ["an IPv6 with text before it", "x:2001:db8::/64"],
+    ["hex digits without a colon", "abcd/64"],
+    ["a number", 28],
+    ["four-digit octets", "1920.0.2.0/28"],
+  ])("%s (%s) is not", (_what, value) => expect(isCidr(value)).toBe(false));
+});
+
+describe("a value as a problem quotes it", () => {
+  it.each([
+    ["a string, in quotes", "prod", '"prod"'],
+    ["a number as written", 2.5, "2.5"],
+    ["null as written", null, "null"],
+    ["undefined as written", undefined, "undefined"],
+    ["true as written", true, "true"],
+    ["a list as JSON (String([]) would be empty)", [], "[]"],
+    ["an object as JSON", { a: 1 }, '{"a":1}'],
+  ])("%s", (_what, value, shown) => expect(show(value)).toBe(shown));
 });
