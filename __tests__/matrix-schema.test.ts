@@ -96,6 +96,10 @@ describe("the matrix as a whole", () => {
     expect(problemsAfter((m) => (m.environments = {}))).toEqual([{ path: "environments", message: "is empty (define at least one environment)" }]);
   });
 
+  it("a clone of itself is named as such (not as a clone to clone the original of)", () => {
+    expect(problemsAfter((m) => (m.environments.hotfix.cloneOf = "hotfix"))).toEqual([{ path: "environments.hotfix.cloneOf", message: '"hotfix" is this environment itself (a clone takes another environment\'s settings)' }]);
+  });
+
   it("fails with the file named first, the count, and each problem on its own line", () => {
     const one = new MatrixError("config/environments.ts", [{ path: "environments.dev.replicas.min", message: "2.5 is not a whole number" }]);
     expect(one.message).toBe("config/environments.ts: 1 problem\n  environments.dev.replicas.min: 2.5 is not a whole number");

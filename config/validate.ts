@@ -118,6 +118,7 @@ function cloneProblems(def: MatrixDefinition): Problem[] {
     if (!isClone(e)) continue;
     const source = def.environments[e.cloneOf];
     if (source === undefined) problems.push({ path: `environments.${name}.cloneOf`, message: `${show(e.cloneOf)} is not an environment in environments` });
+    else if (e.cloneOf === name) problems.push({ path: `environments.${name}.cloneOf`, message: `${show(e.cloneOf)} is this environment itself (a clone takes another environment's settings)` });
     else if (isClone(source)) problems.push({ path: `environments.${name}.cloneOf`, message: `${show(e.cloneOf)} is itself a clone (clone the original, ${show(source.cloneOf)})` });
   }
   return problems;
