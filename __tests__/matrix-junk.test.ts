@@ -7,8 +7,7 @@
  * here; what must come out is the documented promise of validateMatrix, not its code's output.
  */
 import * as fc from "fast-check";
-import { validateMatrix } from "../config/validate";
-import { formatPath } from "../config/validate";
+import { formatPath, validateMatrix } from "../config/validate";
 import { runs } from "./arbitraries";
 import { editableDefinition } from "./helpers";
 

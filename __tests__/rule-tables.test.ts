@@ -31,6 +31,13 @@ const seed: Edit = () => {};
 const lab = (m: any) => (m.organization.clusters.lab = { context: "lab", host: "https://lab.k8s.example.internal:6443" });
 const slo = (availabilityPercent: number, latencyP99Ms: number | null) => ({ availabilityPercent, latencyP99Ms });
 const gate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10 };
+/** The mesh's istio-init mode, and the same with no environment injecting sidecars (staging and prod do in the seed). */
+const sidecarInit: Edit = (m) => (m.organization.serviceMesh.mode = "sidecar-init");
+const sidecarInitWithoutSidecars: Edit = (m) => {
+  sidecarInit(m);
+  m.environments.staging.sidecarInjection = false;
+  m.environments.prod.sidecarInjection = false;
+};
 
 const ROWS: Record<string, readonly Case[]> = {
   // each environment
@@ -105,27 +112,9 @@ const ROWS: Record<string, readonly Case[]> = {
     { bad: (m) => (m.environments.prod.approval.checklist = []), at: "environments.prod.approval.checklist", says: /^is empty \(a protected environment tells its approvers what they vouch for\)$/, good: (m) => (m.environments.prod.approval.checklist = ["rollback plan documented"]) },
   ],
   "sidecars-admitted": [
-    {
-      bad: (m) => (m.organization.serviceMesh.mode = "sidecar-init"),
-      at: "environments.staging.sidecarInjection",
-      says: /istio-init needs NET_ADMIN and NET_RAW, which Pod Security baseline forbids/,
-      good: (m) => {
-        m.organization.serviceMesh.mode = "sidecar-init";
-        m.environments.staging.sidecarInjection = false;
-        m.environments.prod.sidecarInjection = false;
-      },
-    },
+    { bad: sidecarInit, at: "environments.staging.sidecarInjection", says: /istio-init needs NET_ADMIN and NET_RAW, which Pod Security baseline forbids/, good: sidecarInitWithoutSidecars },
     // a protected environment's namespace enforces restricted (DESIGN.md), which forbids them as well
-    {
-      bad: (m) => (m.organization.serviceMesh.mode = "sidecar-init"),
-      at: "environments.prod.sidecarInjection",
-      says: /istio-init needs NET_ADMIN and NET_RAW, which Pod Security restricted forbids/,
-      good: (m) => {
-        m.organization.serviceMesh.mode = "sidecar-init";
-        m.environments.staging.sidecarInjection = false;
-        m.environments.prod.sidecarInjection = false;
-      },
-    },
+    { bad: sidecarInit, at: "environments.prod.sidecarInjection", says: /istio-init needs NET_ADMIN and NET_RAW, which Pod Security restricted forbids/, good: sidecarInitWithoutSidecars },
   ],
 
   // protected environments (prod, and hotfix through it); the good edit gives the value to an unprotected one
@@ -304,7 +293,8 @@ describe("rule", () => {
 });
 
 /** Whether two paths touch: one is the other, or lies inside it (as the schema's refusals are matched). */
-const touch = (a: string, b: string) => [[a, b], [b, a]].some(([x, y]) => x === y || x.startsWith(`${y}.`) || x.startsWith(`${y}[`));
+const inside = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
+const touch = (a: string, b: string) => inside(a, b) || inside(b, a);
 
 /**
  * The rule's own problems on the bad edit's matrix, with the schema's verdict replaced by `refused` (the paths it
@@ -316,8 +306,9 @@ function ruleWith(id: string, c: Case, refused: readonly string[]) {
   const m = resolveMatrix(def);
   const ctx = {
     valid: (p: string) => !refused.some((r) => touch(r, p)),
-    shaped: (p: string) => !refused.some((r) => p === r || p.startsWith(`${r}.`) || p.startsWith(`${r}[`)),
-    inherited: (name: string, field: string) => def.environments[name]?.cloneOf !== undefined && !/^(identity|purpose)/.test(field),
+    shaped: (p: string) => !refused.some((r) => inside(p, r)),
+    // every row's problem at a clone is at its own identity, never an inherited value: nothing to leave to a source
+    inherited: () => false,
   };
   return rule.check(m, ctx).filter((p) => p.path === c.at);
 }

@@ -555,8 +555,8 @@ export const UNIQUENESS_RULES: readonly Rule[] = [
   unique("vaultSubtree", "two environments would read each other's secrets"),
   acrossMatrix("unique-service-names", "unique", "no two services share a name", (m, ctx) => {
     const problems: Problem[] = [];
-    const seen = new Map<string, number>();
     if (!ctx.shaped("services")) return problems;
+    const seen = new Map<string, number>();
     m.services.forEach((s, i) => {
       if (!ctx.valid(`services[${i}].name`)) return;
       const first = seen.get(s.name);
@@ -747,7 +747,7 @@ export const TRUST_RULES: readonly Rule[] = [
   acrossMatrix("gates-follow-protected", "trust", "the environment the gates stack follows is protected", (m, ctx) => {
     if (!ctx.valid("organization.gates.followsEnvironment")) return [];
     const follows = m.organization.gates.followsEnvironment;
-    if (isProtected(m, follows) || !protectionKnown(ctx, follows)) return [];
+    if (!protectionKnown(ctx, follows) || isProtected(m, follows)) return [];
     return [{ path: "organization.gates.followsEnvironment", message: `${show(follows)} is not a protected environment (the gates stack decides who may change what: it is applied like the strictest environment)` }];
   }),
   acrossMatrix("gates-environment-apart", "trust", "the gates' GitHub environment does not read as an environment's", (m, ctx) => {

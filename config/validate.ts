@@ -184,14 +184,13 @@ export function validateMatrix(def: MatrixDefinition, rules: readonly Rule[] = [
   };
   // A clone left out of the resolved matrix is never valid: its source missing or itself a clone is a problem at
   // its cloneOf (inside it), its source refused is a problem at the source, which its inherited values map to.
-  const valid = (path: string) => {
+  // clear of refusals: no refused path `meets` the path, nor the source's path it maps to
+  const clear = (meets: (refusedPath: string, path: string) => boolean) => (path: string) => {
     const own = sourceOf(path);
-    return !refused.some((r) => touches(r, own) || touches(r, path));
+    return !refused.some((r) => meets(r, own) || meets(r, path));
   };
-  const shaped = (path: string) => {
-    const own = sourceOf(path);
-    return !refused.some((r) => within(own, r) || within(path, r));
-  };
+  const valid = clear(touches);
+  const shaped = clear((r, path) => within(path, r));
   problems.push(...evaluateRules(rules, m, { valid, shaped, inherited }));
   return problems;
 }
