@@ -157,9 +157,10 @@ const pem = () =>
     .string(says(() => "is not a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)"))
     .regex(PEM_CERTIFICATE, says(() => "is not a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)"));
 
+/** A list of `what`. */
+const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, says((v) => `${show(v)} is not a list of ${what}`));
 /** A non-empty list: `empty` says what an empty one misses. */
-const listOf = <T extends z.ZodType>(item: T, empty: string) =>
-  z.array(item, says((v) => `${show(v)} is not a list`)).min(1, says(() => `is empty (${empty})`));
+const listOf = <T extends z.ZodType>(item: T, what: string, empty: string) => list(item, what).min(1, says(() => `is empty (${empty})`));
 
 const dnsLabel = () => matching(DNS_LABEL, DNS_LABEL_RULE, 63);
 const serviceAccountName = () => matching(DNS_SUBDOMAIN, "a Kubernetes service account name (DNS-1123 subdomain)", 253);
@@ -167,7 +168,7 @@ const serviceAccountName = () => matching(DNS_SUBDOMAIN, "a Kubernetes service a
 /** A non-empty map of Kubernetes labels (a selector that selects something). */
 const labels = () =>
   z
-    .record(z.string(), z.string(), says(() => "is not a non-empty map of labels (a selector must select something)"))
+    .record(z.string(), z.string(says((v) => `${show(v)} is not a Kubernetes label value`)), says(() => "is not a non-empty map of labels (a selector must select something)"))
     .superRefine((value, ctx) => {
       if (Object.keys(value).length === 0) ctx.addIssue({ code: "custom", message: "is not a non-empty map of labels (a selector must select something)" });
       for (const [k, v] of Object.entries(value)) {
@@ -186,7 +187,7 @@ const describe = <T extends z.ZodType>(schema: T, description: string): T => sch
 export const deploymentWindowSchema = z
   .strictObject({
     timeZone: describe(text("an IANA time zone (like Europe/Berlin)", isTimeZone), "IANA time zone, e.g. `Europe/Berlin`."),
-    days: z.array(oneOf(WEEKDAYS)).min(1, says(() => "is empty (name the weekdays deploys may happen on)")).superRefine((days, ctx) => {
+    days: listOf(oneOf(WEEKDAYS), "weekdays", "name the weekdays deploys may happen on").superRefine((days, ctx) => {
       days.forEach((d, i) => {
         if (days.indexOf(d) !== i) ctx.addIssue({ code: "custom", path: [i], message: `${show(d)} appears twice` });
       });
@@ -234,7 +235,7 @@ export const identitySchema = z
       "Folder under the KV v2 mount that holds this environment's secrets (`secret/<subtree>/<service>`): the environment's name.",
     ),
     deployBranches: describe(
-      listOf(branchName("a branch name or pattern"), 'name at least one branch, or "*" for any'),
+      listOf(branchName("a branch name or pattern"), "branch names or patterns", 'name at least one branch, or "*" for any'),
       "Branches (or `*` globs, GitHub's branch-pattern syntax) allowed to deploy here; each a reviewed branch.",
     ),
     protectedBranch: describe(
@@ -242,7 +243,7 @@ export const identitySchema = z
       "The branch (pattern) this environment's ruleset protects (pull requests, reviews, checks); `null` protects none.",
     ),
     branchCreators: describe(
-      listOf(matching(GITHUB_NAME, "a GitHub team slug"), "name the teams that may create the protected branch, or leave it out").optional(),
+      listOf(matching(GITHUB_NAME, "a GitHub team slug"), "GitHub team slugs", "name the teams that may create the protected branch, or leave it out").optional(),
       "Teams (slugs) that alone may create branches matching `protectedBranch`. Default: nobody is restricted.",
     ),
   })
@@ -274,7 +275,7 @@ export const entryGatesSchema = z
       "An environment before this one that must have deployed the same commit successfully (its GitHub deployments); `null`: none.",
     ),
     requiredChecks: describe(
-      z.array(nonBlank("a check name"), says((v) => `${show(v)} is not a list of check names`)),
+      list(nonBlank("a check name"), "check names"),
       "GitHub checks (check runs by name) that must have succeeded on the commit.",
     ),
   })
@@ -319,9 +320,9 @@ export const environmentSettingsSchema = z.strictObject({
     .describe("The environment profile that deployments read (LOG_LEVEL, API_TIMEOUT, DB_POOL_SIZE, CACHE_ENABLED, ENABLE_METRICS, ALERT_ON_ERRORS, DB_MIGRATIONS)."),
   rollout: z
     .strictObject({
-      featureFlagPercentSteps: describe(listOf(percent(), "a flag reaches somebody"), "FEATURE_FLAG_STEPS: the share of users a new feature flag reaches, step by step."),
+      featureFlagPercentSteps: describe(listOf(percent(), "percentages", "a flag reaches somebody"), "FEATURE_FLAG_STEPS: the share of users a new feature flag reaches, step by step."),
       trafficSteps: describe(
-        z.array(z.strictObject({ percent: percent(true), minutes: wholeNumber(1, 1440) }), says((v) => `${show(v)} is not a list of traffic steps`)),
+        list(z.strictObject({ percent: percent(true), minutes: wholeNumber(1, 1440) }), "traffic steps"),
         "TRAFFIC_STEPS: the new version's share of traffic and how long each share holds before 100%; empty: all at once.",
       ),
       previousVersionFallbackMinutes: describe(wholeNumber(0, 10080), "PREVIOUS_VERSION_FALLBACK: how long the previous version stays ready to take the traffic back."),
@@ -364,8 +365,8 @@ export const environmentSettingsSchema = z.strictObject({
   approval: z.strictObject({
     reviewers: z
       .strictObject({
-        teams: z.array(matching(GITHUB_NAME, "a GitHub team slug or login")),
-        users: z.array(matching(GITHUB_NAME, "a GitHub team slug or login")),
+        teams: list(matching(GITHUB_NAME, "a GitHub team slug"), "GitHub team slugs"),
+        users: list(matching(GITHUB_NAME, "a GitHub login"), "GitHub logins"),
       })
       .describe("Teams (slugs) and users (logins) who may approve a deployment; any one of them approves."),
     preventSelfReview: flag(),
@@ -374,7 +375,7 @@ export const environmentSettingsSchema = z.strictObject({
     requiredApprovingReviews: describe(wholeNumber(0, GITHUB_MAX_APPROVING_REVIEWS), "Approving reviews a pull request into the protected branch needs."),
     dismissStaleReviews: describe(flag(), "A new push to a pull request dismisses its approvals."),
     requiredStatusChecks: describe(
-      z.array(nonBlank("a check name"), says((v) => `${show(v)} is not a list of check names`)),
+      list(nonBlank("a check name"), "check names"),
       "Status checks (job names of the project's workflows) that must pass before merging.",
     ),
     codeScanning: z
@@ -387,7 +388,7 @@ export const environmentSettingsSchema = z.strictObject({
       .describe("Code scanning results a pull request into the protected branch must have, and the alerts that block it; `null`: none required."),
     allowForcePushes: flag(),
     checklist: describe(
-      z.array(nonBlank("a checklist item", 200), says((v) => `${show(v)} is not a list of checklist items`)),
+      list(nonBlank("a checklist item", 200), "checklist items"),
       "What an approver confirms before approving a deploy, shown beside the plan (`npm run approval-checklist`).",
     ),
   }),
@@ -502,7 +503,7 @@ export const organizationSchema = z.strictObject({
     githubJwtMount: describe(matching(VAULT_SEGMENT, "a Vault mount name (one path segment)"), "JWT auth mount that trusts GitHub Actions' OIDC issuer."),
     tokenAudience: describe(nonBlank("a token audience"), "Audience of the service account tokens the secret sync presents to Vault."),
     egressCidrs: describe(
-      listOf(text("a CIDR (like 192.0.2.0/28)", isCidr), "the Vault egress policy needs at least one CIDR"),
+      listOf(text("a CIDR (like 192.0.2.0/28)", isCidr), "CIDRs", "the Vault egress policy needs at least one CIDR"),
       "Where Vault answers, for the egress NetworkPolicy (NetworkPolicies match addresses, not names).",
     ),
     egressCidrMinPrefix: describe(wholeNumber(8, 32).optional(), "The widest egress CIDR allowed, as an IPv4 prefix length (IPv6 96 more). Default: 24."),
@@ -572,9 +573,9 @@ export const environmentNameSchema = matching(DNS_LABEL, `a valid environment na
 /** The matrix as written in config/environments.ts: clones still refer to their source. */
 export const matrixDefinitionSchema = z.strictObject({
   organization: organizationSchema,
-  services: describe(listOf(serviceSchema, "every environment runs at least one service"), "Services that run in every environment."),
+  services: describe(listOf(serviceSchema, "services", "every environment runs at least one service"), "Services that run in every environment."),
   promotionOrder: describe(
-    listOf(z.string(), "list the environments from least to most strict"),
+    listOf(z.string(), "environment names", "list the environments from least to most strict"),
     "Environments in promotion order: each may only be as strict as, or stricter than, the one before.",
   ),
   environments: describe(

@@ -115,8 +115,9 @@ export function resolveMatrix(def: MatrixDefinition): Matrix {
 function cloneProblems(def: MatrixDefinition): Problem[] {
   const problems: Problem[] = [];
   for (const [name, e] of Object.entries(def.environments)) {
-    if (!isClone(e)) continue;
-    const source = def.environments[e.cloneOf];
+    // a cloneOf that is not a string is the schema's problem, reported once
+    if (!isClone(e) || typeof e.cloneOf !== "string") continue;
+    const source = Object.hasOwn(def.environments, e.cloneOf) ? def.environments[e.cloneOf] : undefined;
     if (source === undefined) problems.push({ path: `environments.${name}.cloneOf`, message: `${show(e.cloneOf)} is not an environment in environments` });
     else if (e.cloneOf === name) problems.push({ path: `environments.${name}.cloneOf`, message: `${show(e.cloneOf)} is this environment itself (a clone takes another environment's settings)` });
     else if (isClone(source)) problems.push({ path: `environments.${name}.cloneOf`, message: `${show(e.cloneOf)} is itself a clone (clone the original, ${show(source.cloneOf)})` });
