@@ -151,6 +151,32 @@ describe("a matrix with a few values replaced (fast-check)", () => {
   });
 });
 
+describe("a name that every JavaScript object has", () => {
+  // `__proto__`, `constructor`, `toString` are keys of every object without being its own: a lookup of an
+  // environment or a cluster by such a name must find none (the clone of "__proto__" once copied Object.prototype
+  // and crashed a rule)
+  const seed = editableDefinition();
+  const valueAt = (p: Path) => p.reduce<any>((o, k) => o[k], seed);
+  const strings = PATHS.filter((p) => typeof valueAt(p) === "string");
+  // the fields that name an environment or a cluster (README "What the matrix validates")
+  const namePaths = strings.filter((p) => /(\.cloneOf|\.followsEnvironment|\.deployedFirstIn|sourceErrorRate\.environment|\.kvMountManagedBy|\.cluster)$|^promotionOrder\[/.test(formatPath(p)));
+
+  it("the seed's names of environments and clusters are walked", () => {
+    expect(namePaths.map(formatPath)).toEqual(
+      expect.arrayContaining(["environments.hotfix.cloneOf", "organization.gates.followsEnvironment", "promotionOrder[0]", "environments.prod.cluster"]),
+    );
+  });
+  it.each([["__proto__"], ["constructor"], ["toString"], ["hasOwnProperty"]])("%s in place of each name: refused there, never a crash", (name) => {
+    // every string at once (a matrix per name), then each name field alone
+    wellFormed(validateMatrix(replaced(strings.map((p) => [p, name] as const))));
+    for (const path of namePaths) {
+      const problems = validateMatrix(replaced([[path, name]]));
+      wellFormed(problems);
+      expect(problems.map((p) => p.path)).toContain(formatPath(path));
+    }
+  });
+});
+
 describe("one mistake, one problem: no rule speaks about an environment the schema refused", () => {
   const only = (edit: (m: any) => void) => {
     const m = editableDefinition();

@@ -101,7 +101,8 @@ export function resolveMatrix(def: MatrixDefinition): Matrix {
       environments[name] = e;
       continue;
     }
-    const source = def.environments[e.cloneOf];
+    // an own key only: `__proto__` or `constructor` names no environment
+    const source = Object.hasOwn(def.environments, e.cloneOf) ? def.environments[e.cloneOf] : undefined;
     // a source the schema refused as a whole (null, a list) has no settings to give
     if (source !== null && typeof source === "object" && !Array.isArray(source) && !isClone(source)) {
       const own = Object.fromEntries(CLONE_OWN.map((field) => [field, e[field] === undefined ? source[field] : e[field]]));
