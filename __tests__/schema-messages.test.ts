@@ -170,6 +170,8 @@ describe("whole numbers: the range the message states is the JSON Schema's, held
   const above = round(ints.filter((l) => l.node.maximum < Number.MAX_SAFE_INTEGER).map((l) => [l, l.node.maximum + 1] as const));
   const below = round(ints.map((l) => [l, l.node.minimum - 1] as const));
   const fraction = round(ints.map((l) => [l, l.node.minimum + 0.5] as const));
+  // not whole and out of range: one problem, the first (a second about the same value says nothing new)
+  const fractionBelow = round(ints.map((l) => [l, l.node.minimum - 0.5] as const));
   const atMin = round(ints.map((l) => [l, l.node.minimum] as const));
   const atMax = round(ints.filter((l) => l.node.maximum < Number.MAX_SAFE_INTEGER).map((l) => [l, l.node.maximum] as const));
 
@@ -179,6 +181,7 @@ describe("whole numbers: the range the message states is the JSON Schema's, held
     expect(wrongType.get(leaf.path)).toEqual([`${show(WRONG)} is not a whole number`]);
     expect(below.get(leaf.path)).toEqual([`${n.minimum - 1} is out of range (must be ${range(n)})`]);
     expect(fraction.get(leaf.path)).toEqual([`${n.minimum + 0.5} is not a whole number`]);
+    expect(fractionBelow.get(leaf.path)).toEqual([`${n.minimum - 0.5} is not a whole number`]);
     const outOfRange = (p: Map<string, string[]>) => (p.get(leaf.path) ?? []).filter((m) => /out of range|whole number/.test(m));
     expect(outOfRange(atMin)).toEqual([]);
     if (n.maximum < Number.MAX_SAFE_INTEGER) {
@@ -284,6 +287,8 @@ describe("lengths: a name one character too long is refused, one at the limit is
   };
   const tooLong = round(limited.map(([l, n]) => [l, sized(l, n + 1)] as const));
   const atLimit = round(limited.map(([l, n]) => [l, sized(l, n)] as const));
+  // too long and not the pattern either (a space fits no name): still one problem
+  const tooLongAndBad = round(limited.map(([l, n]) => [l, " ".repeat(n + 1)] as const));
 
   it("every limit the documents set is walked", () => {
     expect(limited.length).toBeGreaterThanOrEqual(10);
@@ -294,6 +299,7 @@ describe("lengths: a name one character too long is refused, one at the limit is
     if (leaf.node.pattern) expect(new RegExp(leaf.node.pattern).test(sized(leaf, n))).toBe(true);
     expect(tooLong.get(leaf.path)).toEqual([`${show(sized(leaf, n + 1))} is not ${rule}`]);
     expect((atLimit.get(leaf.path) ?? []).filter((m) => m.endsWith(`is not ${rule}`))).toEqual([]);
+    expect(tooLongAndBad.get(leaf.path)).toEqual([`${show(" ".repeat(n + 1))} is not ${rule}`]);
   });
 });
 
@@ -309,5 +315,31 @@ describe("lists", () => {
   });
   it("lists that must not be empty are some of them", () => {
     expect(lists.filter((l) => l.node.minItems === 1).length).toBeGreaterThan(3);
+  });
+});
+
+describe("what a pattern cannot say", () => {
+  const at = (path: string) => ALL.find((l) => l.path === path)!;
+  it.each([
+    ["environments.prod.identity.deployBranches[0]", "release x", '"release x" is not a branch name or pattern'],
+    ["environments.prod.identity.protectedBranch", "main branch", '"main branch" is not a branch name (or null)'],
+    ["organization.github.defaultBranch", "main\tline", '"main\\tline" is not a branch name'],
+  ])("%s: a branch name with white space inside (Git refuses it)", (path, value, message) => {
+    expect(round([[at(path), value]]).get(path)).toEqual([message]);
+  });
+
+  it("a selector's labels: an empty map selects every pod, and is refused", () => {
+    const path = "organization.ingressController.podLabels";
+    expect(round([[{ path, keys: path.split("."), node: {}, seeded: undefined }, {}]]).get(path)).toEqual([
+      "is not a non-empty map of labels (a selector must select something)",
+    ]);
+  });
+
+  it("a deployment window's weekdays: each once, the second of two refused at its place", () => {
+    const path = "environments.prod.deploymentWindow.days";
+    const days = round([[at(path), ["Mon", "Tue", "Mon", "Tue"]]]);
+    expect(days.get(`${path}[2]`)).toEqual(['"Mon" appears twice']);
+    expect(days.get(`${path}[3]`)).toEqual(['"Tue" appears twice']);
+    expect(days.has(`${path}[0]`) || days.has(`${path}[1]`)).toBe(false);
   });
 });
