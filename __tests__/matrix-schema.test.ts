@@ -65,6 +65,10 @@ describe("a key the schema does not know", () => {
     ["a misspelt top-level field", (m: any) => (m.servics = []), "servics", 'is not a field of the matrix (did you mean "services"?)'],
     ["a misspelt backend field", (m: any) => (m.environments.prod.backend = { type: "s3", bucket: "state", region: "eu-west-1", keyPrefix: "x", kmsKeyID: "k" }), "environments.prod.backend.kmsKeyID", 'is not a field of environments.prod.backend (did you mean "kmsKeyId"?)'],
     // below a map (clusters by name): the fields of the map's values
+    // blocks that may be null or left out: their fields are suggested through the wrapper
+    ["a misspelt field in a block that may be null", (m: any) => (m.environments.prod.canaryGate.maxLatencyIncreasePrecent = 5), "environments.prod.canaryGate.maxLatencyIncreasePrecent", 'is not a field of environments.prod.canaryGate (did you mean "maxLatencyIncreasePercent"?)'],
+    ["a misspelt field in a clone's own block, which it may leave out", (m: any) => (m.environments.hotfix.entryGates = { ...m.environments.prod.entryGates, requiredCheck: [] }), "environments.hotfix.entryGates.requiredCheck", 'is not a field of environments.hotfix.entryGates (did you mean "requiredChecks"?)'],
+    ["a field of a block that may be null, one block up", (m: any) => (m.environments.prod.availabilityPercent = 99.9), "environments.prod.availabilityPercent", 'is not a field of environments.prod (did you mean "slo.availabilityPercent"?)'],
     ["a misspelt field of a cluster", (m: any) => (m.organization.clusters.prod.contxt = "prod"), "organization.clusters.prod.contxt", 'is not a field of organization.clusters.prod (did you mean "context"?)'],
   ])("%s is refused with its path and a suggestion", (_what, edit, at, message) => {
     expect(problemsAfter(edit)).toContainEqual({ path: at, message });
