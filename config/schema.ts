@@ -614,12 +614,12 @@ export interface Matrix extends Omit<MatrixDefinition, "environments"> {
 }
 
 /**
- * A schema's definition with its optional, nullable, readonly and default wrappers taken off: what the tools that
- * walk the schema (the did-you-mean, the matrix table's field order) look at.
+ * A schema's definition with its optional and nullable wrappers taken off (the only ones the matrix uses): what the
+ * tools that walk the schema (the did-you-mean, the matrix table's field order) look at.
  */
 export function unwrapped(schema: unknown): any {
   let def = (schema as any)?._zod?.def;
-  while (def && ["optional", "nullable", "readonly", "default"].includes(def.type)) def = def.innerType?._zod?.def;
+  while (def && ["optional", "nullable"].includes(def.type)) def = def.innerType?._zod?.def;
   return def;
 }
 
