@@ -19,7 +19,7 @@ interface Leaf {
   /** the path as problems name it: `organization.vault.address`, `services[0].port`, `…deployBranches[0]` */
   readonly path: string;
   /** the keys the path is made of (a label key may hold dots) */
-  readonly keys: ReadonlyArray<string | number>;
+  readonly keys: Keys;
   readonly node: Json;
   readonly seeded: unknown;
 }
@@ -32,12 +32,13 @@ function branch(node: Json, value: any): Json | undefined {
   return node;
 }
 
-function leaves(node: Json, value: any, keys: ReadonlyArray<string | number>, out: Leaf[] = []): Leaf[] {
-  const path = keys.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("").slice(1);
-  const at = (...more: Array<string | number>) => {
-    const k = [...keys, ...more];
-    return { keys: k, path: k.map((x) => (typeof x === "number" ? `[${x}]` : `.${x}`)).join("").slice(1) };
-  };
+type Keys = ReadonlyArray<string | number>;
+const pathOf = (keys: Keys) => keys.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("").slice(1);
+
+/** The leaves (scalars and lists) of `value` under `node`, each with its JSON Schema node. */
+function leaves(node: Json, value: any, keys: Keys, out: Leaf[] = []): Leaf[] {
+  const path = pathOf(keys);
+  const at = (key: string | number) => ({ keys: [...keys, key], path: pathOf([...keys, key]) });
   const n = branch(node, value);
   if (!n || value === null) return out;
   if (n.type === "object" && n.properties) {
@@ -66,17 +67,14 @@ function leaves(node: Json, value: any, keys: ReadonlyArray<string | number>, ou
   return out;
 }
 
-function setAt(def: any, keys: ReadonlyArray<string | number>, value: unknown): void {
+function setAt(def: any, keys: Keys, value: unknown): void {
   let o = def;
   for (const k of keys.slice(0, -1)) o = o[k];
   o[keys[keys.length - 1]] = value;
 }
 
 const schema: Json = matrixJsonSchema();
-/**
- * The seed, with the two remote backends' fields (every optional one given) in dev and staging, and a cluster's
- * optional fields, so that the walk reaches them too.
- */
+/** The seed, with the two remote backends (every optional field given) in dev and staging, so that the walk reaches them. */
 function base(): any {
   const def = editableDefinition();
   def.environments.dev.backend = {
