@@ -12,6 +12,7 @@ import { matrix as definition } from "../config/environments";
 import { cli } from "./cli";
 import { buildProgram } from "../scripts/cli";
 import { seedMatrix } from "./helpers";
+import { resolveMatrix } from "../config/validate";
 import { scratchDir } from "./scratch";
 import { argv, invocations, type Invocation } from "./workflow-invocations";
 
@@ -186,6 +187,20 @@ describe("the CLI in-process", () => {
       expect(help.stdout).toContain(c.description().split(" ").slice(0, 3).join(" "));
       expect((await cli([c.name(), "--help"])).stdout).toContain(c.description().split(" ").slice(0, 3).join(" "));
     }
+    expect(help.stdout).toContain("Review tools for the synthesized Terraform of every environment");
+  });
+
+  it("each command's help says what every argument and option is", async () => {
+    const program = buildProgram({ stdout: () => {}, stderr: () => {}, loadMatrix: () => seedMatrix });
+    for (const c of program.commands) {
+      const help = (await cli([c.name(), "--help"])).stdout.replace(/\s+/g, " ");
+      for (const what of [...c.registeredArguments, ...c.options]) {
+        const name = "flags" in what ? what.flags : what.name();
+        // a few words, as the help prints them (commander wraps long lines: compared with white space collapsed)
+        expect([c.name(), name, what.description.split(" ").length >= 2]).toEqual([c.name(), name, true]);
+        expect(help).toContain(what.description.replace(/\s+/g, " ").split(" ").slice(0, 4).join(" "));
+      }
+    }
   });
 
   it("an unknown command is exit 1 with commander's message", async () => {
@@ -207,5 +222,134 @@ describe("the CLI in-process", () => {
     const r = await cli(["diff", "--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: envmatrix diff [options] <base> [head]");
+  });
+});
+
+describe("the commands' edges", () => {
+  const outDir = () => path.join(workspace, "cdktf.out");
+  /** A run with the working directory at `dir` (a relative default such as `cdktf.out` is read there). */
+  async function runIn(dir: string, args: string[]) {
+    const before = process.cwd();
+    process.chdir(dir);
+    try {
+      return await cli(args);
+    } finally {
+      process.chdir(before);
+    }
+  }
+
+  it("diff: the head defaults to cdktf.out in the working directory (README: head defaults to `cdktf.out`)", async () => {
+    const base = path.join(runnerTemp, "head", "cdktf.out");
+    const named = await cli(["diff", base, outDir()]);
+    expect(named.code).toBe(2);
+    expect(await runIn(workspace, ["diff", base])).toEqual(named);
+  });
+
+  it("diff --stack: only the stacks named", async () => {
+    const r = await cli(["diff", path.join(runnerTemp, "base", "cdktf.out"), path.join(runnerTemp, "head", "cdktf.out"), "--stack", "hotfix"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain("hotfix");
+    expect(r.stdout).not.toMatch(/\bprod\b/);
+  });
+
+  it("diff: an unprotected stack's replacement is listed, not flagged as a protected one's", async () => {
+    const head = path.join(runnerTemp, "dev-head");
+    fs.cpSync(outDir(), head, { recursive: true });
+    const devFile = path.join(head, "stacks", "dev", "cdk.tf.json");
+    const dev = JSON.parse(fs.readFileSync(devFile, "utf8"));
+    dev.resource.vault_policy.policy.name += "-renamed";
+    fs.writeFileSync(devFile, JSON.stringify(dev, null, 2));
+    expect(seedMatrix.environments.dev.protected).toBe(false);
+    const r = await cli(["diff", outDir(), head, "--format", "markdown"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain("| ♻️ replace | `vault_policy.policy` |");
+    expect(r.stdout).toContain("| dev | ⚠️ 1 to REPLACE |");
+    expect(r.stdout).not.toContain("dev (protected)");
+    expect(r.stdout).not.toContain("🛑");
+  });
+
+  it("deployer-rbac: YAML a cluster admin reads, every value in place (no anchors or aliases), one newline at the end; --out defaults to cdktf.out", async () => {
+    // the plan's RBAC repeats one list of verbs across its rules: YAML would write it once with an anchor
+    for (const plan of [[], ["--plan"]]) {
+      const r = await cli(["deployer-rbac", "prod", ...plan, "--out", outDir()]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(/(^|[\s:-])[&*][A-Za-z0-9]+\b/m);
+      expect(r.stdout.endsWith("\n")).toBe(true);
+      expect(r.stdout.endsWith("\n\n")).toBe(false);
+      expect(r.stdout.startsWith("---")).toBe(false);
+      expect(await runIn(workspace, ["deployer-rbac", "prod", ...plan])).toEqual(r);
+    }
+  });
+
+  it("deployer-rbac of a stack the output lacks: says to synthesize", async () => {
+    const empty = path.join(runnerTemp, "empty-out");
+    fs.mkdirSync(path.join(empty, "stacks"), { recursive: true });
+    fs.writeFileSync(path.join(empty, "manifest.json"), JSON.stringify({ version: "0.21.0", stacks: {} }));
+    const r = await cli(["deployer-rbac", "prod", "--out", empty]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${empty} has no stack prod (run npm run synth)`);
+  });
+
+  it("reviewed-branch: a ruleset that asks for no approving review does not make a branch reviewed", async () => {
+    // the matrix's rules already keep such a ruleset off every deploy branch; the command does not lean on them
+    // (defense in depth): here dev's ruleset protects a branch, unchecked, and asks for no review, as the seed's dev
+    expect(seedMatrix.environments.dev.approval.requiredApprovingReviews).toBe(0);
+    const m = structuredClone(definition) as any;
+    m.environments.dev.identity.protectedBranch = "sandbox";
+    const r = await cli(["reviewed-branch", "sandbox"], { loadMatrix: () => resolveMatrix(m) });
+    expect([r.code, r.stderr]).toEqual([6, "sandbox: not a reviewed branch\n"]);
+  });
+
+  it("vet-plan-input: a stack the pull request's output lacks is refused (exit 5)", async () => {
+    const r = await cli(["vet-plan-input", outDir(), outDir(), "staging", "nowhere"]);
+    expect([r.code, r.stderr]).toEqual([5, `nowhere: not in ${outDir()}\n`]);
+  });
+
+  it("resolve-environment with neither a branch nor --all: exit 1 saying so", async () => {
+    const r = await cli(["resolve-environment"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("name a branch, or pass --all");
+  });
+
+  it("gate without --commit and without GITHUB_SHA: exit 1 saying which commit to give", async () => {
+    const saved = process.env.GITHUB_SHA;
+    delete process.env.GITHUB_SHA;
+    try {
+      const r = await cli(["gate", "prod"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("no commit: give --commit <sha> (the workflow's GITHUB_SHA)");
+    } finally {
+      if (saved !== undefined) process.env.GITHUB_SHA = saved;
+    }
+  });
+
+  it("deploy-window: now when --at is not given; --at that is not a date and time is refused", async () => {
+    const now = await cli(["deploy-window", "dev"]);
+    // dev has no window in the seed: open at any time
+    expect(seedMatrix.environments.dev.deploymentWindow).toBeNull();
+    expect(now.code).toBe(0);
+    const bad = await cli(["deploy-window", "prod", "--at", "tomorrow"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--at tomorrow is not a date and time");
+  });
+
+  it("matrix --format json-schema is the committed config/matrix.schema.json (README: regenerate it with this command)", async () => {
+    const r = await cli(["matrix", "--format", "json-schema"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(fs.readFileSync(path.join(root, "config", "matrix.schema.json"), "utf8"));
+    const json = await cli(["matrix", "--format", "json"]);
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(definition)));
+  });
+
+  it("cost: a table per environment as text, or as markdown", async () => {
+    const text = await cli(["cost"]);
+    const markdown = await cli(["cost", "--format", "markdown"]);
+    expect([text.code, markdown.code]).toEqual([0, 0]);
+    expect(markdown.stdout).toMatch(/^\|/m);
+    expect(text.stdout).not.toMatch(/^\|/m);
+    for (const name of Object.keys(definition.environments)) {
+      expect(text.stdout).toContain(name);
+      expect(markdown.stdout).toContain(name);
+    }
   });
 });
