@@ -35,6 +35,46 @@ it("the seed synthesizes exactly the recorded addresses, and nothing is waiting 
   expect(Object.keys(recorded).sort()).toEqual([...Object.keys(seedMatrix.environments), "gates"].sort());
   expect(addressProblems(recorded, current)).toEqual([]);
   expect(MOVED).toEqual({ environment: {}, team: {}, gates: {} });
+  // --write records what synthesizedAddresses gives: each stack's addresses sorted (a diff of the file is a review)
+  expect(current).toEqual(recorded);
+  for (const list of Object.values(current)) expect(list).toEqual([...list].sort());
+});
+
+describe("addressProblems, on records made by hand", () => {
+  const env = () => "environment" as const;
+  const none = { environment: {}, team: {}, gates: {} };
+
+  it("lists the stacks in name order, whatever order the records give them in", () => {
+    const problems = addressProblems({ staging: ["a.x"], dev: ["a.x"] }, { staging: [], dev: [] }, none, env, {});
+    expect(problems.map((p) => p.split(":")[0])).toEqual(["dev", "staging"]);
+  });
+
+  it("the gates stack's moves are read from MOVED.gates by default", () => {
+    const moved = { environment: {}, team: {}, gates: { "a.new": "a.old" } };
+    expect(addressProblems({ gates: ["a.old"] }, { gates: ["a.new"] }, moved)).toEqual(["gates: a.new is new: npm run addresses -- --write records it."]);
+    // and an environment's from MOVED.environment, not the gates'
+    expect(addressProblems({ dev: ["a.old"] }, { dev: ["a.new"] }, moved)[0]).toMatch(/^dev: a\.old is gone: Terraform would destroy it/);
+  });
+
+  it("an address moved between two environments' stacks (not into a team's) needs a removed block, even where the other imports it", () => {
+    const problems = addressProblems({ dev: ["a.x"], staging: [] }, { dev: [], staging: ["a.x"] }, none, env, {}, { staging: ["a.x"] });
+    expect(problems).toEqual([
+      'dev: a.x moved to stack staging: Terraform would destroy it here and create it there. Add "a.x" to FORGOTTEN["dev"] in stacks/moved.ts (a removed block: forgotten, not destroyed), and npm run adopt -- staging (an import block there), then npm run addresses -- --write.',
+      "staging: a.x is new: npm run addresses -- --write records it.",
+    ]);
+  });
+
+  it("an address the stack forgets on purpose (FORGOTTEN) and that nothing takes over is no problem", () => {
+    expect(addressProblems({ dev: ["a.x"] }, { dev: [] }, none, env, { dev: ["a.x"] })).toEqual([]);
+  });
+
+  it("stackKind: the gates stack, a team's stack, an environment's (and a name the matrix does not have: an environment's)", () => {
+    const { stackKind } = require("../scripts/addresses") as typeof import("../scripts/addresses");
+    const split = structuredClone(seedMatrix) as any;
+    split.environments.prod.splitByTeam = true;
+    const team = `prod-${seedMatrix.services[0].team}`;
+    expect(["gates", team, "prod", "nowhere"].map(stackKind(split))).toEqual(["gates", "team", "environment", "environment"]);
+  });
 });
 
 it("renaming a synthesized address without a moved entry fails, naming the address and what to do", () => {
