@@ -230,9 +230,13 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
   it("leaves nothing in the temporary directory: the stack it synthesizes in memory gets a folder that is removed", async () => {
     // cdktf's Testing.app() makes a folder there per call and never removes it; the command's process reads TMPDIR
     const tmp = fs.mkdtempSync(path.join(scratchDir(), "tmpdir-"));
-    const r = await cli.run(["adopt", "staging", "--dir", path.join(scratchDir(), "adopt-tmpdir"), "--dry-run"], { TMPDIR: tmp });
+    const dir = path.join(scratchDir(), "adopt-tmpdir");
+    const r = await cli.run(["adopt", "staging", "--dir", dir, "--dry-run"], { TMPDIR: tmp });
     expect(r.code).toBe(0);
     expect(fs.readdirSync(tmp)).toEqual([]);
+    // --dry-run: the table and the count, nothing written
+    expect(r.stdout).toMatch(/^\d+ found, 0 missing \(the plan creates them\), 0 found more than once \(not imported\)$/m);
+    expect(fs.existsSync(dir)).toBe(false);
   });
 
   it("finds each existing object, missing ones get their own line, and writes exactly the found objects' import blocks", async () => {
@@ -243,6 +247,12 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
     dd.monitors = dd.monitors!.filter((m) => m.name !== latency);
     const r = await adopt("staging");
     expect(r.code).toBe(0);
+    // the fakes' addresses are not the matrix's, which the stacks' providers (and so plan) read: said, not hidden
+    expect(r.stderr).toContain(`VAULT_ADDR (${fakes.vault.url}) is not organization.vault.address (${org.vault.address}), which plan reads`);
+    expect(r.stderr).toContain(`DD_HOST (${fakes.datadog.url}) is not organization.datadog.apiUrl (${org.datadog.apiUrl}), which plan reads`);
+    expect(r.stdout).toMatch(/^\d+ found, 3 missing \(the plan creates them\), 0 found more than once \(not imported\)$/m);
+    // the file as the command's working directory (the repository) names it
+    expect(r.stdout).toContain(`wrote ${path.relative(path.resolve(__dirname, ".."), r.file)}: ${r.written.import.length} import blocks; commit it, then plan staging`);
     expect(r.line("kubernetes_limit_range_v1.limits")).toMatch(/^kubernetes_limit_range_v1\.limits\s+no\s+—\s+LimitRange envmatrix-staging\/environment-limits: none \(the plan creates it\)$/);
     expect(r.line("vault_kubernetes_auth_backend_role.role")).toMatch(/\sno\s+—\s+auth\/kubernetes-nonprod\/role\/staging-secret-sync: none/);
     expect(r.line("datadog_monitor.api_latency")).toMatch(/\sno\s+—\s+monitor "\[staging\] api p99 latency": none/);
