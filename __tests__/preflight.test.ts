@@ -131,12 +131,16 @@ async function preflightProcess(): Promise<{ code: number; stdout: string }> {
 }
 
 const failedLines = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("✘"));
+/** The checklist's lines, passed or failed: what the last line counts. */
+const checkLines = (stdout: string) => stdout.split("\n").filter((l) => /^[✔✘] /.test(l));
 
 it("passes every check on a correct setup, and sends every synthesized monitor to Datadog's validation", async () => {
   const r = await preflight();
   expect(failedLines(r.stdout)).toEqual([]);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/all \d+ checks passed/);
+  expect(r.stdout).toContain(`\nall ${checkLines(r.stdout).length} checks passed\n`);
+  expect(checkLines(r.stdout).length).toBeGreaterThan(5);
   const stack = JSON.parse(fs.readFileSync(path.join(out, "stacks", ENV, "cdk.tf.json"), "utf8"));
   const expected = Object.values<any>(stack.resource.datadog_monitor).map((m) => m.query).sort();
   const bodies = fakes.datadog.requests.filter((q) => q.path === "/api/v1/monitor/validate").map((q) => JSON.parse(q.body));
@@ -196,6 +200,8 @@ it.each(broken)("%s: its own failed line, its fix, exit 1", async (_what, breakI
   const fixLine = r.stdout.split("\n")[r.stdout.split("\n").indexOf(failed[0]) + 1];
   expect(fixLine).toMatch(/^ {4}fix: /);
   expect(fixLine).toMatch(fix);
+  // the count after the checklist (stderr, appended here, may carry a client's own log line of the refused request)
+  expect(r.stdout).toContain(`\n1 of ${checkLines(r.stdout).length} checks failed\n`);
 }, 60000);
 
 it("a kubeconfig that cannot be read, or lacks the cluster's context: one failed line naming the context and the file, and its fix", async () => {
