@@ -68,7 +68,9 @@ describe("a successful apply", () => {
         id: `envmatrix-prod-${s.name}-${COMMIT.slice(0, 12)}`,
       })),
     );
+    // no --finished (the workflow gives none): the time of the report, now
     for (const b of dd.doraDeployments as Json[]) expect(b.data.attributes.finished_at).toBeGreaterThanOrEqual(STARTED * 1e9);
+    for (const b of dd.doraDeployments as Json[]) expect(Math.abs(b.data.attributes.finished_at / 1e9 - Date.now() / 1000)).toBeLessThan(600);
     expect(r.stdout.split("\n").filter(Boolean)).toEqual(seedMatrix.services.flatMap((s) => [`Datadog: DORA deployment of ${s.name} in prod reported`, `Datadog: deployment event of ${s.name} in prod (success) reported`]));
   });
 
@@ -142,6 +144,22 @@ describe("a team stack (prod split by team)", () => {
     expect(r.code).toBe(0);
     expect((dd.doraDeployments as Json[]).map((b) => [b.data.attributes.service, b.data.attributes.env])).toEqual([["billing", "prod"]]);
     expect((dd.events as Json[]).map((e) => e.tags.filter((t: string) => /^(service|env):/.test(t)))).toEqual([["env:prod", "service:billing"]]);
+  });
+});
+
+describe("the times it is given", () => {
+  const args = (...times: string[]) => ["report-deployment", "staging", "--commit", COMMIT, "--outcome", "success", ...times];
+  it("--finished, in seconds since the epoch, is the deployment's finish", async () => {
+    const r = await cli(args("--started", String(STARTED), "--finished", String(STARTED + 90)));
+    expect(r.code).toBe(0);
+    for (const b of dd.doraDeployments as Json[]) expect([b.data.attributes.started_at, b.data.attributes.finished_at]).toEqual([STARTED * 1e9, (STARTED + 90) * 1e9]);
+  });
+  it.each([["--started", "12x"], ["--started", "x12"], ["--finished", "1.5"]])("%s %s is not seconds since the epoch: refused, nothing sent", async (flag, value) => {
+    const times = flag === "--started" ? [flag, value] : ["--started", String(STARTED), flag, value];
+    const r = await cli(args(...times));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${flag} ${value}: not seconds since the epoch (date -u +%s)`);
+    expect(dd.doraDeployments).toEqual([]);
   });
 });
 
