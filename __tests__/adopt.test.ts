@@ -251,6 +251,8 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
     expect(r.stderr).toContain(`VAULT_ADDR (${fakes.vault.url}) is not organization.vault.address (${org.vault.address}), which plan reads`);
     expect(r.stderr).toContain(`DD_HOST (${fakes.datadog.url}) is not organization.datadog.apiUrl (${org.datadog.apiUrl}), which plan reads`);
     expect(r.stdout).toMatch(/^\d+ found, 3 missing \(the plan creates them\), 0 found more than once \(not imported\)$/m);
+    // the file says what it is and who wrote it
+    expect(r.written["//"]).toBe("npm run adopt -- staging: objects that existed before the stack managed them; Terraform imports each on the next apply (stacks/adopted.ts)");
     // the file as the command's working directory (the repository) names it
     expect(r.stdout).toContain(`wrote ${path.relative(path.resolve(__dirname, ".."), r.file)}: ${r.written.import.length} import blocks; commit it, then plan staging`);
     expect(r.line("kubernetes_limit_range_v1.limits")).toMatch(/^kubernetes_limit_range_v1\.limits\s+no\s+—\s+LimitRange envmatrix-staging\/environment-limits: none \(the plan creates it\)$/);

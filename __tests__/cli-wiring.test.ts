@@ -118,7 +118,9 @@ describe("the workflows' commands, run as the workflows run them", () => {
   it("pull-request-review.yml: only a branch some ruleset protects with a review counts as a reviewed base", async () => {
     const [inv] = of("pull-request-review.yml", "reviewed-branch");
     const reviewed = Object.values(seedMatrix.environments).find((e) => e.identity.protectedBranch !== null && e.approval.requiredApprovingReviews >= 1)!;
-    expect((await run(inv, { BASE_REF: reviewed.identity.protectedBranch! })).code).toBe(0);
+    const ok = await run(inv, { BASE_REF: reviewed.identity.protectedBranch! });
+    const by = Object.entries(seedMatrix.environments).find(([, e]) => e === reviewed)![0];
+    expect([ok.code, ok.stdout]).toEqual([0, `${reviewed.identity.protectedBranch}: reviewed (protected by ${by}'s ruleset)\n`]);
     expect((await run(inv, { BASE_REF: "feature/unreviewed" })).code).toBe(6);
   });
 
@@ -328,6 +330,7 @@ describe("the commands' edges", () => {
     // dev has no window in the seed: open at any time
     expect(seedMatrix.environments.dev.deploymentWindow).toBeNull();
     expect(now.code).toBe(0);
+    expect(now.stdout).toMatch(/^dev: deployment window open \(.+\)\n$/);
     const bad = await cli(["deploy-window", "prod", "--at", "tomorrow"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("--at tomorrow is not a date and time");
