@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ENVIRONMENT_RULES, PROMOTION_RULES, PROTECTED_RULES, RULES, TRUST_RULES, UNIQUENESS_RULES, eachEnvironment } from "../config/rules";
-import { dropEachRule, tableRows } from "../scripts/drop-each-rule";
+import { dropEachRule, tableRows, verdict } from "../scripts/drop-each-rule";
 import { resolveMatrix, validateMatrix } from "../config/validate";
 import { editableDefinition, seedMatrix } from "./helpers";
 
@@ -547,6 +547,52 @@ describe("the rule tables", () => {
     expect(log[4]).toBe("\n4 rules; 2 caught by a failing test when removed; not caught: missed-rule, broken-rule");
     expect(code).toBe(1);
     expect(dropEachRule(source, () => ({ status: 1, stderr: "Tests:       1 failed, 41 passed, 42 total" }), () => {})).toBe(0);
+  });
+
+  it("npm run drop-each-rule reads the tables as rules.ts writes them, and nothing else", () => {
+    // what config/rules.ts has: code before, between and after the tables at the same indent as rows, an empty
+    // table, a table named in a comment, an acrossMatrix row whose id is on its second line, uniqueness rows
+    const source = [
+      "function helper() {",
+      '  eachEnvironment({ id: "not-a-row-before", reads: "x" });',
+      "}",
+      "// export const OLD_RULES: readonly Rule[] = [",
+      '  unique("commented", "not a table"),',
+      "export const NO_RULES: readonly Rule[] = [];",
+      '  eachEnvironment({ id: "not-a-row-after-an-empty-table", reads: "x" });',
+      "export const FIRST_RULES: readonly Rule[] = [",
+      '  eachEnvironment({ id: "first", reads: "a" }),',
+      "  acrossMatrix(",
+      '    "across-rows",',
+      '    "unique",',
+      '    "no two services share a name",',
+      "    (m) => [],",
+      "  ),",
+      "];",
+      "const between = [",
+      '  unique("between", "not a table"),',
+      "];",
+      "export const SECOND_RULES: readonly Rule[] = [",
+      '  unique("vaultSubtree", "two environments would read each other\'s secrets"),',
+      '  acrossMatrix("one-line", "unique", "says why", (m) => []),',
+      "];",
+      "function after() {",
+      '  eachEnvironment({ id: "not-a-row-after", reads: "x" });',
+      "}",
+    ].join("\n");
+    const lines = source.split("\n");
+    expect(tableRows(source).map((r) => [r.id, lines.slice(r.from, r.to + 1).join("\n")])).toEqual([
+      ["first", '  eachEnvironment({ id: "first", reads: "a" }),'],
+      ["across-rows", lines.slice(9, 15).join("\n")],
+      ["unique-vaultSubtree", lines[20]],
+      ["one-line", lines[21]],
+    ]);
+    // a row without an id is an error naming its line, not a row dropped silently
+    expect(() => tableRows(["export const X_RULES: readonly Rule[] = [", "  somethingElse(),", "];"].join("\n"))).toThrow("config/rules.ts:2: a table row without an id");
+    // Jest's count of failing tests, whatever its digits
+    expect(verdict({ status: 1, stderr: "Tests:       12 failed, 30 passed, 42 total" })).toBe("caught (12 failing)");
+    expect(verdict({ status: 0, stderr: "Tests:       42 passed, 42 total" })).toBe("NOT CAUGHT");
+    expect(verdict({ status: null, stderr: "" })).toBe("did not run");
   });
 
   it("skip a rule while a field it reads is itself refused (one problem, not a second one about the same value)", () => {
