@@ -212,6 +212,65 @@ describe("the README's picture of prod's dashboard (npm run dashboard-picture)",
     }
   });
 
+  it("on any layout: each widget's box inside its group's, no two overlapping, its text lines inside it and cut to its width", () => {
+    const { dashboardSvg } = require("../scripts/dashboard-picture");
+    const long = `sum:trace.http.request.hits{env:prod,service:api}.as_count() ${"x".repeat(120)}`;
+    const widget = (title: string, x: number, y: number, width: number, height: number, definition: Record<string, unknown>) => ({
+      layout: { x, y, width, height },
+      definition: { title, type: "timeseries", ...definition },
+    });
+    const d = {
+      title: "picture",
+      template_variables: [{ name: "service", available_values: ["api"] }],
+      widgets: [
+        {
+          // a group two columns in, two rows of widgets
+          layout: { x: 2, y: 0, width: 10, height: 5 },
+          definition: {
+            title: "group",
+            widgets: [
+              widget("left", 0, 0, 5, 2, { requests: [{ q: long, queries: [{ name: "q1", data_source: "metrics", compute: { aggregation: "sum" } }, { name: "q2", data_source: "events" }], formulas: [{ formula: `q1 * 100 ${"+ q1 ".repeat(30)}` }] }] }),
+              widget("right", 5, 0, 5, 2, { requests: [{ query: { data_source: "logs", query_string: "status:error" } }, { formulas: [{ formula: "f".repeat(70) }] }], markers: [{ value: "y = 1", label: "SLO" }] }),
+              widget("below", 0, 2, 10, 2, { query: "avg:kubernetes.cpu.usage.total{*}", events: [{ q: "tags:deployment" }], requests: Array.from({ length: 12 }, (_, i) => ({ q: `metric.${i}{a:b}` })) }),
+            ],
+          },
+        },
+      ],
+    };
+    const svg: string = dashboardSvg(d);
+    const rects = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"[^>]*\/>/g)].map((m) => m.slice(1, 5).map(Number));
+    const [group, ...boxes] = rects;
+    // the group two columns in (8 px margin, 84 px a column)
+    expect(group[0]).toBe(8 + 2 * 84);
+    expect(boxes).toHaveLength(3);
+    const inside = (a: number[], b: number[]) => a[0] >= b[0] && a[1] >= b[1] && a[0] + a[2] <= b[0] + b[2] && a[1] + a[3] <= b[1] + b[3];
+    const overlap = (a: number[], b: number[]) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+    for (const b of boxes) expect(inside(b, group)).toBe(true);
+    expect([overlap(boxes[0], boxes[1]), overlap(boxes[0], boxes[2]), overlap(boxes[1], boxes[2])]).toEqual([false, false, false]);
+    // the second row of widgets below the first
+    expect(boxes[2][1]).toBeGreaterThanOrEqual(boxes[0][1] + boxes[0][3]);
+    // each widget's description lines (10 px text) inside its box, at most as wide as it (about 5.6 px a character)
+    const texts = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)" font-size="10" fill="#33334a">([^<]*)<\/text>/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), text: m[3] }));
+    const of = (b: number[]) => texts.filter((t) => t.x > b[0] && t.x < b[0] + b[2] && t.y > b[1] && t.y < b[1] + b[3]);
+    expect(of(boxes[0]).length + of(boxes[1]).length + of(boxes[2]).length).toBe(texts.length);
+    for (const b of boxes) for (const t of of(b)) expect(t.text.length * 5.6).toBeLessThanOrEqual(b[2]);
+    // what each line says: the metric with its scope hidden, the query's parts, the formula, the marker, the events
+    const left = of(boxes[0]).map((t) => t.text);
+    // a metric query cut to 60 characters; a line longer than the box cut to it, with an ellipsis
+    expect(left[0]).toBe(`sum:trace.http.request.hits{…}.as_count() ${"x".repeat(120)}`.slice(0, 60));
+    expect(left.slice(1, 3)).toEqual(["q1: metrics sum", "q2: events"]);
+    expect(left[3]).toMatch(/^= q1 \* 100 (\+ q1 )+.*…$/);
+    // a line that fits (72 characters: 403 px of a 408 px box) is whole
+    expect(of(boxes[1]).map((t) => t.text)).toEqual(["logs: status:error", `= ${"f".repeat(70)}`, "marker y = 1 (SLO)"]);
+    expect(boxes[1][2]).toBe(5 * 84 - 12);
+    // more lines than fit: the first ones, as many as the box holds below its title (2 rows of 56 px)
+    const below = of(boxes[2]).map((t) => t.text);
+    expect(below[0]).toBe("metric.0{…}");
+    expect(below.length).toBeLessThan(12);
+    expect(Math.max(...of(boxes[2]).map((t) => t.y))).toBeLessThan(boxes[2][1] + boxes[2][3]);
+    expect(Math.max(...of(boxes[2]).map((t) => t.y)) + 13).toBeGreaterThan(boxes[2][1] + boxes[2][3] - 6);
+  });
+
   it("escapes what SVG text cannot hold as is: &, <, > and quotes", () => {
     const { dashboardSvg } = require("../scripts/dashboard-picture");
     const svg: string = dashboardSvg({ title: 'a "b" & <c>', template_variables: [], widgets: [] });
