@@ -52,6 +52,30 @@ describe("README", () => {
     }
   });
 
+  it("says what the seed does not have: two recipients, a low tier, several approvers and checks, a quote in a label", () => {
+    const def = editableDefinition();
+    // staging pages (on-call and chat) without tiers; prod's CPU monitor in the low tier (the weekly report)
+    def.environments.staging.alerts.routing = "page";
+    def.environments.prod.alerts.tiers.cpu = "low";
+    def.environments.prod.approval.reviewers = { teams: ["platform-leads", "sre"], users: [] };
+    def.environments.prod.entryGates.requiredChecks = ["build", 'lint "strict"'];
+    const m = loadMatrix(def);
+    const dd = m.organization.datadog;
+    const cells = (table: string, label: string) => table.split("\n").find((l) => l.startsWith(`| ${label} |`))!.split(" | ").slice(1);
+    const names = Object.keys(m.environments);
+    const notifies = cells(monitorTable(m), "notifies");
+    expect(notifies[names.indexOf("staging")]).toBe(`${dd.pagerHandle} + ${dd.chatHandle}`);
+    expect(notifies[names.indexOf("prod")]).toMatch(/; CPU \(low\): weekly report$/);
+    expect(cells(entryGatesTable(m), "checks succeeded on the commit")[names.indexOf("prod")]).toBe('`build`, `lint "strict"`');
+    expect(cells(entryGatesTable(m), "approved by")[names.indexOf("prod")]).toBe(`@${m.organization.github.owner}/platform-leads, @${m.organization.github.owner}/sre`);
+    const diagram = promotionDiagram(m);
+    // the edge into prod: its gates in a few words, a quote written as Mermaid's #quot;
+    expect(diagram).toContain('check build; check lint #quot;strict#quot;');
+    expect(diagram).toMatch(/approved by @[^ ]+\/platform-leads or @[^ ]+\/sre"\| e_prod/);
+    // the clone's edge carries its own gates after "clone"
+    expect(diagram).toMatch(/e_prod -\.->\|"clone; tests > 95%; [^"]*"\| e_hotfix/);
+  });
+
   it("reads the entry-gates table's cells from the matrix, a column per environment", () => {
     const def = editableDefinition();
     def.environments.staging.entryGates.testPassRatePercent = 97;
