@@ -344,6 +344,13 @@ describe("the commands' edges", () => {
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(definition)));
   });
 
+  it("plan-summary of a stack the matrix does not name (a stack since removed): summarized, as unprotected", async () => {
+    const r = await cli(["plan-summary", "retired", path.join(__dirname, "fixtures", "plan.json")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("retired");
+    expect(r.stdout).not.toContain("is protected");
+  });
+
   it("cost: a table per environment as text, or as markdown", async () => {
     const text = await cli(["cost"]);
     const markdown = await cli(["cost", "--format", "markdown"]);
