@@ -188,6 +188,9 @@ describe("stacks-to-plan: what differs from each environment's last successful d
     const r = await cli("stacks-to-plan", "main", "--head", dirs.head, "--at", `${sha(50)}=${dirs.head}`);
     // gates: same config as its last success → skipped; staging: sha 51 not synthesized → planned; prod: failed → planned
     expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["staging", "prod"]);
+    // no earlier synth given at all (no --at): nothing can be compared, every stack of the branch is planned
+    const none = await cli("stacks-to-plan", "main", "--head", dirs.head);
+    expect(JSON.parse(none.stdout).include.map((t: any) => t.environment)).toEqual(["gates", "staging", "prod"]);
   });
 });
 
