@@ -345,6 +345,12 @@ describe("each stack's own apply record (record-apply), read by stacks-to-plan",
     const orphan = await shared.run(argv(finishInv, { STACK: "prod-platform", SHA: sha(72), OUTCOME: "success" }), githubEnv(), split(150));
     expect(orphan.code).toBe(1);
     expect(orphan.stderr).toMatch(/no record of prod-platform's apply of [0-9a-f]{12} was started/);
+    // a failed apply is recorded as failed, and said so
+    expect((await shared.run(argv(startInv, { STACK: "prod-payments", SHA: sha(73) }), githubEnv(), split(150))).code).toBe(0);
+    const failed = await shared.run(argv(finishInv, { STACK: "prod-payments", SHA: sha(73), OUTCOME: "failure" }), githubEnv(), split(150));
+    expect(failed.code).toBe(0);
+    expect(failed.stdout).toMatch(new RegExp(`^prod-payments failed to apply ${sha(73).slice(0, 12)}: deployment \\d+ in ${prodGitHub}$`, "m"));
+    expect(JSON.parse(fake.requests.filter((q) => q.method === "POST").pop()!.body).state).toBe("failure");
   });
 
   it("record-apply refuses an unknown stack and a short sha, both at once, and says when GitHub refuses the record", async () => {
