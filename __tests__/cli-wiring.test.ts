@@ -280,6 +280,10 @@ describe("the commands' edges", () => {
       expect(r.stdout.endsWith("\n\n")).toBe(false);
       expect(r.stdout.startsWith("---")).toBe(false);
       expect(await runIn(workspace, ["deployer-rbac", "prod", ...plan])).toEqual(r);
+      // the deploy's account writes; the plan's (its own account) only reads
+      const account = `${seedMatrix.organization.project}-prod-${plan.length ? "planner" : "deployer"}`;
+      expect(r.stdout).toContain(`name: ${account}\n`);
+      expect(/^\s*- (create|update|patch|delete)$/m.test(r.stdout)).toBe(plan.length === 0);
     }
   });
 
