@@ -171,6 +171,29 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "approval")).toMatch(new RegExp(`^✘ approval +environment ${githubEnvironment} does not exist`));
   });
 
+  it("fails closed when staging's series hold only zero requests (no traffic is no data, not 0%)", async () => {
+    stagingServed(0, 0);
+    stagingDeployed(["success"]);
+    const r = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect([r.code, line(r.out, "error rate staging/api")]).toEqual([8, expect.stringMatching(/^✘ error rate staging\/api +no data: no request of api in staging in the window/)]);
+  });
+
+  it("deployed first: the newest successful deployment is named; one without any status yet does not hide an older success; GitHub not answering fails it", async () => {
+    stagingServed(5, 10000);
+    const env = seedMatrix.environments.staging.identity.githubEnvironment;
+    // listed oldest first here: the gate orders them itself, newest first, whatever order the API gives
+    gh.deployments = { [env]: [{ id: 43, sha: COMMIT, statuses: ["success"] }, { id: 44, sha: COMMIT, statuses: ["success"] }, { id: 50, sha: COMMIT, statuses: [] }] };
+    const r = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect(line(r.out, "deployed first in staging")).toMatch(/^✔ deployed first in staging +deployment 44: success +\(/);
+    gh.forbidden = [`/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/deployments`];
+    try {
+      const refused = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+      expect([refused.code, line(refused.out, "deployed first in staging")]).toEqual([8, expect.stringMatching(/^✘ deployed first in staging +GitHub did not answer: HTTP 403/)]);
+    } finally {
+      gh.forbidden = undefined;
+    }
+  });
+
   it("fails outside the window, naming it", async () => {
     stagingServed(5, 10000);
     stagingDeployed(["success"]);
@@ -202,6 +225,7 @@ describe("staging: more than 95% of the commit's tests pass", () => {
     ["JUnit XML with skipped tests, which count neither way", () => junit(110, 3, 0, 10), 0, /^✔ tests +97% \(97 of 100 passed\)/],
     ["jest --json at 94%", () => jestJson(94, 6), 8, /^✘ tests +94% \(94 of 100 passed\)/],
     ["jest --json at 96%", () => jestJson(96, 4), 0, /^✔ tests +96% \(96 of 100 passed\)/],
+    ["a report in which no test ran (all skipped): nothing measured", () => junit(10, 0, 0, 10), 8, /^✘ tests +\S+junit-10-0-0-10\.xml: no test ran +\(required/],
   ])("%s", async (_what, report, code, expected) => {
     const r = await gate(["staging", "--commit", COMMIT, "--report", report()]);
     expect([r.code, line(r.out, "tests")]).toEqual([code, expect.stringMatching(expected)]);
@@ -285,6 +309,20 @@ describe("the command", () => {
     expect(gates(team.out)).toEqual(gates(own.out));
     expect(gates(team.out)).toEqual(expect.arrayContaining(["window", "approval"]));
     expect(gates(team.out).length).toBeGreaterThan(2);
+  });
+
+  it("the gates stack checks no commit checks either, even where the environment it follows requires some", async () => {
+    const def = editableDefinition();
+    def.environments.prod.entryGates.requiredChecks = ["build"];
+    const r = await gate(["gates", "--commit", COMMIT, "--at", IN_WINDOW], def);
+    expect(r.out.split("\n").slice(1, -2).map((l) => l.slice(2).split(/ +/)[0])).toEqual(["window", "approval"]);
+  });
+
+  it("an environment without reviewers: its approval needs none (GitHub not asked)", async () => {
+    expect(seedMatrix.environments.staging.approval.reviewers).toEqual({ teams: [], users: [] });
+    gh.environments = {};
+    const r = await gate(["staging", "--commit", COMMIT]);
+    expect(line(r.out, "approval")).toMatch(/^✔ approval +none required +\(required: none\)$/);
   });
 
   it("refuses an unknown environment and a missing commit", async () => {
