@@ -153,6 +153,11 @@ describe("split by team: on in prod (and hotfix, its clone)", () => {
     // the namespace named where the team stacks read it: credited to splitByTeam
     const sa = c.differences.find((d) => d.path === "resource.kubernetes_service_account_v1.workload_billing.metadata.namespace")!;
     expect(sa.fields).toContain("environments.prod.splitByTeam");
+    // prod's side is read from its team stack (payments' stack holds billing's service account), not absent
+    expect([sa.a, sa.b]).toEqual([expect.any(String), expect.any(String)]);
+    // and every service's resources are there on prod's side: none of staging's is missing from prod
+    const missing = c.differences.filter((d) => d.b === undefined && /\.workload_/.test(d.path));
+    expect(missing).toEqual([]);
   });
 
   it("deploys and plans a team stack right after its environment's, with the environment's GitHub environments", () => {
