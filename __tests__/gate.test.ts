@@ -140,6 +140,19 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     const r = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
     expect(r.code).toBe(8);
     expect(line(r.out, "error rate staging/api")).toMatch(/^✘ error rate staging\/api +Datadog did not answer: HTTP 503/);
+    // a status the query endpoint declares (403: docs.datadoghq.com/api/latest/metrics/#query-timeseries-points):
+    // the client reads Datadog's own words for it
+    dd.failWith = 403;
+    const denied = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
+    expect(line(denied.out, "error rate staging/api")).toMatch(/^✘ error rate staging\/api +Datadog did not answer: HTTP 403 \(Forbidden\) +\(required/);
+  });
+
+  it("fails closed when Datadog cannot be reached at all, saying why (no HTTP status to give)", async () => {
+    stagingDeployed(["success"]);
+    const r = await cli.run(["gate", "prod", "--commit", COMMIT, "--at", IN_WINDOW], { DD_HOST: "http://127.0.0.1:9" });
+    const out = `${r.stdout}${r.stderr}`;
+    expect(r.code).toBe(8);
+    expect(line(out, "error rate staging/api")).toMatch(/^✘ error rate staging\/api +Datadog did not answer: (?!HTTP)\S.*\(required/);
   });
 
   it("fails when staging never deployed the commit, or its deployment did not succeed", async () => {

@@ -25,7 +25,7 @@ export function metricsHandler(s: MetricsState): Handler {
     const [from, to, q] = [Number(query.get("from")), Number(query.get("to")), query.get("query") ?? ""];
     if (!Number.isInteger(from) || !Number.isInteger(to) || q === "") return { status: 400, body: { errors: ["from, to and query are required"] } };
     s.asked.push({ query: q, from, to });
-    if (s.failWith !== undefined) return { status: s.failWith, body: { errors: ["Service Unavailable"] } };
+    if (s.failWith !== undefined) return { status: s.failWith, body: { errors: [s.failWith === 403 ? "Forbidden" : "Service Unavailable"] } };
     const values = s.points[q];
     const series =
       values === undefined
