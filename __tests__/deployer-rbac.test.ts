@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEPLOYERS_NAMESPACE, deployerRbac, RbacError } from "../review/deployer-rbac";
 import { preflightReads } from "../review/preflight-reads";
+import { allows, ruleAllows } from "./rbac";
 import { environmentNames, resolveReferences, seedMatrix, synthEnvironment } from "./helpers";
 import { scratchDir } from "./scratch";
 
@@ -24,33 +25,6 @@ const API: Record<string, [string, string]> = {
   ExternalSecret: ["external-secrets.io", "externalsecrets"],
 };
 const CLUSTER_SCOPED = new Set(["namespaces", "clusterrolebindings"]);
-
-/** Whether `rules` allow `verb` on group/resource (named `name`), as the API server matches one rule. */
-function ruleAllows(rules: any[], verb: string, group: string, resource: string, name?: string): boolean {
-  return rules.some(
-    (r) =>
-      r.apiGroups.includes(group) &&
-      r.resources.includes(resource) &&
-      r.verbs.includes(verb) &&
-      (r.resourceNames === undefined || (name !== undefined && r.resourceNames.includes(name) && verb !== "create" && verb !== "list")),
-  );
-}
-
-/**
- * Whether the RBAC `objects` let their subject do `verb` on an object of group/resource, as the API server
- * decides (kubernetes.io/docs/reference/access-authn-authz/rbac, "RoleBinding and ClusterRoleBinding"): a
- * ClusterRoleBinding grants its ClusterRole's rules everywhere; a RoleBinding grants its Role's rules only on
- * namespaced objects of its own namespace. `namespace` is the object's, absent for cluster-scoped objects.
- */
-function allows(objects: any[], verb: string, group: string, resource: string, at: { name?: string; namespace?: string } = {}): boolean {
-  const role = (kind: string, name: string, namespace?: string) => objects.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
-  return objects.some((b) => {
-    if (b.kind === "ClusterRoleBinding") return ruleAllows(role("ClusterRole", b.roleRef.name)?.rules ?? [], verb, group, resource, at.name);
-    if (b.kind !== "RoleBinding" || at.namespace !== b.metadata.namespace) return false;
-    const granted = b.roleRef.kind === "Role" ? role("Role", b.roleRef.name, b.metadata.namespace) : role("ClusterRole", b.roleRef.name);
-    return ruleAllows(granted?.rules ?? [], verb, group, resource, at.name);
-  });
-}
 
 /** The deploy and plan RBAC of each environment, validated by one kubernetes-models process for all of them. */
 const rbacOf = (name: string) => {

@@ -18,6 +18,9 @@ import { startFake, type Fake } from "./fakes/server";
 import { seedMatrix } from "./helpers";
 import { scratchDir } from "./scratch";
 import { PRELOAD_CLIENTS, startCliProcess, type CliProcess } from "./cli-process";
+import { parseAllDocuments } from "yaml";
+import { cli as cliInProcess } from "./cli";
+import { allows, rbacRequest } from "./rbac";
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, "..");
@@ -135,7 +138,14 @@ const failedLines = (stdout: string) => stdout.split("\n").filter((l) => l.start
 const checkLines = (stdout: string) => stdout.split("\n").filter((l) => /^[✔✘] /.test(l));
 
 it("passes every check on a correct setup, and sends every synthesized monitor to Datadog's validation", async () => {
+  const before = fakes.kube.requests.length;
   const r = await preflight();
+  // preflight runs with plan's credentials: every request it made of the cluster is one the planner's RBAC allows,
+  // as `npm run deployer-rbac -- <env> --plan` prints it for the cluster admin (a 403 otherwise, on a real cluster)
+  const planRbac = parseAllDocuments((await cliInProcess(["deployer-rbac", ENV, "--plan", "--out", out])).stdout).map((d) => d.toJS());
+  const asked = fakes.kube.requests.slice(before).map((q) => [q.method, q.path, rbacRequest(q.method, q.path)] as const).filter(([, , req]) => req !== undefined);
+  expect(asked.length).toBeGreaterThan(5);
+  for (const [method, p, req] of asked) expect([method, p, allows(planRbac, req!.verb, req!.group, req!.resource, req!)]).toEqual([method, p, true]);
   expect(failedLines(r.stdout)).toEqual([]);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/all \d+ checks passed/);
