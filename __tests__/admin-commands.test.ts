@@ -80,11 +80,41 @@ describe("cluster-bootstrap", () => {
     const mount = /^vault auth enable -path=(\S+) kubernetes$/m.exec(vault)![1];
     expect(vault).toContain(`vault write auth/${mount}/config`);
     expect(vault).toContain(`kubernetes_host='${org.clusters[cluster].host}'`);
+    // a deployer and a planner account for each environment on this cluster, and for no other
+    const onIt = Object.entries(seedMatrix.environments).filter(([, e]) => e.cluster === cluster).map(([n]) => n);
+    expect(onIt.length).toBeGreaterThan(0);
+    const accounts = objects.filter((o) => o.kind === "ServiceAccount").map((o) => o.metadata.name);
+    expect(accounts.sort()).toEqual([org.platform.tokenReviewerServiceAccount, ...onIt.flatMap((n) => [`${org.project}-${n}-deployer`, `${org.project}-${n}-planner`])].sort());
+    // accounts for tokens minted on demand (CI) or by Vault's reviewer secret: no pod mounts one by default
+    for (const o of objects.filter((x) => x.kind === "ServiceAccount")) expect([o.metadata.name, o.automountServiceAccountToken]).toEqual([o.metadata.name, false]);
+    // the platform namespace runs no workload: Pod Security restricted, and every object says who manages it
+    const ns = objects.find((o) => o.kind === "Namespace");
+    expect([ns.metadata.name, ns.metadata.labels["pod-security.kubernetes.io/enforce"]]).toEqual([org.platform.namespace, "restricted"]);
+    for (const o of objects) expect([o.kind, o.metadata.labels?.["app.kubernetes.io/managed-by"], o.metadata.labels?.["app.kubernetes.io/part-of"]]).toEqual([o.kind, "envmatrix", org.project]);
+    // the reviewer's long-lived token is a service-account-token Secret of that account
+    const secret = objects.find((o) => o.kind === "Secret");
+    expect([secret.type, secret.metadata.annotations["kubernetes.io/service-account.name"]]).toEqual(["kubernetes.io/service-account-token", org.platform.tokenReviewerServiceAccount]);
+    expect(vault).toContain(`get secret ${secret.metadata.name} `);
+    // Vault outside the cluster (the seed's): it must not fall back to its own pod's token and CA
+    expect(vault).toMatch(/^ {2}disable_local_ca_jwt=true \\$/m);
+    expect(vault).not.toContain("kubernetes_ca_cert");
   });
 
-  it("refuses a cluster the matrix does not have", async () => {
+  it("Vault inside the cluster may use its own pod's token and CA; a cluster's CA is written to a file Vault reads", async () => {
+    // developer.hashicorp.com/vault/api-docs/auth/kubernetes#disable_local_ca_jwt
+    const m = structuredClone(seedMatrix) as any;
+    m.organization.clusters.prod.vaultInCluster = true;
+    m.organization.clusters.prod.caCertificatePem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const r = await cli(["cluster-bootstrap", "prod"], { loadMatrix: () => m });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}disable_local_ca_jwt=false \\$/m);
+    expect(r.stdout).toContain("printf '%s' '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' > prod-ca.pem");
+    expect(r.stdout).toMatch(/^ {2}kubernetes_ca_cert=@prod-ca\.pem \\$/m);
+  });
+
+  it("refuses a cluster the matrix does not have, naming those it has", async () => {
     const r = await cli(["cluster-bootstrap", "nowhere"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/nowhere/);
+    expect(r.stderr).toContain(`no cluster "nowhere" in organization.clusters (known: ${Object.keys(org.clusters).join(", ")})`);
   });
 });
