@@ -174,6 +174,15 @@ describe("deploy.yml: the approval checklist beside the plan", () => {
     const follows = seedMatrix.environments[seedMatrix.organization.gates.followsEnvironment].approval.checklist;
     expect((await run("gates")).stdout.split("\n").filter((l) => l.startsWith("- [ ] ")).length).toBe(follows.length);
   });
+
+  it("an item is one line of prose in the summary: line breaks and tabs become one space, no HTML", () => {
+    const { checklistMarkdown } = require("../review/checklist") as typeof import("../review/checklist");
+    const e = structuredClone(seedMatrix.environments.prod) as any;
+    e.approval.checklist = ["Read the\r\n\n\trunbook", "<details>hidden</details>"];
+    expect(checklistMarkdown("prod", e)).toBe(
+      ["#### Before you approve prod", "", "Approving the deployment says each of these holds:", "", "- [ ] Read the runbook", "- [ ] &lt;details&gt;hidden&lt;/details&gt;", ""].join("\n"),
+    );
+  });
 });
 
 describe("the CLI in-process", () => {

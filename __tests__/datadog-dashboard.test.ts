@@ -38,6 +38,11 @@ describe("one dashboard per environment", () => {
     expect(datadogModelProblems({ ...dashboardOf("prod"), layoutType: "ordered" }, "Dashboard")).toEqual(["Dashboard: keys the model does not declare: layoutType"]);
     const { title: _t, ...untitled } = dashboardOf("prod");
     expect(datadogModelProblems(untitled, "Dashboard")).toEqual(["Dashboard: missing required property 'title'"]);
+    // the value the model could not read, quoted (its first 120 characters); a misspelt key deep inside, at its own path
+    expect(datadogModelProblems(typo, "Dashboard")[0]).toMatch(/not a value the model knows \(\{"type":"group",.{100,}\)$/);
+    const deep = dashboardOf("prod");
+    deep.widgets[0].definition.widgets[0].definition.titel = "x";
+    expect(datadogModelProblems(deep, "Dashboard")).toEqual(["Dashboard.widgets[0].definition.widgets[0].definition: keys the model does not declare: titel"]);
   });
 
   it.each(environmentNames)("%s: every widget has its place (fixed reflow needs one), inside the 12-column grid, none overlapping another of its group", (e) => {
