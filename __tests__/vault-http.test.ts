@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
@@ -12,6 +13,7 @@ import { vaultGet } from "../review/vault-http";
 import { scratchDir } from "./scratch";
 import { PRELOAD_CLIENTS, startCliProcess, type CliProcess } from "./cli-process";
 import { editableDefinition } from "./helpers";
+import { startFake, type Fake } from "./fakes/server";
 
 const openssl = (() => {
   try {
@@ -78,5 +80,38 @@ maybe("a Vault whose certificate a private CA signed", () => {
     const r = await shared().run(["adopt", "staging", "--dry-run"], { VAULT_ADDR: url, VAULT_TOKEN: "t", KUBE_CONFIG_PATH: path.join(scratchDir(), "none"), DD_HOST: "http://127.0.0.1:59999", GITHUB_API_URL: "http://127.0.0.1:59999" }, def);
     const line = r.stdout.split("\n").find((l) => l.startsWith("vault_policy.policy "));
     expect(line).toMatch(/\syes\s+envmatrix-staging-secrets-read\s/);
+  });
+});
+
+describe("a GET of Vault over plain HTTP (a fake on 127.0.0.1), and when there is no answer", () => {
+  let fake: Fake;
+  beforeAll(async () => {
+    fake = await startFake((r) => (r.path === "/v1/sys/health" ? { status: 200, body: { sealed: false } } : undefined));
+  });
+  afterAll(async () => fake.close());
+
+  it("sends the token as X-Vault-Token to <address>/v1/<path>, a trailing slash on the address or not", async () => {
+    for (const address of [fake.url, `${fake.url}/`]) {
+      const before = fake.requests.length;
+      const r = await vaultGet(address, "t0ken", "sys/health");
+      expect([r.status, JSON.parse(r.text)]).toEqual([200, { sealed: false }]);
+      const [q] = fake.requests.slice(before);
+      expect([q.path, q.headers["x-vault-token"]]).toEqual(["/v1/sys/health", "t0ken"]);
+    }
+    expect((await vaultGet(fake.url, "t0ken", "nowhere")).status).toBe(404);
+  });
+
+  it("no answer is status 0 with the reason: not a URL, refused, or silent past the timeout", async () => {
+    expect(await vaultGet("not a url", "t", "sys/health")).toEqual({ status: 0, text: expect.stringMatching(/^not a url: not a URL \(/) });
+    expect(await vaultGet("http://127.0.0.1:9", "t", "sys/health")).toEqual({ status: 0, text: expect.stringMatching(/^http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED/) });
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      expect(await vaultGet(`http://127.0.0.1:${port}`, "t", "sys/health", undefined, 200)).toEqual({ status: 0, text: `http://127.0.0.1:${port}: no answer in 0.2 s` });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
