@@ -61,6 +61,8 @@ async function cliProcess(...args: string[]): Promise<{ code: number; stdout: st
 }
 
 const sha = (n: number) => n.toString(16).padStart(40, "a");
+/** The most commits beyond the default branch a push is checked for (README "A merge"). */
+const MAX_AHEAD = 1000;
 
 /** A PR merged into `base` whose merge commit is `merge`. */
 const pr = (number: number, base: string, merge: string | null = null, merged = true) => ({ number, merged_at: merged ? MERGED : null, merge_commit_sha: merge, base: { ref: base } });
@@ -119,6 +121,51 @@ describe("provenance: the pushed commit is a reviewed merge into the branch, and
     expect((await cli("provenance", "main", sha(6))).code).toBe(0);
     state.pulls[sha(7)] = [pr(14, "main", sha(8))];
     expect((await cli("provenance", "main", sha(7))).code).toBe(7);
+  });
+
+  it.each([
+    // each is what GitHub lists for the pushed commit; none is a pull request merged into main whose merge commit it is
+    ["a pull request into main that is still open (its merge_commit_sha is GitHub's test merge)", [pr(30, "main", sha(30), false)]],
+    ["the merge commit of a pull request merged into another branch", [pr(31, "develop", sha(30))]],
+    ["a pull request merged into main whose merge commit is another", [pr(32, "main", sha(31))]],
+  ])("refuses a pushed commit that is %s", async (_what, pulls) => {
+    state.pulls[sha(30)] = pulls;
+    const r = await cli("provenance", "main", sha(30));
+    expect([r.code, r.stderr]).toEqual([7, expect.stringContaining("(the pushed commit): not the merge commit of a pull request merged into main")]);
+  });
+
+  it("passes a pushed commit that is one merged pull request's merge commit, among others listed for it", async () => {
+    state.pulls[sha(30)] = [pr(33, "develop", sha(30)), pr(34, "main", sha(30)), pr(35, "main", null, false)];
+    expect((await cli("provenance", "main", sha(30))).code).toBe(0);
+  });
+
+  it("a commit beyond the default branch merged into the branch through any of its pull requests counts; one only in an open pull request does not", async () => {
+    state.ahead = [{ sha: sha(40), message: "fix" }, { sha: sha(41), message: "wip" }, { sha: sha(42), message: "merge" }];
+    state.pulls[sha(40)] = [pr(40, "develop", sha(40)), pr(41, "hotfix/y", sha(42))];
+    state.pulls[sha(41)] = [pr(42, "hotfix/y", null, false)];
+    state.pulls[sha(42)] = [pr(41, "hotfix/y", sha(42))];
+    const r = await cli("provenance", "hotfix/y", sha(42));
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain("1 commit(s) nobody reviewed into hotfix/y");
+    expect(r.stderr).toContain(`${sha(41).slice(0, 12)} wip: in no pull request merged into hotfix/y`);
+  });
+
+  it("a pushed commit in no pull request at all is one unreviewed commit, listed once", async () => {
+    state.ahead = [{ sha: sha(60), message: "direct push" }];
+    state.pulls[sha(60)] = [];
+    const r = await cli("provenance", "hotfix/q", sha(60));
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain("1 commit(s) nobody reviewed into hotfix/q");
+    expect(r.stderr.split(sha(60).slice(0, 12)).length - 1).toBe(2); // the headline and its one line
+  });
+
+  it("refuses a branch too far ahead of the default branch to check, saying how far", async () => {
+    state.ahead = Array.from({ length: MAX_AHEAD + 1 }, (_, i) => ({ sha: sha(5000 + i), message: `c${i}` }));
+    const head = sha(5000 + MAX_AHEAD);
+    state.pulls[head] = [pr(50, "hotfix/z", head)];
+    const r = await cli("provenance", "hotfix/z", head);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${head.slice(0, 12)} is ${MAX_AHEAD + 1} commits ahead of main: more than ${MAX_AHEAD} are not checked; merge main into the branch first`);
   });
 
   it("fails closed when GitHub refuses the token", async () => {
