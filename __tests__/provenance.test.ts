@@ -199,6 +199,13 @@ describe("the commit applied by an environment's newest deployment, when it succ
     ];
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe("");
   });
+  it("is the newest commit when its deployments succeeded: an older failure does not matter", async () => {
+    state.deployments.production = [
+      { id: 1, sha: sha(10), statuses: ["failure"] },
+      { id: 2, sha: sha(20), statuses: ["success"] },
+    ];
+    expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(20));
+  });
   it("is nothing for environments never deployed", async () => {
     expect((await cli("stacks-to-plan", "develop", "--needed")).stdout.trim()).toBe("");
   });
