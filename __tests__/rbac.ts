@@ -37,8 +37,11 @@ export function allows(objects: any[], verb: string, group: string, resource: st
  * (/version, discovery) are non-resource requests, undefined here.
  */
 export function rbacRequest(method: string, path: string): { verb: string; group: string; resource: string; namespace?: string; name?: string } | undefined {
+  // discovery (/api, /api/v1, /apis, /apis/<group>/<version>) and anything outside /api and /apis: non-resource
+  if (!/^\/apis?\//.test(path) || /^\/api(\/v1)?$|^\/apis(\/[^/]+){0,2}$/.test(path)) return undefined;
   const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)(?:\/namespaces\/([^/]+))?(?:\/([^/]+)(?:\/([^/]+))?)?$/.exec(path);
-  if (!m || (m[2] === undefined && m[3] === undefined)) return undefined;
+  // a subresource (…/pods/x/log) or a path of another shape: say so rather than leave it unchecked
+  if (!m || (m[2] === undefined && m[3] === undefined)) throw new Error(`a request RBAC's mapping here does not read: ${method} ${path}`);
   const [, group = "", namespace, resource, name] = m;
   // /api/v1/namespaces/<name>: the namespace itself, a cluster-scoped object
   if (resource === undefined) return { verb: method === "GET" ? "get" : method.toLowerCase(), group, resource: "namespaces", name: namespace };
