@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadMatrix } from "../config";
-import { entryGatesTable, monitorTable, promotionDiagram, readmeTables, renderReadme } from "../scripts/readme-tables";
+import { entryGatesTable, gatesTable, monitorTable, promotionDiagram, readmeTables, renderReadme } from "../scripts/readme-tables";
 import { scratchDir } from "./scratch";
 import { cli } from "./cli";
 import { matrixMarkdown, matrixRows, matrixText } from "../review/matrix-table";
@@ -68,6 +68,8 @@ describe("README", () => {
     expect(notifies[names.indexOf("prod")]).toMatch(/; CPU \(low\): weekly report$/);
     expect(cells(entryGatesTable(m), "checks succeeded on the commit")[names.indexOf("prod")]).toBe('`build`, `lint "strict"`');
     expect(cells(entryGatesTable(m), "approved by")[names.indexOf("prod")]).toBe(`@${m.organization.github.owner}/platform-leads, @${m.organization.github.owner}/sre`);
+    // the gates table: the same approvers, and that the author is not one of them (prod prevents self-review)
+    expect(cells(gatesTable(m), "prod")[2]).toBe(`@${m.organization.github.owner}/platform-leads, @${m.organization.github.owner}/sre (not the author)`);
     const diagram = promotionDiagram(m);
     // the edge into prod: its gates in a few words, a quote written as Mermaid's #quot;
     expect(diagram).toContain('check build; check lint #quot;strict#quot;');
