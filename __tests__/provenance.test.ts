@@ -199,10 +199,11 @@ describe("the commit applied by an environment's newest deployment, when it succ
     ];
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe("");
   });
-  it("is the newest commit when its deployments succeeded: an older failure does not matter", async () => {
+  it("is the newest by id whatever order GitHub lists them in, and an older failure does not matter", async () => {
     state.deployments.production = [
-      { id: 1, sha: sha(10), statuses: ["failure"] },
-      { id: 2, sha: sha(20), statuses: ["success"] },
+      // listed oldest first, ids no other test's deployment has (the fake finds statuses by id)
+      { id: 901, sha: sha(10), statuses: ["failure"] },
+      { id: 902, sha: sha(20), statuses: ["success"] },
     ];
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(20));
   });

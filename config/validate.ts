@@ -92,6 +92,11 @@ function shapeProblems(schema: z.ZodType, data: unknown, prefix: readonly Proper
   return problems;
 }
 
+/** The definition a clone names as its source; undefined when the matrix has none by that name (an own key only:
+ * `__proto__` or `constructor` names no environment). */
+const sourceDefinition = (def: MatrixDefinition, clone: EnvironmentClone) =>
+  Object.hasOwn(def.environments, clone.cloneOf) ? def.environments[clone.cloneOf] : undefined;
+
 /** Clones replaced by their source's settings with their own identity; a broken clone is left out. */
 export function resolveMatrix(def: MatrixDefinition): Matrix {
   const environments: Record<string, EnvironmentSettings> = {};
@@ -101,8 +106,7 @@ export function resolveMatrix(def: MatrixDefinition): Matrix {
       environments[name] = e;
       continue;
     }
-    // an own key only: `__proto__` or `constructor` names no environment
-    const source = Object.hasOwn(def.environments, e.cloneOf) ? def.environments[e.cloneOf] : undefined;
+    const source = sourceDefinition(def, e);
     // a source the schema refused as a whole (null, a list) has no settings to give
     if (source !== null && typeof source === "object" && !Array.isArray(source) && !isClone(source)) {
       const own = Object.fromEntries(CLONE_OWN.map((field) => [field, e[field] === undefined ? source[field] : e[field]]));
@@ -118,7 +122,7 @@ function cloneProblems(def: MatrixDefinition): Problem[] {
   for (const [name, e] of Object.entries(def.environments)) {
     // a cloneOf that is not a string is the schema's problem, reported once
     if (!isClone(e) || typeof e.cloneOf !== "string") continue;
-    const source = Object.hasOwn(def.environments, e.cloneOf) ? def.environments[e.cloneOf] : undefined;
+    const source = sourceDefinition(def, e);
     if (source === undefined) problems.push({ path: `environments.${name}.cloneOf`, message: `${show(e.cloneOf)} is not an environment in environments` });
     else if (e.cloneOf === name) problems.push({ path: `environments.${name}.cloneOf`, message: `${show(e.cloneOf)} is this environment itself (a clone takes another environment's settings)` });
     else if (isClone(source)) problems.push({ path: `environments.${name}.cloneOf`, message: `${show(e.cloneOf)} is itself a clone (clone the original, ${show(source.cloneOf)})` });
