@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Testing, TerraformStack, type App } from "cdktf";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import { ADDRESSES_FILE, addressProblems, synthesizedAddresses } from "../scripts/addresses";
+import { ADDRESSES_FILE, addressProblems, addressesCommand, synthesizedAddresses, type AddressesIo } from "../scripts/addresses";
 import { MOVED, applyMoves } from "../stacks/moved";
 import { buildApp } from "../main";
 import { seedMatrix } from "./helpers";
@@ -38,6 +38,51 @@ it("the seed synthesizes exactly the recorded addresses, and nothing is waiting 
   // --write records what synthesizedAddresses gives: each stack's addresses sorted (a diff of the file is a review)
   expect(current).toEqual(recorded);
   for (const list of Object.values(current)) expect(list).toEqual([...list].sort());
+});
+
+describe("npm run addresses (addressesCommand, in-process)", () => {
+  /** The command on the seed, with `record` as its stacks/addresses.json (a copy in this file's scratch folder). */
+  function run(argv: string[], record: string | undefined, over: Partial<AddressesIo> = {}) {
+    const file = path.join(scratchDir(), `addresses-${Math.random().toString(36).slice(2)}.json`);
+    if (record !== undefined) fs.writeFileSync(file, record);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = addressesCommand(argv, { matrix: () => seedMatrix, file, adoptedDir: path.join(scratchDir(), "no-adopted"), log: (l) => out.push(l), error: (l) => err.push(l), ...over });
+    return { code, out, err, file };
+  }
+  const leftBehind = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("envmatrix-addresses-"));
+
+  it("--write writes stacks/addresses.json as it is committed, byte for byte, and says how many addresses of how many stacks", () => {
+    const { code, out, err, file } = run(["--write"], undefined);
+    expect(code).toBe(0);
+    expect(err).toEqual([]);
+    expect(fs.readFileSync(file, "utf8")).toBe(fs.readFileSync(ADDRESSES_FILE, "utf8"));
+    expect(out).toEqual([`${path.relative(process.cwd(), file)}: ${Object.values(recorded).flat().length} addresses of ${Object.keys(recorded).length} stacks recorded`]);
+  });
+
+  it("against the committed record: exit 0, one line saying so, nothing on stderr", () => {
+    expect(run([], fs.readFileSync(ADDRESSES_FILE, "utf8"))).toMatchObject({ code: 0, out: ["addresses: as recorded (or moved)"], err: [] });
+  });
+
+  it("against a record where dev's profile ConfigMap had another name: exit 1, the gone and the new address on stderr, the record left as it was", () => {
+    const old = { ...recorded, dev: recorded.dev.map((a) => (a === PROFILE ? "kubernetes_config_map_v1.old_profile" : a)) };
+    const text = JSON.stringify(old, null, 2);
+    const { code, out, err, file } = run([], text);
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toEqual([
+      `dev: kubernetes_config_map_v1.old_profile is gone: Terraform would destroy it. Renamed? Add "<its new address>": "kubernetes_config_map_v1.old_profile" to MOVED.environment in stacks/moved.ts (its state then moves). Removed on purpose? npm run addresses -- --write records that.`,
+      `dev: ${PROFILE} is new: npm run addresses -- --write records it.`,
+    ]);
+    expect(fs.readFileSync(file, "utf8")).toBe(text);
+  });
+
+  it("leaves no folder of its in-memory synthesis behind in the temporary directory", () => {
+    const before = leftBehind();
+    run([], fs.readFileSync(ADDRESSES_FILE, "utf8"));
+    run(["--write"], undefined);
+    expect(leftBehind()).toEqual(before);
+  });
 });
 
 describe("addressProblems, on records made by hand", () => {
@@ -245,5 +290,21 @@ describe("switching an environment to split by team", () => {
     for (const env of ["prod", "hotfix"]) for (const team of ["platform", "payments"]) imported[`${env}-${team}`] = after[`${env}-${team}`];
     const problems: string[] = addressProblems(before, after, MOVED, stackKind(matrix(true)), FORGOTTEN, imported);
     expect(problems.filter((p) => !/ is new: /.test(p))).toEqual([]);
+  });
+
+  it("npm run addresses reads what the team stacks import from the adopt files (stacks/adopted/<stack>.json)", () => {
+    const record = path.join(scratchDir(), "split-addresses.json");
+    fs.writeFileSync(record, JSON.stringify(before));
+    const adopted = fs.mkdtempSync(path.join(scratchDir(), "adopted-"));
+    const err: string[] = [];
+    const io = { matrix: () => matrix(true), file: record, adoptedDir: adopted, log: () => undefined, error: (l: string) => err.push(l) };
+    expect(addressesCommand([], io)).toBe(1);
+    expect(err.filter((p) => / which does not import it: /.test(p)).length).toBe(moved.length * 2);
+    for (const env of ["prod", "hotfix"])
+      for (const team of ["platform", "payments"]) fs.writeFileSync(path.join(adopted, `${env}-${team}.json`), JSON.stringify({ import: after[`${env}-${team}`].map((to) => ({ to, id: "an-id" })) }));
+    err.length = 0;
+    expect(addressesCommand([], io)).toBe(1);
+    expect(err.length).toBeGreaterThan(0);
+    expect(err.filter((p) => !/ is new: /.test(p))).toEqual([]);
   });
 });

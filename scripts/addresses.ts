@@ -14,6 +14,7 @@ import { stackOf } from "../config/stacks";
 import { buildApp, REPOSITORY_ADOPTED_DIR } from "../main";
 import { readAdoptions } from "../stacks/adopted";
 import { FORGOTTEN, MOVED, type StackKind } from "../stacks/moved";
+import { withScratchFolder } from "../stacks/scratch-folder";
 
 export const ADDRESSES_FILE = path.resolve(__dirname, "..", "stacks", "addresses.json");
 
@@ -73,17 +74,42 @@ export function addressProblems(
   return problems;
 }
 
-if (require.main === module) {
-  const m = loadMatrix();
-  const current = synthesizedAddresses(m, fs.mkdtempSync(path.join(require("node:os").tmpdir(), "envmatrix-addresses-")));
-  if (process.argv.includes("--write")) {
-    fs.writeFileSync(ADDRESSES_FILE, `${JSON.stringify(current, null, 2)}\n`);
-    console.log(`${path.relative(process.cwd(), ADDRESSES_FILE)}: ${Object.values(current).flat().length} addresses of ${Object.keys(current).length} stacks recorded`);
-  } else {
-    const imported = Object.fromEntries(Object.entries(readAdoptions(REPOSITORY_ADOPTED_DIR)).map(([stack, list]) => [stack, list.map((a) => a.to)]));
-    const problems = addressProblems(JSON.parse(fs.readFileSync(ADDRESSES_FILE, "utf8")), current, MOVED, stackKind(m), FORGOTTEN, imported);
-    for (const p of problems) console.error(p);
-    if (problems.length === 0) console.log("addresses: as recorded (or moved)");
-    process.exitCode = problems.length === 0 ? 0 : 1;
-  }
+/** Where `npm run addresses` reads and writes, and how it speaks: the repository's own unless a test says otherwise. */
+export interface AddressesIo {
+  readonly matrix: () => Matrix;
+  /** The recorded addresses (stacks/addresses.json). */
+  readonly file: string;
+  /** The committed import blocks (adopted/): an address imported by the stack it moved to. */
+  readonly adoptedDir: string;
+  readonly log: (line: string) => void;
+  readonly error: (line: string) => void;
 }
+
+const REPOSITORY: AddressesIo = {
+  matrix: () => loadMatrix(),
+  file: ADDRESSES_FILE,
+  adoptedDir: REPOSITORY_ADOPTED_DIR,
+  log: (line) => console.log(line),
+  error: (line) => console.error(line),
+};
+
+/**
+ * `npm run addresses [-- --write]`: 0 when the synthesized addresses are the recorded ones (or moved), 1 with a
+ * line per problem on stderr; `--write` records them. The in-memory synthesis's folder is removed afterwards.
+ */
+export function addressesCommand(argv: readonly string[], io: AddressesIo = REPOSITORY): number {
+  const m = io.matrix();
+  const current = withScratchFolder("envmatrix-addresses-", (folder) => synthesizedAddresses(m, folder));
+  if (argv.includes("--write")) {
+    fs.writeFileSync(io.file, `${JSON.stringify(current, null, 2)}\n`);
+    io.log(`${path.relative(process.cwd(), io.file)}: ${Object.values(current).flat().length} addresses of ${Object.keys(current).length} stacks recorded`);
+    return 0;
+  }
+  const imported = Object.fromEntries(Object.entries(readAdoptions(io.adoptedDir)).map(([stack, list]) => [stack, list.map((a) => a.to)]));
+  const problems = addressProblems(JSON.parse(fs.readFileSync(io.file, "utf8")), current, MOVED, stackKind(m), FORGOTTEN, imported);
+  for (const p of problems) io.error(p);
+  if (problems.length === 0) io.log("addresses: as recorded (or moved)");
+  return problems.length === 0 ? 0 : 1;
+}
+
+if (require.main === module) process.exitCode = addressesCommand(process.argv.slice(2));
