@@ -9,7 +9,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ENVIRONMENT_RULES, PROMOTION_RULES, PROTECTED_RULES, RULES, TRUST_RULES, UNIQUENESS_RULES, eachEnvironment } from "../config/rules";
-import { dropEachRule, tableRows, verdict } from "../scripts/drop-each-rule";
+import { BOOKKEEPING, TESTS, copyProject, dropEachRule, main as dropEachRuleMain, tableRows, verdict, type Spawn } from "../scripts/drop-each-rule";
+import { spawnSync } from "node:child_process";
+import * as os from "node:os";
 import { resolveMatrix, validateMatrix } from "../config/validate";
 import { editableDefinition, seedMatrix } from "./helpers";
 
@@ -547,6 +549,84 @@ describe("the rule tables", () => {
     expect(log[4]).toBe("\n4 rules; 2 caught by a failing test when removed; not caught: missed-rule, broken-rule");
     expect(code).toBe(1);
     expect(dropEachRule(source, () => ({ status: 1, stderr: "Tests:       1 failed, 41 passed, 42 total" }), () => {})).toBe(0);
+  });
+
+  describe("npm run drop-each-rule's copy of the project and its runs of Jest", () => {
+    /** A git repository shaped like the project: a rules.ts, tracked, untracked, ignored and deleted files, node_modules. */
+    function project(): string {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-drop-rule-test-"));
+      const git = (...args: string[]) => spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir, encoding: "utf8" });
+      const write = (f: string, text: string) => (fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true }), fs.writeFileSync(path.join(dir, f), text));
+      expect(git("init", "-q").status).toBe(0);
+      write(".gitignore", "node_modules/\n*.log\n");
+      write("config/rules.ts", ["export const DEMO_RULES: readonly Rule[] = [", '  eachEnvironment({ id: "held", reads: "a" }),', '  eachEnvironment({ id: "loose", reads: "b" }),', "];", ""].join("\n"));
+      write("tracked.ts", "tracked");
+      write("deleted.ts", "deleted");
+      git("add", "-A");
+      git("commit", "-qm", "start");
+      fs.rmSync(path.join(dir, "deleted.ts"));
+      write("untracked/new.ts", "untracked");
+      write("debug.log", "ignored");
+      write("node_modules/jest/bin/jest.js", "");
+      return dir;
+    }
+    const removeAll = (...dirs: string[]) => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+
+    it("copies what git lists, tracked and untracked, but not ignored or deleted files, and links node_modules", () => {
+      const from = project();
+      const copy = copyProject(from);
+      try {
+        expect(path.dirname(copy)).toBe(os.tmpdir());
+        expect(path.basename(copy)).toMatch(/^envmatrix-drop-rule-/);
+        const listed = (spawnSync("find", [".", "-not", "-type", "d"], { cwd: copy, encoding: "utf8" }).stdout.split("\n").filter(Boolean)).sort();
+        expect(listed).toEqual(["./.gitignore", "./config/rules.ts", "./node_modules", "./tracked.ts", "./untracked/new.ts"]);
+        expect(fs.lstatSync(path.join(copy, "node_modules")).isSymbolicLink()).toBe(true);
+        expect(fs.readlinkSync(path.join(copy, "node_modules"))).toBe(path.join(from, "node_modules"));
+        expect(fs.readFileSync(path.join(copy, "untracked/new.ts"), "utf8")).toBe("untracked");
+      } finally {
+        removeAll(from, copy);
+      }
+    });
+
+    it("runs the rule tests in the copy once per row, the row gone from the copy's rules.ts, the bookkeeping test left out, in CI mode; removes the copy; exit 1 for a row not caught", () => {
+      const from = project();
+      const source = fs.readFileSync(path.join(from, "config/rules.ts"), "utf8");
+      const runs: Array<{ command: string; args: readonly string[]; cwd: string; ci: string | undefined; rules: string }> = [];
+      // "held"'s removal makes three tests fail; "loose"'s leaves every test passing
+      const spawn: Spawn = (command, args, options) => {
+        const rules = fs.readFileSync(path.join(options.cwd, "config/rules.ts"), "utf8");
+        runs.push({ command, args, cwd: options.cwd, ci: options.env.CI, rules });
+        expect(options.encoding).toBe("utf8");
+        return rules.includes('"held"') ? { status: 0, stderr: "Tests:       12 passed, 12 total" } : { status: 1, stderr: "Tests:       3 failed, 9 passed, 12 total" };
+      };
+      const log: string[] = [];
+      try {
+        expect(dropEachRuleMain(from, spawn, (l) => log.push(l))).toBe(1);
+        expect(runs.map((r) => r.rules)).toEqual([source.replace('  eachEnvironment({ id: "held", reads: "a" }),\n', ""), source.replace('  eachEnvironment({ id: "loose", reads: "b" }),\n', "")]);
+        for (const r of runs) {
+          expect(r.command).toBe(process.execPath);
+          expect(r.args).toEqual([path.join(from, "node_modules", "jest", "bin", "jest.js"), "--silent", "--testNamePattern", BOOKKEEPING, ...TESTS]);
+          expect(r.cwd).not.toBe(from);
+          expect(r.ci).toBe("true");
+          expect(fs.existsSync(r.cwd)).toBe(false);
+        }
+        expect(runs[0].cwd).toBe(runs[1].cwd);
+        expect(log.map((l) => l.replace(/ +/g, " "))).toEqual(["held caught (3 failing)", "loose NOT CAUGHT", "\n2 rules; 1 caught by a failing test when removed; not caught: loose"]);
+        // the project's own rules.ts is left as it was
+        expect(fs.readFileSync(path.join(from, "config/rules.ts"), "utf8")).toBe(source);
+      } finally {
+        removeAll(from);
+      }
+    });
+
+    it("leaves out of each run only the bookkeeping test and the synth processes, and runs the three rule test files", () => {
+      expect(TESTS).toEqual(["__tests__/rule-tables.test.ts", "__tests__/matrix-rules.test.ts", "__tests__/trust-rules.test.ts"]);
+      const re = new RegExp(BOOKKEEPING);
+      expect(re.test("the rule tables have a test row for every rule")).toBe(false);
+      expect(re.test("synthesizing a bad matrix fails")).toBe(false);
+      expect(re.test("environment-rules protected-needs-reviewers: bad")).toBe(true);
+      for (const t of TESTS) expect(fs.existsSync(path.join(__dirname, "..", t))).toBe(true);
+    });
   });
 
   it("npm run drop-each-rule reads the tables as rules.ts writes them, and nothing else", () => {

@@ -14,9 +14,9 @@ import * as path from "node:path";
 
 const root = path.resolve(__dirname, "..");
 const RULES_FILE = "config/rules.ts";
-const TESTS = ["__tests__/rule-tables.test.ts", "__tests__/matrix-rules.test.ts", "__tests__/trust-rules.test.ts"];
+export const TESTS = ["__tests__/rule-tables.test.ts", "__tests__/matrix-rules.test.ts", "__tests__/trust-rules.test.ts"];
 // Left out: the bookkeeping test, and the synth subprocess runs (slow, and about the loader, not a rule).
-const BOOKKEEPING = "^(?!the rule tables have a test row for every rule|synthesizing a bad matrix)";
+export const BOOKKEEPING = "^(?!the rule tables have a test row for every rule|synthesizing a bad matrix)";
 
 export interface Row {
   readonly id: string;
@@ -56,15 +56,19 @@ export function tableRows(source: string): Row[] {
   return rows;
 }
 
-function copyProject(): string {
+/**
+ * A copy of the project at `from` in a new temporary folder: the files git lists (tracked and untracked, not
+ * ignored; a tracked file deleted from the work tree is left out), and node_modules linked rather than copied.
+ */
+export function copyProject(from: string = root): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-drop-rule-"));
-  const files = spawnSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: root, encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  const files = spawnSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: from, encoding: "utf8" }).stdout.split("\n").filter(Boolean);
   for (const f of files) {
-    if (!fs.existsSync(path.join(root, f))) continue;
+    if (!fs.existsSync(path.join(from, f))) continue;
     fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-    fs.copyFileSync(path.join(root, f), path.join(dir, f));
+    fs.copyFileSync(path.join(from, f), path.join(dir, f));
   }
-  fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+  fs.symlinkSync(path.join(from, "node_modules"), path.join(dir, "node_modules"));
   return dir;
 }
 
@@ -93,17 +97,24 @@ export function dropEachRule(source: string, runTests: (withoutRow: string) => {
   return missed.length === 0 ? 0 : 1;
 }
 
-function main(): number {
-  const copy = copyProject();
-  const jest = path.join(root, "node_modules", "jest", "bin", "jest.js");
+/** How one run of the rule tests is started: `spawnSync`'s shape, so a test can stand in for Jest. */
+export type Spawn = (command: string, args: readonly string[], options: { cwd: string; encoding: "utf8"; env: NodeJS.ProcessEnv }) => { status: number | null; stderr: string };
+
+/**
+ * `npm run drop-each-rule`: the project at `from` copied once; for each row, the copy's rules.ts without it and the
+ * rule tests run there (Jest, the bookkeeping test left out, CI mode); the copy removed afterwards.
+ */
+export function main(from: string = root, spawn: Spawn = spawnSync, log: (line: string) => void = (line) => console.log(line)): number {
+  const copy = copyProject(from);
+  const jest = path.join(from, "node_modules", "jest", "bin", "jest.js");
   try {
     return dropEachRule(
-      fs.readFileSync(path.join(root, RULES_FILE), "utf8"),
+      fs.readFileSync(path.join(from, RULES_FILE), "utf8"),
       (without) => {
         fs.writeFileSync(path.join(copy, RULES_FILE), without);
-        return spawnSync(process.execPath, [jest, "--silent", "--testNamePattern", BOOKKEEPING, ...TESTS], { cwd: copy, encoding: "utf8", env: { ...process.env, CI: "true" } });
+        return spawn(process.execPath, [jest, "--silent", "--testNamePattern", BOOKKEEPING, ...TESTS], { cwd: copy, encoding: "utf8", env: { ...process.env, CI: "true" } });
       },
-      (line) => console.log(line),
+      log,
     );
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
