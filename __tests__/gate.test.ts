@@ -144,7 +144,7 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     // the client reads Datadog's own words for it
     dd.failWith = 403;
     const denied = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
-    expect(line(denied.out, "error rate staging/api")).toMatch(/^✘ error rate staging\/api +Datadog did not answer: HTTP 403 \(Forbidden\) +\(required/);
+    expect(line(denied.out, "error rate staging/api")).toMatch(/^✘ error rate staging\/api +Datadog did not answer: HTTP 403: Forbidden +\(required/);
   });
 
   it("fails closed when Datadog cannot be reached at all, saying why (no HTTP status to give)", async () => {

@@ -12,10 +12,11 @@
  *
  * Reporting never fails a deploy: every failure becomes a line of the job summary, and the command exits 0.
  */
-import * as ddClient from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common";
 import { DORAMetricsApi } from "@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/DORAMetricsApi";
 import { EventsApi } from "@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/apis/EventsApi";
 import { deploymentEventTags } from "../config/datadog-queries";
+import { datadogConfiguration } from "./datadog-client";
+import { errorDetail } from "./http-errors";
 
 export interface DeploymentReport {
   readonly environment: string;
@@ -38,19 +39,10 @@ export interface DatadogEndpoint {
 /** Nanoseconds since the epoch, as DORA's started_at and finished_at take them. */
 const nanoseconds = (d: Date) => d.getTime() * 1_000_000;
 
-const reason = (err: unknown) => {
-  const e = err as { code?: number; body?: { errors?: string[] }; message?: string };
-  return typeof e?.code === "number" ? `HTTP ${e.code}${e.body?.errors?.length ? `: ${e.body.errors.join("; ")}` : ""}` : String(e?.message ?? err).split("\n")[0];
-};
-
 /** Sends the report; each line says what was sent or why not. Never throws. */
 export async function reportDeployment(r: DeploymentReport, dd: DatadogEndpoint): Promise<{ lines: string[]; complete: boolean }> {
   if (!dd.apiKey) return { lines: [`Datadog: deployment of ${r.environment} not reported: no DD_API_KEY (the deploy itself is unaffected)`], complete: false };
-  const configuration = ddClient.createConfiguration({
-    baseServer: new ddClient.BaseServerConfiguration(dd.apiUrl.replace(/\/$/, ""), {}),
-    authMethods: { apiKeyAuth: dd.apiKey },
-    enableRetry: false,
-  });
+  const configuration = datadogConfiguration(dd.apiUrl, dd.apiKey);
   const dora = new DORAMetricsApi(configuration);
   const events = new EventsApi(configuration);
   const lines: string[] = [];
@@ -81,7 +73,7 @@ export async function reportDeployment(r: DeploymentReport, dd: DatadogEndpoint)
         lines.push(`Datadog: DORA deployment of ${s.name} in ${r.environment} reported`);
       } catch (err) {
         complete = false;
-        lines.push(`Datadog: DORA deployment of ${s.name} in ${r.environment} NOT reported (${reason(err)}); the deploy itself is unaffected`);
+        lines.push(`Datadog: DORA deployment of ${s.name} in ${r.environment} NOT reported (${errorDetail(err)}); the deploy itself is unaffected`);
       }
     }
     try {
@@ -98,7 +90,7 @@ export async function reportDeployment(r: DeploymentReport, dd: DatadogEndpoint)
       lines.push(`Datadog: deployment event of ${s.name} in ${r.environment} (${r.outcome}) reported`);
     } catch (err) {
       complete = false;
-      lines.push(`Datadog: deployment event of ${s.name} in ${r.environment} NOT reported (${reason(err)}); the deploy itself is unaffected`);
+      lines.push(`Datadog: deployment event of ${s.name} in ${r.environment} NOT reported (${errorDetail(err)}); the deploy itself is unaffected`);
     }
   }
   return { lines, complete };

@@ -24,7 +24,7 @@ import { XMLParser } from "fast-xml-parser";
 import { datadogConfiguration, ddV1 } from "./datadog-client";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { stackOf } from "../config/stacks";
-import { httpStatus } from "./http-errors";
+import { errorDetail } from "./http-errors";
 import { serviceScope, traceCount } from "../config/datadog-queries";
 import { approverHandles, describeWindow, windowIsOpen } from "../config/promotion";
 
@@ -102,11 +102,7 @@ export function readTestReport(text: string, file: string): TestCounts {
 
 const pct = (x: number) => `${Number(x.toFixed(4))}%`;
 /** An API error in a line: Datadog's ApiException has `code` (and the API's `errors`), Octokit's RequestError `status`. */
-const why = (err: unknown) => {
-  const e = err as { body?: { errors?: string[] }; message?: string };
-  const status = httpStatus(err);
-  return status !== undefined ? `HTTP ${status}${e.body?.errors?.length ? ` (${e.body.errors.join("; ")})` : ""}` : (e.message ?? String(err));
-};
+const why = errorDetail;
 
 function testsGate(threshold: number, reportFile: string | undefined): GateResult {
   const gate = { gate: "tests", threshold: `more than ${pct(threshold)} pass` };

@@ -17,6 +17,15 @@ export const errorText = (err: unknown): string => {
   return status ? `HTTP ${status}` : String((err as Error)?.message ?? err).split("\n")[0];
 };
 
+/**
+ * errorText with what the API said about it, where it says something: Datadog's ApiException carries the
+ * response's `errors` list (`HTTP 403: Forbidden`, `HTTP 400: invalid query; …`).
+ */
+export const errorDetail = (err: unknown): string => {
+  const said = (err as { body?: { errors?: unknown } })?.body?.errors;
+  return httpStatus(err) !== undefined && Array.isArray(said) && said.length > 0 ? `${errorText(err)}: ${said.join("; ")}` : errorText(err);
+};
+
 /** Whether an error is "not allowed" rather than "not there". */
 export const isDenied = (err: unknown): boolean => {
   const status = httpStatus(err);
