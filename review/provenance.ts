@@ -25,9 +25,14 @@ const MAX_AHEAD = 1000;
 
 export class ProvenanceError extends Error {}
 
-/** Octokit for `token`, at `GITHUB_API_URL` (set by GitHub Actions; a local fake in tests). */
+/**
+ * Octokit for `token`, at `GITHUB_API_URL` (set by GitHub Actions; a local fake in tests). Octokit's request log
+ * (@octokit/plugin-request-log) writes every failed request to stderr (`GET /repos/… - 404 with id UNKNOWN`): the
+ * commands report each failure in their own line (a 404 is often the answer adopt and preflight look for), so that
+ * log is left out; warnings (deprecations) still reach stderr.
+ */
 export function github(token: string | undefined, baseUrl = process.env.GITHUB_API_URL ?? "https://api.github.com"): Octokit {
-  return new Octokit({ auth: token, baseUrl, request: { retries: 0 } });
+  return new Octokit({ auth: token, baseUrl, request: { retries: 0 }, log: { debug: () => undefined, info: () => undefined, warn: console.warn, error: () => undefined } });
 }
 
 export interface Unreviewed {
