@@ -336,7 +336,7 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
     const cpu = dd.monitors!.find((m) => m.name === "[staging] api CPU")!;
     dd.monitors!.push({ ...cpu, id: 7001, tags: ["env:staging"] });
     const r = await adopt("staging");
-    expect(r.line("datadog_monitor.api_cpu")).toMatch(new RegExp(`\\syes\\s+${cpu.id}\\s`));
+    expect(r.line("datadog_monitor.api_cpu")).toMatch(new RegExp(`\\syes\\s+${cpu.id}\\s+nothing \\(also 7001 with this name, without managed-by:envmatrix: left alone\\)$`));
   });
 
   it("a lookup the credentials may not make gets its own denied line in each system; nothing is written and an earlier file stays", async () => {
@@ -423,10 +423,10 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
   });
 
   it("Vault answering 200 with a page that is not JSON (a proxy): that line fails and says so; the others still run", async () => {
-    vault.raw = { [`/v1/sys/policies/acl/${res("staging", "vault_policy").policy.name}`]: "<html>proxy login</html>" };
+    vault.raw = { [`/v1/sys/policies/acl/${res("staging", "vault_policy").policy.name}`]: "<html>\n  <body>proxy login</body>\n</html>\n<!-- a page far longer than the line shows of it -->" };
     const r = await adopt("staging");
     expect(r.code).toBe(1);
-    expect(r.line("vault_policy.policy")).toMatch(/\sfailed\s+—\s+sys\/policies\/acl\/envmatrix-staging-secrets-read: HTTP 200 but not JSON \(<html>proxy login<\/html>…\): a proxy in the way\?$/);
+    expect(r.line("vault_policy.policy")).toMatch(/\sfailed\s+—\s+sys\/policies\/acl\/envmatrix-staging-secrets-read: HTTP 200 but not JSON \(<html> <body>proxy login<\/body> <\/html> <!-- a page far lo…\): a proxy in the way\?$/);
     expect(r.line("kubernetes_config_map_v1.profile")).toMatch(/\syes\s/);
     expect(r.stderr).toMatch(/^1 lookup failed \(denied or unreachable\): nothing written/m);
   });
@@ -434,6 +434,97 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
   it("has help that says which stacks it takes", async () => {
     const r = await cli.run(["adopt", "--help"]);
     expect(r.stdout).toMatch(/\bstack\s+an environment's stack \(e\.g\. prod\) or gates/);
+  });
+
+  it("each kind of object with one field changed by hand: its line names that field (what the first plan after the import changes)", async () => {
+    const ns = namespaceOf("staging");
+    // an ExternalSecret (kubernetes_manifest: server-side apply owns the fields it names): a spec field and a label
+    const manifest = res("staging", "kubernetes_manifest").external_secret_api.manifest;
+    const es = kube.objects![`/apis/${manifest.apiVersion}/namespaces/${ns}/externalsecrets/${manifest.metadata.name}`] as Json;
+    es.spec.refreshInterval = "5m";
+    es.metadata.labels = { ...es.metadata.labels, "envmatrix.io/environment": "someone-else" };
+    // the secret-sync account's token automounted after all
+    (kube.objects![KUBE_PATHS.kubernetes_service_account_v1(ns, "secret-sync")] as Json).automountServiceAccountToken = true;
+    // the Vault role's token lives longer
+    const role = res("staging", "vault_kubernetes_auth_backend_role").role;
+    vault.documents![`/v1/auth/${role.backend}/role/${role.role_name}`].token_ttl = 3600;
+    // the SLO: its description, its first target and its query's numerator
+    const sloName = res("staging", "datadog_service_level_objective").api_availability_slo.name;
+    const slo = dd.slos!.find((x) => x.name === sloName)! as Json;
+    slo.description = "edited by hand";
+    slo.thresholds = [{ ...slo.thresholds[0], target: 90 }, slo.thresholds[1]];
+    slo.query = { ...slo.query, numerator: "sum:other{*}.as_count()" };
+    const r = await adopt("staging");
+    expect(r.code).toBe(0);
+    expect(r.line("kubernetes_manifest.external_secret_api")).toMatch(/\smetadata\.labels\.envmatrix\.io\/environment, spec\.refreshInterval$/);
+    expect(r.line("kubernetes_service_account_v1.secret_sync")).toMatch(/\sautomountServiceAccountToken$/);
+    expect(r.line("vault_kubernetes_auth_backend_role.role")).toMatch(/\stoken_ttl$/);
+    expect(r.line("datadog_service_level_objective.api_availability_slo")).toMatch(/\sdescription, thresholds\[0\]\.target, query\.numerator$/);
+    // a dashboard is the stack's whole: whatever it holds, the plan writes the stack's
+    expect(r.line("datadog_dashboard_json.dashboard")).toMatch(/\syes\s+abc-def-ghi\s+its widgets and settings become the stack's \(the resource is the whole dashboard\)$/);
+    // an SLO of another type: the provider replaces it
+    slo.type = "monitor";
+    expect((await adopt("staging")).line("datadog_service_level_objective.api_availability_slo")).toMatch(/\stype \(the plan replaces it\),/);
+  });
+
+  it("a custom object's line names its plural, group, namespace and name", async () => {
+    const manifest = res("staging", "kubernetes_manifest").external_secret_api.manifest;
+    delete kube.objects![`/apis/${manifest.apiVersion}/namespaces/${namespaceOf("staging")}/externalsecrets/${manifest.metadata.name}`];
+    const r = await adopt("staging");
+    expect(r.line("kubernetes_manifest.external_secret_api")).toMatch(new RegExp(`\\sno\\s+—\\s+externalsecrets\\.external-secrets\\.io ${namespaceOf("staging")}/${manifest.metadata.name}: none \\(the plan creates it\\)$`));
+  });
+
+  it("a ConfigMap key only on the object is named as the API spells it (a data key `_from` is data, not a field the client renamed)", async () => {
+    const cm = kube.objects![KUBE_PATHS.kubernetes_config_map_v1(namespaceOf("staging"), "environment-profile")] as Json;
+    cm.data = { ...cm.data, _from: "x" };
+    expect((await adopt("staging")).line("kubernetes_config_map_v1.profile")).toMatch(/\sdata\._from$/);
+  });
+
+  it("reads the stack's cluster through its own kube context, whatever the kubeconfig's current one", async () => {
+    const config = JSON.parse(fs.readFileSync(kubeconfig, "utf8"));
+    config.users.push({ name: "someone-else", user: { token: "not-the-planners" } });
+    config.contexts.push({ name: "elsewhere", context: { cluster: "fake", user: "someone-else" } });
+    config["current-context"] = "elsewhere";
+    const other = path.join(scratchDir(), "adopt-kubeconfig-elsewhere");
+    fs.writeFileSync(other, JSON.stringify(config));
+    const r = await cli.run(["adopt", "staging", "--dir", path.join(scratchDir(), "adopted-elsewhere"), "--dry-run"], { KUBE_CONFIG_PATH: other });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^kubernetes_config_map_v1\.profile\s+yes\s/m);
+  });
+
+  it("credentials refused outright (HTTP 401, a token that is not valid) are denied too, not missing", async () => {
+    kube.tokenValid = false;
+    const r = await adopt("staging");
+    expect(r.code).toBe(1);
+    expect(r.line("kubernetes_config_map_v1.profile")).toMatch(/\sdenied\s+—\s+ConfigMap envmatrix-staging\/environment-profile: not allowed to read it \(HTTP 401\)$/);
+  });
+
+  it("Vault answering neither 200, 404 nor 403 (a sealed or failing node): that line fails with the status", async () => {
+    vault.raw = undefined;
+    const policy = res("staging", "vault_policy").policy.name;
+    vault.failing = { [`/v1/sys/policies/acl/${policy}`]: 503 };
+    const r = await adopt("staging");
+    expect(r.code).toBe(1);
+    expect(r.line("vault_policy.policy")).toMatch(new RegExp(`\\sfailed\\s+—\\s+sys/policies/acl/${policy}: HTTP 503$`));
+  });
+
+  it("gives up on a name more than 100 pages of monitors share, and says so", async () => {
+    const cpu = dd.monitors!.find((m) => m.name === "[staging] api CPU")!;
+    dd.monitors = [...Array.from({ length: 10_000 }, (_, i) => ({ ...cpu, id: 20_000 + i, name: `[staging] api CPU (old ${i})` })), ...dd.monitors!];
+    const r = await adopt("staging");
+    expect(r.code).toBe(1);
+    expect(r.line("datadog_monitor.api_cpu")).toMatch(/\sfailed\s+—\s+monitor "\[staging\] api CPU": more than 10000 monitors match "\[staging\] api CPU": narrow them down by hand$/);
+  });
+
+  it("pages through SLOs and dashboards too: the one of the exact name after 150 others", async () => {
+    const sloName = res("staging", "datadog_service_level_objective").api_availability_slo.name;
+    const slo = dd.slos!.find((x) => x.name === sloName)!;
+    dd.slos = [...Array.from({ length: 150 }, (_, i) => ({ ...slo, id: `other${i}`, name: `${sloName} (old ${i})` })), ...dd.slos!];
+    const dashboard = dd.dashboards![0];
+    dd.dashboards = [...Array.from({ length: 150 }, (_, i) => ({ ...dashboard, id: `old-${i}`, title: `old ${i}` })), ...dd.dashboards!];
+    const r = await adopt("staging");
+    expect(r.line("datadog_service_level_objective.api_availability_slo")).toMatch(new RegExp(`\\syes\\s+${slo.id}\\s+nothing$`));
+    expect(r.line("datadog_dashboard_json.dashboard")).toMatch(/\syes\s+abc-def-ghi\s/);
   });
 
   it("an earlier file stays when nothing is found (its objects may be imported already)", async () => {
@@ -497,6 +588,49 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
     expect(again.line("github_actions_environment_variable.staging_deploy_variable_dd_env")).toMatch(/\sdenied\s+—\s+environment staging variable DD_ENV: not allowed to read it \(HTTP 403\)$/);
     expect(again.line("github_repository_environment.dev_deploy_environment")).toMatch(/\sno\s+—\s+environment development: none/);
     expect(again.written).toBeUndefined();
+  });
+
+  it("each GitHub kind and the deployers' Vault roles with a field changed by hand: the line names it; only the repository's own branch policies and rulesets count", async () => {
+    const staging = seedMatrix.environments.staging.identity.githubEnvironment;
+    // staging: admins may no longer bypass, and self-review is prevented
+    gh.environmentSettings![staging].body = { ...gh.environmentSettings![staging].body, can_admins_bypass: false };
+    gh.environmentSettings![staging].rules!.required_reviewers = { ...gh.environmentSettings![staging].rules!.required_reviewers, prevent_self_review: true };
+    // staging's deploy role (Vault's JWT auth for GitHub Actions) gives longer-lived tokens
+    const jwt = res("gates", "vault_jwt_auth_backend_role").staging_vault_deploy_role;
+    vault.documents![`/v1/auth/${jwt.backend}/role/${jwt.role_name}`].token_ttl = 7200;
+    // prod's ruleset: one more rule, of a kind the stack does not set at all (the rules are the stack's whole)
+    const prodRuleset = gh.rulesets!.find((x) => x.name === res("gates", "github_repository_ruleset").prod_branch_ruleset.name)! as Json;
+    prodRuleset.rules.push({ type: "required_deployments", parameters: { required_deployment_environments: ["qa"] } });
+    // a tag policy with the branch pattern's name: not the branch policy looked for
+    const pattern = seedMatrix.environments.staging.identity.deployBranches[0];
+    gh.branchPolicies![staging].push({ id: 999, name: pattern, type: "tag" });
+    // an organization's ruleset named as staging's: not the repository's (the list is read with includes_parents=false)
+    const stagingRuleset = gh.rulesets!.find((x) => x.name === res("gates", "github_repository_ruleset").staging_branch_ruleset.name)!;
+    gh.rulesets!.push({ ...stagingRuleset, id: 9999, source_type: "Organization" });
+    const r = await adopt("gates");
+    expect(r.line("github_repository_environment.staging_deploy_environment")).toMatch(/\sprevent_self_review, can_admins_bypass$/);
+    expect(r.line("vault_jwt_auth_backend_role.staging_vault_deploy_role")).toMatch(/\stoken_ttl$/);
+    expect(r.line("github_repository_ruleset.prod_branch_ruleset")).toMatch(/\srules\.required_deployments$/);
+    expect(r.line(`github_repository_environment_deployment_policy.staging_deploy_deployment_branch["${pattern}"]`)).toMatch(new RegExp(`\\syes\\s+${REPO}:${staging}:${policyIds.get(`${staging} ${pattern}`)}\\s`));
+    expect(r.line("github_repository_ruleset.staging_branch_ruleset")).toMatch(new RegExp(`\\syes\\s+${REPO}:${stagingRuleset.id}\\s+nothing$`));
+
+    // reads refused: each line names where it looked
+    gh.forbidden = [`/repos/${org.github.owner}/${REPO}/environments/${staging}/deployment-branch-policies`, `/repos/${org.github.owner}/${REPO}/rulesets/${stagingRuleset.id}`];
+    const denied = await adopt("gates");
+    expect(denied.line(`github_repository_environment_deployment_policy.staging_deploy_deployment_branch["${pattern}"]`)).toMatch(new RegExp(`\\sdenied\\s+—\\s+environment ${staging} branch policy ${pattern}: not allowed to read it \\(HTTP 403\\)$`));
+    expect(denied.line("github_repository_ruleset.staging_branch_ruleset")).toMatch(new RegExp(`\\sdenied\\s+—\\s+ruleset "${stagingRuleset.name.replace(/[()*]/g, "\\$&")}": not allowed to read it \\(HTTP 403\\)$`));
+  });
+
+  it.each([
+    ["a token GitHub does not take (HTTP 401)", (): void => void (gh.tokenValid = false), 401],
+    ["a token that may not read the repository (HTTP 403)", (): void => void (gh.forbidden = [`/repos/${org.github.owner}/${REPO}`]), 403],
+  ] as const)("%s: every GitHub line is denied, not missing", async (_what, breakIt, status) => {
+    breakIt();
+    const r = await adopt("gates");
+    expect(r.code).toBe(1);
+    const ghLines = r.stdout.split("\n").filter((l) => /^github_/.test(l));
+    expect(ghLines.length).toBeGreaterThan(20);
+    for (const l of ghLines) expect(l).toMatch(new RegExp(`\\sdenied\\s+—\\s+.*: not allowed to read it \\(repository ${org.github.owner}/${REPO} not visible to this token \\(HTTP ${status}\\)\\)$`));
   });
 
   it("GitHub unreachable: every GitHub line fails with the reason, nothing written", async () => {

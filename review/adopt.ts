@@ -401,13 +401,8 @@ function comparable(target: Target, actual: Json): { desired: Json; actual: Json
     }
     case "datadog_service_level_objective":
       return { desired: sloShape(d), actual, owned: new Set() };
-    case "datadog_dashboard_json":
-      // the resource writes the whole dashboard: the first plan replaces its widgets with the stack's
-      return { desired: {}, actual, owned: new Set() };
     case "github_repository_environment":
       return { desired: pick(d, ["wait_timer", "prevent_self_review", "can_admins_bypass", "reviewers", "deployment_branch_policy"]), actual, owned: new Set() };
-    case "github_repository_environment_deployment_policy":
-      return { desired: pick(d, ["branch_pattern"]), actual, owned: new Set() };
     case "github_repository_ruleset":
       // the rules are the stack's whole: one more on the object is removed
       return { desired: rulesetDesired(d), actual, owned: new Set(["rules"]) };
@@ -503,10 +498,15 @@ export async function adopt(targets: readonly Target[], ep: AdoptEndpoints): Pro
     else if (found.objects.length === 0) rows.push({ address: t.address, status: "missing", detail: `${where}: none (the plan creates it)` });
     else if (found.objects.length > 1) rows.push({ address: t.address, status: "duplicate", detail: `${where}: ${found.objects.length} objects have this name (ids ${found.objects.map((o) => o.remoteId).join(", ")}); none imported: delete or rename all but one, then run adopt again` });
     else {
-      const c = comparable(t, found.objects[0].actual);
-      const diff = differences(c.desired, c.actual, c.owned);
+      // a type the first plan rewrites whatever the object holds (AFTER_IMPORT) is not compared
+      const after = AFTER_IMPORT[t.type];
+      let diff: Differences = { changed: [], unknown: [] };
+      if (!after) {
+        const c = comparable(t, found.objects[0].actual);
+        diff = differences(c.desired, c.actual, c.owned);
+      }
       const replacing = REPLACES[t.type] ?? [];
-      const changes = AFTER_IMPORT[t.type] ? [AFTER_IMPORT[t.type]] : [...new Set(diff.changed)].map((path) => (replacing.includes(path) ? `${path} (the plan replaces it)` : path));
+      const changes = after ? [after] : [...new Set(diff.changed)].map((path) => (replacing.includes(path) ? `${path} (the plan replaces it)` : path));
       rows.push({ address: t.address, status: "found", importId: importId(t, found.objects[0]), changes, notCompared: [...new Set(diff.unknown)], name: lookupName(t), detail: `${where}${note}` });
     }
   }

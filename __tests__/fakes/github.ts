@@ -69,7 +69,10 @@ export function githubHandler(state: GitHubState): Handler {
     }
     if (path.match(/^\/repos\/[^/]+\/[^/]+\/rulesets$/)) {
       // the list gives each ruleset's summary; its rules, conditions and bypass actors come from GET …/rulesets/{id}
-      return paged(state.rulesets ?? [], (items) => items.map((r) => ({ id: r.id, name: r.name, target: r.target, enforcement: r.enforcement, source_type: "Repository", source: "example-org/envmatrix" })));
+      // includes_parents (default true): the organization's rulesets that apply to the repository are listed too
+      // (GitHub REST "Get all repository rulesets")
+      const listed = (state.rulesets ?? []).filter((r) => r.source_type !== "Organization" || query.get("includes_parents") !== "false");
+      return paged(listed, (items) => items.map((r) => ({ id: r.id, name: r.name, target: r.target, enforcement: r.enforcement, source_type: r.source_type ?? "Repository", source: r.source_type === "Organization" ? "example-org" : "example-org/envmatrix" })));
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/rulesets\/(\d+)$/))) {
       const r = (state.rulesets ?? []).find((x) => x.id === Number(m![1]));

@@ -66,6 +66,8 @@ export interface VaultState {
   documents?: Record<string, Record<string, unknown>>;
   /** Paths answered 200 with this text (not JSON): a proxy's page. */
   raw?: Record<string, string>;
+  /** Paths answered with this status (a sealed or failing node: 503, 500) and Vault's error body. */
+  failing?: Record<string, number>;
 }
 
 export function vaultHandler(s: VaultState): Handler {
@@ -73,6 +75,7 @@ export function vaultHandler(s: VaultState): Handler {
     if (method !== "GET") return { status: 405, body: { errors: [] } };
     if (path === "/v1/sys/health") return { status: s.sealed ? 503 : 200, body: { initialized: true, sealed: s.sealed, standby: false, version: "1.21.1" } };
     if (headers["x-vault-token"] !== s.token || s.forbidden.includes(path)) return { status: 403, body: { errors: ["permission denied"] } };
+    if (s.failing?.[path] !== undefined) return { status: s.failing[path], body: { errors: ["Vault is sealed"] } };
     if (s.raw?.[path] !== undefined) return { status: 200, raw: s.raw[path], headers: { "content-type": "text/html" } };
     if (s.documents?.[path]) return { status: 200, body: { request_id: "fake", data: s.documents[path] } };
     let m: RegExpMatchArray | null;
@@ -154,7 +157,9 @@ export function datadogHandler(s: DatadogState): Handler {
       // every dashboard's summary, count (default 100) from start (Datadog API reference, "Get all dashboards")
       const count = Number(query.get("count") ?? 100);
       const start = Number(query.get("start") ?? 0);
-      return { status: 200, body: { dashboards: (s.dashboards ?? []).slice(start, start + count) } };
+      // filter[shared]=true: "only shared custom created or cloned dashboards"
+      const listed = query.get("filter[shared]") === "true" ? (s.dashboards ?? []).filter((d) => d.is_shared === true) : (s.dashboards ?? []);
+      return { status: 200, body: { dashboards: listed.slice(start, start + count) } };
     }
     if (path === "/api/v1/slo") {
       const q = (query.get("query") ?? "").toLowerCase();
