@@ -114,9 +114,9 @@ const NO_EGRESS = path.join(__dirname, "fakes", "no-egress.cjs");
 const ARGS = ["preflight", ENV, "--out"];
 
 /** `npm run preflight -- staging` in the shared CLI process (preloaded with no-egress, like a spawned one). */
+const cliProcess = (): CliProcess => (cli ??= startCliProcess({ preload: [NO_EGRESS, PRELOAD_CLIENTS], env: { ...process.env, ...preflightEnv() } }));
 async function preflight(): Promise<{ code: number; stdout: string }> {
-  cli ??= startCliProcess({ preload: [NO_EGRESS, PRELOAD_CLIENTS], env: { ...process.env, ...preflightEnv() } });
-  const r = await cli.run([...ARGS, out]);
+  const r = await cliProcess().run([...ARGS, out]);
   return { code: r.code, stdout: `${r.stdout}${r.stderr}` };
 }
 let cli: CliProcess | undefined;
@@ -271,6 +271,74 @@ it("finds the handles in monitor messages, not e-mail addresses", () => {
     "@webhook-gate",
   ]);
 });
+
+/**
+ * The checklist of a correct setup, line by line, from the matrix (staging on the nonprod cluster, its mesh mode,
+ * the Agent's transport, the KV mount), the fakes' answers (server and Vault versions, the repository's plan and
+ * security settings) and the stack's monitors: `✔ <system padded to 10> <what>: <detail>`.
+ */
+function expectedChecklist(): string[] {
+  const stack = JSON.parse(fs.readFileSync(path.join(out, "stacks", ENV, "cdk.tf.json"), "utf8"));
+  const monitors = Object.values<any>(stack.resource.datadog_monitor);
+  const reviewer = boot.vault.tokenReviewerJwtFrom;
+  const mesh = org.serviceMesh;
+  const line = (system: string, what: string, detail: string) => `✔ ${system.padEnd(10)} ${what}: ${detail}`;
+  return [
+    line("kubernetes", `context ${org.clusters[e.cluster].context} reachable`, "server v1.31.4"),
+    line("kubernetes", "secretstores.external-secrets.io served at external-secrets.io/v1", "versions v1, v1beta1"),
+    line("kubernetes", "externalsecrets.external-secrets.io served at external-secrets.io/v1", "versions v1, v1beta1"),
+    line("kubernetes", `namespace ${e.identity.namespace}`, "present (the stack adopts it)"),
+    // staging injects sidecars; the seed's mesh runs Istio's CNI (no istio-init)
+    line("kubernetes", `mesh (sidecar-cni): DaemonSet ${mesh.controlPlane.namespace}/istio-cni-node`, "present"),
+    line("kubernetes", `mesh (sidecar-cni): Deployment ${mesh.controlPlane.namespace}/istiod`, "present"),
+    line("kubernetes", `token reviewer ${reviewer.namespace}/${reviewer.serviceAccount}`, "bound to system:auth-delegator"),
+    line("kubernetes", `Datadog Agent service ${org.datadog.agent.namespace}/${org.datadog.agent.service}`, "present"),
+    line("vault", `${fakes.vault.url} reachable and unsealed`, "version 1.21.1"),
+    line("vault", `KV v2 mount ${org.vault.kvMount}/`, "kv, version 2"),
+    line("vault", `Kubernetes auth ${boot.vault.mount}/ for cluster ${e.cluster}`, "host, reviewer and CA as the matrix says"),
+    line("datadog", "API key valid", fakes.datadog.url),
+    ...monitors.map((m) => line("datadog", `monitor accepted: ${m.name}`, m.query)),
+    ...handlesOf(monitors.map((m) => String(m.message))).map((h) => line("datadog", `notification handle ${h}`, "known to Datadog")),
+    line("github", `repository ${org.github.owner}/${org.github.repository} readable`, "private"),
+    line("github", "required reviewers available on this private repository", "plan: enterprise"),
+    line("github", "code scanning available on this private repository", "GitHub Code Security enabled"),
+  ];
+}
+
+it("the checklist of a correct setup, line by line: each check's system, what it checked and what it found", async () => {
+  const r = await preflight();
+  expect(checkLines(r.stdout)).toEqual(expectedChecklist());
+});
+
+it("a failed check is the same line as when it passes (system, what), failed, with what was found instead", async () => {
+  const passing = expectedChecklist().map((l) => l.slice(2, l.indexOf(": ")));
+  for (const [, breakIt] of broken) {
+    healthy();
+    breakIt();
+    const failed = failedLines((await preflight()).stdout);
+    expect(failed).toHaveLength(1);
+    expect(passing).toContain(failed[0].slice(2, failed[0].indexOf(": ")));
+  }
+  healthy();
+}, 120000);
+
+it("an environment without sidecars checks no mesh; an ambient mesh needs ztunnel besides the CNI and istiod", async () => {
+  const dev = (await cliProcess().run(["preflight", "dev", "--out", out])).stdout;
+  expect(dev).not.toMatch(/mesh \(/);
+  const withMesh = async (mode: string) => {
+    const def = structuredClone(definition) as any;
+    def.organization.serviceMesh.mode = mode;
+    const r = await cliProcess().run([...ARGS, out], {}, def);
+    return checkLines(r.stdout).filter((l) => l.includes(" mesh (")).map((l) => l.replace(/ +/g, " "));
+  };
+  const ns = org.serviceMesh.controlPlane.namespace;
+  kube.daemonSets = [`${ns}/istio-cni-node`];
+  expect(await withMesh("ambient")).toEqual([
+    `✘ kubernetes mesh (ambient): DaemonSet ${ns}/ztunnel: missing (HTTP 404)`,
+    `✔ kubernetes mesh (ambient): DaemonSet ${ns}/istio-cni-node: present`,
+    `✔ kubernetes mesh (ambient): Deployment ${ns}/istiod: present`,
+  ]);
+}, 60000);
 
 it("touched nothing: every request went to a fake on 127.0.0.1, and only Datadog's validation was a POST", () => {
   const all = [...seen, ...Object.values(fakes).flatMap((f) => f.requests)];
