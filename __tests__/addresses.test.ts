@@ -42,8 +42,9 @@ it("the seed synthesizes exactly the recorded addresses, and nothing is waiting 
 
 describe("npm run addresses (addressesCommand, in-process)", () => {
   /** The command on the seed, with `record` as its stacks/addresses.json (a copy in this file's scratch folder). */
+  let runs = 0;
   function run(argv: string[], record: string | undefined, over: Partial<AddressesIo> = {}) {
-    const file = path.join(scratchDir(), `addresses-${Math.random().toString(36).slice(2)}.json`);
+    const file = path.join(scratchDir(), `addresses-${++runs}.json`);
     if (record !== undefined) fs.writeFileSync(file, record);
     const out: string[] = [];
     const err: string[] = [];

@@ -101,8 +101,6 @@ export function readTestReport(text: string, file: string): TestCounts {
 }
 
 const pct = (x: number) => `${Number(x.toFixed(4))}%`;
-/** An API error in a line: Datadog's ApiException has `code` (and the API's `errors`), Octokit's RequestError `status`. */
-const why = errorDetail;
 
 function testsGate(threshold: number, reportFile: string | undefined): GateResult {
   const gate = { gate: "tests", threshold: `more than ${pct(threshold)} pass` };
@@ -142,7 +140,7 @@ async function errorRateGate(m: Matrix, gateDef: NonNullable<EnvironmentSettings
     try {
       [errors, hits] = [await sumOver(api, traceCount(op, "errors", scope), from, to), await sumOver(api, traceCount(op, "hits", scope), from, to)];
     } catch (err) {
-      results.push({ ...gate, passed: false, measured: `Datadog did not answer: ${why(err)}` });
+      results.push({ ...gate, passed: false, measured: `Datadog did not answer: ${errorDetail(err)}` });
       continue;
     }
     if (hits === undefined || hits <= 0) {
@@ -169,7 +167,7 @@ async function deployedFirstGate(m: Matrix, source: string, inputs: GateInputs):
     }
     return { ...gate, passed: false, measured: deployments.length === 0 ? "never deployed there" : `${deployments.length} deployment(s), none successful` };
   } catch (err) {
-    return { ...gate, passed: false, measured: `GitHub did not answer: ${why(err)}` };
+    return { ...gate, passed: false, measured: `GitHub did not answer: ${errorDetail(err)}` };
   }
 }
 
@@ -179,7 +177,7 @@ async function checkGates(names: readonly string[], inputs: GateInputs): Promise
   try {
     runs = await inputs.github.paginate(inputs.github.rest.checks.listForRef, { ...inputs.repo, ref: inputs.commit, per_page: 100 });
   } catch (err) {
-    const measured = `GitHub did not answer: ${why(err)}`;
+    const measured = `GitHub did not answer: ${errorDetail(err)}`;
     return names.map((name) => ({ gate: `check ${name}`, passed: false, measured, threshold: "completed: success" }));
   }
   return names.map((name) => {
@@ -202,7 +200,7 @@ async function approvalGate(reviewers: readonly string[], inputs: GateInputs): P
       : { ...gate, passed: false, measured: `environment ${environment} has no required-reviewers rule (is the gates stack applied?)` };
   } catch (err) {
     const status = (err as { status?: number }).status;
-    return { ...gate, passed: false, measured: status === 404 ? `environment ${environment} does not exist` : `GitHub did not answer: ${why(err)}` };
+    return { ...gate, passed: false, measured: status === 404 ? `environment ${environment} does not exist` : `GitHub did not answer: ${errorDetail(err)}` };
   }
 }
 
