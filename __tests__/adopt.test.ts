@@ -128,7 +128,8 @@ function everythingExists(env: string) {
   const environments: Record<string, string[]> = {};
   const environmentSettings: NonNullable<GitHubState["environmentSettings"]> = {};
   for (const r of Object.values(res("gates", "github_repository_environment"))) {
-    environments[r.environment] = ["branch_policy", ...(r.wait_timer > 0 ? ["wait_timer"] : []), "required_reviewers"];
+    // GitHub lists a required_reviewers rule only for an environment that has reviewers (REST "Get an environment")
+    environments[r.environment] = ["branch_policy", ...(r.wait_timer > 0 ? ["wait_timer"] : []), ...(r.reviewers ? ["required_reviewers"] : [])];
     environmentSettings[r.environment] = {
       body: { can_admins_bypass: r.can_admins_bypass, deployment_branch_policy: r.deployment_branch_policy },
       rules: { wait_timer: { wait_timer: r.wait_timer }, required_reviewers: { prevent_self_review: r.prevent_self_review, reviewers: [{ type: "Team", reviewer: { id: 42, slug: "platform-leads" } }] } },
@@ -593,9 +594,10 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
 
   it("each GitHub kind and the deployers' Vault roles with a field changed by hand: the line names it; only the repository's own branch policies and rulesets count", async () => {
     const staging = seedMatrix.environments.staging.identity.githubEnvironment;
-    // staging: admins may no longer bypass, and self-review is prevented
+    const production = seedMatrix.environments.prod.identity.githubEnvironment;
+    // staging: admins may no longer bypass; production: its reviewers may approve their own runs
     gh.environmentSettings![staging].body = { ...gh.environmentSettings![staging].body, can_admins_bypass: false };
-    gh.environmentSettings![staging].rules!.required_reviewers = { ...gh.environmentSettings![staging].rules!.required_reviewers, prevent_self_review: true };
+    gh.environmentSettings![production].rules!.required_reviewers = { ...gh.environmentSettings![production].rules!.required_reviewers, prevent_self_review: false };
     // staging's deploy role (Vault's JWT auth for GitHub Actions) gives longer-lived tokens
     const jwt = res("gates", "vault_jwt_auth_backend_role").staging_vault_deploy_role;
     vault.documents![`/v1/auth/${jwt.backend}/role/${jwt.role_name}`].token_ttl = 7200;
@@ -609,7 +611,8 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
     const stagingRuleset = gh.rulesets!.find((x) => x.name === res("gates", "github_repository_ruleset").staging_branch_ruleset.name)!;
     gh.rulesets!.push({ ...stagingRuleset, id: 9999, source_type: "Organization" });
     const r = await adopt("gates");
-    expect(r.line("github_repository_environment.staging_deploy_environment")).toMatch(/\sprevent_self_review, can_admins_bypass$/);
+    expect(r.line("github_repository_environment.staging_deploy_environment")).toMatch(/\syes\s+\S+\s+can_admins_bypass$/);
+    expect(r.line("github_repository_environment.prod_deploy_environment")).toMatch(/\syes\s+\S+\s+prevent_self_review \(not compared, known at plan: reviewers\[0\]\.teams, reviewers\[0\]\.users\)$/);
     expect(r.line("vault_jwt_auth_backend_role.staging_vault_deploy_role")).toMatch(/\stoken_ttl$/);
     expect(r.line("github_repository_ruleset.prod_branch_ruleset")).toMatch(/\srules\.required_deployments$/);
     expect(r.line(`github_repository_environment_deployment_policy.staging_deploy_deployment_branch["${pattern}"]`)).toMatch(new RegExp(`\\syes\\s+${REPO}:${staging}:${policyIds.get(`${staging} ${pattern}`)}\\s`));
@@ -620,6 +623,16 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
     const denied = await adopt("gates");
     expect(denied.line(`github_repository_environment_deployment_policy.staging_deploy_deployment_branch["${pattern}"]`)).toMatch(new RegExp(`\\sdenied\\s+—\\s+environment ${staging} branch policy ${pattern}: not allowed to read it \\(HTTP 403\\)$`));
     expect(denied.line("github_repository_ruleset.staging_branch_ruleset")).toMatch(new RegExp(`\\sdenied\\s+—\\s+ruleset "${stagingRuleset.name.replace(/[()*]/g, "\\$&")}": not allowed to read it \\(HTTP 403\\)$`));
+  });
+
+  it("a reviewer added by hand to an environment the matrix gives none: the first apply removes it, and the line says so", async () => {
+    // github 6.9.0 reads reviewers back into state from the required_reviewers rule, and its update sends them as
+    // null when the configuration has none, which is how GitHub's API clears them (resource_github_repository_environment.go)
+    const staging = seedMatrix.environments.staging.identity.githubEnvironment;
+    expect(res("gates", "github_repository_environment").staging_deploy_environment.reviewers).toBeUndefined();
+    gh.environments![staging] = [...gh.environments![staging], "required_reviewers"];
+    gh.environmentSettings![staging].rules!.required_reviewers = { prevent_self_review: false, reviewers: [{ type: "User", reviewer: { id: 7, login: "someone" } }] };
+    expect((await adopt("gates")).line("github_repository_environment.staging_deploy_environment")).toMatch(/\syes\s+\S+\s+reviewers$/);
   });
 
   it.each([

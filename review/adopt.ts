@@ -246,18 +246,20 @@ async function githubLookup(ep: AdoptEndpoints, l: Extract<Locator, { system: "g
     switch (l.kind) {
       case "environment": {
         const env = (await gh.rest.repos.getEnvironment({ owner, repo: l.repository, environment_name: l.environment })).data as Json;
-        // the API gives the wait timer and required reviewers as protection rules
-        const rule = (type: string) => (env.protection_rules ?? []).find((r: Json) => r.type === type) ?? {};
-        const reviewers = (rule("required_reviewers").reviewers ?? []) as Json[];
+        // the API gives the wait timer and required reviewers as protection rules; the provider's read puts
+        // `reviewers` in state only from a required_reviewers rule (github 6.9.0
+        // resource_github_repository_environment.go), so an environment without one reads as no reviewers block
+        const rule = (type: string) => (env.protection_rules ?? []).find((r: Json) => r.type === type);
+        const reviewers = (rule("required_reviewers")?.reviewers ?? []) as Json[];
         const ids = (type: string) => reviewers.filter((r) => r.type === type).map((r) => r.reviewer?.id);
         return {
           objects: [
             {
               actual: {
-                wait_timer: rule("wait_timer").wait_timer ?? 0,
-                prevent_self_review: rule("required_reviewers").prevent_self_review ?? false,
+                wait_timer: rule("wait_timer")?.wait_timer ?? 0,
+                prevent_self_review: rule("required_reviewers")?.prevent_self_review ?? false,
                 can_admins_bypass: env.can_admins_bypass,
-                reviewers: [{ teams: ids("Team"), users: ids("User") }],
+                reviewers: rule("required_reviewers") ? [{ teams: ids("Team"), users: ids("User") }] : [],
                 deployment_branch_policy: env.deployment_branch_policy ?? { protected_branches: false, custom_branch_policies: false },
               },
             },
@@ -402,7 +404,11 @@ function comparable(target: Target, actual: Json): { desired: Json; actual: Json
     case "datadog_service_level_objective":
       return { desired: sloShape(d), actual, owned: new Set() };
     case "github_repository_environment":
-      return { desired: pick(d, ["wait_timer", "prevent_self_review", "can_admins_bypass", "reviewers", "deployment_branch_policy"]), actual, owned: new Set() };
+      // reviewers the stack does not set, the first apply clears: the provider reads them back into state, and its
+      // update sends them as null when the configuration has none, which is how the API clears them (github 6.9.0
+      // createUpdateEnvironmentData; go-github keeps CreateUpdateEnvironment's reviewers without omitempty for
+      // that reason). The branch policy is always set: the matrix refuses "*", the one way to leave it out.
+      return { desired: { ...pick(d, ["wait_timer", "prevent_self_review", "can_admins_bypass", "deployment_branch_policy"]), reviewers: d.reviewers ?? [] }, actual, owned: new Set() };
     case "github_repository_ruleset":
       // the rules are the stack's whole: one more on the object is removed
       return { desired: rulesetDesired(d), actual, owned: new Set(["rules"]) };
