@@ -64,7 +64,7 @@ function healthy() {
     token: "fake-vault-token",
     forbidden: [],
   };
-  dd = { apiKey: "fake-dd-api-key", appKey: "fake-dd-app-key", refuse: [], pagerduty: ["platform-oncall"], slack: { platform: ["alerts"] }, webhooks: ["canary-gate"] };
+  dd = { apiKey: "fake-dd-api-key", appKey: "fake-dd-app-key", refuse: [], pagerduty: ["platform-oncall"], slack: { platform: ["alerts"] }, webhooks: [org.datadog.gateHandle, org.datadog.ticketHandle].map((h) => h.replace("@webhook-", "")) };
   gh = {
     ahead: [],
     pulls: {},
@@ -336,6 +336,75 @@ it("an environment without sidecars checks no mesh; an ambient mesh needs ztunne
     `✔ kubernetes mesh (ambient): Deployment ${ns}/istiod: present`,
   ]);
 }, 60000);
+
+describe("answers a working Vault also gives (Vault API docs: sys/health, sys/mounts/:path)", () => {
+  it("a standby node (sys/health 429: unsealed, forwarding to the active node) is reachable: every check passes", async () => {
+    vault.standby = true;
+    const r = await preflight();
+    expect(fakes.vault.requests.some((q) => q.path === "/v1/sys/health")).toBe(true);
+    expect(checkLines(r.stdout)).toEqual(expectedChecklist());
+    expect(r.code).toBe(0);
+  }, 60000);
+
+  it.each(["top", "data"] as const)("the KV mount's fields only %s level of the answer: still kv, version 2", async (shape) => {
+    vault.mountShape = shape;
+    expect(checkLines((await preflight()).stdout)).toContain(`✔ vault      KV v2 mount ${org.vault.kvMount}/: kv, version 2`);
+    // and a version 1 mount in that shape is still told apart
+    vault.mounts[org.vault.kvMount].options = { version: "1" };
+    expect(failedLines((await preflight()).stdout)).toEqual([`✘ vault      KV v2 mount ${org.vault.kvMount}/: type kv, version 1`]);
+  }, 60000);
+
+  it("no Vault at the address: one failed line with the reason and the address's fix; the mount checks are not run against nothing", async () => {
+    const r = await cliProcess().run([...ARGS, out], { VAULT_ADDR: "http://127.0.0.1:9" });
+    const failed = failedLines(`${r.stdout}${r.stderr}`);
+    expect(failed).toEqual([expect.stringMatching(/^✘ vault +http:\/\/127\.0\.0\.1:9 reachable and unsealed: \S/)]);
+    expect(failed[0]).toMatch(/ECONNREFUSED|refused/i);
+    const lines = r.stdout.split("\n");
+    expect(lines[lines.indexOf(failed[0]) + 1]).toMatch(/^ {4}fix: check organization\.vault\.address and the network path to it$/);
+    expect(checkLines(r.stdout).filter((l) => /^. vault /.test(l))).toHaveLength(1);
+    expect(r.code).toBe(1);
+  }, 60000);
+});
+
+describe("an environment that pages by tier, with a canary gate (prod's alerting on staging): PagerDuty and the webhooks", () => {
+  let paging: string;
+  let handles: string[];
+  beforeAll(() => {
+    const def = structuredClone(definition) as any;
+    def.environments[ENV].alerts = { ...def.environments[ENV].alerts, routing: "page", tiers: { errorRate: "critical", latency: "high", cpu: "medium" } };
+    def.environments[ENV].canaryGate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10 };
+    paging = path.join(scratchDir(), "preflight-paging");
+    expect(synthesize(def, paging)).toBe(0);
+    const stack = JSON.parse(fs.readFileSync(path.join(paging, "stacks", ENV, "cdk.tf.json"), "utf8"));
+    handles = handlesOf(Object.values<any>(stack.resource.datadog_monitor).map((m) => String(m.message)));
+  });
+  const run = async () => {
+    const r = await cliProcess().run(["preflight", ENV, "--out", paging]);
+    return { ...r, out: `${r.stdout}${r.stderr}` };
+  };
+  const unknownLine = (h: string) => expect.stringMatching(new RegExp(`^✘ datadog +notification handle ${h}: unknown \\(HTTP 404`));
+
+  it("each handle is looked up in its own integration: all known, all pass", async () => {
+    // critical pages on-call and chat, high opens a ticket, the canary gate calls the rollout controller
+    expect(handles).toEqual([org.datadog.pagerHandle, org.datadog.chatHandle, org.datadog.ticketHandle, org.datadog.gateHandle].sort());
+    const r = await run();
+    for (const h of handles) expect(checkLines(r.out)).toContain(`✔ datadog    notification handle ${h}: known to Datadog`);
+    const asked = fakes.datadog.requests.map((q) => q.path);
+    expect(asked).toContain(`/api/v1/integration/pagerduty/configuration/services/${org.datadog.pagerHandle.replace("@pagerduty-", "")}`);
+    for (const h of [org.datadog.ticketHandle, org.datadog.gateHandle]) expect(asked).toContain(`/api/v1/integration/webhooks/configuration/webhooks/${h.replace("@webhook-", "")}`);
+    expect(failedLines(r.out)).toEqual([]);
+  }, 60000);
+
+  it("a PagerDuty service, or a webhook, Datadog does not have: that handle's own failed line and fix", async () => {
+    dd.pagerduty = [];
+    expect(failedLines((await run()).out)).toEqual([unknownLine(org.datadog.pagerHandle)]);
+    healthy();
+    dd.webhooks = dd.webhooks.filter((w) => `@webhook-${w}` !== org.datadog.ticketHandle);
+    const r = await run();
+    expect(failedLines(r.out)).toEqual([unknownLine(org.datadog.ticketHandle)]);
+    expect(r.out).toContain(`    fix: set up ${org.datadog.ticketHandle} in Datadog's integration (or correct the handle in config/organization.ts)`);
+  }, 60000);
+});
 
 it("touched nothing: every request went to a fake on 127.0.0.1, and only Datadog's validation was a POST", () => {
   const all = [...seen, ...Object.values(fakes).flatMap((f) => f.requests)];

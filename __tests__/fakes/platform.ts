@@ -68,12 +68,20 @@ export interface VaultState {
   raw?: Record<string, string>;
   /** Paths answered with this status (a sealed or failing node: 503, 500) and Vault's error body. */
   failing?: Record<string, number>;
+  /** A standby node: sys/health answers 429 (unsealed, standby), and the node forwards every other request. */
+  standby?: boolean;
+  /**
+   * Where sys/mounts/:path puts the mount's fields: at the top and under `data` as Vault's own sys responses do
+   * (the default), or only one of the two (the API docs' sample shows the top; a proxy or a later Vault may not).
+   */
+  mountShape?: "top" | "data";
 }
 
 export function vaultHandler(s: VaultState): Handler {
   return ({ method, path, headers }) => {
     if (method !== "GET") return { status: 405, body: { errors: [] } };
-    if (path === "/v1/sys/health") return { status: s.sealed ? 503 : 200, body: { initialized: true, sealed: s.sealed, standby: false, version: "1.21.1" } };
+    // sys/health's status codes by default: 200 initialized, unsealed and active; 429 unsealed and standby; 503 sealed
+    if (path === "/v1/sys/health") return { status: s.sealed ? 503 : s.standby ? 429 : 200, body: { initialized: true, sealed: s.sealed, standby: s.standby ?? false, version: "1.21.1" } };
     if (headers["x-vault-token"] !== s.token || s.forbidden.includes(path)) return { status: 403, body: { errors: ["permission denied"] } };
     if (s.failing?.[path] !== undefined) return { status: s.failing[path], body: { errors: ["Vault is sealed"] } };
     if (s.raw?.[path] !== undefined) return { status: 200, raw: s.raw[path], headers: { "content-type": "text/html" } };
@@ -81,7 +89,8 @@ export function vaultHandler(s: VaultState): Handler {
     let m: RegExpMatchArray | null;
     if ((m = path.match(/^\/v1\/sys\/mounts\/(.+)$/))) {
       const mount = s.mounts[m[1]];
-      return mount ? { status: 200, body: { ...mount, data: mount } } : { status: 400, body: { errors: [`No secret engine mount at ${m[1]}/`] } };
+      const shapes = { top: { ...mount }, data: { data: mount } };
+      return mount ? { status: 200, body: s.mountShape ? shapes[s.mountShape] : { ...mount, data: mount } } : { status: 400, body: { errors: [`No secret engine mount at ${m[1]}/`] } };
     }
     if ((m = path.match(/^\/v1\/auth\/([^/]+)\/config$/))) {
       const c = s.kubernetesAuth[m[1]];
