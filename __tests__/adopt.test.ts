@@ -152,7 +152,7 @@ function everythingExists(env: string) {
       if (v === false) return [];
       if (v === true) return [{ type: name }];
       if (name === "pull_request") return [{ type: "pull_request", parameters: { ...v, required_review_thread_resolution: false } }];
-      if (name === "required_status_checks") return [{ type: "required_status_checks", parameters: { required_status_checks: v.required_check, strict_required_status_checks_policy: v.strict_required_status_checks_policy } }];
+      if (name === "required_status_checks") return [{ type: "required_status_checks", parameters: { required_status_checks: v.required_check, strict_required_status_checks_policy: v.strict_required_status_checks_policy, do_not_enforce_on_create: v.do_not_enforce_on_create ?? false } }];
       if (name === "required_code_scanning") return [{ type: "code_scanning", parameters: { code_scanning_tools: v.required_code_scanning_tool } }];
       throw new Error(`the test has no API shape for rule ${name}`);
     });
@@ -578,10 +578,12 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
     prodRuleset.rules.find((x: Json) => x.type === "pull_request").parameters.required_approving_review_count = 0;
     prodRuleset.bypass_actors = [{ actor_id: 5, actor_type: "RepositoryRole", bypass_mode: "always" }];
     prodRuleset.rules.push({ type: "update" });
+    // and its checks waived when a branch is created (the stack leaves the provider's default, false)
+    prodRuleset.rules.find((x: Json) => x.type === "required_status_checks").parameters.do_not_enforce_on_create = true;
     // and more than a page of other rulesets before envmatrix's (the token lists 100 at a time)
     gh.rulesets = [...Array.from({ length: 120 }, (_, i) => ({ id: 5000 + i, name: `legacy ${i}`, target: "branch", enforcement: "disabled", rules: [] })), ...gh.rulesets!];
     const weakened = await adopt("gates");
-    expect(weakened.line("github_repository_ruleset.prod_branch_ruleset")).toMatch(/\sbypass_actors, rules\.update, rules\.pull_request\.required_approving_review_count$/);
+    expect(weakened.line("github_repository_ruleset.prod_branch_ruleset")).toMatch(/\sbypass_actors, rules\.update, rules\.pull_request\.required_approving_review_count, rules\.required_status_checks\.do_not_enforce_on_create$/);
 
     gh.forbidden = [`/repos/${org.github.owner}/${REPO}/environments/${staging}/variables/DD_ENV`];
     gh.environments = Object.fromEntries(Object.entries(gh.environments!).filter(([name]) => name !== seedMatrix.environments.dev.identity.githubEnvironment));

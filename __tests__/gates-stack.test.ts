@@ -197,7 +197,8 @@ describe.each(environmentNames)("%s's gates", (name) => {
         enforcement: "active",
         conditions: { ref_name: { include: [`refs/heads/${branch}`], exclude: [] } },
         rules: {
-          deletion: true,
+          // a branch its creators make (hotfix/x) is theirs to delete (the creation ruleset); a named one nobody's
+          deletion: (e.identity.branchCreators ?? []).length === 0,
           non_fast_forward: !e.approval.allowForcePushes,
           pull_request: {
             required_approving_review_count: e.approval.requiredApprovingReviews,
@@ -209,6 +210,8 @@ describe.each(environmentNames)("%s's gates", (name) => {
       });
       // a check named only by context can be posted by any writer through the statuses API; and any workflow
       // posts as GitHub Actions, so the review's verdict is pinned to the review app
+      // a branch its creators make starts at a commit the checks did not run on (the default branch's merge commit)
+      expect(ruleset.rules.required_status_checks.do_not_enforce_on_create).toBe((e.identity.branchCreators ?? []).length > 0 ? true : undefined);
       expect(ruleset.rules.required_status_checks.required_check).toEqual([
         ...e.approval.requiredStatusChecks.map((context) => ({ context, integration_id: 15368 })),
         { context: "envmatrix review", integration_id: org.github.reviewApp.appId },
@@ -218,10 +221,10 @@ describe.each(environmentNames)("%s's gates", (name) => {
       expect(ruleset.bypass_actors).toEqual(e.approval.adminsCanBypass ? [{ actor_type: "RepositoryRole", actor_id: 5, bypass_mode: "always" }] : []);
     });
     const creators = e.identity.branchCreators ?? [];
-    it(creators.length > 0 ? `lets only ${creators.join(", ")} create ${branch} branches` : `leaves creating ${branch} unrestricted (a single named branch)`, () => {
+    it(creators.length > 0 ? `lets only ${creators.join(", ")} create and delete ${branch} branches` : `leaves creating ${branch} unrestricted (a single named branch)`, () => {
       const creation = res("github_repository_ruleset", `${name}_branch_creation`);
       expect(creation.count).toBe(creators.length > 0 ? 1 : 0);
-      expect(creation.rules).toEqual({ creation: true });
+      expect(creation.rules).toEqual({ creation: true, deletion: true });
       expect(creation.conditions.ref_name.include).toEqual([`refs/heads/${branch}`]);
       expect(tosetValues(gates.data.github_team[`${name}_branch_creator_team`].for_each)).toEqual(creators);
       expect(creation.dynamic.bypass_actors.content).toEqual({ actor_type: "Team", actor_id: "${tonumber(each.value.id)}", bypass_mode: "always" });
@@ -432,11 +435,27 @@ describe("one branch ruleset on its own (constructs/branch-ruleset.ts)", () => {
     });
   });
 
-  it("branch creators: a second, active ruleset on branches refusing creation to all but their teams (looked up by summary)", () => {
+  it("branch creators: a second, active ruleset on branches refusing creation and deletion to all but their teams (looked up by summary)", () => {
     const { byName, teams } = rulesets({ branchCreators: ["release-managers"] });
     const creation = byName["release (creation)"];
-    expect([creation.target, creation.enforcement, creation.count, creation.rules]).toEqual(["branch", "active", 1, { creation: true }]);
+    expect([creation.target, creation.enforcement, creation.count, creation.rules]).toEqual(["branch", "active", 1, { creation: true, deletion: true }]);
     expect(creation.conditions.ref_name.include).toEqual(["refs/heads/release/*"]);
     expect(teams.map((t) => [tosetValues(t.for_each), t.summary_only])).toEqual([[["release-managers"], true]]);
+    // the branch's own ruleset leaves deletion to that one, which the creators bypass (rulesets add up: GitHub
+    // refuses what any active ruleset refuses to an actor who does not bypass that ruleset)
+    expect(byName.release.rules.deletion).toBe(false);
+    expect(rulesets({}).byName.release.rules.deletion).toBe(true);
+  });
+
+  it("branch creators: the required checks are not asked of the commit a new branch starts at (GitHub's do_not_enforce_on_create), only of every update after", () => {
+    // with the checks enforced on creation, a branch can start only at a commit where every required check has
+    // passed: never the default branch's merge commit (pull-request checks run on the pull request's head), so
+    // no release/x or hotfix/x could be created (GitHub REST "Create a repository ruleset", rules[].parameters
+    // .do_not_enforce_on_create: "Allow repositories and branches to be created if a check would otherwise prohibit
+    // it"; artifact-keeper/artifact-keeper#3798: "GH013 … Required status check … is expected" on creating release/1.9.x)
+    const checks = [{ context: "test", appId: 15368 }];
+    expect(rulesets({ requiredChecks: checks, branchCreators: ["release-managers"] }).byName.release.rules.required_status_checks.do_not_enforce_on_create).toBe(true);
+    // a single named branch is created once, with the repository: its checks hold on every update, the first included
+    expect(rulesets({ requiredChecks: checks }).byName.release.rules.required_status_checks.do_not_enforce_on_create).toBeUndefined();
   });
 });

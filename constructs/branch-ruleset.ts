@@ -2,7 +2,7 @@
  * The protection of a branch an environment deploys from, as a repository ruleset: pull requests with
  * approving reviews (code owners' among them, and approved after the last push), required status checks
  * pinned to the GitHub Actions app, no force pushes, no deletion. Optionally a second ruleset that lets only
- * named teams create branches matching the pattern (`hotfix/*`).
+ * named teams create and delete branches matching the pattern (`hotfix/*`).
  *
  * Rulesets rather than `github_branch_protection`: a required check there is a context name only, which any
  * writer can post through the statuses API; a ruleset's `required_check` takes the app's `integration_id`
@@ -44,6 +44,7 @@ export class BranchRuleset extends Construct {
   constructor(scope: Construct, id: string, props: BranchRulesetProps) {
     super(scope, id);
     const refs = { refName: { include: [`refs/heads/${props.pattern}`], exclude: [] } };
+    const creators = [...(props.branchCreators ?? [])];
     const admins: RepositoryRulesetBypassActors[] = props.adminsCanBypass
       ? [{ actorType: "RepositoryRole", actorId: REPOSITORY_ADMIN_ROLE_ID, bypassMode: "always" }]
       : [];
@@ -56,7 +57,9 @@ export class BranchRuleset extends Construct {
       conditions: refs,
       bypassActors: admins,
       rules: {
-        deletion: true,
+        // a branch the named teams create (hotfix/x) is theirs to delete once done (the creation ruleset below);
+        // a single named branch (main) nobody deletes
+        deletion: creators.length === 0,
         nonFastForward: !props.allowForcePushes,
         pullRequest: {
           requiredApprovingReviewCount: props.requiredApprovingReviews,
@@ -72,6 +75,13 @@ export class BranchRuleset extends Construct {
             : {
                 strictRequiredStatusChecksPolicy: true,
                 requiredCheck: props.requiredChecks.map((c) => ({ context: c.context, integrationId: c.appId })),
+                // Creating a ref is an update the checks would otherwise gate: the branch's commit would need every
+                // check already passed there, which the default branch's head never has (the pull request checks
+                // ran on the pull request's head, not on the merge), so no hotfix/x could be created
+                // ("GH013 … Required status check … is expected"). Who may create is the creation ruleset's to say,
+                // and what a new branch may deploy is provenance's (only commits merged through reviewed pull
+                // requests); every update after creation needs the checks.
+                doNotEnforceOnCreate: creators.length > 0 ? true : undefined,
               },
         // the tool's results must exist for the pull request's head, and its alerts stay under the thresholds
         // (GitHub REST "Create a repository ruleset": rules[].type "code_scanning", parameters.code_scanning_tools)
@@ -82,8 +92,8 @@ export class BranchRuleset extends Construct {
     }));
 
     // Creating a matching branch is refused to everyone but the named teams (they bypass this ruleset only,
-    // never the reviews above): a new hotfix/x cannot smuggle in unreviewed commits.
-    const creators = [...(props.branchCreators ?? [])];
+    // never the reviews above): a new hotfix/x cannot smuggle in unreviewed commits. Deleting one likewise: the
+    // teams that create hotfix branches remove them once the hotfix is done, nobody else can.
     const teams = TerraformIterator.fromList(creators);
     // a dynamic block: bypass_actors is a block type, so a list expression would not be accepted in its place
     const creatorTeams = TerraformIterator.fromDataSources(
@@ -101,7 +111,7 @@ export class BranchRuleset extends Construct {
         actor_id: Fn.tonumber(creatorTeams.getString("id")),
         bypass_mode: "always",
       }),
-      rules: { creation: true },
+      rules: { creation: true, deletion: true },
     }));
   }
 }

@@ -214,7 +214,9 @@ function rulesetAsProvider(api: Json): Json {
     const name = Object.keys(RENAMED_RULE_TYPES).find((k) => RENAMED_RULE_TYPES[k] === r.type) ?? r.type;
     const p = r.parameters ?? {};
     if (ON_OFF_RULES.includes(name)) rules[name] = true;
-    else if (name === "required_status_checks") rules[name] = { required_check: p.required_status_checks ?? [], strict_required_status_checks_policy: p.strict_required_status_checks_policy };
+    else if (name === "required_status_checks") {
+      rules[name] = { required_check: p.required_status_checks ?? [], strict_required_status_checks_policy: p.strict_required_status_checks_policy, do_not_enforce_on_create: p.do_not_enforce_on_create ?? false };
+    }
     else if (name === "required_code_scanning") rules[name] = { required_code_scanning_tool: p.code_scanning_tools ?? [] };
     else rules[name] = p;
   }
@@ -369,6 +371,9 @@ function withoutInternalKeys(actual: Json, desired: Json): Json {
 function rulesetDesired(d: Json): Json {
   const rules: Json = Object.fromEntries(ON_OFF_RULES.map((k) => [k, false]));
   for (const [k, v] of Object.entries<unknown>(d.rules ?? {})) rules[k] = v;
+  // the provider's default where the stack leaves it out (github 6.9.0 resource_github_repository_ruleset.go): a
+  // check waived on creation by hand is put back by the first apply
+  if (rules.required_status_checks) rules.required_status_checks = { do_not_enforce_on_create: false, ...rules.required_status_checks };
   return {
     enforcement: d.enforcement,
     target: d.target,
