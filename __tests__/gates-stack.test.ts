@@ -9,7 +9,8 @@ import { environmentNames, resolveReferences, seedMatrix, synthEnvironment, tose
 import { testApp } from "./scratch";
 import type { Matrix } from "../config/types";
 import { vaultPathMatches } from "./vault-paths";
-import { policyByPath, type PolicyRule } from "./vault-policy";
+import { policyByPath, policyRules, type PolicyRule } from "./vault-policy";
+import { kubernetesAuthRoleWrite, vaultAllows } from "./vault-acl";
 
 const org = seedMatrix.organization;
 const synthGates = (m: Matrix = seedMatrix) => JSON.parse(Testing.synth(new GatesStack(testApp(), m)));
@@ -251,6 +252,7 @@ describe.each(environmentNames)("%s's gates", (name) => {
     const authMount = role.backend;
     const deploy = res("vault_policy", `${name}_vault_deploy_policy`);
     const plan = res("vault_policy", `${name}_vault_plan_policy`);
+    const rolePath = `auth/${authMount}/role/${role.role_name}`;
 
     it("opens each policy with a comment naming the stack it serves and its writer, the gates stack (what `vault policy read` shows)", () => {
       const namespace = role.bound_service_account_namespaces[0];
@@ -295,7 +297,6 @@ describe.each(environmentNames)("%s's gates", (name) => {
 
     it("may give its role only its own read policy, namespace and service account: the values its stack writes", async () => {
       const p = await policy(deploy.policy);
-      const rolePath = `auth/${authMount}/role/${role.role_name}`;
       // each value alone and as the whole list: the provider sends lists, and Vault before 1.21 compares a
       // list parameter as one value (per-element matching came with 1.21)
       const both = (v: string) => [v, [v]];
@@ -305,10 +306,62 @@ describe.each(environmentNames)("%s's gates", (name) => {
         bound_service_account_names: role.bound_service_account_names.flatMap((v: string) => both(v)),
         bound_service_account_namespaces: role.bound_service_account_namespaces.flatMap((v: string) => both(v)),
         audience: [role.audience],
+        // no namespace selector: only "", which the provider sends when there is none
+        bound_service_account_namespace_selector: [""],
         "*": [],
       });
-      expect(p[rolePath].denied_parameters).toEqual({ bound_service_account_namespace_selector: [] });
+      expect(p[rolePath].denied_parameters).toBeUndefined();
       expect(role.token_policies).toEqual([readPolicy.name]);
+    });
+
+    // The request bodies the vault provider sends, judged as Vault judges them (vault-acl.ts): a policy that reads
+    // right but refuses the provider's own write fails every apply with "permission denied"
+    const modes = [{ legacyListMatching: false }, { legacyListMatching: true }];
+    it("may create, update, read and delete its role exactly as the vault provider writes it (5.6.0 always sends the namespace selector, \"\" when unset), on Vault before and after 1.21's list matching", async () => {
+      const rules = await policyRules(deploy.policy);
+      const create = kubernetesAuthRoleWrite(role, true);
+      expect(create.bound_service_account_namespace_selector).toBe("");
+      for (const mode of modes) {
+        expect(vaultAllows(rules, "create", rolePath, create, mode)).toBe(true);
+        // a TTL changed in the matrix: the update sends it, the names, the namespaces and the selector
+        expect(vaultAllows(rules, "update", rolePath, kubernetesAuthRoleWrite({ ...role, token_ttl: role.token_ttl * 2 }, false, ["token_ttl"]), mode)).toBe(true);
+        expect(vaultAllows(rules, "read", rolePath, {}, mode)).toBe(true);
+        expect(vaultAllows(rules, "delete", rolePath, {}, mode)).toBe(true);
+      }
+    });
+
+    it.each([
+      ["another namespace", { bound_service_account_namespaces: [`${role.bound_service_account_namespaces[0]}-other`] }],
+      ["a second namespace", { bound_service_account_namespaces: [...role.bound_service_account_namespaces, "kube-system"] }],
+      ["namespaces by label (a selector)", { bound_service_account_namespace_selector: '{"matchLabels":{"team":"any"}}' }],
+      ["another service account", { bound_service_account_names: ["default"] }],
+      ["any service account", { bound_service_account_names: ["*"] }],
+      ["another policy", { token_policies: ["root"] }],
+      ["a second policy", { token_policies: [readPolicy.name, "admin"] }],
+      ["another audience", { audience: "https://kubernetes.default.svc" }],
+    ])("may not widen its role: %s", async (_what, change) => {
+      const rules = await policyRules(deploy.policy);
+      for (const mode of modes) {
+        expect(vaultAllows(rules, "create", rolePath, kubernetesAuthRoleWrite({ ...role, ...change }, true), mode)).toBe(false);
+        expect(vaultAllows(rules, "update", rolePath, kubernetesAuthRoleWrite({ ...role, ...change }, false, Object.keys(change)), mode)).toBe(false);
+      }
+    });
+
+    it("may write its read policy with exactly its stack's text (the provider PUTs sys/policies/acl/:name with {policy}), and no other", async () => {
+      const rules = await policyRules(deploy.policy);
+      const at = `sys/policies/acl/${readPolicy.name}`;
+      for (const mode of modes) {
+        for (const op of ["create", "update"] as const) {
+          expect(vaultAllows(rules, op, at, { policy: readPolicy.policy }, mode)).toBe(true);
+          expect(vaultAllows(rules, op, at, { policy: `${readPolicy.policy}path "secret/data/*" {\n  capabilities = ["read"]\n}\n` }, mode)).toBe(false);
+        }
+      }
+      // and the planner reads both objects, writes neither
+      const planRules = await policyRules(plan.policy);
+      for (const path of [at, rolePath]) {
+        expect(vaultAllows(planRules, "read", path)).toBe(true);
+        expect(vaultAllows(planRules, "update", path, path === at ? { policy: readPolicy.policy } : kubernetesAuthRoleWrite(role, false))).toBe(false);
+      }
     });
 
     it.each(environmentNames.filter((other) => other !== name))("reaches nothing of %s's, and no secret at all", async (other) => {

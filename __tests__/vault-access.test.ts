@@ -86,3 +86,45 @@ describe("VaultAccess", () => {
     expect(guarded(synth({}, true))).toEqual(["vault_kubernetes_auth_backend_role", "vault_policy"]);
   });
 });
+
+describe("Vault's parameter constraints, as the tests judge policies by (vault-acl.ts, from vault/acl.go)", () => {
+  const { vaultAllows } = require("./vault-acl") as typeof import("./vault-acl");
+  const rules = (hcl: string) => policyRules(hcl);
+
+  it("allowed_parameters: only the keys listed, any value for an empty list; \"*\" opens every other key (Vault docs, Parameter constraints)", async () => {
+    const password = await rules('path "auth/userpass/users/*" {\n  capabilities = ["update"]\n  allowed_parameters = {\n    "password" = []\n  }\n}\n');
+    expect(vaultAllows(password, "update", "auth/userpass/users/mitchellh", { password: "anything" })).toBe(true);
+    expect(vaultAllows(password, "update", "auth/userpass/users/mitchellh", { password: "x", token_ttl: 60 })).toBe(false);
+    expect(vaultAllows(password, "create", "auth/userpass/users/mitchellh", { password: "x" })).toBe(false);
+    const rotate = await rules('path "transit/keys/*" {\n  capabilities = ["create", "update"]\n  allowed_parameters = {\n    "auto_rotate_period" = ["8h", "24h", "5d"]\n    "*" = []\n  }\n}\n');
+    expect(vaultAllows(rotate, "create", "transit/keys/k", { auto_rotate_period: "24h", type: "aes256-gcm96" })).toBe(true);
+    expect(vaultAllows(rotate, "create", "transit/keys/k", { auto_rotate_period: "1h" })).toBe(false);
+  });
+
+  it("denied_parameters: a key listed with no values is refused whatever its value, the empty string too; \"*\" refuses every write with data", async () => {
+    const denied = await rules('path "auth/userpass/users/*" {\n  capabilities = ["update"]\n  denied_parameters = {\n    "token_policies" = []\n  }\n}\n');
+    expect(vaultAllows(denied, "update", "auth/userpass/users/u", { password: "x" })).toBe(true);
+    expect(vaultAllows(denied, "update", "auth/userpass/users/u", { password: "x", token_policies: "" })).toBe(false);
+    const all = await rules('path "kv/*" {\n  capabilities = ["update"]\n  denied_parameters = {\n    "*" = []\n  }\n}\n');
+    expect(vaultAllows(all, "update", "kv/x", { a: 1 })).toBe(false);
+    expect(vaultAllows(all, "update", "kv/x", {})).toBe(true);
+  });
+
+  it("a value with a * at either end is a glob; lists match as a whole, or element by element since Vault 1.21 (not with VAULT_LEGACY_EXACT_MATCHING_ON_LIST)", async () => {
+    const p = await rules('path "secret/x" {\n  capabilities = ["create"]\n  allowed_parameters = {\n    "name" = ["team-*"]\n    "policies" = ["a", "b"]\n  }\n}\n');
+    expect(vaultAllows(p, "create", "secret/x", { name: "team-red" })).toBe(true);
+    expect(vaultAllows(p, "create", "secret/x", { name: "red-team" })).toBe(false);
+    expect(vaultAllows(p, "create", "secret/x", { policies: ["A", "b"] })).toBe(true);
+    expect(vaultAllows(p, "create", "secret/x", { policies: ["a", "b"] }, { legacyListMatching: true })).toBe(false);
+    expect(vaultAllows(p, "create", "secret/x", { policies: "a,b" })).toBe(true);
+    expect(vaultAllows(p, "create", "secret/x", { policies: ["a", "c"] })).toBe(false);
+  });
+
+  it("the capability decides first: no stanza, a missing capability or deny refuses; the longest * prefix applies", async () => {
+    const p = await rules('path "kv/*" {\n  capabilities = ["read"]\n}\npath "kv/private/*" {\n  capabilities = ["deny"]\n}\n');
+    expect(vaultAllows(p, "read", "kv/open")).toBe(true);
+    expect(vaultAllows(p, "read", "kv/private/x")).toBe(false);
+    expect(vaultAllows(p, "update", "kv/open", { a: 1 })).toBe(false);
+    expect(vaultAllows(p, "read", "other/x")).toBe(false);
+  });
+});

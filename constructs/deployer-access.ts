@@ -46,7 +46,6 @@ const stanza = (
   path: string,
   capabilities: readonly string[],
   allowed?: Record<string, readonly Allowed[]>,
-  denied?: readonly string[],
 ): string[] => [
   `path "${path}" {`,
   `  capabilities = [${capabilities.map(hcl).join(", ")}]`,
@@ -57,8 +56,6 @@ const stanza = (
         "  }",
       ]
     : []),
-  // a denied parameter with an empty list may not be sent at all (Vault policies, "Parameter constraints")
-  ...(denied ? ["  denied_parameters = {", ...denied.map((k) => `    ${hcl(k)} = []`), "  }"] : []),
   "}",
 ];
 
@@ -96,10 +93,13 @@ export function deployerPolicy(o: EnvironmentVaultObjects): string {
         bound_service_account_names: listOf(o.serviceAccount),
         bound_service_account_namespaces: listOf(o.namespace),
         audience: [o.audience],
+        // a namespace selector would open the role to namespaces by label, whoever labels them (Vault >= 1.16).
+        // Only "" (none): the vault provider sends the key on every write, "" when unset (5.6.0
+        // resource_kubernetes_auth_backend_role.go), and a key denied with an empty list is denied whatever its
+        // value (vault/acl.go valueInDeniedParameterList), which refused every create and update of the role
+        bound_service_account_namespace_selector: [""],
         "*": [],
       },
-      // a namespace selector would open the role to namespaces by label, whoever labels them (Vault >= 1.16)
-      ["bound_service_account_namespace_selector"],
     ),
     ...(o.managedKvMount
       ? [
