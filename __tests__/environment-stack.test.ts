@@ -224,6 +224,17 @@ describe.each(environmentNames)("%s stack", (name) => {
         DD_ENV: name,
         DD_AGENT_HOST: `${org.datadog.agent.service}.${org.datadog.agent.namespace}.svc`,
         REQUIRED_POD_LABELS: "tags.datadoghq.com/env=<env>,tags.datadoghq.com/service=<service>,tags.datadoghq.com/version=<version>",
+        // where sidecars are injected (the seed's mesh runs them): the proxy's size, requests and limits (namespace.test.ts admits such a pod)
+        ...(e.sidecarInjection && org.serviceMesh.mode.startsWith("sidecar")
+          ? {
+              REQUIRED_POD_ANNOTATIONS: [
+                `sidecar.istio.io/proxyCPU=${org.serviceMesh.sidecar.cpuMillicores}m`,
+                `sidecar.istio.io/proxyCPULimit=${org.serviceMesh.sidecar.cpuMillicores}m`,
+                `sidecar.istio.io/proxyMemory=${org.serviceMesh.sidecar.memoryMiB}Mi`,
+                `sidecar.istio.io/proxyMemoryLimit=${org.serviceMesh.sidecar.memoryMiB}Mi`,
+              ].join(","),
+            }
+          : {}),
       },
     });
   });
@@ -331,6 +342,8 @@ describe("secrets settings", () => {
     expect(policies["allow-ambient-probes"].ingress).toEqual([{ from: [{ ip_block: { cidr: "169.254.7.127/32" } }] }]);
     expect(policies["allow-ingress-controller"].ingress[0].ports.map((p: any) => p.port)).toContain("15008");
     expect(policies["allow-mesh-control-plane"]).toBeUndefined();
+    // no proxy in the pods: nothing to size
+    expect(parsed.resource.kubernetes_config_map_v1.profile.data.REQUIRED_POD_ANNOTATIONS).toBeUndefined();
   });
 
   it("agent over a socket (Datadog CSI driver): no agent egress, and the profile points the tracer at the socket", () => {

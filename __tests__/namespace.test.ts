@@ -173,3 +173,84 @@ describe("the namespace's own objects", () => {
     for (const m of [...meta(ResourceQuotaV1.tfResourceType), ...meta(LimitRangeV1.tfResourceType)]) expect(m.namespace).toMatch(/^\$\{kubernetes_namespace_v1\.\w+\.metadata\[0\]\.name\}$/);
   });
 });
+
+/**
+ * A workload's pod where a sidecar is injected, admitted as the cluster admits it: Istio's injector sizes the proxy
+ * from the pod's annotations (istio 1.27.9 manifests/charts/istio-control/istio-discovery/files/injection-template.yaml,
+ * the "resources" template: requests from proxyCPU/proxyMemory, limits from proxyCPULimit/proxyMemoryLimit, and
+ * only when none of the four is set the mesh's global.proxy.resources, whose defaults in values.yaml are requests
+ * 100m/128Mi, limits 2000m/1024Mi); the istio-validation init container of the CNI takes the same template. Then the
+ * LimitRanger admission plugin gives a container its `default` limit and `defaultRequest` request where it has
+ * none and refuses one above `max`; the ResourceQuota then counts every admitted pod's requests and limits
+ * (kubernetes.io/docs/concepts/policy/limit-range, /resource-quotas).
+ */
+describe("a workload's pod with the injected proxy, under the namespace's LimitRange and quota", () => {
+  const { seedMatrix, synthEnvironment, environmentNames } = require("./helpers") as typeof import("./helpers");
+  type Resources = { requests: Record<string, number>; limits: Record<string, number> };
+  /** "250m" → 250, "2" → 2000 (cpu, millicores); "128Mi" → 128, "2Gi" → 2048 (memory, MiB). */
+  const amount = (resource: string, q: string): number => {
+    if (resource === "cpu") return q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000;
+    const m = /^(\d+)(Mi|Gi)$/.exec(q);
+    if (!m) throw new Error(`not a MiB/GiB quantity: ${q}`);
+    return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
+  };
+  const ISTIO_DEFAULTS: Resources = { requests: { cpu: 100, memory: 128 }, limits: { cpu: 2000, memory: 1024 } };
+  const injectedProxy = (annotations: Record<string, string>): Resources => {
+    const a = (k: string) => annotations[`sidecar.istio.io/${k}`];
+    if (!["proxyCPU", "proxyMemory", "proxyCPULimit", "proxyMemoryLimit"].some((k) => a(k) !== undefined)) return ISTIO_DEFAULTS;
+    const pick = (cpu: string | undefined, memory: string | undefined) =>
+      Object.fromEntries([["cpu", cpu], ["memory", memory]].filter(([, v]) => v !== undefined).map(([k, v]) => [k, amount(k!, v!)]));
+    return { requests: pick(a("proxyCPU"), a("proxyMemory")), limits: pick(a("proxyCPULimit"), a("proxyMemoryLimit")) };
+  };
+
+  describe.each(environmentNames.filter((n) => seedMatrix.environments[n].sidecarInjection))("%s (sidecars injected)", (name) => {
+    const env = seedMatrix.environments[name];
+    const sidecar = seedMatrix.organization.serviceMesh.sidecar;
+    const stack = synthEnvironment(name).parsed;
+    const profile = stack.resource.kubernetes_config_map_v1.profile.data;
+    const limit = stack.resource.kubernetes_limit_range_v1.limits.spec.limit[0];
+    const hard = stack.resource.kubernetes_resource_quota_v1.quota.spec.hard;
+    const of = (m: Record<string, string>): Record<string, number> => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, amount(k, v)]));
+    /** LimitRanger: the defaults where a container has none, then `max`; undefined when the pod is refused. */
+    const admitted = (containers: Resources[]): Resources[] | undefined => {
+      const out = containers.map((c) => ({ requests: { ...of(limit.default_request), ...c.requests }, limits: { ...of(limit.default), ...c.limits } }));
+      const max = of(limit.max);
+      return out.every((c) => Object.keys(max).every((k) => c.limits[k] <= max[k] && c.requests[k] <= max[k])) ? out : undefined;
+    };
+    /** How many such pods the quota holds: the fewest by any of its limits. */
+    const podsThatFit = (containers: Resources[]): number => {
+      const sum = (kind: "requests" | "limits", k: string) => containers.reduce((s, c) => s + c[kind][k], 0);
+      return Math.min(
+        Number(hard.pods),
+        ...(["cpu", "memory"] as const).flatMap((k) => [Math.floor(amount(k, hard[`requests.${k}`]) / sum("requests", k)), Math.floor(amount(k, hard[`limits.${k}`]) / sum("limits", k))]),
+      );
+    };
+    const app: Resources = { requests: {}, limits: {} }; // a container that states no resources: the LimitRange sizes it
+    const wanted = seedMatrix.services.length * (env.replicas.max + env.rolloutSurgePods);
+
+    it("the profile tells every workload the four proxy annotations, requests and limits both the matrix's sidecar size", () => {
+      const annotations = Object.fromEntries(String(profile.REQUIRED_POD_ANNOTATIONS).split(",").map((kv) => kv.split("=") as [string, string]));
+      expect(injectedProxy(annotations)).toEqual({ requests: { cpu: sidecar.cpuMillicores, memory: sidecar.memoryMiB }, limits: { cpu: sidecar.cpuMillicores, memory: sidecar.memoryMiB } });
+    });
+
+    it(`with them, each pod is admitted and all ${wanted} pods (services × (replicas.max + surge)) fit the quota`, () => {
+      const annotations = Object.fromEntries(String(profile.REQUIRED_POD_ANNOTATIONS).split(",").map((kv) => kv.split("=") as [string, string]));
+      const pod = admitted([app, injectedProxy(annotations)]);
+      expect(pod).toEqual([
+        { requests: { cpu: env.pod.cpuMillicores, memory: env.pod.memoryMiB }, limits: { cpu: env.pod.cpuMillicores, memory: env.pod.memoryMiB } },
+        { requests: { cpu: sidecar.cpuMillicores, memory: sidecar.memoryMiB }, limits: { cpu: sidecar.cpuMillicores, memory: sidecar.memoryMiB } },
+      ]);
+      // the istio-validation init container is the proxy's size: it adds nothing to the pod's requests or limits
+      expect(admitted([injectedProxy(annotations)])).toBeDefined();
+      expect(podsThatFit(pod!)).toBe(wanted);
+    });
+
+    it("without them the pods do not fit: Istio's default limits (2000m, 1024Mi), or requests alone (the LimitRange then gives the proxy the pod size as its limit)", () => {
+      const requestsOnly = { "sidecar.istio.io/proxyCPU": `${sidecar.cpuMillicores}m`, "sidecar.istio.io/proxyMemory": `${sidecar.memoryMiB}Mi` };
+      for (const annotations of [{}, requestsOnly] as Record<string, string>[]) {
+        const pod = admitted([app, injectedProxy(annotations)]);
+        expect(pod === undefined || podsThatFit(pod) < wanted).toBe(true);
+      }
+    });
+  });
+});

@@ -47,7 +47,9 @@ export const organization = {
     controlPlane: { namespace: "istio-system", podLabels: { app: "istiod" }, port: 15012 },
     injectionLabel: "istio-injection",
     injectionValue: "enabled",
-    // Set the mesh's proxy requests and limits to these (Istio: sidecar.istio.io/proxyCPU and proxyMemory, or the mesh config).
+    // The proxy's requests and limits, both: every pod carries sidecar.istio.io/proxyCPU, proxyCPULimit, proxyMemory
+    // and proxyMemoryLimit with these (the profile's REQUIRED_POD_ANNOTATIONS), or the mesh's global.proxy.resources
+    // has requests = limits = these. Istio's default limits (2000m, 1024Mi) do not fit the LimitRange and quota.
     sidecar: { cpuMillicores: 100, memoryMiB: 128 },
   },
   secretSync: { serviceAccount: "secret-sync" },

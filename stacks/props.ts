@@ -18,6 +18,7 @@ import type { EnvironmentSettings, Organization, Service } from "../config/types
 type AlertTier = (typeof ALERT_TIERS)[number];
 import { canaryErrorRateAllowancePoints } from "../config/thresholds";
 import { derivedNames } from "./names";
+import { cpuQuantity, memoryQuantity } from "../constructs/quantities";
 
 /** Label that marks every namespace and object of an environment (for people and tools; never a security selector). */
 export const ENVIRONMENT_LABEL = "envmatrix.io/environment";
@@ -27,6 +28,24 @@ export const VAULT_CLIENT_LABEL = { "envmatrix.io/vault-client": "true" } as con
 export const AMBIENT_LABEL = { key: "istio.io/dataplane-mode", value: "ambient" } as const;
 /** Unified service tagging: the pod labels the Datadog Agent turns into env, service and version tags. */
 export const UNIFIED_SERVICE_TAGGING_LABELS = ["tags.datadoghq.com/env", "tags.datadoghq.com/service", "tags.datadoghq.com/version"] as const;
+/**
+ * The pod annotations that size Istio's injected proxy (and, with the CNI, its istio-validation init container) as
+ * the quota counts it: requests and limits both the matrix's sidecar size. Istio's injection template writes
+ * requests only from proxyCPU/proxyMemory and limits only from proxyCPULimit/proxyMemoryLimit; with any of them
+ * set it leaves the mesh's defaults out, and the LimitRange then gives a missing limit the whole pod size; with
+ * none set the defaults apply, limits 2000m and 1024Mi (istio 1.27.9 injection-template.yaml "resources",
+ * istio-discovery values.yaml global.proxy.resources), above a small pod's LimitRange max and twice the quota's
+ * share of a large one.
+ */
+export function sidecarResourceAnnotations(sidecar: Organization["serviceMesh"]["sidecar"]): Record<string, string> {
+  const [cpu, memory] = [cpuQuantity(sidecar.cpuMillicores), memoryQuantity(sidecar.memoryMiB)];
+  return {
+    "sidecar.istio.io/proxyCPU": cpu,
+    "sidecar.istio.io/proxyCPULimit": cpu,
+    "sidecar.istio.io/proxyMemory": memory,
+    "sidecar.istio.io/proxyMemoryLimit": memory,
+  };
+}
 /** The port a service listens on unless the matrix says otherwise. */
 export const DEFAULT_SERVICE_PORT = 8080;
 
@@ -110,6 +129,11 @@ export function namespaceProps(context: EnvironmentContext, labels: Labels): Env
         : { DD_TRACE_AGENT_URL: "unix:///var/run/datadog/apm.socket", DD_DOGSTATSD_URL: "unix:///var/run/datadog/dsd.socket" }),
       // the monitors select pods by these labels: every workload's pod template must carry them
       REQUIRED_POD_LABELS: UNIFIED_SERVICE_TAGGING_LABELS.map((l) => `${l}=<${l.split("/")[1]}>`).join(","),
+      // where a sidecar is injected, every workload's pod template carries these too: the quota and the LimitRange
+      // hold only a proxy of the matrix's sidecar size
+      ...(sidecars
+        ? { REQUIRED_POD_ANNOTATIONS: Object.entries(sidecarResourceAnnotations(mesh.sidecar)).map(([k, v]) => `${k}=${v}`).join(",") }
+        : {}),
     },
   };
 }
