@@ -71,16 +71,29 @@ describe("DatadogMonitors", () => {
     }
   });
 
-  it("says what, where, how bad and what to do, separately for alert, warning and recovery", () => {
+  it("says what, where, how bad and what to do, separately for alert, warning, recovery and no data", () => {
     const m = Object.values<any>(monitorsOf().datadog_monitor).find((x) => x.name === "[qa] cart error rate");
     expect(m.message.split("\n")).toEqual([
       "{{#is_alert}}cart error rate in qa is {{value}}%, above the critical threshold of {{threshold}}% (2%).{{/is_alert}}",
       "{{#is_warning}}cart error rate in qa is {{value}}%, above the warning threshold of {{warn_threshold}}% (1%).{{/is_warning}}",
       "{{#is_recovery}}cart error rate in qa is back to {{value}}%, below 1.8%.{{/is_recovery}}",
+      // a No Data notification shows none of the three blocks above (docs.datadoghq.com/monitors/notify/variables)
+      "{{#is_no_data}}cart error rate in qa: no data for 20 minutes. The service sends none (down, scaled to zero or not deployed), or the Datadog Agent does not report it.{{/is_no_data}}",
       "Runbook: https://runbooks.example/shop/cart/error-rate",
       "Service: cart · environment: qa · team: payments",
       "@slack-qa",
     ]);
+  });
+
+  it("says nothing of no data where it never notifies on it: not without notify_no_data, not on a canary gate", () => {
+    for (const m of Object.values<any>(monitorsOf({ notifyNoData: false }).datadog_monitor)) expect(m.message).not.toMatch(/is_no_data/);
+    const gate = { maxErrorRateIncreasePoints: 0.1, maxLatencyIncreasePercent: 10, tag: { key: "track", canary: "canary", stable: "stable" }, notify: ["@webhook-gate"] };
+    const gated = Object.values<any>(monitorsOf({ canaryGate: gate }).datadog_monitor);
+    const gates = gated.filter((m) => m.tags.includes("canary-gate"));
+    expect(gates.length).toBeGreaterThan(0);
+    for (const m of gates) expect(m.message).not.toMatch(/is_no_data/);
+    // and each monitor that does notify says so in its own words
+    for (const m of gated.filter((x) => !x.tags.includes("canary-gate"))) expect(m.message).toContain(`{{#is_no_data}}cart ${m.name.replace("[qa] cart ", "")} in qa: no data for 20 minutes.`);
   });
 
   it("notifies nobody when given no handles: the message ends with the service line", () => {

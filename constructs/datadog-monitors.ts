@@ -94,16 +94,22 @@ export class DatadogMonitors extends Construct {
       const t = thresholdsAbove(critical, p.warningAtPercentOfCritical, p.recoverAtPercentOfThreshold);
       const notify = extra.route?.notify ?? extra.notify ?? p.notify;
       const subject = `${service.name} ${what} in ${p.env}`;
+      // a gate's series exist only while a canary runs: missing data is its normal state, never an alert
+      const notifiesOnNoData = extra.missingData === undefined && p.notifyNoData;
       const message = [
         `{{#is_alert}}${subject} is {{value}}${unit}, above the critical threshold of {{threshold}}${unit} (${t.critical}${unit}).{{/is_alert}}`,
         `{{#is_warning}}${subject} is {{value}}${unit}, above the warning threshold of {{warn_threshold}}${unit} (${t.warning}${unit}).{{/is_warning}}`,
         `{{#is_recovery}}${subject} is back to {{value}}${unit}, below ${t.criticalRecovery}${unit}.{{/is_recovery}}`,
+        // a No Data notification shows none of the blocks above (docs.datadoghq.com/monitors/notify/variables:
+        // {{#is_no_data}} "the monitor is triggered for missing data"): without its own line, the page says nothing
+        ...(notifiesOnNoData
+          ? [`{{#is_no_data}}${subject}: no data for ${p.noDataTimeframeMinutes} minutes. The service sends none (down, scaled to zero or not deployed), or the Datadog Agent does not report it.{{/is_no_data}}`]
+          : []),
         ...(extra.describe ? [extra.describe] : []),
         `Runbook: ${p.runbookBaseUrl}/${service.name}/${monitorId.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
         `Service: ${service.name} · environment: ${p.env} · team: ${service.team}`,
         ...(notify.length > 0 ? [notify.join(" ")] : []),
       ].join("\n");
-      // a gate's series exist only while a canary runs: missing data is its normal state, never an alert
       const noData =
         extra.missingData === "show_no_data"
           ? { onMissingData: "show_no_data" }
