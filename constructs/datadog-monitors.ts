@@ -164,8 +164,10 @@ export class DatadogMonitors extends Construct {
         { ...gate, missingData: "show_no_data" },
       );
       // Average latency = total span duration / spans (trace.<op>.duration and .hits, both trace metrics);
-      // the stable's average is never 0 while it serves requests. Gauge-based: on_missing_data accepts only
-      // "default" there (DataDog/terraform-provider-datadog#2815), so it simply never notifies on no data.
+      // the stable's average is never 0 while it serves requests. An avg query: the legacy notify_no_data = false
+      // keeps it from ever notifying on no data, the one setting every query form takes (which on_missing_data
+      // values Datadog accepts depends on the query: docs.datadoghq.com/monitors/guide/on_missing_data, and
+      // DataDog/terraform-provider-datadog#2815, where a default_zero query took only "default").
       const avgLatency = (t: string) => `sum:trace.${op}.duration{${t}} / sum:trace.${op}.hits{${t}}`;
       monitor(
         "canaryLatency",
