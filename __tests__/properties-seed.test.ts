@@ -55,6 +55,9 @@ const COMPOUND: Record<string, { env: string; value: unknown; path?: string[]; p
   "backend.type": { env: "prod", path: ["backend"], value: { type: "s3", bucket: "envmatrix-state", region: "eu-central-1", keyPrefix: "envmatrix" } },
   "approval.reviewers.users": { env: "prod", value: ["octocat"] },
   "deploymentWindow.timeZone": { env: "prod", value: "Europe/London" },
+  // Delete takes an owned Secret (secret-deletion-owns-the-secret), and prod's is pinned (Orphan): staging keeps its
+  // Secrets when a value leaves Vault, then stops owning them
+  "secrets.creationPolicy": { env: "staging", value: "Orphan", prepare: (d) => (d.environments.staging.secrets.deletionPolicy = "Retain") },
   // prod's only critical tier: another monitor pages first (protected-tiers-page), then this one may be high
   "alerts.tiers.errorRate": { env: "prod", value: "high", prepare: (d) => (d.environments.prod.alerts.tiers = { ...d.environments.prod.alerts.tiers, latency: "critical" }) },
 };

@@ -60,6 +60,10 @@ const ROWS: Record<string, readonly Case[]> = {
   "branch-creators-need-a-branch": [
     { bad: (m) => (m.environments.dev.identity.branchCreators = ["platform"]), at: "environments.dev.identity.branchCreators", says: /^is set but protectedBranch is null/, good: (m) => (m.environments.staging.identity.branchCreators = ["platform"]) },
   ],
+  "secret-deletion-owns-the-secret": [
+    { bad: (m) => (m.environments.dev.secrets.creationPolicy = "Merge"), at: "environments.dev.secrets.deletionPolicy", says: /^"Delete" with creationPolicy "Merge": the External Secrets Operator deletes only a Secret it owns/, good: (m) => { m.environments.dev.secrets.creationPolicy = "Merge"; m.environments.dev.secrets.deletionPolicy = "Retain"; } },
+    { bad: (m) => (m.environments.staging.secrets.creationPolicy = "Orphan"), at: "environments.staging.secrets.deletionPolicy", says: /^"Delete" with creationPolicy "Orphan"/, good: (m) => (m.environments.staging.secrets.creationPolicy = "Owner") },
+  ],
   "window-opens": [{ bad: (m) => (m.environments.prod.deploymentWindow.startHour = 16), at: "environments.prod.deploymentWindow", says: /^startHour 16 is not before endHour 16/, good: (m) => (m.environments.prod.deploymentWindow.startHour = 15) }],
   "gate-sources-earlier": [
     // prod measured in dev is fine (dev comes before it); staging measured in prod is not
@@ -147,7 +151,7 @@ const ROWS: Record<string, readonly Case[]> = {
     { bad: (m) => (m.environments.staging.cost.budgetMonthly = 200), at: "environments.staging.cost.budgetMonthly", says: /^\$200 is below the estimate at the quota's maximum: 1 service × \(5 max \+ 1 surge\) = 6 pods × .* = \$217\.36 \(lower replicas\.max/, good: (m) => (m.environments.staging.cost.budgetMonthly = 217.36) },
   ],
   "protected-no-force-push": [{ bad: (m) => (m.environments.prod.approval.allowForcePushes = true), at: "environments.prod.approval.allowForcePushes", says: /^true is not allowed \(a protected environment's branches take no force pushes\)$/, good: (m) => (m.environments.staging.approval.allowForcePushes = true) }],
-  "protected-keeps-secrets-on-delete": [{ bad: (m) => (m.environments.prod.secrets.creationPolicy = "Owner"), at: "environments.prod.secrets.creationPolicy", says: /^"Owner" is not allowed \(a protected environment keeps its synced Secrets when an ExternalSecret is deleted: "Orphan"\)$/, good: (m) => (m.environments.staging.secrets.creationPolicy = "Merge") }],
+  "protected-keeps-secrets-on-delete": [{ bad: (m) => (m.environments.prod.secrets.creationPolicy = "Owner"), at: "environments.prod.secrets.creationPolicy", says: /^"Owner" is not allowed \(a protected environment keeps its synced Secrets when an ExternalSecret is deleted: "Orphan"\)$/, good: (m) => Object.assign(m.environments.staging.secrets, { creationPolicy: "Merge", deletionPolicy: "Retain" }) }],
   "protected-keeps-secrets-on-vault-delete": [{ bad: (m) => (m.environments.prod.secrets.deletionPolicy = "Delete"), at: "environments.prod.secrets.deletionPolicy", says: /^"Delete" is not allowed \(a protected environment keeps its synced Secrets when a value leaves Vault: "Retain"\)$/, good: (m) => (m.environments.staging.secrets.deletionPolicy = "Merge") }],
   "protected-pages": [{ bad: (m) => (m.environments.prod.alerts.routing = "chat"), at: "environments.prod.alerts.routing", says: /^"chat" is not allowed \(a protected environment pages on-call\)$/, good: (m) => (m.environments.staging.alerts.routing = "page") }],
 
@@ -331,6 +335,7 @@ describe("each rule, on its bad edit, with the schema refusing other values", ()
   const ALSO_READS: Record<string, readonly string[]> = {
     "no-data-after-two-windows": ["environments.{env}.alerts.evaluationWindowMinutes"],
     "branch-creators-need-a-branch": ["environments.{env}.identity.protectedBranch"],
+    "secret-deletion-owns-the-secret": ["environments.{env}.secrets.creationPolicy"],
     "tiers-where-paging": ["environments.{env}.alerts.routing"],
     "standby-outlasts-fallback": ["environments.{env}.rollout.previousVersionFallbackMinutes"],
     "sidecars-admitted": ["organization.serviceMesh.mode", "environments.{env}.protected"],

@@ -256,6 +256,17 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
         : undefined,
   }),
   eachEnvironment({
+    id: "secret-deletion-owns-the-secret",
+    holds: 'deletes a synced Secret when its value leaves Vault (`deletionPolicy: "Delete"`) only where the sync owns the Secret (`creationPolicy: "Owner"`)',
+    reads: ["secrets.deletionPolicy", "secrets.creationPolicy"],
+    // ESO's admission webhook refuses Delete with Merge (externalsecret_validator.go validatePolicies), and its
+    // controller deletes only a Secret it owns, failing the sync otherwise (externalsecret_controller.go, v1.0.0)
+    check: ({ secrets: s }) =>
+      s.deletionPolicy === "Delete" && s.creationPolicy !== "Owner"
+        ? ["secrets.deletionPolicy", `"Delete" with creationPolicy ${show(s.creationPolicy)}: the External Secrets Operator deletes only a Secret it owns (its webhook refuses "Delete" with "Merge"); use creationPolicy "Owner", or deletionPolicy "Retain"`]
+        : undefined,
+  }),
+  eachEnvironment({
     id: "window-opens",
     holds: "a deployment window's start hour is before its end hour",
     reads: ["deploymentWindow"],
