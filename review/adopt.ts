@@ -207,6 +207,21 @@ function sloShape(d: Json): Json {
 const RENAMED_RULE_TYPES: Readonly<Record<string, string>> = { required_code_scanning: "code_scanning", required_workflows: "workflows" };
 const ON_OFF_RULES = ["creation", "update", "deletion", "non_fast_forward", "required_linear_history", "required_signatures"];
 
+/**
+ * A ruleset's rules with the lists the provider holds as sets (github 6.9.0 resource_github_repository_ruleset.go:
+ * `required_check`, `required_code_scanning_tool` are TypeSet) in one order: the same checks in another order are
+ * no change to the plan.
+ */
+function setsInOrder(rules: Json): Json {
+  const sorted = (xs: unknown, key: (x: Json) => string) => (Array.isArray(xs) ? [...(xs as Json[])].sort((a, b) => key(a).localeCompare(key(b))) : xs);
+  const out = { ...rules };
+  const checks = out.required_status_checks;
+  if (checks && typeof checks === "object") out.required_status_checks = { ...checks, required_check: sorted(checks.required_check, (c) => `${c.context}\u0000${c.integration_id}`) };
+  const scanning = out.required_code_scanning;
+  if (scanning && typeof scanning === "object") out.required_code_scanning = { ...scanning, required_code_scanning_tool: sorted(scanning.required_code_scanning_tool, (t) => String(t.tool)) };
+  return out;
+}
+
 /** A ruleset as the API gives it (GET /repos/{o}/{r}/rulesets/{id}), in the provider's shape, to compare with the stack's. */
 function rulesetAsProvider(api: Json): Json {
   const rules: Json = Object.fromEntries(ON_OFF_RULES.map((k) => [k, false]));
@@ -220,7 +235,7 @@ function rulesetAsProvider(api: Json): Json {
     else if (name === "required_code_scanning") rules[name] = { required_code_scanning_tool: p.code_scanning_tools ?? [] };
     else rules[name] = p;
   }
-  return { name: api.name, enforcement: api.enforcement, target: api.target, conditions: api.conditions, bypass_actors: api.bypass_actors ?? [], rules };
+  return { name: api.name, enforcement: api.enforcement, target: api.target, conditions: api.conditions, bypass_actors: api.bypass_actors ?? [], rules: setsInOrder(rules) };
 }
 
 async function githubLookup(ep: AdoptEndpoints, l: Extract<Locator, { system: "github" }>, cache: Map<string, Promise<unknown>>): Promise<Lookup> {
@@ -380,15 +395,90 @@ function rulesetDesired(d: Json): Json {
     conditions: d.conditions,
     // a dynamic block (teams found by a data source) is known only at plan
     bypass_actors: d.dynamic?.bypass_actors ? UNKNOWN : (d.bypass_actors ?? []),
-    rules,
+    rules: setsInOrder(rules),
   };
 }
+
+/** The vault provider's token fields and what the plan writes for each the stack leaves out (5.6.0 auth_token.go). */
+const TOKEN_FIELDS_UNSET = {
+  token_bound_cidrs: [],
+  token_explicit_max_ttl: 0,
+  token_max_ttl: 0,
+  token_no_default_policy: false,
+  token_num_uses: 0,
+  token_period: 0,
+  token_policies: [],
+  token_ttl: 0,
+  token_type: "default",
+};
+
+/**
+ * What the first plan after an import writes for an attribute the stack leaves out, where the provider reads the
+ * object's value into state at import and neither computes nor keeps it (Optional, not Computed: the plan sets
+ * the attribute's default, or clears it), in the shape `comparable` compares. Such an attribute is compared like
+ * one the stack sets, wherever the object has a value for it: a role's bound CIDRs or `no_default_policy`, a JWT
+ * role's bound subject, a monitor's restricted roles, a ruleset's conversation resolution set by hand are undone.
+ * From the providers at the pinned versions: vault 5.6.0 resource_kubernetes_auth_backend_role.go and
+ * resource_jwt_auth_backend_role.go; datadog 3.82.0 resource_datadog_monitor.go (restricted_roles is Computed only
+ * with TERRAFORM_MONITOR_EXPLICIT_RESTRICTED_ROLES=true); github 6.9.0 resource_github_repository_ruleset.go.
+ */
+const UNSET: Readonly<Record<string, Json>> = {
+  vault_kubernetes_auth_backend_role: { ...TOKEN_FIELDS_UNSET, bound_service_account_namespace_selector: "", audience: "" },
+  vault_jwt_auth_backend_role: {
+    ...TOKEN_FIELDS_UNSET,
+    bound_subject: "",
+    bound_audiences: [],
+    bound_claims: {},
+    claim_mappings: {},
+    allowed_redirect_uris: [],
+    oidc_scopes: [],
+    groups_claim: "",
+    verbose_oidc_logging: false,
+    user_claim_json_pointer: false,
+    disable_bound_claims_parsing: false,
+    clock_skew_leeway: 0,
+    expiration_leeway: 0,
+    not_before_leeway: 0,
+    max_age: 0,
+  },
+  datadog_monitor: { restrictedRoles: [], options: { timeoutH: 0, escalationMessage: "", notifyAudit: false } },
+  github_repository_ruleset: { rules: { pull_request: { required_review_thread_resolution: false } } },
+  kubernetes_network_policy_v1: { spec: { ingress: [], egress: [] } },
+};
+
+/** `desired` with `unset`'s value for each attribute it leaves out and the object has a value for (not null). */
+export function withUnset(desired: Json, unset: Json | undefined, actual: Json): Json {
+  if (!unset) return desired;
+  const out: Json = { ...desired };
+  for (const [k, v] of Object.entries(unset)) {
+    const theirs = actual?.[k];
+    if (theirs === undefined || theirs === null) continue;
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0) {
+      // a block: its attributes one by one, where the stack sets the block (one it does not set is another row's)
+      if (out[k] !== null && typeof out[k] === "object" && !Array.isArray(out[k])) out[k] = withUnset(out[k], v, theirs);
+    } else if (out[k] === undefined) out[k] = v;
+  }
+  return out;
+}
+
+/** Maps the stack sets whole (one more key on the object is removed), by resource type. */
+const OWNED_MAPS: Readonly<Record<string, readonly string[]>> = {
+  vault_jwt_auth_backend_role: ["bound_claims", "claim_mappings"],
+  // a selector's labels: the stack's default-deny selects every pod ({}); a label on the object narrows it
+  kubernetes_network_policy_v1: ["spec.podSelector", "spec.podSelector.matchLabels"],
+};
 
 /** The monitor types the Datadog provider takes for the same thing (resource_datadog_monitor.go suppresses the difference). */
 const SAME_MONITOR_TYPES = [["query alert", "metric alert"]];
 
 /** What `target` sets, in the shape its API gives the object, the object as compared, and the maps the stack owns whole. */
 function comparable(target: Target, actual: Json): { desired: Json; actual: Json; owned: Set<string> } {
+  const c = comparableAsSet(target, actual);
+  return { desired: withUnset(c.desired, UNSET[target.type], c.actual), actual: c.actual, owned: new Set([...c.owned, ...(OWNED_MAPS[target.type] ?? [])]) };
+}
+
+/** `comparable` without the attributes the stack leaves out. */
+function comparableAsSet(target: Target, actual: Json): { desired: Json; actual: Json; owned: Set<string> } {
   const d = target.desired as Json;
   switch (target.type) {
     case "kubernetes_manifest":
@@ -443,6 +533,17 @@ const REPLACES: Readonly<Record<string, readonly string[]>> = { datadog_monitor:
 const AFTER_IMPORT: Readonly<Record<string, string>> = {
   github_repository_environment_deployment_policy: "replaced (provider 6.9.0 reads no repository or environment back after an import: integrations/terraform-provider-github#2012)",
   datadog_dashboard_json: "its widgets and settings become the stack's (the resource is the whole dashboard)",
+};
+
+/**
+ * What the first plan after an import does to a resource type besides what the comparison finds. kubernetes
+ * 2.38.0's kubernetes_manifest import stores no manifest and warns "Apply needed after 'import'"
+ * (manifest/provider/import.go), and its read never fills it in: the first apply server-side-applies the whole
+ * manifest, without force_conflicts (manifest/provider/apply.go), so a field the object's other field manager
+ * (kubectl, a controller) owns stops it with a conflict (kubernetes.io "Server-Side Apply", Conflicts).
+ */
+const APPLIED_AFTER_IMPORT: Readonly<Record<string, string>> = {
+  kubernetes_manifest: "manifest applied in full once (the provider's import reads none back; a field another field manager owns stops that apply with a conflict)",
 };
 
 /** Where each target's object is looked up, for the table. */
@@ -517,7 +618,9 @@ export async function adopt(targets: readonly Target[], ep: AdoptEndpoints): Pro
         diff = differences(c.desired, c.actual, c.owned);
       }
       const replacing = REPLACES[t.type] ?? [];
-      const changes = after ? [after] : [...new Set(diff.changed)].map((path) => (replacing.includes(path) ? `${path} (the plan replaces it)` : path));
+      const changes = after
+        ? [after]
+        : [...(APPLIED_AFTER_IMPORT[t.type] ? [APPLIED_AFTER_IMPORT[t.type]] : []), ...[...new Set(diff.changed)].map((path) => (replacing.includes(path) ? `${path} (the plan replaces it)` : path))];
       rows.push({ address: t.address, status: "found", importId: importId(t, found.objects[0]), changes, notCompared: [...new Set(diff.unknown)], name: lookupName(t), detail: `${where}${note}` });
     }
   }
