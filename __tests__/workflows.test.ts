@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { validateWorkflow } from "@action-validator/core";
 import { Testing } from "cdktf";
-import { parse } from "yaml";
+import { parse, parseDocument } from "yaml";
 import { branchMatches } from "../config/branches";
 import { GatesStack } from "../stacks/gates-stack";
 import { seedMatrix } from "./helpers";
@@ -141,8 +141,27 @@ describe("workflows", () => {
   it("are the pull-request check, its review, the security checks, deploy, drift and mutation testing", () => {
     expect(files).toEqual(["deploy.yml", "drift.yml", "mutation.yml", "pull-request-review.yml", "pull-request.yml", "security.yml"]);
   });
+  /**
+   * The workflow without what GitHub added after action-validator 0.6.0's bundled schema (the newest on the
+   * registry): a concurrency block's `queue` (single or max, github.blog changelog 2026-05-07, GitHub Docs "Control the
+   * concurrency of workflows and jobs"). Checked here instead: only those two values, only without cancel-in-progress.
+   */
+  const withoutNewerKeys = (f: string): string => {
+    const doc = parseDocument(text(f));
+    const wf = doc.toJS() as any;
+    for (const [id, job] of Object.entries<any>(wf.jobs ?? {})) {
+      if (job.concurrency?.queue === undefined) continue;
+      expect([id, ["single", "max"].includes(job.concurrency.queue), job.concurrency["cancel-in-progress"] === true]).toEqual([id, true, false]);
+      doc.deleteIn(["jobs", id, "concurrency", "queue"]);
+    }
+    return doc.toString();
+  };
   it.each(files)("%s passes action-validator", (f) => {
-    expect(validateWorkflow(text(f)).errors).toEqual([]);
+    expect(validateWorkflow(withoutNewerKeys(f)).errors).toEqual([]);
+  });
+  it("action-validator still refuses a concurrency key GitHub does not have (what withoutNewerKeys removes is only queue)", () => {
+    expect(validateWorkflow(text("deploy.yml")).errors.length).toBeGreaterThan(0);
+    expect(validateWorkflow(withoutNewerKeys("deploy.yml").replace("cancel-in-progress: false", "cancel-in-progress: false\n      queue_size: 5")).errors.length).toBeGreaterThan(0);
   });
   it("action-validator rejects a broken workflow", () => {
     const broken = text("deploy.yml").replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest");
@@ -190,7 +209,27 @@ describe("deploy: the approver approves the plan that is applied", () => {
     expect(upload.with.name).toBe("plan-${{ matrix.environment }}");
     expect(upload.with.path).toContain("cdktf.out/stacks/${{ matrix.environment }}");
     expect(upload.with["include-hidden-files"]).toBe(true); // .terraform.lock.hcl
-    expect(upload.with["retention-days"]).toBe(1);
+    // kept until the apply's approval in prod's window (a Thursday-evening merge waits for Monday), and one plan
+    // per environment and run: a re-run replaces it, so the apply cannot download an earlier attempt's
+    expect(upload.with["retention-days"]).toBe(7);
+    expect(upload.with.overwrite).toBe(true);
+    const report = jobs().resolve.steps.find((s: any) => String(s.uses).startsWith("actions/upload-artifact@") && s.with.name === "tests-report");
+    expect([report.with["retention-days"], report.with.overwrite]).toEqual([7, true]);
+    // longer than any environment's window stays shut, plus a day for its reviewers: a run planned just after the
+    // window closed is applied when it opens again
+    const WEEK = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    for (const [name, e] of Object.entries(seedMatrix.environments)) {
+      const w = e.deploymentWindow;
+      if (!w) continue;
+      const open = Array.from({ length: 168 }, (_, h) => (w.days as readonly string[]).includes(WEEK[Math.floor(h / 24)]) && h % 24 >= w.startHour && h % 24 < w.endHour);
+      let shut = 0;
+      for (let start = 0; start < 168; start++) {
+        let n = 0;
+        while (n < 168 && !open[(start + n) % 168]) n++;
+        shut = Math.max(shut, n);
+      }
+      expect({ name, hours: upload.with["retention-days"] * 24 >= shut + 24 }).toEqual({ name, hours: true });
+    }
   });
   it("applies, after the plan job, in the environment's GitHub environment, exactly the artifact of this run", () => {
     const apply = jobs().apply;
@@ -229,7 +268,8 @@ describe("deploy: the approver approves the plan that is applied", () => {
     for (const line of all.split("\n").filter((l) => /terraform\b.*\bapply\b/.test(l))) expect(line).toMatch(/ tfplan$/);
   });
   it("applies one stack at a time, in resolve's order (gates first), never cancelling a running apply", () => {
-    expect(jobs().apply.concurrency).toEqual({ group: "deploy-${{ matrix.environment }}", "cancel-in-progress": false });
+    // queue: max, or a newer run's apply (develop's, into staging) cancels the pending one of main's run
+    expect(jobs().apply.concurrency).toEqual({ group: "deploy-${{ matrix.environment }}", "cancel-in-progress": false, queue: "max" });
     expect(jobs().apply.strategy["max-parallel"]).toBe(1);
   });
   it("refuses runner-local state before planning", () => {
