@@ -54,11 +54,68 @@ const stacks = [...Object.keys(definition.environments), "gates"];
 
 describe("the workflows' commands, run as the workflows run them", () => {
   it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
-    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "compare", "matrix", "plan-summary", "approval-checklist", "cost"];
+    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "compare", "matrix", "plan-summary", "approval-checklist", "cost", "branch-request"];
     // these talk to GitHub or Datadog: their tests run the workflow's invocation against fakes on 127.0.0.1
     const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", "record-apply": "provenance.test.ts", gate: "gate.test.ts", "report-deployment": "deployment-report.test.ts" };
     expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...Object.keys(withFakes)].sort());
     for (const [script, file] of Object.entries(withFakes)) expect(fs.readFileSync(path.join(__dirname, file), "utf8")).toContain(`"${script}"`);
+  });
+
+  describe("branches.yml: the branch app's request, checked against the matrix and the default branch's history", () => {
+    // a repository of its own: main with two commits (origin/main as the checkout fetched it), a feature branch one
+    // commit beyond; the command runs git in the job's working directory
+    const repo = path.join(tmp, "branches-repo");
+    const git = (...args: string[]) => require("node:child_process").execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: repo, encoding: "utf8" }).trim();
+    let first: string, head: string, feature: string;
+    beforeAll(() => {
+      fs.mkdirSync(repo, { recursive: true });
+      git("init", "-q", "-b", "main");
+      git("commit", "-q", "--allow-empty", "-m", "one");
+      first = git("rev-parse", "HEAD");
+      git("commit", "-q", "--allow-empty", "-m", "two");
+      head = git("rev-parse", "HEAD");
+      git("update-ref", "refs/remotes/origin/main", head);
+      git("checkout", "-q", "-b", "feature/x");
+      git("commit", "-q", "--allow-empty", "-m", "unreviewed");
+      feature = git("rev-parse", "HEAD");
+      git("checkout", "-q", "main");
+    });
+    const request = async (vars: Record<string, string>) => {
+      const [inv] = of("branches.yml", "branch-request");
+      const cwd = process.cwd();
+      process.chdir(repo);
+      try {
+        return await run(inv, { ENVIRONMENT: "hotfix", ACTION: "create", COMMIT: "", DEFAULT_BRANCH: "main", ...vars });
+      } finally {
+        process.chdir(cwd);
+      }
+    };
+    const hotfix = seedMatrix.environments.hotfix.identity;
+
+    it("creates at the default branch's head, or at an older commit of it: the -branches environment, the ref and the commit as $GITHUB_OUTPUT lines", async () => {
+      const r = await request({ BRANCH: "hotfix/login-timeout" });
+      expect([r.code, r.stderr]).toEqual([0, ""]);
+      expect(r.stdout).toBe(`github-environment=${hotfix.githubEnvironment}-branches\nref=refs/heads/hotfix/login-timeout\nsha=${head}\n`);
+      expect((await request({ BRANCH: "hotfix/older", COMMIT: first.slice(0, 12) })).stdout).toContain(`\nsha=${first}\n`);
+      // a deletion names no commit
+      expect((await request({ BRANCH: "hotfix/older", ACTION: "delete" })).stdout).toBe(`github-environment=${hotfix.githubEnvironment}-branches\nref=refs/heads/hotfix/older\n`);
+    });
+
+    it.each([
+      ["a commit that is not on the default branch (a feature branch's tip)", () => ({ BRANCH: "hotfix/x", COMMIT: feature }), /is not a commit of the default branch \(origin\/main\): a branch starts only at a reviewed commit/],
+      ["a branch outside the environment's pattern", () => ({ BRANCH: "feature/y" }), new RegExp(`feature/y is not a branch of hotfix \\(${hotfix.protectedBranch!.replace("*", "\\*")}\\)`)],
+      ["an environment whose branches no team creates", () => ({ ENVIRONMENT: "prod", BRANCH: "main" }), /prod names no branch creators/],
+      ["a commit that is not there", () => ({ BRANCH: "hotfix/x", COMMIT: "0".repeat(40) }), /0{40} is not a commit of this repository/],
+      // a value like an option is refused, never taken as one (the command asks git for `<value>^{commit}`, after --end-of-options)
+      ["a commit that reads like an option", () => ({ BRANCH: "hotfix/x", COMMIT: "--output=/tmp/envmatrix-branches-injected" }), /--output=\/tmp\/envmatrix-branches-injected is not a commit of this repository/],
+      ["a name git does not take", () => ({ BRANCH: "hotfix/a..b" }), /hotfix\/a\.\.b is not a branch name git takes/],
+    ])("refuses %s: exit 9, the reason, no output for the next job", async (_what, vars, says) => {
+      const r = await request(vars());
+      expect(r.code).toBe(9);
+      expect(r.stderr).toMatch(says);
+      expect(r.stdout).toBe("");
+      expect(fs.existsSync("/tmp/envmatrix-branches-injected")).toBe(false);
+    });
   });
 
   it("pull-request-review.yml: the comment's cost change, the pull request's matrix against the default branch's", async () => {

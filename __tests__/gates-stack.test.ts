@@ -198,8 +198,8 @@ describe.each(environmentNames)("%s's gates", (name) => {
         enforcement: "active",
         conditions: { ref_name: { include: [`refs/heads/${branch}`], exclude: [] } },
         rules: {
-          // a branch its creators make (hotfix/x) is theirs to delete (the creation ruleset); a named one nobody's
-          deletion: (e.identity.branchCreators ?? []).length === 0,
+          // a branch the branch app makes (hotfix/x) it deletes (the creation ruleset); a named one nobody deletes
+          deletion: e.identity.branchCreators === undefined,
           non_fast_forward: !e.approval.allowForcePushes,
           pull_request: {
             required_approving_review_count: e.approval.requiredApprovingReviews,
@@ -222,14 +222,20 @@ describe.each(environmentNames)("%s's gates", (name) => {
       expect(ruleset.bypass_actors).toEqual(e.approval.adminsCanBypass ? [{ actor_type: "RepositoryRole", actor_id: 5, bypass_mode: "always" }] : []);
     });
     const creators = e.identity.branchCreators ?? [];
-    it(creators.length > 0 ? `lets only ${creators.join(", ")} create and delete ${branch} branches` : `leaves creating ${branch} unrestricted (a single named branch)`, () => {
+    it(creators.length > 0 ? `lets only the branch app create and delete ${branch} branches, once ${creators.join(", ")} approve, from the default branch` : `leaves creating ${branch} unrestricted (a single named branch)`, () => {
       const creation = res("github_repository_ruleset", `${name}_branch_creation`);
       expect(creation.count).toBe(creators.length > 0 ? 1 : 0);
       expect(creation.rules).toEqual({ creation: true, deletion: true });
       expect(creation.conditions.ref_name.include).toEqual([`refs/heads/${branch}`]);
-      expect(tosetValues(gates.data.github_team[`${name}_branch_creator_team`].for_each)).toEqual(creators);
-      expect(creation.dynamic.bypass_actors.content).toEqual({ actor_type: "Team", actor_id: "${tonumber(each.value.id)}", bypass_mode: "always" });
-      expect(creation.dynamic.bypass_actors.for_each).toBe(`\${data.github_team.${name}_branch_creator_team}`);
+      // the app alone: a team would choose the commit, and a push runs the workflow files of the commit pushed
+      expect(creation.bypass_actors).toEqual(creators.length > 0 ? [{ actor_type: "Integration", actor_id: org.github.branchApp!.appId, bypass_mode: "always" }] : []);
+      const branches = gates.resource.github_repository_environment[`${name}_branches_environment`];
+      if (creators.length === 0) return expect(branches).toBeUndefined();
+      // where the app's key lives: the creators approve there, and only the default branch's workflow gets in
+      expect(branches).toMatchObject({ environment: `${e.identity.githubEnvironment}-branches`, can_admins_bypass: false, prevent_self_review: false, wait_timer: 0 });
+      expect(tosetValues(gates.data.github_team[`${name}_branches_reviewer_team`].for_each)).toEqual(creators);
+      expect(tosetValues(res("github_repository_environment_deployment_policy", `${name}_branches_deployment_branch`).for_each)).toEqual([org.github.defaultBranch]);
+      expect(variablesOf(gates, `${name}_branches`)).toEqual({ BRANCH_APP_ID: `${org.github.branchApp!.appId}`, ENVMATRIX_ENVIRONMENT: name });
     });
   }
 
@@ -488,26 +494,29 @@ describe("one branch ruleset on its own (constructs/branch-ruleset.ts)", () => {
     });
   });
 
-  it("branch creators: a second, active ruleset on branches refusing creation and deletion to all but their teams (looked up by summary)", () => {
-    const { byName, teams } = rulesets({ branchCreators: ["release-managers"] });
+  it("branches an app creates: a second, active ruleset on them refusing creation and deletion to all but that app", () => {
+    const { byName, teams } = rulesets({ createdByApp: 4242 });
     const creation = byName["release (creation)"];
     expect([creation.target, creation.enforcement, creation.count, creation.rules]).toEqual(["branch", "active", 1, { creation: true, deletion: true }]);
     expect(creation.conditions.ref_name.include).toEqual(["refs/heads/release/*"]);
-    expect(teams.map((t) => [tosetValues(t.for_each), t.summary_only])).toEqual([[["release-managers"], true]]);
+    // GitHub REST "Create a repository ruleset": an Integration bypass actor is a GitHub App, by its app id
+    expect(creation.bypass_actors).toEqual([{ actor_type: "Integration", actor_id: 4242, bypass_mode: "always" }]);
+    expect(teams).toEqual([]);
+    expect(rulesets({}).byName["release (creation)"].count).toBe(0);
     // the branch's own ruleset leaves deletion to that one, which the creators bypass (rulesets add up: GitHub
     // refuses what any active ruleset refuses to an actor who does not bypass that ruleset)
     expect(byName.release.rules.deletion).toBe(false);
     expect(rulesets({}).byName.release.rules.deletion).toBe(true);
   });
 
-  it("branch creators: the required checks are not asked of the commit a new branch starts at (GitHub's do_not_enforce_on_create), only of every update after", () => {
+  it("branches an app creates: the required checks are not asked of the commit a new branch starts at (GitHub's do_not_enforce_on_create), only of every update after", () => {
     // with the checks enforced on creation, a branch can start only at a commit where every required check has
     // passed: never the default branch's merge commit (pull-request checks run on the pull request's head), so
     // no release/x or hotfix/x could be created (GitHub REST "Create a repository ruleset", rules[].parameters
     // .do_not_enforce_on_create: "Allow repositories and branches to be created if a check would otherwise prohibit
     // it"; artifact-keeper/artifact-keeper#3798: "GH013 … Required status check … is expected" on creating release/1.9.x)
     const checks = [{ context: "test", appId: 15368 }];
-    expect(rulesets({ requiredChecks: checks, branchCreators: ["release-managers"] }).byName.release.rules.required_status_checks.do_not_enforce_on_create).toBe(true);
+    expect(rulesets({ requiredChecks: checks, createdByApp: 4242 }).byName.release.rules.required_status_checks.do_not_enforce_on_create).toBe(true);
     // a single named branch is created once, with the repository: its checks hold on every update, the first included
     expect(rulesets({ requiredChecks: checks }).byName.release.rules.required_status_checks.do_not_enforce_on_create).toBeUndefined();
   });

@@ -60,6 +60,9 @@ const ROWS: Record<string, readonly Case[]> = {
   "branch-creators-need-a-branch": [
     { bad: (m) => (m.environments.dev.identity.branchCreators = ["platform"]), at: "environments.dev.identity.branchCreators", says: /^is set but protectedBranch is null/, good: (m) => (m.environments.staging.identity.branchCreators = ["platform"]) },
   ],
+  "branch-creators-through-the-branch-app": [
+    { bad: (m) => delete m.organization.github.branchApp, at: "environments.hotfix.identity.branchCreators", says: /^needs organization\.github\.branchApp: the app that creates these branches at a commit of the default branch/, good: (m) => (m.organization.github.branchApp = { appId: 7 }) },
+  ],
   "secret-deletion-owns-the-secret": [
     { bad: (m) => (m.environments.dev.secrets.creationPolicy = "Merge"), at: "environments.dev.secrets.deletionPolicy", says: /^"Delete" with creationPolicy "Merge": the External Secrets Operator deletes only a Secret it owns/, good: (m) => { m.environments.dev.secrets.creationPolicy = "Merge"; m.environments.dev.secrets.deletionPolicy = "Retain"; } },
     { bad: (m) => (m.environments.staging.secrets.creationPolicy = "Orphan"), at: "environments.staging.secrets.deletionPolicy", says: /^"Delete" with creationPolicy "Orphan"/, good: (m) => (m.environments.staging.secrets.creationPolicy = "Owner") },
@@ -336,6 +339,7 @@ describe("each rule, on its bad edit, with the schema refusing other values", ()
     "no-data-after-two-windows": ["environments.{env}.alerts.evaluationWindowMinutes"],
     "branch-creators-need-a-branch": ["environments.{env}.identity.protectedBranch"],
     "secret-deletion-owns-the-secret": ["environments.{env}.secrets.creationPolicy"],
+    "branch-creators-through-the-branch-app": ["organization.github.branchApp"],
     "tiers-where-paging": ["environments.{env}.alerts.routing"],
     "standby-outlasts-fallback": ["environments.{env}.rollout.previousVersionFallbackMinutes"],
     "sidecars-admitted": ["organization.serviceMesh.mode", "environments.{env}.protected"],

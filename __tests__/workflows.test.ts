@@ -56,6 +56,12 @@ function trustViolations(ws: Record<string, any>, g: any): string[] {
   for (const [address, env] of Object.entries<any>(g.resource.github_repository_environment)) {
     if (!env.deployment_branch_policy?.custom_branch_policies) v.push(`gates: ${address} admits any branch`);
   }
+  // where the branch app's key lives: the default branch's workflow only (it creates branches at reviewed commits)
+  for (const [address, env] of Object.entries<any>(g.resource.github_repository_environment).filter(([, e]) => String(e.environment).endsWith("-branches"))) {
+    const policy = g.resource.github_repository_environment_deployment_policy[address.replace(/_environment$/, "_deployment_branch")];
+    const patterns: string[] = policy ? JSON.parse(/^\$\{toset\((\[.*\])\)\}$/.exec(policy.for_each)![1]) : [];
+    if (JSON.stringify(patterns) !== JSON.stringify([seedMatrix.organization.github.defaultBranch])) v.push(`gates: ${env.environment} admits ${patterns.join(", ")}, not the default branch alone`);
+  }
   for (const [file, w] of Object.entries(ws)) {
     const on = triggers(w);
     if (on.includes("pull_request_target")) v.push(`${file}: pull_request_target runs with secrets next to a pull request's code`);
@@ -75,7 +81,11 @@ function trustViolations(ws: Record<string, any>, g: any): string[] {
         if (on.join(",") !== "push") v.push(`${where}: reads deploy secrets on ${on.join(", ")}, not only on a push`);
         for (const b of w.on?.push?.branches ?? ["**"]) if (!isReviewed(b, reviewed)) v.push(`${where}: reads deploy secrets on a push to ${b}, which no ruleset protects with a required review`);
       }
-      if (secrets.some((s) => !s.startsWith("DEPLOY_") && !s.startsWith("PLAN_") && !s.startsWith("REVIEW_"))) v.push(`${where}: reads ${secrets.join(", ")} (only DEPLOY_*, PLAN_* and REVIEW_* environment secrets exist)`);
+      if (secrets.some((s) => !s.startsWith("DEPLOY_") && !s.startsWith("PLAN_") && !s.startsWith("REVIEW_") && !s.startsWith("BRANCH_"))) v.push(`${where}: reads ${secrets.join(", ")} (only DEPLOY_*, PLAN_*, REVIEW_* and BRANCH_* environment secrets exist)`);
+      // the branch app's key: only the default branch's branches workflow, in the environment its request named
+      if (secrets.some((s) => s.startsWith("BRANCH_")) && (file !== "branches.yml" || on.join(",") !== "workflow_dispatch" || environment !== "${{ needs.request.outputs.github-environment }}")) {
+        v.push(`${where}: reads the branch app's key outside the branches workflow's -branches environment`);
+      }
       // the review app's key: only the default branch's review workflow, in the review environment
       if (secrets.some((s) => s.startsWith("REVIEW_")) && (on.join(",") !== "workflow_run" || environment !== "${{ needs.review.outputs.reviewEnvironment }}")) {
         v.push(`${where}: reads the review app's key outside the review workflow's review environment`);
@@ -95,7 +105,8 @@ function trustViolations(ws: Record<string, any>, g: any): string[] {
       const usesOidc = (job.steps ?? []).some((s: any) => /^(hashicorp\/vault-action|aws-actions\/configure-aws-credentials)@/.test(String(s.uses ?? "")));
       if ((job.permissions?.["id-token"] === "write") !== usesOidc) v.push(`${where}: id-token: write ${usesOidc ? "missing for" : "without"} OIDC`);
       if (on.includes("workflow_dispatch") || on.includes("schedule")) {
-        if (String(job.if ?? "") !== "github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch") v.push(`${where}: dispatchable on any ref`);
+        const guard = on.includes("schedule") ? "github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch" : "github.ref_name == github.event.repository.default_branch";
+        if (String(job.if ?? "") !== guard) v.push(`${where}: dispatchable on any ref`);
       }
     }
   }
@@ -129,6 +140,10 @@ describe("trust: no unreviewed code reaches a deploy secret", () => {
     ["dev's deploy environment admitting feature/*", (_ws, g) => (g.resource.github_repository_environment_deployment_policy.dev_deploy_deployment_branch.for_each = '${toset(["develop","feature/*"])}'), /admits feature\/\*/],
     ["develop's ruleset without a required review", (_ws, g) => (g.resource.github_repository_ruleset.staging_branch_ruleset.rules.pull_request.required_approving_review_count = 0), /admits develop/],
     ["an environment admitting any branch", (_ws, g) => delete g.resource.github_repository_environment.dev_deploy_environment.deployment_branch_policy, /admits any branch/],
+    ["the branch app's key in the deploy workflow", (ws) => (ws["deploy.yml"].jobs.apply.steps[0].env = { K: "${{ secrets.BRANCH_APP_PRIVATE_KEY }}" }), /branch app's key outside/],
+    ["the branches workflow's job in a fixed environment", (ws) => (ws["branches.yml"].jobs.branch.environment = "hotfix-plan"), /branch app's key outside/],
+    ["the branches workflow dispatchable on any ref", (ws) => delete ws["branches.yml"].jobs.branch.if, /branches\.yml branch: dispatchable on any ref/],
+    ["hotfix's branches environment admitting hotfix/*", (_ws, g) => (g.resource.github_repository_environment_deployment_policy.hotfix_branches_deployment_branch.for_each = '${toset(["main","hotfix/*"])}'), /hotfix-branches admits main, hotfix\/\*, not the default branch alone/],
   ])("notices %s", (_what, breakIt, rule) => {
     const ws = structuredClone(real);
     const g = structuredClone(gates);
@@ -138,8 +153,8 @@ describe("trust: no unreviewed code reaches a deploy secret", () => {
 });
 
 describe("workflows", () => {
-  it("are the pull-request check, its review, the security checks, deploy, drift and mutation testing", () => {
-    expect(files).toEqual(["deploy.yml", "drift.yml", "mutation.yml", "pull-request-review.yml", "pull-request.yml", "security.yml"]);
+  it("are the branches a branch app creates, the pull-request check, its review, the security checks, deploy, drift and mutation testing", () => {
+    expect(files).toEqual(["branches.yml", "deploy.yml", "drift.yml", "mutation.yml", "pull-request-review.yml", "pull-request.yml", "security.yml"]);
   });
   /**
    * The workflow without what GitHub added after action-validator 0.6.0's bundled schema (the newest on the

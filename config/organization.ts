@@ -18,6 +18,8 @@ export const organization = {
     defaultBranch: "main",
     owningTeam: "platform", // PLACEHOLDER team slug: CODEOWNERS of config/, constructs/, stacks/, .github/, …
     reviewApp: { appId: 1000001, environment: "envmatrix-review" }, // PLACEHOLDER app id: your review app's
+    // PLACEHOLDER app id: the app that alone creates hotfix/* branches (Contents: write), at a commit of main only
+    branchApp: { appId: 1000002 },
   },
   // GitHub gates and deployer policies are applied like prod: from main, with prod's reviewers and window.
   gates: { followsEnvironment: "prod", githubEnvironment: "envmatrix-gates" },

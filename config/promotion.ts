@@ -4,7 +4,7 @@
  */
 import { branchMatches } from "./branches";
 import { stackNames, stackOf, teamStacks } from "./stacks";
-import { GATES_STACK, PLAN_ENVIRONMENT_SUFFIX } from "./validate";
+import { BRANCHES_ENVIRONMENT_SUFFIX, GATES_STACK, PLAN_ENVIRONMENT_SUFFIX } from "./validate";
 import type { DeploymentWindow, EnvironmentSettings, Matrix, Weekday } from "./types";
 
 export interface DeployTarget {
@@ -24,6 +24,8 @@ export class NoEnvironmentError extends Error {}
 
 /** The GitHub environment holding a stack's read-only plan credentials. */
 export const planEnvironmentName = (githubEnvironment: string) => `${githubEnvironment}${PLAN_ENVIRONMENT_SUFFIX}`;
+/** Where the branch app's key lives for an environment whose branches only it creates (identity.branchCreators). */
+export const branchesEnvironmentName = (githubEnvironment: string) => `${githubEnvironment}${BRANCHES_ENVIRONMENT_SUFFIX}`;
 
 /**
  * The settings a stack is applied with: its environment's (a team stack's too: config/stacks.ts), or for the gates

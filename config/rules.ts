@@ -8,7 +8,7 @@
  */
 import { estimateCost, money } from "./cost";
 import { branchMatches } from "./branches";
-import { GITHUB_MAX_REVIEWERS, PLAN_ENVIRONMENT_SUFFIX, ROUTINGS, show } from "./schema";
+import { BRANCHES_ENVIRONMENT_SUFFIX, GITHUB_MAX_REVIEWERS, PLAN_ENVIRONMENT_SUFFIX, ROUTINGS, show } from "./schema";
 import type { EnvironmentSettings, Matrix } from "./schema";
 
 export interface Problem {
@@ -253,6 +253,18 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
     check: ({ identity: id }) =>
       id.branchCreators !== undefined && id.protectedBranch === null
         ? ["identity.branchCreators", "is set but protectedBranch is null (there is no branch whose creation to restrict)"]
+        : undefined,
+  }),
+  eachEnvironment({
+    id: "branch-creators-through-the-branch-app",
+    holds: "branches that only named teams may have created are created by the branch app (`organization.github.branchApp`), at a commit of the default branch",
+    reads: ["identity.branchCreators", "organization.github.branchApp"],
+    // a team that creates the branch itself chooses its commit, and a push runs the workflow files of the commit
+    // pushed: a branch created at an unreviewed commit would run that commit's workflows with the environment's
+    // credentials (GitHub Docs, "Triggering a workflow")
+    check: ({ identity: id }, _n, m) =>
+      id.branchCreators !== undefined && m.organization.github.branchApp === undefined
+        ? ["identity.branchCreators", "needs organization.github.branchApp: the app that creates these branches at a commit of the default branch (a branch created at any other commit runs that commit's own workflow files with this environment's credentials)"]
         : undefined,
   }),
   eachEnvironment({
@@ -681,10 +693,10 @@ export const TRUST_RULES: readonly Rule[] = [
             `${show(id.githubEnvironment)} does not start with "${name}" (it reads as ${whose}: a GitHub environment name starts with its environment's name, longest name first, so no edit can point one environment at another's gate)`,
           ];
         }
-        if (id.githubEnvironment.endsWith(PLAN_ENVIRONMENT_SUFFIX) || id.githubEnvironment === m.organization.gates.githubEnvironment) {
+        if (id.githubEnvironment.endsWith(PLAN_ENVIRONMENT_SUFFIX) || id.githubEnvironment.endsWith(BRANCHES_ENVIRONMENT_SUFFIX) || id.githubEnvironment === m.organization.gates.githubEnvironment) {
           return [
             "identity.githubEnvironment",
-            `${show(id.githubEnvironment)} is reserved (names ending in "${PLAN_ENVIRONMENT_SUFFIX}" are the plan environments; organization.gates.githubEnvironment is the gates')`,
+            `${show(id.githubEnvironment)} is reserved (names ending in "${PLAN_ENVIRONMENT_SUFFIX}" are the plan environments, in "${BRANCHES_ENVIRONMENT_SUFFIX}" the branch app's; organization.gates.githubEnvironment is the gates')`,
           ];
         }
         return undefined;

@@ -69,6 +69,8 @@ const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
 export const DNS_LABEL_RULE = "a Kubernetes name (DNS-1123 label: lowercase letters, digits and '-', at most 63 characters)";
 /** The suffix of a stack's read-only plan environment: `<githubEnvironment>-plan`. */
 export const PLAN_ENVIRONMENT_SUFFIX = "-plan";
+/** The suffix of the environment where the branch app creates an environment's branches: `<githubEnvironment>-branches`. */
+export const BRANCHES_ENVIRONMENT_SUFFIX = "-branches";
 
 export function isCidr(value: unknown): value is string {
   if (typeof value !== "string") return false;
@@ -245,7 +247,7 @@ export const identitySchema = z
     ),
     branchCreators: describe(
       listOf(matching(GITHUB_NAME, "a GitHub team slug"), "GitHub team slugs", "name the teams that may create the protected branch, or leave it out").optional(),
-      "Teams (slugs) that alone may create branches matching `protectedBranch`. Default: nobody is restricted.",
+      "Teams (slugs) that alone may have branches matching `protectedBranch` created (and deleted), by approving the `branches` workflow, which creates them at a commit of the default branch. Default: nobody is restricted.",
     ),
   })
   .describe("What makes an environment itself rather than another: the fields a clone does not take from its source.");
@@ -477,6 +479,12 @@ export const organizationSchema = z.strictObject({
     reviewApp: z
       .strictObject({ appId: wholeNumber(1), environment: nonBlank("a GitHub environment name", 255) })
       .describe("The GitHub App that posts the \"envmatrix review\" check run; its key lives only in `environment`."),
+    branchApp: z
+      .strictObject({ appId: wholeNumber(1) })
+      .optional()
+      .describe(
+        "The GitHub App that alone creates and deletes the branches `identity.branchCreators` restrict (hotfix/*): the default branch's `branches` workflow, at a commit of the default branch only, once the creators approve; its key lives only in each such environment's `<githubEnvironment>-branches` environment.",
+      ),
   }),
   gates: z
     .strictObject({

@@ -12,7 +12,7 @@ import type { EnvironmentClone, EnvironmentDefinition, EnvironmentSettings, Matr
 
 export type { Problem, Rule } from "./rules";
 export { GATES_STACK, GITHUB_ACTIONS_APP_ID } from "./rules";
-export { PLAN_ENVIRONMENT_SUFFIX } from "./schema";
+export { BRANCHES_ENVIRONMENT_SUFFIX, PLAN_ENVIRONMENT_SUFFIX } from "./schema";
 
 export function isClone(e: EnvironmentDefinition): e is EnvironmentClone {
   return typeof e === "object" && e !== null && "cloneOf" in e;

@@ -2,7 +2,8 @@
  * The protection of a branch an environment deploys from, as a repository ruleset: pull requests with
  * approving reviews (code owners' among them, and approved after the last push), required status checks
  * pinned to the GitHub Actions app, no force pushes, no deletion. Optionally a second ruleset that lets only
- * named teams create and delete branches matching the pattern (`hotfix/*`).
+ * one GitHub App create and delete branches matching the pattern (`hotfix/*`): the default branch's `branches`
+ * workflow, which creates them at a commit of the default branch only.
  *
  * Rulesets rather than `github_branch_protection`: a required check there is a context name only, which any
  * writer can post through the statuses API; a ruleset's `required_check` takes the app's `integration_id`
@@ -10,9 +11,7 @@
  * its `creation` rule blocks creating a matching branch, which branch protection never does.
  */
 import { Construct } from "constructs";
-import { Fn, TerraformIterator } from "cdktf";
 import { RepositoryRuleset, type RepositoryRulesetBypassActors } from "@cdktf/provider-github/lib/repository-ruleset";
-import { DataGithubTeam } from "@cdktf/provider-github/lib/data-github-team";
 import { keptWhenProtected } from "./protection";
 
 /** GitHub's id of the repository admin role as a ruleset bypass actor (`actor_type = "RepositoryRole"`). */
@@ -34,8 +33,13 @@ export interface BranchRulesetProps {
   readonly allowForcePushes: boolean;
   /** Repository admins may bypass the rules. */
   readonly adminsCanBypass: boolean;
-  /** Teams (slugs) that alone may create matching branches. @default anyone with write access */
-  readonly branchCreators?: readonly string[];
+  /**
+   * The GitHub App that alone creates and deletes matching branches. @default anyone with write access. Not a
+   * team: a push runs the workflow files of the commit pushed (GitHub Docs, "Triggering a workflow"), so a team
+   * creating `hotfix/x` at a commit nobody reviewed would run that commit's workflows with the environment's
+   * credentials; the app creates branches only at a commit of the default branch.
+   */
+  readonly createdByApp?: number;
 }
 
 export class BranchRuleset extends Construct {
@@ -44,7 +48,7 @@ export class BranchRuleset extends Construct {
   constructor(scope: Construct, id: string, props: BranchRulesetProps) {
     super(scope, id);
     const refs = { refName: { include: [`refs/heads/${props.pattern}`], exclude: [] } };
-    const creators = [...(props.branchCreators ?? [])];
+    const created = props.createdByApp !== undefined;
     const admins: RepositoryRulesetBypassActors[] = props.adminsCanBypass
       ? [{ actorType: "RepositoryRole", actorId: REPOSITORY_ADMIN_ROLE_ID, bypassMode: "always" }]
       : [];
@@ -57,9 +61,9 @@ export class BranchRuleset extends Construct {
       conditions: refs,
       bypassActors: admins,
       rules: {
-        // a branch the named teams create (hotfix/x) is theirs to delete once done (the creation ruleset below);
-        // a single named branch (main) nobody deletes
-        deletion: creators.length === 0,
+        // a branch the app creates (hotfix/x) it deletes once done (the creation ruleset below); a single named
+        // branch (main) nobody deletes
+        deletion: !created,
         nonFastForward: !props.allowForcePushes,
         pullRequest: {
           requiredApprovingReviewCount: props.requiredApprovingReviews,
@@ -78,10 +82,9 @@ export class BranchRuleset extends Construct {
                 // Creating a ref is an update the checks would otherwise gate: the branch's commit would need every
                 // check already passed there, which the default branch's head never has (the pull request checks
                 // ran on the pull request's head, not on the merge), so no hotfix/x could be created
-                // ("GH013 … Required status check … is expected"). Who may create is the creation ruleset's to say,
-                // and what a new branch may deploy is provenance's (only commits merged through reviewed pull
-                // requests); every update after creation needs the checks.
-                doNotEnforceOnCreate: creators.length > 0 ? true : undefined,
+                // ("GH013 … Required status check … is expected"). Who may create is the creation ruleset's to say
+                // (the app, at a commit of the default branch); every update after creation needs the checks.
+                doNotEnforceOnCreate: created ? true : undefined,
               },
         // the tool's results must exist for the pull request's head, and its alerts stay under the thresholds
         // (GitHub REST "Create a repository ruleset": rules[].type "code_scanning", parameters.code_scanning_tools)
@@ -91,26 +94,17 @@ export class BranchRuleset extends Construct {
       },
     }));
 
-    // Creating a matching branch is refused to everyone but the named teams (they bypass this ruleset only,
-    // never the reviews above): a new hotfix/x cannot smuggle in unreviewed commits. Deleting one likewise: the
-    // teams that create hotfix branches remove them once the hotfix is done, nobody else can.
-    const teams = TerraformIterator.fromList(creators);
-    // a dynamic block: bypass_actors is a block type, so a list expression would not be accepted in its place
-    const creatorTeams = TerraformIterator.fromDataSources(
-      new DataGithubTeam(this, "creatorTeam", { forEach: teams, slug: teams.value, summaryOnly: true }),
-    );
+    // Creating or deleting a matching branch is refused to everyone but the app (it bypasses this ruleset only,
+    // never the reviews above): a new hotfix/x starts at a reviewed commit, so the workflow files it runs are reviewed.
+    // GitHub REST "Create a repository ruleset": bypass_actors[].actor_type "Integration", actor_id the app's id.
     keptWhenProtected(new RepositoryRuleset(this, "creation", {
-      count: creators.length > 0 ? 1 : 0,
+      count: created ? 1 : 0,
       repository: props.repository,
       name: `${props.name} (creation)`,
       target: "branch",
       enforcement: "active",
       conditions: refs,
-      bypassActors: creatorTeams.dynamic({
-        actor_type: "Team",
-        actor_id: Fn.tonumber(creatorTeams.getString("id")),
-        bypass_mode: "always",
-      }),
+      bypassActors: created ? [{ actorType: "Integration", actorId: props.createdByApp!, bypassMode: "always" }] : [],
       rules: { creation: true, deletion: true },
     }));
   }

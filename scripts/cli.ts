@@ -5,7 +5,8 @@
  * diff 2 = something changed; compare 3 = drift; resolve-environment 3 = no environment deploys from the
  * branch; deploy-window 4 = the window is closed; vet-plan-input 5 = a pull request's stack may not be planned;
  * reviewed-branch 6 = the branch is not protected with a required review; provenance 7 = unreviewed commits;
- * gate 8 = a gate of the environment failed; adopt 1 = a lookup failed or was denied (nothing written).
+ * gate 8 = a gate of the environment failed; adopt 1 = a lookup failed or was denied (nothing written);
+ * branch-request 9 = the branches workflow may not create or delete that branch.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -488,6 +489,36 @@ export function buildProgram(io: CliIo): Command {
       else {
         warn(`${branch}: not a reviewed branch`);
         exit(6);
+      }
+    });
+
+  program
+    .command("branch-request")
+    .description(
+      "checks a request of the branches workflow: a branch only the branch app creates (identity.branchCreators), at a commit of the default branch; prints its GitHub environment, ref and commit as $GITHUB_OUTPUT lines, exit 9 when refused",
+    )
+    .argument("<environment>", "the environment whose branch it is")
+    .argument("<branch>", "the branch (hotfix/login-timeout)")
+    .addOption(new Option("--action <action>", "what to do with it").choices(["create", "delete"]).default("create"))
+    .option("--commit <commit>", "create it at this commit of the default branch (default: the default branch's head)", "")
+    .requiredOption("--default-branch <ref>", "the default branch as fetched (origin/main)")
+    .action((environment: string, branch: string, opts: { action: "create" | "delete"; commit: string; defaultBranch: string }) => {
+      const { branchRequest, BranchRequestRefused, githubOutput } = require("../review/branch-request") as typeof import("../review/branch-request");
+      const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+      // git of the workflow's checkout; every revision the request names after --end-of-options, never as an option
+      const git = {
+        commit: (rev: string) => {
+          const r = spawnSync("git", ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`], { encoding: "utf8" });
+          return r.status === 0 ? r.stdout.trim() : undefined;
+        },
+        isAncestor: (ancestor: string, of: string) => spawnSync("git", ["merge-base", "--is-ancestor", ancestor, of]).status === 0,
+      };
+      try {
+        log(githubOutput(branchRequest(io.loadMatrix(), git, { environment, branch, action: opts.action, commit: opts.commit, defaultBranch: opts.defaultBranch })).trimEnd());
+      } catch (err) {
+        if (!(err instanceof BranchRequestRefused)) throw err;
+        warn(err.message);
+        exit(9);
       }
     });
 

@@ -20,7 +20,7 @@ import { DeployerAccess, VAULT_OIDC_AUDIENCE } from "../constructs/deployer-acce
 import { configureBackend } from "./environment-stack";
 import { ReadableStack } from "./logical-ids";
 import { derivedNames, environmentVaultObjects } from "./names";
-import { planEnvironmentName } from "../config/promotion";
+import { branchesEnvironmentName, planEnvironmentName } from "../config/promotion";
 import { protect } from "../constructs/protection";
 
 /** The check run the default branch's review workflow posts on a pull request's head (see organization.github.reviewApp). */
@@ -120,8 +120,25 @@ export class GatesStack extends ReadableStack {
         codeScanning: a.codeScanning,
         allowForcePushes: a.allowForcePushes,
         adminsCanBypass: a.adminsCanBypass,
-        branchCreators: env.identity.branchCreators,
+        // the rule branch-creators-through-the-branch-app holds: creators are named only with the app
+        createdByApp: env.identity.branchCreators !== undefined ? org.github.branchApp!.appId : undefined,
+      });
+      if (env.identity.branchCreators !== undefined) {
+        // The branch app's key: jobs of the default branch's `branches` workflow only, once a creator approves.
+        // The workflow creates a branch only at a commit of the default branch, so a new hotfix/x runs reviewed
+        // workflow files (a push runs the files of the commit pushed: GitHub Docs, "Triggering a workflow").
+        new GitHubEnvironment(scope, "branches", {
+          repository: org.github.repository,
+          environment: branchesEnvironmentName(env.identity.githubEnvironment),
+          waitTimerMinutes: 0,
+          canAdminsBypass: false,
+          // the creator who asks may approve: what the app does is fixed by the default branch's workflow
+          preventSelfReview: false,
+          reviewers: { teams: env.identity.branchCreators, users: [] },
+          deployBranches: [org.github.defaultBranch],
+          variables: { BRANCH_APP_ID: `${org.github.branchApp!.appId}`, ENVMATRIX_ENVIRONMENT: name },
         });
+      }
     }
     new DeployerAccess(scope, "vault", {
       objects: environmentVaultObjects(name, env, org),
