@@ -69,7 +69,7 @@ describe("README", () => {
     expect(cells(entryGatesTable(m), "checks succeeded on the commit")[names.indexOf("prod")]).toBe('`build`, `lint "strict"`');
     expect(cells(entryGatesTable(m), "approved by")[names.indexOf("prod")]).toBe(`@${m.organization.github.owner}/platform-leads, @${m.organization.github.owner}/sre`);
     // the gates table: the same approvers, and that the author is not one of them (prod prevents self-review)
-    expect(cells(gatesTable(m), "prod")[2]).toBe(`@${m.organization.github.owner}/platform-leads, @${m.organization.github.owner}/sre (not the author)`);
+    expect(cells(gatesTable(m), "prod")[2]).toBe(`@${m.organization.github.owner}/platform-leads, @${m.organization.github.owner}/sre (not whoever started the run: the merger)`);
     const diagram = promotionDiagram(m);
     // the edge into prod: its gates in a few words, a quote written as Mermaid's #quot;
     expect(diagram).toContain('check build; check lint #quot;strict#quot;');

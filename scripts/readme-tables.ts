@@ -74,7 +74,7 @@ export function gatesTable(m: Matrix): string {
     const e = appliedLike(m, t.environment)!;
     const who = approverHandles(m, e);
     const branches = e.identity.deployBranches;
-    lines.push(row([t.environment, `\`${t.planEnvironment}\``, `\`${t.githubEnvironment}\``, who.length ? `${who.join(", ")}${e.approval.preventSelfReview ? " (not the author)" : ""}` : "nobody (a reviewed merge is the approval)", branches.map((b) => `\`${b}\``).join(", ")]));
+    lines.push(row([t.environment, `\`${t.planEnvironment}\``, `\`${t.githubEnvironment}\``, who.length ? `${who.join(", ")}${e.approval.preventSelfReview ? " (not whoever started the run: the merger)" : ""}` : "nobody (a reviewed merge is the approval)", branches.map((b) => `\`${b}\``).join(", ")]));
   }
   return lines.join("\n");
 }
