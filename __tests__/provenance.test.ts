@@ -139,6 +139,18 @@ describe("provenance: the pushed commit is a reviewed merge into the branch, and
     expect((await cli("provenance", "main", sha(30))).code).toBe(0);
   });
 
+  it("reads every page of a commit's pull requests: the merged one after a page and more of open ones still counts", async () => {
+    // off the default branch the list holds open pull requests too, 30 a page by default (GitHub REST "List pull
+    // requests associated with a commit"); a writer opening many would otherwise push the merged one out of sight
+    const open = Array.from({ length: 130 }, (_, i) => pr(100 + i, "hotfix/login", null, false));
+    state.ahead = [{ sha: sha(40), message: "fix login" }, { sha: sha(41), message: "Merge pull request #7" }];
+    state.pulls[sha(40)] = [...open, pr(7, "hotfix/login", sha(41))];
+    state.pulls[sha(41)] = [...open, pr(7, "hotfix/login", sha(41))];
+    const r = await cli("provenance", "refs/heads/hotfix/login", sha(41));
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(fake.requests.filter((q) => q.path.endsWith(`/commits/${sha(41)}/pulls`)).length).toBe(2);
+  });
+
   it("a commit beyond the default branch merged into the branch through any of its pull requests counts; one only in an open pull request does not", async () => {
     state.ahead = [{ sha: sha(40), message: "fix" }, { sha: sha(41), message: "wip" }, { sha: sha(42), message: "merge" }];
     state.pulls[sha(40)] = [pr(40, "develop", sha(40)), pr(41, "hotfix/y", sha(42))];

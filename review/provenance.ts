@@ -64,16 +64,19 @@ async function commitsAhead(gh: Octokit, r: Repo, base: string, head: string): P
  */
 export async function unreviewedCommits(gh: Octokit, r: Repo, branch: string, defaultBranch: string, head: string): Promise<Unreviewed[]> {
   const out: Unreviewed[] = [];
-  const headPulls = await gh.rest.repos.listPullRequestsAssociatedWithCommit({ ...r, commit_sha: head });
-  const mergedHere = headPulls.data.some((p) => p.merged_at !== null && p.base.ref === branch && p.merge_commit_sha === head);
+  // every page: off the default branch the list holds open pull requests too (30 a page by default), and more of
+  // them would push the merged one off the first page (GitHub REST "List pull requests associated with a commit")
+  const pullsOf = (sha: string) => gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, { ...r, commit_sha: sha, per_page: 100 });
+  const headPulls = await pullsOf(head);
+  const mergedHere = headPulls.some((p) => p.merged_at !== null && p.base.ref === branch && p.merge_commit_sha === head);
   if (!mergedHere) out.push({ sha: head, message: "(the pushed commit)", why: `not the merge commit of a pull request merged into ${branch}` });
   if (branch === defaultBranch) return out;
   for (const c of await commitsAhead(gh, r, defaultBranch, head)) {
     if (c.sha === head) continue;
-    const pulls = await gh.rest.repos.listPullRequestsAssociatedWithCommit({ ...r, commit_sha: c.sha });
-    const into = pulls.data.filter((p) => p.merged_at !== null && p.base.ref === branch);
+    const pulls = await pullsOf(c.sha);
+    const into = pulls.filter((p) => p.merged_at !== null && p.base.ref === branch);
     if (into.length === 0) {
-      const elsewhere = pulls.data.filter((p) => p.merged_at !== null).map((p) => `#${p.number} into ${p.base.ref}`);
+      const elsewhere = pulls.filter((p) => p.merged_at !== null).map((p) => `#${p.number} into ${p.base.ref}`);
       const why = elsewhere.length > 0 ? `merged only through ${elsewhere.join(", ")}, not into ${branch}` : `in no pull request merged into ${branch}`;
       out.push({ sha: c.sha, message: c.message, why });
     }

@@ -85,7 +85,9 @@ export function githubHandler(state: GitHubState): Handler {
       const slice = state.ahead.slice((page - 1) * perPage, page * perPage);
       return { status: 200, body: { total_commits: state.ahead.length, commits: slice.map((c) => ({ sha: c.sha, commit: { message: c.message } })) } };
     }
-    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/commits\/([0-9a-f]+)\/pulls$/))) return { status: 200, body: state.pulls[m[1]] ?? [] };
+    // paged like every list (per_page, default 30; a Link header to the next page): the merged pull request may sit
+    // after a page of open ones
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/commits\/([0-9a-f]+)\/pulls$/))) return paged(state.pulls[m[1]] ?? [], (items) => items);
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/))) {
       const d = Object.values(state.deployments).flat().find((x) => x.id === Number(m![1]));
       // the API's order is not a promise: give the statuses oldest first, with ids that tell the order
