@@ -213,6 +213,49 @@ describe("deploy: the approver approves the plan that is applied", () => {
     expect(r).toContain('include=$(npm run --silent stacks-to-plan -- "$REF" --head cdktf.out "${at[@]}")');
     expect(r).toContain('echo "targets=$include" >> "$GITHUB_OUTPUT"');
   });
+  it("synthesizes a deployment record's commit only when it is in the pushed commit's history: a record naming another branch's commit (anyone with write access can make one) runs none of its code, and its stacks are planned", () => {
+    // the step itself, run by bash in a repository of its own (main: c1 → c2, pushed; feature/x: f1 beyond c1),
+    // with npm standing in: stacks-to-plan --needed names c1 and f1, synth makes the folder, the last call echoes
+    const step = jobs().resolve.steps.find((x: any) => x.id === "targets");
+    const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "envmatrix-resolve-"));
+    try {
+      const repo = path.join(dir, "repo");
+      const sh = (cmd: string, cwd = repo) => require("node:child_process").execFileSync("bash", ["-c", cmd], { cwd, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } }).trim();
+      fs.mkdirSync(repo);
+      sh("git init -q -b main && git commit -q --allow-empty -m c1");
+      const c1 = sh("git rev-parse HEAD");
+      sh("git checkout -q -b feature/x && git commit -q --allow-empty -m f1");
+      const f1 = sh("git rev-parse HEAD");
+      sh("git checkout -q main && git commit -q --allow-empty -m c2");
+      const bin = path.join(dir, "bin");
+      fs.mkdirSync(bin);
+      const synthesized = path.join(dir, "synthesized");
+      fs.writeFileSync(
+        path.join(bin, "npm"),
+        [
+          "#!/usr/bin/env bash",
+          `if [[ "$*" == *"stacks-to-plan"*"--needed"* ]]; then printf '%s\\n' ${c1} ${f1}; exit 0; fi`,
+          `if [[ "$*" == "run synth" ]]; then mkdir -p cdktf.out && git rev-parse HEAD >> ${synthesized}; exit 0; fi`,
+          'if [[ "$*" == *"stacks-to-plan"* ]]; then echo "[$*]"; exit 0; fi',
+          "exit 0",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const out = path.join(dir, "output");
+      const log = require("node:child_process").execFileSync("bash", ["-c", step.run], {
+        cwd: repo,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: dir, GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: path.join(dir, "summary"), REF: "refs/heads/main", GITHUB_TOKEN: "t" },
+      });
+      expect(fs.readFileSync(synthesized, "utf8").trim().split("\n")).toEqual([c1]);
+      expect(log).toContain(`::warning::${f1} (a deployment record's commit) is not in this branch's history; its stacks are planned`);
+      const targets = fs.readFileSync(out, "utf8");
+      expect(targets).toContain(`--at ${c1}=${dir}/at-${c1}/cdktf.out`);
+      expect(targets).not.toContain(f1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it("plans each stack in its read-only plan environment, saves the plan, summarizes it and uploads it", () => {
     const plan = jobs().plan;
     expect(plan.environment).toBe("${{ matrix.planEnvironment }}");
