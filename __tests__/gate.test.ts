@@ -173,6 +173,40 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✘ .*never deployed there/);
   });
 
+  it("in the deploy run (--run): this run's own apply staging job decides, not deployment records anyone with write access can make", async () => {
+    // GET …/actions/runs/{run_id}/jobs: only GitHub writes a run's jobs; a deployment and its success status any
+    // writer (or any workflow token with deployments: write) can create for any commit
+    stagingServed(5, 10000);
+    stagingDeployed(["success"]);
+    const RUN = "7001";
+    const job = (id: number, name: string, conclusion: string | null, attempt = 1, sha = COMMIT) => ({ id, name, head_sha: sha, status: conclusion === null ? "in_progress" : "completed", conclusion, run_attempt: attempt });
+    const deployedFirst = async () => line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW, "--run", RUN])).out, "deployed first in staging");
+    // a forged success record, and no staging apply in this run: refused
+    gh.runJobs = { [RUN]: [job(1, "apply gates", "success")] };
+    expect(await deployedFirst()).toMatch(/^✘ deployed first in staging +no apply staging job in run 7001 +\(required: this run's apply staging succeeded for c0ffee00c0ff\)$/);
+    // staging's apply failed in this run, whatever the records say
+    gh.runJobs = { [RUN]: [job(1, "apply gates", "success"), job(2, "apply staging", "failure")] };
+    expect(await deployedFirst()).toMatch(/^✘ deployed first in staging +apply staging: failure/);
+    // it succeeded: passes, naming the job; a re-run's newer attempt decides over an older failure (filter=all)
+    gh.runJobs = { [RUN]: [job(2, "apply staging", "failure"), job(9, "apply staging", "success", 2)] };
+    expect(await deployedFirst()).toMatch(/^✔ deployed first in staging +job 9 \(apply staging, attempt 2\): success/);
+    // prod's apply re-run alone (attempt 2 holds only it): staging's success in attempt 1 still counts
+    gh.runJobs = { [RUN]: [job(2, "apply staging", "success"), job(3, "apply prod", "failure"), job(10, "apply prod", null, 2)] };
+    expect(await deployedFirst()).toMatch(/^✔ .*job 2 \(apply staging, attempt 1\): success/);
+    // and a newer failed attempt after an older success does not pass
+    gh.runJobs = { [RUN]: [job(2, "apply staging", "success"), job(9, "apply staging", "failure", 2)] };
+    expect(await deployedFirst()).toMatch(/^✘ .*apply staging: failure/);
+    // another commit's job does not count; more than a page of jobs is read through
+    gh.runJobs = { [RUN]: [...Array.from({ length: 130 }, (_, i) => job(100 + i, `apply other-${i}`, "success")), job(2, "apply staging", "success", 1, "0".repeat(40))] };
+    expect(await deployedFirst()).toMatch(/^✘ .*no apply staging job in run 7001/);
+    gh.runJobs = { [RUN]: [...Array.from({ length: 130 }, (_, i) => job(100 + i, `apply other-${i}`, "success")), job(2, "apply staging", "success")] };
+    expect(await deployedFirst()).toMatch(/^✔ .*job 2 \(apply staging, attempt 1\): success/);
+    // GitHub not answering fails it
+    gh.runJobs = {};
+    expect(await deployedFirst()).toMatch(/^✘ deployed first in staging +GitHub did not answer: HTTP 404/);
+    expect((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW, "--run", "abc"])).code).toBe(1);
+  });
+
   it("fails when prod's GitHub environment has no required-reviewers rule, or does not exist: nobody would be asked", async () => {
     stagingServed(5, 10000);
     stagingDeployed(["success"]);
@@ -359,7 +393,9 @@ describe("deploy.yml's Gates step, run as the workflow runs it", () => {
     fs.mkdirSync(path.join(runnerTemp, "tests"), { recursive: true });
     const write = (passed: number, failed: number) => fs.writeFileSync(path.join(runnerTemp, "tests", "jest.json"), JSON.stringify({ numPassedTests: passed, numFailedTests: failed }));
     const run = async (stack: string) => {
-      const [command, ...args] = argv(found[0], { STACK: stack, SHA: COMMIT, RUNNER_TEMP: runnerTemp });
+      // this run (github.run_id) has applied, before it, every stack the gate may ask about
+      gh.runJobs = { "4001": ["dev", "staging", "gates"].map((name, i) => ({ id: i + 1, name: `apply ${name}`, head_sha: COMMIT, status: "completed", conclusion: "success", run_attempt: 1 })) };
+      const [command, ...args] = argv(found[0], { STACK: stack, SHA: COMMIT, RUNNER_TEMP: runnerTemp, RUN_ID: "4001" });
       return gate(args.slice(0), undefined).then((r) => ({ ...r, command }));
     };
     write(96, 4);

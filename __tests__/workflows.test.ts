@@ -9,6 +9,7 @@ import { Testing } from "cdktf";
 import { parse, parseDocument } from "yaml";
 import { branchMatches } from "../config/branches";
 import { GatesStack } from "../stacks/gates-stack";
+import { applyJobName } from "../review/gate";
 import { seedMatrix } from "./helpers";
 import { testApp } from "./scratch";
 
@@ -311,8 +312,10 @@ describe("deploy: the approver approves the plan that is applied", () => {
     const upload = resolve.steps.find((s: any) => String(s.uses).startsWith("actions/upload-artifact@"));
     expect(upload.with).toMatchObject({ name: "tests-report", path: "${{ runner.temp }}/tests/jest.json", "if-no-files-found": "error" });
     const gate = jobs().apply.steps.find((s: any) => s.name === "Gates");
-    expect(gate.run).toBe('npm run --silent gate -- "$STACK" --commit "$SHA" --report "$RUNNER_TEMP/tests/jest.json"');
-    expect(gate.env).toMatchObject({ SHA: "${{ github.sha }}", GITHUB_TOKEN: "${{ github.token }}" });
+    expect(gate.run).toBe('npm run --silent gate -- "$STACK" --commit "$SHA" --report "$RUNNER_TEMP/tests/jest.json" --run "$RUN_ID"');
+    // this run's own jobs decide "deployed first in", found by the name the apply job carries (gate.ts applyJobName)
+    expect(gate.env).toMatchObject({ SHA: "${{ github.sha }}", GITHUB_TOKEN: "${{ github.token }}", RUN_ID: "${{ github.run_id }}" });
+    expect(jobs().apply.name).toBe(`${applyJobName("${{ matrix.environment }}")}`);
     // the gates read GitHub (deployments, check runs) with the job's token: read, nothing more but the deployments
     // record-apply writes after the apply (provenance.test.ts); the token reaches no other step
     expect(jobs().apply.permissions).toMatchObject({ deployments: "write", checks: "read", actions: "read" });

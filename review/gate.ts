@@ -23,7 +23,7 @@ import type { Octokit } from "@octokit/rest";
 import { XMLParser } from "fast-xml-parser";
 import { datadogConfiguration, ddV1 } from "./datadog-client";
 import type { EnvironmentSettings, Matrix } from "../config/types";
-import { stackOf } from "../config/stacks";
+import { stackOf, teamStacks } from "../config/stacks";
 import { errorDetail } from "./http-errors";
 import { serviceScope, traceCount } from "../config/datadog-queries";
 import { approverHandles, describeWindow, windowIsOpen } from "../config/promotion";
@@ -48,7 +48,16 @@ export interface GateInputs {
   readonly repo: { readonly owner: string; readonly repo: string };
   /** The stack's deploy GitHub environment, whose protection holds the apply job for approval. */
   readonly githubEnvironment: string;
+  /**
+   * The deploy workflow run the gate runs in (its github.run_id): "deployed first in" then asks that run's own
+   * apply jobs, which only GitHub writes. Without it (a person running the gate), the environment's deployments,
+   * which anyone with write access can create.
+   */
+  readonly runId?: number;
 }
+
+/** The name of the deploy workflow's apply job of `stack` (deploy.yml `name: apply ${{ matrix.environment }}`). */
+export const applyJobName = (stack: string): string => `apply ${stack}`;
 
 export class ReportError extends Error {}
 
@@ -153,7 +162,32 @@ async function errorRateGate(m: Matrix, gateDef: NonNullable<EnvironmentSettings
   return results;
 }
 
+/**
+ * "Deployed first in `source`", from the run's own jobs (GET …/actions/runs/{run_id}/jobs, every attempt): each apply
+ * job of the source environment's stacks in this run, for this commit, succeeded in its newest attempt, and there
+ * is one. A deploy run that applies prod always applies the environment it waits for (stacks-to-plan brings it
+ * along), one stack at a time and before it; a re-run of prod's apply alone sees the earlier attempt's success.
+ */
+async function deployedFirstInRun(m: Matrix, source: string, runId: number, inputs: GateInputs): Promise<GateResult> {
+  const stacks = [source, ...teamStacks(m, source).map((t) => t.name)];
+  const gate = { gate: `deployed first in ${source}`, threshold: `this run's ${stacks.map(applyJobName).join(", ")} succeeded for ${inputs.commit.slice(0, 12)}` };
+  try {
+    const jobs = await inputs.github.paginate(inputs.github.rest.actions.listJobsForWorkflowRun, { ...inputs.repo, run_id: runId, filter: "all", per_page: 100 });
+    const newest = stacks
+      .map((stack) => jobs.filter((j) => j.name === applyJobName(stack) && j.head_sha === inputs.commit).sort((a, b) => (b.run_attempt ?? 0) - (a.run_attempt ?? 0) || b.id - a.id)[0])
+      .filter((j): j is NonNullable<typeof j> => j !== undefined);
+    if (newest.length === 0) return { ...gate, passed: false, measured: `no ${applyJobName(source)} job in run ${runId}` };
+    const failed = newest.filter((j) => j.conclusion !== "success");
+    return failed.length === 0
+      ? { ...gate, passed: true, measured: newest.map((j) => `job ${j.id} (${j.name}, attempt ${j.run_attempt ?? 1}): success`).join(", ") }
+      : { ...gate, passed: false, measured: failed.map((j) => `${j.name}: ${j.conclusion ?? j.status}`).join(", ") };
+  } catch (err) {
+    return { ...gate, passed: false, measured: `GitHub did not answer: ${errorDetail(err)}` };
+  }
+}
+
 async function deployedFirstGate(m: Matrix, source: string, inputs: GateInputs): Promise<GateResult> {
+  if (inputs.runId !== undefined) return deployedFirstInRun(m, source, inputs.runId, inputs);
   const githubEnvironment = m.environments[source].identity.githubEnvironment;
   const gate = { gate: `deployed first in ${source}`, threshold: `${inputs.commit.slice(0, 12)} deployed successfully to ${githubEnvironment}` };
   try {

@@ -576,13 +576,15 @@ export function buildProgram(io: CliIo): Command {
     .option("--commit <sha>", "the commit to be applied (default: $GITHUB_SHA)")
     .option("--report <file>", "the commit's test report: JUnit XML or jest --json output")
     .option("--at <time>", "an ISO 8601 date and time instead of now")
-    .action(async (environment: string, opts: { commit?: string; report?: string; at?: string }) => {
+    .option("--run <id>", "the deploy workflow run (github.run_id): \"deployed first in\" then reads its own apply jobs, not deployment records anyone with write access can make")
+    .action(async (environment: string, opts: { commit?: string; report?: string; at?: string; run?: string }) => {
       const m = loadMatrix();
       const settings = appliedSettings(m, environment);
       const commit = opts.commit ?? process.env.GITHUB_SHA;
       if (!commit) throw new Error("no commit: give --commit <sha> (the workflow's GITHUB_SHA)");
       const now = opts.at === undefined ? new Date() : new Date(opts.at);
       if (Number.isNaN(now.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);
+      if (opts.run !== undefined && !/^[1-9][0-9]*$/.test(opts.run)) throw new Error(`--run ${opts.run} is not a workflow run id`);
       const { github } = await provenanceModule();
       const { evaluateGates, formatGates } = await gateModule();
       const env = process.env;
@@ -595,6 +597,7 @@ export function buildProgram(io: CliIo): Command {
         github: github(env.GITHUB_TOKEN ?? env.GH_TOKEN),
         repo: { owner: m.organization.github.owner, repo: m.organization.github.repository },
         githubEnvironment: allTargets(m).find((t) => t.environment === environment)!.githubEnvironment,
+        ...(opts.run !== undefined ? { runId: Number(opts.run) } : {}),
       });
       const text = formatGates(environment, commit, results).trimEnd();
       if (results.every((r) => r.passed)) {

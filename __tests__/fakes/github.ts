@@ -11,6 +11,11 @@ export interface GitHubState {
    * GitHub Actions gives the deployment of a job that names the environment) unless set.
    */
   deployments: Record<string, { id: number; sha: string; statuses: string[]; task?: string }[]>;
+  /**
+   * The jobs of workflow runs, by run id, every attempt (GET /repos/{o}/{r}/actions/runs/{run_id}/jobs: `filter=latest`,
+   * the default, keeps the newest attempt's; `all` every attempt's; paged, the list under `jobs`).
+   */
+  runJobs?: Record<string, { id: number; name: string; head_sha: string; status: string; conclusion: string | null; run_attempt: number }[]>;
   /** Whether the token may create deployments and their statuses (`deployments: write`); the fake is read-only otherwise. */
   deploymentsWritable?: boolean;
   repository: { private: boolean; visibility: string; owner: { login: string; type: string }; security_and_analysis?: Record<string, { status: string }> };
@@ -88,6 +93,13 @@ export function githubHandler(state: GitHubState): Handler {
     // paged like every list (per_page, default 30; a Link header to the next page): the merged pull request may sit
     // after a page of open ones
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/commits\/([0-9a-f]+)\/pulls$/))) return paged(state.pulls[m[1]] ?? [], (items) => items);
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)\/jobs$/))) {
+      const jobs = state.runJobs?.[m[1]];
+      if (jobs === undefined) return { status: 404, body: { message: "Not Found" } };
+      const newest = Math.max(0, ...jobs.map((j) => j.run_attempt));
+      const listed = query.get("filter") === "all" ? jobs : jobs.filter((j) => j.run_attempt === newest);
+      return paged(listed, (items) => ({ total_count: listed.length, jobs: items }));
+    }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/))) {
       const d = Object.values(state.deployments).flat().find((x) => x.id === Number(m![1]));
       // the API's order is not a promise: give the statuses oldest first, with ids that tell the order
