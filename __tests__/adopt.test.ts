@@ -160,9 +160,7 @@ function everythingExists(env: string) {
     .filter((r) => r.count !== 0)
     .map((r) => {
       rulesetIds.set(r.name, ++rulesetId);
-      // a dynamic block's teams (the creators) come from a data source: some team
-      const bypass = r.dynamic?.bypass_actors ? [{ actor_id: 7, actor_type: "Team", bypass_mode: "always" }] : (r.bypass_actors ?? []);
-      return { id: rulesetId, name: r.name, target: r.target, enforcement: r.enforcement, conditions: r.conditions, bypass_actors: bypass, source_type: "Repository", rules: apiRules(r.rules) };
+      return { id: rulesetId, name: r.name, target: r.target, enforcement: r.enforcement, conditions: r.conditions, bypass_actors: r.bypass_actors ?? [], source_type: "Repository", rules: apiRules(r.rules) };
     });
   const variables: Record<string, Record<string, string>> = {};
   for (const r of Object.values(res("gates", "github_actions_environment_variable"))) (variables[envOf(r.environment)] ??= {})[r.variable_name] = r.value;
@@ -299,7 +297,7 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
       const r = await adopt(stack);
       const rows = r.stdout.split("\n").filter((l) => /^[a-z0-9_]+\.[a-z0-9_]+(\[[^\]]+\])?\s+yes\s/.test(l));
       expect(rows.length).toBe(r.written.import.length);
-      // what the stack sets only through data sources (reviewers' and branch creators' ids) is said to be not compared
+      // what the stack sets only through data sources (reviewers' ids) is said to be not compared
       const changing = rows.filter((l) => !/\snothing( \(not compared, known at plan: [^)]+\))?$/.test(l) && !/^(github_repository_environment_deployment_policy|datadog_dashboard_json)\./.test(l));
       // a kubernetes_manifest is applied whole after its import, whatever it holds (kubernetes 2.38.0 import.go
       // stores no manifest): that, and nothing else
@@ -307,7 +305,7 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
       expect(manifests.length).toBe(stack === "staging" ? Object.keys(stacks.staging.resource.kubernetes_manifest).length : 0);
       for (const l of manifests) expect(l).toMatch(/\smanifest applied in full once \(the provider's import reads none back; a field another field manager owns stops that apply with a conflict\)$/);
       const notCompared = rows.filter((l) => /not compared/.test(l)).map((l) => l.split(/\s+/)[0]);
-      // exactly the resources whose values come from data sources: prod's and hotfix's reviewers, hotfix's creators
+      // exactly the resources whose values come from data sources: the reviewers of prod, hotfix and hotfix's branches
       const fromDataSources = Object.entries(stacks.gates.resource)
         .flatMap(([type, byName]: [string, any]) => Object.entries<Json>(byName).filter(([, r]) => r.count !== 0 && /data\.github_(team|user)\./.test(JSON.stringify(r))).map(([n, r]) => `${type}.${n}${r.count === 1 ? "[0]" : ""}`));
       if (stack === "gates") expect(notCompared.sort()).toEqual(fromDataSources.sort());

@@ -61,60 +61,61 @@ describe("the workflows' commands, run as the workflows run them", () => {
     for (const [script, file] of Object.entries(withFakes)) expect(fs.readFileSync(path.join(__dirname, file), "utf8")).toContain(`"${script}"`);
   });
 
-  describe("branches.yml: the branch app's request, checked against the matrix and the default branch's history", () => {
-    // a repository of its own: main with two commits (origin/main as the checkout fetched it), a feature branch one
-    // commit beyond; the command runs git in the job's working directory
+  describe("branches.yml: the branch app's request, checked against the matrix, at the default branch's head", () => {
+    // a repository of its own, checked out at main's head as the dispatched job's is (main: c1 → c2; feature/x one
+    // commit beyond c1); the command runs git in the job's working directory
     const repo = path.join(tmp, "branches-repo");
     const git = (...args: string[]) => require("node:child_process").execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: repo, encoding: "utf8" }).trim();
-    let first: string, head: string, feature: string;
+    let head: string;
     beforeAll(() => {
       fs.mkdirSync(repo, { recursive: true });
       git("init", "-q", "-b", "main");
       git("commit", "-q", "--allow-empty", "-m", "one");
-      first = git("rev-parse", "HEAD");
-      git("commit", "-q", "--allow-empty", "-m", "two");
-      head = git("rev-parse", "HEAD");
-      git("update-ref", "refs/remotes/origin/main", head);
       git("checkout", "-q", "-b", "feature/x");
       git("commit", "-q", "--allow-empty", "-m", "unreviewed");
-      feature = git("rev-parse", "HEAD");
       git("checkout", "-q", "main");
+      git("commit", "-q", "--allow-empty", "-m", "two");
+      head = git("rev-parse", "HEAD");
     });
-    const request = async (vars: Record<string, string>) => {
+    const request = async (vars: Record<string, string>, cwd = repo) => {
       const [inv] = of("branches.yml", "branch-request");
-      const cwd = process.cwd();
-      process.chdir(repo);
+      const was = process.cwd();
+      process.chdir(cwd);
       try {
-        return await run(inv, { ENVIRONMENT: "hotfix", ACTION: "create", COMMIT: "", DEFAULT_BRANCH: "main", ...vars });
+        return await run(inv, { ENVIRONMENT: "hotfix", ACTION: "create", ...vars });
       } finally {
-        process.chdir(cwd);
+        process.chdir(was);
       }
     };
     const hotfix = seedMatrix.environments.hotfix.identity;
 
-    it("creates at the default branch's head, or at an older commit of it: the -branches environment, the ref and the commit as $GITHUB_OUTPUT lines", async () => {
+    it("creates at the checkout's head (the default branch's, the only ref the job runs on): the -branches environment, the ref and the commit as $GITHUB_OUTPUT lines; a deletion names no commit", async () => {
       const r = await request({ BRANCH: "hotfix/login-timeout" });
       expect([r.code, r.stderr]).toEqual([0, ""]);
       expect(r.stdout).toBe(`github-environment=${hotfix.githubEnvironment}-branches\nref=refs/heads/hotfix/login-timeout\nsha=${head}\n`);
-      expect((await request({ BRANCH: "hotfix/older", COMMIT: first.slice(0, 12) })).stdout).toContain(`\nsha=${first}\n`);
-      // a deletion names no commit
       expect((await request({ BRANCH: "hotfix/older", ACTION: "delete" })).stdout).toBe(`github-environment=${hotfix.githubEnvironment}-branches\nref=refs/heads/hotfix/older\n`);
+      // the workflow takes no commit to start at: a merge or rebase leaves unreviewed intermediate commits in main's history
+      expect(fs.readFileSync(path.join(root, ".github", "workflows", "branches.yml"), "utf8")).not.toMatch(/inputs\.commit|--commit/);
     });
 
     it.each([
-      ["a commit that is not on the default branch (a feature branch's tip)", () => ({ BRANCH: "hotfix/x", COMMIT: feature }), /is not a commit of the default branch \(origin\/main\): a branch starts only at a reviewed commit/],
       ["a branch outside the environment's pattern", () => ({ BRANCH: "feature/y" }), new RegExp(`feature/y is not a branch of hotfix \\(${hotfix.protectedBranch!.replace("*", "\\*")}\\)`)],
       ["an environment whose branches no team creates", () => ({ ENVIRONMENT: "prod", BRANCH: "main" }), /prod names no branch creators/],
-      ["a commit that is not there", () => ({ BRANCH: "hotfix/x", COMMIT: "0".repeat(40) }), /0{40} is not a commit of this repository/],
-      // a value like an option is refused, never taken as one (the command asks git for `<value>^{commit}`, after --end-of-options)
-      ["a commit that reads like an option", () => ({ BRANCH: "hotfix/x", COMMIT: "--output=/tmp/envmatrix-branches-injected" }), /--output=\/tmp\/envmatrix-branches-injected is not a commit of this repository/],
       ["a name git does not take", () => ({ BRANCH: "hotfix/a..b" }), /hotfix\/a\.\.b is not a branch name git takes/],
-    ])("refuses %s: exit 9, the reason, no output for the next job", async (_what, vars, says) => {
+      ["an unknown action", () => ({ BRANCH: "hotfix/x", ACTION: "rename" }), /rename|action/],
+    ])("refuses %s: no output for the next job", async (_what, vars, says) => {
       const r = await request(vars());
-      expect(r.code).toBe(9);
+      expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(says);
       expect(r.stdout).toBe("");
-      expect(fs.existsSync("/tmp/envmatrix-branches-injected")).toBe(false);
+    });
+
+    it("refuses to create where the checkout has no commit to start at (not a git checkout): exit 9", async () => {
+      const bare = path.join(tmp, "not-a-checkout");
+      fs.mkdirSync(bare, { recursive: true });
+      const r = await request({ BRANCH: "hotfix/x" }, bare);
+      expect([r.code, r.stdout]).toEqual([9, ""]);
+      expect(r.stderr).toMatch(/HEAD is not fetched/);
     });
   });
 

@@ -184,6 +184,17 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     // a forged success record, and no staging apply in this run: refused
     gh.runJobs = { [RUN]: [job(1, "apply gates", "success")] };
     expect(await deployedFirst()).toMatch(/^✘ deployed first in staging +no apply staging job in run 7001 +\(required: this run's apply staging succeeded for c0ffee00c0ff\)$/);
+    // staging split by team: its team stack's job alone is not enough, staging's own must have run; both succeeding pass
+    const split = editableDefinition();
+    split.environments.staging.splitByTeam = true;
+    const team = `staging-${seedMatrix.services[0].team}`;
+    const splitGate = async () => line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW, "--run", RUN], split)).out, "deployed first in staging");
+    gh.runJobs = { [RUN]: [job(1, `apply ${team}`, "success"), job(2, "apply stagingx", "success")] };
+    expect(await splitGate()).toMatch(/^✘ deployed first in staging +no apply staging job in run 7001/);
+    gh.runJobs = { [RUN]: [job(1, `apply ${team}`, "failure"), job(2, "apply staging", "success")] };
+    expect(await splitGate()).toMatch(new RegExp(`^✘ .*apply ${team}: failure`));
+    gh.runJobs = { [RUN]: [job(1, `apply ${team}`, "success"), job(2, "apply staging", "success")] };
+    expect(await splitGate()).toMatch(/^✔ /);
     // staging's apply failed in this run, whatever the records say
     gh.runJobs = { [RUN]: [job(1, "apply gates", "success"), job(2, "apply staging", "failure")] };
     expect(await deployedFirst()).toMatch(/^✘ deployed first in staging +apply staging: failure/);

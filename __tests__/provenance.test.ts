@@ -66,6 +66,11 @@ const MAX_AHEAD = 1000;
 
 /** A PR merged into `base` whose merge commit is `merge`. */
 const pr = (number: number, base: string, merge: string | null = null, merged = true) => ({ number, merged_at: merged ? MERGED : null, merge_commit_sha: merge, base: { ref: base } });
+/** The pipeline's own records: every deployed commit is a pull request's merge commit (a deploy run starts only from one). */
+const recordsOfReviewedMerges = () => {
+  let n = 500;
+  for (const d of Object.values(state.deployments).flat()) state.pulls[d.sha] ??= [pr(n++, "main", d.sha)];
+};
 
 describe("provenance: the pushed commit is a reviewed merge into the branch, and every commit beyond the default branch came through one", () => {
   it("passes a hotfix branch whose commits came through a PR merged into it, pushed as that PR's merge commit", async () => {
@@ -202,6 +207,7 @@ describe("the commit applied by an environment's newest deployment, when it succ
       { id: 2, sha: sha(20), statuses: ["success", "in_progress"] },
       { id: 1, sha: sha(10), statuses: ["success"] },
     ];
+    recordsOfReviewedMerges();
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(20));
   });
   it("is nothing when the newest attempt failed or was rejected: what is applied is unknown, so the stack is planned", async () => {
@@ -217,10 +223,28 @@ describe("the commit applied by an environment's newest deployment, when it succ
       { id: 901, sha: sha(10), statuses: ["failure"] },
       { id: 902, sha: sha(20), statuses: ["success"] },
     ];
+    recordsOfReviewedMerges();
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(20));
   });
   it("is nothing for environments never deployed", async () => {
     expect((await cli("stacks-to-plan", "develop", "--needed")).stdout.trim()).toBe("");
+  });
+});
+
+describe("stacks-to-plan --needed synthesizes only a reviewed merge result: a deployment record is anyone's with write access to make", () => {
+  it("a record naming a commit that is no merged pull request's merge commit (a branch's own commit, a pull request's intermediate one) is not listed: its stacks are planned", async () => {
+    state.deployments.production = [{ id: 2, sha: sha(60), statuses: ["success"] }];
+    state.deployments.staging = [{ id: 1, sha: sha(61), statuses: ["success"] }];
+    // sha(60): in a pull request that was merged, but its merge commit is another; sha(61): in an open one only
+    state.pulls[sha(60)] = [pr(60, "main", sha(62))];
+    state.pulls[sha(61)] = [pr(61, "main", null, false)];
+    const r = await cli("stacks-to-plan", "main", "--needed");
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe("");
+    for (const x of [sha(60), sha(61)]) expect(r.stderr).toContain(`${x}: a deployment record's commit that is no merged pull request's merge commit; not synthesized, its stacks are planned`);
+    // the same commit as a pull request's merge commit is listed
+    state.pulls[sha(61)] = [pr(61, "main", sha(61))];
+    expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(61));
   });
 });
 
@@ -239,6 +263,7 @@ describe("stacks-to-plan: what differs from each environment's last successful d
   it("lists the commits to synthesize, then plans what differs, what never deployed, and nothing else", async () => {
     state.deployments.production = [{ id: 2, sha: sha(50), statuses: ["success", "in_progress"] }];
     state.deployments.staging = [{ id: 1, sha: sha(50), statuses: ["success"] }];
+    recordsOfReviewedMerges();
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(50));
     const r = await cli("stacks-to-plan", "refs/heads/main", "--head", dirs.head, "--at", `${sha(50)}=${dirs.old}`);
     expect(r.stderr).toBe("");
@@ -344,6 +369,7 @@ describe("each stack's own apply record (record-apply), read by stacks-to-plan",
   };
   const needed = async () => {
     shared ??= startCliProcess();
+    recordsOfReviewedMerges();
     return (await shared.run(["stacks-to-plan", "main", "--needed"], githubEnv(), split(150))).stdout.trim().split("\n").filter(Boolean).sort();
   };
   const upToDate = () => {

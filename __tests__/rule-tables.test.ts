@@ -54,6 +54,9 @@ const ROWS: Record<string, readonly Case[]> = {
   "reviewers-within-github-limit": [
     { bad: (m) => (m.environments.prod.approval.reviewers.users = ["a", "b", "c", "d", "e", "f"]), at: "environments.prod.approval.reviewers", says: /^7 reviewers is more than GitHub's limit of 6$/, good: (m) => (m.environments.prod.approval.reviewers.users = ["a", "b", "c", "d", "e"]) },
   ],
+  "branch-creators-within-github-limit": [
+    { bad: (m) => (m.environments.hotfix.identity.branchCreators = ["a", "b", "c", "d", "e", "f", "g"]), at: "environments.hotfix.identity.branchCreators", says: /^7 teams is more than GitHub's limit of 6 reviewers/, good: (m) => (m.environments.hotfix.identity.branchCreators = ["a", "b", "c", "d", "e", "f"]) },
+  ],
   "protects-a-deploy-branch": [
     { bad: (m) => (m.environments.staging.identity.protectedBranch = "main2"), at: "environments.staging.identity.protectedBranch", says: /^"main2" is not one of deployBranches/, good: (m) => (m.environments.staging.identity.deployBranches = ["main", "develop"]) },
   ],
@@ -61,7 +64,7 @@ const ROWS: Record<string, readonly Case[]> = {
     { bad: (m) => (m.environments.dev.identity.branchCreators = ["platform"]), at: "environments.dev.identity.branchCreators", says: /^is set but protectedBranch is null/, good: (m) => (m.environments.staging.identity.branchCreators = ["platform"]) },
   ],
   "branch-creators-through-the-branch-app": [
-    { bad: (m) => delete m.organization.github.branchApp, at: "environments.hotfix.identity.branchCreators", says: /^needs organization\.github\.branchApp: the app that creates these branches at a commit of the default branch/, good: (m) => (m.organization.github.branchApp = { appId: 7 }) },
+    { bad: (m) => delete m.organization.github.branchApp, at: "environments.hotfix.identity.branchCreators", says: /^needs organization\.github\.branchApp: the app that creates these branches at the default branch's head/, good: (m) => (m.organization.github.branchApp = { appId: 7 }) },
   ],
   "secret-deletion-owns-the-secret": [
     { bad: (m) => (m.environments.dev.secrets.creationPolicy = "Merge"), at: "environments.dev.secrets.deletionPolicy", says: /^"Delete" with creationPolicy "Merge": the External Secrets Operator deletes only a Secret it owns/, good: (m) => { m.environments.dev.secrets.creationPolicy = "Merge"; m.environments.dev.secrets.deletionPolicy = "Retain"; } },

@@ -238,6 +238,15 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
     },
   }),
   eachEnvironment({
+    id: "branch-creators-within-github-limit",
+    holds: `at most ${GITHUB_MAX_REVIEWERS} branch creator teams (they are the reviewers of its \`-branches\` environment: GitHub's limit)`,
+    reads: ["identity.branchCreators"],
+    check: ({ identity: { branchCreators } }) =>
+      branchCreators !== undefined && branchCreators.length > GITHUB_MAX_REVIEWERS
+        ? ["identity.branchCreators", `${branchCreators.length} teams is more than GitHub's limit of ${GITHUB_MAX_REVIEWERS} reviewers of the environment where they approve a branch`]
+        : undefined,
+  }),
+  eachEnvironment({
     id: "protects-a-deploy-branch",
     holds: "the protected branch is one the environment deploys from",
     reads: ["identity.protectedBranch", "identity.deployBranches"],
@@ -257,14 +266,14 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
   }),
   eachEnvironment({
     id: "branch-creators-through-the-branch-app",
-    holds: "branches that only named teams may have created are created by the branch app (`organization.github.branchApp`), at a commit of the default branch",
+    holds: "branches that only named teams may have created are created by the branch app (`organization.github.branchApp`), at the default branch's head",
     reads: ["identity.branchCreators", "organization.github.branchApp"],
     // a team that creates the branch itself chooses its commit, and a push runs the workflow files of the commit
     // pushed: a branch created at an unreviewed commit would run that commit's workflows with the environment's
     // credentials (GitHub Docs, "Triggering a workflow")
     check: ({ identity: id }, _n, m) =>
       id.branchCreators !== undefined && m.organization.github.branchApp === undefined
-        ? ["identity.branchCreators", "needs organization.github.branchApp: the app that creates these branches at a commit of the default branch (a branch created at any other commit runs that commit's own workflow files with this environment's credentials)"]
+        ? ["identity.branchCreators", "needs organization.github.branchApp: the app that creates these branches at the default branch's head (a branch created at any other commit runs that commit's own workflow files with this environment's credentials)"]
         : undefined,
   }),
   eachEnvironment({

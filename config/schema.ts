@@ -247,7 +247,7 @@ export const identitySchema = z
     ),
     branchCreators: describe(
       listOf(matching(GITHUB_NAME, "a GitHub team slug"), "GitHub team slugs", "name the teams that may create the protected branch, or leave it out").optional(),
-      "Teams (slugs) that alone may have branches matching `protectedBranch` created (and deleted), by approving the `branches` workflow, which creates them at a commit of the default branch. Default: nobody is restricted.",
+      "Teams (slugs) that alone may have branches matching `protectedBranch` created (and deleted), by approving the `branches` workflow, which creates them at the default branch's head. Default: nobody is restricted.",
     ),
   })
   .describe("What makes an environment itself rather than another: the fields a clone does not take from its source.");
@@ -483,7 +483,7 @@ export const organizationSchema = z.strictObject({
       .strictObject({ appId: wholeNumber(1) })
       .optional()
       .describe(
-        "The GitHub App that alone creates and deletes the branches `identity.branchCreators` restrict (hotfix/*): the default branch's `branches` workflow, at a commit of the default branch only, once the creators approve; its key lives only in each such environment's `<githubEnvironment>-branches` environment.",
+        "The GitHub App that alone creates and deletes the branches `identity.branchCreators` restrict (hotfix/*): the default branch's `branches` workflow, at the default branch's head only, once the creators approve; its key lives only in each such environment's `<githubEnvironment>-branches` environment.",
       ),
   }),
   gates: z

@@ -3,7 +3,7 @@
  * approving reviews (code owners' among them, and approved after the last push), required status checks
  * pinned to the GitHub Actions app, no force pushes, no deletion. Optionally a second ruleset that lets only
  * one GitHub App create and delete branches matching the pattern (`hotfix/*`): the default branch's `branches`
- * workflow, which creates them at a commit of the default branch only.
+ * workflow, which creates them at the default branch's head only.
  *
  * Rulesets rather than `github_branch_protection`: a required check there is a context name only, which any
  * writer can post through the statuses API; a ruleset's `required_check` takes the app's `integration_id`
@@ -37,7 +37,7 @@ export interface BranchRulesetProps {
    * The GitHub App that alone creates and deletes matching branches. @default anyone with write access. Not a
    * team: a push runs the workflow files of the commit pushed (GitHub Docs, "Triggering a workflow"), so a team
    * creating `hotfix/x` at a commit nobody reviewed would run that commit's workflows with the environment's
-   * credentials; the app creates branches only at a commit of the default branch.
+   * credentials; the app creates branches only at the default branch's head.
    */
   readonly createdByApp?: number;
 }
@@ -83,7 +83,7 @@ export class BranchRuleset extends Construct {
                 // check already passed there, which the default branch's head never has (the pull request checks
                 // ran on the pull request's head, not on the merge), so no hotfix/x could be created
                 // ("GH013 … Required status check … is expected"). Who may create is the creation ruleset's to say
-                // (the app, at a commit of the default branch); every update after creation needs the checks.
+                // (the app, at the default branch's head); every update after creation needs the checks.
                 doNotEnforceOnCreate: created ? true : undefined,
               },
         // the tool's results must exist for the pull request's head, and its alerts stay under the thresholds

@@ -393,8 +393,7 @@ function rulesetDesired(d: Json): Json {
     enforcement: d.enforcement,
     target: d.target,
     conditions: d.conditions,
-    // a dynamic block (teams found by a data source) is known only at plan
-    bypass_actors: d.dynamic?.bypass_actors ? UNKNOWN : (d.bypass_actors ?? []),
+    bypass_actors: d.bypass_actors ?? [],
     rules: setsInOrder(rules),
   };
 }

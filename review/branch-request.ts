@@ -1,21 +1,21 @@
 /**
  * A request to the `branches` workflow (.github/workflows/branches.yml): create or delete a branch that only named
  * teams may have (identity.branchCreators, hotfix/*). The branch app does it, after a creator approves in the
- * environment's `<githubEnvironment>-branches` environment, and only at a commit of the default branch: a push
- * runs the workflow files of the commit pushed (GitHub Docs, "Triggering a workflow"), so a branch created at a
- * commit nobody reviewed would run that commit's workflows with the environment's credentials.
+ * environment's `<githubEnvironment>-branches` environment, and only at the default branch's head: a push runs the
+ * workflow files of the commit pushed (GitHub Docs, "Triggering a workflow"), so a branch created at a commit
+ * nobody reviewed would run that commit's workflows with the environment's credentials. Not at any commit of the
+ * default branch's history: a merge or rebase leaves a pull request's intermediate commits there, none reviewed
+ * on its own. The head is the last reviewed merge (the default branch takes pull requests only).
  */
 import { branchMatches } from "../config/branches";
 import { branchesEnvironmentName } from "../config/promotion";
 import type { Matrix } from "../config/types";
 import { environmentNamed } from "../config";
 
-/** The git commands the request needs, as the workflow's checkout answers them (tests give another). */
+/** The git command the request needs, as the workflow's checkout answers it (tests give another). */
 export interface Git {
   /** The full id of `rev` if it names a commit, else undefined (`git rev-parse --verify <rev>^{commit}`). */
   commit(rev: string): string | undefined;
-  /** Whether `ancestor` is `of` or an ancestor of it (`git merge-base --is-ancestor`). */
-  isAncestor(ancestor: string, of: string): boolean;
 }
 
 export interface BranchRequest {
@@ -29,10 +29,10 @@ export interface BranchRequest {
 export class BranchRequestRefused extends Error {}
 
 /**
- * Checks a request against the matrix and the default branch; `defaultBranch` is the ref of the default branch's
- * head as fetched (`origin/main`). `commit` empty or absent: the default branch's head.
+ * Checks a request against the matrix; `defaultBranch` is the ref of the default branch's head as fetched
+ * (`origin/main`), where a branch is created.
  */
-export function branchRequest(m: Matrix, git: Git, req: { environment: string; branch: string; action: "create" | "delete"; commit?: string; defaultBranch: string }): BranchRequest {
+export function branchRequest(m: Matrix, git: Git, req: { environment: string; branch: string; action: "create" | "delete"; defaultBranch: string }): BranchRequest {
   const e = environmentNamed(m, req.environment);
   const { protectedBranch: pattern, branchCreators, githubEnvironment } = e.identity;
   const problems: string[] = [];
@@ -41,12 +41,8 @@ export function branchRequest(m: Matrix, git: Git, req: { environment: string; b
   if (!/^[A-Za-z0-9._/-]+$/.test(req.branch) || req.branch.includes("..") || req.branch.endsWith("/") || req.branch.endsWith(".lock")) problems.push(`${req.branch} is not a branch name git takes`);
   let sha: string | undefined;
   if (req.action === "create") {
-    const head = git.commit(req.defaultBranch);
-    const at = req.commit ? git.commit(req.commit) : head;
-    if (head === undefined) problems.push(`${req.defaultBranch} is not fetched (the checkout needs the default branch's history: fetch-depth 0)`);
-    else if (at === undefined) problems.push(`${req.commit} is not a commit of this repository`);
-    else if (!git.isAncestor(at, head)) problems.push(`${req.commit} is not a commit of the default branch (${req.defaultBranch}): a branch starts only at a reviewed commit`);
-    else sha = at;
+    sha = git.commit(req.defaultBranch);
+    if (sha === undefined) problems.push(`${req.defaultBranch} is not fetched (the checkout needs the default branch: check it out)`);
   }
   if (problems.length > 0) throw new BranchRequestRefused(problems.join("\n"));
   return { githubEnvironment: branchesEnvironmentName(githubEnvironment), ref: `refs/heads/${req.branch}`, ...(sha ? { sha } : {}) };

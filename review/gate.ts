@@ -163,9 +163,9 @@ async function errorRateGate(m: Matrix, gateDef: NonNullable<EnvironmentSettings
 }
 
 /**
- * "Deployed first in `source`", from the run's own jobs (GET …/actions/runs/{run_id}/jobs, every attempt): each apply
- * job of the source environment's stacks in this run, for this commit, succeeded in its newest attempt, and there
- * is one. A deploy run that applies prod always applies the environment it waits for (stacks-to-plan brings it
+ * "Deployed first in `source`", from the run's own jobs (GET …/actions/runs/{run_id}/jobs, every attempt): the source
+ * environment's own apply job in this run, for this commit, and each of its team stacks' that ran, succeeded in its
+ * newest attempt. A deploy run that applies prod always applies the environment it waits for (stacks-to-plan brings it
  * along), one stack at a time and before it; a re-run of prod's apply alone sees the earlier attempt's success.
  */
 async function deployedFirstInRun(m: Matrix, source: string, runId: number, inputs: GateInputs): Promise<GateResult> {
@@ -176,7 +176,8 @@ async function deployedFirstInRun(m: Matrix, source: string, runId: number, inpu
     const newest = stacks
       .map((stack) => jobs.filter((j) => j.name === applyJobName(stack) && j.head_sha === inputs.commit).sort((a, b) => (b.run_attempt ?? 0) - (a.run_attempt ?? 0) || b.id - a.id)[0])
       .filter((j): j is NonNullable<typeof j> => j !== undefined);
-    if (newest.length === 0) return { ...gate, passed: false, measured: `no ${applyJobName(source)} job in run ${runId}` };
+    // the source environment's own stack at least (its team stacks where it is split, besides)
+    if (!newest.some((j) => j.name === applyJobName(source))) return { ...gate, passed: false, measured: `no ${applyJobName(source)} job in run ${runId}` };
     const failed = newest.filter((j) => j.conclusion !== "success");
     return failed.length === 0
       ? { ...gate, passed: true, measured: newest.map((j) => `job ${j.id} (${j.name}, attempt ${j.run_attempt ?? 1}): success`).join(", ") }

@@ -56,6 +56,17 @@ async function commitsAhead(gh: Octokit, r: Repo, base: string, head: string): P
 }
 
 /**
+ * Whether `sha` is the merge commit of a merged pull request (its reviewed result): what a deploy run's pushed
+ * commit always is (unreviewedCommits). A deployment record naming any other commit is not the pipeline's, or
+ * names a pull request's intermediate commit (a merge or rebase leaves those in a branch's history): never
+ * synthesized, since that runs the commit's code.
+ */
+export async function isReviewedMerge(gh: Octokit, r: Repo, sha: string): Promise<boolean> {
+  const pulls = await gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, { ...r, commit_sha: sha, per_page: 100 });
+  return pulls.some((p) => p.merged_at !== null && p.merge_commit_sha === sha);
+}
+
+/**
  * What keeps a push to `branch` from deploying: the pushed `head` must be the merge commit of a pull request
  * merged into `branch` (a commit that was merely *in* a pull request, such as an intermediate commit of a
  * squash-merged one, is not a reviewed state), and every commit beyond `defaultBranch` must have come through a

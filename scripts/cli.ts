@@ -243,7 +243,7 @@ export function buildProgram(io: CliIo): Command {
     .option("--head <cdktf.out>", "this commit's synth output", "cdktf.out")
     .option("--at <sha=dir...>", "synth outputs of earlier commits, as <sha>=<cdktf.out>")
     .action(async (branch: string, opts: { needed?: boolean; head: string; at?: string[] }) => {
-      const { github, environmentDeployments, lastAppliedSha } = await provenanceModule();
+      const { github, environmentDeployments, lastAppliedSha, isReviewedMerge } = await provenanceModule();
       const m = loadMatrix();
       const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
       const gh = github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN);
@@ -261,7 +261,12 @@ export function buildProgram(io: CliIo): Command {
         baseline.set(t.environment, lastSha === undefined ? undefined : recording ? await lastAppliedSha(gh, repo, t.githubEnvironment, t.environment) : lastSha);
       }
       if (opts.needed) {
-        for (const sha of new Set([...baseline.values()].filter((x): x is string => x !== undefined))) log(sha);
+        // only a reviewed merge result is synthesized (its code runs): a deployment record is anyone's with write
+        // access to make; any other commit's stacks are planned (no --at for it)
+        for (const sha of new Set([...baseline.values()].filter((x): x is string => x !== undefined))) {
+          if (await isReviewedMerge(gh, repo, sha)) log(sha);
+          else warn(`${sha}: a deployment record's commit that is no merged pull request's merge commit; not synthesized, its stacks are planned`);
+        }
         return;
       }
       const at = new Map((opts.at ?? []).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] as const));
@@ -495,26 +500,24 @@ export function buildProgram(io: CliIo): Command {
   program
     .command("branch-request")
     .description(
-      "checks a request of the branches workflow: a branch only the branch app creates (identity.branchCreators), at a commit of the default branch; prints its GitHub environment, ref and commit as $GITHUB_OUTPUT lines, exit 9 when refused",
+      "checks a request of the branches workflow: a branch only the branch app creates (identity.branchCreators), at the default branch's head; prints its GitHub environment, ref and commit as $GITHUB_OUTPUT lines, exit 9 when refused",
     )
     .argument("<environment>", "the environment whose branch it is")
     .argument("<branch>", "the branch (hotfix/login-timeout)")
     .addOption(new Option("--action <action>", "what to do with it").choices(["create", "delete"]).default("create"))
-    .option("--commit <commit>", "create it at this commit of the default branch (default: the default branch's head)", "")
-    .requiredOption("--default-branch <ref>", "the default branch as fetched (origin/main)")
-    .action((environment: string, branch: string, opts: { action: "create" | "delete"; commit: string; defaultBranch: string }) => {
+    .requiredOption("--default-branch <ref>", "the default branch as fetched (origin/main): a branch is created at its head")
+    .action((environment: string, branch: string, opts: { action: "create" | "delete"; defaultBranch: string }) => {
       const { branchRequest, BranchRequestRefused, githubOutput } = require("../review/branch-request") as typeof import("../review/branch-request");
       const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
-      // git of the workflow's checkout; every revision the request names after --end-of-options, never as an option
+      // git of the workflow's checkout; the revision after --end-of-options, never as an option
       const git = {
         commit: (rev: string) => {
           const r = spawnSync("git", ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`], { encoding: "utf8" });
           return r.status === 0 ? r.stdout.trim() : undefined;
         },
-        isAncestor: (ancestor: string, of: string) => spawnSync("git", ["merge-base", "--is-ancestor", ancestor, of]).status === 0,
       };
       try {
-        log(githubOutput(branchRequest(io.loadMatrix(), git, { environment, branch, action: opts.action, commit: opts.commit, defaultBranch: opts.defaultBranch })).trimEnd());
+        log(githubOutput(branchRequest(io.loadMatrix(), git, { environment, branch, action: opts.action, defaultBranch: opts.defaultBranch })).trimEnd());
       } catch (err) {
         if (!(err instanceof BranchRequestRefused)) throw err;
         warn(err.message);

@@ -125,7 +125,7 @@ export class GatesStack extends ReadableStack {
       });
       if (env.identity.branchCreators !== undefined) {
         // The branch app's key: jobs of the default branch's `branches` workflow only, once a creator approves.
-        // The workflow creates a branch only at a commit of the default branch, so a new hotfix/x runs reviewed
+        // The workflow creates a branch only at the default branch's head, so a new hotfix/x runs reviewed
         // workflow files (a push runs the files of the commit pushed: GitHub Docs, "Triggering a workflow").
         new GitHubEnvironment(scope, "branches", {
           repository: org.github.repository,
