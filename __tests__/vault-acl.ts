@@ -34,20 +34,16 @@ function valueInParameterList(v: unknown, list: unknown[]): boolean {
 /** parseutil.ParseCommaStringSlice of a string: "" is no element, the rest split on commas and trimmed. */
 const commaSlice = (s: string): string[] => (s === "" ? [] : s.split(",").map((x) => x.trim()));
 
-function inAllowed(v: unknown, list: unknown[], legacy: boolean): boolean {
+/**
+ * valueInAllowedParameterList (`each` "every": every element must be allowed) and valueInDeniedParameterList
+ * ("some": one denied element denies): an empty list holds any value; a list as a whole, else element by element
+ * (a string as a comma-separated list) unless legacy matching.
+ */
+function inParameterList(v: unknown, list: unknown[], legacy: boolean, each: "every" | "some"): boolean {
   if (list.length === 0 || valueInParameterList(v, list)) return true;
   if (legacy) return false;
-  if (Array.isArray(v)) return v.every((x) => valueInParameterList(x, list));
-  if (typeof v === "string") return commaSlice(v).every((x) => valueInParameterList(x, list));
-  return false;
-}
-
-function inDenied(v: unknown, list: unknown[], legacy: boolean): boolean {
-  if (list.length === 0 || valueInParameterList(v, list)) return true;
-  if (legacy) return false;
-  if (Array.isArray(v)) return v.some((x) => valueInParameterList(x, list));
-  if (typeof v === "string") return commaSlice(v).some((x) => valueInParameterList(x, list));
-  return false;
+  const elements = Array.isArray(v) ? v : typeof v === "string" ? commaSlice(v) : undefined;
+  return elements !== undefined && elements[each]((x) => valueInParameterList(x, list));
 }
 
 const normalized = (key: string, v: unknown): unknown => {
@@ -81,7 +77,7 @@ export function vaultAllows(
   if ("*" in denied) return false;
   for (const [key, value] of Object.entries(data)) {
     const list = denied[key.toLowerCase()];
-    if (list !== undefined && inDenied(normalized(key, value), list, legacy)) return false;
+    if (list !== undefined && inParameterList(normalized(key, value), list, legacy, "some")) return false;
   }
   const allowed = stanza.allowed_parameters ?? {};
   const allowedAll = "*" in allowed;
@@ -89,7 +85,7 @@ export function vaultAllows(
   for (const [key, value] of Object.entries(data)) {
     const list = allowed[key.toLowerCase()];
     if (list === undefined && !allowedAll) return false;
-    if (list !== undefined && !inAllowed(normalized(key, value), list, legacy)) return false;
+    if (list !== undefined && !inParameterList(normalized(key, value), list, legacy, "every")) return false;
   }
   return true;
 }

@@ -56,14 +56,20 @@ async function commitsAhead(gh: Octokit, r: Repo, base: string, head: string): P
 }
 
 /**
+ * Every pull request associated with `sha`, every page: off the default branch the list holds open pull requests
+ * too (30 a page by default), and more of them would push the merged one off the first page (GitHub REST "List pull
+ * requests associated with a commit").
+ */
+const pullsOf = (gh: Octokit, r: Repo, sha: string) => gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, { ...r, commit_sha: sha, per_page: 100 });
+
+/**
  * Whether `sha` is the merge commit of a merged pull request (its reviewed result): what a deploy run's pushed
  * commit always is (unreviewedCommits). A deployment record naming any other commit is not the pipeline's, or
  * names a pull request's intermediate commit (a merge or rebase leaves those in a branch's history): never
  * synthesized, since that runs the commit's code.
  */
 export async function isReviewedMerge(gh: Octokit, r: Repo, sha: string): Promise<boolean> {
-  const pulls = await gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, { ...r, commit_sha: sha, per_page: 100 });
-  return pulls.some((p) => p.merged_at !== null && p.merge_commit_sha === sha);
+  return (await pullsOf(gh, r, sha)).some((p) => p.merged_at !== null && p.merge_commit_sha === sha);
 }
 
 /**
@@ -75,16 +81,13 @@ export async function isReviewedMerge(gh: Octokit, r: Repo, sha: string): Promis
  */
 export async function unreviewedCommits(gh: Octokit, r: Repo, branch: string, defaultBranch: string, head: string): Promise<Unreviewed[]> {
   const out: Unreviewed[] = [];
-  // every page: off the default branch the list holds open pull requests too (30 a page by default), and more of
-  // them would push the merged one off the first page (GitHub REST "List pull requests associated with a commit")
-  const pullsOf = (sha: string) => gh.paginate(gh.rest.repos.listPullRequestsAssociatedWithCommit, { ...r, commit_sha: sha, per_page: 100 });
-  const headPulls = await pullsOf(head);
+  const headPulls = await pullsOf(gh, r, head);
   const mergedHere = headPulls.some((p) => p.merged_at !== null && p.base.ref === branch && p.merge_commit_sha === head);
   if (!mergedHere) out.push({ sha: head, message: "(the pushed commit)", why: `not the merge commit of a pull request merged into ${branch}` });
   if (branch === defaultBranch) return out;
   for (const c of await commitsAhead(gh, r, defaultBranch, head)) {
     if (c.sha === head) continue;
-    const pulls = await pullsOf(c.sha);
+    const pulls = await pullsOf(gh, r, c.sha);
     const into = pulls.filter((p) => p.merged_at !== null && p.base.ref === branch);
     if (into.length === 0) {
       const elsewhere = pulls.filter((p) => p.merged_at !== null).map((p) => `#${p.number} into ${p.base.ref}`);

@@ -105,6 +105,8 @@ export class GatesStack extends ReadableStack {
       loginVariables(org, names.plannerPolicy, env.backend, "planRoleArn"),
     );
     const branch = env.identity.protectedBranch;
+    // where teams are named to create the branches, the app creates them (rule branch-creators-through-the-branch-app)
+    const branchApp = env.identity.branchCreators !== undefined ? org.github.branchApp : undefined;
     if (branch !== null) {
       new BranchRuleset(scope, "branch", {
         repository: org.github.repository,
@@ -120,10 +122,9 @@ export class GatesStack extends ReadableStack {
         codeScanning: a.codeScanning,
         allowForcePushes: a.allowForcePushes,
         adminsCanBypass: a.adminsCanBypass,
-        // the rule branch-creators-through-the-branch-app holds: creators are named only with the app
-        createdByApp: env.identity.branchCreators !== undefined ? org.github.branchApp!.appId : undefined,
+        createdByApp: branchApp?.appId,
       });
-      if (env.identity.branchCreators !== undefined) {
+      if (branchApp !== undefined && env.identity.branchCreators !== undefined) {
         // The branch app's key: jobs of the default branch's `branches` workflow only, once a creator approves.
         // The workflow creates a branch only at the default branch's head, so a new hotfix/x runs reviewed
         // workflow files (a push runs the files of the commit pushed: GitHub Docs, "Triggering a workflow").
@@ -136,7 +137,7 @@ export class GatesStack extends ReadableStack {
           preventSelfReview: false,
           reviewers: { teams: env.identity.branchCreators, users: [] },
           deployBranches: [org.github.defaultBranch],
-          variables: { BRANCH_APP_ID: `${org.github.branchApp!.appId}`, ENVMATRIX_ENVIRONMENT: name },
+          variables: { BRANCH_APP_ID: `${branchApp.appId}`, ENVMATRIX_ENVIRONMENT: name },
         });
       }
     }
