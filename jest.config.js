@@ -9,6 +9,8 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
+  // skip-token-traces first (setupFiles run before the test framework and setup.ts: it says why)
+  setupFiles: ["<rootDir>/__tests__/skip-token-traces.ts"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 60000,
   // Every core: Jest's default (cores − 1) runs the files one at a time on a two-core machine, while its main

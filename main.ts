@@ -12,7 +12,7 @@ import type { Matrix, MatrixDefinition } from "./config/types";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ADOPTED_DIR, applyAdoptions, readAdoptions, type Adoptions } from "./stacks/adopted";
-import { skipTokenStackTraces } from "./stacks/token-stack-traces";
+import { prepareSynthProcess } from "./stacks/token-stack-traces";
 import { collectBetweenStacks } from "./stacks/collect-between-stacks";
 
 /**
@@ -95,17 +95,7 @@ export function run(matrix: MatrixDefinition = seedMatrix, outdir?: string, adop
   return 0;
 }
 
-/**
- * Settings of the synth process, unless ENVMATRIX_DEBUG=1 (which keeps them for debugging a crash):
- * - cdktf records a full stack trace for every token it creates; with the transpiler's source maps on, mapping
- *   those frames costs a quarter of a large synth, and nothing reads them: source maps off.
- * - those traces themselves (stacks/token-stack-traces.ts): a sixth of a synth at 500 services (bench/bench.ts, --cpu-prof).
- */
-export function prepareSynthProcess(): void {
-  if (process.env.ENVMATRIX_DEBUG) return;
-  process.setSourceMapsEnabled(false);
-  skipTokenStackTraces();
-}
+export { prepareSynthProcess };
 
 if (require.main === module) {
   prepareSynthProcess();

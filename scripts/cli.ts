@@ -21,6 +21,7 @@ import { matrix as definition } from "../config/environments";
 import type { MatrixDefinition } from "../config/types";
 import { allTargets, appliedLike, describeWindow, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
 import { changedStacks } from "../review/changed-stacks";
+import { prepareSynthProcess } from "../stacks/token-stack-traces";
 import { codeowners } from "../review/codeowners";
 import { deployerRbac } from "../review/deployer-rbac";
 import { clusterBootstrap, vaultCommands } from "../review/cluster-bootstrap";
@@ -675,6 +676,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 }
 
 if (require.main === module) {
+  // as `cdktf synth` (main.ts): several commands synthesize, and nothing they print reads a token's stack trace
+  prepareSynthProcess();
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -1,4 +1,4 @@
-/** Loaded by main.ts (`cdktf synth`) and the tests' setup alike, so it imports nothing. */
+/** Loaded by main.ts (`cdktf synth`), the CLI and the tests' first setup file alike, before cdktf: it imports nothing. */
 
 /**
  * cdktf and constructs record a full stack trace (Error.stackTraceLimit lifted to MAX_SAFE_INTEGER) for every
@@ -15,4 +15,17 @@ export function skipTokenStackTraces(): void {
     const onlyStack = !(target instanceof Error) && Object.keys(target).length === 1 && (target as { stack?: unknown }).stack === "";
     if (!onlyStack) capture(target, below);
   };
+}
+
+/**
+ * Settings of a process that synthesizes (`cdktf synth`; the CLI: compare, adopt, preflight, stacks-to-plan),
+ * unless ENVMATRIX_DEBUG=1 (which keeps them for debugging a crash):
+ * - cdktf records a full stack trace for every token it creates; with the transpiler's source maps on, mapping
+ *   those frames costs a quarter of a large synth, and nothing reads them: source maps off.
+ * - those traces themselves (skipTokenStackTraces above): a sixth of a synth at 500 services (bench/bench.ts, --cpu-prof).
+ */
+export function prepareSynthProcess(): void {
+  if (process.env.ENVMATRIX_DEBUG) return;
+  process.setSourceMapsEnabled(false);
+  skipTokenStackTraces();
 }
