@@ -201,54 +201,82 @@ describe("provenance: the pushed commit is a reviewed merge into the branch, and
   });
 });
 
-describe("the commit applied by an environment's newest deployment, when it succeeded (stacks-to-plan --needed)", () => {
-  it("is the newest deployment's commit when its newest status is success", async () => {
-    state.deployments.production = [
-      { id: 2, sha: sha(20), statuses: ["success", "in_progress"] },
-      { id: 1, sha: sha(10), statuses: ["success"] },
-    ];
+/** When every made-up apply job ran (GitHub's timestamps, whole seconds), and a moment inside it. */
+const JOB_RAN = { started_at: "2026-11-20T10:00:00Z", completed_at: "2026-11-20T10:05:00Z" };
+const DURING = "2026-11-20T10:01:00Z";
+const DEPLOY_YML = ".github/workflows/deploy.yml";
+let nextRunId = 8000;
+
+/**
+ * A stack's apply as deploy.yml makes it: a run of the deploy workflow started by a push to `branch` at `sha`, with
+ * the job `apply <stack>` (deploy.yml's `name: apply ${{ matrix.environment }}`) and its `conclusion` (null: still
+ * running), which only GitHub writes; and the record that job made while it ran: a deployment in `environment` with
+ * the task `envmatrix-applied:<stack>`, `statuses` newest first, and a payload naming the run and its attempt.
+ */
+function applied(environment: string, id: number, stack: string, commit: string, statuses: string[], opts: { conclusion?: string | null; branch?: string } = {}): number {
+  const runId = nextRunId++;
+  const conclusion = opts.conclusion === undefined ? "success" : opts.conclusion;
+  (state.runs ??= {})[runId] = { path: DEPLOY_YML, event: "push", head_branch: opts.branch ?? "main", head_sha: commit };
+  (state.runJobs ??= {})[runId] = [
+    { id: runId * 10, name: `apply ${stack}`, head_sha: commit, status: conclusion === null ? "in_progress" : "completed", conclusion, run_attempt: 1, started_at: JOB_RAN.started_at, completed_at: conclusion === null ? null : JOB_RAN.completed_at },
+  ];
+  (state.deployments[environment] ??= []).push({ id, sha: commit, statuses, task: `envmatrix-applied:${stack}`, payload: { run_id: runId, run_attempt: 1 }, created_at: DURING });
+  return runId;
+}
+const prodGitHub = seedMatrix.environments.prod.identity.githubEnvironment;
+const stagingGitHub = seedMatrix.environments.staging.identity.githubEnvironment;
+const gatesGitHub = seedMatrix.organization.gates.githubEnvironment;
+
+describe("the commit each stack last applied: its newest record, when that apply succeeded (stacks-to-plan --needed)", () => {
+  it("is the commit of the stack's newest record when its outcome is success", async () => {
+    applied(prodGitHub, 2, "prod", sha(20), ["success", "in_progress"]);
+    applied(prodGitHub, 1, "prod", sha(10), ["success"]);
     recordsOfReviewedMerges();
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(20));
   });
-  it("is nothing when the newest attempt failed or was rejected: what is applied is unknown, so the stack is planned", async () => {
-    state.deployments.production = [
-      { id: 3, sha: sha(30), statuses: ["failure", "in_progress"] },
-      { id: 2, sha: sha(20), statuses: ["success", "in_progress"] },
-    ];
+  it("is nothing when the newest apply failed or was rejected: what is applied is unknown, so the stack is planned", async () => {
+    applied(prodGitHub, 3, "prod", sha(30), ["failure", "in_progress"], { conclusion: "failure" });
+    applied(prodGitHub, 2, "prod", sha(20), ["success", "in_progress"]);
+    recordsOfReviewedMerges();
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe("");
   });
   it("is the newest by id whatever order GitHub lists them in, and an older failure does not matter", async () => {
-    state.deployments.production = [
-      // listed oldest first, ids no other test's deployment has (the fake finds statuses by id)
-      { id: 901, sha: sha(10), statuses: ["failure"] },
-      { id: 902, sha: sha(20), statuses: ["success"] },
-    ];
+    // listed oldest first, ids no other test's deployment has (the fake finds statuses by id)
+    applied(prodGitHub, 901, "prod", sha(10), ["failure"], { conclusion: "failure" });
+    applied(prodGitHub, 902, "prod", sha(20), ["success"]);
     recordsOfReviewedMerges();
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(20));
   });
   it("is nothing for environments never deployed", async () => {
     expect((await cli("stacks-to-plan", "develop", "--needed")).stdout.trim()).toBe("");
   });
+  it("counts a record made on any branch the stack deploys from: staging's from develop for a push to main, hotfix's from another hotfix branch", async () => {
+    applied(stagingGitHub, 5, "staging", sha(40), ["success"], { branch: "develop" });
+    applied(seedMatrix.environments.hotfix.identity.githubEnvironment, 6, "hotfix", sha(41), ["success"], { branch: "hotfix/a" });
+    recordsOfReviewedMerges();
+    expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(40));
+    expect((await cli("stacks-to-plan", "hotfix/b", "--needed")).stdout.trim()).toBe(sha(41));
+  });
 });
 
-describe("stacks-to-plan --needed synthesizes only a reviewed merge result: a deployment record is anyone's with write access to make", () => {
+describe("stacks-to-plan --needed synthesizes only a reviewed merge result", () => {
   it("a record naming a commit that is no merged pull request's merge commit (a branch's own commit, a pull request's intermediate one) is not listed: its stacks are planned", async () => {
-    state.deployments.production = [{ id: 2, sha: sha(60), statuses: ["success"] }];
-    state.deployments.staging = [{ id: 1, sha: sha(61), statuses: ["success"] }];
+    applied(prodGitHub, 2, "prod", sha(60), ["success"]);
+    applied(stagingGitHub, 1, "staging", sha(61), ["success"]);
     // sha(60): in a pull request that was merged, but its merge commit is another; sha(61): in an open one only
     state.pulls[sha(60)] = [pr(60, "main", sha(62))];
     state.pulls[sha(61)] = [pr(61, "main", null, false)];
     const r = await cli("stacks-to-plan", "main", "--needed");
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe("");
-    for (const x of [sha(60), sha(61)]) expect(r.stderr).toContain(`${x}: a deployment record's commit that is no merged pull request's merge commit; not synthesized, its stacks are planned`);
+    for (const x of [sha(60), sha(61)]) expect(r.stderr).toContain(`${x}: an apply record's commit that is no merged pull request's merge commit; not synthesized, its stacks are planned`);
     // the same commit as a pull request's merge commit is listed
     state.pulls[sha(61)] = [pr(61, "main", sha(61))];
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(61));
   });
 });
 
-describe("stacks-to-plan: what differs from each environment's last successful deployment", () => {
+describe("stacks-to-plan: what differs from what each stack last applied", () => {
   const dirs = { head: "", old: "" };
   beforeAll(() => {
     dirs.head = path.join(scratchDir(), "head-out");
@@ -260,23 +288,23 @@ describe("stacks-to-plan: what differs from each environment's last successful d
     expect(synthesize(older, dirs.old)).toBe(0);
   });
 
-  it("lists the commits to synthesize, then plans what differs, what never deployed, and nothing else", async () => {
-    state.deployments.production = [{ id: 2, sha: sha(50), statuses: ["success", "in_progress"] }];
-    state.deployments.staging = [{ id: 1, sha: sha(50), statuses: ["success"] }];
+  it("lists the commits to synthesize, then plans what differs, what never applied, and nothing else", async () => {
+    applied(prodGitHub, 2, "prod", sha(50), ["success", "in_progress"]);
+    applied(stagingGitHub, 1, "staging", sha(50), ["success"]);
     recordsOfReviewedMerges();
     expect((await cli("stacks-to-plan", "main", "--needed")).stdout.trim()).toBe(sha(50));
     const r = await cli("stacks-to-plan", "refs/heads/main", "--head", dirs.head, "--at", `${sha(50)}=${dirs.old}`);
     expect(r.stderr).toBe("");
-    // gates: never deployed; prod: its config differs; staging: unchanged since its last success, but prod's gate
+    // gates: never applied; prod: its config differs; staging: unchanged since its last success, but prod's gate
     // wants this commit deployed in staging first (entryGates.deployedFirstIn), so staging comes along
     expect(seedMatrix.environments.prod.entryGates.deployedFirstIn).toBe("staging");
     expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["gates", "staging", "prod"]);
   });
 
-  it("plans an unchanged stack whose newest deployment failed, and one whose commit could not be synthesized", async () => {
-    state.deployments.production = [{ id: 3, sha: sha(50), statuses: ["failure"] }];
-    state.deployments.staging = [{ id: 1, sha: sha(51), statuses: ["success"] }];
-    state.deployments["envmatrix-gates"] = [{ id: 4, sha: sha(50), statuses: ["success"] }];
+  it("plans an unchanged stack whose newest apply failed, and one whose commit could not be synthesized", async () => {
+    applied(prodGitHub, 3, "prod", sha(50), ["failure"], { conclusion: "failure" });
+    applied(stagingGitHub, 1, "staging", sha(51), ["success"]);
+    applied(gatesGitHub, 4, "gates", sha(50), ["success"]);
     const r = await cli("stacks-to-plan", "main", "--head", dirs.head, "--at", `${sha(50)}=${dirs.head}`);
     // gates: same config as its last success → skipped; staging: sha 51 not synthesized → planned; prod: failed → planned
     expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["staging", "prod"]);
@@ -285,7 +313,6 @@ describe("stacks-to-plan: what differs from each environment's last successful d
     expect(JSON.parse(none.stdout).include.map((t: any) => t.environment)).toEqual(["gates", "staging", "prod"]);
   });
 });
-
 
 /**
  * Prod split by team, three services of two teams: the head commit gives billing (team payments) its own latency
@@ -313,12 +340,10 @@ describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
   beforeAll(synthesizeSplit);
 
   it("a change to one service's threshold plans its team's stack in prod, not prod's own nor the other team's; staging (not split) and its gate come along", async () => {
-    state.deployments.production = [
-      { id: 12, sha: sha(60), statuses: ["success"] },
-      { id: 11, sha: sha(60), statuses: ["success"] },
-    ];
-    state.deployments.staging = [{ id: 10, sha: sha(60), statuses: ["success"] }];
-    state.deployments["envmatrix-gates"] = [{ id: 9, sha: sha(60), statuses: ["success"] }];
+    let id = 10;
+    for (const stack of ["prod", "prod-platform", "prod-payments"]) applied(prodGitHub, id++, stack, sha(60), ["success"]);
+    applied(stagingGitHub, id++, "staging", sha(60), ["success"]);
+    applied(gatesGitHub, id++, "gates", sha(60), ["success"]);
     // deploy.yml's own words: stacks-to-plan -- "$REF" --head cdktf.out "${at[@]}"
     const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "stacks-to-plan" && i.words.includes("--head"));
     const args = argv(inv, { REF: "refs/heads/main", at: ["--at", `${sha(60)}=${dirs.old}`] }).map((w) => (w === "cdktf.out" ? dirs.head : w));
@@ -344,28 +369,26 @@ describe("stacks-to-plan with prod split by team (splitByTeam)", () => {
     expect(JSON.parse(r.stdout)).toEqual(["dev", "hotfix-payments", "prod-payments", "staging"]);
   });
 
-  it("plans every stack of prod when one of the newest run's deployments there failed (each stack applied is a deployment of the same commit)", async () => {
-    state.deployments.production = [
-      { id: 22, sha: sha(61), statuses: ["success"] },
-      { id: 21, sha: sha(61), statuses: ["failure"] },
-    ];
-    state.deployments.staging = [{ id: 20, sha: sha(61), statuses: ["success"] }];
-    state.deployments["envmatrix-gates"] = [{ id: 19, sha: sha(61), statuses: ["success"] }];
+  it("each stack by its own record: a failed apply of one team's stack plans that stack (and, as its gate wants, staging), not the others", async () => {
+    applied(prodGitHub, 22, "prod", sha(61), ["success"]);
+    applied(prodGitHub, 21, "prod-platform", sha(61), ["failure"], { conclusion: "failure" });
+    applied(prodGitHub, 20, "prod-payments", sha(61), ["success"]);
+    applied(stagingGitHub, 19, "staging", sha(61), ["success"]);
+    applied(gatesGitHub, 18, "gates", sha(61), ["success"]);
     shared ??= startCliProcess();
     const r = await shared.run(["stacks-to-plan", "main", "--head", dirs.head, "--at", `${sha(61)}=${dirs.head}`], githubEnv(), split(150));
-    expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["staging", "prod", "prod-platform", "prod-payments"]);
+    // a team stack is gated like its environment (deployedFirstIn staging): staging comes along
+    expect(JSON.parse(r.stdout).include.map((t: any) => t.environment)).toEqual(["staging", "prod-platform"]);
   });
 });
 
 describe("each stack's own apply record (record-apply), read by stacks-to-plan", () => {
-  const prodGitHub = seedMatrix.environments.prod.identity.githubEnvironment;
   const dirs = splitDirs;
   beforeAll(synthesizeSplit);
   const plan = async (...at: string[]) => {
     shared ??= startCliProcess();
     const r = await shared.run(["stacks-to-plan", "main", "--head", dirs.head, ...at.flatMap((a) => ["--at", a])], githubEnv(), split(150));
-    expect(r.stderr).toBe("");
-    return JSON.parse(r.stdout).include.map((t: any) => t.environment);
+    return { planned: JSON.parse(r.stdout).include.map((t: any) => t.environment), stderr: r.stderr };
   };
   const needed = async () => {
     shared ??= startCliProcess();
@@ -373,15 +396,15 @@ describe("each stack's own apply record (record-apply), read by stacks-to-plan",
     return (await shared.run(["stacks-to-plan", "main", "--needed"], githubEnv(), split(150))).stdout.trim().split("\n").filter(Boolean).sort();
   };
   const upToDate = () => {
-    state.deployments.staging = [{ id: 1, sha: sha(71), statuses: ["success"] }];
-    state.deployments["envmatrix-gates"] = [{ id: 2, sha: sha(71), statuses: ["success"] }];
+    applied(stagingGitHub, 1, "staging", sha(71), ["success"]);
+    applied(gatesGitHub, 2, "gates", sha(71), ["success"]);
   };
 
-  it("deploy.yml records each stack's apply: started before terraform apply (failing the job if GitHub refuses), its outcome after", () => {
+  it("deploy.yml records each stack's apply with its run: started before terraform apply (failing the job if GitHub refuses), its outcome after", () => {
     const invs = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "record-apply");
     expect(invs.map((i) => i.words)).toEqual([
-      ["$STACK", "--commit", "$SHA", "--state", "in_progress"],
-      ["$STACK", "--commit", "$SHA", "--state", "$OUTCOME"],
+      ["$STACK", "--commit", "$SHA", "--state", "in_progress", "--run", "$GITHUB_RUN_ID", "--attempt", "$GITHUB_RUN_ATTEMPT"],
+      ["$STACK", "--commit", "$SHA", "--state", "$OUTCOME", "--run", "$GITHUB_RUN_ID", "--attempt", "$GITHUB_RUN_ATTEMPT"],
     ]);
     const yml = fs.readFileSync(path.join(root, ".github", "workflows", "deploy.yml"), "utf8");
     const apply = yml.slice(yml.indexOf("\n  apply:"));
@@ -395,24 +418,29 @@ describe("each stack's own apply record (record-apply), read by stacks-to-plan",
     expect(finish).toContain("OUTCOME: ${{ steps.apply.outcome == 'success' && 'success' || 'failure' }}");
     for (const step of [start, finish]) expect(step).toContain("GITHUB_TOKEN: ${{ github.token }}");
     expect(apply).toMatch(/permissions:[\s\S]*?\n\s+deployments: write\n/);
+    // the resolve job reads the runs and jobs the records are checked against ("Get a workflow run" and "List jobs
+    // for a workflow run" need actions: read)
+    const resolve = yml.slice(yml.indexOf("\n  resolve:"), yml.indexOf("\n  plan:"));
+    expect(resolve).toMatch(/permissions:[\s\S]*?\n\s+actions: read\n/);
   });
 
-  it("record-apply: before the apply a deployment of the commit with the stack's task and an in_progress status, after it that record's outcome; the others left as they were", async () => {
+  it("record-apply: before the apply a deployment of the commit with the stack's task, its run in the payload and an in_progress status, after it that record's outcome; the others left as they were", async () => {
     state.deploymentsWritable = true;
     state.deployments[prodGitHub] = [{ id: 40, sha: sha(72), statuses: ["success"] }];
     shared ??= startCliProcess();
-    // deploy.yml's own words: record-apply -- "$STACK" --commit "$SHA" --state in_progress, then --state "$OUTCOME"
+    // deploy.yml's own words: record-apply -- "$STACK" --commit "$SHA" --state in_progress --run … --attempt …, then --state "$OUTCOME"
     const [startInv, finishInv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "record-apply");
-    const started = await shared.run(argv(startInv, { STACK: "prod-payments", SHA: sha(72) }), githubEnv(), split(150));
+    const runOf = { GITHUB_RUN_ID: "4242", GITHUB_RUN_ATTEMPT: "2" };
+    const started = await shared.run(argv(startInv, { STACK: "prod-payments", SHA: sha(72), ...runOf }), githubEnv(), split(150));
     expect(started.stderr).toBe("");
     expect(started.code).toBe(0);
-    const finished = await shared.run(argv(finishInv, { STACK: "prod-payments", SHA: sha(72), OUTCOME: "success" }), githubEnv(), split(150));
+    const finished = await shared.run(argv(finishInv, { STACK: "prod-payments", SHA: sha(72), OUTCOME: "success", ...runOf }), githubEnv(), split(150));
     expect(finished.stderr).toBe("");
     const posts = fake.requests.filter((q) => q.method === "POST").map((q) => ({ ...q, body: JSON.parse(q.body) }));
     const repoPath = `/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}`;
     expect(posts.map((q) => q.path.replace(/\d+/, "{id}"))).toEqual([`${repoPath}/deployments`, `${repoPath}/deployments/{id}/statuses`, `${repoPath}/deployments/{id}/statuses`]);
-    // "Create a deployment": ref, environment, task; no merge of the default branch, no wait for the commit's checks
-    expect(posts[0].body).toMatchObject({ ref: sha(72), environment: prodGitHub, task: "envmatrix-applied:prod-payments", auto_merge: false, required_contexts: [] });
+    // "Create a deployment": ref, environment, task, payload; no merge of the default branch, no wait for the commit's checks
+    expect(posts[0].body).toMatchObject({ ref: sha(72), environment: prodGitHub, task: "envmatrix-applied:prod-payments", auto_merge: false, required_contexts: [], payload: { run_id: 4242, run_attempt: 2 } });
     expect(posts.slice(1).map((q) => q.body)).toMatchObject([
       { state: "in_progress", auto_inactive: false },
       { state: "success", auto_inactive: false },
@@ -423,97 +451,146 @@ describe("each stack's own apply record (record-apply), read by stacks-to-plan",
     expect(state.deployments[prodGitHub].find((d) => d.id === 40)!.statuses).toEqual(["success"]);
     expect(started.stdout).toMatch(new RegExp(`^prod-payments applies ${sha(72).slice(0, 12)}: deployment \\d+ in ${prodGitHub}$`, "m"));
     expect(finished.stdout).toMatch(new RegExp(`^prod-payments applied ${sha(72).slice(0, 12)}: deployment \\d+ in ${prodGitHub}$`, "m"));
-    // an outcome for an apply never started is refused
-    const orphan = await shared.run(argv(finishInv, { STACK: "prod-platform", SHA: sha(72), OUTCOME: "success" }), githubEnv(), split(150));
+    // an outcome for an apply never started is refused: another stack, or another attempt of the run
+    const orphan = await shared.run(argv(finishInv, { STACK: "prod-platform", SHA: sha(72), OUTCOME: "success", ...runOf }), githubEnv(), split(150));
     expect(orphan.code).toBe(1);
-    expect(orphan.stderr).toMatch(/no record of prod-platform's apply of [0-9a-f]{12} was started/);
+    expect(orphan.stderr).toMatch(/no record of prod-platform's apply of [0-9a-f]{12} in run 4242 attempt 2 was started/);
+    const otherAttempt = await shared.run(argv(finishInv, { STACK: "prod-payments", SHA: sha(72), OUTCOME: "success", GITHUB_RUN_ID: "4242", GITHUB_RUN_ATTEMPT: "3" }), githubEnv(), split(150));
+    expect(otherAttempt.stderr).toMatch(/no record of prod-payments's apply of [0-9a-f]{12} in run 4242 attempt 3 was started/);
     // a failed apply is recorded as failed, and said so
-    expect((await shared.run(argv(startInv, { STACK: "prod-payments", SHA: sha(73) }), githubEnv(), split(150))).code).toBe(0);
-    const failed = await shared.run(argv(finishInv, { STACK: "prod-payments", SHA: sha(73), OUTCOME: "failure" }), githubEnv(), split(150));
+    expect((await shared.run(argv(startInv, { STACK: "prod-payments", SHA: sha(73), ...runOf }), githubEnv(), split(150))).code).toBe(0);
+    const failed = await shared.run(argv(finishInv, { STACK: "prod-payments", SHA: sha(73), OUTCOME: "failure", ...runOf }), githubEnv(), split(150));
     expect(failed.code).toBe(0);
     expect(failed.stdout).toMatch(new RegExp(`^prod-payments failed to apply ${sha(73).slice(0, 12)}: deployment \\d+ in ${prodGitHub}$`, "m"));
     expect(JSON.parse(fake.requests.filter((q) => q.method === "POST").pop()!.body).state).toBe("failure");
   });
 
-  it("record-apply refuses an unknown stack and a short sha, both at once, and says when GitHub refuses the record", async () => {
+  it("record-apply refuses an unknown stack, a short sha and a run or attempt that is not one, all at once, and says when GitHub refuses the record", async () => {
     shared ??= startCliProcess();
-    const bad = await shared.run(["record-apply", "prod-nobody", "--commit", "abc123", "--state", "in_progress"], githubEnv(), split(150));
+    const bad = await shared.run(["record-apply", "prod-nobody", "--commit", "abc123", "--state", "in_progress", "--run", "", "--attempt", "0"], githubEnv(), split(150));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/no stack is named prod-nobody \(stacks: .*prod-payments/);
     expect(bad.stderr).toMatch(/--commit abc123: not a full 40-character commit sha/);
+    expect(bad.stderr).toContain("--run : not a run id (GITHUB_RUN_ID)");
+    expect(bad.stderr).toContain("--attempt 0: not a run attempt (GITHUB_RUN_ATTEMPT, from 1)");
     // a token without deployments: write (the fake is read-only then)
     state.deploymentsWritable = false;
-    const refused = await shared.run(["record-apply", "prod-payments", "--commit", sha(72), "--state", "in_progress"], githubEnv(), split(150));
+    const refused = await shared.run(["record-apply", "prod-payments", "--commit", sha(72), "--state", "in_progress", "--run", "4242", "--attempt", "1"], githubEnv(), split(150));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/GitHub did not record prod-payments's in progress for [0-9a-f]{12} \(HTTP 405\); the next run plans prod-payments again/);
   });
 
-  it("a stack whose newest record is not a success (an apply running, failed, cancelled mid-apply, or its outcome unrecorded) is planned, whatever older records say", async () => {
-    for (const newest of [["in_progress"], ["failure", "in_progress"], []]) {
+  it("a stack whose newest apply did not succeed (running, failed, cancelled mid-apply, its outcome unrecorded, or a later step of its job failing) is planned, whatever older records say", async () => {
+    const cases: [string[], string | null][] = [
+      [["in_progress"], null],
+      [["failure", "in_progress"], "failure"],
+      [["in_progress"], "cancelled"],
+      [[], "failure"],
+      // the record says success, but its job did not succeed
+      [["success", "in_progress"], "failure"],
+      // the job succeeded, but GitHub did not take the record's outcome (record-apply after the apply may fail)
+      [["in_progress"], "success"],
+    ];
+    for (const [newest, conclusion] of cases) {
+      state.deployments = {};
       upToDate();
-      state.deployments[prodGitHub] = [
-        { id: 14, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod" },
-        { id: 13, sha: sha(71), statuses: ["success"] },
-        // prod-payments applied 71 over 70 (the head's config); the newest record's outcome is not success
-        { id: 12, sha: sha(71), statuses: newest, task: "envmatrix-applied:prod-payments" },
-        { id: 11, sha: sha(70), statuses: ["inactive", "success"], task: "envmatrix-applied:prod-payments" },
-        { id: 10, sha: sha(71), statuses: ["inactive", "success"], task: "envmatrix-applied:prod-platform" },
-      ];
+      applied(prodGitHub, 14, "prod", sha(71), ["success"]);
+      // prod-payments applied 71 over 70 (the head's config); the newest apply did not succeed
+      applied(prodGitHub, 12, "prod-payments", sha(71), newest, { conclusion });
+      applied(prodGitHub, 11, "prod-payments", sha(70), ["inactive", "success"]);
+      applied(prodGitHub, 10, "prod-platform", sha(71), ["inactive", "success"]);
       // compared with 70 (whose config is the head's, as in a revert), it would be skipped: it is planned
-      expect({ newest, planned: await plan(`${sha(71)}=${dirs.head}`, `${sha(70)}=${dirs.head}`) }).toEqual({ newest, planned: ["staging", "prod-payments"] });
+      const { planned } = await plan(`${sha(71)}=${dirs.head}`, `${sha(70)}=${dirs.head}`);
+      expect({ newest, conclusion, planned }).toEqual({ newest, conclusion, planned: ["staging", "prod-payments"] });
     }
   });
 
   it("a run cancelled after prod's own stack applied: prod-payments, never reached, is compared with its own last apply and planned", async () => {
     upToDate();
-    // the newest run applied prod's stack at 71 and was cancelled before prod-payments (no deployment of it at 71);
+    // the newest run applied prod's stack at 71 and was cancelled before prod-payments (no record of it at 71);
     // prod-payments and prod-platform last applied at 70, whose synth gave billing the environment's threshold
-    state.deployments[prodGitHub] = [
-      { id: 13, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod" },
-      { id: 12, sha: sha(71), statuses: ["success"] },
-      { id: 11, sha: sha(70), statuses: ["success"], task: "envmatrix-applied:prod-payments" },
-      { id: 10, sha: sha(70), statuses: ["inactive", "success"], task: "envmatrix-applied:prod-platform" },
-      { id: 9, sha: sha(70), statuses: ["inactive", "success"] },
-    ];
+    applied(prodGitHub, 13, "prod", sha(71), ["success"]);
+    applied(prodGitHub, 11, "prod-payments", sha(70), ["success"]);
+    applied(prodGitHub, 10, "prod-platform", sha(70), ["inactive", "success"]);
     expect(await needed()).toEqual([sha(70), sha(71)].sort());
     // staging comes along: prod's gate wants the commit deployed there first (entryGates.deployedFirstIn)
-    expect(await plan(`${sha(71)}=${dirs.head}`, `${sha(70)}=${dirs.old}`)).toEqual(["staging", "prod-payments"]);
+    expect((await plan(`${sha(71)}=${dirs.head}`, `${sha(70)}=${dirs.old}`)).planned).toEqual(["staging", "prod-payments"]);
   });
 
-  it("without records (before the pipeline made them) the environment's newest deployment is every stack's baseline: the cancelled stack is missed, as before", async () => {
+  it("a stack with no record of its own never applied (new, or a run cancelled before it): planned", async () => {
     upToDate();
-    state.deployments[prodGitHub] = [
-      { id: 12, sha: sha(71), statuses: ["success"] },
-      { id: 9, sha: sha(70), statuses: ["inactive", "success"] },
-    ];
-    expect(await needed()).toEqual([sha(71)]);
-    expect(await plan(`${sha(71)}=${dirs.head}`)).toEqual([]);
-  });
-
-  it("where stacks are recorded, a stack with no record of its own never applied (new, or a run cancelled before it): planned", async () => {
-    upToDate();
-    state.deployments[prodGitHub] = [
-      { id: 13, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod" },
-      { id: 12, sha: sha(71), statuses: ["success"] },
-      { id: 11, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod-platform" },
-    ];
-    expect(await plan(`${sha(71)}=${dirs.head}`)).toEqual(["staging", "prod-payments"]);
+    applied(prodGitHub, 13, "prod", sha(71), ["success"]);
+    applied(prodGitHub, 11, "prod-platform", sha(71), ["success"]);
+    // GitHub's own deployment of an apply job (task "deploy") says nothing of which stack it applied
+    state.deployments[prodGitHub].push({ id: 12, sha: sha(71), statuses: ["success"] });
+    expect((await plan(`${sha(71)}=${dirs.head}`)).planned).toEqual(["staging", "prod-payments"]);
   });
 
   it("a stack applied before another in the same run is inactive once the later one succeeds (auto_inactive): it still succeeded, nothing is planned", async () => {
     upToDate();
-    state.deployments[prodGitHub] = [
-      { id: 16, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod-payments" },
-      { id: 15, sha: sha(71), statuses: ["success"] },
-      { id: 14, sha: sha(71), statuses: ["inactive", "success"], task: "envmatrix-applied:prod-platform" },
-      { id: 13, sha: sha(71), statuses: ["inactive", "success"] },
-      { id: 12, sha: sha(71), statuses: ["inactive", "success"], task: "envmatrix-applied:prod" },
-      { id: 11, sha: sha(71), statuses: ["inactive", "success"] },
-    ];
-    expect(await plan(`${sha(71)}=${dirs.head}`)).toEqual([]);
-    // a failure among the newest run's jobs still plans all of prod's stacks, records or not
-    state.deployments[prodGitHub][3].statuses = ["failure"];
-    expect(await plan(`${sha(71)}=${dirs.head}`)).toEqual(["staging", "prod", "prod-platform", "prod-payments"]);
+    applied(prodGitHub, 16, "prod-payments", sha(71), ["success"]);
+    applied(prodGitHub, 14, "prod-platform", sha(71), ["inactive", "success"]);
+    applied(prodGitHub, 12, "prod", sha(71), ["inactive", "success"]);
+    expect((await plan(`${sha(71)}=${dirs.head}`)).planned).toEqual([]);
+  });
+
+  it("a record no apply job of the pipeline made is skipped, saying why, and the stack's newest one that a job made decides", async () => {
+    upToDate();
+    applied(prodGitHub, 30, "prod", sha(71), ["success"]);
+    applied(prodGitHub, 29, "prod-platform", sha(71), ["success"]);
+    // prod-payments' own apply, at 70 (whose synth gave billing the environment's threshold): the head differs
+    applied(prodGitHub, 10, "prod-payments", sha(70), ["success"]);
+    // newer records anyone with write access could make, each saying prod-payments applied the head's 71 (which
+    // would skip it), each unlike the pipeline's in exactly one way; newest first
+    const forged = (id: number, change: (record: any, run: any, jobs: any[]) => void) => {
+      const runId = applied(prodGitHub, id, "prod-payments", sha(71), ["success"]);
+      const record = state.deployments[prodGitHub].find((d) => d.id === id)!;
+      change(record, state.runs![runId], state.runJobs![runId]);
+      return runId;
+    };
+    forged(28, (record) => delete record.payload);
+    forged(27, (record) => (record.payload = { run_id: 999999, run_attempt: 1 }));
+    const ofPullRequest = forged(26, (_r, run) => (run.path = ".github/workflows/pull-request.yml"));
+    const dispatched = forged(25, (_r, run) => (run.event = "workflow_dispatch"));
+    const onFeature = forged(24, (_r, run) => (run.head_branch = "feature/x"));
+    const otherCommit = forged(23, (_r, run) => (run.head_sha = sha(70)));
+    const otherStack = forged(22, (_r, _run, jobs) => (jobs[0].name = "apply prod-platform"));
+    const otherAttempt = forged(21, (record) => (record.payload = { ...record.payload, run_attempt: 2 }));
+    forged(20, (record) => (record.created_at = "2026-11-20T11:00:00Z"));
+    forged(19, (record) => (record.created_at = "2026-11-20T09:59:59Z"));
+    expect(await needed()).toEqual([sha(70), sha(71)].sort());
+    const { planned, stderr } = await plan(`${sha(71)}=${dirs.head}`, `${sha(70)}=${dirs.old}`);
+    expect(planned).toEqual(["staging", "prod-payments"]);
+    const said = (id: number, sha12: string, why: string) => `prod-payments: skipped deployment ${id} (${sha12}): ${why}`;
+    const s71 = sha(71).slice(0, 12);
+    for (const line of [
+      said(28, s71, "it names no deploy run (payload run_id and run_attempt)"),
+      said(27, s71, "run 999999 does not exist"),
+      said(26, s71, `run ${ofPullRequest} is of .github/workflows/pull-request.yml, not ${DEPLOY_YML}`),
+      said(25, s71, `run ${dispatched} was started by workflow_dispatch, not a push`),
+      said(24, s71, `run ${onFeature} ran on feature/x, which does not deploy prod-payments`),
+      said(23, s71, `run ${otherCommit} ran ${sha(70).slice(0, 12)}, not ${s71}`),
+      said(22, s71, `run ${otherStack} attempt 1 has no apply prod-payments job`),
+      said(21, s71, `run ${otherAttempt} attempt 2 has no apply prod-payments job`),
+      said(20, s71, "it was made at 2026-11-20T11:00:00Z, not while job"),
+      said(19, s71, "it was made at 2026-11-20T09:59:59Z, not while job"),
+    ]) {
+      expect(stderr).toContain(line);
+    }
+    // said once for each record, on no other stack
+    expect(stderr.trim().split("\n")).toHaveLength(10);
+  });
+
+  it("past the newest 20 records, all made up, the stack is planned: a flood of them costs GitHub no more requests", async () => {
+    upToDate();
+    applied(prodGitHub, 30, "prod", sha(71), ["success"]);
+    applied(prodGitHub, 29, "prod-platform", sha(71), ["success"]);
+    // its own apply at 71, the head's config: compared with it, prod-payments would be skipped
+    applied(prodGitHub, 10, "prod-payments", sha(71), ["success"]);
+    for (let id = 11; id <= 30; id++) state.deployments[prodGitHub].push({ id: 100 + id, sha: sha(71), statuses: ["success"], task: "envmatrix-applied:prod-payments" });
+    const { planned, stderr } = await plan(`${sha(71)}=${dirs.head}`);
+    expect(planned).toEqual(["staging", "prod-payments"]);
+    expect(stderr.trim().split("\n")).toHaveLength(20);
   });
 });
 

@@ -9,7 +9,7 @@ import { Testing } from "cdktf";
 import { parse, parseDocument } from "yaml";
 import { branchMatches } from "../config/branches";
 import { GatesStack } from "../stacks/gates-stack";
-import { applyJobName } from "../review/gate";
+import { applyJobName } from "../review/deploy-workflow";
 import { seedMatrix } from "./helpers";
 import { testApp } from "./scratch";
 
@@ -313,7 +313,7 @@ describe("deploy: the approver approves the plan that is applied", () => {
     expect(upload.with).toMatchObject({ name: "tests-report", path: "${{ runner.temp }}/tests/jest.json", "if-no-files-found": "error" });
     const gate = jobs().apply.steps.find((s: any) => s.name === "Gates");
     expect(gate.run).toBe('npm run --silent gate -- "$STACK" --commit "$SHA" --report "$RUNNER_TEMP/tests/jest.json" --run "$RUN_ID"');
-    // this run's own jobs decide "deployed first in", found by the name the apply job carries (gate.ts applyJobName)
+    // this run's own jobs decide "deployed first in", found by the name the apply job carries (deploy-workflow.ts applyJobName)
     expect(gate.env).toMatchObject({ SHA: "${{ github.sha }}", GITHUB_TOKEN: "${{ github.token }}", RUN_ID: "${{ github.run_id }}" });
     expect(jobs().apply.name).toBe(`${applyJobName("${{ matrix.environment }}")}`);
     // the gates read GitHub (deployments, check runs) with the job's token: read, nothing more but the deployments

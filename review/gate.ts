@@ -25,6 +25,7 @@ import { datadogConfiguration, ddV1 } from "./datadog-client";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { stackOf, teamStacks } from "../config/stacks";
 import { errorDetail } from "./http-errors";
+import { applyJobName } from "./deploy-workflow";
 import { serviceScope, traceCount } from "../config/datadog-queries";
 import { approverHandles, describeWindow, windowIsOpen } from "../config/promotion";
 
@@ -55,9 +56,6 @@ export interface GateInputs {
    */
   readonly runId?: number;
 }
-
-/** The name of the deploy workflow's apply job of `stack` (deploy.yml `name: apply ${{ matrix.environment }}`). */
-export const applyJobName = (stack: string): string => `apply ${stack}`;
 
 export class ReportError extends Error {}
 

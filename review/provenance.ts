@@ -5,15 +5,17 @@
  *   arrived through a merged pull request into that very branch (whose ruleset required the reviews). A branch
  *   protection is no help against a commit that was already there when the branch was created: a `hotfix/x`
  *   created at a feature branch's tip would otherwise deploy that feature unreviewed.
- * - `environmentDeployments` and `lastAppliedSha`: the commit of the environment's last successful deployment and
- *   of each stack's last recorded apply (`recordApply`), so "what changed" is measured against what is applied,
- *   not against the previous push: a rejected, failed or cancelled apply is planned again next time.
+ * - `lastApplied`: the commit of each stack's last recorded apply (`recordApply`), each record checked against the
+ *   apply job that made it, so "what changed" is measured against what is applied, not against the previous push:
+ *   a rejected, failed or cancelled apply is planned again next time, and a made-up record is skipped.
  *
  * GitHub REST: "Compare two commits" (GET /repos/{owner}/{repo}/compare/{basehead}), "List pull requests
  * associated with a commit" (GET /repos/{owner}/{repo}/commits/{sha}/pulls), "List deployments", "List
- * deployment statuses", "Create a deployment" and "Create a deployment status".
+ * deployment statuses", "Create a deployment", "Create a deployment status", "Get a workflow run" and "List jobs for
+ * a workflow run".
  */
 import { Octokit } from "@octokit/rest";
+import { DEPLOY_WORKFLOW, applyJobName } from "./deploy-workflow";
 
 export interface Repo {
   readonly owner: string;
@@ -99,9 +101,9 @@ export async function unreviewedCommits(gh: Octokit, r: Repo, branch: string, de
 }
 
 /**
- * The task of the record `record-apply` makes of one stack's successful apply: a deployment of its own in the
- * stack's GitHub environment. Several stacks share a GitHub environment (an environment split by team), and the
- * deployments GitHub Actions makes for the apply jobs do not say which stack each was; these records do.
+ * The task of the record `record-apply` makes of one stack's apply: a deployment of its own in the stack's GitHub
+ * environment. Several stacks share a GitHub environment (an environment split by team), and the deployments GitHub
+ * Actions makes for the apply jobs do not say which stack each was; these records do.
  */
 export const APPLIED_TASK_PREFIX = "envmatrix-applied:";
 export const appliedTask = (stack: string): string => `${APPLIED_TASK_PREFIX}${stack}`;
@@ -117,45 +119,88 @@ async function succeeded(gh: Octokit, r: Repo, id: number): Promise<boolean> {
   return statuses.find((s) => s.state !== "inactive")?.state === "success";
 }
 
-export interface EnvironmentDeployments {
-  /**
-   * The commit of the newest run's deployments when every one of them succeeded; undefined when the environment
-   * never had one or one of them did not succeed (failed, rejected, still running): then nothing can be assumed
-   * about what is applied, and every stack of the environment is planned.
-   */
-  readonly lastSha: string | undefined;
-  /** Whether the pipeline records each stack's apply here (`record-apply`): then a stack without a record is planned. */
-  readonly recording: boolean;
+/** The deploy run whose apply job makes a record: its id and attempt (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT), in the record's payload. */
+export interface DeployRun {
+  readonly runId: number;
+  readonly attempt: number;
 }
 
-/** What `environment` (a GitHub environment) last had deployed, from its newest 100 deployments. */
-export async function environmentDeployments(gh: Octokit, r: Repo, environment: string): Promise<EnvironmentDeployments> {
-  const all = (await gh.rest.repos.listDeployments({ ...r, environment, per_page: 100 })).data.sort((a, b) => b.id - a.id);
-  const recording = all.some((d) => d.task.startsWith(APPLIED_TASK_PREFIX));
-  // the apply jobs' own deployments (GitHub Actions makes one per job that names the environment)
-  const jobs = all.filter((d) => !d.task.startsWith(APPLIED_TASK_PREFIX));
-  const newest = jobs[0];
-  if (newest === undefined) return { lastSha: undefined, recording };
-  // every deployment of that commit (one per stack applied in the run: an environment split by team has several)
-  // must have succeeded, or what one of them applied is unknown and all the environment's stacks are planned
-  for (const d of jobs.filter((x) => x.sha === newest.sha)) {
-    if (!(await succeeded(gh, r, d.id))) return { lastSha: undefined, recording };
+/** At most this many of a stack's newest records are checked; past them (a flood of made-up ones) the stack is planned. */
+const MAX_RECORDS_CHECKED = 20;
+
+type Deployment = Awaited<ReturnType<Octokit["rest"]["repos"]["listDeployments"]>>["data"][number];
+type Job = Awaited<ReturnType<Octokit["rest"]["actions"]["listJobsForWorkflowRun"]>>["data"]["jobs"][number];
+
+/**
+ * The apply job that made `record`, or why no apply job of the pipeline did. Anyone with write access (or a workflow
+ * whose token may write deployments) can create a deployment with any task, commit and payload, and a workflow
+ * token's carries the same GitHub Actions app as the pipeline's; runs and jobs only GitHub writes. So a record counts
+ * only when the run its payload names is the deploy workflow's (`path`), started by a push to a branch that deploys
+ * the stack (`head_branch`, `event`) at the record's commit (`head_sha`), and that run's attempt has the stack's
+ * apply job, which was running when the record was made (`created_at` between the job's `started_at` and
+ * `completed_at`): a record made up later, or for another stack, commit, branch or workflow, names no such job.
+ * GitHub REST "Get a workflow run", "List jobs for a workflow run" (filter=all: every attempt).
+ */
+async function applyJobOf(gh: Octokit, r: Repo, stack: string, deploysFrom: (branch: string) => boolean, record: Deployment): Promise<Job | string> {
+  const payload = (typeof record.payload === "object" && record.payload !== null ? record.payload : {}) as { run_id?: unknown; run_attempt?: unknown };
+  const { run_id: runId, run_attempt: attempt } = payload;
+  if (!Number.isSafeInteger(runId) || !Number.isSafeInteger(attempt)) return "it names no deploy run (payload run_id and run_attempt)";
+  let run: Awaited<ReturnType<Octokit["rest"]["actions"]["getWorkflowRun"]>>["data"];
+  try {
+    run = (await gh.rest.actions.getWorkflowRun({ ...r, run_id: runId as number })).data;
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return `run ${runId} does not exist`;
+    throw err;
   }
-  return { lastSha: newest.sha, recording };
+  const wrong = [
+    run.path === DEPLOY_WORKFLOW ? undefined : `is of ${run.path}, not ${DEPLOY_WORKFLOW}`,
+    run.event === "push" ? undefined : `was started by ${run.event}, not a push`,
+    run.head_branch !== null && deploysFrom(run.head_branch) ? undefined : `ran on ${run.head_branch}, which does not deploy ${stack}`,
+    run.head_sha === record.sha ? undefined : `ran ${run.head_sha.slice(0, 12)}, not ${record.sha.slice(0, 12)}`,
+  ].filter((w): w is string => w !== undefined);
+  if (wrong.length > 0) return `run ${runId} ${wrong.join(", ")}`;
+  const jobs = await gh.paginate(gh.rest.actions.listJobsForWorkflowRun, { ...r, run_id: runId as number, filter: "all", per_page: 100 });
+  const job = jobs.find((j) => j.run_attempt === attempt && j.name === applyJobName(stack));
+  if (job === undefined) return `run ${runId} attempt ${attempt} has no ${applyJobName(stack)} job`;
+  const made = Date.parse(record.created_at);
+  const started = job.started_at ? Date.parse(job.started_at) : Number.NaN;
+  const ended = job.completed_at ? Date.parse(job.completed_at) : Number.POSITIVE_INFINITY;
+  if (!(made >= started && made <= ended)) return `it was made at ${record.created_at}, not while job ${job.id} (${job.name}) ran (${job.started_at} to ${job.completed_at ?? "now"})`;
+  return job;
+}
+
+export interface LastApply {
+  /**
+   * The commit `stack` last applied: its newest record that the pipeline made, when that apply succeeded (the
+   * record's outcome and its job's conclusion). Undefined when it has none, or that apply did not succeed (still
+   * running, failed, cancelled mid-apply, its success never recorded): then what it holds is unknown and it is
+   * planned. Only the newest counts: an older success says nothing once a later apply of the stack has started.
+   */
+  readonly sha: string | undefined;
+  /** Newer records that no apply job of the pipeline made, each with why: skipped. */
+  readonly skipped: readonly string[];
 }
 
 /**
- * The commit `stack` last applied, from its newest record in `environment` (a GitHub environment): undefined when it
- * has none, or when its newest apply did not succeed (still running, failed, cancelled mid-apply, or its success
- * never recorded): then what it holds is unknown and it is planned. Only the newest record counts: an older
- * success says nothing once a later apply of the stack has started.
+ * What `stack` last applied, from its records in `environment` (a GitHub environment), each checked against the
+ * apply job that made it (`applyJobOf`). `deploysFrom`: whether a push to a branch deploys the stack (its
+ * environment's branches), so a hotfix record made on another `hotfix/*` branch counts.
  */
-export async function lastAppliedSha(gh: Octokit, r: Repo, environment: string, stack: string): Promise<string | undefined> {
+export async function lastApplied(gh: Octokit, r: Repo, environment: string, stack: string, deploysFrom: (branch: string) => boolean): Promise<LastApply> {
   const records = (await gh.rest.repos.listDeployments({ ...r, environment, task: appliedTask(stack), per_page: 100 })).data
     .filter((d) => d.task === appliedTask(stack))
     .sort((a, b) => b.id - a.id);
-  const newest = records[0];
-  return newest !== undefined && (await succeeded(gh, r, newest.id)) ? newest.sha : undefined;
+  const skipped: string[] = [];
+  for (const record of records.slice(0, MAX_RECORDS_CHECKED)) {
+    const job = await applyJobOf(gh, r, stack, deploysFrom, record);
+    if (typeof job === "string") {
+      skipped.push(`deployment ${record.id} (${record.sha.slice(0, 12)}): ${job}`);
+      continue;
+    }
+    const ok = job.conclusion === "success" && (await succeeded(gh, r, record.id));
+    return { sha: ok ? record.sha : undefined, skipped };
+  }
+  return { sha: undefined, skipped };
 }
 
 export type ApplyState = "in_progress" | "success" | "failure";
@@ -163,11 +208,11 @@ export type ApplyState = "in_progress" | "success" | "failure";
 /**
  * Records `stack`'s apply of `sha` in `environment` (a GitHub environment). `in_progress`, before the apply: a
  * deployment with the stack's task (POST …/deployments; auto_merge off and no required contexts: a record, not a
- * request to merge or to wait for checks) and its first status. `success` or `failure`, after it: a status on that
- * stack's newest record of `sha` (POST …/deployments/{id}/statuses). auto_inactive off, so a record leaves the
+ * request to merge or to wait for checks), naming `run` in its payload, and its first status. `success` or `failure`,
+ * after it: a status on the stack's newest record of `sha` from that run attempt (POST …/deployments/{id}/statuses). auto_inactive off, so a record leaves the
  * environment's other deployments as they are. Returns the record's deployment id.
  */
-export async function recordApply(gh: Octokit, r: Repo, environment: string, stack: string, sha: string, state: ApplyState): Promise<number> {
+export async function recordApply(gh: Octokit, r: Repo, environment: string, stack: string, sha: string, state: ApplyState, run: DeployRun): Promise<number> {
   let id: number;
   if (state === "in_progress") {
     const created = await gh.rest.repos.createDeployment({
@@ -178,15 +223,22 @@ export async function recordApply(gh: Octokit, r: Repo, environment: string, sta
       auto_merge: false,
       required_contexts: [],
       transient_environment: false,
+      // the run and attempt whose apply job this is, for stacks-to-plan to check against that job (applyJobOf)
+      payload: { run_id: run.runId, run_attempt: run.attempt },
       description: `envmatrix: ${stack} applies`,
     });
     if (!("id" in created.data)) throw new ProvenanceError(`GitHub made no deployment for ${stack} at ${sha.slice(0, 12)}: ${created.data.message ?? "no id in the answer"}`);
     id = created.data.id;
   } else {
+    // this run attempt's own record (a record of another run, or one anyone made, is left alone)
+    const ofThisRun = (d: Deployment) => {
+      const p = d.payload as { run_id?: unknown; run_attempt?: unknown } | string;
+      return typeof p === "object" && p !== null && p.run_id === run.runId && p.run_attempt === run.attempt;
+    };
     const started = (await gh.rest.repos.listDeployments({ ...r, environment, task: appliedTask(stack), sha, per_page: 100 })).data
-      .filter((d) => d.task === appliedTask(stack) && d.sha === sha)
+      .filter((d) => d.task === appliedTask(stack) && d.sha === sha && ofThisRun(d))
       .sort((a, b) => b.id - a.id)[0];
-    if (started === undefined) throw new ProvenanceError(`no record of ${stack}'s apply of ${sha.slice(0, 12)} was started (record-apply --state in_progress)`);
+    if (started === undefined) throw new ProvenanceError(`no record of ${stack}'s apply of ${sha.slice(0, 12)} in run ${run.runId} attempt ${run.attempt} was started (record-apply --state in_progress)`);
     id = started.id;
   }
   await gh.rest.repos.createDeploymentStatus({ ...r, deployment_id: id, state, auto_inactive: false, description: `${stack}: ${state.replace("_", " ")}` });

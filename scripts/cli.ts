@@ -244,29 +244,33 @@ export function buildProgram(io: CliIo): Command {
     .option("--head <cdktf.out>", "this commit's synth output", "cdktf.out")
     .option("--at <sha=dir...>", "synth outputs of earlier commits, as <sha>=<cdktf.out>")
     .action(async (branch: string, opts: { needed?: boolean; head: string; at?: string[] }) => {
-      const { github, environmentDeployments, lastAppliedSha, isReviewedMerge } = await provenanceModule();
+      const { github, lastApplied, isReviewedMerge } = await provenanceModule();
       const m = loadMatrix();
       const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
       const gh = github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN);
       const targets = environmentsForBranch(m, branch);
-      // one read per GitHub environment (an environment's team stacks share its deployments), then one per stack
-      // for its own apply records
-      const byGitHubEnvironment = new Map<string, Awaited<ReturnType<typeof environmentDeployments>>>();
+      // each stack is compared with what it last applied: its newest record that the pipeline's apply job made
+      // (a record anyone else made is skipped, said here); none, or that apply not a success: planned
       const baseline = new Map<string, string | undefined>();
       for (const t of targets) {
-        if (!byGitHubEnvironment.has(t.githubEnvironment)) byGitHubEnvironment.set(t.githubEnvironment, await environmentDeployments(gh, repo, t.githubEnvironment));
-        const { lastSha, recording } = byGitHubEnvironment.get(t.githubEnvironment)!;
-        // a failed, rejected or running attempt in the environment: nothing is known, plan every stack of it;
-        // where the pipeline records each stack's apply, a stack is compared with what it applied (a stack without
-        // a record never applied: a run cancelled before it, or a new stack); before it does, with the environment's
-        baseline.set(t.environment, lastSha === undefined ? undefined : recording ? await lastAppliedSha(gh, repo, t.githubEnvironment, t.environment) : lastSha);
+        const deploysFrom = (b: string) => {
+          try {
+            return environmentsForBranch(m, b).some((x) => x.environment === t.environment);
+          } catch (err) {
+            if (err instanceof NoEnvironmentError) return false;
+            throw err;
+          }
+        };
+        const last = await lastApplied(gh, repo, t.githubEnvironment, t.environment, deploysFrom);
+        for (const why of last.skipped) warn(`${t.environment}: skipped ${why}`);
+        baseline.set(t.environment, last.sha);
       }
       if (opts.needed) {
-        // only a reviewed merge result is synthesized (its code runs): a deployment record is anyone's with write
-        // access to make; any other commit's stacks are planned (no --at for it)
+        // only a reviewed merge result is synthesized (its code runs); any other commit's stacks are planned (no
+        // --at for it). A push deploys only merge commits, so a checked record names one; this holds regardless
         for (const sha of new Set([...baseline.values()].filter((x): x is string => x !== undefined))) {
           if (await isReviewedMerge(gh, repo, sha)) log(sha);
-          else warn(`${sha}: a deployment record's commit that is no merged pull request's merge commit; not synthesized, its stacks are planned`);
+          else warn(`${sha}: an apply record's commit that is no merged pull request's merge commit; not synthesized, its stacks are planned`);
         }
         return;
       }
@@ -304,13 +308,17 @@ export function buildProgram(io: CliIo): Command {
     .argument("<stack>", "stack name, e.g. prod-payments")
     .requiredOption("--commit <sha>", "the commit the apply applies")
     .addOption(new Option("--state <state>", "in_progress (before the apply), success or failure (after it)").choices(["in_progress", "success", "failure"]).makeOptionMandatory())
-    .action(async (stack: string, opts: { commit: string; state: "in_progress" | "success" | "failure" }) => {
+    .requiredOption("--run <id>", "the deploy run whose apply job this is (GITHUB_RUN_ID)")
+    .requiredOption("--attempt <n>", "its attempt (GITHUB_RUN_ATTEMPT)")
+    .action(async (stack: string, opts: { commit: string; state: "in_progress" | "success" | "failure"; run: string; attempt: string }) => {
       const { github, recordApply } = await provenanceModule();
       const m = loadMatrix();
       const target = allTargets(m).find((t) => t.environment === stack);
       const problems = [
         ...(target ? [] : [`no stack is named ${stack} (stacks: ${allTargets(m).map((t) => t.environment).join(", ")})`]),
         ...(/^[0-9a-f]{40}$/.test(opts.commit) ? [] : [`--commit ${opts.commit}: not a full 40-character commit sha`]),
+        ...(/^[1-9]\d{0,15}$/.test(opts.run) ? [] : [`--run ${opts.run}: not a run id (GITHUB_RUN_ID)`]),
+        ...(/^[1-9]\d{0,5}$/.test(opts.attempt) ? [] : [`--attempt ${opts.attempt}: not a run attempt (GITHUB_RUN_ATTEMPT, from 1)`]),
       ];
       if (problems.length > 0) {
         for (const p of problems) warn(`record-apply: ${p}`);
@@ -319,7 +327,7 @@ export function buildProgram(io: CliIo): Command {
       const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
       const { errorText } = require("../review/http-errors") as typeof import("../review/http-errors");
       try {
-        const id = await recordApply(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, target!.githubEnvironment, stack, opts.commit, opts.state);
+        const id = await recordApply(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, target!.githubEnvironment, stack, opts.commit, opts.state, { runId: Number(opts.run), attempt: Number(opts.attempt) });
         log(`${stack} ${opts.state === "in_progress" ? "applies" : opts.state === "success" ? "applied" : "failed to apply"} ${opts.commit.slice(0, 12)}: deployment ${id} in ${target!.githubEnvironment}`);
       } catch (err) {
         // before the apply this fails the job (nothing applied, the stack is planned again); after it, a record

@@ -10,12 +10,16 @@ export interface GitHubState {
    * Deployments per GitHub environment, newest first, each with its statuses newest first. `task` is "deploy" (what
    * GitHub Actions gives the deployment of a job that names the environment) unless set.
    */
-  deployments: Record<string, { id: number; sha: string; statuses: string[]; task?: string }[]>;
+  deployments: Record<string, { id: number; sha: string; statuses: string[]; task?: string; payload?: Record<string, unknown>; created_at?: string }[]>;
+  /** The time the fake stamps on what it creates (`created_at` of a new deployment); now unless set. */
+  now?: string;
+  /** Workflow runs by id (GET /repos/{o}/{r}/actions/runs/{run_id}; 404 for any other id). */
+  runs?: Record<string, { path: string; event: string; head_branch: string | null; head_sha: string }>;
   /**
    * The jobs of workflow runs, by run id, every attempt (GET /repos/{o}/{r}/actions/runs/{run_id}/jobs: `filter=latest`,
    * the default, keeps the newest attempt's; `all` every attempt's; paged, the list under `jobs`).
    */
-  runJobs?: Record<string, { id: number; name: string; head_sha: string; status: string; conclusion: string | null; run_attempt: number }[]>;
+  runJobs?: Record<string, { id: number; name: string; head_sha: string; status: string; conclusion: string | null; run_attempt: number; started_at?: string | null; completed_at?: string | null }[]>;
   /** Whether the token may create deployments and their statuses (`deployments: write`); the fake is read-only otherwise. */
   deploymentsWritable?: boolean;
   repository: { private: boolean; visibility: string; owner: { login: string; type: string }; security_and_analysis?: Record<string, { status: string }> };
@@ -100,6 +104,10 @@ export function githubHandler(state: GitHubState): Handler {
       const listed = query.get("filter") === "all" ? jobs : jobs.filter((j) => j.run_attempt === newest);
       return paged(listed, (items) => ({ total_count: listed.length, jobs: items }));
     }
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)$/))) {
+      const r = state.runs?.[m[1]];
+      return r ? { status: 200, body: { id: Number(m[1]), ...r } } : { status: 404, body: { message: "Not Found" } };
+    }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/))) {
       const d = Object.values(state.deployments).flat().find((x) => x.id === Number(m![1]));
       // the API's order is not a promise: give the statuses oldest first, with ids that tell the order
@@ -114,7 +122,7 @@ export function githubHandler(state: GitHubState): Handler {
         status: 200,
         body: (state.deployments[env] ?? [])
           .filter((d) => (sha === null || d.sha === sha) && (task === null || (d.task ?? "deploy") === task))
-          .map((d) => ({ id: d.id, sha: d.sha, environment: env, task: d.task ?? "deploy" })),
+          .map((d) => ({ id: d.id, sha: d.sha, environment: env, task: d.task ?? "deploy", payload: d.payload ?? {}, created_at: d.created_at ?? "2026-01-01T00:00:00Z" })),
       };
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/check-runs$/))) {
@@ -144,9 +152,9 @@ function writeDeployment(state: GitHubState, path: string, body: any): { status:
   if (path.match(/^\/repos\/[^/]+\/[^/]+\/deployments$/)) {
     if (typeof body?.ref !== "string" || typeof body?.environment !== "string") return { status: 422, body: { message: "ref and environment are required" } };
     const id = Math.max(0, ...Object.values(state.deployments).flat().map((d) => d.id)) + 1;
-    const deployment = { id, sha: body.ref, statuses: [] as string[], task: body.task ?? "deploy" };
+    const deployment = { id, sha: body.ref, statuses: [] as string[], task: body.task ?? "deploy", payload: body.payload, created_at: state.now ?? new Date().toISOString().replace(/\.\d+Z$/, "Z") };
     (state.deployments[body.environment] ??= []).unshift(deployment);
-    return { status: 201, body: { id, sha: body.ref, ref: body.ref, task: deployment.task, environment: body.environment } };
+    return { status: 201, body: { id, sha: body.ref, ref: body.ref, task: deployment.task, environment: body.environment, payload: body.payload ?? {}, created_at: deployment.created_at } };
   }
   if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/))) {
     const env = Object.keys(state.deployments).find((e) => state.deployments[e].some((d) => d.id === Number(m![1])));

@@ -1,0 +1,9 @@
+/**
+ * What the tools know of the deploy workflow's own jobs, which only GitHub writes: its file (a run's `path`) and the
+ * name of each stack's apply job. The gate ("deployed first in", from the run's jobs) and stacks-to-plan (a stack's
+ * apply record checked against the job that made it) find them by these.
+ */
+export const DEPLOY_WORKFLOW = ".github/workflows/deploy.yml";
+
+/** The name of the deploy workflow's apply job of `stack` (deploy.yml `name: apply ${{ matrix.environment }}`). */
+export const applyJobName = (stack: string): string => `apply ${stack}`;
