@@ -163,12 +163,14 @@ describe("the workflows' commands, run as the workflows run them", () => {
   });
 
   it("pull-request-review.yml: a stack the default branch would synthesize the same way may be planned; others are refused with exit 5", async () => {
+    // the plan step's --write "$dir/cdk.tf.json": a new folder per run, as the step makes one
+    const dir = () => fs.mkdtempSync(path.join(scratchDir(), "plan-"));
     for (const inv of of("pull-request-review.yml", "vet-plan-input")) {
-      const same = await run(inv, { stack: "staging", STACK: "staging" });
+      const same = await run(inv, { stack: "staging", STACK: "staging", dir: dir() });
       expect([same.code, same.stdout]).toEqual([0, "staging: may be planned\n"]);
       // a renamed policy is an ordinary change to plan; a provider pointed elsewhere would send the credentials there
-      expect((await run(inv, { stack: "prod", STACK: "prod" })).code).toBe(0);
-      const elsewhere = await run(inv, { stack: "hotfix", STACK: "hotfix" });
+      expect((await run(inv, { stack: "prod", STACK: "prod", dir: dir() })).code).toBe(0);
+      const elsewhere = await run(inv, { stack: "hotfix", STACK: "hotfix", dir: dir() });
       expect([elsewhere.code, elsewhere.stderr]).toEqual([5, "hotfix: provider settings differ from the default branch's (credentials would go elsewhere): planned after merge\n"]);
     }
   });

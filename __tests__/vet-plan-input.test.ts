@@ -7,6 +7,8 @@ import { readOutput } from "../review/synth-output";
 import { code } from "../review/markdown";
 import { seedMatrix, synthEnvironment } from "./helpers";
 import { scratchDir } from "./scratch";
+import { run as synthesize } from "../main";
+import { matrix as seedDefinition } from "../config/environments";
 
 const trusted = synthEnvironment("staging").parsed as Record<string, any>;
 const edited = (edit: (j: any) => void) => {
@@ -47,7 +49,7 @@ describe("vetting a pull request's stack before a plan", () => {
     ["a data source that reads a secret", (j) => (j.data = { vault_generic_secret: { x: { path: "secret/prod/api" } } }), /data source vault_generic_secret/],
     ["a resource type envmatrix does not write", (j) => (j.resource.null_resource = { x: {} }), /resource type null_resource/],
     ["a provisioner", (j) => (j.resource.kubernetes_config_map_v1.profile.provisioner = [{ "local-exec": { command: "env" } }]), /has a provisioner/],
-    ["an expression reading the runner's kubeconfig", (j) => (j.resource.kubernetes_config_map_v1.profile.data.X = '${file("/home/runner/work/_temp/kubeconfig")}'), /reads a file of the runner/],
+    ["an expression reading the runner's kubeconfig", (j) => (j.resource.kubernetes_config_map_v1.profile.data.X = '${file("/home/runner/work/_temp/kubeconfig")}'), /holds an expression envmatrix does not write/],
     ["a check block", (j) => (j.check = { x: {} }), /"check" blocks are not planned/],
     // an import reads the named object into the plan output: another namespace's, or a Vault policy it may read
     ["an import block the default branch does not have", (j) => j.import.push({ to: "kubernetes_config_map_v1.profile", id: "kube-system/coredns" }), /import blocks differ/],
@@ -98,11 +100,78 @@ describe("vetting a pull request's stack before a plan", () => {
     }
   });
 
-  it("names where a file is read, also inside a list, and shows at most 60 characters of the expression", () => {
-    const expression = '${file("/home/runner/work/_temp/kubeconfig-of-the-deploy-job-with-a-long-name")}';
+  // Terraform's JSON syntax evaluates every string as a template, object keys included, and its expressions take
+  // comments anywhere (developer.hashicorp.com/terraform/language/syntax/json: "Expression Mapping"): a list of
+  // forbidden functions can always be got round, so only the forms envmatrix writes pass
+  it.each<[string, (j: any) => void]>([
+    ["a comment between a function and its parenthesis", (j) => (j.resource.kubernetes_config_map_v1.profile.data.X = '${file/**/("/proc/self/environ")}')],
+    ["a template in an object key (for_each over the runner's environment)", (j) => (j.resource.kubernetes_config_map_v1.profile.for_each = { '${file("/proc/self/environ")}-key': "v" })],
+    ["a template in a data key", (j) => (j.resource.kubernetes_config_map_v1.profile.data['${jsonencode(data.github_team.x)}'] = "v")],
+    ["a template directive", (j) => (j.resource.kubernetes_config_map_v1.profile.data.X = '%{ if fileexists("/home/runner/.kube/config") }yes%{ endif }')],
+    ["a reference inside text", (j) => (j.resource.kubernetes_config_map_v1.profile.data.X = 'id: ${kubernetes_namespace_v1.namespace.id}')],
+    ["a function envmatrix does not write around a reference", (j) => (j.resource.kubernetes_config_map_v1.profile.data.X = "${upper(kubernetes_namespace_v1.namespace.id)}")],
+    ["a template inside a set's string", (j) => (j.resource.kubernetes_config_map_v1.profile.for_each = '${toset(["a${file(\\"/x\\")}"])}')],
+    ["an escape inside a set's string", (j) => (j.resource.kubernetes_config_map_v1.profile.for_each = '${toset(["a\\u0024{x}"])}')],
+    ["the reviewer ids' for over another data source", (j) => (j.resource.kubernetes_config_map_v1.profile.for_each = "${[ for key, val in data.external.x: tonumber(val.id)]}")],
+    ["an expression in a moved block", (j) => (j.moved = [{ from: "kubernetes_config_map_v1.old", to: '${file("/x")}' }])],
+    ["a reference to the runner's path", (j) => (j.resource.kubernetes_config_map_v1.profile.data.X = "${path.cwd}")],
+  ])("refuses an expression envmatrix does not write: %s", (_what, edit) => {
+    const problems = vetStackForPlan("staging", edited(edit), trusted);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^staging: \S+.* holds an expression envmatrix does not write \(".*"\)$/);
+  });
+
+  it("every expression every stack of the seed writes may be planned: references, each, a set of literal strings, the reviewer ids", () => {
+    const out = path.join(scratchDir(), "every-stack");
+    expect(synthesize(seedDefinition, out)).toBe(0);
+    const stacks = readOutput(out);
+    const expressions = new Set<string>();
+    for (const [name, s] of stacks) {
+      expect({ name, problems: vetStackForPlan(name, s.json, s.json) }).toEqual({ name, problems: [] });
+      for (const m of JSON.stringify(s.json).matchAll(/\$\{(toset|\[ for|each\.|[a-z_]+\.)/g)) expressions.add(m[1]);
+    }
+    // each form is met in the seed's output, so the test covers each
+    expect([...expressions].sort()).toEqual(expect.arrayContaining(["[ for", "each.", "toset"]));
+    expect([...expressions].some((e) => /^[a-z_]+\.$/.test(e) && e !== "each.")).toBe(true);
+  });
+
+  it("names where an expression is, also inside a list, and shows at most 80 characters of it", () => {
+    const expression = '${file("/home/runner/work/_temp/kubeconfig-of-the-deploy-job-with-a-long-name-and-more-words")}';
     const inList = edited((j) => (j.resource.kubernetes_config_map_v1.profile.metadata.finalizers = ["kept", expression]));
-    expect(vetStackForPlan("staging", inList, trusted)).toEqual([`staging: resource.kubernetes_config_map_v1.profile.metadata.finalizers[1] reads a file of the runner (${expression.slice(0, 60)})`]);
-    expect(expression.length).toBeGreaterThan(60);
+    expect(vetStackForPlan("staging", inList, trusted)).toEqual([
+      `staging: resource.kubernetes_config_map_v1.profile.metadata.finalizers[1] holds an expression envmatrix does not write (${JSON.stringify(expression.slice(0, 80))})`,
+    ]);
+    expect(expression.length).toBeGreaterThan(80);
+  });
+
+  it("--write writes the stack as vetted: a key the file repeats (JSON.parse keeps the last, Terraform merges all) is not carried over", async () => {
+    const dir = path.join(scratchDir(), "repeated");
+    fs.mkdirSync(path.join(dir, "stacks", "staging"), { recursive: true });
+    // a first "resource" key with a block the vetting would refuse, then the stack as the default branch makes it
+    const text = `{"resource":{"terraform_data":{"hidden":{"input":"\${file(\\"/proc/self/environ\\")}"}}},${JSON.stringify(trusted).slice(1)}`;
+    expect(JSON.parse(text)).toEqual(trusted);
+    fs.writeFileSync(path.join(dir, "stacks", "staging", "cdk.tf.json"), text);
+    fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify({ stacks: { staging: { synthesizedStackPath: "stacks/staging/cdk.tf.json" } } }));
+    const good = path.join(scratchDir(), "repeated-trusted");
+    fs.mkdirSync(path.join(good, "stacks", "staging"), { recursive: true });
+    fs.writeFileSync(path.join(good, "stacks", "staging", "cdk.tf.json"), JSON.stringify(trusted));
+    fs.writeFileSync(path.join(good, "manifest.json"), JSON.stringify({ stacks: { staging: { synthesizedStackPath: "stacks/staging/cdk.tf.json" } } }));
+    const target = path.join(scratchDir(), "repeated-plan.tf.json");
+    const r = await cli(["vet-plan-input", dir, good, "staging", "--write", target]);
+    expect([r.code, r.stdout.trim()]).toEqual([0, "staging: may be planned"]);
+    const written = fs.readFileSync(target, "utf8");
+    expect(written).not.toContain("hidden");
+    expect(JSON.parse(written)).toEqual(trusted);
+    // a file already there is not overwritten; --write takes one stack
+    const again = await cli(["vet-plan-input", dir, good, "staging", "--write", target]);
+    expect([again.code, again.stderr]).toEqual([1, expect.stringContaining(`--write ${target}: already exists (it writes a new file only)`)]);
+    const two = await cli(["vet-plan-input", dir, good, "staging", "dev", "--write", path.join(scratchDir(), "two.tf.json")]);
+    expect([two.code, two.stderr]).toEqual([1, expect.stringContaining("--write takes one stack, not 2")]);
+    // nothing is written for a stack that may not be planned
+    const refusedTarget = path.join(scratchDir(), "refused.tf.json");
+    fs.writeFileSync(path.join(dir, "stacks", "staging", "cdk.tf.json"), JSON.stringify(edited((j) => (j.resource.null_resource = { x: {} }))));
+    expect((await cli(["vet-plan-input", dir, good, "staging", "--write", refusedTarget])).code).toBe(5);
+    expect(fs.existsSync(refusedTarget)).toBe(false);
   });
 
   it("a connection block is a provisioner's; a resource body that is not an object is not one (and no crash)", () => {

@@ -2,8 +2,14 @@
  * Before a pull request's synthesized stack is planned with read-only credentials, trusted code (the default
  * branch's) checks that planning it cannot send those credentials anywhere but the real endpoints or read what
  * it should not: the same providers and backend the default branch's matrix gives, only resource and data
- * types envmatrix itself writes, no provisioners, no import blocks but the default branch's, no expression that
- * reads a file of the runner (where the kubeconfig is). What fails is planned after merge instead, by the deploy workflow.
+ * types envmatrix itself writes, no provisioners, no import blocks but the default branch's, and no expression but
+ * the few forms envmatrix writes. What fails is planned after merge instead, by the deploy workflow.
+ *
+ * Expressions are allowed by form, not refused by name: Terraform's JSON syntax evaluates every string as a template
+ * (`${…}`, `%{…}`), object keys included, and its expression syntax takes comments and spacing anywhere, even
+ * between a function's name and its parenthesis, so no list of forbidden functions can be complete. What is planned is the vetted object
+ * itself, written again (`--write`): a repeated key, which JSON.parse drops but Terraform merges, cannot carry a
+ * block past the vetting.
  */
 import { REPLACING_ATTRIBUTES } from "./stack-diff";
 
@@ -14,18 +20,38 @@ export const PLANNABLE_DATA_TYPES: ReadonlySet<string> = new Set(["github_team",
 // `moved` and `removed` blocks change what the state calls an object or whether it holds it, on apply; a plan of
 // them reads nothing more than the state (a split environment's stack carries removed blocks for good)
 const TOP_LEVEL = new Set(["//", "terraform", "provider", "resource", "data", "moved", "removed"]);
-/** Terraform functions that read the runner's file system. */
-const READS_FILES = /\b(file|filebase64|filebase64sha256|filebase64sha512|filemd5|filesha1|filesha256|filesha512|fileexists|fileset|templatefile|pathexpand|abspath)\s*\(/;
+/** A reference to another block's attribute (`type.name.attr`, `data.type.name.attr[0].x`) or to `each`. */
+const REFERENCE = /^(?:each\.(?:key|value)|(?:data\.)?[a-z][a-z0-9_]*\.[a-z_][a-z0-9_-]*(?:\.[a-z_][a-z0-9_]*|\[\d+\])+)$/;
+/** A literal string in an expression: no template, escape or quote inside it. */
+const LITERAL = '"[A-Za-z0-9 _.:/@*+=,#-]*"';
+/** The only expressions envmatrix writes, each a whole string; anything else with `${` or `%{` is refused. */
+const EXPRESSIONS: readonly RegExp[] = [
+  // a set of literal strings: a for_each over branch patterns, teams, users
+  new RegExp(`^\\$\\{toset\\(\\[(?:${LITERAL}(?:, ${LITERAL})*)?\\]\\)\\}$`),
+  // the numeric ids of a for_each of reviewer lookups (constructs/github-environment.ts)
+  /^\$\{\[ for key, val in data\.github_(?:team|user)\.[a-z0-9_]+: tonumber\(val\.id\)\]\}$/,
+];
+const allowedExpression = (s: string): boolean => {
+  const reference = /^\$\{(.*)\}$/.exec(s)?.[1];
+  return (reference !== undefined && REFERENCE.test(reference)) || EXPRESSIONS.some((e) => e.test(s));
+};
 
 /** JSON with sorted keys: equal settings compare equal whatever their key order or origin. */
 const canonical = (v: unknown): string =>
   JSON.stringify(v, (_k, x) => (x !== null && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
 const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 
+/** Every string of `value` with its path, object keys included (Terraform evaluates those as templates too). */
 function strings(value: unknown, at: string, out: Array<[string, string]>): Array<[string, string]> {
   if (typeof value === "string") out.push([at, value]);
   else if (Array.isArray(value)) value.forEach((v, i) => strings(v, `${at}[${i}]`, out));
-  else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) strings(v, at ? `${at}.${k}` : k, out);
+  else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const path = at ? `${at}.${k}` : k;
+      out.push([`${path} (a key)`, k]);
+      strings(v, path, out);
+    }
+  }
   return out;
 }
 
@@ -47,8 +73,10 @@ export function vetStackForPlan(stack: string, head: Record<string, any>, truste
     }
   }
   for (const type of Object.keys(head.data ?? {})) if (!PLANNABLE_DATA_TYPES.has(type)) say(`data source ${type} is not one envmatrix reads`);
-  for (const [at, s] of strings({ resource: head.resource, data: head.data }, "", [])) {
-    if (READS_FILES.test(s)) say(`${at} reads a file of the runner (${s.slice(0, 60)})`);
+  // every block but cdktf's metadata ("//", which Terraform ignores)
+  const { "//": _metadata, ...blocks } = head;
+  for (const [at, s] of strings(blocks, "", [])) {
+    if (/[$%]\{/.test(s) && !allowedExpression(s)) say(`${at} holds an expression envmatrix does not write (${JSON.stringify(s.slice(0, 80))})`);
   }
   return problems;
 }

@@ -540,7 +540,16 @@ export function buildProgram(io: CliIo): Command {
     .argument("<head>", "the pull request's cdktf.out (untrusted)")
     .argument("<trusted>", "the default branch's cdktf.out, synthesized by its own code")
     .argument("<stacks...>", "the stacks to plan")
-    .action((headDir: string, trustedDir: string, stacks: string[]) => {
+    .option("--write <file>", "with one stack: write the vetted stack there, as parsed (what is planned is what was vetted: a repeated key of the file cannot slip past)")
+    .action((headDir: string, trustedDir: string, stacks: string[], opts: { write?: string }) => {
+      const writeProblems = opts.write === undefined ? [] : [
+        ...(stacks.length === 1 ? [] : [`--write takes one stack, not ${stacks.length}`]),
+        ...(fs.existsSync(opts.write) ? [`--write ${opts.write}: already exists (it writes a new file only)`] : []),
+      ];
+      if (writeProblems.length > 0) {
+        for (const p of writeProblems) warn(`vet-plan-input: ${p}`);
+        exit(1);
+      }
       const head = readOutput(headDir);
       const trusted = readOutput(trustedDir);
       const problems = stacks.flatMap((s) => {
@@ -549,7 +558,9 @@ export function buildProgram(io: CliIo): Command {
       });
       for (const p of problems) warn(p);
       if (problems.length > 0) exit(5);
-      else log(`${stacks.join(", ")}: may be planned`);
+      // JSON.parse keeps the last of a repeated key, Terraform merges them all: the file written is the object vetted
+      if (opts.write !== undefined) fs.writeFileSync(opts.write, `${JSON.stringify(head.get(stacks[0])!.json, null, 2)}\n`);
+      log(`${stacks.join(", ")}: may be planned`);
     });
 
   program
