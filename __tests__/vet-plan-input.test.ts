@@ -8,6 +8,7 @@ import { code } from "../review/markdown";
 import { seedMatrix, synthEnvironment } from "./helpers";
 import { scratchDir } from "./scratch";
 import { run as synthesize } from "../main";
+import { plannedInputs, terraformBinary } from "./fixtures/real-plan";
 import { matrix as seedDefinition } from "../config/environments";
 
 const trusted = synthEnvironment("staging").parsed as Record<string, any>;
@@ -119,6 +120,23 @@ describe("vetting a pull request's stack before a plan", () => {
     const problems = vetStackForPlan("staging", edited(edit), trusted);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^staging: \S+.* holds an expression envmatrix does not write \(".*"\)$/);
+  });
+
+  const terraform = terraformBinary();
+  if (!terraform) console.warn("vet-plan-input.test: no terraform binary on PATH: the test of what Terraform itself makes of such a file is skipped");
+  (terraform ? it : it.skip)("what Terraform itself does with such a file (offline, terraform_data): merges a repeated key, evaluates a key as a template and a function call with a comment inside", () => {
+    const marker = path.join(scratchDir(), "runner-file.txt");
+    fs.writeFileSync(marker, "read from the runner");
+    const text = `{"resource":{"terraform_data":{"hidden":{"input":"first block"}}},"resource":{"terraform_data":{"visible":{"for_each":{"\${upper(\\"key\\")}":"v"},"input":"\${file/**/(\\"${marker}\\")}"}}}}`;
+    expect(plannedInputs(text)).toEqual({ "terraform_data.hidden": "first block", 'terraform_data.visible["KEY"]': "read from the runner" });
+    // what the vetting sees of the same file: the last "resource" key, whose key template and file call it refuses
+    const parsed = JSON.parse(text);
+    expect(Object.keys(parsed.resource.terraform_data)).toEqual(["visible"]);
+    const problems = vetStackForPlan("staging", { ...trusted, resource: { ...trusted.resource, kubernetes_config_map_v1: { x: parsed.resource.terraform_data.visible } } }, trusted);
+    expect(problems).toEqual([
+      expect.stringContaining('for_each.${upper(\"key\")} (a key) holds an expression envmatrix does not write'),
+      expect.stringContaining(".input holds an expression envmatrix does not write"),
+    ]);
   });
 
   it("every expression every stack of the seed writes may be planned: references, each, a set of literal strings, the reviewer ids", () => {
