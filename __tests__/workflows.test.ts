@@ -154,6 +154,17 @@ describe("trust: no unreviewed code reaches a deploy secret", () => {
 });
 
 describe("workflows", () => {
+  it("read only variables and secrets GitHub lets exist: none named GITHUB_… (docs.github.com, naming conventions for secrets and for configuration variables: \"Names must not start with the GITHUB_ prefix\"), the gates stack writes none so named", () => {
+    const named = files.flatMap((f) => [...text(f).matchAll(/\b(vars|secrets)\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => `${f}: ${m[1]}.${m[2]}`));
+    expect(named.length).toBeGreaterThan(10);
+    // secrets.GITHUB_TOKEN is GitHub's own (the job's token), not one of ours
+    expect(named.filter((n) => /\.GITHUB_/i.test(n) && !n.endsWith("secrets.GITHUB_TOKEN"))).toEqual([]);
+    const written = Object.values<any>(gates.resource.github_actions_environment_variable).map((v) => v.variable_name);
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.filter((n: string) => /^GITHUB_/i.test(n))).toEqual([]);
+    // the gates' GitHub App id, per environment: the deploy app's in envmatrix-gates, the plan app's in envmatrix-gates-plan
+    expect(files.filter((f) => text(f).includes("vars.GATES_APP_ID"))).toEqual(["deploy.yml", "drift.yml", "pull-request-review.yml"]);
+  });
   it("are the branches a branch app creates, the pull-request check, its review, the security checks, deploy, drift and mutation testing", () => {
     expect(files).toEqual(["branches.yml", "deploy.yml", "drift.yml", "mutation.yml", "pull-request-review.yml", "pull-request.yml", "security.yml"]);
   });
