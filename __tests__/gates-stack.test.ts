@@ -88,6 +88,28 @@ describe("the gates' own environments", () => {
   });
 });
 
+describe("a private Vault CA reaches every job that logs in to Vault: VAULT_CACERT_BASE64 beside VAULT_ADDR (vault-action's caCertificate takes base64, action.yml v3.4.0; the jobs decode it for VAULT_CACERT)", () => {
+  const pem = "-----BEGIN CERTIFICATE-----\nMIIBdummyPublicCaForTests\n-----END CERTIFICATE-----\n";
+  const m = structuredClone(seedMatrix) as any;
+  m.organization.vault.caCertificatePem = pem;
+  const g = synthGates(m);
+  const loginEnvironments = (x: any) =>
+    Object.values<any>(x.resource.github_actions_environment_variable)
+      .filter((v) => v.variable_name === "VAULT_ADDR")
+      .map((v) => v.environment);
+  it("set: every environment with VAULT_ADDR has it, and it decodes to the matrix's PEM", () => {
+    const withCa = Object.values<any>(g.resource.github_actions_environment_variable).filter((v) => v.variable_name === "VAULT_CACERT_BASE64");
+    expect(withCa.map((v) => v.environment).sort()).toEqual(loginEnvironments(g).sort());
+    expect(withCa.length).toBeGreaterThan(environmentNames.length);
+    for (const v of withCa) expect(Buffer.from(v.value, "base64").toString("utf8")).toBe(pem);
+  });
+  it("unset (the seed): no such variable (the jobs then trust the public CAs, as vault-action and the provider do by default)", () => {
+    expect(seedMatrix.organization.vault.caCertificatePem).toBeUndefined();
+    expect(loginEnvironments(gates).length).toBeGreaterThan(0);
+    expect(Object.values<any>(gates.resource.github_actions_environment_variable).filter((v) => v.variable_name === "VAULT_CACERT_BASE64")).toEqual([]);
+  });
+});
+
 describe("on an S3 backend: deploy and plan jobs get the region and their own IAM role to assume (deploy.yml's configure-aws-credentials reads vars.AWS_ROLE_ARN and vars.AWS_REGION)", () => {
   const m = structuredClone(seedMatrix) as any;
   const arn = (kind: string, env: string) => `arn:aws:iam::123456789012:role/envmatrix-${kind}-${env}`;

@@ -11,7 +11,7 @@ import { branchMatches } from "../config/branches";
 import { GatesStack } from "../stacks/gates-stack";
 import { applyJobName } from "../review/deploy-workflow";
 import { seedMatrix } from "./helpers";
-import { testApp } from "./scratch";
+import { scratchDir, testApp } from "./scratch";
 
 const dir = path.resolve(__dirname, "..", ".github", "workflows");
 const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -154,6 +154,31 @@ describe("trust: no unreviewed code reaches a deploy secret", () => {
 });
 
 describe("workflows", () => {
+  it("every job that logs in to Vault trusts a private Vault CA, if the gates give one, in the login and in Terraform", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBdummyPublicCaForTests\n-----END CERTIFICATE-----\n";
+    let jobs = 0;
+    for (const f of files) {
+      for (const [name, job] of Object.entries<any>(workflow(f).jobs)) {
+        const at = job.steps.findIndex((x: any) => String(x.uses ?? "").startsWith("hashicorp/vault-action@"));
+        if (at < 0) continue;
+        jobs++;
+        expect({ f, name, ca: job.steps[at].with.caCertificate }).toEqual({ f, name, ca: "${{ vars.VAULT_CACERT_BASE64 }}" });
+        // before the login and before any terraform: VAULT_CACERT names the decoded PEM (the vault provider reads it)
+        const trust = job.steps.findIndex((x: any) => String(x.run ?? "").includes("VAULT_CACERT="));
+        const firstTerraform = job.steps.findIndex((x: any) => /\bterraform\b[^\n]*\b(init|plan|apply)\b/.test(String(x.run ?? "")));
+        expect({ f, name, trustBeforeLogin: trust >= 0 && trust < at, beforeTerraform: firstTerraform < 0 || trust < firstTerraform }).toEqual({ f, name, trustBeforeLogin: true, beforeTerraform: true });
+        expect(job.steps[trust].if).toBe("vars.VAULT_CACERT_BASE64 != ''");
+        // the step's own script, run with bash: the file holds the PEM and the job's environment names it
+        const runner = fs.mkdtempSync(path.join(scratchDir(), "runner-"));
+        const githubEnv = path.join(runner, "github-env");
+        require("node:child_process").execFileSync("bash", ["-e", "-c", job.steps[trust].run], { env: { ...process.env, RUNNER_TEMP: runner, GITHUB_ENV: githubEnv, VAULT_CACERT_BASE64: Buffer.from(pem).toString("base64") } });
+        expect(fs.readFileSync(path.join(runner, "vault-ca.pem"), "utf8")).toBe(pem);
+        expect(fs.readFileSync(githubEnv, "utf8")).toBe(`VAULT_CACERT=${runner}/vault-ca.pem\n`);
+      }
+    }
+    // deploy's plan and apply, the review's plan, drift
+    expect(jobs).toBe(4);
+  });
   it("read only variables and secrets GitHub lets exist: none named GITHUB_… (docs.github.com, naming conventions for secrets and for configuration variables: \"Names must not start with the GITHUB_ prefix\"), the gates stack writes none so named", () => {
     const named = files.flatMap((f) => [...text(f).matchAll(/\b(vars|secrets)\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => `${f}: ${m[1]}.${m[2]}`));
     expect(named.length).toBeGreaterThan(10);

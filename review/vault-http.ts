@@ -1,7 +1,7 @@
 /**
  * A GET of Vault's HTTP API with a token, as preflight and adopt ask it. A private CA (organization.vault.
- * caCertificatePem) is trusted for the request as the Vault provider is given it (ca_cert_file): node:https rather
- * than fetch, which takes no CA. Never throws: a request that got no answer is status 0 with the reason.
+ * caCertificatePem) is trusted for the request as the workflows' Vault login and Terraform's vault provider are
+ * given it (VAULT_CACERT_BASE64, stacks/gates-stack.ts): node:https rather than fetch, which takes no CA. Never throws: a request that got no answer is status 0 with the reason.
  */
 import * as http from "node:http";
 import * as https from "node:https";

@@ -31,10 +31,17 @@ export function planBranches(deployBranches: readonly string[], defaultBranch: s
   return deployBranches.includes(defaultBranch) ? [...deployBranches] : [...deployBranches, defaultBranch];
 }
 
-/** Variables jobs in a GitHub environment read to log in to Vault (OIDC) and AWS (S3 state), none secret. */
+/**
+ * Variables jobs in a GitHub environment read to log in to Vault (OIDC) and AWS (S3 state), none secret. A private
+ * Vault CA (organization.vault.caCertificatePem) goes along base64-encoded, as VAULT_CACERT_BASE64: the form
+ * hashicorp/vault-action's `caCertificate` input takes ("Base64 encoded CA certificate", action.yml v3.4.0), which
+ * the jobs also decode into the file VAULT_CACERT names for Terraform's vault provider (5.6.0 meta.go reads
+ * ca_cert_file or VAULT_CACERT); without it both trust only the public CAs and every login fails.
+ */
 function loginVariables(org: Matrix["organization"], vaultRole: string, backend: EnvironmentSettings["backend"], roleArn: "deployRoleArn" | "planRoleArn"): Record<string, string> {
   const aws = backend.type === "s3" ? { AWS_REGION: backend.region, ...(backend[roleArn] ? { AWS_ROLE_ARN: backend[roleArn] } : {}) } : {};
-  return { VAULT_ADDR: org.vault.address, VAULT_JWT_MOUNT: org.vault.githubJwtMount, VAULT_ROLE: vaultRole, ...aws };
+  const ca = org.vault.caCertificatePem ? { VAULT_CACERT_BASE64: Buffer.from(org.vault.caCertificatePem, "utf8").toString("base64") } : {};
+  return { VAULT_ADDR: org.vault.address, VAULT_JWT_MOUNT: org.vault.githubJwtMount, VAULT_ROLE: vaultRole, ...ca, ...aws };
 }
 
 /** The deploy environment's protection rules, from an environment's approval settings. */
