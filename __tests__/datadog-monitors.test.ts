@@ -159,8 +159,9 @@ describe("DatadogMonitors", () => {
         " - ( sum:trace.http.request.errors{env:qa,service:cart,track:stable}.as_count() / sum:trace.http.request.hits{env:qa,service:cart,track:stable}.as_count() ) ) * 100 > 0.1",
     );
     expect(latency.query).toBe(
-      "avg(last_10m):( ( sum:trace.http.request.duration{env:qa,service:cart,track:canary} / sum:trace.http.request.hits{env:qa,service:cart,track:canary} )" +
-        " / ( sum:trace.http.request.duration{env:qa,service:cart,track:stable} / sum:trace.http.request.hits{env:qa,service:cart,track:stable} ) - 1 ) * 100 > 10",
+      // the latency distribution's average (docs.datadoghq.com/tracing/metrics/metrics_namespace: trace.<SPAN_NAME>,
+      // DISTRIBUTION, additional primary tags, "Recommended for all latency measurement use cases")
+      "avg(last_10m):( ( avg:trace.http.request{env:qa,service:cart,track:canary} ) / ( avg:trace.http.request{env:qa,service:cart,track:stable} ) - 1 ) * 100 > 10",
     );
     for (const m of canary) {
       expect(m.message).toContain("@webhook-gate");
@@ -235,7 +236,8 @@ describe.each(environmentNames)("%s monitors", (name) => {
     if (e.canaryGate) {
       const { key, canary, stable } = org.datadog.apmSecondPrimaryTag;
       const at = (track: string) => ({ ...apm, [key]: track });
-      const avgLatency = (track: string) => q.op("/", q.metric("sum", `trace.${op}.duration`, at(track)), q.metric("sum", `trace.${op}.hits`, at(track)));
+      // the average of the latency distribution trace.<op> (the legacy duration gauge interpolates across sparse series)
+      const avgLatency = (track: string) => q.metric("avg", `trace.${op}`, at(track));
       // canary on the left of the subtraction and over the stable in the ratio: a worse canary is positive
       expected["canary error-rate increase (points)"] = [
         "sum",

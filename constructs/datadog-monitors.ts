@@ -163,12 +163,15 @@ export class DatadogMonitors extends Construct {
         (x) => `sum(${window}):( ( ${errorRatio(op, canary)} ) - ( ${errorRatio(op, stable)} ) ) * 100 > ${x}`,
         { ...gate, missingData: "show_no_data" },
       );
-      // Average latency = total span duration / spans (trace.<op>.duration and .hits, both trace metrics);
-      // the stable's average is never 0 while it serves requests. An avg query: the legacy notify_no_data = false
-      // keeps it from ever notifying on no data, the one setting every query form takes (which on_missing_data
-      // values Datadog accepts depends on the query: docs.datadoghq.com/monitors/guide/on_missing_data, and
-      // DataDog/terraform-provider-datadog#2815, where a default_zero query took only "default").
-      const avgLatency = (t: string) => `sum:trace.${op}.duration{${t}} / sum:trace.${op}.hits{${t}}`;
+      // Average latency from the latency distribution trace.<op>, which carries the additional primary tags and is
+      // "Recommended for all latency measurement use cases" (docs.datadoghq.com/tracing/metrics/metrics_namespace).
+      // Not sum(trace.<op>.duration) / sum(trace.<op>.hits): duration is a legacy GAUGE, and summed over series a
+      // gauge interpolates for minutes where a sparse canary series had no span, counts do not, so the canary's
+      // "average" grew with durations that never happened. The stable's average is never 0 while it serves
+      // requests. An avg query: the legacy notify_no_data = false keeps it from ever notifying on no data, the one
+      // setting every query form takes (which on_missing_data values Datadog accepts depends on the query:
+      // docs.datadoghq.com/monitors/guide/on_missing_data).
+      const avgLatency = (t: string) => `avg:trace.${op}{${t}}`;
       monitor(
         "canaryLatency",
         "canary latency increase",
