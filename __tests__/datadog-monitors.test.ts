@@ -4,7 +4,8 @@ import { Monitor } from "@cdktf/provider-datadog/lib/monitor";
 import { DatadogMonitors, type DatadogMonitorsProps } from "../constructs/datadog-monitors";
 import { thresholdsAbove } from "../config/thresholds";
 import { environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
-import { parseMonitorQuery, q } from "./monitor-query";
+import { NOTIFICATIONS, parseMonitorQuery, q, renderMessage } from "./monitor-query";
+import { handlesOf } from "../review/preflight-reads";
 
 const base: DatadogMonitorsProps = {
   env: "qa",
@@ -367,13 +368,32 @@ describe("across environments", () => {
   it("prod's and hotfix's alerts go by DESIGN.md's tiers: failing requests page on-call, slow ones open a ticket, CPU is logged for investigation", () => {
     for (const name of ["prod", "hotfix"]) {
       const byKind = (suffix: string) => monitors(name).filter((m) => m.name.endsWith(suffix));
-      for (const m of byKind(" error rate")) expect([m.message.split("\n").at(-1), m.priority, m.tags]).toEqual([`${org.datadog.pagerHandle} ${org.datadog.chatHandle}`, "1", expect.arrayContaining(["alert-tier:critical"])]);
-      for (const m of byKind(" p99 latency")) expect([m.message.split("\n").at(-1), m.priority, m.tags]).toEqual([org.datadog.ticketHandle, "2", expect.arrayContaining(["alert-tier:high"])]);
+      for (const m of byKind(" error rate")) expect([handlesOf([m.message]), m.priority, m.tags]).toEqual([[org.datadog.pagerHandle, org.datadog.chatHandle].sort(), "1", expect.arrayContaining(["alert-tier:critical"])]);
+      for (const m of byKind(" p99 latency")) expect([handlesOf([m.message]), m.priority, m.tags]).toEqual([[org.datadog.ticketHandle], "2", expect.arrayContaining(["alert-tier:high"])]);
       for (const m of byKind(" CPU")) {
         expect(m.message).not.toMatch(/@[\w.-]+/);
         expect([m.priority, m.tags]).toEqual(["3", expect.arrayContaining(["alert-tier:medium"])]);
       }
     }
+  });
+
+  it("each notification reaches whom it concerns: on-call is paged for an alert, no data and every recovery (which resolves the incident), never a warning; a ticket opens once per alert or no data; the chat hears everything", () => {
+    // who hears each kind of notification, by DESIGN.md's routing: a warning is below the page threshold, and a
+    // renotification or a recovery is not a new ticket
+    const heard = (message: string) => Object.fromEntries(Object.entries(NOTIFICATIONS).map(([kind, vars]) => [kind, handlesOf([renderMessage(message, new Set(vars))])]));
+    const { pagerHandle: pager, chatHandle: chat, ticketHandle: ticket } = org.datadog;
+    const everything = Object.keys(NOTIFICATIONS);
+    const paged = ["alert", "no data", "alert recovery", "warning recovery", "no data recovery", "alert renotified", "no data renotified"];
+    const ticketed = ["alert", "no data"];
+    const errorRate = monitors("prod").find((m) => m.name.endsWith(" error rate"))!;
+    expect(heard(errorRate.message)).toEqual(Object.fromEntries(everything.map((k) => [k, [...(paged.includes(k) ? [pager] : []), chat].sort()])));
+    const latency = monitors("prod").find((m) => m.name.endsWith(" p99 latency"))!;
+    expect(heard(latency.message)).toEqual(Object.fromEntries(everything.map((k) => [k, ticketed.includes(k) ? [ticket] : []])));
+    // staging's chat, and the gate's webhook, hear everything
+    const staging = monitors("staging")[0];
+    expect(heard(staging.message)).toEqual(Object.fromEntries(everything.map((k) => [k, [chat]])));
+    const gate = allMonitors("prod").find((m) => m.tags.includes("canary-gate"))!;
+    expect(heard(gate.message)).toEqual(Object.fromEntries(everything.map((k) => [k, [org.datadog.gateHandle]])));
   });
 
   it("staging notifies chat and pages nobody", () => {

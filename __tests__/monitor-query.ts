@@ -93,3 +93,31 @@ export const q = {
   n: (value: number): NumberTerm => ({ kind: "number", value }),
   op: (op: Operation["op"], left: Expression, right: Expression): Operation => ({ kind: "op", op, left, right }),
 };
+
+/**
+ * A monitor message as Datadog renders it for one notification: `{{#var}}…{{/var}}` kept where the conditional
+ * variable holds, `{{^var}}…{{/var}}` where it does not, nested as written (docs.datadoghq.com/monitors/notify/
+ * variables, "Conditional variables"). Other template variables ({{value}}) are left as they are.
+ */
+export function renderMessage(message: string, holds: ReadonlySet<string>): string {
+  const section = /\{\{([#^])([a-z_]+)\}\}((?:(?!\{\{[#^]\2\}\})[\s\S])*?)\{\{\/\2\}\}/;
+  let out = message;
+  for (let m = section.exec(out); m; m = section.exec(out)) {
+    const keep = (m[1] === "#") === holds.has(m[2]);
+    out = out.slice(0, m.index) + (keep ? m[3] : "") + out.slice(m.index + m[0].length);
+  }
+  return out;
+}
+
+/** The conditional variables that hold for each kind of notification (the docs' table of conditional variables). */
+export const NOTIFICATIONS: Readonly<Record<string, readonly string[]>> = {
+  alert: ["is_alert"],
+  warning: ["is_warning"],
+  "no data": ["is_no_data"],
+  "alert recovery": ["is_recovery", "is_alert_recovery"],
+  "warning recovery": ["is_recovery", "is_warning_recovery"],
+  "no data recovery": ["is_recovery", "is_no_data_recovery"],
+  "alert renotified": ["is_alert", "is_renotify"],
+  "no data renotified": ["is_no_data", "is_renotify"],
+  "alert to warning": ["is_warning", "is_alert_to_warning"],
+};

@@ -48,6 +48,11 @@ export interface DatadogMonitorsProps {
   readonly tiers?: { readonly errorRate: MonitorRoute; readonly latency: MonitorRoute; readonly cpu: MonitorRoute };
   /** Handles notified by every monitor (`@pagerduty-…`, `@slack-…`); empty notifies nobody. */
   readonly notify: readonly string[];
+  /**
+   * Handles that page on-call or open a ticket, each told only what fits it (`deliver`); any other handle (chat,
+   * the gate's webhook) hears every state change.
+   */
+  readonly handleKinds?: Readonly<Record<string, HandleKind>>;
   readonly runbookBaseUrl: string;
   /** APM operation of the trace metrics, e.g. `http.request`. */
   readonly traceOperation: string;
@@ -66,6 +71,24 @@ export interface DatadogMonitorsProps {
     /** Who the gate tells (the rollout's webhook), instead of `notify`: a gate is not an incident. */
     readonly notify: readonly string[];
   };
+}
+
+export type HandleKind = "page" | "ticket";
+
+/**
+ * A handle in a monitor's message, inside the conditional blocks that fit what it does. "Any text or notification
+ * handle placed outside the configured conditional variables is invoked with every monitor state transition"
+ * (docs.datadoghq.com/monitors/notify/variables), warnings and renotifications included (renotify_interval
+ * re-sends Alert and No Data: renotify_statuses' default, @datadog/datadog-api-client MonitorOptions).
+ * - page: everything but a warning (`{{^is_warning}}`): the alert, no data, their renotifications, and every
+ *   recovery, which resolves the incident; a warning sits below the page threshold and would wake someone for it.
+ * - ticket: an alert or no data once (`{{^is_renotify}}`, `{{^is_recovery}}`, `{{^is_warning}}`): neither a
+ *   renotification every interval nor a recovery opens another ticket.
+ */
+export function deliver(handle: string, kind: HandleKind | undefined): string {
+  if (kind === "page") return `{{^is_warning}}${handle}{{/is_warning}}`;
+  if (kind === "ticket") return `{{^is_renotify}}{{^is_recovery}}{{^is_warning}}${handle}{{/is_warning}}{{/is_recovery}}{{/is_renotify}}`;
+  return handle;
 }
 
 /** SLO windows every protected environment reports on. */
@@ -108,7 +131,7 @@ export class DatadogMonitors extends Construct {
         ...(extra.describe ? [extra.describe] : []),
         `Runbook: ${p.runbookBaseUrl}/${service.name}/${monitorId.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
         `Service: ${service.name} · environment: ${p.env} · team: ${service.team}`,
-        ...(notify.length > 0 ? [notify.join(" ")] : []),
+        ...(notify.length > 0 ? [notify.map((h) => deliver(h, p.handleKinds?.[h])).join(" ")] : []),
       ].join("\n");
       const noData =
         extra.missingData === "show_no_data"

@@ -20,7 +20,10 @@ export function preflightReads(m: Matrix, e: EnvironmentSettings): { apiGroup: s
 }
 
 
-/** `@pagerduty-x`, `@slack-…`, `@webhook-x` handles in monitor messages (an e-mail address is not one). */
+/**
+ * `@pagerduty-x`, `@slack-…`, `@webhook-x` handles in monitor messages (an e-mail address is not one), also inside a
+ * conditional block (`{{^is_warning}}@pagerduty-x{{/is_warning}}`).
+ */
 export function handlesOf(messages: readonly string[]): string[] {
-  return [...new Set(messages.flatMap((msg) => [...msg.matchAll(/(^|[\s(])(@[A-Za-z0-9_.-]+)(?![A-Za-z0-9_.-]*@)/g)].map((m) => m[2])))].sort();
+  return [...new Set(messages.flatMap((msg) => [...msg.matchAll(/(^|[\s(}])(@[A-Za-z0-9_.-]+)(?![A-Za-z0-9_.-]*@)/g)].map((m) => m[2])))].sort();
 }

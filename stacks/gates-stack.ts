@@ -40,7 +40,7 @@ export function planBranches(deployBranches: readonly string[], defaultBranch: s
  */
 function loginVariables(org: Matrix["organization"], vaultRole: string, backend: EnvironmentSettings["backend"], roleArn: "deployRoleArn" | "planRoleArn"): Record<string, string> {
   const aws = backend.type === "s3" ? { AWS_REGION: backend.region, ...(backend[roleArn] ? { AWS_ROLE_ARN: backend[roleArn] } : {}) } : {};
-  const ca = org.vault.caCertificatePem ? { VAULT_CACERT_BASE64: Buffer.from(org.vault.caCertificatePem, "utf8").toString("base64") } : {};
+  const ca: Record<string, string> = org.vault.caCertificatePem ? { VAULT_CACERT_BASE64: Buffer.from(org.vault.caCertificatePem, "utf8").toString("base64") } : {};
   return { VAULT_ADDR: org.vault.address, VAULT_JWT_MOUNT: org.vault.githubJwtMount, VAULT_ROLE: vaultRole, ...ca, ...aws };
 }
 

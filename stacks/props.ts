@@ -273,6 +273,8 @@ export function monitorsProps({ name, env, org, services }: EnvironmentContext):
     renotifyMinutes: al.renotifyMinutes,
     priority: al.priority,
     notify: alertRecipients(al.routing, dd),
+    // on-call is paged on everything but a warning, a ticket opened once per alert (constructs/datadog-monitors.ts deliver)
+    handleKinds: { [dd.pagerHandle]: "page", [dd.ticketHandle]: "ticket" },
     tiers: al.tiers ? { errorRate: tierRoute(al.tiers.errorRate, dd), latency: tierRoute(al.tiers.latency, dd), cpu: tierRoute(al.tiers.cpu, dd) } : undefined,
     runbookBaseUrl: dd.runbookBaseUrl,
     traceOperation: dd.traceOperation,
