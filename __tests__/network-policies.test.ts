@@ -25,6 +25,26 @@ describe("NetworkPolicies", () => {
     expect(spec).toEqual({ pod_selector: {}, policy_types: ["Ingress", "Egress"], ingress: [{ from: peer }], egress: [{ to: peer }] });
   });
 
+  it("allows DNS also to the cluster's DNS addresses that are no pod (NodeLocal DNSCache on the host network, the kube-dns ClusterIP), by ipBlock, on the same ports", () => {
+    const spec = byName(policies({ allowDns: true, dnsIpBlocks: ["169.254.20.10/32", "10.96.0.10/32"] }))["allow-dns"];
+    expect(spec.egress).toEqual([
+      {
+        to: [
+          {
+            namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "kube-system" } },
+            pod_selector: { match_labels: { "k8s-app": "kube-dns" } },
+          },
+          { ip_block: { cidr: "169.254.20.10/32" } },
+          { ip_block: { cidr: "10.96.0.10/32" } },
+        ],
+        ports: [
+          { protocol: "UDP", port: "53" },
+          { protocol: "TCP", port: "53" },
+        ],
+      },
+    ]);
+  });
+
   it("allows DNS only to kube-dns pods in kube-system, on port 53 over UDP and TCP", () => {
     const spec = byName(policies({ allowDns: true }))["allow-dns"];
     expect(spec.policy_types).toEqual(["Egress"]);

@@ -30,6 +30,7 @@ const OPTIONAL_ORG_FIELDS: [string[], unknown[]][] = [
   [["vault", "caCertificatePem"], ["-----BEGIN CERTIFICATE-----\nMIIBdummyPublicCaForTests\n-----END CERTIFICATE-----\n"]],
   [["github", "actionsAppId"], [15369]],
   [["vault", "egressCidrMinPrefix"], [24, 28]],
+  [["clusters", "nonprod", "dnsIpBlocks"], [["169.254.20.10/32"]]],
 ];
 
 /**

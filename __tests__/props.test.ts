@@ -88,3 +88,21 @@ describe("secret sync props", () => {
     expect([p.vault.authMountPath, p.vault.role]).toEqual([role.authMountPath, role.role]);
   });
 });
+
+describe("DNS addresses of a cluster", () => {
+  it("reach the DNS allow of every environment on that cluster, and of no other", () => {
+    const blocks = ["169.254.20.10/32", "10.96.0.10/32"];
+    const withBlocks = (name: string) => networkProps(context(name, (c) => (c.org = { ...c.org, clusters: { ...c.org.clusters, [c.env.cluster]: { ...c.org.clusters[c.env.cluster], dnsIpBlocks: blocks } } })), labels, "ns");
+    const onNonprod = Object.keys(seedMatrix.environments).filter((n) => seedMatrix.environments[n].cluster === seedMatrix.environments.dev.cluster);
+    expect(onNonprod.length).toBeGreaterThan(0);
+    for (const name of Object.keys(seedMatrix.environments)) {
+      expect({ name, seed: networkProps(context(name), labels, "ns").dnsIpBlocks }).toEqual({ name, seed: undefined });
+      expect({ name, set: withBlocks(name).dnsIpBlocks }).toEqual({ name, set: blocks });
+    }
+    // only the environment's own cluster's blocks: dev's blocks set on its cluster, prod (another cluster) has none
+    const devCluster = seedMatrix.environments.dev.cluster;
+    expect(seedMatrix.environments.prod.cluster).not.toBe(devCluster);
+    const prod = networkProps(context("prod", (c) => (c.org = { ...c.org, clusters: { ...c.org.clusters, [devCluster]: { ...c.org.clusters[devCluster], dnsIpBlocks: blocks } } })), labels, "ns");
+    expect(prod.dnsIpBlocks).toBeUndefined();
+  });
+});

@@ -452,6 +452,10 @@ const clusterSchema = z.strictObject({
   host: describe(httpsUrl(), "API server URL, as Vault's Kubernetes auth backend reaches it."),
   caCertificatePem: describe(pem().optional(), "PEM of the CA that signed the API server's certificate (public). Default: Vault's own trust store."),
   vaultInCluster: describe(flag().optional(), "Vault runs inside this cluster. Default false: configured with disable_local_ca_jwt and the reviewer's JWT."),
+  dnsIpBlocks: describe(
+    list(text("a CIDR (like 169.254.20.10/32)", isCidr), "CIDRs").optional(),
+    "Where pods' DNS queries go that no pod selector matches, allowed beside kube-dns's pods: NodeLocal DNSCache's address and the kube-dns Service's ClusterIP (each /32), or 169.254.169.254/32 for GKE's Cloud DNS. NodeLocal DNSCache runs on the host network, which a pod selector never matches (kubernetes/kubernetes cluster/addons/dns/nodelocaldns README); GKE enables it by default on Autopilot and recent Standard clusters. Default: none.",
+  ),
 });
 
 const handle = () => matching(/^@[A-Za-z0-9_.\-]+$/, "a Datadog notification handle (like @slack-channel)");

@@ -19,6 +19,9 @@ export interface NetworkPoliciesProps {
   /** Allow egress to cluster DNS; almost every workload needs it once egress is denied.
    * @default false */
   readonly allowDns?: boolean;
+  /** With allowDns: DNS servers no pod selector matches (NodeLocal DNSCache on the host network, the kube-dns
+   * ClusterIP it answers on, a cloud resolver), allowed by address. @default - kube-dns pods only */
+  readonly dnsIpBlocks?: readonly string[];
   /** The ingress controller's pods (namespace and labels), allowed to reach the services' ports here.
    * @default - no ingress controller allow */
   readonly ingressController?: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly ports: readonly number[] };
@@ -75,7 +78,9 @@ export class NetworkPolicies extends Construct {
     }
 
     if (props.allowDns) {
-      // egress is denied above, so DNS has to be allowed explicitly: kube-dns pods in kube-system only
+      // egress is denied above, so DNS has to be allowed explicitly: kube-dns pods in kube-system, and the cluster's
+      // DNS addresses that are no pod ("node-local-dns pods run with hostNetwork: True … use an ipBlock rule
+      // instead", kubernetes/kubernetes cluster/addons/dns/nodelocaldns/README.md)
       policy("allowDns", "allow-dns", {
         policyTypes: ["Egress"],
         egress: [
@@ -85,6 +90,7 @@ export class NetworkPolicies extends Construct {
                 namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
                 podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
               },
+              ...(props.dnsIpBlocks ?? []).map((cidr) => ({ ipBlock: { cidr } })),
             ],
             ports: [
               { protocol: "UDP", port: "53" },

@@ -147,6 +147,7 @@ export function networkProps(context: EnvironmentContext, labels: Labels, namesp
     labels,
     sameEnvironmentNamespaces: env.network.allowSameEnvironment ? [env.identity.namespace] : undefined,
     allowDns: env.network.allowDns,
+    dnsIpBlocks: org.clusters[env.cluster].dnsIpBlocks,
     ingressController: env.network.allowIngressController
       ? { ...org.ingressController, ports: [...new Set(services.map((s) => s.port ?? DEFAULT_SERVICE_PORT))] }
       : undefined,
