@@ -253,6 +253,14 @@ const ROWS: Record<string, readonly Case[]> = {
     },
   ],
   "vault-subtree-derived": [{ bad: (m) => (m.environments.dev.identity.vaultSubtree = "development"), at: "environments.dev.identity.vaultSubtree", says: /^"development" is not "dev" \(the Vault subtree is the environment's name/, good: seed }],
+  "vault-subtree-not-the-mount": [
+    {
+      bad: (m) => (m.organization.vault.kvMount = "dev"),
+      at: "environments.dev.identity.vaultSubtree",
+      says: /^"dev" is the KV mount's name \(ESO reads the key "dev\/<service>" on mount "dev" as "<service>"/,
+      good: (m) => (m.organization.vault.kvMount = "kv"),
+    },
+  ],
   "github-environment-owned": [
     { bad: (m) => (m.environments.dev.identity.githubEnvironment = "production-dev"), at: "environments.dev.identity.githubEnvironment", says: /^"production-dev" does not start with "dev" \(it reads as prod's/, good: (m) => (m.environments.dev.identity.githubEnvironment = "dev-sandbox") },
     { bad: (m) => (m.environments.dev.identity.githubEnvironment = "development-plan"), at: "environments.dev.identity.githubEnvironment", says: /^"development-plan" is reserved \(names ending in "-plan" are the plan environments/, good: (m) => (m.environments.dev.identity.githubEnvironment = "development-planning") },

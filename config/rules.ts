@@ -690,6 +690,20 @@ export const TRUST_RULES: readonly Rule[] = [
   ),
   eachEnvironment(
     {
+      id: "vault-subtree-not-the-mount",
+      holds: "an environment's Vault subtree is not named like the KV mount, whose name ESO cuts from the front of a secret's key",
+      reads: ["identity.vaultSubtree", "organization.vault.kvMount"],
+      // ESO v1.0.0 providers/v1/vault/client_get.go: `cut := *optionalMount + "/"; if strings.HasPrefix(out, cut) {
+      // … strings.Cut(out, cut)`: the key "secret/api" on mount "secret" is read as secret/data/api
+      check: ({ identity: id }, _name, m) =>
+        id.vaultSubtree !== m.organization.vault.kvMount
+          ? undefined
+          : ["identity.vaultSubtree", `${show(id.vaultSubtree)} is the KV mount's name (ESO reads the key "${id.vaultSubtree}/<service>" on mount "${m.organization.vault.kvMount}" as "<service>", outside the environment's subtree and its policy): rename the environment or the mount`],
+    },
+    "trust",
+  ),
+  eachEnvironment(
+    {
       id: "github-environment-owned",
       holds: "an environment's GitHub environment name starts with its own name (longest environment name first), and is not a plan or the gates' environment",
       reads: ["identity.githubEnvironment", "organization.gates.githubEnvironment"],
