@@ -14,6 +14,7 @@ import { buildProgram } from "../scripts/cli";
 import { seedMatrix } from "./helpers";
 import { resolveMatrix } from "../config/validate";
 import { scratchDir } from "./scratch";
+import { changedStacks } from "../review/changed-stacks";
 import { argv, invocations, type Invocation } from "./workflow-invocations";
 
 const root = path.resolve(__dirname, "..");
@@ -54,7 +55,7 @@ const stacks = [...Object.keys(definition.environments), "gates"];
 
 describe("the workflows' commands, run as the workflows run them", () => {
   it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
-    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "compare", "matrix", "plan-summary", "approval-checklist", "cost", "branch-request"];
+    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "synth-matrix", "compare", "matrix", "plan-summary", "approval-checklist", "cost", "branch-request"];
     // these talk to GitHub or Datadog: their tests run the workflow's invocation against fakes on 127.0.0.1
     const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", "record-apply": "provenance.test.ts", gate: "gate.test.ts", "report-deployment": "deployment-report.test.ts" };
     expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...Object.keys(withFakes)].sort());
@@ -143,8 +144,48 @@ describe("the workflows' commands, run as the workflows run them", () => {
     }
   });
 
+  it("pull-request-review.yml: the pull request's matrix, synthesized by this checkout's code, is its output byte for byte where that code made it; every stack made otherwise is named", async () => {
+    const [synth] = of("pull-request-review.yml", "synth-matrix");
+    const [compared] = of("pull-request-review.yml", "changed-stacks").filter((i) => i.words.includes("$RUNNER_TEMP/trusted-head"));
+    // a head made by this very code from the matrix (and no adopt files, as the pull request's artifact has none)
+    const runner = fs.mkdtempSync(path.join(tmp, "trusted-"));
+    fs.mkdirSync(path.join(runner, "head"));
+    fs.writeFileSync(path.join(runner, "head", "matrix.json"), JSON.stringify(definition, null, 2));
+    expect(synthesize(definition, path.join(runner, "head", "cdktf.out"), path.join(runner, "head", "adopted"))).toBe(0);
+    const made = await cli(argv(synth, { RUNNER_TEMP: runner }));
+    expect([made.code, made.stderr]).toEqual([0, ""]);
+    const same = await cli(argv(compared, { RUNNER_TEMP: runner }));
+    expect([same.code, JSON.parse(same.stdout)]).toEqual([0, []]);
+    // the fixture head: prod and hotfix edited after synthesis (as a test or a config module of the pull request's
+    // could, before its output is uploaded): both named, nothing else
+    fs.rmSync(path.join(runnerTemp, "trusted-head"), { recursive: true, force: true });
+    expect((await run(synth, {})).code).toBe(0);
+    const differ = await run(compared, {});
+    expect(JSON.parse(differ.stdout)).toEqual(["hotfix", "prod"]);
+    fs.rmSync(path.join(runnerTemp, "trusted-head"), { recursive: true, force: true });
+    // the pull request's adopt files (data) are synthesized with it: without them its stack would differ
+    fs.mkdirSync(path.join(runner, "head", "adopted"));
+    fs.writeFileSync(path.join(runner, "head", "adopted", "staging.json"), JSON.stringify({ import: [{ to: "kubernetes_config_map_v1.profile", id: "envmatrix-staging/environment-profile" }] }));
+    fs.rmSync(path.join(runner, "head", "cdktf.out"), { recursive: true });
+    fs.rmSync(path.join(runner, "trusted-head"), { recursive: true });
+    expect(synthesize(definition, path.join(runner, "head", "cdktf.out"), path.join(runner, "head", "adopted"))).toBe(0);
+    expect((await cli(argv(synth, { RUNNER_TEMP: runner }))).code).toBe(0);
+    expect(JSON.parse((await cli(argv(compared, { RUNNER_TEMP: runner }))).stdout)).toEqual([]);
+    const withoutAdopted = argv(synth, { RUNNER_TEMP: runner }).slice(0, 3).map((w) => w.replace("trusted-head", "without-adopted"));
+    expect((await cli(withoutAdopted)).code).toBe(0);
+    expect(changedStacks(path.join(runner, "without-adopted"), path.join(runner, "head", "cdktf.out"))).toEqual(["staging"]);
+    // a matrix the checkout's rules refuse is synthesized nowhere (exit 1, nothing written)
+    const bad = structuredClone(definition) as any;
+    bad.environments.prod.replicas.min = -1;
+    fs.writeFileSync(path.join(runner, "bad.json"), JSON.stringify(bad));
+    const refused = await cli(["synth-matrix", path.join(runner, "bad.json"), path.join(runner, "nowhere")]);
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining(`${path.join(runner, "bad.json")}: 1 problem`)]);
+    expect(refused.stderr).toContain("environments.prod.replicas.min: -1 is out of range");
+    expect(fs.existsSync(path.join(runner, "nowhere"))).toBe(false);
+  });
+
   it("pull-request-review.yml: changed-stacks names prod and hotfix, the stacks whose config changed", async () => {
-    const [inv] = of("pull-request-review.yml", "changed-stacks");
+    const [inv] = of("pull-request-review.yml", "changed-stacks").filter((i) => !i.words.includes("$RUNNER_TEMP/trusted-head"));
     const r = await run(inv, {});
     expect([r.code, JSON.parse(r.stdout)]).toEqual([0, ["hotfix", "prod"]]); // sorted: one order whatever the outputs' order
   });

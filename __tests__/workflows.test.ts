@@ -436,7 +436,18 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     expect(review.if).toContain("github.event.workflow_run.path == '.github/workflows/pull-request.yml'");
     const r = runs("pull-request-review.yml", "review");
     expect(r).toMatch(/if \[ "\$\(jq length <<<"\$PULL_REQUESTS"\)" -ne 1 \]; then[\s\S]*?exit 1/);
-    expect(r).toContain("**This pull request changes code that produces the output reviewed below**");
+    // whether the output is what the default branch's code makes of the pull request's matrix: by the output, not
+    // by file names (tests and config modules run before the synth; cli-wiring.test.ts runs both commands)
+    expect(r).toContain('npm run --silent synth-matrix -- "$RUNNER_TEMP/head/matrix.json" "$RUNNER_TEMP/trusted-head" --adopted "$RUNNER_TEMP/head/adopted"');
+    expect(r).toContain('differ=$(npm run --silent changed-stacks -- "$RUNNER_TEMP/trusted-head" "$RUNNER_TEMP/head/cdktf.out" | jq -r \'.[]\')');
+    expect(r).toContain("**This pull request's output is not what the default branch's code makes of its matrix**");
+    expect(r).not.toMatch(/git diff --name-only/);
+    // the warning leads the comment
+    const comment = runs("pull-request-review.yml", "comment");
+    expect(comment.indexOf("cat summary/warning.md")).toBeGreaterThan(0);
+    expect(comment.indexOf("cat summary/warning.md")).toBeLessThan(comment.indexOf("cat summary/notes.md"));
+    // the check job hands the adopt files over with the matrix
+    expect(runs("pull-request.yml", "check")).toContain('if [ -d stacks/adopted ]; then cp -R stacks/adopted "$RUNNER_TEMP/review/adopted"; fi');
   });
   it("fails the verdict when a plan fails, after writing its summary", () => {
     const plan = runs("pull-request-review.yml", "plan");

@@ -491,6 +491,28 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command("synth-matrix")
+    .description("synthesize a matrix exported as JSON (a pull request's) with this checkout's code: what this code makes of it, to compare with the output the pull request's own code made")
+    .argument("<matrix-json>", "the output of `npm run --silent matrix -- --format json`")
+    .argument("<outdir>", "the folder to synthesize into (cdktf.out's layout)")
+    .option("--adopted <dir>", "adopt files (stacks/adopted/<stack>.json) instead of this checkout's: a pull request's, as data")
+    .action((file: string, outdir: string, opts: { adopted?: string }) => {
+      let def: unknown;
+      try {
+        def = JSON.parse(fs.readFileSync(file, "utf8"));
+      } catch (err) {
+        throw new Error(`${file}: not a matrix exported as JSON (${(err as Error).message})`);
+      }
+      // refused under the file's own name first; then main.ts's run: the adopt files checked too (nothing written on
+      // a refusal), every stack synthesized
+      checkMatrix(def as MatrixDefinition, file);
+      const { run, REPOSITORY_ADOPTED_DIR } = require("../main") as typeof import("../main");
+      const code = run(def as MatrixDefinition, outdir, opts.adopted ?? REPOSITORY_ADOPTED_DIR);
+      if (code !== 0) exit(code);
+      log(`${file}: synthesized into ${outdir}`);
+    });
+
+  program
     .command("reviewed-branch")
     .description("whether a branch is protected with at least one required review by some environment's ruleset; exit 6 when not")
     .argument("<branch>", "branch name")
