@@ -147,11 +147,25 @@ describe("the environment's values", () => {
 
   it("on its own, from plain props: the deployment events drawn on the requests widget only, as an event search of their tags", () => {
     const d = dashboardDefinition({
-      env: "qa", namespace: "shop-qa", services: ["cart"], traceOperation: "http.request", errorRatePercent: 1, latencyMs: 500,
+      env: "qa", namespace: "shop-qa", services: ["cart"], traceOperations: ["http.request"], errorRatePercent: 1, latencyMs: 500,
       quota: { cpuMillicores: 2000, memoryMiB: 4096 }, objectTags: ["env:qa"], deploymentTags: ["env:qa", "deployment"],
     });
     const timeseries = widgets(d).filter((w) => w.definition.type === "timeseries").map((w) => w.definition);
     expect(timeseries.filter((t) => "events" in t).map((t) => [t.title, t.events])).toEqual([["Requests per second", [{ q: "tags:env:qa tags:deployment" }]]]);
+  });
+
+  it("with services of two APM operations, draws each line per operation, named after it where that tells them apart", () => {
+    const props = {
+      env: "qa", namespace: "shop-qa", services: ["cart", "orders"], errorRatePercent: 1, latencyMs: 500,
+      quota: { cpuMillicores: 2000, memoryMiB: 4096 }, objectTags: ["env:qa"], deploymentTags: ["env:qa", "deployment"],
+    };
+    const queries = (d: Json, title: string) => widgets(d).find((w) => w.definition.title === title)!.definition.requests.map((r: Json) => [r.q, r.metadata?.[0]?.alias_name]);
+    const two = dashboardDefinition({ ...props, traceOperations: ["http.request", "web.request"] });
+    expect(queries(two, "Requests per second").map(([q]: string[]) => q)).toEqual(["sum:trace.http.request.hits{env:qa,$service} by {service}.as_rate()", "sum:trace.web.request.hits{env:qa,$service} by {service}.as_rate()"]);
+    expect(queries(two, "Latency (s): p50, p95, p99").map(([, alias]: string[]) => alias)).toEqual(["p50 http.request", "p95 http.request", "p99 http.request", "p50 web.request", "p95 web.request", "p99 web.request"]);
+    expect(queries(two, "Error rate by resource (%)")).toHaveLength(2);
+    const one = dashboardDefinition({ ...props, traceOperations: ["http.request"] });
+    expect(queries(one, "Latency (s): p50, p95, p99").map(([, alias]: string[]) => alias)).toEqual(["p50", "p95", "p99"]);
   });
 
   it("a threshold changed in staging changes staging's dashboard, at that marker only, and no other environment's", () => {

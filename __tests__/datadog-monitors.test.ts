@@ -32,6 +32,18 @@ const monitorsOf = (props: Partial<DatadogMonitorsProps> = {}) =>
 /** The query's threshold as written, the query read by its parts. */
 const queryThreshold = (query: string) => parseMonitorQuery(query).thresholdText;
 
+describe("a service's own APM operation", () => {
+  it("names the trace metrics of its monitors, and only its (a Node service's server spans are web.request, dd-trace-js)", () => {
+    const r = monitorsOf({ services: [{ name: "cart", team: "payments", traceOperation: "web.request" }, { name: "orders", team: "payments" }] });
+    const metricsOf = (service: string) =>
+      Object.values<any>(r.datadog_monitor)
+        .filter((m) => m.tags.includes(`service:${service}`) && !m.name.endsWith(" CPU"))
+        .flatMap((m) => [...m.query.matchAll(/trace\.([a-z0-9_.]+?)(?:\.(?:errors|hits))?\{/g)].map((x) => x[1]));
+    expect(new Set(metricsOf("cart"))).toEqual(new Set(["web.request"]));
+    expect(new Set(metricsOf("orders"))).toEqual(new Set([base.traceOperation]));
+  });
+});
+
 describe("thresholdsAbove", () => {
   it("warns at a share of critical and recovers below each threshold, without float noise", () => {
     expect(thresholdsAbove(0.1, 80, 90)).toEqual({ critical: "0.1", warning: "0.08", criticalRecovery: "0.09", warningRecovery: "0.072" });

@@ -13,6 +13,7 @@ import { startCliProcess, type CliProcess } from "./cli-process";
 import { editableDefinition, seedMatrix, synthEnvironment } from "./helpers";
 import { scratchDir } from "./scratch";
 import { formatGates, readTestReport } from "../review/gate";
+import { loadMatrix } from "../config";
 import { argv, invocations } from "./workflow-invocations";
 
 const COMMIT = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
@@ -101,6 +102,20 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
       { query: errorsQuery, from: to - source.lookbackMinutes * 60, to },
       { query: hitsQuery, from: to - source.lookbackMinutes * 60, to },
     ]);
+  });
+
+  it("asks for a service's own APM operation where it has one, the series its monitor reads (a Node service's server spans are web.request)", async () => {
+    const def = editableDefinition();
+    def.services[0].traceOperation = "web.request";
+    const edited = loadMatrix(def);
+    const monitor = Object.values<any>(synthEnvironment(source.environment, edited).parsed.resource.datadog_monitor).find((mon) => mon.name.endsWith(`${def.services[0].name} error rate`));
+    const [, errors, hits] = /^sum\(last_\d+m\):\( (.+) \/ (.+) \) \* 100 > [\d.]+$/.exec(monitor.query)!;
+    expect([errors, hits].every((q) => q.startsWith("sum:trace.web.request."))).toBe(true);
+    dd.points = { [errors]: [1, 1], [hits]: [5000, 5000] };
+    stagingDeployed(["success"]);
+    const r = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW], def);
+    expect(line(r.out, `error rate staging/${def.services[0].name}`)).toMatch(/^✔ .*0\.02% \(2 errors in 10000 requests\)/);
+    expect(dd.asked.map((a) => a.query).slice(0, 2)).toEqual([errors, hits]);
   });
 
   it("fails at 0.2%, with the value and the threshold, and says nothing is applied (exit 8)", async () => {

@@ -2,7 +2,7 @@
  * The matrix → props functions (stacks/props.ts), read as plain data without synthesizing: what each capability
  * is given for an environment. Expected values come from the matrix and the README's "What each stack contains".
  */
-import { alertRecipients, externalSecretsProps, namespaceProps, networkProps, secretSyncProps, tierRoute, type EnvironmentContext } from "../stacks/props";
+import { alertRecipients, dashboardProps, externalSecretsProps, namespaceProps, networkProps, secretSyncProps, tierRoute, type EnvironmentContext } from "../stacks/props";
 import { seedMatrix } from "./helpers";
 
 const org = seedMatrix.organization;
@@ -104,5 +104,14 @@ describe("DNS addresses of a cluster", () => {
     expect(seedMatrix.environments.prod.cluster).not.toBe(devCluster);
     const prod = networkProps(context("prod", (c) => (c.org = { ...c.org, clusters: { ...c.org.clusters, [devCluster]: { ...c.org.clusters[devCluster], dnsIpBlocks: blocks } } })), labels, "ns");
     expect(prod.dnsIpBlocks).toBeUndefined();
+  });
+});
+
+describe("the dashboard's APM operations", () => {
+  it("each operation the services' trace metrics are named after, once, in the services' order; the organization's where a service sets none", () => {
+    const quota = { cpuMillicores: 1000, memoryMiB: 1024 };
+    expect(dashboardProps(context("prod"), quota).traceOperations).toEqual([org.datadog.traceOperation]);
+    const services = [{ name: "a", team: "t", traceOperation: "web.request" }, { name: "b", team: "t" }, { name: "c", team: "t", traceOperation: "web.request" }];
+    expect(dashboardProps(context("prod", (c) => (c.services = services)), quota).traceOperations).toEqual(["web.request", org.datadog.traceOperation]);
   });
 });

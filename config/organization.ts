@@ -65,6 +65,8 @@ export const organization = {
     ticketHandle: "@webhook-platform-tickets", // PLACEHOLDER: a webhook that opens a ticket
     agent: { transport: "tcp", namespace: "datadog", podLabels: { app: "datadog-agent" }, service: "datadog-agent" },
     runbookBaseUrl: "https://runbooks.example.internal/envmatrix", // PLACEHOLDER
+    // PLACEHOLDER: the services' entry span name, which each tracer names its own (dd-trace-js: web.request; Go
+    // net/http: http.request; Java: servlet.request); a service in another language sets its own traceOperation
     traceOperation: "http.request",
     // configured in Datadog as the APM second primary tag: without that, trace metrics do not carry it
     apmSecondPrimaryTag: { key: "track", canary: "canary", stable: "stable" },

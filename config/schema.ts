@@ -459,6 +459,7 @@ const clusterSchema = z.strictObject({
 });
 
 const handle = () => matching(/^@[A-Za-z0-9_.\-]+$/, "a Datadog notification handle (like @slack-channel)");
+const traceOperation = () => matching(/^[a-z][a-z0-9_.]*$/, "an APM operation name (like http.request)");
 const tagName = () => matching(/^[a-z][a-z0-9_.\-/]*$/, "a Datadog tag name or value");
 
 export const organizationSchema = z.strictObject({
@@ -562,7 +563,10 @@ export const organizationSchema = z.strictObject({
       service: describe(dnsLabel(), "The agent's Service (internalTrafficPolicy: Local), which pods send traces to."),
     }),
     runbookBaseUrl: describe(httpsUrl(), "Monitor messages link `<runbookBaseUrl>/<service>/<monitor>`."),
-    traceOperation: describe(matching(/^[a-z][a-z0-9_.]*$/, "an APM operation name (like http.request)"), "The APM operation whose trace metrics the monitors read."),
+    traceOperation: describe(
+      traceOperation(),
+      "The APM operation whose trace metrics the monitors read: the service's entry span name, which each tracer names its own (dd-trace-js's HTTP server web.request, Go's net/http http.request, Java's servlet.request). A service's own `traceOperation` overrides it.",
+    ),
     apmSecondPrimaryTag: z
       .strictObject({ key: tagName(), canary: tagName(), stable: tagName() })
       .describe("The tag that tells canary spans from stable ones, configured as the APM second primary tag."),
@@ -577,6 +581,10 @@ export const serviceSchema = z.strictObject({
   latencyMs: describe(
     wholeNumber(1, 600000).optional(),
     "This service's p99 latency alert threshold in every environment instead of the environment's `alerts.latencyMs` (a service slower by design: batch, reports). Default: the environment's.",
+  ),
+  traceOperation: describe(
+    traceOperation().optional(),
+    "This service's APM entry span name where it differs from `organization.datadog.traceOperation` (a service in another language: dd-trace-js names its HTTP server spans web.request, and http.request are its outgoing calls). Default: the organization's.",
   ),
 });
 

@@ -15,6 +15,8 @@ export interface MonitoredService {
   readonly team: string;
   /** The service's own p99 latency threshold, instead of the environment's `latencyMs`. */
   readonly latencyMs?: number;
+  /** The service's own APM operation, instead of `traceOperation`. */
+  readonly traceOperation?: string;
 }
 
 /** Where one monitor goes instead of the environment's `notify` and `priority`: its alert tier's. */
@@ -103,7 +105,7 @@ export class DatadogMonitors extends Construct {
   private monitorService(scope: Construct, service: MonitoredService, p: DatadogMonitorsProps): void {
     const tags = [`env:${p.env}`, `service:${service.name}`, `team:${service.team}`, ...p.extraTags];
     const apm = serviceScope(p.env, service.name);
-    const op = p.traceOperation;
+    const op = service.traceOperation ?? p.traceOperation;
     const window = `last_${p.evaluationWindowMinutes}m`;
 
     const monitor = (

@@ -137,9 +137,10 @@ async function errorRateGate(m: Matrix, gateDef: NonNullable<EnvironmentSettings
   const api = new ddV1.MetricsApi(configuration);
   const to = Math.floor(inputs.now.getTime() / 1000);
   const from = to - gateDef.lookbackMinutes * 60;
-  const op = m.organization.datadog.traceOperation;
   const results: GateResult[] = [];
   for (const service of m.services) {
+    // the service's own operation, as its monitors read it
+    const op = service.traceOperation ?? m.organization.datadog.traceOperation;
     const scope = serviceScope(gateDef.environment, service.name);
     const gate = { gate: `error rate ${gateDef.environment}/${service.name}`, threshold: `below ${pct(gateDef.belowPercent)} over the last ${gateDef.lookbackMinutes} min` };
     let errors: number | undefined;
