@@ -1,6 +1,6 @@
 /**
  * The monthly cost estimate from the matrix (config/cost.ts, never a bill): per environment at default replicas and
- * at the quota's maximum, worked out in each test's name from the matrix's numbers; the budget rule; and the
+ * at max replicas, worked out in each test's name from the matrix's numbers; the budget rule; and the
  * pull-request comment's change per environment when a change raises `replicas.max`.
  */
 import { loadMatrix } from "../config";
@@ -37,7 +37,7 @@ const cases = Object.keys(seedMatrix.environments).map((name) => {
 });
 
 describe("the estimate per environment", () => {
-  it.each(cases)("%s at the quota's maximum: %s", (name, _arithmetic, maxPods) => {
+  it.each(cases)("%s at max replicas: %s", (name, _arithmetic, maxPods) => {
     const e = estimateCost(seedMatrix, name);
     expect(e.atMax.pods).toBe(maxPods);
     expect(e.atMax.total).toBe(monthly(maxPods, name));
@@ -54,12 +54,16 @@ describe("the estimate per environment", () => {
     expect(Object.keys(seedMatrix.environments).map((n) => estimateCost(seedMatrix, n).atMax.total)).toEqual([65.7, 217.36, 1450.6, 1450.6]);
   });
 
-  it("counts the same pods as the ResourceQuota it is the maximum of", () => {
-    const { synthEnvironment, resources } = require("./helpers");
+  it("counts every service at max replicas with its surge: the ResourceQuota holds those and, where the rollout needs it, a canary or the previous version beside them for the rollout's while", () => {
+    const { synthEnvironment, resources, expectedRolloutRoom } = require("./helpers");
     for (const name of Object.keys(seedMatrix.environments)) {
+      const e = seedMatrix.environments[name];
       const hard = Object.values<any>(resources(synthEnvironment(name), "kubernetes_resource_quota_v1"))[0].spec.hard;
-      expect(Number(hard.pods)).toBe(estimateCost(seedMatrix, name).atMax.pods);
+      expect(estimateCost(seedMatrix, name).atMax.pods).toBe(seedMatrix.services.length * (e.replicas.max + e.rolloutSurgePods));
+      expect(Number(hard.pods)).toBe(seedMatrix.services.length * (e.replicas.max + expectedRolloutRoom(e).pods));
     }
+    // prod keeps its previous version ready for an hour after a rollout: its quota holds two versions at max
+    expect(seedMatrix.environments.prod.rollout.previousVersionFallbackMinutes).toBeGreaterThan(0);
   });
 
   it("adds the fixed items, and writes the sum out with the matrix's numbers", () => {
@@ -113,7 +117,7 @@ describe("the budget", () => {
     expect(validateMatrix(def)).toEqual([
       {
         path: "environments.prod.cost.budgetMonthly",
-        message: `$1,000 is below the estimate at the quota's maximum: 1 service × (20 max + 1 surge) = 21 pods × (2.1 vCPU × $0.04 + 2.125 GiB × $0.005) × 730 h + $0 fixed = $1,450.60 (lower replicas.max or the pod size, or raise the budget)`,
+        message: `$1,000 is below the estimate at max replicas: 1 service × (20 max + 1 surge) = 21 pods × (2.1 vCPU × $0.04 + 2.125 GiB × $0.005) × 730 h + $0 fixed = $1,450.60 (lower replicas.max or the pod size, or raise the budget)`,
       },
     ]);
   });
@@ -153,12 +157,12 @@ describe("every environment's estimate as a table (costText, costMarkdown)", () 
     expect(price.currency).toBe("USD");
     expect(costText(seedMatrix).split("\n")).toEqual([
       "estimated monthly cost from the matrix (never a bill), USD:",
-      ...names.map((n) => `${n.padEnd("staging".length)}  ${dollars(atDefault(n))} at default replicas, ${dollars(atMax(n))} at the quota's maximum, budget ${dollars(seedMatrix.environments[n].cost.budgetMonthly)}`),
+      ...names.map((n) => `${n.padEnd("staging".length)}  ${dollars(atDefault(n))} at default replicas, ${dollars(atMax(n))} at max replicas, budget ${dollars(seedMatrix.environments[n].cost.budgetMonthly)}`),
     ]);
   });
   it("markdown: a row per environment with the maximum worked out", () => {
     expect(costMarkdown(seedMatrix).split("\n")).toEqual([
-      "| environment | a month at default replicas | a month at the quota's maximum | budget | the maximum, worked out |",
+      "| environment | a month at default replicas | a month at max replicas | budget | the maximum, worked out |",
       "| --- | --- | --- | --- | --- |",
       ...names.map((n) => `| ${n} | ${dollars(atDefault(n))} | ${dollars(atMax(n))} | ${dollars(seedMatrix.environments[n].cost.budgetMonthly)} | ${estimateCost(seedMatrix, n).atMax.arithmetic} |`),
     ]);

@@ -10,7 +10,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { EnvironmentStack } from "../stacks/environment-stack";
 import { cpuQuantity, memoryQuantity } from "../constructs/quantities";
-import { env, environmentNames, resources, seedMatrix, synthEnvironment } from "./helpers";
+import { env, environmentNames, expectedRolloutRoom, resources, seedMatrix, synthEnvironment } from "./helpers";
 import type { EnvironmentSettings } from "../config/types";
 
 const org = seedMatrix.organization;
@@ -20,11 +20,12 @@ const NS_REF = "${kubernetes_namespace_v1.namespace.metadata[0].name}";
 /** The quota, worked out here from the matrix (not by the code under test), with its arithmetic spelled out. */
 function expectedQuota(e: EnvironmentSettings) {
   const sidecar = e.sidecarInjection ? org.serviceMesh.sidecar : { cpuMillicores: 0, memoryMiB: 0 };
-  const pods = serviceNames.length * (e.replicas.max + e.rolloutSurgePods);
+  const room = expectedRolloutRoom(e);
+  const pods = serviceNames.length * (e.replicas.max + room.pods);
   const cpu = pods * (e.pod.cpuMillicores + sidecar.cpuMillicores);
   const memory = pods * (e.pod.memoryMiB + sidecar.memoryMiB);
   const arithmetic =
-    `pods = ${serviceNames.length} service(s) × (${e.replicas.max} max + ${e.rolloutSurgePods} surge) = ${pods}; ` +
+    `pods = ${serviceNames.length} service(s) × (${e.replicas.max} max + ${room.why}) = ${pods}; ` +
     `cpu = ${pods} × (${e.pod.cpuMillicores}m + ${sidecar.cpuMillicores}m sidecar) = ${cpu}m; ` +
     `memory = ${pods} × (${e.pod.memoryMiB}Mi + ${sidecar.memoryMiB}Mi sidecar) = ${memory}Mi`;
   return { pods, cpu, memory, arithmetic };
@@ -336,7 +337,7 @@ describe("secrets settings", () => {
     expect(parsed.resource.kubernetes_namespace_v1.namespace.metadata.labels["istio.io/dataplane-mode"]).toBe("ambient");
     expect(parsed.resource.kubernetes_namespace_v1.namespace.metadata.labels[org.serviceMesh.injectionLabel]).toBeUndefined();
     const e = env("staging");
-    const pods = seedMatrix.services.length * (e.replicas.max + e.rolloutSurgePods);
+    const pods = seedMatrix.services.length * (e.replicas.max + expectedRolloutRoom(e).pods);
     expect(parsed.resource.kubernetes_resource_quota_v1.quota.spec.hard["requests.cpu"]).toBe(cpuQuantity(pods * e.pod.cpuMillicores));
     const policies = policiesOf(parsed);
     expect(policies["allow-ambient-probes"].ingress).toEqual([{ from: [{ ip_block: { cidr: "169.254.7.127/32" } }] }]);

@@ -73,3 +73,17 @@ export function tosetValues(expression: string): string[] {
   if (!m) throw new Error(`not a literal toset(): ${expression}`);
   return JSON.parse(m[1]);
 }
+
+/**
+ * The pods a service's rollout runs beside `replicas.max`, worked out here from the matrix as the README's quota row
+ * says (not by the code under test): the largest of the surge, the canary at the widest traffic step short of 100%
+ * (rounded up), and with a fallback the whole previous version.
+ */
+export function expectedRolloutRoom(e: EnvironmentSettings): { pods: number; why: string } {
+  const steps = e.rollout.trafficSteps.map((s) => s.percent).filter((p) => p < 100);
+  const canary = steps.length > 0 ? Math.ceil((e.replicas.max * Math.max(...steps)) / 100) : 0;
+  const previous = e.rollout.previousVersionFallbackMinutes > 0 ? e.replicas.max : 0;
+  if (previous > e.rolloutSurgePods && previous >= canary) return { pods: previous, why: `${previous} previous version kept ready` };
+  if (canary > e.rolloutSurgePods) return { pods: canary, why: `${canary} canary at ${Math.max(...steps)}%` };
+  return { pods: e.rolloutSurgePods, why: `${e.rolloutSurgePods} surge` };
+}

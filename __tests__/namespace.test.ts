@@ -20,7 +20,7 @@ const base: EnvironmentNamespaceProps = {
   podSecurityVersion: "v1.30",
   pod: { cpuMillicores: 250, memoryMiB: 384 },
   maxReplicas: 4,
-  rolloutSurgePods: 1,
+  rolloutRoomPods: 1,
   serviceCount: 2,
   services: ["cart", "checkout"],
   secretSyncServiceAccount: "secret-sync",
@@ -185,7 +185,7 @@ describe("the namespace's own objects", () => {
  * (kubernetes.io/docs/concepts/policy/limit-range, /resource-quotas).
  */
 describe("a workload's pod with the injected proxy, under the namespace's LimitRange and quota", () => {
-  const { seedMatrix, synthEnvironment, environmentNames } = require("./helpers") as typeof import("./helpers");
+  const { seedMatrix, synthEnvironment, environmentNames, expectedRolloutRoom } = require("./helpers") as typeof import("./helpers");
   type Resources = { requests: Record<string, number>; limits: Record<string, number> };
   /** "250m" → 250, "2" → 2000 (cpu, millicores); "128Mi" → 128, "2Gi" → 2048 (memory, MiB). */
   const amount = (resource: string, q: string): number => {
@@ -226,14 +226,14 @@ describe("a workload's pod with the injected proxy, under the namespace's LimitR
       );
     };
     const app: Resources = { requests: {}, limits: {} }; // a container that states no resources: the LimitRange sizes it
-    const wanted = seedMatrix.services.length * (env.replicas.max + env.rolloutSurgePods);
+    const wanted = seedMatrix.services.length * (env.replicas.max + expectedRolloutRoom(env).pods);
 
     it("the profile tells every workload the four proxy annotations, requests and limits both the matrix's sidecar size", () => {
       const annotations = Object.fromEntries(String(profile.REQUIRED_POD_ANNOTATIONS).split(",").map((kv) => kv.split("=") as [string, string]));
       expect(injectedProxy(annotations)).toEqual({ requests: { cpu: sidecar.cpuMillicores, memory: sidecar.memoryMiB }, limits: { cpu: sidecar.cpuMillicores, memory: sidecar.memoryMiB } });
     });
 
-    it(`with them, each pod is admitted and all ${wanted} pods (services × (replicas.max + surge)) fit the quota`, () => {
+    it(`with them, each pod is admitted and all ${wanted} pods (services × (replicas.max + the rollout's room)) fit the quota`, () => {
       const annotations = Object.fromEntries(String(profile.REQUIRED_POD_ANNOTATIONS).split(",").map((kv) => kv.split("=") as [string, string]));
       const pod = admitted([app, injectedProxy(annotations)]);
       expect(pod).toEqual([

@@ -4,6 +4,7 @@ import { buildApp } from "../main";
 import { checkMatrix } from "../config/validate";
 import type { Matrix, MatrixDefinition } from "../config/types";
 import { testApp } from "./scratch";
+import { expectedRolloutRoom } from "./helpers";
 
 export const GATES = "gates";
 export const load = (def: MatrixDefinition): Matrix => checkMatrix(def, "generated");
@@ -60,6 +61,8 @@ export const READ_BY_TOOLS_ONLY: Record<string, string> = {
  * without notify_no_data; an environment without a protected branch has no ruleset to hold the rules).
  */
 export const READ_WHEN: Record<string, (e: any) => boolean> = {
+  // the quota's room beside max replicas is the largest of the surge, the canary and the previous version (README's quota row)
+  rolloutSurgePods: (e) => expectedRolloutRoom(e).why.endsWith(" surge"),
   "alerts.noDataTimeframeMinutes": (e) => e.alerts.notifyNoData === true,
   "approval.requiredApprovingReviews": (e) => e.identity.protectedBranch !== null,
   "approval.dismissStaleReviews": (e) => e.identity.protectedBranch !== null,

@@ -115,3 +115,22 @@ describe("the dashboard's APM operations", () => {
     expect(dashboardProps(context("prod", (c) => (c.services = services)), quota).traceOperations).toEqual(["web.request", org.datadog.traceOperation]);
   });
 });
+
+describe("the quota's room for a rollout beside max replicas (README: the quota row)", () => {
+  const room = (edit: (e: any) => void) =>
+    namespaceProps(context("staging", (c) => {
+      c.env = structuredClone(c.env);
+      c.env.replicas = { ...c.env.replicas, max: 5 };
+      c.env.rolloutSurgePods = 1;
+      c.env.rollout = { ...c.env.rollout, trafficSteps: [], previousVersionFallbackMinutes: 0 };
+      edit(c.env);
+    }), labels).rolloutRoomPods;
+  it("the surge where nothing needs more; the canary at its widest step short of 100%, rounded up; the whole previous version while it is kept ready; the largest of them", () => {
+    expect(room(() => {})).toBe(1);
+    expect(room((e) => (e.rollout.trafficSteps = [{ percent: 1, minutes: 5 }, { percent: 10, minutes: 5 }, { percent: 50, minutes: 5 }]))).toBe(3);
+    expect(room((e) => (e.rollout.trafficSteps = [{ percent: 100, minutes: 5 }]))).toBe(1);
+    expect(room((e) => (e.rollout.previousVersionFallbackMinutes = 60))).toBe(5);
+    expect(room((e) => ((e.rollout.previousVersionFallbackMinutes = 60), (e.rolloutSurgePods = 7)))).toBe(7);
+    expect(room((e) => ((e.rollout.trafficSteps = [{ percent: 50, minutes: 5 }]), (e.rolloutSurgePods = 2)))).toBe(3);
+  });
+});

@@ -143,7 +143,7 @@ describe("npm run matrix", () => {
     expect(fields.indexOf("identity.branchCreators")).toBe(fields.indexOf("identity.protectedBranch") + 1);
     expect(at("identity.branchCreators")).toEqual(["—", "—", "—", "hotfix-team"]);
     // the estimate, last: the prices and the budget are the matrix's; cost.test.ts checks the arithmetic
-    expect(fields.slice(-2)).toEqual(["(estimate) a month at default replicas", "(estimate) a month at the quota's maximum"]);
+    expect(fields.slice(-2)).toEqual(["(estimate) a month at default replicas", "(estimate) a month at max replicas"]);
     expect(at("cost.budgetMonthly")).toEqual(["300", "500", "2000", "2000"]);
   });
 

@@ -25,7 +25,9 @@ describe("compare staging prod on the real matrix", () => {
       fields: ["environments.prod.runtime.logLevel"],
     });
     expect(find("provider.kubernetes.0.config_context")!.fields).toEqual(["environments.prod.cluster"]);
-    expect(find("resource.kubernetes_resource_quota_v1.quota.spec.hard.pods")!.fields).toEqual(["environments.prod.replicas.max"]);
+    // prod's quota holds its previous version beside max replicas during the fallback (and the canary at its steps):
+    // the rollout's fields move it too
+    expect(find("resource.kubernetes_resource_quota_v1.quota.spec.hard.pods")!.fields).toEqual(["environments.prod.replicas.max", "environments.prod.rollout.trafficSteps", "environments.prod.rollout.previousVersionFallbackMinutes"]);
     expect(find("resource.kubernetes_resource_quota_v1.quota.spec.hard.requests.cpu")!.fields).toEqual(
       expect.arrayContaining(["environments.prod.pod.cpuMillicores", "environments.prod.replicas.max"]),
     );

@@ -1,7 +1,8 @@
 /**
  * What an environment costs a month, estimated from the matrix (never a bill): its pods at the organization's
- * unit prices plus its fixed items, at default replicas and at the quota's maximum (every service at max replicas
- * plus its surge pods: what the namespace's ResourceQuota admits, constructs/namespace.ts computeQuota).
+ * unit prices plus its fixed items, at default replicas and at max replicas (every service at max replicas plus
+ * its surge pods: a month at the most the autoscaler runs). The namespace's ResourceQuota admits more, a rollout's
+ * canary or previous version beside them (config/rollout-room.ts), for the hour or so a rollout lasts.
  *
  *   pods × (vCPU per pod × price per vCPU-hour + GiB per pod × price per GiB-hour) × hours per month + fixed
  *
@@ -61,7 +62,7 @@ function estimate(pods: number, podsWhy: string, env: EnvironmentSettings, org: 
   };
 }
 
-/** The environment's monthly estimate at default replicas and at the quota's maximum. */
+/** The environment's monthly estimate at default replicas and at max replicas. */
 export function estimateCost(m: Matrix, name: string): { atDefault: CostEstimate; atMax: CostEstimate } {
   const env = m.environments[name];
   const services = m.services.length;

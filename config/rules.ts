@@ -477,14 +477,14 @@ export const PROTECTED_RULES: readonly Rule[] = [
   }),
   eachEnvironment({
     id: "max-cost-within-budget",
-    holds: "its estimated monthly cost at the quota's maximum stays within its budget (an estimate from the matrix, never a bill)",
+    holds: "its estimated monthly cost at max replicas stays within its budget (an estimate from the matrix, never a bill)",
     reads: ["replicas", "rolloutSurgePods", "pod", "sidecarInjection", "cost", "organization.cost", "organization.serviceMesh"],
     // the estimate counts the services (each runs in every environment); a service's refused name does not change the count
     walks: ["services"],
     check: (e, name, m) => {
       const { atMax } = estimateCost(m, name);
       return atMax.total > e.cost.budgetMonthly
-        ? ["cost.budgetMonthly", `${money(e.cost.budgetMonthly, m.organization.cost.currency)} is below the estimate at the quota's maximum: ${atMax.arithmetic} (lower replicas.max or the pod size, or raise the budget)`]
+        ? ["cost.budgetMonthly", `${money(e.cost.budgetMonthly, m.organization.cost.currency)} is below the estimate at max replicas: ${atMax.arithmetic} (lower replicas.max or the pod size, or raise the budget)`]
         : undefined;
     },
   }),

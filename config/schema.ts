@@ -286,7 +286,7 @@ export const entryGatesSchema = z
 
 const costSchema = z
     .strictObject({
-      budgetMonthly: describe(money(true), "What the environment may cost a month; the estimate at the quota's maximum must stay within it."),
+      budgetMonthly: describe(money(true), "What the environment may cost a month; the estimate at max replicas must stay within it."),
       fixedMonthly: describe(
         z.record(z.string(), money(), says((v) => `${show(v)} is not a map of item → monthly amount`)),
         "Monthly costs besides the pods (a load balancer, a database), by item.",

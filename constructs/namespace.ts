@@ -26,8 +26,8 @@ export interface QuotaInputs {
   /** Requests (= limits) the service mesh gives its sidecar, when one is injected. */
   readonly sidecar?: PodSize;
   readonly maxReplicas: number;
-  /** Extra pods per service, so a rolling update at max replicas can start its new pod. */
-  readonly rolloutSurgePods: number;
+  /** Pods per service beside max replicas while it changes version: surge, canary or the previous version (config/rollout-room.ts). */
+  readonly rolloutRoomPods: number;
   readonly serviceCount: number;
 }
 
@@ -38,11 +38,12 @@ export interface Quota {
 }
 
 /**
- * What the namespace may hold: every service at max replicas plus its surge pods, each pod the size of the
- * application container plus its sidecar. pods = services × (max + surge); cpu = pods × pod cpu; memory likewise.
+ * What the namespace may hold: every service at max replicas plus the pods its rollout runs beside them (a surge,
+ * a canary, or the previous version kept ready: config/rollout-room.ts), each pod the size of the application
+ * container plus its sidecar. pods = services × (max + room); cpu = pods × pod cpu; memory likewise.
  */
 export function computeQuota(q: QuotaInputs): Quota {
-  const pods = q.serviceCount * (q.maxReplicas + q.rolloutSurgePods);
+  const pods = q.serviceCount * (q.maxReplicas + q.rolloutRoomPods);
   return {
     pods,
     cpuMillicores: pods * (q.pod.cpuMillicores + (q.sidecar?.cpuMillicores ?? 0)),

@@ -8,7 +8,7 @@ import type { Matrix } from "../config/types";
 
 const signed = (n: number, currency: string) => (n > 0 ? `+${money(n, currency)}` : money(n, currency));
 
-/** One row per environment: at default replicas, at the quota's maximum, the budget. */
+/** One row per environment: at default replicas, at max replicas, the budget. */
 export function costRows(m: Matrix): { environment: string; atDefault: string; atMax: string; budget: string; arithmetic: string }[] {
   const c = m.organization.cost.currency;
   return Object.keys(m.environments).map((name) => {
@@ -19,7 +19,7 @@ export function costRows(m: Matrix): { environment: string; atDefault: string; a
 
 export function costMarkdown(m: Matrix): string {
   return [
-    "| environment | a month at default replicas | a month at the quota's maximum | budget | the maximum, worked out |",
+    "| environment | a month at default replicas | a month at max replicas | budget | the maximum, worked out |",
     "| --- | --- | --- | --- | --- |",
     ...costRows(m).map((r) => `| ${r.environment} | ${r.atDefault} | ${r.atMax} | ${r.budget} | ${r.arithmetic} |`),
   ].join("\n");
@@ -30,7 +30,7 @@ export function costText(m: Matrix): string {
   const w = Math.max(...rows.map((r) => r.environment.length));
   return [
     `estimated monthly cost from the matrix (never a bill), ${m.organization.cost.currency}:`,
-    ...rows.map((r) => `${r.environment.padEnd(w)}  ${r.atDefault} at default replicas, ${r.atMax} at the quota's maximum, budget ${r.budget}`),
+    ...rows.map((r) => `${r.environment.padEnd(w)}  ${r.atDefault} at default replicas, ${r.atMax} at max replicas, budget ${r.budget}`),
   ].join("\n");
 }
 

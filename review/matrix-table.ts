@@ -55,7 +55,7 @@ export function matrixRows(m: Matrix): { fields: string[]; environments: string[
 
 /** The derived rows: what the environment is estimated to cost a month (never a bill). */
 export const ESTIMATE_AT_DEFAULT = "(estimate) a month at default replicas";
-export const ESTIMATE_AT_MAX = "(estimate) a month at the quota's maximum";
+export const ESTIMATE_AT_MAX = "(estimate) a month at max replicas";
 
 export function matrixMarkdown(m: Matrix): string {
   const { fields, environments, cells } = matrixRows(m);

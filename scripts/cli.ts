@@ -458,7 +458,7 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command("cost")
-    .description("each environment's estimated monthly cost from the matrix (never a bill): at default replicas and at the quota's maximum, against its budget; --against another matrix: the change per environment (the pull-request comment)")
+    .description("each environment's estimated monthly cost from the matrix (never a bill): at default replicas and at max replicas, against its budget; --against another matrix: the change per environment (the pull-request comment)")
     .option("--matrix-json <file>", "a matrix exported as JSON instead of config/environments.ts (a pull request's)")
     .option("--against <file>", "the matrix to compare with, exported as JSON (the default branch's)")
     .addOption(format())

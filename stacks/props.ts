@@ -4,6 +4,7 @@
  * construct named: the namespace, the Vault role) and returns plain data, so a test can read it without
  * synthesizing; `EnvironmentStack` is the list of `new X(this, id, xProps(context))`.
  */
+import { rolloutRoom } from "../config/rollout-room";
 import { sidecarInjected } from "../config/cost";
 import { deploymentEventTags } from "../config/datadog-queries";
 import type { DatadogDashboardProps } from "../constructs/datadog-dashboard";
@@ -103,7 +104,7 @@ export function namespaceProps(context: EnvironmentContext, labels: Labels): Env
     // ambient pods have no sidecar: ztunnel runs on the node, outside the quota
     sidecar: sidecars ? mesh.sidecar : undefined,
     maxReplicas: env.replicas.max,
-    rolloutSurgePods: env.rolloutSurgePods,
+    rolloutRoomPods: rolloutRoom(env).pods,
     serviceCount: services.length,
     services: services.map((s) => s.name),
     secretSyncServiceAccount: org.secretSync.serviceAccount,
