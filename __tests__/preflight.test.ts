@@ -338,8 +338,11 @@ it("an environment without sidecars checks no mesh; an ambient mesh needs ztunne
 }, 60000);
 
 describe("answers a working Vault also gives (Vault API docs: sys/health, sys/mounts/:path)", () => {
-  it("a standby node (sys/health 429: unsealed, forwarding to the active node) is reachable: every check passes", async () => {
-    vault.standby = true;
+  it.each([
+    [true, 429],
+    ["performance", 473],
+  ] as const)("a standby node (standby %s, sys/health %i: unsealed, forwarding to the active node) is reachable: every check passes", async (standby, _status) => {
+    vault.standby = standby;
     const r = await preflight();
     expect(fakes.vault.requests.some((q) => q.path === "/v1/sys/health")).toBe(true);
     expect(checkLines(r.stdout)).toEqual(expectedChecklist());

@@ -158,9 +158,10 @@ async function vaultChecks(m: Matrix, e: EnvironmentSettings, ep: Endpoints): Pr
   const out: Check[] = [];
   try {
     const h = await vault(ep, "sys/health");
-    // sys/health: 200 active, 429 unsealed standby (it forwards requests), 503 sealed (Vault API docs)
+    // sys/health: 200 active, 429 unsealed standby (it forwards requests), 473 performance standby (Enterprise: it
+    // serves reads, forwards writes), 503 sealed (Vault API docs, /sys/health)
     if (h.status === 0) return [failed("vault", `${ep.vaultAddress} reachable and unsealed`, h.body.errors[0], "check organization.vault.address and the network path to it")];
-    if (h.status !== 200 && h.status !== 429) return [failed("vault", `${ep.vaultAddress} reachable and unsealed`, `sys/health answered ${h.status}${h.body?.sealed ? " (sealed)" : ""}`, "unseal Vault, or point organization.vault.address at an active node")];
+    if (h.status !== 200 && h.status !== 429 && h.status !== 473) return [failed("vault", `${ep.vaultAddress} reachable and unsealed`, `sys/health answered ${h.status}${h.body?.sealed ? " (sealed)" : ""}`, "unseal Vault, or point organization.vault.address at an active node")];
     out.push(pass("vault", `${ep.vaultAddress} reachable and unsealed`, `version ${h.body?.version ?? "?"}`));
   } catch (err) {
     return [failed("vault", `${ep.vaultAddress} reachable and unsealed`, why(err), "check organization.vault.address and the network path to it")];

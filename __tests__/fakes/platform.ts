@@ -68,8 +68,11 @@ export interface VaultState {
   raw?: Record<string, string>;
   /** Paths answered with this status (a sealed or failing node: 503, 500) and Vault's error body. */
   failing?: Record<string, number>;
-  /** A standby node: sys/health answers 429 (unsealed, standby), and the node forwards every other request. */
-  standby?: boolean;
+  /**
+   * A standby node: sys/health answers 429 (unsealed, standby), or 473 for an Enterprise performance standby (it
+   * serves reads itself), and the node forwards every other request.
+   */
+  standby?: boolean | "performance";
   /**
    * Where sys/mounts/:path puts the mount's fields: at the top and under `data` as Vault's own sys responses do
    * (the default), or only one of the two (the API docs' sample shows the top; a proxy or a later Vault may not).
@@ -80,8 +83,12 @@ export interface VaultState {
 export function vaultHandler(s: VaultState): Handler {
   return ({ method, path, headers }) => {
     if (method !== "GET") return { status: 405, body: { errors: [] } };
-    // sys/health's status codes by default: 200 initialized, unsealed and active; 429 unsealed and standby; 503 sealed
-    if (path === "/v1/sys/health") return { status: s.sealed ? 503 : s.standby ? 429 : 200, body: { initialized: true, sealed: s.sealed, standby: s.standby ?? false, version: "1.21.1" } };
+    // sys/health's status codes by default: 200 initialized, unsealed and active; 429 unsealed and standby; 473
+    // performance standby; 503 sealed (Vault API docs, /sys/health)
+    if (path === "/v1/sys/health") {
+      const status = s.sealed ? 503 : s.standby === "performance" ? 473 : s.standby ? 429 : 200;
+      return { status, body: { initialized: true, sealed: s.sealed, standby: Boolean(s.standby), performance_standby: s.standby === "performance", version: "1.21.1" } };
+    }
     if (headers["x-vault-token"] !== s.token || s.forbidden.includes(path)) return { status: 403, body: { errors: ["permission denied"] } };
     if (s.failing?.[path] !== undefined) return { status: s.failing[path], body: { errors: ["Vault is sealed"] } };
     if (s.raw?.[path] !== undefined) return { status: 200, raw: s.raw[path], headers: { "content-type": "text/html" } };
