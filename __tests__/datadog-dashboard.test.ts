@@ -147,7 +147,7 @@ describe("the environment's values", () => {
 
   it("on its own, from plain props: the deployment events drawn on the requests widget only, as an event search of their tags", () => {
     const d = dashboardDefinition({
-      env: "qa", namespace: "shop-qa", services: ["cart"], traceOperations: ["http.request"], errorRatePercent: 1, latencyMs: 500,
+      env: "qa", namespace: "shop-qa", services: ["cart"], traceOperations: [{ operation: "http.request", services: ["cart"] }], errorRatePercent: 1, latencyMs: 500,
       quota: { cpuMillicores: 2000, memoryMiB: 4096 }, objectTags: ["env:qa"], deploymentTags: ["env:qa", "deployment"],
     });
     const timeseries = widgets(d).filter((w) => w.definition.type === "timeseries").map((w) => w.definition);
@@ -160,11 +160,14 @@ describe("the environment's values", () => {
       quota: { cpuMillicores: 2000, memoryMiB: 4096 }, objectTags: ["env:qa"], deploymentTags: ["env:qa", "deployment"],
     };
     const queries = (d: Json, title: string) => widgets(d).find((w) => w.definition.title === title)!.definition.requests.map((r: Json) => [r.q, r.metadata?.[0]?.alias_name]);
-    const two = dashboardDefinition({ ...props, traceOperations: ["http.request", "web.request"] });
-    expect(queries(two, "Requests per second").map(([q]: string[]) => q)).toEqual(["sum:trace.http.request.hits{env:qa,$service} by {service}.as_rate()", "sum:trace.web.request.hits{env:qa,$service} by {service}.as_rate()"]);
+    // cart is a Node service (web.request), orders not: each line leaves out the other operation's services (cart's
+    // http.request spans are its outgoing calls)
+    const two = dashboardDefinition({ ...props, traceOperations: [{ operation: "http.request", services: ["orders"] }, { operation: "web.request", services: ["cart"] }] });
+    expect(queries(two, "Requests per second").map(([q]: string[]) => q)).toEqual(["sum:trace.http.request.hits{env:qa,$service,!service:cart} by {service}.as_rate()", "sum:trace.web.request.hits{env:qa,$service,!service:orders} by {service}.as_rate()"]);
     expect(queries(two, "Latency (s): p50, p95, p99").map(([, alias]: string[]) => alias)).toEqual(["p50 http.request", "p95 http.request", "p99 http.request", "p50 web.request", "p95 web.request", "p99 web.request"]);
     expect(queries(two, "Error rate by resource (%)")).toHaveLength(2);
-    const one = dashboardDefinition({ ...props, traceOperations: ["http.request"] });
+    const one = dashboardDefinition({ ...props, traceOperations: [{ operation: "http.request", services: ["cart", "orders"] }] });
+    expect(queries(one, "Requests per second").map(([q]: string[]) => q)).toEqual(["sum:trace.http.request.hits{env:qa,$service} by {service}.as_rate()"]);
     expect(queries(one, "Latency (s): p50, p95, p99").map(([, alias]: string[]) => alias)).toEqual(["p50", "p95", "p99"]);
   });
 

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { isCidr, matrixJsonSchema, show } from "../config/schema";
+import { isCidr, isHostCidr, matrixJsonSchema, show } from "../config/schema";
 import { eachEnvironment } from "../config/rules";
 import { MatrixError, validateMatrix } from "../config/validate";
 import { editableDefinition } from "./helpers";
@@ -186,6 +186,18 @@ describe("a CIDR (Vault's egress addresses): an IPv4 or IPv6 network with its pr
     ["a number", 28],
     ["four-digit octets", "1920.0.2.0/28"],
   ])("%s (%s) is not", (_what, value) => expect(isCidr(value)).toBe(false));
+});
+
+describe("a DNS server's address (organization.clusters.<c>.dnsIpBlocks): one address, never a range that would open port 53 to it", () => {
+  it.each(["169.254.20.10/32", "10.96.0.10/32", "fd00::a/128"])("%s is one", (cidr) => expect(isHostCidr(cidr)).toBe(true));
+  it.each(["0.0.0.0/0", "169.254.0.0/16", "10.96.0.10/31", "fd00::/64", "10.96.0.10", 32])("%s is not", (value) => expect(isHostCidr(value)).toBe(false));
+  it("a range is refused at its path, every problem at once", () => {
+    const def = editableDefinition();
+    def.organization.clusters.nonprod.dnsIpBlocks = ["169.254.20.10/32", "0.0.0.0/0", "10.0.0.0/8"];
+    const problems = validateMatrix(def);
+    expect(problems.map((p) => p.path)).toEqual(["organization.clusters.nonprod.dnsIpBlocks[1]", "organization.clusters.nonprod.dnsIpBlocks[2]"]);
+    expect(problems[0].message).toMatch(/one address as a CIDR/);
+  });
 });
 
 describe("a value as a problem quotes it", () => {

@@ -110,9 +110,12 @@ describe("DNS addresses of a cluster", () => {
 describe("the dashboard's APM operations", () => {
   it("each operation the services' trace metrics are named after, once, in the services' order; the organization's where a service sets none", () => {
     const quota = { cpuMillicores: 1000, memoryMiB: 1024 };
-    expect(dashboardProps(context("prod"), quota).traceOperations).toEqual([org.datadog.traceOperation]);
+    expect(dashboardProps(context("prod"), quota).traceOperations).toEqual([{ operation: org.datadog.traceOperation, services: seedMatrix.services.map((s) => s.name) }]);
     const services = [{ name: "a", team: "t", traceOperation: "web.request" }, { name: "b", team: "t" }, { name: "c", team: "t", traceOperation: "web.request" }];
-    expect(dashboardProps(context("prod", (c) => (c.services = services)), quota).traceOperations).toEqual(["web.request", org.datadog.traceOperation]);
+    expect(dashboardProps(context("prod", (c) => (c.services = services)), quota).traceOperations).toEqual([
+      { operation: "web.request", services: ["a", "c"] },
+      { operation: org.datadog.traceOperation, services: ["b"] },
+    ]);
   });
 });
 

@@ -192,10 +192,16 @@ describe("vetting a pull request's stack before a plan", () => {
     expect(fs.existsSync(refusedTarget)).toBe(false);
   });
 
-  it("a connection block is a provisioner's; a resource body that is not an object is not one (and no crash)", () => {
+  it("a connection block is a provisioner's; a body that is not one object is refused (Terraform's JSON also takes a list of bodies, where a provisioner would hide), and no crash", () => {
     const connection = edited((j) => (j.resource.kubernetes_config_map_v1.profile.connection = { type: "ssh", host: "example.org" }));
     expect(vetStackForPlan("staging", connection, trusted)).toEqual(["staging: kubernetes_config_map_v1.profile has a provisioner"]);
-    for (const body of [null, "text"]) expect(vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.other = body)), trusted)).toEqual([]);
+    const listed = edited((j) => (j.resource.kubernetes_config_map_v1.profile = [{ ...j.resource.kubernetes_config_map_v1.profile, provisioner: [{ "local-exec": { command: "env" } }] }]));
+    expect(vetStackForPlan("staging", listed, trusted)).toEqual(["staging: kubernetes_config_map_v1.profile is not one object (envmatrix writes each block as one)"]);
+    for (const body of [null, "text"]) {
+      expect(vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.other = body)), trusted)).toEqual(["staging: kubernetes_config_map_v1.other is not one object (envmatrix writes each block as one)"]);
+    }
+    const dataListed = edited((j) => (j.data = { github_team: { x: [{ slug: "a" }] } }));
+    expect(vetStackForPlan("staging", dataListed, trusted)).toEqual(["staging: data.github_team.x is not one object (envmatrix writes each block as one)"]);
   });
 
   it("refuses a stack the default branch does not have", () => {

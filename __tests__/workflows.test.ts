@@ -436,12 +436,13 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     expect(review.if).toContain("github.event.workflow_run.path == '.github/workflows/pull-request.yml'");
     const r = runs("pull-request-review.yml", "review");
     expect(r).toMatch(/if \[ "\$\(jq length <<<"\$PULL_REQUESTS"\)" -ne 1 \]; then[\s\S]*?exit 1/);
-    // whether the output is what the default branch's code makes of the pull request's matrix: by the output, not
-    // by file names (tests and config modules run before the synth; cli-wiring.test.ts runs both commands)
-    expect(r).toContain('npm run --silent synth-matrix -- "$RUNNER_TEMP/head/matrix.json" "$RUNNER_TEMP/trusted-head" --adopted "$RUNNER_TEMP/head/adopted"');
+    // the changed files from the commits (all but the matrix files and the README; tests count), and the output
+    // against what the base's code makes of the pull request's matrix (cli-wiring.test.ts runs both commands)
+    expect(r).toContain("set -o pipefail");
+    expect(r).toContain(`changed=$(git diff --name-only "$BASE_SHA" "$HEAD_SHA" | { grep -Ev '^(config/environments\\.ts|config/organization\\.ts|README\\.md)$' || true; })`);
+    expect(r).toContain('(cd "$code" && npm run --silent synth-matrix -- "$RUNNER_TEMP/head/matrix.json" "$RUNNER_TEMP/trusted-head" --adopted "$RUNNER_TEMP/head/adopted")');
     expect(r).toContain('differ=$(npm run --silent changed-stacks -- "$RUNNER_TEMP/trusted-head" "$RUNNER_TEMP/head/cdktf.out" | jq -r \'.[]\')');
-    expect(r).toContain("**This pull request's output is not what the default branch's code makes of its matrix**");
-    expect(r).not.toMatch(/git diff --name-only/);
+    expect(r).toContain("**This pull request changes code that produces the output reviewed below**");
     // the warning leads the comment
     const comment = runs("pull-request-review.yml", "comment");
     expect(comment.indexOf("cat summary/warning.md")).toBeGreaterThan(0);
@@ -449,6 +450,67 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     // the check job hands the adopt files over with the matrix
     expect(runs("pull-request.yml", "check")).toContain('if [ -d stacks/adopted ]; then cp -R stacks/adopted "$RUNNER_TEMP/review/adopted"; fi');
   });
+  it("the warning step, run by bash: names the files beyond the matrix (tests too) and the stacks the base's code would not make; says nothing for a matrix-only change it reproduces; fails when the files cannot be read", () => {
+    const step = workflow("pull-request-review.yml").jobs.review.steps.find((x: any) => String(x.run ?? "").includes("synth-matrix"));
+    const dir = fs.mkdtempSync(path.join(scratchDir(), "review-warning-"));
+    const git = (cwd: string, ...args: string[]) => require("node:child_process").execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd, encoding: "utf8" }).trim();
+    // origin: main with the matrix, and a pull request's head on refs/pull/7/head; the job's checkout has main only
+    const origin = path.join(dir, "origin");
+    fs.mkdirSync(path.join(origin, "config"), { recursive: true });
+    git(origin, "init", "-q", "-b", "main");
+    fs.writeFileSync(path.join(origin, "config", "environments.ts"), "export const a = 1;\n");
+    git(origin, "add", "-A");
+    git(origin, "commit", "-q", "-m", "base");
+    const base = git(origin, "rev-parse", "HEAD");
+    const head = (files: Record<string, string>) => {
+      git(origin, "checkout", "-q", "--detach", base);
+      for (const [f, t] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(origin, f)), { recursive: true });
+        fs.writeFileSync(path.join(origin, f), t);
+      }
+      git(origin, "add", "-A");
+      git(origin, "commit", "-q", "-m", "pr");
+      const sha = git(origin, "rev-parse", "HEAD");
+      git(origin, "update-ref", "refs/pull/7/head", sha);
+      git(origin, "checkout", "-q", "main");
+      return sha;
+    };
+    const checkout = path.join(dir, "checkout");
+    git(dir, "clone", "-q", "--branch", "main", origin, checkout);
+    // npm: synth-matrix makes its folder; changed-stacks says what CHANGED holds; jq -r '.[]' as jq would
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "npm"), ["#!/usr/bin/env bash", 'if [[ "$*" == *synth-matrix* ]]; then exit 0; fi', 'if [[ "$*" == *changed-stacks* ]]; then echo "$CHANGED"; exit 0; fi', "exit 1"].join("\n"), { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "jq"), ["#!/usr/bin/env bash", "tr -d '[]\" ' | tr ',' '\\n' | sed '/^$/d'"].join("\n"), { mode: 0o755 });
+    const runStep = (headSha: string, changed: string) => {
+      const runner = fs.mkdtempSync(path.join(dir, "runner-"));
+      fs.mkdirSync(path.join(runner, "summary"));
+      const r = require("node:child_process").spawnSync("bash", ["-e", "-c", step.run], {
+        cwd: checkout,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: runner, GITHUB_WORKSPACE: checkout, BASE_SHA: base, HEAD_SHA: headSha, PR: "7", CHANGED: changed },
+      });
+      const warning = path.join(runner, "summary", "warning.md");
+      return { status: r.status, warning: fs.existsSync(warning) ? fs.readFileSync(warning, "utf8") : "" };
+    };
+    // the matrix alone, reproduced by the base's code: no warning
+    const matrixOnly = head({ "config/environments.ts": "export const a = 2;\n" });
+    expect(runStep(matrixOnly, "[]")).toEqual({ status: 0, warning: "" });
+    // the matrix alone, but the output is not what the base's code makes of it: the stacks named
+    const altered = runStep(matrixOnly, '["prod"]');
+    expect(altered.status).toBe(0);
+    expect(altered.warning).toContain("**This pull request changes code that produces the output reviewed below**");
+    expect(altered.warning).toContain("> Stacks whose output is not what the base's code makes of this matrix:\n> - prod\n");
+    expect(altered.warning).not.toContain("> Files:");
+    // a test changed (tests run before the pull request's synth): named, even with the output reproduced
+    const withTest = head({ "config/environments.ts": "export const a = 3;\n", "__tests__/x.test.ts": "it('x', () => {});\n" });
+    const named = runStep(withTest, "[]");
+    expect(named.warning).toContain("> Files:\n> - __tests__/x.test.ts\n");
+    expect(named.warning).not.toContain("config/environments.ts");
+    // a commit the checkout cannot read fails the step (and so the review), never passes quietly
+    expect(runStep("f".repeat(40), "[]").status).not.toBe(0);
+  });
+
   it("fails the verdict when a plan fails, after writing its summary", () => {
     const plan = runs("pull-request-review.yml", "plan");
     expect(plan.trim().endsWith('[ -z "${failed:-}" ]')).toBe(true);

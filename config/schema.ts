@@ -80,6 +80,11 @@ export function isCidr(value: unknown): value is string {
   return !!v6 && v6[1].includes(":") && Number(v6[2]) <= 128;
 }
 
+/** One address as a CIDR: /32 (IPv4) or /128 (IPv6). */
+export function isHostCidr(value: unknown): value is string {
+  return isCidr(value) && (value.includes(":") ? value.endsWith("/128") : value.endsWith("/32"));
+}
+
 /** IANA zones already asked about: building an Intl.DateTimeFormat to ask costs more than the rest of a matrix check. */
 const timeZones = new Map<string, boolean>();
 
@@ -453,7 +458,7 @@ const clusterSchema = z.strictObject({
   caCertificatePem: describe(pem().optional(), "PEM of the CA that signed the API server's certificate (public). Default: Vault's own trust store."),
   vaultInCluster: describe(flag().optional(), "Vault runs inside this cluster. Default false: configured with disable_local_ca_jwt and the reviewer's JWT."),
   dnsIpBlocks: describe(
-    list(text("a CIDR (like 169.254.20.10/32)", isCidr), "CIDRs").optional(),
+    list(text("one address as a CIDR (like 169.254.20.10/32; /128 for IPv6): a DNS server, not a range that would open port 53 to it", isHostCidr), "CIDRs").optional(),
     "Where pods' DNS queries go that no pod selector matches, allowed beside kube-dns's pods: NodeLocal DNSCache's address and the kube-dns Service's ClusterIP (each /32), or 169.254.169.254/32 for GKE's Cloud DNS. NodeLocal DNSCache runs on the host network, which a pod selector never matches (kubernetes/kubernetes cluster/addons/dns/nodelocaldns README); GKE enables it by default on Autopilot and recent Standard clusters. Default: none.",
   ),
 });

@@ -18,8 +18,12 @@ export interface DatadogDashboardProps {
   readonly env: string;
   readonly namespace: string;
   readonly services: readonly string[];
-  /** The APM operations the services' trace metrics are named after (`http.request`), each once: one line per operation. */
-  readonly traceOperations: readonly string[];
+  /**
+   * The APM operations the services' trace metrics are named after (`http.request`), each once with the services
+   * that use it: one line per operation, without the other services (a Node service's http.request spans are its
+   * outgoing calls, tagged with its own name).
+   */
+  readonly traceOperations: readonly { readonly operation: string; readonly services: readonly string[] }[];
   /** The environment's alert thresholds, drawn as markers. */
   readonly errorRatePercent: number;
   readonly latencyMs: number;
@@ -46,10 +50,12 @@ export const deploymentEventQuery = (tags: readonly string[]) => tags.map((t) =>
 
 /** The dashboard's JSON (Datadog API v1), a pure function of the environment's values. */
 export function dashboardDefinition(p: DatadogDashboardProps): Json {
-  const ops = p.traceOperations;
-  // with services of several operations each line is drawn per operation, named after it
+  const ops = p.traceOperations.map((o) => o.operation);
+  // with services of several operations each line is drawn per operation, named after it, and leaves out the
+  // services of the others (`!service:` excludes a tag value, docs.datadoghq.com/metrics/advanced-filtering)
   const named = (alias: string, op: string) => (ops.length > 1 ? `${alias} ${op}` : alias);
-  const apm = `env:${p.env},$service`;
+  const others = (op: string) => p.traceOperations.filter((o) => o.operation !== op).flatMap((o) => o.services.map((s) => `,!service:${s}`)).join("");
+  const apmOf = (op: string) => `env:${p.env},$service${others(op)}`;
   const k8s = `kube_namespace:${p.namespace},$service`;
   const deployments = deploymentEventQuery(p.deploymentTags);
   const objects = p.objectTags.join(" ");
@@ -75,11 +81,11 @@ export function dashboardDefinition(p: DatadogDashboardProps): Json {
     template_variables: [{ name: "service", prefix: "service", available_values: [...p.services], defaults: ["*"] }],
     widgets: [
       group("Traffic", { x: 0, y: 0, width: 12, height: 4 }, [
-        widget(timeseries("Requests per second", ops.map((op) => line(`sum:trace.${op}.hits{${apm}} by {service}.as_rate()`)), [], [{ q: deployments }]), { x: 0, y: 0, width: 4, height: 3 }),
+        widget(timeseries("Requests per second", ops.map((op) => line(`sum:trace.${op}.hits{${apmOf(op)}} by {service}.as_rate()`)), [], [{ q: deployments }]), { x: 0, y: 0, width: 4, height: 3 }),
         widget(
           timeseries(
             "Latency (s): p50, p95, p99",
-            ops.flatMap((op) => [line(`p50:trace.${op}{${apm}}`, named("p50", op)), line(`p95:trace.${op}{${apm}}`, named("p95", op)), line(`p99:trace.${op}{${apm}}`, named("p99", op))]),
+            ops.flatMap((op) => [line(`p50:trace.${op}{${apmOf(op)}}`, named("p50", op)), line(`p95:trace.${op}{${apmOf(op)}}`, named("p95", op)), line(`p99:trace.${op}{${apmOf(op)}}`, named("p99", op))]),
             [marker(latencyS, `alert: p99 above ${p.latencyMs} ms`)],
           ),
           { x: 4, y: 0, width: 4, height: 3 },
@@ -87,7 +93,7 @@ export function dashboardDefinition(p: DatadogDashboardProps): Json {
         widget(
           timeseries(
             "Error rate by resource (%)",
-            ops.map((op) => line(`100 * sum:trace.${op}.errors{${apm}} by {resource_name}.as_count() / sum:trace.${op}.hits{${apm}} by {resource_name}.as_count()`)),
+            ops.map((op) => line(`100 * sum:trace.${op}.errors{${apmOf(op)}} by {resource_name}.as_count() / sum:trace.${op}.hits{${apmOf(op)}} by {resource_name}.as_count()`)),
             [marker(p.errorRatePercent, `alert: above ${p.errorRatePercent}%`)],
           ),
           { x: 8, y: 0, width: 4, height: 3 },

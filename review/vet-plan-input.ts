@@ -66,13 +66,20 @@ export function vetStackForPlan(stack: string, head: Record<string, any>, truste
   if (!same(head.import ?? [], trusted.import ?? [])) say("import blocks differ from the default branch's (the plan would read the objects they name): planned after merge");
   if (!same(head.provider, trusted.provider)) say("provider settings differ from the default branch's (credentials would go elsewhere): planned after merge");
   if (!same(head.terraform, trusted.terraform)) say("backend or required providers differ from the default branch's: planned after merge");
+  // a block's body as envmatrix writes it: one object (Terraform's JSON syntax also takes a list of bodies, which
+  // the checks below would not look into)
+  const isBody = (b: unknown) => b !== null && typeof b === "object" && !Array.isArray(b);
   for (const [type, byName] of Object.entries<Record<string, any>>(head.resource ?? {})) {
     if (!PLANNABLE_RESOURCE_TYPES.has(type)) say(`resource type ${type} is not one envmatrix writes`);
     for (const [name, r] of Object.entries(byName ?? {})) {
-      if (r && typeof r === "object" && ("provisioner" in r || "connection" in r)) say(`${type}.${name} has a provisioner`);
+      if (!isBody(r)) say(`${type}.${name} is not one object (envmatrix writes each block as one)`);
+      else if ("provisioner" in r || "connection" in r) say(`${type}.${name} has a provisioner`);
     }
   }
-  for (const type of Object.keys(head.data ?? {})) if (!PLANNABLE_DATA_TYPES.has(type)) say(`data source ${type} is not one envmatrix reads`);
+  for (const [type, byName] of Object.entries<Record<string, any>>(head.data ?? {})) {
+    if (!PLANNABLE_DATA_TYPES.has(type)) say(`data source ${type} is not one envmatrix reads`);
+    for (const [name, d] of Object.entries(byName ?? {})) if (!isBody(d)) say(`data.${type}.${name} is not one object (envmatrix writes each block as one)`);
+  }
   // every block but cdktf's metadata ("//", which Terraform ignores)
   const { "//": _metadata, ...blocks } = head;
   for (const [at, s] of strings(blocks, "", [])) {

@@ -4,7 +4,7 @@
  * construct named: the namespace, the Vault role) and returns plain data, so a test can read it without
  * synthesizing; `EnvironmentStack` is the list of `new X(this, id, xProps(context))`.
  */
-import { rolloutRoom } from "../config/rollout-room";
+import { rolloutRoomPods } from "../config/rollout-room";
 import { sidecarInjected } from "../config/cost";
 import { deploymentEventTags } from "../config/datadog-queries";
 import type { DatadogDashboardProps } from "../constructs/datadog-dashboard";
@@ -104,7 +104,7 @@ export function namespaceProps(context: EnvironmentContext, labels: Labels): Env
     // ambient pods have no sidecar: ztunnel runs on the node, outside the quota
     sidecar: sidecars ? mesh.sidecar : undefined,
     maxReplicas: env.replicas.max,
-    rolloutRoomPods: rolloutRoom(env).pods,
+    rolloutRoomPods: rolloutRoomPods(env),
     serviceCount: services.length,
     services: services.map((s) => s.name),
     secretSyncServiceAccount: org.secretSync.serviceAccount,
@@ -248,7 +248,10 @@ export function dashboardProps({ name, env, org, services }: EnvironmentContext,
     env: name,
     namespace: env.identity.namespace,
     services: services.map((s) => s.name),
-    traceOperations: [...new Set(services.map((s) => s.traceOperation ?? org.datadog.traceOperation))],
+    traceOperations: [...new Set(services.map((s) => s.traceOperation ?? org.datadog.traceOperation))].map((operation) => ({
+      operation,
+      services: services.filter((s) => (s.traceOperation ?? org.datadog.traceOperation) === operation).map((s) => s.name),
+    })),
     errorRatePercent: env.alerts.errorRatePercent,
     latencyMs: env.alerts.latencyMs,
     quota,
