@@ -421,7 +421,8 @@ describe("deploy.yml's Gates step, run as the workflow runs it", () => {
     const run = async (stack: string) => {
       // this run (github.run_id) has applied, before it, every stack the gate may ask about
       gh.runJobs = { "4001": ["dev", "staging", "gates"].map((name, i) => ({ id: i + 1, name: `apply ${name}`, head_sha: COMMIT, status: "completed", conclusion: "success", run_attempt: 1 })) };
-      const [command, ...args] = argv(found[0], { STACK: stack, SHA: COMMIT, RUNNER_TEMP: runnerTemp, RUN_ID: "4001" });
+      gh.branches = { main: COMMIT };
+      const [command, ...args] = argv(found[0], { STACK: stack, SHA: COMMIT, RUNNER_TEMP: runnerTemp, RUN_ID: "4001", REF: "refs/heads/main" });
       return gate(args.slice(0), undefined).then((r) => ({ ...r, command }));
     };
     write(96, 4);
@@ -430,7 +431,23 @@ describe("deploy.yml's Gates step, run as the workflow runs it", () => {
     write(94, 6);
     expect((await run("staging")).code).toBe(8);
     const dev = await run("dev");
-    expect([dev.code, dev.out.split("\n").slice(1, -2).map((l) => l.slice(2).split(/ +/)[0])]).toEqual([0, ["window", "approval"]]);
+    expect([dev.code, dev.out.split("\n").slice(1, -2).map((l) => l.slice(2).split(/ +/)[0])]).toEqual([0, ["newest", "window", "approval"]]);
+  });
+
+  it("an older run's apply stops once its branch has moved on: the newer push's run applies this change and what came after (a revert included)", async () => {
+    const run = async (head: string | undefined, ref = "refs/heads/main") => {
+      gh.branches = head === undefined ? {} : { main: head, "hotfix/x": head };
+      const [, ...args] = argv(found[0], { STACK: "dev", SHA: COMMIT, RUNNER_TEMP: runnerTemp, RUN_ID: "4001", REF: ref });
+      return gate(args);
+    };
+    const newest = await run(COMMIT);
+    expect([newest.code, line(newest.out, "newest commit")]).toEqual([0, expect.stringMatching(/^✔ newest commit +main is at c0ffee00c0ff +\(required: c0ffee00c0ff is still the head of main\)$/)]);
+    const moved = await run("b".repeat(40));
+    expect([moved.code, line(moved.out, "newest commit")]).toEqual([8, expect.stringMatching(/^✘ newest commit +main has moved on to bbbbbbbbbbbb: that push's run applies this change and what came after it/)]);
+    expect(moved.out).toContain("1 gate(s) failed: newest commit; nothing is applied");
+    // a branch with a slash, and a branch GitHub does not know (deleted): the latter fails closed
+    expect(line((await run(COMMIT, "refs/heads/hotfix/x")).out, "newest commit")).toMatch(/^✔ newest commit +hotfix\/x is at/);
+    expect(line((await run(undefined)).out, "newest commit")).toMatch(/^✘ newest commit +GitHub did not answer: .*404/);
   });
 });
 

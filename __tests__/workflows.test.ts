@@ -348,7 +348,9 @@ describe("deploy: the approver approves the plan that is applied", () => {
     const upload = resolve.steps.find((s: any) => String(s.uses).startsWith("actions/upload-artifact@"));
     expect(upload.with).toMatchObject({ name: "tests-report", path: "${{ runner.temp }}/tests/jest.json", "if-no-files-found": "error" });
     const gate = jobs().apply.steps.find((s: any) => s.name === "Gates");
-    expect(gate.run).toBe('npm run --silent gate -- "$STACK" --commit "$SHA" --report "$RUNNER_TEMP/tests/jest.json" --run "$RUN_ID"');
+    expect(gate.run).toBe('npm run --silent gate -- "$STACK" --commit "$SHA" --report "$RUNNER_TEMP/tests/jest.json" --run "$RUN_ID" --branch "$REF"');
+    // the branch the commit was pushed to: the gate wants the commit still its head (gate.test.ts)
+    expect(gate.env.REF).toBe("${{ github.ref }}");
     // this run's own jobs decide "deployed first in", found by the name the apply job carries (deploy-workflow.ts applyJobName)
     expect(gate.env).toMatchObject({ SHA: "${{ github.sha }}", GITHUB_TOKEN: "${{ github.token }}", RUN_ID: "${{ github.run_id }}" });
     expect(jobs().apply.name).toBe(`${applyJobName("${{ matrix.environment }}")}`);

@@ -55,6 +55,13 @@ export interface GateInputs {
    * which anyone with write access can create.
    */
   readonly runId?: number;
+  /**
+   * The branch the commit was pushed to (`main`, or `refs/heads/main`): the commit must still be its head. Runs start
+   * and wait in no promised order (GitHub's concurrency docs: "ordering is not guaranteed"), and an older run's plan
+   * applied after a newer push would undo that push, a revert included; the newer push's run applies this change
+   * too, its stacks-to-plan comparing with what is applied.
+   */
+  readonly branch?: string;
 }
 
 export class ReportError extends Error {}
@@ -243,8 +250,23 @@ async function approvalGate(reviewers: readonly string[], inputs: GateInputs): P
  * all that environment's gates. The gates stack is applied like the environment it follows, and passes only that
  * environment's window and approval: it runs no workload to test or measure.
  */
+/** The commit is still the head of its branch (GET /repos/{o}/{r}/git/ref/heads/{branch}); fails closed. */
+async function newestGate(ref: string, inputs: GateInputs): Promise<GateResult> {
+  const branch = ref.replace(/^refs\/heads\//, "");
+  const gate = { gate: "newest commit", threshold: `${inputs.commit.slice(0, 12)} is still the head of ${branch}` };
+  try {
+    const head = (await inputs.github.rest.git.getRef({ ...inputs.repo, ref: `heads/${branch}` })).data.object.sha;
+    return head === inputs.commit
+      ? { ...gate, passed: true, measured: `${branch} is at ${head.slice(0, 12)}` }
+      : { ...gate, passed: false, measured: `${branch} has moved on to ${head.slice(0, 12)}: that push's run applies this change and what came after it` };
+  } catch (err) {
+    return { ...gate, passed: false, measured: `GitHub did not answer: ${errorDetail(err)}` };
+  }
+}
+
 export async function evaluateGates(m: Matrix, environment: string, settings: EnvironmentSettings, inputs: GateInputs): Promise<GateResult[]> {
   const results: GateResult[] = [];
+  if (inputs.branch !== undefined) results.push(await newestGate(inputs.branch, inputs));
   const own = stackOf(m, environment)?.kind !== "gates";
   const g = settings.entryGates;
   if (own && g.testPassRatePercent !== null) results.push(testsGate(g.testPassRatePercent, inputs.reportFile));

@@ -622,7 +622,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--report <file>", "the commit's test report: JUnit XML or jest --json output")
     .option("--at <time>", "an ISO 8601 date and time instead of now")
     .option("--run <id>", "the deploy workflow run (github.run_id): \"deployed first in\" then reads its own apply jobs, not deployment records anyone with write access can make")
-    .action(async (environment: string, opts: { commit?: string; report?: string; at?: string; run?: string }) => {
+    .option("--branch <ref>", "the branch the commit was pushed to (github.ref): the commit must still be its head, or a newer push's run applies instead")
+    .action(async (environment: string, opts: { commit?: string; report?: string; at?: string; run?: string; branch?: string }) => {
       const m = loadMatrix();
       const settings = appliedSettings(m, environment);
       const commit = opts.commit ?? process.env.GITHUB_SHA;
@@ -643,6 +644,7 @@ export function buildProgram(io: CliIo): Command {
         repo: { owner: m.organization.github.owner, repo: m.organization.github.repository },
         githubEnvironment: allTargets(m).find((t) => t.environment === environment)!.githubEnvironment,
         ...(opts.run !== undefined ? { runId: Number(opts.run) } : {}),
+        ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
       });
       const text = formatGates(environment, commit, results).trimEnd();
       if (results.every((r) => r.passed)) {

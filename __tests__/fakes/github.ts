@@ -13,6 +13,8 @@ export interface GitHubState {
   deployments: Record<string, { id: number; sha: string; statuses: string[]; task?: string; payload?: Record<string, unknown>; created_at?: string }[]>;
   /** The time the fake stamps on what it creates (`created_at` of a new deployment); now unless set. */
   now?: string;
+  /** Branch heads (GET /repos/{o}/{r}/git/ref/heads/{branch}; 404 for any other branch). */
+  branches?: Record<string, string>;
   /** Workflow runs by id (GET /repos/{o}/{r}/actions/runs/{run_id}; 404 for any other id). */
   runs?: Record<string, { path: string; event: string; head_branch: string | null; head_sha: string }>;
   /**
@@ -103,6 +105,12 @@ export function githubHandler(state: GitHubState): Handler {
       const newest = Math.max(0, ...jobs.map((j) => j.run_attempt));
       const listed = query.get("filter") === "all" ? jobs : jobs.filter((j) => j.run_attempt === newest);
       return paged(listed, (items) => ({ total_count: listed.length, jobs: items }));
+    }
+    // "Get a reference": the ref after git/ref/, its slashes as they come or encoded (%2F)
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/git\/ref\/(.+)$/))) {
+      const ref = decodeURIComponent(m[1]);
+      const sha = ref.startsWith("heads/") ? state.branches?.[ref.slice("heads/".length)] : undefined;
+      return sha ? { status: 200, body: { ref: `refs/${ref}`, object: { type: "commit", sha } } } : { status: 404, body: { message: "Not Found" } };
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)$/))) {
       const r = state.runs?.[m[1]];
