@@ -206,7 +206,7 @@ export const deploymentWindowSchema = z
   .describe("Hours of the week in one time zone: [startHour, endHour) on each of `days`.");
 
 const backendSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("local") }).describe("State beside the project (`terraform.<env>.tfstate`, ignored by git). Fine for dev."),
+  z.strictObject({ type: z.literal("local") }).describe("State beside the project (`terraform.<env>.tfstate`, ignored by git). Fine for a dev stack deployed from a workstation: the deploy and drift workflows leave a local stack out, with a warning (a runner's state is lost with it)."),
   z
     .strictObject({
       type: z.literal("s3"),
