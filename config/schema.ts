@@ -216,9 +216,9 @@ const backendSchema = z.discriminatedUnion("type", [
       kmsKeyId: describe(z.string().optional(), "KMS key for state encryption; S3-managed encryption when omitted."),
       deployRoleArn: describe(
         matching(IAM_ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)").optional(),
-        "IAM role the deploy assumes with GitHub's OIDC token (may write the state and its lock). Default: long-lived AWS keys as environment secrets.",
+        "IAM role the deploy assumes with GitHub's OIDC token (may write the state and its lock). Default: none, and the workflows then get no AWS credentials (they read no AWS key secret): set it for CI; a workstation uses its own AWS credentials.",
       ),
-      planRoleArn: describe(matching(IAM_ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)").optional(), "IAM role the plan assumes (may only read the state)."),
+      planRoleArn: describe(matching(IAM_ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)").optional(), "IAM role the plan assumes (may only read the state). Default: none, as for deployRoleArn."),
     })
     .describe("S3 with Terraform's native lock file (Terraform >= 1.10). The key is `<keyPrefix>/<env>/terraform.tfstate`."),
   z
@@ -226,7 +226,7 @@ const backendSchema = z.discriminatedUnion("type", [
       type: z.literal("hcp"),
       organization: matching(/^[A-Za-z0-9_-]+$/, "an HCP Terraform organization name"),
       workspacePrefix: matching(/^[A-Za-z0-9_-]*$/, "an HCP Terraform workspace prefix (letters, digits, '_' and '-')"),
-      hostname: describe(z.string().optional(), "Default: app.terraform.io."),
+      hostname: describe(z.string().optional(), "Default: app.terraform.io. The workflows pass the token as TF_TOKEN_app_terraform_io only: for Terraform Enterprise, add TF_TOKEN_<hostname, dots as underscores> from the environment's secret."),
     })
     .describe("HCP Terraform (or Terraform Enterprise). The workspace is `<workspacePrefix><env>`."),
 ]);
