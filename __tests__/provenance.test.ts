@@ -594,6 +594,31 @@ describe("each stack's own apply record (record-apply), read by stacks-to-plan",
   });
 });
 
+describe("last-applied: the commit drift plans a stack at", () => {
+  it("is the stack's newest apply the pipeline made, when it succeeded and is a merged pull request's merge commit; else nothing, saying why", async () => {
+    // staging deploys from develop too: its newest apply came from a develop push
+    applied(stagingGitHub, 31, "staging", sha(81), ["success"], { branch: "develop" });
+    applied(stagingGitHub, 30, "staging", sha(80), ["success"]);
+    recordsOfReviewedMerges();
+    const r = await cli("last-applied", "staging");
+    expect([r.code, r.stdout.trim(), r.stderr]).toEqual([0, sha(81), ""]);
+    // a made-up newer record is skipped, saying why; the pipeline's own decides
+    state.deployments[stagingGitHub].push({ id: 32, sha: sha(82), statuses: ["success"], task: "envmatrix-applied:staging" });
+    const forged = await cli("last-applied", "staging");
+    expect([forged.stdout.trim(), forged.stderr]).toEqual([sha(81), expect.stringContaining("staging: skipped deployment 32 (")]);
+    // a commit that is no merged pull request's merge commit is not synthesized (its code would run)
+    state.pulls[sha(81)] = [pr(81, "develop", sha(83))];
+    const notMerge = await cli("last-applied", "staging");
+    expect([notMerge.code, notMerge.stdout, notMerge.stderr]).toEqual([0, "", expect.stringContaining(`${sha(81)}: staging's apply record names no merged pull request's merge commit; not used`)]);
+    // never applied: nothing, said
+    const never = await cli("last-applied", "prod");
+    expect([never.code, never.stdout, never.stderr]).toEqual([0, "", "prod: no successful apply on record (never applied, or its newest apply did not succeed)\n"]);
+    // a stack the matrix does not have
+    const unknown = await cli("last-applied", "qa");
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining("no stack is named qa")]);
+  });
+});
+
 // Last, as a test of its own (not an afterAll): when only some of the file's tests run (a name filter, or a mutant's
 // run under Stryker, which runs the tests that reach it), a hook's assertion about all of them would fail outside
 // any test. Run with the others, it sees every request they made.

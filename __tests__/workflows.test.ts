@@ -562,6 +562,53 @@ describe("drift", () => {
     expect(plan).toContain("plan -input=false -lock=false -no-color -detailed-exitcode");
     expect(plan).toMatch(/if \[ "\$code" -eq 2 \]; then[\s\S]*exit 1/);
     expect(w.jobs.plan.environment).toBe("${{ matrix.planEnvironment }}");
+    // the plan reads the output the "at" step chose
+    expect(plan).toContain('dir="$OUT/stacks/$STACK"');
+    expect(w.jobs.plan.steps.find((x: any) => x.name?.startsWith("Plan with")).env.OUT).toBe("${{ steps.at.outputs.out }}");
+    expect(w.jobs.plan.permissions).toMatchObject({ deployments: "read", actions: "read", "pull-requests": "read" });
+    expect(w.jobs.plan.steps[0].with["fetch-depth"]).toBe(0);
+  });
+
+  it("plans each stack as it was last applied: its step, run by bash, synthesizes the commit last-applied names in a worktree, this checkout when that is it, and the default branch's with a warning when none is known", () => {
+    const step = workflow("drift.yml").jobs.plan.steps.find((x: any) => x.id === "at");
+    const dir = fs.mkdtempSync(path.join(scratchDir(), "drift-at-"));
+    const repo = path.join(dir, "repo");
+    const git = (...args: string[]) => require("node:child_process").execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: repo, encoding: "utf8" }).trim();
+    fs.mkdirSync(repo);
+    git("init", "-q", "-b", "main");
+    git("commit", "-q", "--allow-empty", "-m", "c1");
+    const c1 = git("rev-parse", "HEAD");
+    git("commit", "-q", "--allow-empty", "-m", "c2");
+    const c2 = git("rev-parse", "HEAD");
+    // npm: last-applied says LAST; synth records where it ran; ci does nothing
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    const synthesized = path.join(dir, "synthesized");
+    fs.writeFileSync(
+      path.join(bin, "npm"),
+      ["#!/usr/bin/env bash", 'if [[ "$*" == *last-applied* ]]; then [ -z "$LAST" ] || echo "$LAST"; exit 0; fi', `if [[ "$*" == "run synth" ]]; then git rev-parse HEAD >> ${synthesized}; exit 0; fi`, "exit 0"].join("\n"),
+      { mode: 0o755 },
+    );
+    const runStep = (last: string) => {
+      const runner = fs.mkdtempSync(path.join(dir, "runner-"));
+      fs.rmSync(synthesized, { force: true });
+      const out = path.join(runner, "output");
+      const log = require("node:child_process").execFileSync("bash", ["-e", "-c", step.run], {
+        cwd: repo,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: runner, GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: path.join(runner, "summary"), STACK: "staging", LAST: last },
+      });
+      if (fs.existsSync(path.join(runner, "at"))) git("worktree", "remove", "--force", path.join(runner, "at"));
+      return { out: fs.readFileSync(out, "utf8").trim(), synthesized: fs.readFileSync(synthesized, "utf8").trim(), log, runner };
+    };
+    const older = runStep(c1);
+    expect(older.out).toBe(`out=${older.runner}/at/cdktf.out`);
+    expect(older.synthesized).toBe(c1);
+    const same = runStep(c2);
+    expect([same.out, same.synthesized]).toEqual(["out=cdktf.out", c2]);
+    const none = runStep("");
+    expect([none.out, none.synthesized]).toEqual(["out=cdktf.out", c2]);
+    expect(none.log).toContain("::warning::staging: no apply on record; compared with the default branch's config");
   });
 });
 

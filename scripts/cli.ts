@@ -79,6 +79,16 @@ function matrixFrom(io: CliIo, file?: string) {
   return checkMatrix(def as MatrixDefinition, file);
 }
 
+/** Whether a push to a branch deploys `stack` (a record made on any such branch counts for it: review/provenance.ts lastApplied). */
+const deploysStack = (m: Matrix, stack: string) => (branch: string) => {
+  try {
+    return environmentsForBranch(m, branch).some((x) => x.environment === stack);
+  } catch (err) {
+    if (err instanceof NoEnvironmentError) return false;
+    throw err;
+  }
+};
+
 /**
  * Kubernetes objects as one multi-document YAML for a cluster admin to read and `kubectl apply`: every value written
  * out where it is, no YAML anchors and aliases for repeated lists.
@@ -253,15 +263,7 @@ export function buildProgram(io: CliIo): Command {
       // (a record anyone else made is skipped, said here); none, or that apply not a success: planned
       const baseline = new Map<string, string | undefined>();
       for (const t of targets) {
-        const deploysFrom = (b: string) => {
-          try {
-            return environmentsForBranch(m, b).some((x) => x.environment === t.environment);
-          } catch (err) {
-            if (err instanceof NoEnvironmentError) return false;
-            throw err;
-          }
-        };
-        const last = await lastApplied(gh, repo, t.githubEnvironment, t.environment, deploysFrom);
+        const last = await lastApplied(gh, repo, t.githubEnvironment, t.environment, deploysStack(m, t.environment));
         for (const why of last.skipped) warn(`${t.environment}: skipped ${why}`);
         baseline.set(t.environment, last.sha);
       }
@@ -300,6 +302,25 @@ export function buildProgram(io: CliIo): Command {
         }
       }
       log(JSON.stringify({ include: targets.filter((t) => chosen.has(t.environment)) }));
+    });
+
+  program
+    .command("last-applied")
+    .description("the commit a stack last applied through the deploy workflow (its newest apply record that the run's apply job made, when that apply succeeded, a merged pull request's merge commit), or nothing when that is not known; drift plans the stack at that commit")
+    .argument("<stack>", "stack name, e.g. staging")
+    .action(async (stack: string) => {
+      const { github, lastApplied, isReviewedMerge } = await provenanceModule();
+      const m = loadMatrix();
+      const target = allTargets(m).find((t) => t.environment === stack);
+      if (!target) throw new Error(`no stack is named ${stack} (stacks: ${allTargets(m).map((t) => t.environment).join(", ")})`);
+      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
+      const gh = github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN);
+      const last = await lastApplied(gh, repo, target.githubEnvironment, stack, deploysStack(m, stack));
+      for (const why of last.skipped) warn(`${stack}: skipped ${why}`);
+      if (last.sha === undefined) return warn(`${stack}: no successful apply on record (never applied, or its newest apply did not succeed)`);
+      // its code runs where it is synthesized: a reviewed merge result only
+      if (!(await isReviewedMerge(gh, repo, last.sha))) return warn(`${last.sha}: ${stack}'s apply record names no merged pull request's merge commit; not used`);
+      log(last.sha);
     });
 
   program
