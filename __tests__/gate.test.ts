@@ -447,7 +447,11 @@ describe("deploy.yml's Gates step, run as the workflow runs it", () => {
     expect(moved.out).toContain("1 gate(s) failed: newest commit; nothing is applied");
     // a branch with a slash, and a branch GitHub does not know (deleted): the latter fails closed
     expect(line((await run(COMMIT, "refs/heads/hotfix/x")).out, "newest commit")).toMatch(/^✔ newest commit +hotfix\/x is at/);
-    expect(line((await run(undefined)).out, "newest commit")).toMatch(/^✘ newest commit +GitHub did not answer: .*404/);
+    expect(line((await run(undefined)).out, "newest commit")).toMatch(/^✘ newest commit +main does not exist any more: deploy what it held from the branch it was merged into/);
+    // GitHub not answering otherwise fails closed too
+    gh.forbidden = [`/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/git/ref/heads%2Fmain`, `/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/git/ref/heads/main`];
+    expect(line((await run(COMMIT)).out, "newest commit")).toMatch(/^✘ newest commit +GitHub did not answer: .*403/);
+    gh.forbidden = [];
   });
 });
 

@@ -53,7 +53,13 @@ const COMPOUND: Record<string, { env: string; value: unknown; path?: string[]; p
   },
   // a second protected cluster for prod (and its clone hotfix)
   cluster: { env: "prod", value: "prod-2", prepare: (d) => (d.organization.clusters["prod-2"] = { context: "prod-2", host: "https://prod-2.k8s.example.internal:6443" }) },
-  "backend.type": { env: "prod", path: ["backend"], value: { type: "s3", bucket: "envmatrix-state", region: "eu-central-1", keyPrefix: "envmatrix" } },
+  // prod off the local backend waits on staging deployed first in the run: staging moves first (deployed-first-in-the-pipeline)
+  "backend.type": {
+    env: "prod",
+    path: ["backend"],
+    value: { type: "s3", bucket: "envmatrix-state", region: "eu-central-1", keyPrefix: "envmatrix" },
+    prepare: (d) => (d.environments.staging.backend = { type: "s3", bucket: "envmatrix-state", region: "eu-central-1", keyPrefix: "envmatrix" }),
+  },
   "approval.reviewers.users": { env: "prod", value: ["octocat"] },
   "deploymentWindow.timeZone": { env: "prod", value: "Europe/London" },
   // Delete takes an owned Secret (secret-deletion-owns-the-secret), and prod's is pinned (Orphan): staging keeps its

@@ -93,6 +93,17 @@ const ROWS: Record<string, readonly Case[]> = {
   "protected-tiers-page": [
     { bad: (m) => (m.environments.prod.alerts.tiers = { errorRate: "high", latency: "high", cpu: "medium" }), at: "environments.prod.alerts.tiers", says: /^have no critical tier \(a protected environment pages on-call for something\)$/, good: (m) => (m.environments.prod.alerts.tiers = { errorRate: "high", latency: "critical", cpu: "medium" }) },
   ],
+  "deployed-first-in-the-pipeline": [
+    {
+      bad: (m) => (m.environments.prod.backend = { type: "s3", bucket: "envmatrix-state", region: "eu-central-1", keyPrefix: "envmatrix" }),
+      at: "environments.prod.entryGates.deployedFirstIn",
+      says: /^"staging" is on the local backend, which the deploy workflow leaves out: the gate would never find it deployed first in the run/,
+      good: (m) => {
+        m.environments.prod.backend = { type: "s3", bucket: "envmatrix-state", region: "eu-central-1", keyPrefix: "envmatrix" };
+        m.environments.staging.backend = { type: "s3", bucket: "envmatrix-state", region: "eu-central-1", keyPrefix: "envmatrix" };
+      },
+    },
+  ],
   "deployed-first-on-the-same-branches": [
     {
       bad: (m) => (m.environments.staging.identity.deployBranches = ["develop"]),

@@ -200,6 +200,11 @@ describe("vetting a pull request's stack before a plan", () => {
     for (const body of [null, "text"]) {
       expect(vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.other = body)), trusted)).toEqual(["staging: kubernetes_config_map_v1.other is not one object (envmatrix writes each block as one)"]);
     }
+    // one level up, a list of name maps, and the blocks themselves as a list: each refused where it is
+    const typeListed = edited((j) => (j.resource.kubernetes_config_map_v1 = [{ profile: { ...j.resource.kubernetes_config_map_v1.profile, provisioner: [{ "local-exec": { command: "env" } }] } }]));
+    expect(vetStackForPlan("staging", typeListed, trusted)).toEqual(expect.arrayContaining(["staging: resource.kubernetes_config_map_v1 is not one object (envmatrix writes each block as one)"]));
+    const blocksListed = edited((j) => (j.resource = [j.resource]));
+    expect(vetStackForPlan("staging", blocksListed, trusted)).toEqual(expect.arrayContaining(['staging: "resource" is not one object (envmatrix writes each block as one)']));
     const dataListed = edited((j) => (j.data = { github_team: { x: [{ slug: "a" }] } }));
     expect(vetStackForPlan("staging", dataListed, trusted)).toEqual(["staging: data.github_team.x is not one object (envmatrix writes each block as one)"]);
   });

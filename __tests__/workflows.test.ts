@@ -109,7 +109,8 @@ function trustViolations(ws: Record<string, any>, g: any): string[] {
         const guard = on.includes("schedule") ? "github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch" : "github.ref_name == github.event.repository.default_branch";
         // the guard alone, or the guard first and more after it (`(guard) && …`): never the guard weakened
         const cond = String(job.if ?? "");
-        if (cond !== guard && !cond.startsWith(`(${guard}) && `)) v.push(`${where}: dispatchable on any ref`);
+        // and nothing after it that could stand in for it (an `||`)
+        if (cond !== guard && !(cond.startsWith(`(${guard}) && `) && !cond.slice(guard.length + 2).includes("||"))) v.push(`${where}: dispatchable on any ref`);
       }
     }
   }
@@ -135,6 +136,7 @@ describe("trust: no unreviewed code reaches a deploy secret", () => {
     ["apply outside the deploy environment", (ws) => (ws["deploy.yml"].jobs.apply.environment = "${{ matrix.planEnvironment }}"), /reads deploy secrets outside the environment's deploy GitHub environment/],
     ["pull_request_target", (ws) => (ws["pull-request.yml"].on = { pull_request_target: null }), /pull_request_target/],
     ["drift dispatchable on any ref", (ws) => delete ws["drift.yml"].jobs.plan.if, /dispatchable on any ref/],
+    ["drift's guard with an `||` after it", (ws) => (ws["drift.yml"].jobs.plan.if += " || true"), /dispatchable on any ref/],
     ["install scripts next to deploy secrets", (ws) => (ws["deploy.yml"].jobs.apply.steps.find((s: any) => s.run?.startsWith("npm ci")).run = "npm ci"), /lifecycle scripts/],
     ["a checkout that keeps its token", (ws) => (ws["deploy.yml"].jobs.apply.steps[0].with = {}), /persists its token/],
     ["top-level write permissions", (ws) => (ws["deploy.yml"].permissions = { contents: "write" }), /top-level permissions/],
@@ -456,7 +458,7 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     // the changed files from the commits (all but the matrix files and the README; tests count), and the output
     // against what the base's code makes of the pull request's matrix (cli-wiring.test.ts runs both commands)
     expect(r).toContain("set -o pipefail");
-    expect(r).toContain(`changed=$(git diff --name-only "$BASE_SHA" "$HEAD_SHA" | { grep -Ev '^(config/environments\\.ts|config/organization\\.ts|README\\.md)$' || true; })`);
+    expect(r).toContain(`changed=$(git diff --name-only "$BASE_SHA...$HEAD_SHA" | { grep -Ev '^(config/environments\\.ts|config/organization\\.ts|README\\.md)$' || true; })`);
     expect(r).toContain('(cd "$code" && npm run --silent synth-matrix -- "$RUNNER_TEMP/head/matrix.json" "$RUNNER_TEMP/trusted-head" --adopted "$RUNNER_TEMP/head/adopted")');
     expect(r).toContain('differ=$(npm run --silent changed-stacks -- "$RUNNER_TEMP/trusted-head" "$RUNNER_TEMP/head/cdktf.out" | jq -r \'.[]\')');
     expect(r).toContain("**This pull request changes code that produces the output reviewed below**");
@@ -499,13 +501,14 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     fs.mkdirSync(bin);
     fs.writeFileSync(path.join(bin, "npm"), ["#!/usr/bin/env bash", 'if [[ "$*" == *synth-matrix* ]]; then exit 0; fi', 'if [[ "$*" == *changed-stacks* ]]; then echo "$CHANGED"; exit 0; fi', "exit 1"].join("\n"), { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "jq"), ["#!/usr/bin/env bash", "tr -d '[]\" ' | tr ',' '\\n' | sed '/^$/d'"].join("\n"), { mode: 0o755 });
-    const runStep = (headSha: string, changed: string) => {
+    const runStep = (headSha: string, changed: string, baseSha = base, originUrl = origin) => {
       const runner = fs.mkdtempSync(path.join(dir, "runner-"));
       fs.mkdirSync(path.join(runner, "summary"));
+      git(checkout, "remote", "set-url", "origin", originUrl);
       const r = require("node:child_process").spawnSync("bash", ["-e", "-c", step.run], {
         cwd: checkout,
         encoding: "utf8",
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: runner, GITHUB_WORKSPACE: checkout, BASE_SHA: base, HEAD_SHA: headSha, PR: "7", CHANGED: changed },
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: runner, GITHUB_WORKSPACE: checkout, BASE_SHA: baseSha, HEAD_SHA: headSha, PR: "7", CHANGED: changed, GITHUB_TOKEN: "t" },
       });
       const warning = path.join(runner, "summary", "warning.md");
       return { status: r.status, warning: fs.existsSync(warning) ? fs.readFileSync(warning, "utf8") : "" };
@@ -524,6 +527,24 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     const named = runStep(withTest, "[]");
     expect(named.warning).toContain("> Files:\n> - __tests__/x.test.ts\n");
     expect(named.warning).not.toContain("config/environments.ts");
+    // the base moved on after the pull request left it: its own later files are not the pull request's
+    git(origin, "checkout", "-q", "main");
+    fs.mkdirSync(path.join(origin, "review"), { recursive: true });
+    fs.writeFileSync(path.join(origin, "review", "other.ts"), "export {};\n");
+    git(origin, "add", "-A");
+    git(origin, "commit", "-q", "-m", "another pull request, merged");
+    const movedBase = git(origin, "rev-parse", "HEAD");
+    git(checkout, "pull", "-q", "origin", "main");
+    const sinceFork = runStep(withTest, "[]", movedBase);
+    expect(sinceFork.warning).toContain("> - __tests__/x.test.ts\n");
+    expect(sinceFork.warning).not.toContain("review/other.ts");
+    // a head the full clone already has is not fetched again (the job's checkout keeps no credentials)
+    git(checkout, "fetch", "-q", origin, "refs/pull/7/head");
+    expect(runStep(withTest, "[]", movedBase, "/nonexistent-origin").status).toBe(0);
+    // a long list of files: the first 20, and the step still succeeds (no pipe cut short under pipefail)
+    const many = head(Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`review/generated-${i}-${"x".repeat(20)}.ts`, "export {};\n"])));
+    const long = runStep(many, "[]", movedBase);
+    expect([long.status, long.warning.split("\n").filter((l) => l.startsWith("> - ")).length]).toEqual([0, 20]);
     // a commit the checkout cannot read fails the step (and so the review), never passes quietly
     expect(runStep("f".repeat(40), "[]").status).not.toBe(0);
   });
@@ -608,7 +629,11 @@ describe("drift", () => {
     expect([same.out, same.synthesized]).toEqual(["out=cdktf.out", c2]);
     const none = runStep("");
     expect([none.out, none.synthesized]).toEqual(["out=cdktf.out", c2]);
-    expect(none.log).toContain("::warning::staging: no apply on record; compared with the default branch's config");
+    expect(none.log).toContain("::warning::staging: no usable apply record (the line above says why); compared with the default branch's config");
+    // a commit on no branch of the clone (a deleted hotfix branch's): the default branch's, said why
+    const gone = runStep("e".repeat(40));
+    expect([gone.out, gone.synthesized]).toEqual(["out=cdktf.out", c2]);
+    expect(gone.log).toContain(`::warning::staging: its last applied commit ${"e".repeat(40)} is on no branch of this repository`);
   });
 });
 

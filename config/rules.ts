@@ -338,6 +338,22 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
     },
   }),
   eachEnvironment({
+    id: "deployed-first-in-the-pipeline",
+    holds: "an environment the workflows deploy does not wait on one they leave out: its `entryGates.deployedFirstIn` source is not on the local backend",
+    reads: ["entryGates.deployedFirstIn", "backend"],
+    when: (e, _n, m) => e.entryGates.deployedFirstIn !== null && Object.hasOwn(m.environments, e.entryGates.deployedFirstIn) && e.backend.type !== "local",
+    check: (e, _name, m) => {
+      const source = e.entryGates.deployedFirstIn!;
+      // the source's backend is not among this row's reads: where the schema refused it, it has said so
+      const theirs: unknown = m.environments[source]?.backend?.type;
+      // the deploy workflow leaves a local-backend stack out (its state would be lost with the runner), so the
+      // gate's "deployed first in" never finds its apply job in the run
+      return theirs === "local"
+        ? ["entryGates.deployedFirstIn", `${show(source)} is on the local backend, which the deploy workflow leaves out: the gate would never find it deployed first in the run (move ${source} to s3 or hcp, or this environment to local)`]
+        : undefined;
+    },
+  }),
+  eachEnvironment({
     id: "rollout-steps-rise",
     holds: "feature-flag steps and traffic steps each rise strictly (a rollout only widens; traffic ends at 100%)",
     reads: ["rollout.featureFlagPercentSteps", "rollout.trafficSteps"],

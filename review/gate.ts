@@ -260,6 +260,8 @@ async function newestGate(ref: string, inputs: GateInputs): Promise<GateResult> 
       ? { ...gate, passed: true, measured: `${branch} is at ${head.slice(0, 12)}` }
       : { ...gate, passed: false, measured: `${branch} has moved on to ${head.slice(0, 12)}: that push's run applies this change and what came after it` };
   } catch (err) {
+    // a hotfix branch deleted after its merge back: its run can apply nothing any more, and no later run will
+    if ((err as { status?: number }).status === 404) return { ...gate, passed: false, measured: `${branch} does not exist any more: deploy what it held from the branch it was merged into` };
     return { ...gate, passed: false, measured: `GitHub did not answer: ${errorDetail(err)}` };
   }
 }

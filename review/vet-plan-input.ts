@@ -69,6 +69,11 @@ export function vetStackForPlan(stack: string, head: Record<string, any>, truste
   // a block's body as envmatrix writes it: one object (Terraform's JSON syntax also takes a list of bodies, which
   // the checks below would not look into)
   const isBody = (b: unknown) => b !== null && typeof b === "object" && !Array.isArray(b);
+  for (const kind of ["resource", "data"] as const) {
+    if (head[kind] === undefined) continue;
+    if (!isBody(head[kind])) say(`"${kind}" is not one object (envmatrix writes each block as one)`);
+    else for (const [type, byName] of Object.entries(head[kind])) if (!isBody(byName)) say(`${kind}.${type} is not one object (envmatrix writes each block as one)`);
+  }
   for (const [type, byName] of Object.entries<Record<string, any>>(head.resource ?? {})) {
     if (!PLANNABLE_RESOURCE_TYPES.has(type)) say(`resource type ${type} is not one envmatrix writes`);
     for (const [name, r] of Object.entries(byName ?? {})) {
