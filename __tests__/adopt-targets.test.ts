@@ -89,6 +89,14 @@ describe("each adoptable type: where its object lives, and its import id", () =>
     expect(IMPORT_ID_FORMAT[t.type].pattern.test(importId(t, { remoteId: t.type === "datadog_dashboard_json" ? "abc-def-ghi" : 4242 }))).toBe(true);
   });
 
+  it("a deployment policy's id carries its environment's name escaped as the provider's Create stores it (url.PathEscape: its Read does not escape it), the environment's and the variable's raw", () => {
+    const at = (kind: "deployment-policy" | "environment" | "variable") =>
+      importId({ ...target(kind === "deployment-policy" ? 'github_repository_environment_deployment_policy.branch["main"]' : kind === "environment" ? "github_repository_environment.env" : "github_actions_environment_variable.dd"), locate: { system: "github", kind, repository: "platform", environment: "customer/prod env", pattern: "main", name: "DD_ENV" } as any }, { remoteId: 7 });
+    expect(at("deployment-policy")).toBe("platform:customer%2Fprod%20env:7");
+    expect(at("environment")).toBe("platform:customer/prod env");
+    expect(at("variable")).toBe("platform:customer/prod env:DD_ENV");
+  });
+
   it("covers every resource of the stack, in address order: nothing skipped, nothing the stack imports itself", () => {
     const t = adoptionTargets(stack);
     expect(t.targets.length).toBe(cases.length + 1); // the deployment policy's two patterns

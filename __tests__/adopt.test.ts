@@ -343,6 +343,15 @@ describe("npm run adopt -- staging against fakes of the four APIs", () => {
     expect(r.line("datadog_monitor.api_cpu")).toMatch(new RegExp(`\\syes\\s+${cpu.id}\\s+nothing \\(also 7001 with this name, without managed-by:envmatrix: left alone\\)$`));
   });
 
+  it("two dashboards of the stack's title are a duplicate, whatever tags one carries: Datadog's dashboard list gives none to tell them apart", async () => {
+    const dashboard = dd.dashboards![0];
+    // a tags field on one (the list answer has none: the v1 client's DashboardSummaryDefinition) still decides nothing
+    dd.dashboards!.push({ ...dashboard, id: "xyz-uvw-rst" });
+    (dd.dashboards![0] as Json).tags = ["managed-by:envmatrix"];
+    const r = await adopt("staging");
+    expect(r.line("datadog_dashboard_json.dashboard")).toMatch(/\sduplicate\s+—\s+dashboard "\[staging\] envmatrix": 2 objects have this name \(ids abc-def-ghi, xyz-uvw-rst\); none imported/);
+  });
+
   it("a lookup the credentials may not make gets its own denied line in each system; nothing is written and an earlier file stays", async () => {
     const ns = namespaceOf("staging");
     kube.forbidden = [KUBE_PATHS.kubernetes_config_map_v1(ns, "environment-profile")];

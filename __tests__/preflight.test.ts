@@ -207,6 +207,39 @@ const broken: Array<[string, () => void, RegExp, RegExp]> = [
   ["a private repository whose plan this token cannot see, and no environment with reviewers yet", () => delete gh.orgPlan, /plan is not visible to this token and no environment has required reviewers yet/, /an org owner can confirm/],
 ];
 
+describe("a KV mount a stack owns (organization.vault.kvMountManagedBy)", () => {
+  const owned = () => {
+    const def = structuredClone(require("../config/environments").matrix);
+    def.organization.vault.kvMountManagedBy = "prod";
+    return def;
+  };
+  const kvLine = async (env: string, def: unknown) => {
+    const r = await cliProcess().run(["preflight", env, "--out", out], {}, def as any);
+    return `${r.stdout}${r.stderr}`.split("\n").find((l) => l.includes(`KV v2 mount ${org.vault.kvMount}/`)) ?? "(no KV line)";
+  };
+  it("missing: the owner's preflight passes (its first apply creates it), another environment's says to apply the owner first", async () => {
+    delete vault.mounts[org.vault.kvMount];
+    expect(await kvLine("prod", owned())).toMatch(/^✔ vault +KV v2 mount secret\/: not there yet: this stack creates it \(organization\.vault\.kvMountManagedBy is prod\)$/);
+    const other = await kvLine(ENV, owned());
+    expect(other).toMatch(/^✘ vault +KV v2 mount secret\/: HTTP 400/);
+    const all = await cliProcess().run(["preflight", ENV, "--out", out], {}, owned());
+    expect(all.stdout).toContain("apply prod's stack first: it creates the mount (organization.vault.kvMountManagedBy)");
+  }, 60000);
+  it("there already: the owner's preflight fails, saying to import it (its apply would be refused: path is already in use)", async () => {
+    expect(await kvLine("prod", owned())).toMatch(/^✘ vault +KV v2 mount secret\/: exists already, while this stack creates it/);
+  }, 60000);
+});
+
+it("an app without Actions: read cannot read the GitHub environments of a private repository (403): said with that fix, not taken for 'not there yet'", async () => {
+  delete gh.orgPlan;
+  const first = Object.values(seedMatrix.environments)[0].identity.githubEnvironment;
+  gh.forbidden = [`/repos/${org.github.owner}/${org.github.repository}/environments/${first}`];
+  const r = await preflight();
+  expect(r.code).toBe(1);
+  expect(failedLines(r.stdout)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^✘ github +read GitHub environment ${first}: HTTP 403`))]));
+  expect(r.stdout).toContain("give the gates' GitHub Apps Repository permission Actions: read");
+}, 60000);
+
 it.each(broken)("%s: its own failed line (the check as it reads when it passes), its fix, exit 1", async (_what, breakIt, line, fix) => {
   breakIt();
   const r = await preflight();

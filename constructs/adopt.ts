@@ -22,8 +22,9 @@
  * - github_repository_environment: `<repository>:<environment>`; github_repository_environment_deployment_policy:
  *   `<repository>:<environment>:<policy id>`; github_repository_ruleset: `<repository>:<ruleset id>`;
  *   github_actions_environment_variable: `<repository>:<environment>:<variable name>` (docs "Import"; each
- *   importer splits on ":", the policy's id must be a number; the owner is the provider's). The names go raw:
- *   the provider escapes an environment's name itself.
+ *   importer splits on ":", the policy's id must be a number; the owner is the provider's). The names go raw,
+ *   the provider escaping an environment's name itself, but for the deployment policy's: its Read does not, so
+ *   that id carries the name as its Create stores it (url.PathEscape).
  */
 import { createHash } from "node:crypto";
 import { TerraformElement, type TerraformResource } from "cdktf";

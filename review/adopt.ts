@@ -176,7 +176,9 @@ async function datadogLookup(api: DatadogApis, kind: "monitor" | "slo" | "dashbo
     return fromError(err);
   }
   const named = all.filter((o) => (kind === "dashboard" ? o.title : o.name) === name);
-  const managed = named.filter((o) => o.tags?.includes(MANAGED_TAG) === true);
+  // monitors and SLOs carry their tags in the list; a dashboard's summary has none (the v1 client's
+  // DashboardSummaryDefinition: id, title, description, … and no tags), so dashboards of one title stay a duplicate
+  const managed = kind === "dashboard" ? [] : named.filter((o) => o.tags?.includes(MANAGED_TAG) === true);
   if (named.length > 1 && managed.length === 1) {
     const others = named.filter((o) => o !== managed[0]).map((o) => o.id);
     return { objects: managed.map((o) => ({ remoteId: o.id, actual: o })), note: `also ${others.join(", ")} with this name, without ${MANAGED_TAG}: left alone` };

@@ -153,7 +153,7 @@ async function vault(ep: Endpoints, path: string): Promise<{ status: number; bod
   return { status: answer.status, body };
 }
 
-async function vaultChecks(m: Matrix, e: EnvironmentSettings, ep: Endpoints): Promise<Check[]> {
+async function vaultChecks(m: Matrix, name: string, e: EnvironmentSettings, ep: Endpoints): Promise<Check[]> {
   const org = m.organization;
   const out: Check[] = [];
   try {
@@ -169,12 +169,31 @@ async function vaultChecks(m: Matrix, e: EnvironmentSettings, ep: Endpoints): Pr
   const kv = await vault(ep, `sys/mounts/${org.vault.kvMount}`);
   const version = kv.body?.options?.version ?? kv.body?.data?.options?.version;
   const type = kv.body?.type ?? kv.body?.data?.type;
-  out.push(
+  const owner = org.vault.kvMountManagedBy;
+  const mountWhat = `KV v2 mount ${org.vault.kvMount}/`;
+  // the mount is this stack's own (vault_mount.kv_mount): missing is what its first apply expects, and an existing
+  // one would be refused by that apply ("path is already in use") unless it is imported first
+  if (owner === name) {
+    out.push(
+      kv.status === 404 || (kv.status === 400 && type === undefined)
+        ? pass("vault", mountWhat, `not there yet: this stack creates it (organization.vault.kvMountManagedBy is ${name})`)
+        : kv.status === 200
+          ? failed("vault", mountWhat, "exists already, while this stack creates it: its first apply would be refused (path is already in use)", `import it: add { "to": "vault_mount.kv_mount", "id": "${org.vault.kvMount}" } to the import list of stacks/adopted/${name}.json, or set organization.vault.kvMountManagedBy to null to use it as it is`)
+          : failed("vault", mountWhat, kv.status === 403 ? "not allowed to read it (HTTP 403)" : `HTTP ${kv.status}`, CREDENTIALS_FIX),
+    );
+  } else out.push(
     kv.status === 200 && type === "kv" && version === "2"
       ? pass("vault", `KV v2 mount ${org.vault.kvMount}/`, "kv, version 2")
       : kv.status === 403
         ? failed("vault", `KV v2 mount ${org.vault.kvMount}/`, "not allowed to read it (HTTP 403)", CREDENTIALS_FIX)
-        : failed("vault", `KV v2 mount ${org.vault.kvMount}/`, kv.status === 200 ? `type ${type}, version ${version ?? "1"}` : `HTTP ${kv.status}`, `vault secrets enable -path=${org.vault.kvMount} kv-v2 (or set organization.vault.kvMountManagedBy to a protected environment)`),
+        : failed(
+            "vault",
+            `KV v2 mount ${org.vault.kvMount}/`,
+            kv.status === 200 ? `type ${type}, version ${version ?? "1"}` : `HTTP ${kv.status}`,
+            owner !== null && kv.status !== 200
+              ? `apply ${owner}'s stack first: it creates the mount (organization.vault.kvMountManagedBy)`
+              : `vault secrets enable -path=${org.vault.kvMount} kv-v2 (or set organization.vault.kvMountManagedBy to a protected environment)`,
+          ),
   );
   const boot = clusterBootstrap(m, e.cluster);
   const cfg = await vault(ep, `auth/${boot.vault.mount}/config`);
@@ -310,8 +329,12 @@ async function githubChecks(m: Matrix, ep: Endpoints): Promise<Check[]> {
         try {
           const env = (await ep.github.rest.repos.getEnvironment({ owner, repo: repository, environment_name: e.identity.githubEnvironment })).data;
           if ((env.protection_rules ?? []).some((r: { type: string }) => r.type === "required_reviewers")) proven = e.identity.githubEnvironment;
-        } catch {
-          // not there yet
+        } catch (err) {
+          // not there yet (404); a 403 is the token missing Actions: read, which the provider's own reads need too
+          if ((err as { status?: number }).status === 403) {
+            out.push(failed("github", `read GitHub environment ${e.identity.githubEnvironment}`, "HTTP 403", "give the gates' GitHub Apps Repository permission Actions: read: GitHub wants it to read an environment or a deployment branch policy of a private or internal repository, and the provider reads them after every write"));
+            break;
+          }
         }
         if (proven) break;
       }
@@ -347,7 +370,7 @@ export async function preflight(m: Matrix, name: string, stackJson: Record<strin
   const e = m.environments[name];
   return [
     ...(await kubernetesChecks(m, name, e, ep)),
-    ...(await vaultChecks(m, e, ep)),
+    ...(await vaultChecks(m, name, e, ep)),
     ...(await datadogChecks(stackJson, ep)),
     ...(await githubChecks(m, ep)),
   ];

@@ -58,6 +58,9 @@ export function lookupName(target: Target): string | undefined {
   return undefined;
 }
 
+/** A name as Go's url.PathEscape writes it into a path segment: what it leaves alone (`:@&=+$`) stays. */
+const pathEscape = (name: string) => encodeURIComponent(name).replace(/%(3A|40|26|3D|2B|24)/g, (e) => decodeURIComponent(e));
+
 /** The import id of `target`'s object, in its provider's documented format (constructs/adopt.ts). */
 export function importId(target: Target, found: Found): string {
   const l = target.locate;
@@ -74,7 +77,10 @@ export function importId(target: Target, found: Found): string {
         case "environment":
           return `${l.repository}:${l.environment}`;
         case "deployment-policy":
-          return `${l.repository}:${l.environment}:${found.remoteId}`;
+          // escaped as the provider's Create stores it: its Read puts the id's name into the URL as it is (github
+          // 6.9.0 resource_github_repository_environment_deployment_policy.go, unlike the environment's and the
+          // variable's Read, which escape it themselves)
+          return `${l.repository}:${pathEscape(l.environment)}:${found.remoteId}`;
         case "ruleset":
           return `${l.repository}:${found.remoteId}`;
         case "variable":
