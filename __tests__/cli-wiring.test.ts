@@ -55,7 +55,7 @@ const stacks = [...Object.keys(definition.environments), "gates"];
 
 describe("the workflows' commands, run as the workflows run them", () => {
   it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
-    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "synth-matrix", "compare", "matrix", "plan-summary", "approval-checklist", "cost", "branch-request"];
+    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "synth-matrix", "compare", "matrix", "plan-summary", "drift-verdict", "approval-checklist", "cost", "branch-request"];
     // these talk to GitHub or Datadog: their tests run the workflow's invocation against fakes on 127.0.0.1
     const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", "record-apply": "provenance.test.ts", "last-applied": "provenance.test.ts", gate: "gate.test.ts", "report-deployment": "deployment-report.test.ts" };
     expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...Object.keys(withFakes)].sort());
@@ -182,6 +182,30 @@ describe("the workflows' commands, run as the workflows run them", () => {
     expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining(`${path.join(runner, "bad.json")}: 1 problem`)]);
     expect(refused.stderr).toContain("environments.prod.replicas.min: -1 is out of range");
     expect(fs.existsSync(path.join(runner, "nowhere"))).toBe(false);
+  });
+
+  it("drift.yml: drift-verdict takes a ruleset update that only writes its bypass list again (GitHub shows the list to writers only: the read-only planner reads none) for no drift, and anything else for drift (exit 2)", async () => {
+    const [inv] = of("drift.yml", "drift-verdict");
+    // terraform show -json's resource_changes (developer.hashicorp.com/terraform/internals/json-format)
+    const ruleset = (before: object, after: object, actions = ["update"]) => ({ address: "github_repository_ruleset.staging_branch_ruleset", type: "github_repository_ruleset", change: { actions, before, after } });
+    const base = { name: "envmatrix: develop", enforcement: "active", rules: [{ pull_request: [{ required_approving_review_count: 1 }] }] };
+    const bypass = [{ actor_id: 5, actor_type: "RepositoryRole", bypass_mode: "always" }];
+    const own = fs.mkdtempSync(path.join(tmp, "drift-verdict-"));
+    const verdict = async (changes: object[]) => {
+      fs.writeFileSync(path.join(own, "plan.json"), JSON.stringify({ format_version: "1.2", resource_changes: changes }));
+      return run(inv, { RUNNER_TEMP: own });
+    };
+    const unseen = await verdict([ruleset({ ...base, bypass_actors: [] }, { ...base, bypass_actors: bypass }), { address: "data.github_team.x", type: "github_team", change: { actions: ["read"], before: null, after: {} } }]);
+    expect([unseen.code, unseen.stdout]).toEqual([0, "github_repository_ruleset.staging_branch_ruleset: only its bypass list, which GitHub shows the read-only planner as none: not drift\n"]);
+    // the list and another setting: drift
+    const more = await verdict([ruleset({ ...base, bypass_actors: [] }, { ...base, enforcement: "disabled", bypass_actors: bypass })]);
+    expect([more.code, more.stdout]).toEqual([2, "github_repository_ruleset.staging_branch_ruleset: drifted\n"]);
+    // a list the planner did see, changed: drift
+    expect((await verdict([ruleset({ ...base, bypass_actors: [{ ...bypass[0], actor_id: 2 }] }, { ...base, bypass_actors: bypass })])).code).toBe(2);
+    // a ruleset replaced, another resource updated: drift
+    expect((await verdict([ruleset({ ...base, bypass_actors: [] }, { ...base, bypass_actors: bypass }, ["delete", "create"])])).code).toBe(2);
+    const other = await verdict([{ address: "vault_policy.read", type: "vault_policy", change: { actions: ["update"], before: { policy: "a" }, after: { policy: "b" } } }]);
+    expect([other.code, other.stdout]).toEqual([2, "vault_policy.read: drifted\n"]);
   });
 
   it("pull-request-review.yml: changed-stacks names prod and hotfix, the stacks whose config changed", async () => {

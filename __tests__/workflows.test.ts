@@ -590,6 +590,33 @@ describe("drift", () => {
     expect(w.jobs.plan.steps[0].with["fetch-depth"]).toBe(0);
   });
 
+  it("the plan step, run by bash: a plan that only rewrites bypass lists passes (drift-verdict 0), drift fails the job with the summary (2), a verdict that failed fails it too", () => {
+    const step = workflow("drift.yml").jobs.plan.steps.find((x: any) => x.name?.startsWith("Plan with"));
+    const dir = fs.mkdtempSync(path.join(scratchDir(), "drift-plan-"));
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    // terraform: the plan finds changes (exit 2); npm: drift-verdict answers VERDICT, plan-summary one line
+    fs.writeFileSync(path.join(bin, "terraform"), ["#!/usr/bin/env bash", 'if [[ "$*" == *" plan "* ]]; then exit 2; fi', 'if [[ "$*" == *" show "* ]]; then echo "{}"; fi', "exit 0"].join("\n"), { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "npm"), ["#!/usr/bin/env bash", 'if [[ "$*" == *drift-verdict* ]]; then echo "verdict said"; exit "$VERDICT"; fi', 'if [[ "$*" == *plan-summary* ]]; then echo "summary said"; fi', "exit 0"].join("\n"), { mode: 0o755 });
+    const runStep = (verdict: number) => {
+      const runner = fs.mkdtempSync(path.join(dir, "runner-"));
+      const summary = path.join(runner, "summary");
+      const r = require("node:child_process").spawnSync("bash", ["-e", "-c", step.run], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: runner, GITHUB_STEP_SUMMARY: summary, STACK: "gates", OUT: "cdktf.out", KUBECONFIG_CONTENT: "", VERDICT: String(verdict) },
+      });
+      return { status: r.status, summary: fs.existsSync(summary) ? fs.readFileSync(summary, "utf8") : "", out: `${r.stdout}${r.stderr}` };
+    };
+    const unseen = runStep(0);
+    expect([unseen.status, unseen.summary]).toEqual([0, "verdict said\ngates: no drift the planner can see\n"]);
+    const drifted = runStep(2);
+    expect(drifted.status).toBe(1);
+    expect(drifted.summary).toContain("### Drift in gates\nsummary said\n");
+    expect(drifted.out).toContain("::error::gates has drifted from the matrix");
+    expect(runStep(1).status).toBe(1);
+  });
+
   it("plans each stack as it was last applied: its step, run by bash, synthesizes the commit last-applied names in a worktree, this checkout when that is it, and the default branch's with a warning when none is known", () => {
     const step = workflow("drift.yml").jobs.plan.steps.find((x: any) => x.id === "at");
     const dir = fs.mkdtempSync(path.join(scratchDir(), "drift-at-"));

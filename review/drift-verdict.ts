@@ -1,0 +1,38 @@
+/**
+ * Whether a drift plan's changes are drift, or only what the read-only planner cannot see. GitHub returns a
+ * ruleset's `bypass_actors` only to a token with write access to it (REST "Get a repository ruleset": "the
+ * `bypass_actors` property is only returned if the user making the API request has write access to the
+ * ruleset"), and provider 6.9.0 reads a missing list as an empty one (respository_rules_utils.go flattenBypassActors),
+ * so the plan app's refresh of every ruleset with a bypass list plans to write that list again. Such an update, and
+ * nothing else in it, is not drift; anything else in the plan is. Read from `terraform show -json`
+ * (developer.hashicorp.com/terraform/internals/json-format: `resource_changes[].change.before|after|actions`).
+ */
+
+export interface DriftVerdict {
+  /** Addresses whose only change is the bypass list the planner cannot read. */
+  readonly unseen: readonly string[];
+  /** Addresses that changed otherwise: real drift. */
+  readonly drifted: readonly string[];
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+export function driftVerdict(plan: { resource_changes?: unknown }): DriftVerdict {
+  const unseen: string[] = [];
+  const drifted: string[] = [];
+  for (const rc of (Array.isArray(plan.resource_changes) ? plan.resource_changes : []) as Array<Record<string, any>>) {
+    const actions: string[] = rc.change?.actions ?? [];
+    if (actions.every((a) => a === "no-op" || a === "read")) continue;
+    const before = rc.change?.before ?? {};
+    const after = rc.change?.after ?? {};
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    const onlyBypass =
+      rc.type === "github_repository_ruleset" &&
+      actions.length === 1 &&
+      actions[0] === "update" &&
+      (before.bypass_actors ?? []).length === 0 &&
+      [...keys].every((k) => k === "bypass_actors" || same(before[k], after[k]));
+    (onlyBypass ? unseen : drifted).push(String(rc.address));
+  }
+  return { unseen, drifted };
+}
