@@ -411,7 +411,10 @@ describe("the command", () => {
 });
 
 describe("deploy.yml's Gates step, run as the workflow runs it", () => {
-  const found = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "gate");
+  const all = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "gate");
+  // the Gates step (with the report) and the check right before the apply (--only newest)
+  const found = all.filter((i) => i.words.includes("--report"));
+  const again = all.filter((i) => i.words.includes("--only"));
   const runnerTemp = path.join(scratchDir(), "runner");
 
   it("reads the resolve job's jest report: staging passes at 96% and stops at 94%; dev has no gate to stop it", async () => {
@@ -432,6 +435,18 @@ describe("deploy.yml's Gates step, run as the workflow runs it", () => {
     expect((await run("staging")).code).toBe(8);
     const dev = await run("dev");
     expect([dev.code, dev.out.split("\n").slice(1, -2).map((l) => l.slice(2).split(/ +/)[0])]).toEqual([0, ["newest", "window", "approval"]]);
+  });
+
+  it("right before the apply, the newest-commit gate alone again: the one line, exit 8 once the branch has moved on", async () => {
+    expect([all.length, again.length]).toEqual([2, 1]);
+    const [, ...args] = argv(again[0], { STACK: "prod", SHA: COMMIT, REF: "refs/heads/main" });
+    gh.branches = { main: COMMIT };
+    const ok = await gate(args);
+    expect([ok.code, ok.out.split("\n").filter((l) => /^[✔✘] /.test(l)).map((l) => l.slice(2).split(/ {2,}/)[0])]).toEqual([0, ["newest commit"]]);
+    gh.branches = { main: "b".repeat(40) };
+    expect((await gate(args)).code).toBe(8);
+    // it needs the branch
+    expect((await gate(["prod", "--commit", COMMIT, "--only", "newest"])).out).toContain("--only newest needs --branch <ref>");
   });
 
   it("an older run's apply stops once its branch has moved on: the newer push's run applies this change and what came after (a revert included)", async () => {

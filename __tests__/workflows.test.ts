@@ -375,7 +375,12 @@ describe("deploy: the approver approves the plan that is applied", () => {
     // record-apply writes after the apply (provenance.test.ts); the token reaches no other step
     expect(jobs().apply.permissions).toMatchObject({ deployments: "write", checks: "read", actions: "read" });
     const withJobToken = jobs().apply.steps.filter((s: any) => Object.values(s.env ?? {}).includes("${{ github.token }}")).map((s: any) => s.name);
-    expect(withJobToken).toEqual(["Gates", "Record that this stack's apply starts", "Record this stack's apply (what the next run's stacks-to-plan compares it with)"]);
+    expect(withJobToken).toEqual(["Gates", "Still the newest commit of its branch, right before the apply", "Record that this stack's apply starts", "Record this stack's apply (what the next run's stacks-to-plan compares it with)"]);
+    // the head checked again right before the apply: after the downloads and logins, before the record and apply
+    const names = jobs().apply.steps.map((s: any) => s.name ?? "");
+    const check = names.indexOf("Still the newest commit of its branch, right before the apply");
+    expect(names.slice(check + 1, check + 3)).toEqual(["Record that this stack's apply starts", "terraform apply the saved plan"]);
+    expect(names.indexOf("The saved plan this run's plan job made")).toBeLessThan(check);
   });
   it.each(files)("%s never deploys or applies without a saved plan", (f) => {
     const all = Object.keys(workflow(f).jobs).map((j) => runs(f, j)).join("\n");

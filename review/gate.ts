@@ -251,7 +251,7 @@ async function approvalGate(reviewers: readonly string[], inputs: GateInputs): P
  * environment's window and approval: it runs no workload to test or measure.
  */
 /** The commit is still the head of its branch (GET /repos/{o}/{r}/git/ref/heads/{branch}); fails closed. */
-async function newestGate(ref: string, inputs: GateInputs): Promise<GateResult> {
+export async function newestGate(ref: string, inputs: GateInputs): Promise<GateResult> {
   const branch = ref.replace(/^refs\/heads\//, "");
   const gate = { gate: "newest commit", threshold: `${inputs.commit.slice(0, 12)} is still the head of ${branch}` };
   try {

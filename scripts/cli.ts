@@ -656,7 +656,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--at <time>", "an ISO 8601 date and time instead of now")
     .option("--run <id>", "the deploy workflow run (github.run_id): \"deployed first in\" then reads its own apply jobs, not deployment records anyone with write access can make")
     .option("--branch <ref>", "the branch the commit was pushed to (github.ref): the commit must still be its head, or a newer push's run applies instead")
-    .action(async (environment: string, opts: { commit?: string; report?: string; at?: string; run?: string; branch?: string }) => {
+    .addOption(new Option("--only <gate>", "evaluate this gate alone (newest: checked again right before the apply, with --branch)").choices(["newest"]))
+    .action(async (environment: string, opts: { commit?: string; report?: string; at?: string; run?: string; branch?: string; only?: "newest" }) => {
       const m = loadMatrix();
       const settings = appliedSettings(m, environment);
       const commit = opts.commit ?? process.env.GITHUB_SHA;
@@ -665,9 +666,10 @@ export function buildProgram(io: CliIo): Command {
       if (Number.isNaN(now.getTime())) throw new Error(`--at ${opts.at} is not a date and time`);
       if (opts.run !== undefined && !/^[1-9][0-9]*$/.test(opts.run)) throw new Error(`--run ${opts.run} is not a workflow run id`);
       const { github } = await provenanceModule();
-      const { evaluateGates, formatGates } = await gateModule();
+      const { evaluateGates, formatGates, newestGate } = await gateModule();
+      if (opts.only === "newest" && opts.branch === undefined) throw new Error("--only newest needs --branch <ref> (the workflow's GITHUB_REF)");
       const env = process.env;
-      const results = await evaluateGates(m, environment, settings, {
+      const inputs = {
         commit,
         reportFile: opts.report,
         now,
@@ -678,7 +680,8 @@ export function buildProgram(io: CliIo): Command {
         githubEnvironment: allTargets(m).find((t) => t.environment === environment)!.githubEnvironment,
         ...(opts.run !== undefined ? { runId: Number(opts.run) } : {}),
         ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
-      });
+      };
+      const results = opts.only === "newest" ? [await newestGate(opts.branch!, inputs)] : await evaluateGates(m, environment, settings, inputs);
       const text = formatGates(environment, commit, results).trimEnd();
       if (results.every((r) => r.passed)) {
         log(text);
