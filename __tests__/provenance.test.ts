@@ -619,6 +619,38 @@ describe("last-applied: the commit drift plans a stack at", () => {
   });
 });
 
+describe("admissions: each GitHub environment admits only the branches the gates stack writes", () => {
+  it("names a policy added by hand (a branch pattern or a tag) in its environment, exit 3; all the stack's own pass; an environment it cannot read fails", async () => {
+    const out = path.join(scratchDir(), "admissions-out");
+    if (!fs.existsSync(out)) expect(synthesize(definition, out)).toBe(0);
+    // every environment the gates stack gives branch policies, with exactly its patterns (fakes/github.ts)
+    const gates = JSON.parse(fs.readFileSync(path.join(out, "stacks", "gates", "cdk.tf.json"), "utf8"));
+    const envName = (ref: string) => gates.resource.github_repository_environment[/github_repository_environment\.([a-z0-9_]+)\.environment/.exec(ref)![1]].environment;
+    const expected: Record<string, string[]> = {};
+    for (const p of Object.values<any>(gates.resource.github_repository_environment_deployment_policy)) {
+      const patterns = p.for_each ? JSON.parse(/^\$\{toset\((\[.*\])\)\}$/.exec(p.for_each)![1]) : [p.branch_pattern];
+      (expected[envName(p.environment)] ??= []).push(...patterns);
+    }
+    expect(Object.keys(expected).length).toBeGreaterThan(5);
+    state.environments = Object.fromEntries(Object.keys(expected).map((e) => [e, []]));
+    state.branchPolicies = Object.fromEntries(Object.entries(expected).map(([e, ps]) => [e, ps.map((name, i) => ({ id: i + 1, name, type: "branch" }))]));
+    const clean = await cli("admissions", "--out", out);
+    expect([clean.code, clean.stderr]).toEqual([0, ""]);
+    expect(clean.stdout.trim().split("\n")).toHaveLength(Object.keys(expected).length);
+    const prod = seedMatrix.environments.prod.identity.githubEnvironment;
+    state.branchPolicies[prod].push({ id: 90, name: "*", type: "branch" }, { id: 91, name: "v*", type: "tag" });
+    // a tag policy named like one of the stack's branch patterns is still not the stack's
+    state.branchPolicies[prod].push({ id: 92, name: expected[prod][0], type: "tag" });
+    const extra = await cli("admissions", "--out", out);
+    expect(extra.code).toBe(3);
+    expect(extra.stderr).toBe(`${prod}: also admits branch *, tag v*, tag ${expected[prod][0]}, which the gates stack does not write (added by hand?): remove it in the repository's environment settings\n`);
+    // a token that may not read them (Actions: read missing)
+    state.forbidden = [`/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/environments/${prod}/deployment-branch-policies`];
+    const denied = await cli("admissions", "--out", out);
+    expect([denied.code, denied.stderr]).toEqual([1, expect.stringContaining(`${prod}: could not read its deployment branch policies (HTTP 403; the token needs Actions: read)`)]);
+  });
+});
+
 // Last, as a test of its own (not an afterAll): when only some of the file's tests run (a name filter, or a mutant's
 // run under Stryker, which runs the tests that reach it), a hook's assertion about all of them would fail outside
 // any test. Run with the others, it sees every request they made.

@@ -14,7 +14,7 @@ import { Command, Option } from "commander";
 import type { App } from "cdktf";
 import { environmentNamed, loadMatrix, unknownEnvironment } from "../config";
 import { stackOf, teamStacks } from "../config/stacks";
-import { checkMatrix } from "../config/validate";
+import { checkMatrix, GATES_STACK } from "../config/validate";
 import { matrixJsonSchema } from "../config/schema";
 import { branchMatches } from "../config/branches";
 import { matrix as definition } from "../config/environments";
@@ -616,6 +616,25 @@ export function buildProgram(io: CliIo): Command {
       const isProtected = appliedLike(m, stack)?.protected === true;
       const summary = summarizePlan(stack, JSON.parse(fs.readFileSync(planJson, "utf8")), isProtected);
       log(planMarkdown(summary));
+    });
+
+  program
+    .command("admissions")
+    .description("the branches each GitHub environment admits beyond what the gates stack writes (a deployment branch or tag policy added by hand, which no state holds); exit 3 naming them")
+    .option("--out <cdktf.out>", "synth output to read the gates stack from", "cdktf.out")
+    .action(async (opts: { out: string }) => {
+      const { admissions, expectedAdmissions } = require("../review/admissions") as typeof import("../review/admissions");
+      const { github } = await provenanceModule();
+      const m = loadMatrix();
+      const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
+      const result = await admissions(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, expectedAdmissions(synthesizedStack(opts.out, GATES_STACK).json));
+      for (const a of result) {
+        if (a.error) warn(`${a.environment}: could not read its deployment branch policies (${a.error}; the token needs Actions: read)`);
+        else if (a.extra.length > 0) warn(`${a.environment}: also admits ${a.extra.join(", ")}, which the gates stack does not write (added by hand?): remove it in the repository's environment settings`);
+        else log(`${a.environment}: admits only what the gates stack writes`);
+      }
+      if (result.some((a) => a.error)) exit(1);
+      if (result.some((a) => a.extra.length > 0)) exit(3);
     });
 
   program
