@@ -93,6 +93,10 @@ describe("each adoptable type: where its object lives, and its import id", () =>
     const at = (kind: "deployment-policy" | "environment" | "variable") =>
       importId({ ...target(kind === "deployment-policy" ? 'github_repository_environment_deployment_policy.branch["main"]' : kind === "environment" ? "github_repository_environment.env" : "github_actions_environment_variable.dd"), locate: { system: "github", kind, repository: "platform", environment: "customer/prod env", pattern: "main", name: "DD_ENV" } as any }, { remoteId: 7 });
     expect(at("deployment-policy")).toBe("platform:customer%2Fprod%20env:7");
+    // Go's url.PathEscape escapes !'()* and keeps $&+=@ (net/url shouldEscape, encodePathSegment)
+    const policy = (environment: string) => importId({ ...target('github_repository_environment_deployment_policy.branch["main"]'), locate: { system: "github", kind: "deployment-policy", repository: "platform", environment, pattern: "main" } }, { remoteId: 7 });
+    expect(policy("prod (eu)!*'")).toBe("platform:prod%20%28eu%29%21%2A%27:7");
+    expect(policy("a$b&c+d=e@f")).toBe("platform:a$b&c+d=e@f:7");
     expect(at("environment")).toBe("platform:customer/prod env");
     expect(at("variable")).toBe("platform:customer/prod env:DD_ENV");
   });

@@ -225,8 +225,23 @@ describe("a KV mount a stack owns (organization.vault.kvMountManagedBy)", () => 
     const all = await cliProcess().run(["preflight", ENV, "--out", out], {}, owned());
     expect(all.stdout).toContain("apply prod's stack first: it creates the mount (organization.vault.kvMountManagedBy)");
   }, 60000);
-  it("there already: the owner's preflight fails, saying to import it (its apply would be refused: path is already in use)", async () => {
+  it("there already: the owner's preflight fails, saying to import it (its apply would be refused: path is already in use); once it is the stack's own (its description) it passes", async () => {
     expect(await kvLine("prod", owned())).toMatch(/^✘ vault +KV v2 mount secret\/: exists already, while this stack creates it/);
+    // the stack's own mount after its first apply: the description the stack gives it (constructs/vault-access.ts)
+    (vault.mounts[org.vault.kvMount] as any).description = "KV v2 secrets of every environment, one subtree each (managed by envmatrix)";
+    const ownedOut = path.join(scratchDir(), "owned-out");
+    if (!fs.existsSync(ownedOut)) expect(synthesize(owned(), ownedOut)).toBe(0);
+    const r = await cliProcess().run(["preflight", "prod", "--out", ownedOut], {}, owned());
+    expect(`${r.stdout}${r.stderr}`).toMatch(/✔ vault +KV v2 mount secret\/: this stack's own \(its description\)/);
+    // someone else's mount, which the stack's adopt file imports (as the failed line said to): passes
+    (vault.mounts[org.vault.kvMount] as any).description = "made by hand";
+    const adopted = path.join(scratchDir(), "owned-adopted");
+    fs.mkdirSync(adopted, { recursive: true });
+    fs.writeFileSync(path.join(adopted, "prod.json"), JSON.stringify({ import: [{ to: "vault_mount.kv_mount", id: org.vault.kvMount }] }));
+    const importingOut = path.join(scratchDir(), "owned-importing-out");
+    if (!fs.existsSync(importingOut)) expect(synthesize(owned(), importingOut, adopted)).toBe(0);
+    const imported = await cliProcess().run(["preflight", "prod", "--out", importingOut], {}, owned());
+    expect(`${imported.stdout}${imported.stderr}`).toMatch(/✔ vault +KV v2 mount secret\/: exists, and this stack's adopt file imports it/);
   }, 60000);
 });
 

@@ -647,7 +647,7 @@ describe("admissions: each GitHub environment admits only the branches the gates
     // a token that may not read them (Actions: read missing)
     state.forbidden = [`/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/environments/${prod}/deployment-branch-policies`];
     const denied = await cli("admissions", "--out", out);
-    expect([denied.code, denied.stderr]).toEqual([1, expect.stringContaining(`${prod}: could not read its deployment branch policies (HTTP 403; the token needs Actions: read)`)]);
+    expect([denied.code, denied.stderr]).toEqual([1, expect.stringContaining(`${prod}: could not read its deployment branch policies (HTTP 403: the token needs Actions: read)`)]);
   });
 });
 

@@ -136,7 +136,7 @@ describe("trust: no unreviewed code reaches a deploy secret", () => {
     ["apply outside the deploy environment", (ws) => (ws["deploy.yml"].jobs.apply.environment = "${{ matrix.planEnvironment }}"), /reads deploy secrets outside the environment's deploy GitHub environment/],
     ["pull_request_target", (ws) => (ws["pull-request.yml"].on = { pull_request_target: null }), /pull_request_target/],
     ["drift dispatchable on any ref", (ws) => delete ws["drift.yml"].jobs.plan.if, /dispatchable on any ref/],
-    ["drift's guard with an `||` after it", (ws) => (ws["drift.yml"].jobs.plan.if += " || true"), /dispatchable on any ref/],
+    ["drift's guard with an `||` after it", (ws) => (ws["drift.yml"].jobs.plan.if = `(github.event_name == 'schedule' || github.ref_name == github.event.repository.default_branch) && true || true`), /dispatchable on any ref/],
     ["install scripts next to deploy secrets", (ws) => (ws["deploy.yml"].jobs.apply.steps.find((s: any) => s.run?.startsWith("npm ci")).run = "npm ci"), /lifecycle scripts/],
     ["a checkout that keeps its token", (ws) => (ws["deploy.yml"].jobs.apply.steps[0].with = {}), /persists its token/],
     ["top-level write permissions", (ws) => (ws["deploy.yml"].permissions = { contents: "write" }), /top-level permissions/],

@@ -17,22 +17,30 @@ export interface DriftVerdict {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-export function driftVerdict(plan: { resource_changes?: unknown }): DriftVerdict {
+export function driftVerdict(plan: { resource_changes?: unknown; output_changes?: unknown }): DriftVerdict {
   const unseen: string[] = [];
   const drifted: string[] = [];
   for (const rc of (Array.isArray(plan.resource_changes) ? plan.resource_changes : []) as Array<Record<string, any>>) {
     const actions: string[] = rc.change?.actions ?? [];
-    if (actions.every((a) => a === "no-op" || a === "read")) continue;
+    // an import or a move changes the state even where nothing else changes (-detailed-exitcode says 2 for it)
+    const moves = rc.change?.importing !== undefined || rc.previous_address !== undefined;
+    if (!moves && actions.every((a) => a === "no-op" || a === "read")) continue;
     const before = rc.change?.before ?? {};
     const after = rc.change?.after ?? {};
-    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    // a value unknown until apply is left out of `after` and flagged in `after_unknown`
+    const unknown = rc.change?.after_unknown ?? {};
+    const keys = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)]);
     const onlyBypass =
+      !moves &&
       rc.type === "github_repository_ruleset" &&
       actions.length === 1 &&
       actions[0] === "update" &&
       (before.bypass_actors ?? []).length === 0 &&
-      [...keys].every((k) => k === "bypass_actors" || same(before[k], after[k]));
+      [...keys].every((k) => k === "bypass_actors" || (unknown[k] === undefined || unknown[k] === false) && same(before[k], after[k]));
     (onlyBypass ? unseen : drifted).push(String(rc.address));
+  }
+  for (const [name, c] of Object.entries<Record<string, any>>((plan.output_changes ?? {}) as Record<string, any>)) {
+    if (!(c?.actions ?? []).every((a: string) => a === "no-op")) drifted.push(`output.${name}`);
   }
   return { unseen, drifted };
 }

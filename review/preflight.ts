@@ -153,7 +153,7 @@ async function vault(ep: Endpoints, path: string): Promise<{ status: number; bod
   return { status: answer.status, body };
 }
 
-async function vaultChecks(m: Matrix, name: string, e: EnvironmentSettings, ep: Endpoints): Promise<Check[]> {
+async function vaultChecks(m: Matrix, name: string, e: EnvironmentSettings, ep: Endpoints, stackJson: Record<string, any>): Promise<Check[]> {
   const org = m.organization;
   const out: Check[] = [];
   try {
@@ -174,10 +174,18 @@ async function vaultChecks(m: Matrix, name: string, e: EnvironmentSettings, ep: 
   // the mount is this stack's own (vault_mount.kv_mount): missing is what its first apply expects, and an existing
   // one would be refused by that apply ("path is already in use") unless it is imported first
   if (owner === name) {
+    // the stack's own mount once applied (its description is the stack's), or one its adopt file imports
+    const mine = Object.values<Record<string, unknown>>(stackJson.resource?.vault_mount ?? {}).find((r) => r.path === org.vault.kvMount);
+    const description = kv.body?.description ?? kv.body?.data?.description;
+    const imported = (stackJson.import ?? []).some((i: { to?: string }) => String(i.to).startsWith("vault_mount."));
     out.push(
       kv.status === 404 || (kv.status === 400 && type === undefined)
         ? pass("vault", mountWhat, `not there yet: this stack creates it (organization.vault.kvMountManagedBy is ${name})`)
-        : kv.status === 200
+        : kv.status === 200 && mine !== undefined && description === mine.description
+          ? pass("vault", mountWhat, "this stack's own (its description)")
+          : kv.status === 200 && imported
+            ? pass("vault", mountWhat, "exists, and this stack's adopt file imports it")
+            : kv.status === 200
           ? failed("vault", mountWhat, "exists already, while this stack creates it: its first apply would be refused (path is already in use)", `import it: add { "to": "vault_mount.kv_mount", "id": "${org.vault.kvMount}" } to the import list of stacks/adopted/${name}.json, or set organization.vault.kvMountManagedBy to null to use it as it is`)
           : failed("vault", mountWhat, kv.status === 403 ? "not allowed to read it (HTTP 403)" : `HTTP ${kv.status}`, CREDENTIALS_FIX),
     );
@@ -370,7 +378,7 @@ export async function preflight(m: Matrix, name: string, stackJson: Record<strin
   const e = m.environments[name];
   return [
     ...(await kubernetesChecks(m, name, e, ep)),
-    ...(await vaultChecks(m, name, e, ep)),
+    ...(await vaultChecks(m, name, e, ep, stackJson)),
     ...(await datadogChecks(stackJson, ep)),
     ...(await githubChecks(m, ep)),
   ];

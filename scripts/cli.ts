@@ -629,7 +629,7 @@ export function buildProgram(io: CliIo): Command {
       const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
       const result = await admissions(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, expectedAdmissions(synthesizedStack(opts.out, GATES_STACK).json));
       for (const a of result) {
-        if (a.error) warn(`${a.environment}: could not read its deployment branch policies (${a.error}; the token needs Actions: read)`);
+        if (a.error) warn(`${a.environment}: could not read its deployment branch policies (${a.error}${a.error === "HTTP 403" ? ": the token needs Actions: read" : ""})`);
         else if (a.extra.length > 0) warn(`${a.environment}: also admits ${a.extra.join(", ")}, which the gates stack does not write (added by hand?): remove it in the repository's environment settings`);
         else log(`${a.environment}: admits only what the gates stack writes`);
       }

@@ -58,8 +58,14 @@ export function lookupName(target: Target): string | undefined {
   return undefined;
 }
 
-/** A name as Go's url.PathEscape writes it into a path segment: what it leaves alone (`:@&=+$`) stays. */
-const pathEscape = (name: string) => encodeURIComponent(name).replace(/%(3A|40|26|3D|2B|24)/g, (e) => decodeURIComponent(e));
+/**
+ * A name as Go's url.PathEscape writes it into a path segment: letters, digits, `-_.~` and `$&+:=@` stay, every
+ * other byte is %XX (encodeURIComponent also leaves `!'()*`, which Go escapes).
+ */
+const pathEscape = (name: string) =>
+  encodeURIComponent(name)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%(3A|40|26|3D|2B|24)/g, (e) => decodeURIComponent(e));
 
 /** The import id of `target`'s object, in its provider's documented format (constructs/adopt.ts). */
 export function importId(target: Target, found: Found): string {
