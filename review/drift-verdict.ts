@@ -8,6 +8,8 @@
  * (developer.hashicorp.com/terraform/internals/json-format: `resource_changes[].change.before|after|actions`).
  */
 
+import { sameJson as same } from "./json";
+
 export interface DriftVerdict {
   /** Addresses whose only change is the bypass list the planner cannot read. */
   readonly unseen: readonly string[];
@@ -15,7 +17,6 @@ export interface DriftVerdict {
   readonly drifted: readonly string[];
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 export function driftVerdict(plan: { resource_changes?: unknown; output_changes?: unknown }): DriftVerdict {
   const unseen: string[] = [];

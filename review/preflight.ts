@@ -153,6 +153,27 @@ async function vault(ep: Endpoints, path: string): Promise<{ status: number; bod
   return { status: answer.status, body };
 }
 
+/**
+ * The KV mount a stack owns (organization.vault.kvMountManagedBy): missing is what its first apply expects; there,
+ * it is the stack's own once applied (its description is the stack's) or one its adopt file imports, else that
+ * apply would be refused ("path is already in use").
+ */
+function ownedMountCheck(what: string, kv: { status: number; body: any }, name: string, mount: string, stackJson: Record<string, any>): Check {
+  if (kv.status === 404 || (kv.status === 400 && (kv.body?.type ?? kv.body?.data?.type) === undefined)) {
+    return pass("vault", what, `not there yet: this stack creates it (organization.vault.kvMountManagedBy is ${name})`);
+  }
+  if (kv.status !== 200) return failed("vault", what, kv.status === 403 ? "not allowed to read it (HTTP 403)" : `HTTP ${kv.status}`, CREDENTIALS_FIX);
+  const mine = Object.values<Record<string, unknown>>(stackJson.resource?.vault_mount ?? {}).find((r) => r.path === mount);
+  if (mine !== undefined && (kv.body?.description ?? kv.body?.data?.description) === mine.description) return pass("vault", what, "this stack's own (its description)");
+  if ((stackJson.import ?? []).some((i: { to?: string }) => String(i.to).startsWith("vault_mount."))) return pass("vault", what, "exists, and this stack's adopt file imports it");
+  return failed(
+    "vault",
+    what,
+    "exists already, while this stack creates it: its first apply would be refused (path is already in use)",
+    `import it: add { "to": "vault_mount.kv_mount", "id": "${mount}" } to the import list of stacks/adopted/${name}.json, or set organization.vault.kvMountManagedBy to null to use it as it is`,
+  );
+}
+
 async function vaultChecks(m: Matrix, name: string, e: EnvironmentSettings, ep: Endpoints, stackJson: Record<string, any>): Promise<Check[]> {
   const org = m.organization;
   const out: Check[] = [];
@@ -173,23 +194,8 @@ async function vaultChecks(m: Matrix, name: string, e: EnvironmentSettings, ep: 
   const mountWhat = `KV v2 mount ${org.vault.kvMount}/`;
   // the mount is this stack's own (vault_mount.kv_mount): missing is what its first apply expects, and an existing
   // one would be refused by that apply ("path is already in use") unless it is imported first
-  if (owner === name) {
-    // the stack's own mount once applied (its description is the stack's), or one its adopt file imports
-    const mine = Object.values<Record<string, unknown>>(stackJson.resource?.vault_mount ?? {}).find((r) => r.path === org.vault.kvMount);
-    const description = kv.body?.description ?? kv.body?.data?.description;
-    const imported = (stackJson.import ?? []).some((i: { to?: string }) => String(i.to).startsWith("vault_mount."));
-    out.push(
-      kv.status === 404 || (kv.status === 400 && type === undefined)
-        ? pass("vault", mountWhat, `not there yet: this stack creates it (organization.vault.kvMountManagedBy is ${name})`)
-        : kv.status === 200 && mine !== undefined && description === mine.description
-          ? pass("vault", mountWhat, "this stack's own (its description)")
-          : kv.status === 200 && imported
-            ? pass("vault", mountWhat, "exists, and this stack's adopt file imports it")
-            : kv.status === 200
-          ? failed("vault", mountWhat, "exists already, while this stack creates it: its first apply would be refused (path is already in use)", `import it: add { "to": "vault_mount.kv_mount", "id": "${org.vault.kvMount}" } to the import list of stacks/adopted/${name}.json, or set organization.vault.kvMountManagedBy to null to use it as it is`)
-          : failed("vault", mountWhat, kv.status === 403 ? "not allowed to read it (HTTP 403)" : `HTTP ${kv.status}`, CREDENTIALS_FIX),
-    );
-  } else out.push(
+  if (owner === name) out.push(ownedMountCheck(mountWhat, kv, name, org.vault.kvMount, stackJson));
+  else out.push(
     kv.status === 200 && type === "kv" && version === "2"
       ? pass("vault", `KV v2 mount ${org.vault.kvMount}/`, "kv, version 2")
       : kv.status === 403

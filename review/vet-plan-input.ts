@@ -12,6 +12,7 @@
  * block past the vetting.
  */
 import { REPLACING_ATTRIBUTES } from "./stack-diff";
+import { isPlainObject, sameJson as same } from "./json";
 
 /** Resource types envmatrix writes (the reviewer tools know each one's replacing attributes). */
 export const PLANNABLE_RESOURCE_TYPES: ReadonlySet<string> = new Set(Object.keys(REPLACING_ATTRIBUTES));
@@ -36,10 +37,6 @@ const allowedExpression = (s: string): boolean => {
   return (reference !== undefined && REFERENCE.test(reference)) || EXPRESSIONS.some((e) => e.test(s));
 };
 
-/** JSON with sorted keys: equal settings compare equal whatever their key order or origin. */
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x) => (x !== null && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
-const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 
 /** Every string of `value` with its path, object keys included (Terraform evaluates those as templates too). */
 function strings(value: unknown, at: string, out: Array<[string, string]>): Array<[string, string]> {
@@ -68,7 +65,7 @@ export function vetStackForPlan(stack: string, head: Record<string, any>, truste
   if (!same(head.terraform, trusted.terraform)) say("backend or required providers differ from the default branch's: planned after merge");
   // a block's body as envmatrix writes it: one object (Terraform's JSON syntax also takes a list of bodies, which
   // the checks below would not look into)
-  const isBody = (b: unknown) => b !== null && typeof b === "object" && !Array.isArray(b);
+  const isBody = isPlainObject;
   for (const kind of ["resource", "data"] as const) {
     if (head[kind] === undefined) continue;
     if (!isBody(head[kind])) say(`"${kind}" is not one object (envmatrix writes each block as one)`);
