@@ -420,8 +420,9 @@ describe("answers a working Vault also gives (Vault API docs: sys/health, sys/mo
 describe("an environment that pages by tier, with a canary gate (prod's alerting on staging): PagerDuty and the webhooks", () => {
   let paging: string;
   let handles: string[];
+  const pagingDefinition = structuredClone(definition) as any;
   beforeAll(() => {
-    const def = structuredClone(definition) as any;
+    const def = pagingDefinition;
     def.environments[ENV].alerts = { ...def.environments[ENV].alerts, routing: "page", tiers: { errorRate: "critical", latency: "high", cpu: "medium" } };
     def.environments[ENV].canaryGate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10 };
     paging = path.join(scratchDir(), "preflight-paging");
@@ -434,6 +435,27 @@ describe("an environment that pages by tier, with a canary gate (prod's alerting
     return { ...r, out: `${r.stdout}${r.stderr}` };
   };
   const unknownLine = (h: string) => expect.stringMatching(new RegExp(`^✘ datadog +notification handle ${h}: unknown \\(HTTP 404`));
+
+  it("split by team: the monitors are in the team stacks, and each still goes to Datadog's validation, its handles looked up", async () => {
+    const split = structuredClone(definition) as any;
+    split.environments[ENV] = structuredClone(pagingDefinition.environments[ENV]);
+    split.environments[ENV].splitByTeam = true;
+    const splitOut = path.join(scratchDir(), "preflight-split");
+    expect(synthesize(split, splitOut)).toBe(0);
+    const monitorsOf = (stack: string) => Object.values<any>(JSON.parse(fs.readFileSync(path.join(splitOut, "stacks", stack, "cdk.tf.json"), "utf8")).resource.datadog_monitor ?? {});
+    const teamStackNames = [...new Set(seedMatrix.services.map((s) => `${ENV}-${s.team}`))];
+    expect(monitorsOf(ENV)).toEqual([]);
+    const expected = teamStackNames.flatMap(monitorsOf);
+    expect(expected.length).toBeGreaterThan(0);
+    const before = fakes.datadog.requests.length;
+    const r = await cliProcess().run(["preflight", ENV, "--out", splitOut], {}, split);
+    expect(failedLines(`${r.stdout}${r.stderr}`)).toEqual([]);
+    const asked = fakes.datadog.requests.slice(before);
+    expect(asked.filter((q) => q.path === "/api/v1/monitor/validate").map((q) => JSON.parse(q.body).query).sort()).toEqual(expected.map((m) => m.query).sort());
+    // the pager's service, the ticket and gate webhooks: looked up as in the unsplit stack
+    expect(asked.some((q) => q.path.endsWith(`/services/${org.datadog.pagerHandle.replace("@pagerduty-", "")}`))).toBe(true);
+    expect(asked.filter((q) => q.path.startsWith("/api/v1/integration/webhooks/configuration/webhooks/")).length).toBe(2);
+  }, 60000);
 
   it("each handle is looked up in its own integration: all known, all pass", async () => {
     // critical pages on-call and chat, high opens a ticket, the canary gate calls the rollout controller

@@ -362,14 +362,16 @@ export function buildProgram(io: CliIo): Command {
     .command("preflight")
     .description("read-only checks of what an environment's first plan needs (cluster, Vault, Datadog, GitHub), with plan's credentials; exit 1 on any failed line")
     .argument("<environment>", "environment name, e.g. staging")
-    .option("--out <cdktf.out>", "synth output whose monitors Datadog validates", "cdktf.out")
+    .option("--out <cdktf.out>", "synth output whose monitors (the environment's stack's and its team stacks') Datadog validates", "cdktf.out")
     .action(async (environment: string, opts: { out: string }) => {
       const m = loadMatrix();
       environmentNamed(m, environment);
       const stack = synthesizedStack(opts.out, environment);
       const { formatChecklist, preflight } = await preflightModule();
       const ep = await planEndpoints(m);
-      const checks = await preflight(m, environment, stack.json, ep);
+      // split by team, its monitors are in its team stacks
+      const teams = teamStacks(m, environment).map((t) => synthesizedStack(opts.out, t.name).json);
+      const checks = await preflight(m, environment, stack.json, ep, teams);
       log(`preflight ${environment}:`);
       log(formatChecklist(checks));
       const failedCount = checks.filter((c) => !c.ok).length;
