@@ -414,12 +414,21 @@ describe.each(environmentNames)("%s's gates", (name) => {
       for (const text of [deploy.policy, plan.policy]) expect(Object.keys(await policy(text)).filter((x) => x.startsWith("auth/token"))).toEqual([]);
     });
 
-    it(`logs in only from ${org.github.owner}/${org.github.repository}, in its own GitHub environments`, () => {
-      for (const [kind, ghEnv, policyName] of [
-        ["deploy", e.identity.githubEnvironment, `${org.project}-${name}-deployer`],
-        ["plan", `${e.identity.githubEnvironment}-plan`, `${org.project}-${name}-planner`],
-      ]) {
-        expect(res("vault_jwt_auth_backend_role", `${name}_vault_${kind}_role`)).toMatchObject({
+    // the branches each GitHub environment admits: the matrix's deploy branches; the plan environment's also the
+    // default branch (where the review and drift workflows run)
+    const deployRefs = e.identity.deployBranches.map((b) => `refs/heads/${b}`);
+    const planRefs = [...new Set([...e.identity.deployBranches, org.github.defaultBranch])].map((b) => `refs/heads/${b}`);
+
+    it(`logs in only from ${org.github.owner}/${org.github.repository}, in its own GitHub environments, for the branches they admit`, () => {
+      for (const [kind, ghEnv, policyName, refs] of [
+        ["deploy", e.identity.githubEnvironment, `${org.project}-${name}-deployer`, deployRefs],
+        ["plan", `${e.identity.githubEnvironment}-plan`, `${org.project}-${name}-planner`, planRefs],
+      ] as const) {
+        const role = res("vault_jwt_auth_backend_role", `${name}_vault_${kind}_role`);
+        // the provider splits a bound claim's value at commas into Vault's list (5.6.0 resource_jwt_auth_backend_role.go)
+        expect(role.bound_claims.ref.split(",").sort()).toEqual([...refs].sort());
+        expect(role.bound_claims_type).toBe(refs.some((r) => r.includes("*")) ? "glob" : "string");
+        expect(role).toMatchObject({
           backend: org.vault.githubJwtMount,
           role_name: policyName,
           bound_claims: { repository: `${org.github.owner}/${org.github.repository}`, environment: ghEnv },
@@ -433,8 +442,55 @@ describe.each(environmentNames)("%s's gates", (name) => {
         expect(res("vault_policy", `${name}_vault_${kind}_policy`).name).toBe(policyName);
       }
     });
+
+    it("refuses a token of its GitHub environment from a branch the environment does not admit: a writer's workflow that names the environment before the gates stack has made it (GitHub then creates it, unprotected)", () => {
+      const repository = `${org.github.owner}/${org.github.repository}`;
+      for (const [kind, ghEnv, refs] of [
+        ["deploy", e.identity.githubEnvironment, deployRefs],
+        ["plan", `${e.identity.githubEnvironment}-plan`, planRefs],
+      ] as const) {
+        const role = res("vault_jwt_auth_backend_role", `${name}_vault_${kind}_role`);
+        const token = (ref: string) => ({ repository, environment: ghEnv, ref, sub: `repo:${repository}:environment:${ghEnv}` });
+        // a branch the environment admits (a pattern's `*` taken as one path segment, as GitHub's patterns)
+        for (const ref of refs) expect([kind, ref, jwtLoginAllowed(role, token(ref.replace(/\*/g, "x")))]).toEqual([kind, ref, true]);
+        const first = refs[0].replace(/\*/g, "x").slice("refs/heads/".length);
+        // a writer's branch, a tag or a pull request's merge ref named like an admitted branch, branches around one
+        for (const ref of ["refs/heads/writer-branch", `refs/tags/${first}`, "refs/pull/7/merge", `refs/heads/writer/${first}`, `${refs[0].replace(/\/?\*.*$/, "")}-x`]) {
+          expect([kind, ref, jwtLoginAllowed(role, token(ref))]).toEqual([kind, ref, false]);
+        }
+        // and the other claims still bind
+        expect(jwtLoginAllowed(role, { ...token(refs[0].replace(/\*/g, "x")), environment: `${ghEnv}-x` })).toBe(false);
+        expect(jwtLoginAllowed(role, { ...token(refs[0].replace(/\*/g, "x")), repository: `${repository}-fork` })).toBe(false);
+      }
+    });
   });
 });
+
+/**
+ * Whether Vault's JWT auth lets a token with these claims in through `role`, as vault-plugin-auth-jwt's
+ * validateBoundClaims does (claims.go): every bound claim present, its value one of the role's values (the
+ * provider's comma-separated list), compared exactly or, for bound_claims_type "glob", as ryanuber/go-glob does
+ * (`*` any run of characters, `/` included).
+ */
+function jwtLoginAllowed(role: { bound_claims: Record<string, string>; bound_claims_type?: string }, claims: Record<string, string>): boolean {
+  const glob = (pattern: string, subject: string) => {
+    if (!pattern.includes("*")) return pattern === subject;
+    const parts = pattern.split("*");
+    if (!subject.startsWith(parts[0]) || !subject.endsWith(parts[parts.length - 1])) return false;
+    let at = parts[0].length;
+    for (const part of parts.slice(1, -1)) {
+      const i = subject.indexOf(part, at);
+      if (i < 0) return false;
+      at = i + part.length;
+    }
+    return at <= subject.length - parts[parts.length - 1].length;
+  };
+  return Object.entries(role.bound_claims).every(([claim, values]) => {
+    const actual = claims[claim];
+    if (actual === undefined) return false;
+    return values.split(",").map((v) => v.trim()).some((v) => (role.bound_claims_type === "glob" ? glob(v, actual) : v === actual));
+  });
+}
 
 describe("a matrix whose KV mount is owned by prod", () => {
   const m = structuredClone(seedMatrix) as any;

@@ -21,8 +21,8 @@ describe("field kinds", () => {
   it.each([
     ["a label key Kubernetes refuses", (m: any) => (m.organization.ingressController.podLabels = { "bad key!": "x" }), "organization.ingressController.podLabels", '"bad key!" is not a Kubernetes label key'],
     ["a label value Kubernetes refuses", (m: any) => (m.organization.ingressController.podLabels = { app: "not a value!" }), "organization.ingressController.podLabels.app", '"not a value!" is not a Kubernetes label value'],
-    ["a default branch with a wildcard", (m: any) => (m.organization.github.defaultBranch = "main*"), "organization.github.defaultBranch", '"main*" is not a branch name'],
-    ["a blank default branch", (m: any) => (m.organization.github.defaultBranch = " "), "organization.github.defaultBranch", '" " is not a branch name'],
+    ["a default branch with a wildcard", (m: any) => (m.organization.github.defaultBranch = "main*"), "organization.github.defaultBranch", '"main*" is not a branch name (no white space, no comma, no *)'],
+    ["a blank default branch", (m: any) => (m.organization.github.defaultBranch = " "), "organization.github.defaultBranch", '" " is not a branch name (no white space, no comma, no *)'],
   ])("%s is refused with its path and the rule", (_what, edit, at, message) => {
     expect(problemsAfter(edit)).toContainEqual({ path: at, message });
   });

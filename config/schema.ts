@@ -185,7 +185,11 @@ const labels = () =>
       }
     });
 
-const branchName = (rule: string) => text(rule, (v) => v.trim() !== "" && !/\s/.test(v));
+/**
+ * Git refuses white space in a branch name; a comma it takes, but the branches become the Vault deployer roles'
+ * `ref` bound claim, whose value the vault provider splits at commas (constructs/deployer-access.ts refClaims).
+ */
+const branchName = (rule: string) => text(`${rule} (no white space, no comma)`, (v) => v.trim() !== "" && !/[\s,]/.test(v));
 
 // ---------------------------------------------------------------------------------------------------------------
 // The environment.
@@ -481,7 +485,8 @@ export const organizationSchema = z.strictObject({
     owner: matching(GITHUB_NAME, "a GitHub owner name", 39),
     repository: matching(GITHUB_NAME, "a GitHub repository name", 100),
     defaultBranch: describe(
-      text("a branch name", (v) => v.trim() !== "" && !/[\s*]/.test(v)),
+      // no pattern (`*`); no comma either (branchName says why)
+      text("a branch name (no white space, no comma, no *)", (v) => v.trim() !== "" && !/[\s*,]/.test(v)),
       "The repository's default branch: where pull-request review and drift workflows run.",
     ),
     owningTeam: describe(matching(GITHUB_NAME, "a GitHub team slug"), "Team (slug) that owns this repository's code: CODEOWNERS of everything that decides what is applied."),

@@ -5,7 +5,8 @@
  * `allowed_parameters` pins the values a write may carry (developer.hashicorp.com/vault/docs/concepts/policies,
  * "Parameter constraints"): the deployer may write its read policy with exactly the text the matrix gives, and
  * its role only with its own policy, namespace and service account. Deploy jobs log in with GitHub's OIDC
- * token through a JWT role bound to the repository and the job's GitHub environment.
+ * token through a JWT role bound to the repository, the job's GitHub environment and the branches that
+ * environment admits.
  */
 import { Construct } from "constructs";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
@@ -125,18 +126,33 @@ export interface DeployerAccessProps {
   /** GitHub environments whose jobs may log in as deployer and as planner (the `environment` claim). */
   readonly deployGitHubEnvironment: string;
   readonly planGitHubEnvironment: string;
+  /** The branch patterns each of those environments admits (its deployment branch policies; `*` any branch). */
+  readonly deployBranches: readonly string[];
+  readonly planBranches: readonly string[];
   /** Audience the workflow requests (`jwtGithubAudience` of hashicorp/vault-action). */
   readonly audience: string;
+}
+
+/**
+ * The `ref` claim values of jobs on `branches` (GitHub deployment branch patterns): `refs/heads/<pattern>`, as
+ * one comma-separated string (the vault provider splits a bound claim's value at commas: 5.6.0
+ * resource_jwt_auth_backend_role.go; the schema refuses commas in branch names), and whether they need Vault's
+ * glob matching (`*`; vault-plugin-auth-jwt claims.go matches a glob with ryanuber/go-glob, whose `*` also crosses
+ * `/`: wider than GitHub's pattern, which the `environment` claim's branch policy still narrows).
+ */
+export function refClaims(branches: readonly string[]): { ref: string; glob: boolean } {
+  return { ref: branches.map((b) => `refs/heads/${b}`).join(","), glob: branches.some((b) => b.includes("*")) };
 }
 
 export class DeployerAccess extends Construct {
   constructor(scope: Construct, id: string, props: DeployerAccessProps) {
     super(scope, id);
     const roles = [
-      ["deploy", props.deployPolicyName, deployerPolicy(props.objects), props.deployGitHubEnvironment],
-      ["plan", props.planPolicyName, plannerPolicy(props.objects), props.planGitHubEnvironment],
+      ["deploy", props.deployPolicyName, deployerPolicy(props.objects), props.deployGitHubEnvironment, props.deployBranches],
+      ["plan", props.planPolicyName, plannerPolicy(props.objects), props.planGitHubEnvironment, props.planBranches],
     ] as const;
-    for (const [kind, policyName, text, environment] of roles) {
+    for (const [kind, policyName, text, environment, branches] of roles) {
+      const refs = refClaims(branches);
       const policy = keptWhenProtected(new Policy(this, `${kind}Policy`, { name: policyName, policy: text }));
       keptWhenProtected(new JwtAuthBackendRole(this, `${kind}Role`, {
         backend: props.jwtMount,
@@ -145,8 +161,16 @@ export class DeployerAccess extends Construct {
         userClaim: "sub",
         boundAudiences: [props.audience],
         // a job gets this role only from this repository, in this GitHub environment (whose branch policy and
-        // reviewers it has passed): token.actions.githubusercontent.com claims `repository` and `environment`
-        boundClaims: { repository: props.repository, environment },
+        // reviewers it has passed), run for one of the branches that environment admits: the claims `repository`,
+        // `environment` and `ref` of token.actions.githubusercontent.com. The `environment` claim alone is not
+        // enough: "Running a workflow that references an environment that does not exist will create an
+        // environment with the referenced name", without protection rules, and "anyone that can edit workflows in
+        // the repository can create environments via a workflow file" (GitHub Docs, "Managing environments for
+        // deployment"): until the gates stack has made an environment (its first apply, a new environment, a
+        // renamed one), a writer's branch could name it and log in. `ref` is the branch the run is for, which a
+        // writer's own branch is not (the admitted ones take reviewed merges only).
+        boundClaims: { repository: props.repository, environment, ref: refs.ref },
+        boundClaimsType: refs.glob ? "glob" : "string",
         tokenPolicies: [policy.name],
         tokenTtl: 900,
         tokenMaxTtl: 3600,

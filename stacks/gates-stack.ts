@@ -156,6 +156,9 @@ export class GatesStack extends ReadableStack {
       repository: `${org.github.owner}/${org.github.repository}`,
       deployGitHubEnvironment: env.identity.githubEnvironment,
       planGitHubEnvironment: names.planGitHubEnvironment,
+      // the branches the two GitHub environments above admit, exactly
+      deployBranches: env.identity.deployBranches,
+      planBranches: planBranches(env.identity.deployBranches, org.github.defaultBranch),
       audience: VAULT_OIDC_AUDIENCE,
     });
   }
