@@ -65,6 +65,9 @@ const COMPOUND: Record<string, { env: string; value: unknown; path?: string[]; p
   // Delete takes an owned Secret (secret-deletion-owns-the-secret), and prod's is pinned (Orphan): staging keeps its
   // Secrets when a value leaves Vault, then stops owning them
   "secrets.creationPolicy": { env: "staging", value: "Orphan", prepare: (d) => (d.environments.staging.secrets.deletionPolicy = "Retain") },
+  // the seed's pods dial the Agent's Service by name (tcp), and staging's and prod's sidecars dial istiod: DNS is
+  // pinned (dns-where-names-are-dialled) until the Agent is reached over its socket, in dev (no sidecars)
+  "network.allowDns": { env: "dev", value: false, prepare: (d) => (d.organization.datadog.agent.transport = "socket") },
   // prod's only critical tier: another monitor pages first (protected-tiers-page), then this one may be high
   "alerts.tiers.errorRate": { env: "prod", value: "high", prepare: (d) => (d.environments.prod.alerts.tiers = { ...d.environments.prod.alerts.tiers, latency: "critical" }) },
 };

@@ -139,6 +139,21 @@ const ROWS: Record<string, readonly Case[]> = {
     // a protected environment's namespace enforces restricted (DESIGN.md), which forbids them as well
     { bad: sidecarInit, at: "environments.prod.sidecarInjection", says: /istio-init needs NET_ADMIN and NET_RAW, which Pod Security restricted forbids/, good: sidecarInitWithoutSidecars },
   ],
+  // the seed's sidecar: 100m and 128 MiB (config/organization.ts); staging injects it. A pod of exactly that size
+  // fits (the LimitRange refuses a limit above max, not at it); without injection any size does
+  "sidecar-fits-pod": [
+    { bad: (m) => (m.environments.staging.pod.memoryMiB = 127), at: "environments.staging.pod.memoryMiB", says: /^127 is below the mesh sidecar's 128 MiB \(organization\.serviceMesh\.sidecar\): the namespace's LimitRange/, good: (m) => (m.environments.staging.pod.memoryMiB = 128) },
+    { bad: (m) => (m.environments.staging.pod.cpuMillicores = 99), at: "environments.staging.pod.cpuMillicores", says: /^99 is below the mesh sidecar's 100m /, good: (m) => (m.environments.staging.pod.cpuMillicores = 100) },
+    { bad: (m) => (m.environments.staging.pod.cpuMillicores = 99), at: "environments.staging.pod.cpuMillicores", says: /would refuse every pod/, good: (m) => ((m.environments.staging.pod.cpuMillicores = 99), (m.environments.staging.sidecarInjection = false)) },
+    // ambient mode injects no sidecar into the pods
+    { bad: (m) => (m.organization.serviceMesh.sidecar.memoryMiB = 4096), at: "environments.prod.pod.memoryMiB", says: /^2048 is below the mesh sidecar's 4096 MiB/, good: (m) => ((m.organization.serviceMesh.sidecar.memoryMiB = 4096), (m.organization.serviceMesh.mode = "ambient"), roomInBudgets(m)) },
+  ],
+  // staging injects sidecars, and the seed's Agent is reached over TCP; dev injects none
+  "dns-where-names-are-dialled": [
+    { bad: (m) => (m.environments.staging.network.allowDns = false), at: "environments.staging.network.allowDns", says: /^false, while the injected istio-proxy dials istiod by name .*; and tracers dial the Datadog Agent's Service by name/, good: (m) => (m.environments.staging.network.allowDns = true) },
+    { bad: (m) => (m.environments.dev.network.allowDns = false), at: "environments.dev.network.allowDns", says: /^false, while tracers dial the Datadog Agent's Service by name \(DD_AGENT_HOST\), so every trace\.\* monitor would go No Data: egress is denied by default/, good: (m) => ((m.environments.dev.network.allowDns = false), (m.organization.datadog.agent.transport = "socket")) },
+    { bad: (m) => ((m.environments.staging.network.allowDns = false), (m.organization.datadog.agent.transport = "socket")), at: "environments.staging.network.allowDns", says: /^false, while the injected istio-proxy dials istiod by name \(istiod\.<namespace>\.svc:15012\), so no pod would become ready: egress/, good: (m) => ((m.environments.staging.network.allowDns = false), (m.organization.datadog.agent.transport = "socket"), (m.environments.staging.sidecarInjection = false)) },
+  ],
 
   // protected environments (prod, and hotfix through it); the good edit gives the value to an unprotected one
   "protected-has-reviewers": [
@@ -365,6 +380,8 @@ describe("each rule, on its bad edit, with the schema refusing other values", ()
     "tiers-where-paging": ["environments.{env}.alerts.routing"],
     "standby-outlasts-fallback": ["environments.{env}.rollout.previousVersionFallbackMinutes"],
     "sidecars-admitted": ["organization.serviceMesh.mode", "environments.{env}.protected"],
+    "sidecar-fits-pod": ["organization.serviceMesh.sidecar.memoryMiB", "environments.{env}.sidecarInjection", "organization.serviceMesh.mode"],
+    "dns-where-names-are-dialled": ["environments.{env}.sidecarInjection", "organization.serviceMesh.mode", "organization.datadog.agent.transport"],
     "max-cost-within-budget": ["environments.{env}.replicas.max", "environments.{env}.rolloutSurgePods", "environments.{env}.pod.cpuMillicores", "environments.{env}.sidecarInjection", "organization.cost.vcpuHour", "organization.serviceMesh.sidecar.memoryMiB"],
     "cluster-known": ["organization.clusters"],
   };

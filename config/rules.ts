@@ -6,7 +6,7 @@
  *
  * Field rules (types, ranges, patterns, enumerations) live in schema.ts. A team's own rows go in policy.ts.
  */
-import { estimateCost, money } from "./cost";
+import { estimateCost, money, sidecarInjected } from "./cost";
 import { branchMatches } from "./branches";
 import { BRANCHES_ENVIRONMENT_SUFFIX, GITHUB_MAX_REVIEWERS, PLAN_ENVIRONMENT_SUFFIX, ROUTINGS, show } from "./schema";
 import type { EnvironmentSettings, Matrix } from "./schema";
@@ -388,6 +388,37 @@ export const ENVIRONMENT_RULES: readonly Rule[] = [
             `true with organization.serviceMesh.mode "sidecar-init" would keep every pod from starting: istio-init needs NET_ADMIN and NET_RAW, which Pod Security ${e.protected ? "restricted" : "baseline"} forbids (use "sidecar-cni" or "ambient")`,
           ]
         : undefined,
+  }),
+  eachEnvironment({
+    id: "sidecar-fits-pod",
+    holds: "an injected sidecar is no bigger than the pod size: the namespace's LimitRange lets no container exceed it",
+    reads: ["pod", "sidecarInjection", "organization.serviceMesh.mode", "organization.serviceMesh.sidecar"],
+    when: (e, _n, m) => sidecarInjected(e, m.organization),
+    // the LimitRange's Container max is the pod size (constructs/namespace.ts), and the injected istio-proxy (and
+    // istio-validation under the CNI) gets the sidecar size as its limits (stacks/props.ts sidecarResourceAnnotations):
+    // a limit above max is refused at admission ("maximum cpu usage per Container is …, but limit is …",
+    // kubernetes plugin/pkg/admission/limitranger), so no pod of the environment would ever be created
+    check: ({ pod }, _n, m) => {
+      const sidecar = m.organization.serviceMesh.sidecar;
+      const tooSmall = (field: "cpuMillicores" | "memoryMiB", unit: string): Finding =>
+        pod[field] < sidecar[field]
+          ? [`pod.${field}`, `${pod[field]} is below the mesh sidecar's ${sidecar[field]}${unit} (organization.serviceMesh.sidecar): the namespace's LimitRange lets no container exceed the pod size, so the API server would refuse every pod with its injected istio-proxy`]
+          : undefined;
+      return [tooSmall("cpuMillicores", "m"), tooSmall("memoryMiB", " MiB")];
+    },
+  }),
+  eachEnvironment({
+    id: "dns-where-names-are-dialled",
+    holds: "egress to cluster DNS is allowed where the pods dial names: an injected sidecar (istiod) or the Datadog Agent over TCP (its Service)",
+    reads: ["network.allowDns", "sidecarInjection", "organization.serviceMesh.mode", "organization.datadog.agent.transport"],
+    // egress is denied by default (constructs/network-policies.ts), and `allow-dns` is the only way to DNS
+    check: (e, _n, m) => {
+      const dialled = [
+        ...(sidecarInjected(e, m.organization) ? ["the injected istio-proxy dials istiod by name (istiod.<namespace>.svc:15012), so no pod would become ready"] : []),
+        ...(m.organization.datadog.agent.transport === "tcp" ? ["tracers dial the Datadog Agent's Service by name (DD_AGENT_HOST), so every trace.* monitor would go No Data"] : []),
+      ];
+      return !e.network.allowDns && dialled.length > 0 ? ["network.allowDns", `false, while ${dialled.join("; and ")}: egress is denied by default, and allow-dns is the only way to cluster DNS`] : undefined;
+    },
   }),
 ];
 
