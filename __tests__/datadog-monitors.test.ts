@@ -100,7 +100,7 @@ describe("DatadogMonitors", () => {
 
   it("says nothing of no data where it never notifies on it: not without notify_no_data, not on a canary gate", () => {
     for (const m of Object.values<any>(monitorsOf({ notifyNoData: false }).datadog_monitor)) expect(m.message).not.toMatch(/is_no_data/);
-    const gate = { maxErrorRateIncreasePoints: 0.1, maxLatencyIncreasePercent: 10, tag: { key: "track", canary: "canary", stable: "stable" }, notify: ["@webhook-gate"] };
+    const gate = { maxErrorRateIncreasePoints: 0.1, minExcessErrors: 4, maxLatencyIncreasePercent: 10, tag: { key: "track", canary: "canary", stable: "stable" }, notify: ["@webhook-gate"] };
     const gated = Object.values<any>(monitorsOf({ canaryGate: gate }).datadog_monitor);
     const gates = gated.filter((m) => m.tags.includes("canary-gate"));
     expect(gates.length).toBeGreaterThan(0);
@@ -159,17 +159,18 @@ describe("DatadogMonitors", () => {
 
   it("adds the canary gate only when given: canary minus stable, in the right direction, telling the gate only", () => {
     expect(Object.keys(monitorsOf().datadog_monitor)).toHaveLength(3);
-    const gate = { maxErrorRateIncreasePoints: 0.1, maxLatencyIncreasePercent: 10, tag: { key: "track", canary: "canary", stable: "stable" }, notify: ["@webhook-gate"] };
+    const gate = { maxErrorRateIncreasePoints: 0.1, minExcessErrors: 4, maxLatencyIncreasePercent: 10, tag: { key: "track", canary: "canary", stable: "stable" }, notify: ["@webhook-gate"] };
     const canary = Object.values<any>(monitorsOf({ canaryGate: gate }).datadog_monitor).filter((m) => m.tags.includes("canary-gate"));
     expect(canary.map((m) => [m.name, queryThreshold(m.query)])).toEqual([
-      ["[qa] cart canary error-rate increase (points)", "0.1"],
+      ["[qa] cart canary errors beyond the stable's rate", "4"],
       ["[qa] cart canary latency increase", "10"],
     ]);
     const [errors, latency] = canary;
-    // canary first: a canary worse than stable is positive, and only that alerts
+    // the canary's errors, less what its requests would have at the stable's rate plus 0.1 points (0.001): a worse
+    // canary is positive, and only more than 4 such errors alert
     expect(errors.query).toBe(
-      "sum(last_10m):( ( sum:trace.http.request.errors{env:qa,service:cart,track:canary}.as_count() / sum:trace.http.request.hits{env:qa,service:cart,track:canary}.as_count() )" +
-        " - ( sum:trace.http.request.errors{env:qa,service:cart,track:stable}.as_count() / sum:trace.http.request.hits{env:qa,service:cart,track:stable}.as_count() ) ) * 100 > 0.1",
+      "sum(last_10m):( sum:trace.http.request.errors{env:qa,service:cart,track:canary}.as_count() ) - ( sum:trace.http.request.hits{env:qa,service:cart,track:canary}.as_count() )" +
+        " * ( ( sum:trace.http.request.errors{env:qa,service:cart,track:stable}.as_count() / sum:trace.http.request.hits{env:qa,service:cart,track:stable}.as_count() ) + 0.001 ) > 4",
     );
     expect(latency.query).toBe(
       // the latency distribution's average (docs.datadoghq.com/tracing/metrics/metrics_namespace: trace.<SPAN_NAME>,
@@ -187,7 +188,7 @@ describe("DatadogMonitors", () => {
       ]);
     }
     expect(errors.message.split("\n")[0]).toBe(
-      "{{#is_alert}}cart canary error-rate increase (points) in qa is {{value}} points, above the critical threshold of {{threshold}} points (0.1 points).{{/is_alert}}",
+      "{{#is_alert}}cart canary errors beyond the stable's rate in qa is {{value}} errors, above the critical threshold of {{threshold}} errors (4 errors).{{/is_alert}}",
     );
     expect(latency.message.split("\n")[0]).toBe(
       "{{#is_alert}}cart canary latency increase in qa is {{value}}%, above the critical threshold of {{threshold}}% (10%).{{/is_alert}}",
@@ -251,11 +252,12 @@ describe.each(environmentNames)("%s monitors", (name) => {
       const at = (track: string) => ({ ...apm, [key]: track });
       // the average of the latency distribution trace.<op> (the legacy duration gauge interpolates across sparse series)
       const avgLatency = (track: string) => q.metric("avg", `trace.${op}`, at(track));
-      // canary on the left of the subtraction and over the stable in the ratio: a worse canary is positive
-      expected["canary error-rate increase (points)"] = [
+      // the canary's errors on the left of the subtraction, its requests at the stable's rate plus the allowance on
+      // the right (5% of the error threshold, in points, over 100): a worse canary is positive
+      expected["canary errors beyond the stable's rate"] = [
         "sum",
-        q.op("*", q.op("-", ratio(at(canary)), ratio(at(stable))), q.n(100)),
-        (e.canaryGate.maxErrorRateIncreasePercent * e.alerts.errorRatePercent) / 100,
+        q.op("-", count("errors", at(canary)), q.op("*", count("hits", at(canary)), q.op("+", ratio(at(stable)), q.n((e.canaryGate.maxErrorRateIncreasePercent * e.alerts.errorRatePercent) / 100 / 100)))),
+        e.canaryGate.minExcessErrors,
       ];
       expected["canary latency increase"] = ["avg", q.op("*", q.op("-", q.op("/", avgLatency(canary), avgLatency(stable)), q.n(1)), q.n(100)), e.canaryGate.maxLatencyIncreasePercent];
     }
@@ -350,12 +352,36 @@ describe.each(environmentNames)("%s monitors work as Datadog works", (name) => {
     }
   });
 
-  (e.canaryGate ? it : it.skip)("the error gate never divides by the stable error rate (usually 0): it subtracts, in points of the environment's threshold", () => {
-    const errorGate = gates(name).find((m) => m.name.includes("error-rate"))!;
+  (e.canaryGate ? it : it.skip)("the error gate never divides by the stable error rate (usually 0): it subtracts, in errors beyond the environment's allowance", () => {
+    const errorGate = gates(name).find((m) => m.name.includes("errors beyond"))!;
     const stableErrors = new RegExp(`/ \\( sum:trace\\.[a-z.]+\\.errors\\{[^}]*${org.datadog.apmSecondPrimaryTag.stable}`);
     expect(errorGate.query).not.toMatch(stableErrors);
-    // 5% of prod's 0.1% error threshold = 0.005 points, worked out here from the matrix
-    expect(Number(queryThreshold(errorGate.query))).toBeCloseTo((e.canaryGate!.maxErrorRateIncreasePercent * e.alerts.errorRatePercent) / 100, 9);
+    expect(Number(queryThreshold(errorGate.query))).toBe(e.canaryGate!.minExcessErrors);
+  });
+
+  (e.canaryGate ? it : it.skip)("the error gate, evaluated as Datadog does (each count totalled over the window, then the arithmetic): a healthy canary's chance errors pass at every step, a bad canary blocks", () => {
+    const errorGate = gates(name).find((m) => m.name.includes("errors beyond"))!;
+    const parsed = parseMonitorQuery(errorGate.query);
+    const { key, canary } = org.datadog.apmSecondPrimaryTag;
+    // the stable at half the error threshold; requests in one window, canary and stable (a 1% and a 50% step)
+    const stableRate = e.alerts.errorRatePercent / 100 / 2;
+    const alerts = (canaryHits: number, canaryErrors: number, stableHits: number) =>
+      evaluate(parsed.expression, (t) => {
+        const ofCanary = t.tags[key] === canary;
+        const hits = ofCanary ? canaryHits : stableHits;
+        return t.metric.endsWith(".hits") ? hits : ofCanary ? canaryErrors : stableHits * stableRate;
+      }) > parsed.threshold;
+    // one error among 600 canary requests (0.17%, far above the 0.005-point allowance): chance, not a regression
+    expect(alerts(600, 1, 59400)).toBe(false);
+    // a healthy canary at a 50% step: its expected errors and a few more
+    expect(alerts(30000, Math.round(30000 * stableRate) + e.canaryGate!.minExcessErrors, 30000)).toBe(false);
+    // a canary failing 2% of 600 requests, and one at twice the stable's rate at a 50% step
+    expect(alerts(600, 12, 59400)).toBe(true);
+    expect(alerts(30000, 2 * Math.round(30000 * stableRate) + e.canaryGate!.minExcessErrors, 30000)).toBe(true);
+    // exactly the allowance's worth plus minExcessErrors is not above it
+    const allowed = 30000 * (stableRate + (e.canaryGate!.maxErrorRateIncreasePercent * e.alerts.errorRatePercent) / 100 / 100);
+    expect(alerts(30000, allowed + e.canaryGate!.minExcessErrors, 30000)).toBe(false);
+    expect(alerts(30000, allowed + e.canaryGate!.minExcessErrors + 0.5, 30000)).toBe(true);
   });
 });
 
@@ -415,3 +441,15 @@ describe("across environments", () => {
     }
   });
 });
+
+/**
+ * A parsed monitor expression's value on the as_count() evaluation path: each metric term is its total over the
+ * window (`total`), then the arithmetic ("as_count() in Monitor Evaluations", docs.datadoghq.com/monitors/guide/
+ * as-count-in-monitor-evaluations: "(1+2+3+4+5) / (10+10+10+10+10)").
+ */
+function evaluate(x: import("./monitor-query").Expression, total: (t: import("./monitor-query").MetricTerm) => number): number {
+  if (x.kind === "number") return x.value;
+  if (x.kind === "metric") return total(x);
+  const [l, r] = [evaluate(x.left, total), evaluate(x.right, total)];
+  return x.op === "+" ? l + r : x.op === "-" ? l - r : x.op === "*" ? l * r : l / r;
+}

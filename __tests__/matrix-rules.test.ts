@@ -67,7 +67,7 @@ const badEdits: Array<[string, Edit, string, RegExp]> = [
   ["protected branch taking pull requests without approving reviews", (m) => (m.environments.prod.approval.requiredApprovingReviews = 0), "environments.prod.approval.requiredApprovingReviews", /0 is not allowed .*takes pull requests with approving reviews\)/],
   ["no-data timeframe shorter than twice the evaluation window", (m) => (m.environments.dev.alerts.noDataTimeframeMinutes = 29), "environments.dev.alerts.noDataTimeframeMinutes", /29 is less than twice the evaluation window of 15 minutes \(Datadog's minimum\)/],
   ["protection dropped along the promotion order", (m) => (m.environments.dev.protected = true), "environments.staging.protected", /false while dev is protected \(protection may only be added along dev → staging → prod → hotfix\)/],
-  ["canary gate dropped along the promotion order", (m) => (m.environments.dev.canaryGate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10 }), "environments.staging.canaryGate", /is null while dev has a canary gate \(gates may only be added along/],
+  ["canary gate dropped along the promotion order", (m) => (m.environments.dev.canaryGate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10, minExcessErrors: 10 }), "environments.staging.canaryGate", /is null while dev has a canary gate \(gates may only be added along/],
 ];
 
 /** Edits at the edge of a rule that the rule must let through: each beside the bad edit one step further. */
@@ -81,7 +81,7 @@ const goodEdits: Array<[string, Edit]> = [
     m.environments.staging.alerts.evaluationWindowMinutes = m.environments.dev.alerts.evaluationWindowMinutes;
     m.environments.staging.alerts.noDataTimeframeMinutes = 2 * m.environments.dev.alerts.evaluationWindowMinutes;
   }],
-  ["a canary gate added along the promotion order (staging has one, prod keeps its own)", (m) => (m.environments.staging.canaryGate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10 })],
+  ["a canary gate added along the promotion order (staging has one, prod keeps its own)", (m) => (m.environments.staging.canaryGate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10, minExcessErrors: 10 })],
 ];
 
 describe("the seed matrix", () => {

@@ -424,7 +424,7 @@ describe("an environment that pages by tier, with a canary gate (prod's alerting
   beforeAll(() => {
     const def = pagingDefinition;
     def.environments[ENV].alerts = { ...def.environments[ENV].alerts, routing: "page", tiers: { errorRate: "critical", latency: "high", cpu: "medium" } };
-    def.environments[ENV].canaryGate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10 };
+    def.environments[ENV].canaryGate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10, minExcessErrors: 10 };
     paging = path.join(scratchDir(), "preflight-paging");
     expect(synthesize(def, paging)).toBe(0);
     const stack = JSON.parse(fs.readFileSync(path.join(paging, "stacks", ENV, "cdk.tf.json"), "utf8"));

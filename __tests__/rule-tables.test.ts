@@ -32,7 +32,7 @@ const roomInBudgets = (m: any) => {
 const seed: Edit = () => {};
 const lab = (m: any) => (m.organization.clusters.lab = { context: "lab", host: "https://lab.k8s.example.internal:6443" });
 const slo = (availabilityPercent: number, latencyP99Ms: number | null) => ({ availabilityPercent, latencyP99Ms });
-const gate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10 };
+const gate = { maxErrorRateIncreasePercent: 5, maxLatencyIncreasePercent: 10, minExcessErrors: 10 };
 /** The mesh's istio-init mode, and the same with no environment injecting sidecars (staging and prod do in the seed). */
 const sidecarInit: Edit = (m) => (m.organization.serviceMesh.mode = "sidecar-init");
 const sidecarInitWithoutSidecars: Edit = (m) => {

@@ -13,5 +13,14 @@ export const traceCount = (operation: string, metric: "errors" | "hits", scope: 
 /** Errors / requests of the operation within `scope`, the error-rate monitor's ratio. */
 export const errorRatio = (operation: string, scope: string): string => `${traceCount(operation, "errors", scope)} / ${traceCount(operation, "hits", scope)}`;
 
+/**
+ * A number as a monitor query writes it: plain decimal digits, never JavaScript's exponent form (`5e-7`), which a
+ * query's number is not; up to 10 decimals.
+ */
+export const decimal = (n: number): string => {
+  const fixed = n.toFixed(10);
+  return fixed.includes(".") ? fixed.replace(/0+$/, "").replace(/\.$/, "") : fixed;
+};
+
 /** Tags of the deployment events envmatrix reports for an environment (review/deployment-report.ts); its dashboard counts and lists them. */
 export const deploymentEventTags = (env: string): string[] => [`env:${env}`, "deployment", "managed-by:envmatrix"];

@@ -363,7 +363,14 @@ export const environmentSettingsSchema = z.strictObject({
     })
     .describe("Monitors of every service: the critical thresholds, how they are evaluated, and who hears about them."),
   canaryGate: z
-    .strictObject({ maxErrorRateIncreasePercent: percent(), maxLatencyIncreasePercent: percent() })
+    .strictObject({
+      maxErrorRateIncreasePercent: percent(),
+      maxLatencyIncreasePercent: percent(),
+      minExcessErrors: describe(
+        wholeNumber(1, 1000),
+        "The error gate blocks only on more than this many canary errors, in one evaluation window, beyond what the stable's error rate plus the allowance predicts for the canary's requests: at canary volumes a handful of errors is chance, and the allowance alone (a fraction of the error threshold) is less than one error.",
+      ),
+    })
     .nullable()
     .describe("Canary gate before promotion: monitors comparing canary to stable that the rollout queries; `null` where there is no canary."),
   slo: z

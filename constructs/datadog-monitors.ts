@@ -8,7 +8,7 @@ import { Construct } from "constructs";
 import { Monitor } from "@cdktf/provider-datadog/lib/monitor";
 import { ServiceLevelObjective } from "@cdktf/provider-datadog/lib/service-level-objective";
 import { thresholdsAbove } from "../config/thresholds";
-import { errorRatio, serviceScope, traceCount } from "../config/datadog-queries";
+import { decimal, errorRatio, serviceScope, traceCount } from "../config/datadog-queries";
 
 export interface MonitoredService {
   readonly name: string;
@@ -66,6 +66,8 @@ export interface DatadogMonitorsProps {
   readonly canaryGate?: {
     /** The canary's error rate may exceed the stable's by at most this many percentage points. */
     readonly maxErrorRateIncreasePoints: number;
+    /** The error gate blocks only on more canary errors than this beyond what that rate predicts, in one window. */
+    readonly minExcessErrors: number;
     /** The canary's average latency may exceed the stable's by at most this percentage. */
     readonly maxLatencyIncreasePercent: number;
     /** The APM second primary tag that tells canary spans from stable ones (trace metrics carry it). */
@@ -178,14 +180,22 @@ export class DatadogMonitors extends Construct {
         describe: `Canary gate: do not promote the canary while this monitor is not OK.`,
         notify: g.notify,
       };
-      // A difference in percentage points, never a ratio to the stable rate (usually 0): a count-based query
-      // whose missing data (no canary running) shows as No Data and notifies nobody.
+      // The canary's errors beyond what its requests would have at the stable's error rate plus the allowance (in
+      // points), counted over the window: canary errors − canary hits × (stable errors / stable hits + points / 100).
+      // Above 0 is a canary worse than the allowance; the gate blocks above minExcessErrors, not above 0: the
+      // allowance is a fraction of the error threshold (0.005 points in prod), less than one error below 20,000
+      // canary requests, so one chance error of a healthy canary at a 1% step would block it. With `.as_count()`
+      // each term is totalled over the window before the arithmetic ("as_count() in Monitor Evaluations",
+      // docs.datadoghq.com/monitors/guide/as-count-in-monitor-evaluations). Never a ratio to the stable's error rate
+      // (usually 0); a count-based query whose missing data (no canary running) shows as No Data, notifying nobody.
+      const allowance = decimal(g.maxErrorRateIncreasePoints / 100);
       monitor(
         "canaryErrorRate",
-        "canary error-rate increase (points)",
-        " points",
-        g.maxErrorRateIncreasePoints,
-        (x) => `sum(${window}):( ( ${errorRatio(op, canary)} ) - ( ${errorRatio(op, stable)} ) ) * 100 > ${x}`,
+        "canary errors beyond the stable's rate",
+        " errors",
+        g.minExcessErrors,
+        (x) =>
+          `sum(${window}):( ${traceCount(op, "errors", canary)} ) - ( ${traceCount(op, "hits", canary)} ) * ( ( ${errorRatio(op, stable)} ) + ${allowance} ) > ${x}`,
         { ...gate, missingData: "show_no_data" },
       );
       // Average latency from the latency distribution trace.<op>, which carries the additional primary tags and is

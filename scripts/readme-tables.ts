@@ -53,7 +53,7 @@ export function monitorTable(m: Matrix): string {
       "canary gate",
       ...envs.map((e) =>
         e.canaryGate
-          ? `error rate at most ${thresholdNumber(canaryErrorRateAllowancePoints(e.canaryGate.maxErrorRateIncreasePercent, e.alerts.errorRatePercent))} points over stable (${e.canaryGate.maxErrorRateIncreasePercent}% of ${e.alerts.errorRatePercent}%); average latency at most +${e.canaryGate.maxLatencyIncreasePercent}%; tells ${dd.gateHandle}`
+          ? `blocks on more than ${e.canaryGate.minExcessErrors} canary errors in a window beyond the stable's rate plus ${thresholdNumber(canaryErrorRateAllowancePoints(e.canaryGate.maxErrorRateIncreasePercent, e.alerts.errorRatePercent))} points (${e.canaryGate.maxErrorRateIncreasePercent}% of ${e.alerts.errorRatePercent}%); average latency at most +${e.canaryGate.maxLatencyIncreasePercent}%; tells ${dd.gateHandle}`
           : "—",
       ),
     ]),

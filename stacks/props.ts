@@ -288,6 +288,7 @@ export function monitorsProps({ name, env, org, services }: EnvironmentContext):
     canaryGate: env.canaryGate
       ? {
           maxErrorRateIncreasePoints: canaryErrorRateAllowancePoints(env.canaryGate.maxErrorRateIncreasePercent, al.errorRatePercent),
+          minExcessErrors: env.canaryGate.minExcessErrors,
           maxLatencyIncreasePercent: env.canaryGate.maxLatencyIncreasePercent,
           tag: dd.apmSecondPrimaryTag,
           notify: [dd.gateHandle],
