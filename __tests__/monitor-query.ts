@@ -14,6 +14,8 @@ export interface MetricTerm {
   readonly tags: Readonly<Record<string, string>>;
   /** `.as_count()` and the like. */
   readonly functions: readonly string[];
+  /** The tags of its `by {…}`: one series per value (a multi-alert monitor's groups). */
+  readonly by: readonly string[];
 }
 export interface NumberTerm {
   readonly kind: "number";
@@ -44,7 +46,7 @@ export function parseMonitorQuery(query: string): MonitorQuery {
   return { timeAggregation, window, expression: parseExpression(body, query), comparator: comparator as MonitorQuery["comparator"], threshold: Number(thresholdText), thresholdText };
 }
 
-const TOKEN = /\s*(?:([a-z0-9_]+:[a-z0-9_.]+\{[^}]*\}(?:\.[a-z_]+\(\))*)|([0-9]+(?:\.[0-9]+)?)|([()+\-*/]))/y;
+const TOKEN = /\s*(?:([a-z0-9_]+:[a-z0-9_.]+\{[^}]*\}(?: by \{[^}]*\})?(?:\.[a-z_]+\(\))*)|([0-9]+(?:\.[0-9]+)?)|([()+\-*/]))/y;
 
 function parseExpression(body: string, query: string): Expression {
   const tokens: string[] = [];
@@ -75,10 +77,11 @@ function parseExpression(body: string, query: string): Expression {
       return e;
     }
     if (/^[0-9]/.test(t)) return { kind: "number", value: Number(t) };
-    const m = /^([a-z0-9_]+):([a-z0-9_.]+)\{([^}]*)\}((?:\.[a-z_]+\(\))*)$/.exec(t);
+    const m = /^([a-z0-9_]+):([a-z0-9_.]+)\{([^}]*)\}(?: by \{([^}]*)\})?((?:\.[a-z_]+\(\))*)$/.exec(t);
     if (!m) throw new Error(`unexpected "${t}" in ${query}`);
     const tags = Object.fromEntries(m[3].split(",").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf(":")), kv.slice(kv.indexOf(":") + 1)]));
-    return { kind: "metric", aggregation: m[1], metric: m[2], tags, functions: m[4].split(".").filter(Boolean).map((f) => f.replace("()", "")) };
+    const by = (m[4] ?? "").split(",").filter(Boolean);
+    return { kind: "metric", aggregation: m[1], metric: m[2], tags, functions: m[5].split(".").filter(Boolean).map((f) => f.replace("()", "")), by };
   };
   const product = binary(primary, ["*", "/"]);
   const sum = binary(product, ["+", "-"]);
@@ -89,7 +92,7 @@ function parseExpression(body: string, query: string): Expression {
 
 /** Builders for expected trees, so a test reads like the formula. */
 export const q = {
-  metric: (aggregation: string, metric: string, tags: Record<string, string>, functions: string[] = []): MetricTerm => ({ kind: "metric", aggregation, metric, tags, functions }),
+  metric: (aggregation: string, metric: string, tags: Record<string, string>, functions: string[] = [], by: string[] = []): MetricTerm => ({ kind: "metric", aggregation, metric, tags, functions, by }),
   n: (value: number): NumberTerm => ({ kind: "number", value }),
   op: (op: Operation["op"], left: Expression, right: Expression): Operation => ({ kind: "op", op, left, right }),
 };

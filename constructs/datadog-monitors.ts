@@ -116,11 +116,12 @@ export class DatadogMonitors extends Construct {
       unit: string,
       critical: number,
       query: (threshold: string) => string,
-      extra: { tags?: readonly string[]; describe?: string; notify?: readonly string[]; missingData?: "show_no_data" | "notify_never"; route?: MonitorRoute } = {},
+      extra: { tags?: readonly string[]; describe?: string; notify?: readonly string[]; missingData?: "show_no_data" | "notify_never"; route?: MonitorRoute; subject?: string } = {},
     ) => {
       const t = thresholdsAbove(critical, p.warningAtPercentOfCritical, p.recoverAtPercentOfThreshold);
       const notify = extra.route?.notify ?? extra.notify ?? p.notify;
-      const subject = `${service.name} ${what} in ${p.env}`;
+      // a grouped monitor names its group ({{version.name}}: docs.datadoghq.com/monitors/notify/variables, multi alert)
+      const subject = extra.subject ?? `${service.name} ${what} in ${p.env}`;
       // a gate's series exist only while a canary runs: missing data is its normal state, never an alert
       const notifiesOnNoData = extra.missingData === undefined && p.notifyNoData;
       const message = [
@@ -160,15 +161,19 @@ export class DatadogMonitors extends Construct {
 
     monitor("errorRate", "error rate", "%", p.errorRatePercent, (x) => `sum(${window}):( ${errorRatio(op, apm)} ) * 100 > ${x}`, { route: p.tiers?.errorRate });
     monitor("latency", "p99 latency", " s", (service.latencyMs ?? p.latencyMs) / 1000, (x) => `percentile(${window}):p99:trace.${op}{${apm}} > ${x}`, { route: p.tiers?.latency });
-    // usage is in nanocores, limits in cores
+    // usage is in nanocores, limits in cores. Per version (the pods' tags.datadoghq.com/version label, which the
+    // Agent tags their container metrics with): while a rollout keeps the previous version ready beside the new one
+    // (config/rollout-room.ts), the idle version's limits would halve the service's ratio, and a CPU-bound new
+    // version could not reach the threshold for the fallback hour. A retired version's series simply end: no data
+    // is no news here (the APM monitors say when the service stops reporting), so this one never notifies on it.
     const k8s = `kube_namespace:${p.namespace},service:${service.name}`;
     monitor(
       "cpu",
       "CPU",
       "%",
       p.cpuPercent,
-      (x) => `avg(${window}):( sum:kubernetes.cpu.usage.total{${k8s}} / ( sum:kubernetes.cpu.limits{${k8s}} * 1000000000 ) ) * 100 > ${x}`,
-      { route: p.tiers?.cpu },
+      (x) => `avg(${window}):( sum:kubernetes.cpu.usage.total{${k8s}} by {version} / ( sum:kubernetes.cpu.limits{${k8s}} by {version} * 1000000000 ) ) * 100 > ${x}`,
+      { route: p.tiers?.cpu, missingData: "notify_never", subject: `${service.name} CPU of version {{version.name}} in ${p.env}` },
     );
 
     if (p.canaryGate) {

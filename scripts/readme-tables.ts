@@ -44,7 +44,8 @@ export function monitorTable(m: Matrix): string {
     row(["CPU of limit, critical / warning", ...envs.map((e) => pair(e.alerts.cpuPercent, e.alerts.warningAtPercentOfCritical, "%"))]),
     row(["recovers below", ...envs.map((e) => `${e.alerts.recoverAtPercentOfThreshold}% of the threshold`)]),
     row(["evaluation window", ...envs.map((e) => `${e.alerts.evaluationWindowMinutes} min`)]),
-    row(["no data", ...envs.map((e) => (e.alerts.notifyNoData ? `alerts after ${e.alerts.noDataTimeframeMinutes} min` : "ignored"))]),
+    // the CPU monitor, per version, never notifies on no data (constructs/datadog-monitors.ts)
+    row(["no data", ...envs.map((e) => (e.alerts.notifyNoData ? `alerts after ${e.alerts.noDataTimeframeMinutes} min (error rate, latency)` : "ignored"))]),
     row(["renotify", ...envs.map((e) => (e.alerts.renotifyMinutes > 0 ? `every ${e.alerts.renotifyMinutes} min` : "never"))]),
     row(["priority", ...envs.map((e) => (e.alerts.tiers ? "by tier: critical P1, high P2, medium P3, low P4" : `P${e.alerts.priority}`))]),
     row(["notifies", ...envs.map(routing)]),
