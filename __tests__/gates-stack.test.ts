@@ -218,7 +218,7 @@ describe.each(environmentNames)("%s's gates", (name) => {
         repository: org.github.repository,
         target: "branch",
         enforcement: "active",
-        conditions: { ref_name: { include: [`refs/heads/${branch}`], exclude: [] } },
+        conditions: { ref_name: { exclude: [] } },
         rules: {
           // a branch the branch app makes (hotfix/x) it deletes (the creation ruleset); a named one nobody deletes
           deletion: e.identity.branchCreators === undefined,
@@ -231,6 +231,10 @@ describe.each(environmentNames)("%s's gates", (name) => {
           },
         },
       });
+      // the branch, and every branch the deployer role's `ref` glob admits beside it (Vault's `*` spans `/`)
+      expect(ruleset.conditions.ref_name.include).toContain(`refs/heads/${branch}`);
+      for (const ref of globSamples(`refs/heads/${branch}`)) expect([ref, ruleset.conditions.ref_name.include.some((p: string) => fnmatchPathname(p, ref))]).toEqual([ref, true]);
+      expect(ruleset.conditions.ref_name.include.some((p: string) => fnmatchPathname(p, "refs/heads/writer-branch"))).toBe(false);
       // a check named only by context can be posted by any writer through the statuses API; and any workflow
       // posts as GitHub Actions, so the review's verdict is pinned to the review app
       // a branch its creators make starts at a commit the checks did not run on (the default branch's merge commit)
@@ -248,7 +252,14 @@ describe.each(environmentNames)("%s's gates", (name) => {
       const creation = res("github_repository_ruleset", `${name}_branch_creation`);
       expect(creation.count).toBe(creators.length > 0 ? 1 : 0);
       expect(creation.rules).toEqual({ creation: true, deletion: true });
-      expect(creation.conditions.ref_name.include).toEqual([`refs/heads/${branch}`]);
+      // every branch the deployer and planner roles admit (Vault's glob `*` spans `/`; GitHub's pattern `*` does not):
+      // a writer may create none of them, so none can log in as the environment before the gates stack made it
+      expect(creation.conditions.ref_name.include).toEqual(ruleset.conditions.ref_name.include);
+      const roleRef = res("vault_jwt_auth_backend_role", `${name}_vault_deploy_role`).bound_claims.ref.split(",");
+      for (const ref of roleRef.flatMap(globSamples)) {
+        const inRuleset = creation.conditions.ref_name.include.some((p: string) => fnmatchPathname(p, ref));
+        expect([ref, inRuleset || ref === `refs/heads/${org.github.defaultBranch}`]).toEqual([ref, true]);
+      }
       // the app alone: a team would choose the commit, and a push runs the workflow files of the commit pushed
       expect(creation.bypass_actors).toEqual(creators.length > 0 ? [{ actor_type: "Integration", actor_id: org.github.branchApp!.appId, bypass_mode: "always" }] : []);
       const branches = gates.resource.github_repository_environment[`${name}_branches_environment`];
@@ -576,7 +587,8 @@ describe("one branch ruleset on its own (constructs/branch-ruleset.ts)", () => {
     const { byName, teams } = rulesets({ createdByApp: 4242 });
     const creation = byName["release (creation)"];
     expect([creation.target, creation.enforcement, creation.count, creation.rules]).toEqual(["branch", "active", 1, { creation: true, deletion: true }]);
-    expect(creation.conditions.ref_name.include).toEqual(["refs/heads/release/*"]);
+    // release/x and, since the deployer roles' Vault globs admit them too, release/x/y… (GitHub's `**/` spans parts)
+    expect(creation.conditions.ref_name.include).toEqual(["refs/heads/release/*", "refs/heads/release/*/**/*"]);
     // GitHub REST "Create a repository ruleset": an Integration bypass actor is a GitHub App, by its app id
     expect(creation.bypass_actors).toEqual([{ actor_type: "Integration", actor_id: 4242, bypass_mode: "always" }]);
     expect(teams).toEqual([]);
@@ -599,3 +611,17 @@ describe("one branch ruleset on its own (constructs/branch-ruleset.ts)", () => {
     expect(rulesets({ requiredChecks: checks }).byName.release.rules.required_status_checks.do_not_enforce_on_create).toBeUndefined();
   });
 });
+
+// GitHub's branch and ruleset patterns: Ruby's File.fnmatch with FNM_PATHNAME (GitHub Docs, "About protected
+// branches": `*` "does not match directory separators", `qa/**/*` matches "qa/foo/bar/foobar/hello-world"): `*` any
+// run within one `/`-part, `**/` any number of whole parts.
+function fnmatchPathname(pattern: string, name: string): boolean {
+  const source = pattern
+    .split(/(\*\*\/|\*)/)
+    .map((piece) => (piece === "**/" ? "(?:[^/]+/)*" : piece === "*" ? "[^/]*" : piece.replace(/[.+?^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${source}$`).test(name);
+}
+
+/** Names a Vault glob (`*` any run, `/` included) admits: each `*` as one part, two parts and three. */
+const globSamples = (glob: string): string[] => (glob.includes("*") ? ["x", "x/y", "x/y/z"].map((s) => glob.split("*").join(s)) : [glob]);

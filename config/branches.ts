@@ -8,3 +8,16 @@ export function branchMatches(pattern: string, branch: string): boolean {
     .join("");
   return new RegExp(`^${source}$`).test(branch);
 }
+
+// GitHub ruleset patterns (fnmatch with FNM_PATHNAME: `*` stays within one `/`-separated part, `**/` spans any
+// number of them; GitHub Docs, "About protected branches": "qa/**/* ... would match qa/foo/bar/foobar/hello-world")
+// that together match every branch `pattern` matches as a Vault glob, whose `*` is any run of characters, `/`
+// included (vault-plugin-auth-jwt claims.go, ryanuber/go-glob). The deployer roles bind the `ref` claim with such
+// globs (constructs/deployer-access.ts), so a ruleset that must keep writers from making a branch a role admits has
+// to cover these, not only the pattern's own one-part matches: for each `*`, either `*` or `*/**/*`. A pattern
+// without `*` is itself.
+export function vaultGlobCover(pattern: string): string[] {
+  return pattern
+    .split("*")
+    .reduce<string[]>((heads, piece, i) => (i === 0 ? [piece] : heads.flatMap((h) => [`${h}*${piece}`, `${h}*/**/*${piece}`])), []);
+}

@@ -13,6 +13,7 @@
 import { Construct } from "constructs";
 import { RepositoryRuleset, type RepositoryRulesetBypassActors } from "@cdktf/provider-github/lib/repository-ruleset";
 import { keptWhenProtected } from "./protection";
+import { vaultGlobCover } from "../config/branches";
 
 /** GitHub's id of the repository admin role as a ruleset bypass actor (`actor_type = "RepositoryRole"`). */
 export const REPOSITORY_ADMIN_ROLE_ID = 5;
@@ -47,7 +48,9 @@ export class BranchRuleset extends Construct {
 
   constructor(scope: Construct, id: string, props: BranchRulesetProps) {
     super(scope, id);
-    const refs = { refName: { include: [`refs/heads/${props.pattern}`], exclude: [] } };
+    // the pattern's branches and, for a pattern with `*`, those of more `/`-parts the deployer roles' `ref` globs also
+    // admit (config/branches.ts vaultGlobCover): `hotfix/a/b` is created by the app alone and protected like `hotfix/a`
+    const refs = { refName: { include: vaultGlobCover(props.pattern).map((p) => `refs/heads/${p}`), exclude: [] } };
     const created = props.createdByApp !== undefined;
     const admins: RepositoryRulesetBypassActors[] = props.adminsCanBypass
       ? [{ actorType: "RepositoryRole", actorId: REPOSITORY_ADMIN_ROLE_ID, bypassMode: "always" }]
