@@ -114,7 +114,7 @@ function everythingExists(env: string) {
       message: r.message,
       tags: [...r.tags].reverse(),
       priority: Number(r.priority),
-      options: { thresholds: { critical: Number(t.critical), warning: Number(t.warning), critical_recovery: Number(t.critical_recovery), warning_recovery: Number(t.warning_recovery) }, notify_no_data: r.notify_no_data, no_data_timeframe: r.no_data_timeframe, renotify_interval: r.renotify_interval, require_full_window: r.require_full_window, include_tags: r.include_tags, on_missing_data: r.on_missing_data },
+      options: { thresholds: { critical: Number(t.critical), warning: Number(t.warning), critical_recovery: Number(t.critical_recovery), warning_recovery: Number(t.warning_recovery) }, notify_no_data: r.notify_no_data, no_data_timeframe: r.no_data_timeframe, renotify_interval: r.renotify_interval, require_full_window: r.require_full_window, include_tags: r.include_tags, on_missing_data: r.on_missing_data, ...(r.timeout_h === undefined ? {} : { timeout_h: r.timeout_h }) },
     };
   });
   const slos = Object.values(res(env, "datadog_service_level_objective")).map((r, i) => {
@@ -659,14 +659,15 @@ describe("npm run adopt -- gates: GitHub environments, branch policies, rulesets
 
   it("a JWT role's bound subject and one more bound claim, a ruleset's conversation resolution: reset by the first plan, so named; the same required checks in another order are no change (a set to the provider)", async () => {
     const jwt = res("gates", "vault_jwt_auth_backend_role").staging_vault_deploy_role;
-    Object.assign(vault.documents![`/v1/auth/${jwt.backend}/role/${jwt.role_name}`], { bound_subject: "repo:example-org/envmatrix:environment:staging", bound_claims: { ...jwt.bound_claims, ref: "refs/heads/main" }, groups_claim: "" });
+    Object.assign(vault.documents![`/v1/auth/${jwt.backend}/role/${jwt.role_name}`], { bound_subject: "repo:example-org/envmatrix:environment:staging", bound_claims: { ...jwt.bound_claims, ref: "refs/heads/main", actor: "someone" }, groups_claim: "" });
     const prodRuleset = gh.rulesets!.find((x) => x.name === res("gates", "github_repository_ruleset").prod_branch_ruleset.name)! as Json;
     prodRuleset.rules.find((x: Json) => x.type === "pull_request").parameters.required_review_thread_resolution = true;
     const checks = prodRuleset.rules.find((x: Json) => x.type === "required_status_checks").parameters;
     expect(checks.required_status_checks.length).toBeGreaterThan(1);
     checks.required_status_checks = [...checks.required_status_checks].reverse();
     const r = await adopt("gates");
-    expect(r.line("vault_jwt_auth_backend_role.staging_vault_deploy_role")).toMatch(/\syes\s+\S+\s+bound_claims\.ref, bound_subject$/);
+    // a claim's value changed (ref: the stack binds develop and main), and one the stack does not bind at all (actor)
+    expect(r.line("vault_jwt_auth_backend_role.staging_vault_deploy_role")).toMatch(/\syes\s+\S+\s+bound_claims\.ref, bound_claims\.actor, bound_subject$/);
     expect(r.line("github_repository_ruleset.prod_branch_ruleset")).toMatch(/\syes\s+\S+\s+rules\.pull_request\.required_review_thread_resolution$/);
   });
 

@@ -116,9 +116,21 @@ export class DatadogMonitors extends Construct {
       unit: string,
       critical: number,
       query: (threshold: string) => string,
-      extra: { tags?: readonly string[]; describe?: string; notify?: readonly string[]; missingData?: "show_no_data" | "notify_never"; route?: MonitorRoute; subject?: string } = {},
+      extra: {
+        tags?: readonly string[];
+        describe?: string;
+        notify?: readonly string[];
+        missingData?: "show_no_data" | "notify_never";
+        route?: MonitorRoute;
+        subject?: string;
+        /** No warning threshold: a gate's consumer stops on any state but OK, Warn included. */
+        criticalOnly?: boolean;
+        /** Hours without data after which a triggered group resolves (a group that stops reporting keeps its state). */
+        timeoutHours?: number;
+      } = {},
     ) => {
-      const t = thresholdsAbove(critical, p.warningAtPercentOfCritical, p.recoverAtPercentOfThreshold);
+      const all = thresholdsAbove(critical, p.warningAtPercentOfCritical, p.recoverAtPercentOfThreshold);
+      const t = extra.criticalOnly ? { critical: all.critical, criticalRecovery: all.criticalRecovery } : all;
       const notify = extra.route?.notify ?? extra.notify ?? p.notify;
       // a grouped monitor names its group ({{version.name}}: docs.datadoghq.com/monitors/notify/variables, multi alert)
       const subject = extra.subject ?? `${service.name} ${what} in ${p.env}`;
@@ -126,7 +138,7 @@ export class DatadogMonitors extends Construct {
       const notifiesOnNoData = extra.missingData === undefined && p.notifyNoData;
       const message = [
         `{{#is_alert}}${subject} is {{value}}${unit}, above the critical threshold of {{threshold}}${unit} (${t.critical}${unit}).{{/is_alert}}`,
-        `{{#is_warning}}${subject} is {{value}}${unit}, above the warning threshold of {{warn_threshold}}${unit} (${t.warning}${unit}).{{/is_warning}}`,
+        ...(extra.criticalOnly ? [] : [`{{#is_warning}}${subject} is {{value}}${unit}, above the warning threshold of {{warn_threshold}}${unit} (${all.warning}${unit}).{{/is_warning}}`]),
         `{{#is_recovery}}${subject} is back to {{value}}${unit}, below ${t.criticalRecovery}${unit}.{{/is_recovery}}`,
         // a No Data notification shows none of the blocks above (docs.datadoghq.com/monitors/notify/variables:
         // {{#is_no_data}} "the monitor is triggered for missing data"): without its own line, the page says nothing
@@ -153,6 +165,7 @@ export class DatadogMonitors extends Construct {
         priority: `${extra.route?.priority ?? p.priority}`,
         ...noData,
         renotifyInterval: p.renotifyMinutes > 0 ? p.renotifyMinutes : undefined,
+        timeoutH: extra.timeoutHours,
         requireFullWindow: false,
         includeTags: true,
         tags: [...tags, ...(extra.tags ?? []), ...(extra.route ? [extra.route.tag] : [])],
@@ -173,17 +186,23 @@ export class DatadogMonitors extends Construct {
       "%",
       p.cpuPercent,
       (x) => `avg(${window}):( sum:kubernetes.cpu.usage.total{${k8s}} by {version} / ( sum:kubernetes.cpu.limits{${k8s}} by {version} * 1000000000 ) ) * 100 > ${x}`,
-      { route: p.tiers?.cpu, missingData: "notify_never", subject: `${service.name} CPU of version {{version.name}} in ${p.env}` },
+      // a rolled-back version's group that was alerting keeps Alert once its series end (a non-count query shows the
+      // last known status on missing data: Datadog API, MonitorOptions on_missing_data), re-notifying: timeout_h
+      // resolves a triggered group after that many hours without data ("timeout_h", docs.datadoghq.com/api/latest/monitors)
+      { route: p.tiers?.cpu, missingData: "notify_never", subject: `${service.name} CPU of version {{version.name}} in ${p.env}`, timeoutHours: 1 },
     );
 
     if (p.canaryGate) {
       const g = p.canaryGate;
       const canary = `${apm},${g.tag.key}:${g.tag.canary}`;
       const stable = `${apm},${g.tag.key}:${g.tag.stable}`;
+      // critical only: whatever promotes stops while a gate is not OK ("-status:ok"), so a warning threshold would
+      // block below the matrix's limit
       const gate = {
         tags: ["canary-gate"],
         describe: `Canary gate: do not promote the canary while this monitor is not OK.`,
         notify: g.notify,
+        criticalOnly: true,
       };
       // The canary's errors beyond what its requests would have at the stable's error rate plus the allowance (in
       // points), counted over the window: canary errors − canary hits × (stable errors / stable hits + points / 100).

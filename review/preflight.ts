@@ -252,6 +252,7 @@ export function monitorBody(r: Record<string, any>): Record<string, unknown> {
       noDataTimeframe: r.no_data_timeframe,
       onMissingData: r.on_missing_data,
       renotifyInterval: r.renotify_interval,
+      timeoutH: r.timeout_h,
       requireFullWindow: r.require_full_window,
       includeTags: r.include_tags,
     }),
