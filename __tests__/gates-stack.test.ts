@@ -3,6 +3,9 @@
  * matrix (expected values are the matrix's, never the stack's), and against how Vault will judge the writes of
  * each environment's deploy (policies parsed with cdktf's own HCL parser, not a regex).
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
 import { Testing } from "cdktf";
 import { GatesStack } from "../stacks/gates-stack";
 import { environmentNames, resolveReferences, seedMatrix, synthEnvironment, tosetValues } from "./helpers";
@@ -452,6 +455,26 @@ describe.each(environmentNames)("%s's gates", (name) => {
         });
         expect(res("vault_policy", `${name}_vault_${kind}_policy`).name).toBe(policyName);
       }
+    });
+
+    it("admits the token of every job the workflows run in its GitHub environments: deploy.yml's pushes, drift's schedule and the review's workflow_run (both on the default branch)", () => {
+      const repository = `${org.github.owner}/${org.github.repository}`;
+      const read = (f: string) => parse(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", f), "utf8"));
+      // a push's ref is the branch pushed; schedule and workflow_run run on the default branch (GitHub Docs, "Events
+      // that trigger workflows": GITHUB_REF of schedule and workflow_run is the default branch)
+      const pushed: string[] = read("deploy.yml").on.push.branches;
+      expect(Object.keys(read("drift.yml").on)).toEqual(expect.arrayContaining(["schedule"]));
+      expect(Object.keys(read("pull-request-review.yml").on)).toEqual(["workflow_run"]);
+      const ours = pushed.filter((b) => e.identity.deployBranches.includes(b));
+      expect(ours.length).toBeGreaterThan(0);
+      const sample = (b: string) => `refs/heads/${b.replace(/\*/g, "x")}`;
+      const login = (kind: "deploy" | "plan", environment: string, ref: string) =>
+        jwtLoginAllowed(res("vault_jwt_auth_backend_role", `${name}_vault_${kind}_role`), { repository, environment, ref });
+      for (const b of ours) {
+        expect(["deploy", b, login("deploy", e.identity.githubEnvironment, sample(b))]).toEqual(["deploy", b, true]);
+        expect(["plan", b, login("plan", `${e.identity.githubEnvironment}-plan`, sample(b))]).toEqual(["plan", b, true]);
+      }
+      expect(login("plan", `${e.identity.githubEnvironment}-plan`, `refs/heads/${org.github.defaultBranch}`)).toBe(true);
     });
 
     it("refuses a token of its GitHub environment from a branch the environment does not admit: a writer's workflow that names the environment before the gates stack has made it (GitHub then creates it, unprotected)", () => {
