@@ -286,6 +286,16 @@ describe("switching an environment to split by team", () => {
     expect(problems.filter((p) => / moved to stack /.test(p)).length).toBe(moved.length * 2); // prod's and its clone hotfix's
   });
 
+  it("the clone split with it: hotfix's addresses went to hotfix's team stacks, and prod's import blocks alone leave them unimported", () => {
+    const { stackEnvironment } = require("../scripts/addresses");
+    const prodOnly: Record<string, string[]> = {};
+    for (const team of ["platform", "payments"]) prodOnly[`prod-${team}`] = after[`prod-${team}`];
+    const problems: string[] = addressProblems(before, after, MOVED, stackKind(matrix(true)), FORGOTTEN, prodOnly, stackEnvironment(matrix(true)));
+    const unimported = problems.filter((p) => / which does not import it/.test(p));
+    expect(unimported.length).toBe(moved.length);
+    for (const p of unimported) expect(p).toMatch(/^hotfix: \S+ moved to stack hotfix-(platform|payments), which does not import it/);
+  });
+
   it("passes once each team stack imports what it takes over (npm run adopt's files)", () => {
     const imported: Record<string, string[]> = {};
     for (const env of ["prod", "hotfix"]) for (const team of ["platform", "payments"]) imported[`${env}-${team}`] = after[`${env}-${team}`];

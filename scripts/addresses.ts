@@ -32,7 +32,17 @@ export function synthesizedAddresses(m: Matrix, outdir: string): Record<string, 
 /** A stack's kind by its name: the gates stack, an environment's, or a team's (config/stacks.ts). */
 export const stackKind = (m: Matrix) => (stack: string): StackKind => (stack === GATES_STACK ? "gates" : stackOf(m, stack)?.kind === "team" ? "team" : "environment");
 
-/** What differs from the recorded addresses, each with what to do; empty when nothing does. */
+/** The environment a stack belongs to (its own, or its team stack's environment); none for the gates stack. */
+export const stackEnvironment = (m: Matrix) => (stack: string): string | undefined => {
+  const of = stackOf(m, stack);
+  return of === undefined ? stack : of.kind === "gates" ? undefined : of.environment;
+};
+
+/**
+ * What differs from the recorded addresses, each with what to do; empty when nothing does. `environmentOf`: where an
+ * address newly appears in several stacks (an environment split by team, and its clone with it), the one of the same
+ * environment is where it went.
+ */
 export function addressProblems(
   recorded: Record<string, readonly string[]>,
   current: Record<string, readonly string[]>,
@@ -40,6 +50,7 @@ export function addressProblems(
   kindOf: (stack: string) => StackKind = (stack) => (stack === GATES_STACK ? "gates" : "environment"),
   forgotten: Readonly<Record<string, readonly string[]>> = FORGOTTEN,
   imported: Readonly<Record<string, readonly string[]>> = {},
+  environmentOf: (stack: string) => string | undefined = () => undefined,
 ): string[] {
   const problems: string[] = [];
   for (const stack of [...new Set([...Object.keys(recorded), ...Object.keys(current)])].sort()) {
@@ -57,7 +68,9 @@ export function addressProblems(
       if (arrivedFrom.has(gone)) continue;
       // the same address newly in another stack: an environment split by team, or a service that changed team
       // (moved cannot cross states): forgotten here, imported there, or the new stack would create a second object
-      const to = Object.keys(current).find((other) => other !== stack && current[other].includes(gone) && !(recorded[other] ?? []).includes(gone));
+      // (prod split by team splits its clone hotfix too: hotfix's address went to hotfix-<team>, not prod-<team>)
+      const candidates = Object.keys(current).filter((other) => other !== stack && current[other].includes(gone) && !(recorded[other] ?? []).includes(gone));
+      const to = candidates.find((other) => environmentOf(other) !== undefined && environmentOf(other) === environmentOf(stack)) ?? candidates[0];
       const forgottenHere = (forgotten[stack] ?? []).includes(gone) || (to !== undefined && kindOf(stack) === "environment" && kindOf(to) === "team");
       if (to !== undefined && forgottenHere && (imported[to] ?? []).includes(gone)) continue;
       if (to === undefined && forgottenHere) continue;
@@ -106,7 +119,7 @@ export function addressesCommand(argv: readonly string[], io: AddressesIo = REPO
     return 0;
   }
   const imported = Object.fromEntries(Object.entries(readAdoptions(io.adoptedDir)).map(([stack, list]) => [stack, list.map((a) => a.to)]));
-  const problems = addressProblems(JSON.parse(fs.readFileSync(io.file, "utf8")), current, MOVED, stackKind(m), FORGOTTEN, imported);
+  const problems = addressProblems(JSON.parse(fs.readFileSync(io.file, "utf8")), current, MOVED, stackKind(m), FORGOTTEN, imported, stackEnvironment(m));
   for (const p of problems) io.error(p);
   if (problems.length === 0) io.log("addresses: as recorded (or moved)");
   return problems.length === 0 ? 0 : 1;
