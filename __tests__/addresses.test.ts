@@ -232,7 +232,7 @@ describe("a service that changes team in an environment split by team", () => {
     const none = synthesizedAddresses(split("platform"), scratchDir());
     delete none["prod-payments"];
     expect(addressProblems(before, none, MOVED, stackKind(split("platform")), FORGOTTEN)).toContain(
-      "prod-payments: the stack is no longer synthesized (a team without services left?): nothing applies it any more, and its objects stay, managed by nothing. Import them where they went (npm run adopt -- <that stack>), remove prod-payments's state, then npm run addresses -- --write.",
+      "prod-payments: the stack is no longer synthesized (an environment removed from the matrix, or a team left without services): nothing applies or destroys it any more, and its objects stay, managed by nothing. A retired environment: destroy its stack first (npx cdktf destroy prod-payments with its deployer's credentials, at the commit before its removal): the gates stack's next apply removes its GitHub environments and deployer roles. A team's: import them where they went (npm run adopt -- <that stack>) and remove prod-payments's state. Then npm run addresses -- --write.",
     );
   });
 

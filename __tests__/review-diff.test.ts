@@ -113,7 +113,7 @@ describe("diff", () => {
     "<r>  ! kubernetes_namespace_v1.namespace  REPLACED (metadata.name forces replacement)</r>",
     '      metadata.name: "app-prod" → "app-production"<r>  (forces replacement)</r>',
     '  ~ provider.kubernetes[0].config_context: "c" → "prod-2"',
-    "<b>old</b>: stack REMOVED: 1 setting(s) changed<y> (deletes or replaces)</y>",
+    "<b>old</b>: stack REMOVED: 1 setting(s) changed<y> (leaves its objects unmanaged)</y>",
     '  ~ provider: {"kubernetes":[{"config_context":"c"}]} → (none)',
   ].join("\n");
 
@@ -305,12 +305,35 @@ describe("what mutation testing found unchecked in the diff", () => {
     expect(diffOutputs(base, head).map((d) => d.protected)).toEqual([false, false, false, false]);
   });
 
-  it("says when a whole stack is new or removed, and a removed stack is a deletion", () => {
+  it("says when a whole stack is new or removed; a removed stack's objects are left behind, not deleted (no run plans a stack the matrix no longer has)", () => {
     const added = diffStack("qa", undefined, stackOf("vault_policy", { name: "a" }), false);
     expect(added.resources).toEqual([{ address: "vault_policy.r", kind: "added", attributes: [] }]);
     expect(formatText([added])).toContain("qa: new stack: 1 added");
-    expect(formatText([of("old")])).toContain("old: stack REMOVED: 1 setting(s) changed (deletes or replaces)");
+    expect(formatText([of("old")])).toContain("old: stack REMOVED: 1 setting(s) changed (leaves its objects unmanaged)");
     expect(formatMarkdown([of("old")])).toContain("| old | ⚠️ stack REMOVED: 1 setting(s) changed |");
+    const removed = diffStack("dev", stackOf("vault_policy", { name: "a" }), undefined, false);
+    expect(removed.resources).toEqual([{ address: "vault_policy.r", kind: "orphaned", attributes: [] }]);
+    expect(formatText([removed])).toBe(
+      "dev: stack REMOVED: 1 left behind, managed by nothing (no run plans a stack the matrix no longer has: cdktf destroy dev first, or adopt them elsewhere) (leaves its objects unmanaged)\n  - vault_policy.r  LEFT BEHIND (not deleted, not managed)",
+    );
+    expect(formatText([{ ...removed, protected: true }])).toContain("!!! DATA OR ACCESS AT RISK IN A PROTECTED ENVIRONMENT !!!");
+  });
+
+  it("a resource gone with a removed block that keeps it (destroy = false) is forgotten, not deleted, and no danger; without one, or one that destroys, it is deleted", () => {
+    const base = stackOf("datadog_monitor", { name: "m" });
+    const headWith = (removed: object[]) => {
+      const json = { resource: {}, removed };
+      return { name: "prod", json, bytes: Buffer.from(JSON.stringify(json)) };
+    };
+    const kept = diffStack("prod", base, headWith([{ from: "datadog_monitor.r", lifecycle: { destroy: false } }]), true);
+    expect(kept.resources).toEqual([{ address: "datadog_monitor.r", kind: "forgotten", attributes: [] }]);
+    // the removed block is what the forgotten line says, not a stack setting besides
+    expect(kept.settings).toEqual([]);
+    expect(formatText([kept])).toBe("prod (protected): 1 forgotten (kept, no longer managed here)\n  · datadog_monitor.r  forgotten: kept, no longer managed by this stack");
+    expect(formatMarkdown([kept])).toContain("| 📤 forget (kept) | `datadog_monitor.r` | | | |");
+    for (const removed of [[], [{ from: "datadog_monitor.r", lifecycle: { destroy: true } }], [{ from: "datadog_monitor.other", lifecycle: { destroy: false } }]]) {
+      expect(diffStack("prod", base, headWith(removed), true).resources.map((r) => r.kind)).toEqual(["removed"]);
+    }
   });
 
   it("replaces when one of several changed attributes forces it, also below a list index", () => {

@@ -7,7 +7,12 @@ import diff from "microdiff";
 import { readOutput, type StackOutput } from "./synth-output";
 import { code } from "./markdown";
 
-export type ResourceChangeKind = "added" | "removed" | "changed" | "replaced";
+/**
+ * `forgotten`: gone from the stack, with a `removed` block that keeps the object (`destroy = false`: Terraform stops
+ * managing it and destroys nothing; stacks/moved.ts FORGOTTEN, an environment split by team). `orphaned`: its stack
+ * is no longer synthesized, so no run plans it again: neither deleted nor managed.
+ */
+export type ResourceChangeKind = "added" | "removed" | "changed" | "replaced" | "forgotten" | "orphaned";
 
 export interface AttributeChange {
   readonly path: string;
@@ -97,11 +102,14 @@ function resourcesOf(json: Record<string, any> | undefined): Map<string, { type:
 export function diffStack(stack: string, base: StackOutput | undefined, head: StackOutput | undefined, isProtected: boolean): StackDiff {
   if (base && head && base.bytes.equals(head.bytes)) return { stack, status: "unchanged", protected: isProtected, resources: [], imports: [], settings: [] };
   const [before, after] = [resourcesOf(base?.json), resourcesOf(head?.json)];
+  const kept = new Set(
+    (Array.isArray(head?.json?.removed) ? head!.json.removed : []).filter((r: any) => r?.lifecycle?.destroy === false).map((r: any) => String(r.from)),
+  );
   const resources: ResourceChange[] = [];
   for (const address of [...new Set([...before.keys(), ...after.keys()])].sort()) {
     const [b, a] = [before.get(address), after.get(address)];
     if (!b) resources.push({ address, kind: "added", attributes: [] });
-    else if (!a) resources.push({ address, kind: "removed", attributes: [] });
+    else if (!a) resources.push({ address, kind: !head ? "orphaned" : kept.has(address) ? "forgotten" : "removed", attributes: [] });
     else {
       const replacing = REPLACING_ATTRIBUTES[a.type] ?? [];
       const attributes = diff(b.body as object, a.body as object).map((d) => {
@@ -122,7 +130,8 @@ export function diffStack(stack: string, base: StackOutput | undefined, head: St
       if (b === a) return [];
       return [{ address, kind: b === undefined ? "added" : a === undefined ? "removed" : "changed", old: b, new: a }];
     });
-  const rest = (json: Record<string, any> | undefined) => withoutMetadata({ ...(json ?? {}), resource: undefined, import: undefined, "//": undefined }) as object;
+  // removed blocks are read above, as the resources they keep
+  const rest = (json: Record<string, any> | undefined) => withoutMetadata({ ...(json ?? {}), resource: undefined, import: undefined, removed: undefined, "//": undefined }) as object;
   const settings = diff(rest(base?.json), rest(head?.json)).map((d) => ({
     path: joinPath(d.path),
     old: (d as any).oldValue,
@@ -160,6 +169,8 @@ function headline(d: StackDiff): string {
   if (d.status === "unchanged") return "unchanged";
   const parts = [
     count(d, "removed") && `${count(d, "removed")} to DELETE`,
+    count(d, "orphaned") && `${count(d, "orphaned")} left behind, managed by nothing (no run plans a stack the matrix no longer has: cdktf destroy ${d.stack} first, or adopt them elsewhere)`,
+    count(d, "forgotten") && `${count(d, "forgotten")} forgotten (kept, no longer managed here)`,
     count(d, "replaced") && `${count(d, "replaced")} to REPLACE`,
     count(d, "changed") && `${count(d, "changed")} changed`,
     count(d, "added") && `${count(d, "added")} added`,
@@ -171,6 +182,8 @@ function headline(d: StackDiff): string {
 }
 
 const dangerous = (d: StackDiff) => d.status === "removed" || count(d, "removed") + count(d, "replaced") > 0;
+/** What a dangerous stack's flag says it does: deletes and replaces, or leaves objects to nobody. */
+const danger = (d: StackDiff) => (count(d, "removed") + count(d, "replaced") > 0 ? "deletes or replaces" : "leaves its objects unmanaged");
 
 export function formatText(diffs: readonly StackDiff[], s: Style = plain): string {
   const lines: string[] = [];
@@ -180,11 +193,13 @@ export function formatText(diffs: readonly StackDiff[], s: Style = plain): strin
       lines.push(`${s.dim(`${name}: unchanged`)}`);
       continue;
     }
-    const warn = dangerous(d) ? (d.protected ? s.red(s.bold(" !!! DATA OR ACCESS AT RISK IN A PROTECTED ENVIRONMENT !!!")) : s.yellow(" (deletes or replaces)")) : "";
+    const warn = dangerous(d) ? (d.protected ? s.red(s.bold(" !!! DATA OR ACCESS AT RISK IN A PROTECTED ENVIRONMENT !!!")) : s.yellow(` (${danger(d)})`)) : "";
     lines.push(`${s.bold(name)}: ${headline(d)}${warn}`);
     for (const r of d.resources) {
       if (r.kind === "added") lines.push(s.green(`  + ${r.address}`));
       else if (r.kind === "removed") lines.push(s.red(`  - ${r.address}  DELETED`));
+      else if (r.kind === "orphaned") lines.push(s.red(`  - ${r.address}  LEFT BEHIND (not deleted, not managed)`));
+      else if (r.kind === "forgotten") lines.push(s.dim(`  · ${r.address}  forgotten: kept, no longer managed by this stack`));
       else {
         const why = r.attributes.filter((a) => a.forcesReplacement).map((a) => a.path);
         lines.push(r.kind === "replaced" ? s.red(`  ! ${r.address}  REPLACED (${why.join(", ")} forces replacement)`) : s.yellow(`  ~ ${r.address}`));
@@ -205,11 +220,11 @@ export function formatMarkdown(diffs: readonly StackDiff[]): string {
   out.push("| stack | result |", "| --- | --- |");
   for (const d of diffs) out.push(`| ${d.stack}${d.protected ? " (protected)" : ""} | ${dangerous(d) ? (d.protected ? "🛑 " : "⚠️ ") : ""}${headline(d)} |`);
   for (const d of diffs.filter((x) => x.status !== "unchanged")) {
-    const flag = dangerous(d) ? (d.protected ? "🛑 **deletes or replaces in a protected environment** — " : "⚠️ ") : "";
+    const flag = dangerous(d) ? (d.protected ? `🛑 **${danger(d)} in a protected environment** — ` : "⚠️ ") : "";
     out.push("", `<details${dangerous(d) ? " open" : ""}><summary><b>${d.stack}</b>${d.protected ? " (protected)" : ""}: ${flag}${headline(d)}</summary>`, "");
     out.push("| | address | attribute | old | new |", "| --- | --- | --- | --- | --- |");
     for (const r of d.resources) {
-      const mark = { added: "➕", removed: "🗑️ delete", changed: "✏️", replaced: "♻️ replace" }[r.kind];
+      const mark = { added: "➕", removed: "🗑️ delete", changed: "✏️", replaced: "♻️ replace", forgotten: "📤 forget (kept)", orphaned: "⚠️ left behind" }[r.kind];
       if (r.attributes.length === 0) out.push(`| ${mark} | ${code(r.address)} | | | |`);
       for (const a of r.attributes) {
         out.push(`| ${mark} | ${code(r.address)} | ${code(a.path)}${a.forcesReplacement ? " (forces replacement)" : ""} | ${cell(a.old)} | ${cell(a.new)} |`);

@@ -56,7 +56,7 @@ export function addressProblems(
   for (const stack of [...new Set([...Object.keys(recorded), ...Object.keys(current)])].sort()) {
     if (!(stack in current)) {
       problems.push(
-        `${stack}: the stack is no longer synthesized (a team without services left?): nothing applies it any more, and its objects stay, managed by nothing. Import them where they went (npm run adopt -- <that stack>), remove ${stack}'s state, then npm run addresses -- --write.`,
+`${stack}: the stack is no longer synthesized (an environment removed from the matrix, or a team left without services): nothing applies or destroys it any more, and its objects stay, managed by nothing. A retired environment: destroy its stack first (npx cdktf destroy ${stack} with its deployer's credentials, at the commit before its removal): the gates stack's next apply removes its GitHub environments and deployer roles. A team's: import them where they went (npm run adopt -- <that stack>) and remove ${stack}'s state. Then npm run addresses -- --write.`,
       );
       continue;
     }
