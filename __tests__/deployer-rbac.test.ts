@@ -6,10 +6,13 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEPLOYERS_NAMESPACE, deployerRbac, RbacError } from "../review/deployer-rbac";
+import { deployerRbac, RbacError } from "../review/deployer-rbac";
 import { preflightReads } from "../review/preflight-reads";
 import { allows, ruleAllows } from "./rbac";
 import { environmentNames, resolveReferences, seedMatrix, synthEnvironment } from "./helpers";
+
+/** Where the cluster bootstrap makes the deployers' service accounts (organization.platform.namespace). */
+const DEPLOYERS_NAMESPACE = seedMatrix.organization.platform.namespace;
 import { scratchDir } from "./scratch";
 
 // kubernetes.io API reference: group and plural of each kind the providers' resources manage
@@ -33,8 +36,8 @@ const rbacOf = (name: string) => {
   return {
     stack,
     reads,
-    deploy: deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "deploy" }) as any[],
-    plan: deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "plan", extraReads: reads }) as any[],
+    deploy: deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "deploy", deployersNamespace: seedMatrix.organization.platform.namespace }) as any[],
+    plan: deployerRbac(stack, { project: seedMatrix.organization.project, environment: name, mode: "plan", deployersNamespace: seedMatrix.organization.platform.namespace, extraReads: reads }) as any[],
   };
 };
 const rbac = Object.fromEntries(environmentNames.map((name) => [name, rbacOf(name)]));
@@ -47,6 +50,22 @@ const validated = (() => {
 })();
 
 describe.each(environmentNames)("%s's deployer and planner on its cluster", (name) => {
+
+  it("defines the service account both bindings name, where the cluster bootstrap makes it (an environment added to a bootstrapped cluster has none until this is applied)", () => {
+    const { clusterBootstrap } = require("../review/cluster-bootstrap") as typeof import("../review/cluster-bootstrap");
+    const booted = clusterBootstrap(seedMatrix, seedMatrix.environments[name].cluster).manifests.filter((o) => o.kind === "ServiceAccount");
+    for (const objects of [rbac[name].deploy, rbac[name].plan]) {
+      const subjects = objects.filter((o) => /Binding$/.test(o.kind)).flatMap((o) => o.subjects);
+      expect(subjects.length).toBe(2);
+      const accounts = objects.filter((o) => o.kind === "ServiceAccount");
+      for (const sub of subjects) {
+        expect(accounts.map((a) => [a.metadata.namespace, a.metadata.name])).toContainEqual([sub.namespace, sub.name]);
+        // the same account the bootstrap makes: organization.platform.namespace, the project's name for it
+        expect(booted.map((a) => [a.metadata.namespace, a.metadata.name])).toContainEqual([sub.namespace, sub.name]);
+      }
+      expect(accounts.every((a) => a.automountServiceAccountToken === false)).toBe(true);
+    }
+  });
   const { stack, reads, deploy, plan } = rbac[name];
   const namespace = seedMatrix.environments[name].identity.namespace;
   const objects = Object.entries<Record<string, any>>(stack.resource)
@@ -145,12 +164,12 @@ it("lets the deployer bind, in the namespace only, the roles a RoleBinding of th
       },
     },
   };
-  const deploy = deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy" }) as any[];
+  const deploy = deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy", deployersNamespace: "p-system" }) as any[];
   expect(allows(deploy, "bind", "rbac.authorization.k8s.io", "clusterroles", { name: "view", namespace: "p-e" })).toBe(true);
   expect(allows(deploy, "bind", "rbac.authorization.k8s.io", "roles", { name: "runner", namespace: "p-e" })).toBe(true);
   expect(allows(deploy, "bind", "rbac.authorization.k8s.io", "clusterroles", { name: "admin", namespace: "p-e" })).toBe(false);
   expect(allows(deploy, "bind", "rbac.authorization.k8s.io", "clusterroles", { name: "view", namespace: "kube-system" })).toBe(false);
-  const plan = deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan" }) as any[];
+  const plan = deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan", deployersNamespace: "p-system" }) as any[];
   expect(allows(plan, "bind", "rbac.authorization.k8s.io", "clusterroles", { name: "view", namespace: "p-e" })).toBe(false);
 });
 
@@ -159,14 +178,14 @@ describe("refuses, rather than granting too little or too much", () => {
   const inNs = "${kubernetes_namespace_v1.namespace.metadata[0].name}";
   it("a kind it has no mapping for", () => {
     const stackJson = { resource: { ...ns, kubernetes_deployment_v1: { x: { metadata: { name: "x", namespace: inNs } } } } };
-    expect(() => deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy" })).toThrow(new RbacError("no RBAC mapping for kubernetes_deployment_v1"));
+    expect(() => deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy", deployersNamespace: "p-system" })).toThrow(new RbacError("no RBAC mapping for kubernetes_deployment_v1"));
   });
   it("a namespaced object outside the environment's namespace (no Role there would cover it)", () => {
     const stackJson = { resource: { ...ns, kubernetes_config_map_v1: { c: { metadata: { name: "c", namespace: "kube-system" } } } } };
-    expect(() => deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy" })).toThrow(/kubernetes_config_map_v1\.c is in namespace kube-system, outside the environment's p-e/);
+    expect(() => deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy", deployersNamespace: "p-system" })).toThrow(/kubernetes_config_map_v1\.c is in namespace kube-system, outside the environment's p-e/);
   });
   it("a stack without exactly one namespace", () => {
-    expect(() => deployerRbac({ resource: {} }, { project: "p", environment: "e", mode: "deploy" })).toThrow(/manages 0 namespaces/);
+    expect(() => deployerRbac({ resource: {} }, { project: "p", environment: "e", mode: "deploy", deployersNamespace: "p-system" })).toThrow(/manages 0 namespaces/);
   });
 });
 
@@ -179,7 +198,7 @@ it("lists the namespaced rules by API group whatever order the stack's resource 
       kubernetes_config_map_v1: { c: { metadata: { name: "c", namespace: "p-e" } } },
     },
   };
-  const role = (deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan" }) as any[]).find((o) => o.kind === "Role");
+  const role = (deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan", deployersNamespace: "p-system" }) as any[]).find((o) => o.kind === "Role");
   expect(role.rules.map((r: any) => r.apiGroups[0])).toEqual(["", "networking.k8s.io"]);
 });
 
@@ -219,8 +238,10 @@ describe("the whole output for a stack written by hand (README \"Credentials eac
   const labels = { "app.kubernetes.io/managed-by": "envmatrix", "envmatrix.io/environment": "e" };
   /** The Namespace, Role, RoleBinding, ClusterRole and ClusterRoleBinding of the service account `name` in envmatrix-system. */
   const objects = (name: string, roleRules: object[], clusterRules: object[]) => {
-    const subjects = [{ kind: "ServiceAccount", name, namespace: "envmatrix-system" }];
+    const subjects = [{ kind: "ServiceAccount", name, namespace: "p-system" }];
     return [
+      // the subject of both bindings, in the namespace the caller names (the matrix's organization.platform.namespace)
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: "p-system", labels }, automountServiceAccountToken: false },
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "p-e", labels: { team: "t" } } },
       { apiVersion: `${RBAC}/v1`, kind: "Role", metadata: { name, namespace: "p-e", labels }, rules: roleRules },
       { apiVersion: `${RBAC}/v1`, kind: "RoleBinding", metadata: { name, namespace: "p-e", labels }, roleRef: { apiGroup: RBAC, kind: "Role", name }, subjects },
@@ -237,7 +258,7 @@ describe("the whole output for a stack written by hand (README \"Credentials eac
   const crds = { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["list"] };
 
   it("deploy: every verb on the namespaced kinds, bind on what the RoleBindings grant; create, then change by name, the cluster-scoped objects not adopted", () => {
-    expect(deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy" })).toEqual(
+    expect(deployerRbac(stackJson, { project: "p", environment: "e", mode: "deploy", deployersNamespace: "p-system" })).toEqual(
       objects(
         "p-e-deployer",
         [...namespaced(["get", "list", "watch", "create", "update", "patch", "delete"]), { apiGroups: [RBAC], resources: ["clusterroles"], verbs: ["bind"], resourceNames: ["admin", "edit"] }],
@@ -255,7 +276,7 @@ describe("the whole output for a stack written by hand (README \"Credentials eac
 
   it("plan: read only, the cluster-scoped objects and what preflight reads by name, no bind", () => {
     const extraReads = [{ apiGroup: "apps", resource: "daemonsets", names: ["ztunnel", "istio-cni-node"] }];
-    expect(deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan", extraReads })).toEqual(
+    expect(deployerRbac(stackJson, { project: "p", environment: "e", mode: "plan", deployersNamespace: "p-system", extraReads })).toEqual(
       objects("p-e-planner", namespaced(["get", "list", "watch"]), [
         { apiGroups: [""], resources: ["namespaces"], verbs: ["get"], resourceNames: ["p-e"] },
         { apiGroups: [RBAC], resources: ["clusterrolebindings"], verbs: ["get"], resourceNames: ["a-binding", "z-binding"] },
@@ -267,7 +288,7 @@ describe("the whole output for a stack written by hand (README \"Credentials eac
 
   it("no manifest, no CRD list; a namespace not adopted is created", () => {
     const bare = { resource: { kubernetes_namespace_v1: { namespace: { metadata: { name: "p-e" } } } } };
-    const clusterRole = (deployerRbac(bare, { project: "p", environment: "e", mode: "deploy" }) as any[]).find((o) => o.kind === "ClusterRole");
+    const clusterRole = (deployerRbac(bare, { project: "p", environment: "e", mode: "deploy", deployersNamespace: "p-system" }) as any[]).find((o) => o.kind === "ClusterRole");
     expect(clusterRole.rules).toEqual([
       { apiGroups: [""], resources: ["namespaces"], verbs: ["create"] },
       { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "update", "patch", "delete"], resourceNames: ["p-e"] },
@@ -275,8 +296,25 @@ describe("the whole output for a stack written by hand (README \"Credentials eac
   });
 
   it("refuses a stack without resources, and a custom resource it has no mapping for, with its own error", () => {
-    expect(() => deployerRbac({}, { project: "p", environment: "e", mode: "deploy" })).toThrow(new RbacError("the stack manages 0 namespaces; a deployer's namespaced rights are bound in exactly one"));
+    expect(() => deployerRbac({}, { project: "p", environment: "e", mode: "deploy", deployersNamespace: "p-system" })).toThrow(new RbacError("the stack manages 0 namespaces; a deployer's namespaced rights are bound in exactly one"));
     const deployment = { resource: { ...stackJson.resource, kubernetes_manifest: { d: { manifest: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: inNs } } } } } };
-    expect(() => deployerRbac(deployment, { project: "p", environment: "e", mode: "deploy" })).toThrow(new RbacError("no RBAC mapping for apps/v1 Deployment"));
+    expect(() => deployerRbac(deployment, { project: "p", environment: "e", mode: "deploy", deployersNamespace: "p-system" })).toThrow(new RbacError("no RBAC mapping for apps/v1 Deployment"));
   });
+});
+
+it("npm run deployer-rbac binds and makes the accounts in the matrix's organization.platform.namespace, not a fixed one", async () => {
+  const { cli } = require("./cli") as typeof import("./cli");
+  const { run: synthesize } = require("../main") as typeof import("../main");
+  const { loadMatrix } = require("../config") as typeof import("../config");
+  const { parseAllDocuments } = require("yaml") as typeof import("yaml");
+  const def = require("./helpers").editableDefinition();
+  def.organization.platform.namespace = "platform-system";
+  const out = path.join(scratchDir(), "rbac-platform-namespace");
+  expect(synthesize(def, out)).toBe(0);
+  const r = await cli(["deployer-rbac", "dev", "--out", out], { loadMatrix: () => loadMatrix(def) });
+  expect(r.code).toBe(0);
+  const objects = parseAllDocuments(r.stdout).map((d) => d.toJS());
+  const account = objects.find((o) => o.kind === "ServiceAccount");
+  expect(account.metadata).toMatchObject({ name: `${def.organization.project}-dev-deployer`, namespace: "platform-system" });
+  for (const b of objects.filter((o) => /Binding$/.test(o.kind))) expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: account.metadata.name, namespace: "platform-system" }]);
 });

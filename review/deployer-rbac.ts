@@ -5,8 +5,8 @@
  * Cluster-scoped objects are changed only by name (`resourceNames`; `create` cannot be limited by name in
  * Kubernetes RBAC), and a ClusterRoleBinding may bind only the ClusterRoles the stack names (the `bind` verb,
  * kubernetes.io/docs/reference/access-authn-authz/rbac, "Restrictions on role binding creation or update").
- * A cluster admin applies it once (README "Credentials each job needs"); the token of its service account is
- * the environment's DEPLOY_KUBECONFIG (PLAN_KUBECONFIG for the plan).
+ * A cluster admin applies it once (README "Credentials each job needs"), its service account included; that
+ * account's token is the environment's DEPLOY_KUBECONFIG (PLAN_KUBECONFIG for the plan).
  */
 
 /** What each Kubernetes resource type of the providers is, in RBAC terms. */
@@ -38,9 +38,6 @@ export interface PolicyRule {
   readonly resourceNames?: string[];
 }
 
-/** Namespace the deployers' service accounts live in (created once by a cluster admin). */
-export const DEPLOYERS_NAMESPACE = "envmatrix-system";
-
 /** The one namespace a stack manages: its name and labels, and the ways its objects refer to it. */
 function environmentNamespace(stackJson: Record<string, any>): { name: string; labels: Record<string, string>; refs: Set<string> } {
   const namespaces = Object.entries<Record<string, any>>(stackJson.resource?.kubernetes_namespace_v1 ?? {});
@@ -65,7 +62,14 @@ const imported = (stackJson: Record<string, any>) => new Set<string>((stackJson.
  */
 export function deployerRbac(
   stackJson: Record<string, any>,
-  opts: { project: string; environment: string; mode: "deploy" | "plan"; extraReads?: readonly { apiGroup: string; resource: string; names: readonly string[] }[] },
+  opts: {
+    project: string;
+    environment: string;
+    mode: "deploy" | "plan";
+    /** Where the deployers' service accounts live: organization.platform.namespace (made by the cluster bootstrap). */
+    deployersNamespace: string;
+    extraReads?: readonly { apiGroup: string; resource: string; names: readonly string[] }[];
+  },
 ): object[] {
   const name = `${opts.project}-${opts.environment}-${opts.mode === "deploy" ? "deployer" : "planner"}`;
   const namespace = environmentNamespace(stackJson);
@@ -140,8 +144,12 @@ export function deployerRbac(
   }
   const labels = { "app.kubernetes.io/managed-by": "envmatrix", "envmatrix.io/environment": opts.environment };
   const group = "rbac.authorization.k8s.io";
-  const subjects = [{ kind: "ServiceAccount", name, namespace: DEPLOYERS_NAMESPACE }];
+  const subjects = [{ kind: "ServiceAccount", name, namespace: opts.deployersNamespace }];
   return [
+    // the service account itself: the cluster bootstrap makes those of the environments a cluster has when it is
+    // bootstrapped, and an environment added later to that cluster has none until this is applied (applying it
+    // again changes nothing); without it every binding below names a subject that does not exist
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: opts.deployersNamespace, labels }, automountServiceAccountToken: false },
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace.name, labels: namespace.labels } },
     { apiVersion: `${group}/v1`, kind: "Role", metadata: { name, namespace: namespace.name, labels }, rules: inNamespace },
     { apiVersion: `${group}/v1`, kind: "RoleBinding", metadata: { name, namespace: namespace.name, labels }, roleRef: { apiGroup: group, kind: "Role", name }, subjects },

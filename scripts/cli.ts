@@ -222,7 +222,7 @@ export function buildProgram(io: CliIo): Command {
       }
       const mode = opts.plan ? "plan" : "deploy";
       const extraReads = opts.plan ? preflightReads(m, settings) : [];
-      const objects = deployerRbac(json, { project: m.organization.project, environment, mode, extraReads });
+      const objects = deployerRbac(json, { project: m.organization.project, environment, mode, deployersNamespace: m.organization.platform.namespace, extraReads });
       log(manifestsYaml(objects));
     });
 
