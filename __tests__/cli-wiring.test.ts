@@ -55,7 +55,7 @@ const stacks = [...Object.keys(definition.environments), "gates"];
 
 describe("the workflows' commands, run as the workflows run them", () => {
   it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
-    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "synth-matrix", "compare", "matrix", "plan-summary", "drift-verdict", "approval-checklist", "cost", "branch-request"];
+    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "synth-matrix", "compare", "compare-pairs", "matrix", "plan-summary", "drift-verdict", "approval-checklist", "cost", "branch-request"];
     // these talk to GitHub or Datadog: their tests run the workflow's invocation against fakes on 127.0.0.1
     const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", "record-apply": "provenance.test.ts", "last-applied": "provenance.test.ts", admissions: "provenance.test.ts", gate: "gate.test.ts", "report-deployment": "deployment-report.test.ts" };
     expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...Object.keys(withFakes)].sort());
@@ -276,9 +276,28 @@ describe("the workflows' commands, run as the workflows run them", () => {
 
   it("pull-request-review.yml: compare of each promotion pair finds no drift (exit 0)", async () => {
     const [inv] = of("pull-request-review.yml", "compare");
-    const r = await run(inv, { pair: ["staging", "prod"] });
+    const r = await run(inv, { a: "staging", b: "prod" });
     expect([r.code, r.stderr]).toEqual([0, ""]);
   }, 120_000);
+
+  it("pull-request-review.yml: the pairs compared are the matrix's promotion order, each environment with the next (an environment the pull request adds included)", async () => {
+    const [inv] = of("pull-request-review.yml", "compare-pairs");
+    const order = seedMatrix.promotionOrder;
+    const expected = order.slice(1).map((b, i) => `${order[i]} ${b}`);
+    expect(expected.length).toBeGreaterThan(1);
+    const r = await run(inv, {});
+    expect([r.code, r.stdout]).toEqual([0, `${expected.join("\n")}\n`]);
+    // a pull request that adds qa between dev and staging: its matrix's pairs, not this checkout's
+    const def = require("./helpers").editableDefinition();
+    def.environments.qa = { cloneOf: "staging", purpose: "qa", identity: { ...def.environments.staging.identity, namespace: "envmatrix-qa", githubEnvironment: "qa", vaultSubtree: "qa", deployBranches: ["qa"], protectedBranch: "qa" } };
+    def.promotionOrder = ["dev", "qa", "staging", "prod", "hotfix"];
+    const qaRunner = fs.mkdtempSync(path.join(scratchDir(), "qa-runner-"));
+    fs.mkdirSync(path.join(qaRunner, "head"));
+    fs.writeFileSync(path.join(qaRunner, "head", "matrix.json"), JSON.stringify(def));
+    const qa = await cli(argv(inv, { RUNNER_TEMP: qaRunner }));
+    expect([qa.code, qa.stderr]).toEqual([0, ""]);
+    expect(qa.stdout.split("\n").filter(Boolean)).toEqual(["dev qa", "qa staging", "staging prod", "prod hotfix"]);
+  });
 
   it("matrix --format json gives the review environment's name at the path the workflow's jq reads", async () => {
     for (const inv of of("pull-request-review.yml", "matrix")) {

@@ -176,6 +176,16 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command("compare-pairs")
+    .description("the pairs `compare` checks, one \"<a> <b>\" per line: each environment of the promotion order with the one after it (as the promotion rules compare them)")
+    .option("--matrix-json <file>", "the pairs of the matrix exported by `matrix --format json` (a pull request's)")
+    .action((opts: { matrixJson?: string }) => {
+      const m = matrixFrom(io, opts.matrixJson);
+      const order = m.promotionOrder.filter((n) => Object.hasOwn(m.environments, n));
+      for (let i = 1; i < order.length; i++) log(`${order[i - 1]} ${order[i]}`);
+    });
+
+  program
     .command("matrix")
     .description("the environment matrix as a table (rows that differ between environments are highlighted), or its definition as JSON")
     .addOption(new Option("--format <format>", "output format (json-schema: the schema every matrix is checked against, for editors)").choices(["text", "markdown", "json", "json-schema"]).default("text"))
