@@ -221,6 +221,43 @@ describe("the workflows' commands, run as the workflows run them", () => {
     expect([outputs.code, outputs.stdout]).toEqual([2, "output.x: drifted\n"]);
   });
 
+  it("drift.yml: drift-verdict takes the plan of a stack whose state holds no resource (never deployed: a new environment, hotfix before its first hotfix) for its first deploy, not drift; a state with one resource changed is drift", async () => {
+    const [inv] = of("drift.yml", "drift-verdict");
+    const own = fs.mkdtempSync(path.join(tmp, "drift-first-"));
+    const verdict = async (plan: object) => {
+      fs.writeFileSync(path.join(own, "plan.json"), JSON.stringify(plan));
+      return run(inv, { RUNNER_TEMP: own });
+    };
+    const notDeployed = "not deployed yet: its state holds no resource, so nothing can have drifted (the plan is its first deploy)\n";
+    // Terraform's JSON format: prior_state.values.root_module.resources, `mode` managed or data
+    const create = { address: "vault_policy.read", type: "vault_policy", change: { actions: ["create"], before: null, after: { policy: "a" } } };
+    const empty = await verdict({ format_version: "1.2", prior_state: { values: { root_module: {} } }, resource_changes: [create] });
+    expect([empty.code, empty.stdout]).toEqual([0, notDeployed]);
+    // data sources read during the plan are no deployment
+    const dataOnly = { values: { root_module: { resources: [{ address: "data.github_team.t", mode: "data" }] } } };
+    expect((await verdict({ format_version: "1.2", prior_state: dataOnly, resource_changes: [create] })).stdout).toBe(notDeployed);
+    // one managed resource in the state, in a child module too: the plan's changes are judged as drift
+    const managed = { values: { root_module: { child_modules: [{ resources: [{ address: "module.m.vault_policy.other", mode: "managed" }] }] } } };
+    expect((await verdict({ format_version: "1.2", prior_state: managed, resource_changes: [create] })).code).toBe(2);
+    const terraform = require("./fixtures/real-plan").terraformBinary();
+    if (!terraform) return console.warn("skipped the real-plan half: no terraform binary on this machine");
+    // a real saved plan (terraform_data needs no provider): first with no state at all, then after an apply
+    const dir = fs.mkdtempSync(path.join(tmp, "drift-first-tf-"));
+    const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+    const tf = (...args: string[]) => require("node:child_process").execFileSync("terraform", [`-chdir=${dir}`, ...args, "-input=false"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const configure = (input: string) => fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ resource: { terraform_data: { policy: { input } } }, output: { o: { value: input } } }));
+    configure("a");
+    tf("init");
+    tf("plan", "-out=tfplan");
+    const first = await verdict(JSON.parse(require("node:child_process").execFileSync("terraform", [`-chdir=${dir}`, "show", "-json", "tfplan"], { env, encoding: "utf8" })));
+    expect([first.code, first.stdout]).toEqual([0, notDeployed]);
+    tf("apply", "-auto-approve");
+    configure("b");
+    tf("plan", "-out=tfplan");
+    const changed = await verdict(JSON.parse(require("node:child_process").execFileSync("terraform", [`-chdir=${dir}`, "show", "-json", "tfplan"], { env, encoding: "utf8" })));
+    expect([changed.code, changed.stdout]).toEqual([2, "terraform_data.policy: drifted\noutput.o: drifted\n"]);
+  }, 60_000);
+
   it("pull-request-review.yml: changed-stacks names prod and hotfix, the stacks whose config changed", async () => {
     const [inv] = of("pull-request-review.yml", "changed-stacks").filter((i) => !i.words.includes("$RUNNER_TEMP/trusted-head"));
     const r = await run(inv, {});

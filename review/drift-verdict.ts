@@ -15,10 +15,23 @@ export interface DriftVerdict {
   readonly unseen: readonly string[];
   /** Addresses that changed otherwise: real drift. */
   readonly drifted: readonly string[];
+  /**
+   * The stack's state holds no managed resource: it was never deployed (a new environment, hotfix before its first
+   * hotfix), and whatever the plan would do is its first deploy, not drift.
+   */
+  readonly notDeployed: boolean;
+}
+
+/** Managed resources in a plan's prior state (`prior_state.values.root_module`, its child modules included). */
+function priorManaged(module: { resources?: Array<{ mode?: string }>; child_modules?: unknown[] } | undefined): number {
+  if (!module) return 0;
+  const own = (module.resources ?? []).filter((r) => r.mode === "managed").length;
+  return own + (module.child_modules ?? []).reduce<number>((n, c) => n + priorManaged(c as typeof module), 0);
 }
 
 
-export function driftVerdict(plan: { resource_changes?: unknown; output_changes?: unknown }): DriftVerdict {
+export function driftVerdict(plan: { resource_changes?: unknown; output_changes?: unknown; prior_state?: any }): DriftVerdict {
+  if (plan.prior_state !== undefined && priorManaged(plan.prior_state?.values?.root_module) === 0) return { unseen: [], drifted: [], notDeployed: true };
   const unseen: string[] = [];
   const drifted: string[] = [];
   for (const rc of (Array.isArray(plan.resource_changes) ? plan.resource_changes : []) as Array<Record<string, any>>) {
@@ -43,5 +56,5 @@ export function driftVerdict(plan: { resource_changes?: unknown; output_changes?
   for (const [name, c] of Object.entries<Record<string, any>>((plan.output_changes ?? {}) as Record<string, any>)) {
     if (!(c?.actions ?? []).every((a: string) => a === "no-op")) drifted.push(`output.${name}`);
   }
-  return { unseen, drifted };
+  return { unseen, drifted, notDeployed: false };
 }

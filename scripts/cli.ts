@@ -651,11 +651,12 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command("drift-verdict")
-    .description("whether a drift plan's changes are drift (exit 2, naming them) or only ruleset bypass lists the read-only planner cannot read (exit 0, naming those)")
+    .description("whether a drift plan's changes are drift (exit 2, naming them), or only ruleset bypass lists the read-only planner cannot read, or a first deploy of a stack whose state is empty (exit 0, saying which)")
     .argument("<plan-json>", "the output of terraform show -json <saved plan>")
     .action((planJson: string) => {
       const { driftVerdict } = require("../review/drift-verdict") as typeof import("../review/drift-verdict");
       const v = driftVerdict(JSON.parse(fs.readFileSync(planJson, "utf8")));
+      if (v.notDeployed) return log("not deployed yet: its state holds no resource, so nothing can have drifted (the plan is its first deploy)");
       for (const a of v.unseen) log(`${a}: only its bypass list, which GitHub shows the read-only planner as none: not drift`);
       for (const a of v.drifted) log(`${a}: drifted`);
       if (v.drifted.length > 0) exit(2);
