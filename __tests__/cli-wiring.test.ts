@@ -193,7 +193,7 @@ describe("the workflows' commands, run as the workflows run them", () => {
     const own = fs.mkdtempSync(path.join(tmp, "drift-verdict-"));
     const verdict = async (changes: object[]) => {
       fs.writeFileSync(path.join(own, "plan.json"), JSON.stringify({ format_version: "1.2", resource_changes: changes }));
-      return run(inv, { RUNNER_TEMP: own });
+      return run(inv, { RUNNER_TEMP: own, APPLIED: "true" });
     };
     const unseen = await verdict([ruleset({ ...base, bypass_actors: [] }, { ...base, bypass_actors: bypass }), { address: "data.github_team.x", type: "github_team", change: { actions: ["read"], before: null, after: {} } }]);
     expect([unseen.code, unseen.stdout]).toEqual([0, "github_repository_ruleset.staging_branch_ruleset: only its bypass list, which GitHub shows the read-only planner as none: not drift\n"]);
@@ -216,7 +216,7 @@ describe("the workflows' commands, run as the workflows run them", () => {
     // an output that changes: drift
     const outputs = await verdict([]).then(async () => {
       fs.writeFileSync(path.join(own, "plan.json"), JSON.stringify({ format_version: "1.2", resource_changes: [], output_changes: { x: { actions: ["update"] } } }));
-      return run(inv, { RUNNER_TEMP: own });
+      return run(inv, { RUNNER_TEMP: own, APPLIED: "true" });
     });
     expect([outputs.code, outputs.stdout]).toEqual([2, "output.x: drifted\n"]);
   });
@@ -224,15 +224,18 @@ describe("the workflows' commands, run as the workflows run them", () => {
   it("drift.yml: drift-verdict takes the plan of a stack whose state holds no resource (never deployed: a new environment, hotfix before its first hotfix) for its first deploy, not drift; a state with one resource changed is drift", async () => {
     const [inv] = of("drift.yml", "drift-verdict");
     const own = fs.mkdtempSync(path.join(tmp, "drift-first-"));
-    const verdict = async (plan: object) => {
+    const verdict = async (plan: object, applied = "false") => {
       fs.writeFileSync(path.join(own, "plan.json"), JSON.stringify(plan));
-      return run(inv, { RUNNER_TEMP: own });
+      return run(inv, { RUNNER_TEMP: own, APPLIED: applied });
     };
-    const notDeployed = "not deployed yet: its state holds no resource, so nothing can have drifted (the plan is its first deploy)\n";
+    const notDeployed = "not deployed yet: its state holds no resource and no apply of it is on record, so nothing can have drifted (the plan is its first deploy)\n";
     // Terraform's JSON format: prior_state.values.root_module.resources, `mode` managed or data
     const create = { address: "vault_policy.read", type: "vault_policy", change: { actions: ["create"], before: null, after: { policy: "a" } } };
     const empty = await verdict({ format_version: "1.2", prior_state: { values: { root_module: {} } }, resource_changes: [create] });
     expect([empty.code, empty.stdout]).toEqual([0, notDeployed]);
+    // the same empty state where an apply is on record (last-applied found one): the state was lost, which is drift
+    const lost = await verdict({ format_version: "1.2", prior_state: { values: { root_module: {} } }, resource_changes: [create] }, "true");
+    expect([lost.code, lost.stdout]).toEqual([2, "its state holds no resource, though an apply of it is on record: the state was lost or emptied, and every object that apply made is managed by nothing (restore the state, or import them: npm run adopt)\n"]);
     // data sources read during the plan are no deployment
     const dataOnly = { values: { root_module: { resources: [{ address: "data.github_team.t", mode: "data" }] } } };
     expect((await verdict({ format_version: "1.2", prior_state: dataOnly, resource_changes: [create] })).stdout).toBe(notDeployed);

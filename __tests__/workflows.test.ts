@@ -655,16 +655,18 @@ describe("drift", () => {
       return { out: fs.readFileSync(out, "utf8").trim(), synthesized: fs.readFileSync(synthesized, "utf8").trim(), log, runner };
     };
     const older = runStep(c1);
-    expect(older.out).toBe(`out=${older.runner}/at/cdktf.out`);
+    expect(older.out).toBe(`applied=true\nout=${older.runner}/at/cdktf.out`);
     expect(older.synthesized).toBe(c1);
     const same = runStep(c2);
-    expect([same.out, same.synthesized]).toEqual(["out=cdktf.out", c2]);
+    expect([same.out, same.synthesized]).toEqual(["applied=true\nout=cdktf.out", c2]);
+    // no record: drift-verdict then takes an empty state for a stack never deployed
     const none = runStep("");
-    expect([none.out, none.synthesized]).toEqual(["out=cdktf.out", c2]);
+    expect([none.out, none.synthesized]).toEqual(["applied=false\nout=cdktf.out", c2]);
     expect(none.log).toContain("::warning::staging: no usable apply record (the line above says why); compared with the default branch's config");
     // a commit on no branch of the clone (a deleted hotfix branch's): the default branch's, said why
     const gone = runStep("e".repeat(40));
-    expect([gone.out, gone.synthesized]).toEqual(["out=cdktf.out", c2]);
+    // an apply on record, of a commit no branch has: its empty state would still be lost state
+    expect([gone.out, gone.synthesized]).toEqual(["applied=true\nout=cdktf.out", c2]);
     expect(gone.log).toContain(`::warning::staging: its last applied commit ${"e".repeat(40)} is on no branch of this repository`);
   });
 });

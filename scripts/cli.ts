@@ -653,10 +653,15 @@ export function buildProgram(io: CliIo): Command {
     .command("drift-verdict")
     .description("whether a drift plan's changes are drift (exit 2, naming them), or only ruleset bypass lists the read-only planner cannot read, or a first deploy of a stack whose state is empty (exit 0, saying which)")
     .argument("<plan-json>", "the output of terraform show -json <saved plan>")
-    .action((planJson: string) => {
+    .addOption(new Option("--applied <known>", "whether the stack has an apply on record (last-applied found one): its state is then never empty by right").choices(["true", "false"]).default("false"))
+    .action((planJson: string, opts: { applied: "true" | "false" }) => {
       const { driftVerdict } = require("../review/drift-verdict") as typeof import("../review/drift-verdict");
       const v = driftVerdict(JSON.parse(fs.readFileSync(planJson, "utf8")));
-      if (v.notDeployed) return log("not deployed yet: its state holds no resource, so nothing can have drifted (the plan is its first deploy)");
+      if (v.notDeployed && opts.applied === "true") {
+        log("its state holds no resource, though an apply of it is on record: the state was lost or emptied, and every object that apply made is managed by nothing (restore the state, or import them: npm run adopt)");
+        return exit(2);
+      }
+      if (v.notDeployed) return log("not deployed yet: its state holds no resource and no apply of it is on record, so nothing can have drifted (the plan is its first deploy)");
       for (const a of v.unseen) log(`${a}: only its bypass list, which GitHub shows the read-only planner as none: not drift`);
       for (const a of v.drifted) log(`${a}: drifted`);
       if (v.drifted.length > 0) exit(2);
