@@ -975,7 +975,7 @@ describe("what the first plan after an import changes (differences, from its con
   // review/adopt.ts's pure functions, in this process: @kubernetes/client-node 1.x is ES modules, which this Jest
   // setup does not transform (the command itself runs in the CLI process), and none of these functions reaches it;
   // UNKNOWN from the same module registry, as the marker is compared by identity
-  const { differences, isInternalKey, formatAdoptTable, UNKNOWN } = (() => {
+  const { differences, isInternalKey, formatAdoptTable, UNKNOWN, comparable } = (() => {
     let loaded: any;
     jest.isolateModules(() => {
       jest.doMock("@kubernetes/client-node", () => ({}));
@@ -986,6 +986,23 @@ describe("what the first plan after an import changes (differences, from its con
   })();
   const diff = (desired: unknown, actual: unknown, owned: string[] = []) => differences(desired, actual, new Set(owned));
   const changed = (desired: unknown, actual: unknown, owned: string[] = []) => diff(desired, actual, owned).changed;
+
+  it("a threshold the stack leaves out (a canary gate's warning: critical only) and the object has is one the first apply clears: named", () => {
+    const gate = Object.values(res("prod", "datadog_monitor")).find((m) => m.tags.includes("canary-gate"))!;
+    expect(gate.monitor_thresholds.warning).toBeUndefined();
+    const target = { address: "datadog_monitor.api_canary_error_rate", type: "datadog_monitor", locate: { kind: "datadog", what: "monitor", name: gate.name } as any, desired: gate };
+    // the object as the Datadog client gives it back: what the stack sets (its shape in the API's model, as adopt
+    // compares it), and a warning made by hand
+    const asSet = comparable(target, {}).desired as any;
+    expect(asSet.options.thresholds).toEqual({ critical: Number(gate.monitor_thresholds.critical), criticalRecovery: Number(gate.monitor_thresholds.critical_recovery) });
+    const warned = { ...asSet, options: { ...asSet.options, thresholds: { ...asSet.options.thresholds, warning: 8, warningRecovery: 7 } } };
+    const of = (actual: any) => {
+      const c = comparable(target, actual);
+      return diff(c.desired, c.actual, [...c.owned]).changed;
+    };
+    expect(of(warned)).toEqual(["options.thresholds.warning", "options.thresholds.warningRecovery"]);
+    expect(of(asSet)).toEqual([]);
+  });
 
   it("compares only what the stack sets, at dotted paths from the top", () => {
     expect(diff({ a: "1", b: { c: "2", d: undefined } }, { a: "1", b: { c: "3", d: "x" }, e: "only on the object" })).toEqual({ changed: ["b.c"], unknown: [] });

@@ -442,7 +442,9 @@ const UNSET: Readonly<Record<string, Json>> = {
     not_before_leeway: 0,
     max_age: 0,
   },
-  datadog_monitor: { restrictedRoles: [], options: { timeoutH: 0, escalationMessage: "", notifyAudit: false } },
+  // a threshold the stack leaves out (a gate's warning) the provider reads into state and sends only when set:
+  // the first apply clears it (datadog 3.82.0 resource_datadog_monitor.go buildMonitorStruct)
+  datadog_monitor: { restrictedRoles: [], options: { timeoutH: 0, escalationMessage: "", notifyAudit: false, thresholds: { warning: null, warningRecovery: null } } },
   github_repository_ruleset: { rules: { pull_request: { required_review_thread_resolution: false } } },
   kubernetes_network_policy_v1: { spec: { ingress: [], egress: [] } },
 };
@@ -473,7 +475,7 @@ const OWNED_MAPS: Readonly<Record<string, readonly string[]>> = {
 const SAME_MONITOR_TYPES = [["query alert", "metric alert"]];
 
 /** What `target` sets, in the shape its API gives the object, the object as compared, and the maps the stack owns whole. */
-function comparable(target: Target, actual: Json): { desired: Json; actual: Json; owned: Set<string> } {
+export function comparable(target: Target, actual: Json): { desired: Json; actual: Json; owned: Set<string> } {
   const c = comparableAsSet(target, actual);
   return { desired: withUnset(c.desired, UNSET[target.type], c.actual), actual: c.actual, owned: new Set([...c.owned, ...(OWNED_MAPS[target.type] ?? [])]) };
 }

@@ -28,13 +28,24 @@ export interface ClusterBootstrap {
 
 export class BootstrapError extends Error {}
 
+/**
+ * A service account of the platform namespace (the token reviewer, each environment's deployer and planner), as
+ * the bootstrap makes it and `deployer-rbac` makes it again for an environment added later: one object, so that
+ * applying either output leaves the other's labels in place (`kubectl apply` removes a label it applied before
+ * that the new manifest lacks).
+ */
+export function platformServiceAccount(project: string, namespace: string, name: string) {
+  const labels = { "app.kubernetes.io/managed-by": "envmatrix", "app.kubernetes.io/part-of": project };
+  return { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels }, automountServiceAccountToken: false };
+}
+
 export function clusterBootstrap(m: Matrix, cluster: string): ClusterBootstrap {
   const c = m.organization.clusters[cluster];
   if (!c) throw new BootstrapError(`no cluster "${cluster}" in organization.clusters (known: ${Object.keys(m.organization.clusters).join(", ")})`);
   const { namespace, tokenReviewerServiceAccount: reviewer } = m.organization.platform;
   const labels = { "app.kubernetes.io/managed-by": "envmatrix", "app.kubernetes.io/part-of": m.organization.project };
   const reviewerSecret = `${reviewer}-token`;
-  const serviceAccount = (name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels }, automountServiceAccountToken: false });
+  const serviceAccount = (name: string) => platformServiceAccount(m.organization.project, namespace, name);
   const environments = Object.entries(m.environments).filter(([, e]) => e.cluster === cluster).map(([n]) => n);
   const manifests = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted" } } },

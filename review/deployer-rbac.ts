@@ -8,6 +8,7 @@
  * A cluster admin applies it once (README "Credentials each job needs"), its service account included; that
  * account's token is the environment's DEPLOY_KUBECONFIG (PLAN_KUBECONFIG for the plan).
  */
+import { platformServiceAccount } from "./cluster-bootstrap";
 
 /** What each Kubernetes resource type of the providers is, in RBAC terms. */
 const KINDS: Record<string, { apiGroup: string; resource: string; namespaced: boolean }> = {
@@ -147,9 +148,10 @@ export function deployerRbac(
   const subjects = [{ kind: "ServiceAccount", name, namespace: opts.deployersNamespace }];
   return [
     // the service account itself: the cluster bootstrap makes those of the environments a cluster has when it is
-    // bootstrapped, and an environment added later to that cluster has none until this is applied (applying it
-    // again changes nothing); without it every binding below names a subject that does not exist
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: opts.deployersNamespace, labels }, automountServiceAccountToken: false },
+    // bootstrapped, and an environment added later to that cluster has none until this is applied; the same object
+    // as the bootstrap's (applying either leaves the other as it was). Without it every binding below names a
+    // subject that does not exist
+    platformServiceAccount(opts.project, opts.deployersNamespace, name),
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace.name, labels: namespace.labels } },
     { apiVersion: `${group}/v1`, kind: "Role", metadata: { name, namespace: namespace.name, labels }, rules: inNamespace },
     { apiVersion: `${group}/v1`, kind: "RoleBinding", metadata: { name, namespace: namespace.name, labels }, roleRef: { apiGroup: group, kind: "Role", name }, subjects },
