@@ -242,7 +242,7 @@ describe("the whole output for a stack written by hand (README \"Credentials eac
     const subjects = [{ kind: "ServiceAccount", name, namespace: "p-system" }];
     return [
       // the subject of both bindings, in the namespace the caller names (the matrix's organization.platform.namespace)
-      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: "p-system", labels: { "app.kubernetes.io/managed-by": "envmatrix", "app.kubernetes.io/part-of": "p" } }, automountServiceAccountToken: false },
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: "p-system", labels: { "app.kubernetes.io/managed-by": "envmatrix", "app.kubernetes.io/part-of": "p", "envmatrix.io/environment": "e" } }, automountServiceAccountToken: false },
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "p-e", labels: { team: "t" } } },
       { apiVersion: `${RBAC}/v1`, kind: "Role", metadata: { name, namespace: "p-e", labels }, rules: roleRules },
       { apiVersion: `${RBAC}/v1`, kind: "RoleBinding", metadata: { name, namespace: "p-e", labels }, roleRef: { apiGroup: RBAC, kind: "Role", name }, subjects },

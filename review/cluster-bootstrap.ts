@@ -34,8 +34,8 @@ export class BootstrapError extends Error {}
  * applying either output leaves the other's labels in place (`kubectl apply` removes a label it applied before
  * that the new manifest lacks).
  */
-export function platformServiceAccount(project: string, namespace: string, name: string) {
-  const labels = { "app.kubernetes.io/managed-by": "envmatrix", "app.kubernetes.io/part-of": project };
+export function platformServiceAccount(project: string, namespace: string, name: string, environment?: string) {
+  const labels = { "app.kubernetes.io/managed-by": "envmatrix", "app.kubernetes.io/part-of": project, ...(environment ? { "envmatrix.io/environment": environment } : {}) };
   return { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels }, automountServiceAccountToken: false };
 }
 
@@ -45,7 +45,7 @@ export function clusterBootstrap(m: Matrix, cluster: string): ClusterBootstrap {
   const { namespace, tokenReviewerServiceAccount: reviewer } = m.organization.platform;
   const labels = { "app.kubernetes.io/managed-by": "envmatrix", "app.kubernetes.io/part-of": m.organization.project };
   const reviewerSecret = `${reviewer}-token`;
-  const serviceAccount = (name: string) => platformServiceAccount(m.organization.project, namespace, name);
+  const serviceAccount = (name: string, environment?: string) => platformServiceAccount(m.organization.project, namespace, name, environment);
   const environments = Object.entries(m.environments).filter(([, e]) => e.cluster === cluster).map(([n]) => n);
   const manifests = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted" } } },
@@ -64,7 +64,7 @@ export function clusterBootstrap(m: Matrix, cluster: string): ClusterBootstrap {
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
       subjects: [{ kind: "ServiceAccount", name: reviewer, namespace }],
     },
-    ...environments.flatMap((e) => [serviceAccount(`${m.organization.project}-${e}-deployer`), serviceAccount(`${m.organization.project}-${e}-planner`)]),
+    ...environments.flatMap((e) => [serviceAccount(`${m.organization.project}-${e}-deployer`, e), serviceAccount(`${m.organization.project}-${e}-planner`, e)]),
   ];
   return {
     cluster,

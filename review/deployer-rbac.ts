@@ -151,7 +151,7 @@ export function deployerRbac(
     // bootstrapped, and an environment added later to that cluster has none until this is applied; the same object
     // as the bootstrap's (applying either leaves the other as it was). Without it every binding below names a
     // subject that does not exist
-    platformServiceAccount(opts.project, opts.deployersNamespace, name),
+    platformServiceAccount(opts.project, opts.deployersNamespace, name, opts.environment),
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace.name, labels: namespace.labels } },
     { apiVersion: `${group}/v1`, kind: "Role", metadata: { name, namespace: namespace.name, labels }, rules: inNamespace },
     { apiVersion: `${group}/v1`, kind: "RoleBinding", metadata: { name, namespace: namespace.name, labels }, roleRef: { apiGroup: group, kind: "Role", name }, subjects },
