@@ -310,7 +310,19 @@ describe.each(environmentNames)("%s's gates", (name) => {
         // review/preflight.ts: the KV mount's version (GET sys/mounts/:path) and the cluster mount's config
         `sys/mounts/${org.vault.kvMount}`,
         `auth/${authMount}/config`,
+        // and whether each service's secret is written: its KV v2 metadata (GET :mount/metadata/:path), where the
+        // service's ExternalSecret reads (README "Secrets": secret/<env>/<service>)
+        ...seedMatrix.services.map((s) => `${org.vault.kvMount}/metadata/${e.identity.vaultSubtree}/${s.name}`),
       ].sort());
+    });
+
+    it("may read no secret value: its own data paths are not among the planner's, only their metadata", async () => {
+      const p = await policyRules(plan.policy);
+      for (const s of seedMatrix.services) {
+        expect(vaultAllows(p, "read", `${org.vault.kvMount}/data/${e.identity.vaultSubtree}/${s.name}`)).toBe(false);
+        expect(vaultAllows(p, "read", `${org.vault.kvMount}/metadata/${e.identity.vaultSubtree}/${s.name}`)).toBe(true);
+        expect(vaultAllows(p, "list", `${org.vault.kvMount}/metadata/${e.identity.vaultSubtree}/${s.name}`)).toBe(false);
+      }
     });
 
     it("deploys by creating, reading, updating and deleting its read policy and its role, and nothing else", async () => {

@@ -46,6 +46,10 @@ const badEdits: Array<[string, Edit, string, RegExp]> = [
   ["S3 backend with a bad bucket", (m) => (m.environments.prod.backend = { type: "s3", bucket: "Bad_Bucket", region: "eu-west-1", keyPrefix: "x" }), "environments.prod.backend.bucket", /is not an S3 bucket name/],
   ["Vault egress without an address range", (m) => (m.organization.vault.egressCidrs = ["vault.internal"]), "organization.vault.egressCidrs[0]", /"vault.internal" is not a CIDR/],
   ["refresh interval that is not a duration", (m) => (m.environments.staging.secrets.refreshInterval = "hourly"), "environments.staging.secrets.refreshInterval", /"hourly" is not a duration like 15m or 1h/],
+  // ESO v1.0.0: an interval of 0 never refreshes once synced; below a minute it reads Vault without pause
+  ["refresh interval of 0 (no rotation would ever arrive)", (m) => (m.environments.prod.secrets.refreshInterval = "0s"), "environments.prod.secrets.refreshInterval", /^"0s" is shorter than a minute \(0 stops the refresh for good/],
+  ["refresh interval of a millisecond", (m) => (m.environments.staging.secrets.refreshInterval = "1ms"), "environments.staging.secrets.refreshInterval", /^"1ms" is shorter than a minute/],
+  ["refresh interval just under a minute, in two units", (m) => (m.environments.dev.secrets.refreshInterval = "59s999ms"), "environments.dev.secrets.refreshInterval", /^"59s999ms" is shorter than a minute/],
   ["protected environment deleting synced Secrets with their ExternalSecret", (m) => (m.environments.prod.secrets.creationPolicy = "Owner"), "environments.prod.secrets.creationPolicy", /keeps its synced Secrets when an ExternalSecret is deleted/],
   ["Vault token living longer than a day", (m) => (m.environments.dev.secrets.vaultTokenTtlSeconds = 7 * 86400), "environments.dev.secrets.vaultTokenTtlSeconds", /604800 is out of range \(must be between 60 and 86400\)/],
   ["KV mount owned by an unknown environment", (m) => (m.organization.vault.kvMountManagedBy = "shared"), "organization.vault.kvMountManagedBy", /"shared" is not an environment/],
@@ -72,6 +76,7 @@ const badEdits: Array<[string, Edit, string, RegExp]> = [
 
 /** Edits at the edge of a rule that the rule must let through: each beside the bad edit one step further. */
 const goodEdits: Array<[string, Edit]> = [
+  ["a refresh interval of exactly a minute, and one of a minute in seconds and milliseconds", (m) => ((m.environments.dev.secrets.refreshInterval = "1m"), (m.environments.staging.secrets.refreshInterval = "59s1000ms"))],
   ["staging's error-rate threshold equal to dev's (stricter or equal)", (m) => (m.environments.staging.alerts.errorRatePercent = m.environments.dev.alerts.errorRatePercent)],
   ["prod's replicas equal to staging's (grow or stay)", (m) => (m.environments.prod.replicas = { ...m.environments.staging.replicas })],
   ["prod's approving reviews equal to staging's", (m) => (m.environments.prod.approval.requiredApprovingReviews = Math.max(1, m.environments.staging.approval.requiredApprovingReviews))],

@@ -63,6 +63,8 @@ function healthy() {
     kubernetesAuth: { [boot.vault.mount]: { kubernetes_host: org.clusters[e.cluster].host, kubernetes_ca_cert: "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n", disable_local_ca_jwt: true, token_reviewer_jwt_set: true } },
     token: "fake-vault-token",
     forbidden: [],
+    // each service's secret written once (Vault API, KV v2 "Read secret metadata"), where its ExternalSecret reads
+    documents: Object.fromEntries(seedMatrix.services.map((s) => [secretMetadataPath(s.name), { current_version: 1, versions: { "1": { created_time: "2026-11-01T00:00:00Z", deletion_time: "", destroyed: false } } }])),
   };
   dd = { apiKey: "fake-dd-api-key", appKey: "fake-dd-app-key", refuse: [], pagerduty: ["platform-oncall"], slack: { platform: ["alerts"] }, webhooks: [org.datadog.gateHandle, org.datadog.ticketHandle].map((h) => h.replace("@webhook-", "")) };
   gh = {
@@ -174,7 +176,16 @@ it("passes every check on a correct setup, and sends every synthesized monitor t
 });
 
 // [what is broken, how, the failed line's words, the fix's words]
+/** Where a service's secret's metadata is: the KV mount, `metadata/`, the environment's subtree, the service (README "Secrets"). */
+function secretMetadataPath(service: string): string {
+  return `/v1/${org.vault.kvMount}/metadata/${e.identity.vaultSubtree}/${service}`;
+}
+const firstService = seedMatrix.services[0].name;
+
 const broken: Array<[string, () => void, RegExp, RegExp]> = [
+  ["a service's secret is not written in Vault yet", () => delete vault.documents![secretMetadataPath(firstService)], new RegExp(`vault +secret ${org.vault.kvMount}/${e.identity.vaultSubtree}/${firstService} written: nothing there: its ExternalSecret would find nothing`), new RegExp(`vault kv put ${org.vault.kvMount}/${e.identity.vaultSubtree}/${firstService} <KEY>=<value>`)],
+  ["a service's secret's newest version is deleted", () => ((vault.documents![secretMetadataPath(firstService)] as any).versions["1"].deletion_time = "2026-11-20T00:00:00Z"), /its newest version \(1\) is deleted or destroyed/, /vault kv undelete -versions=1 /],
+  ["the planner may not read a secret's metadata (the gates stack's planner policy not applied)", () => vault.forbidden.push(secretMetadataPath(firstService)), /not allowed to read its metadata \(HTTP 403\)/, /apply the gates stack: the planner policy/],
   ["the cluster refuses the credentials", () => (kube.tokenValid = false), /kubernetes\s+context nonprod reachable: HTTP 401/, /credentials valid/],
   ["the environment's namespace does not exist (deployer-rbac not applied)", () => (kube.namespaces = []), new RegExp(`kubernetes\\s+namespace ${e.identity.namespace}: missing`), new RegExp(`deployer-rbac -- ${ENV}: it creates the namespace`)],
   ["ESO's CRDs are not installed", () => delete kube.crds["secretstores.external-secrets.io"], /secretstores\.external-secrets\.io served at external-secrets\.io\/v1: CRD missing/, /install the External Secrets Operator \(>= 0\.16/],
@@ -353,6 +364,7 @@ function expectedChecklist(): string[] {
     line("vault", `${fakes.vault.url} reachable and unsealed`, "version 1.21.1"),
     line("vault", `KV v2 mount ${org.vault.kvMount}/`, "kv, version 2"),
     line("vault", `Kubernetes auth ${boot.vault.mount}/ for cluster ${e.cluster}`, "host, reviewer and CA as the matrix says"),
+    ...seedMatrix.services.map((s) => line("vault", `secret ${org.vault.kvMount}/${e.identity.vaultSubtree}/${s.name} written`, "version 1")),
     line("datadog", "API key valid", fakes.datadog.url),
     ...monitors.map((m) => line("datadog", `monitor accepted: ${m.name}`, m.query)),
     ...handlesOf(monitors.map((m) => String(m.message))).map((h) => line("datadog", `notification handle ${h}`, "known to Datadog")),

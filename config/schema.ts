@@ -144,6 +144,22 @@ function matching(re: RegExp, rule: string, maxLength?: number) {
   const pattern = z.string(message).regex(re, { ...message, abort: true });
   return maxLength === undefined ? pattern : pattern.max(maxLength, message);
 }
+/** Seconds of a Go duration `GO_DURATION` accepts (`1h30m` is 5400). */
+export function goDurationSeconds(value: string): number {
+  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+  return [...value.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)].reduce((sum, [, n, u]) => sum + Number(n) * unit[u], 0);
+}
+
+/**
+ * How often an ExternalSecret re-reads Vault: at least a minute. ESO (v1.0.0 externalsecret_controller.go) never
+ * refreshes again once synced with an interval of 0 ("if the refresh interval is 0, and we have synced previously,
+ * we should not refresh"): no rotation would ever arrive; below a minute it logs in to Vault and reads without pause.
+ */
+function refreshInterval() {
+  const tooShort = says((v) => `${show(v)} is shorter than a minute (0 stops the refresh for good, so no rotation arrives; less than a minute reads Vault without pause)`);
+  return matching(GO_DURATION, "a duration like 15m or 1h").refine((v) => goDurationSeconds(v) >= 60, tooShort);
+}
+
 const nonBlank = (rule: string, maxLength = Infinity) => text(rule, (v) => v.trim() !== "" && v.length <= maxLength);
 
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
@@ -433,7 +449,7 @@ export const environmentSettingsSchema = z.strictObject({
   secrets: z
     .strictObject({
       operatorInstalled: describe(flag(), "Whether the cluster runs the External Secrets Operator (its CRDs installed)."),
-      refreshInterval: describe(matching(GO_DURATION, "a duration like 15m or 1h"), "How often each ExternalSecret re-reads Vault (a Go duration)."),
+      refreshInterval: describe(refreshInterval(), "How often each ExternalSecret re-reads Vault (a Go duration, at least 1m)."),
       creationPolicy: describe(oneOf(CREATION_POLICIES), "ESO target creationPolicy: `Owner` deletes the Secret with its ExternalSecret, `Orphan` keeps it."),
       deletionPolicy: describe(oneOf(DELETION_POLICIES), "ESO target deletionPolicy: what happens to the Secret when the value disappears from Vault."),
       // A short-lived token: the secret sync logs in again when it needs one.

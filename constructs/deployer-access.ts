@@ -32,6 +32,8 @@ export interface EnvironmentVaultObjects {
   readonly audience: string;
   /** The KV v2 mount, when this environment's stack owns it. */
   readonly managedKvMount?: string;
+  /** Each service's secret's KV v2 metadata path (`<mount>/metadata/<subtree>/<service>`): what preflight reads. */
+  readonly secretMetadataPaths: readonly string[];
 }
 
 /** A string, or a list of strings, in HCL: JSON's string and array syntax are HCL's. */
@@ -70,6 +72,9 @@ export function plannerPolicy(o: EnvironmentVaultObjects): string {
     "# what npm run preflight checks: the KV mount's version and the cluster mount's reviewer (never its JWT)",
     ...stanza(`sys/mounts/${o.kvMount}`, ["read"]),
     ...stanza(`auth/${o.authMountPath}/config`, ["read"]),
+    // Stryker disable next-line StringLiteral: a comment of the policy text, for its readers; Vault ignores it (EQUIVALENT.md)
+    "# and that each service's secret is written: its metadata (versions and times), never a value (that is data/)",
+    ...o.secretMetadataPaths.flatMap((p) => stanza(p, ["read"])),
     "",
   ].join("\n");
 }

@@ -10,6 +10,7 @@ import { datadogConfiguration, ddV1 } from "./datadog-client";
 import type { Octokit } from "@octokit/rest";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { clusterBootstrap } from "./cluster-bootstrap";
+import { serviceSecretKey } from "../stacks/names";
 import { vaultGet } from "./vault-http";
 
 export interface Check {
@@ -228,7 +229,29 @@ async function vaultChecks(m: Matrix, name: string, e: EnvironmentSettings, ep: 
     ].filter((x): x is string => typeof x === "string");
     out.push(problems.length === 0 ? pass("vault", what, "host, reviewer and CA as the matrix says") : failed("vault", what, problems.join("; "), fix));
   }
+  for (const service of m.services) out.push(await secretWritten(ep, org.vault.kvMount, serviceSecretKey(e, service.name)));
   return out;
+}
+
+/**
+ * Whether a service's secret is written, from its KV v2 metadata (versions and times; the planner policy reads
+ * nothing else of it): its ExternalSecret extracts the newest version, and finds nothing where there is none or
+ * it is deleted (Vault API, KV v2 "Read secret metadata": `current_version`, `versions.<n>.deletion_time`,
+ * `destroyed`). Nothing then becomes the Secret the service's pods need.
+ */
+async function secretWritten(ep: Endpoints, mount: string, key: string): Promise<Check> {
+  const what = `secret ${mount}/${key} written`;
+  const write = `vault kv put ${mount}/${key} <KEY>=<value> … (README "Secrets")`;
+  const r = await vault(ep, `${mount}/metadata/${key}`);
+  if (r.status === 404) return failed("vault", what, "nothing there: its ExternalSecret would find nothing, and no Secret would reach the service's pods", write);
+  if (r.status === 403) return failed("vault", what, "not allowed to read its metadata (HTTP 403)", "apply the gates stack: the planner policy it writes reads each service's secret metadata (never a value)");
+  if (r.status !== 200) return failed("vault", what, `${mount}/metadata/${key} answered ${r.status}`, write);
+  const current = r.body?.data?.current_version;
+  const newest = r.body?.data?.versions?.[String(current)];
+  if (!newest || newest.destroyed === true || (newest.deletion_time ?? "") !== "") {
+    return failed("vault", what, `its newest version (${current ?? "none"}) is deleted or destroyed: its ExternalSecret would find nothing`, `vault kv undelete -versions=${current} ${mount}/${key}, or ${write}`);
+  }
+  return pass("vault", what, `version ${current}`);
 }
 
 /**

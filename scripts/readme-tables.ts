@@ -65,7 +65,7 @@ export function monitorTable(m: Matrix): string {
 /** The Vault policy of the first environment's deployer, as the gates stack writes it (each is the same shape). */
 export function deployerPolicyBlock(m: Matrix): string {
   const [name, env] = Object.entries(m.environments)[0];
-  return ["```hcl", deployerPolicy(environmentVaultObjects(name, env, m.organization)).trimEnd(), "```"].join("\n");
+  return ["```hcl", deployerPolicy(environmentVaultObjects(name, env, m.organization, m.services)).trimEnd(), "```"].join("\n");
 }
 
 /** Per stack: where its plan and apply run, and which branches may reach their credentials. */

@@ -149,7 +149,7 @@ export class GatesStack extends ReadableStack {
       }
     }
     new DeployerAccess(scope, "vault", {
-      objects: environmentVaultObjects(name, env, org),
+      objects: environmentVaultObjects(name, env, org, m.services),
       deployPolicyName: names.deployerPolicy,
       planPolicyName: names.plannerPolicy,
       jwtMount: org.vault.githubJwtMount,

@@ -18,10 +18,14 @@ export function derivedNames(name: string, env: EnvironmentSettings, org: Organi
   };
 }
 
+/** Where a service's secrets live under the KV mount (no `data/` or `metadata/`): what its ExternalSecret extracts. */
+export const serviceSecretKey = (env: EnvironmentSettings, service: string): string => `${env.identity.vaultSubtree}/${service}`;
+
 /** The Vault objects an environment's stack manages, as its deployer policy pins them. */
-export function environmentVaultObjects(name: string, env: EnvironmentSettings, org: Organization): EnvironmentVaultObjects {
+export function environmentVaultObjects(name: string, env: EnvironmentSettings, org: Organization, services: readonly { readonly name: string }[]): EnvironmentVaultObjects {
   const n = derivedNames(name, env, org);
   return {
+    secretMetadataPaths: services.map((s) => `${org.vault.kvMount}/metadata/${serviceSecretKey(env, s.name)}`),
     readPolicyName: n.vaultPolicy,
     readPolicyText: subtreeReadPolicy(org.vault.kvMount, env.identity.vaultSubtree),
     authMountPath: n.vaultAuthMount,

@@ -18,7 +18,7 @@ import type { EnvironmentSettings, Organization, Service } from "../config/types
 
 type AlertTier = (typeof ALERT_TIERS)[number];
 import { canaryErrorRateAllowancePoints } from "../config/thresholds";
-import { derivedNames } from "./names";
+import { derivedNames, serviceSecretKey } from "./names";
 import { cpuQuantity, memoryQuantity } from "../constructs/quantities";
 
 /** Label that marks every namespace and object of an environment (for people and tools; never a security selector). */
@@ -189,7 +189,7 @@ export function secretSyncProps({ env, org, services }: EnvironmentContext, labe
   return {
     namespace: namespaceName,
     labels,
-    secrets: services.map((s) => ({ secretName: s.name, remoteKey: `${env.identity.vaultSubtree}/${s.name}` })),
+    secrets: services.map((s) => ({ secretName: s.name, remoteKey: serviceSecretKey(env, s.name) })),
     refreshInterval: env.secrets.refreshInterval,
     creationPolicy: env.secrets.creationPolicy,
     deletionPolicy: env.secrets.deletionPolicy,
