@@ -38,9 +38,9 @@ let cli: CliProcess;
 function stagingServed(errors: number, hits: number) {
   dd.points = { [errorsQuery]: [Math.floor(errors / 2), errors - Math.floor(errors / 2)], [hitsQuery]: [hits / 2, hits / 2] };
 }
-/** A deployment of the commit to staging's GitHub environment, its statuses newest first (fakes/github.ts). */
+/** The apply record of the commit by staging's stack (record-apply's task) in staging's GitHub environment, its statuses newest first (fakes/github.ts). */
 function stagingDeployed(statuses: string[]) {
-  gh.deployments = { [seedMatrix.environments.staging.identity.githubEnvironment]: [{ id: 41, sha: COMMIT, statuses }] };
+  gh.deployments = { [seedMatrix.environments.staging.identity.githubEnvironment]: [{ id: 41, sha: COMMIT, statuses, task: "envmatrix-applied:staging" }] };
 }
 
 beforeAll(async () => {
@@ -173,10 +173,10 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
   it("fails when staging never deployed the commit, or its deployment did not succeed", async () => {
     stagingServed(5, 10000);
     const never = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
-    expect([never.code, line(never.out, "deployed first in staging")]).toEqual([8, expect.stringMatching(/^✘ deployed first in staging +never deployed there +\(required: c0ffee00c0ff deployed successfully to staging\)$/)]);
+    expect([never.code, line(never.out, "deployed first in staging")]).toEqual([8, expect.stringMatching(/^✘ deployed first in staging +staging: never applied there +\(required: c0ffee00c0ff applied successfully to staging \(their apply records in staging\)\)$/)]);
     stagingDeployed(["failure", "in_progress"]);
     const failed = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
-    expect(line(failed.out, "deployed first in staging")).toMatch(/^✘ .*1 deployment\(s\), none successful/);
+    expect(line(failed.out, "deployed first in staging")).toMatch(/^✘ .*staging: 1 apply record\(s\), none successful/);
     // the latest status decides: a success later marked failed (a failed re-run of the job) is not a success
     stagingDeployed(["failure", "success"]);
     expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✘ .*none successful/);
@@ -184,8 +184,26 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     stagingDeployed(["inactive", "success", "in_progress"]);
     expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✔ .*deployment 41: success \(since superseded\)/);
     // another commit's success does not count
-    gh.deployments = { staging: [{ id: 42, sha: "0".repeat(40), statuses: ["success"] }] };
-    expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✘ .*never deployed there/);
+    gh.deployments = { staging: [{ id: 42, sha: "0".repeat(40), statuses: ["success"], task: "envmatrix-applied:staging" }] };
+    expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✘ .*never applied there/);
+    // nor does any other deployment of staging's GitHub environment: GitHub Actions' own of a job there, or a team
+    // stack's apply record (an environment split by team shares it)
+    gh.deployments = { staging: [{ id: 43, sha: COMMIT, statuses: ["success"] }, { id: 44, sha: COMMIT, statuses: ["success"], task: "envmatrix-applied:staging-payments" }] };
+    expect(line((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW])).out, "deployed first in staging")).toMatch(/^✘ .*staging: never applied there/);
+  });
+
+  it("deployed first, by hand, in a source split by team: each of its stacks' apply records must have succeeded", async () => {
+    stagingServed(5, 10000);
+    const def = editableDefinition();
+    def.environments.staging.splitByTeam = true;
+    const team = `staging-${seedMatrix.services[0].team}`;
+    const env = seedMatrix.environments.staging.identity.githubEnvironment;
+    gh.deployments = { [env]: [{ id: 51, sha: COMMIT, statuses: ["success"], task: "envmatrix-applied:staging" }] };
+    const one = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW], def);
+    expect(line(one.out, "deployed first in staging")).toMatch(new RegExp(`^✘ deployed first in staging +${team}: never applied there`));
+    gh.deployments[env].push({ id: 52, sha: COMMIT, statuses: ["success"], task: `envmatrix-applied:${team}` });
+    const both = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW], def);
+    expect(line(both.out, "deployed first in staging")).toMatch(new RegExp(`^✔ deployed first in staging +staging: deployment 51: success; ${team}: deployment 52: success`));
   });
 
   it("in the deploy run (--run): this run's own apply staging job decides, not deployment records anyone with write access can make", async () => {
@@ -255,9 +273,10 @@ describe("prod: staging's error rate, deployed in staging first, the window, the
     stagingServed(5, 10000);
     const env = seedMatrix.environments.staging.identity.githubEnvironment;
     // listed oldest first here: the gate orders them itself, newest first, whatever order the API gives
-    gh.deployments = { [env]: [{ id: 43, sha: COMMIT, statuses: ["success"] }, { id: 44, sha: COMMIT, statuses: ["success"] }, { id: 50, sha: COMMIT, statuses: [] }] };
+    const task = "envmatrix-applied:staging";
+    gh.deployments = { [env]: [{ id: 43, sha: COMMIT, statuses: ["success"], task }, { id: 44, sha: COMMIT, statuses: ["success"], task }, { id: 50, sha: COMMIT, statuses: [], task }] };
     const r = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
-    expect(line(r.out, "deployed first in staging")).toMatch(/^✔ deployed first in staging +deployment 44: success +\(/);
+    expect(line(r.out, "deployed first in staging")).toMatch(/^✔ deployed first in staging +staging: deployment 44: success +\(/);
     gh.forbidden = [`/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/deployments`];
     try {
       const refused = await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW]);
@@ -474,6 +493,9 @@ describe("reading a test report", () => {
   it("counts a totals-only JUnit report by its <testsuite> attributes, errors as failures", () => {
     expect(readTestReport('<testsuite tests="4" failures="1" errors="1" skipped="1"/>', "r.xml")).toEqual({ passed: 1, failed: 2, notRun: 0 });
     expect(readTestReport('<testsuites><testsuite tests="2" failures="0"/><testsuite tests="3" failures="1"/></testsuites>', "r.xml")).toEqual({ passed: 4, failed: 1, notRun: 0 });
+    // nested suites of totals only: an outer suite's attributes already total its inner ones (4 = 2 + 2): each test once
+    const nested = '<testsuites><testsuite name="outer" tests="4" failures="1"><testsuite name="i1" tests="2" failures="1"/><testsuite name="i2" tests="2" failures="0"/></testsuite><testsuite name="x" tests="2" failures="0"/></testsuites>';
+    expect(readTestReport(nested, "r.xml")).toEqual({ passed: 5, failed: 1, notRun: 0 });
   });
   it("counts JUnit <testcase> elements where there are some, in nested suites too, whatever the attributes claim", () => {
     // a report whose totals leave out failures: the <failure> inside the test case still fails it

@@ -7,3 +7,11 @@ export const DEPLOY_WORKFLOW = ".github/workflows/deploy.yml";
 
 /** The name of the deploy workflow's apply job of `stack` (deploy.yml `name: apply ${{ matrix.environment }}`). */
 export const applyJobName = (stack: string): string => `apply ${stack}`;
+
+/**
+ * The task of the record `record-apply` makes of one stack's apply: a deployment of its own in the stack's GitHub
+ * environment. Several stacks share a GitHub environment (an environment split by team), and the deployments GitHub
+ * Actions makes for the apply jobs do not say which stack each was; these records do.
+ */
+export const APPLIED_TASK_PREFIX = "envmatrix-applied:";
+export const appliedTask = (stack: string): string => `${APPLIED_TASK_PREFIX}${stack}`;

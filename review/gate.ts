@@ -25,7 +25,7 @@ import { datadogConfiguration, ddV1 } from "./datadog-client";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { stackOf, teamStacks } from "../config/stacks";
 import { errorDetail } from "./http-errors";
-import { applyJobName } from "./deploy-workflow";
+import { appliedTask, applyJobName } from "./deploy-workflow";
 import { serviceScope, traceCount } from "../config/datadog-queries";
 import { approverHandles, describeWindow, windowIsOpen } from "../config/promotion";
 
@@ -83,7 +83,7 @@ function elements(node: unknown, name: string): Record<string, unknown>[] {
 /**
  * Passed and failed tests of a report (skipped ones are neither): jest's `--json` output, or JUnit XML counted by
  * its `<testcase>` elements (a `<failure>` or `<error>` inside fails one, `<skipped>` skips it), or, for a report of
- * totals only, by the `<testsuite>` attributes. A test file that failed to load has no failed test in jest's count:
+ * totals only, by the innermost `<testsuite>` elements' attributes. A test file that failed to load has no failed test in jest's count:
  * it is counted apart (notRun), and fails the gate.
  */
 export function readTestReport(text: string, file: string): TestCounts {
@@ -105,7 +105,9 @@ export function readTestReport(text: string, file: string): TestCounts {
   }
   let passed = 0;
   let failed = 0;
-  for (const s of suites) {
+  // the innermost suites only: a suite holding others carries their totals in its own attributes (JUnit's
+  // aggregate form), so counting both would count each test twice
+  for (const s of suites.filter((x) => elements(x, "testsuite").length === 0)) {
     const [tests, failures, errors, skipped] = ["tests", "failures", "errors", "skipped"].map((a) => Number(s[a] ?? 0));
     if (![tests, failures, errors, skipped].every(Number.isInteger)) throw new ReportError(`${file}: a <testsuite> whose counts are not whole numbers`);
     failed += failures + errors;
@@ -193,20 +195,36 @@ async function deployedFirstInRun(m: Matrix, source: string, runId: number, inpu
   }
 }
 
+/**
+ * Without the run (a gate run by hand): the source's apply records of the commit (record-apply's deployments, one
+ * task per stack), for its own stack and each of its team stacks. Not any deployment of its GitHub environment:
+ * the team stacks' applies and GitHub Actions' own deployments of every job there share it.
+ */
 async function deployedFirstGate(m: Matrix, source: string, inputs: GateInputs): Promise<GateResult> {
   if (inputs.runId !== undefined) return deployedFirstInRun(m, source, inputs.runId, inputs);
   const githubEnvironment = m.environments[source].identity.githubEnvironment;
-  const gate = { gate: `deployed first in ${source}`, threshold: `${inputs.commit.slice(0, 12)} deployed successfully to ${githubEnvironment}` };
+  const stacks = [source, ...teamStacks(m, source).map((t) => t.name)];
+  const gate = { gate: `deployed first in ${source}`, threshold: `${inputs.commit.slice(0, 12)} applied successfully to ${stacks.join(", ")} (their apply records in ${githubEnvironment})` };
   try {
-    const deployments = (await inputs.github.rest.repos.listDeployments({ ...inputs.repo, environment: githubEnvironment, sha: inputs.commit, per_page: 100 })).data;
-    for (const d of deployments.sort((a, b) => b.id - a.id)) {
-      const statuses = (await inputs.github.rest.repos.listDeploymentStatuses({ ...inputs.repo, deployment_id: d.id, per_page: 100 })).data.sort((a, b) => b.id - a.id);
-      // GitHub marks a successful deployment `inactive` once a newer one to the environment succeeds
-      // (auto_inactive, docs.github.com/rest/deployments/deployments#create-a-deployment): it still succeeded
-      const latest = statuses.find((x) => x.state !== "inactive");
-      if (latest?.state === "success") return { ...gate, passed: true, measured: `deployment ${d.id}: success${statuses[0].state === "inactive" ? " (since superseded)" : ""}` };
+    const measured: string[] = [];
+    for (const stack of stacks) {
+      const task = appliedTask(stack);
+      const deployments = (await inputs.github.rest.repos.listDeployments({ ...inputs.repo, environment: githubEnvironment, sha: inputs.commit, task, per_page: 100 })).data.filter((d) => d.task === task);
+      let found: string | undefined;
+      for (const d of deployments.sort((a, b) => b.id - a.id)) {
+        const statuses = (await inputs.github.rest.repos.listDeploymentStatuses({ ...inputs.repo, deployment_id: d.id, per_page: 100 })).data.sort((a, b) => b.id - a.id);
+        // GitHub marks a successful deployment `inactive` once a newer one to the environment succeeds
+        // (auto_inactive, docs.github.com/rest/deployments/deployments#create-a-deployment): it still succeeded
+        const latest = statuses.find((x) => x.state !== "inactive");
+        if (latest?.state === "success") {
+          found = `${stack}: deployment ${d.id}: success${statuses[0].state === "inactive" ? " (since superseded)" : ""}`;
+          break;
+        }
+      }
+      if (found === undefined) return { ...gate, passed: false, measured: `${stack}: ${deployments.length === 0 ? "never applied there" : `${deployments.length} apply record(s), none successful`}` };
+      measured.push(found);
     }
-    return { ...gate, passed: false, measured: deployments.length === 0 ? "never deployed there" : `${deployments.length} deployment(s), none successful` };
+    return { ...gate, passed: true, measured: measured.join("; ") };
   } catch (err) {
     return { ...gate, passed: false, measured: `GitHub did not answer: ${errorDetail(err)}` };
   }

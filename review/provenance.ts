@@ -15,7 +15,7 @@
  * a workflow run".
  */
 import { Octokit } from "@octokit/rest";
-import { DEPLOY_WORKFLOW, applyJobName } from "./deploy-workflow";
+import { APPLIED_TASK_PREFIX, DEPLOY_WORKFLOW, appliedTask, applyJobName } from "./deploy-workflow";
 
 export interface Repo {
   readonly owner: string;
@@ -100,13 +100,8 @@ export async function unreviewedCommits(gh: Octokit, r: Repo, branch: string, de
   return out;
 }
 
-/**
- * The task of the record `record-apply` makes of one stack's apply: a deployment of its own in the stack's GitHub
- * environment. Several stacks share a GitHub environment (an environment split by team), and the deployments GitHub
- * Actions makes for the apply jobs do not say which stack each was; these records do.
- */
-export const APPLIED_TASK_PREFIX = "envmatrix-applied:";
-export const appliedTask = (stack: string): string => `${APPLIED_TASK_PREFIX}${stack}`;
+/** The task of a stack's apply record (review/deploy-workflow.ts says what it is). */
+export { APPLIED_TASK_PREFIX, appliedTask };
 
 /**
  * Whether deployment `id` succeeded: its newest status other than `inactive` is `success`. GitHub marks a successful
