@@ -74,6 +74,19 @@ describe("a successful apply", () => {
     expect(r.stdout.split("\n").filter(Boolean)).toEqual(seedMatrix.services.flatMap((s) => [`Datadog: DORA deployment of ${s.name} in prod reported`, `Datadog: deployment event of ${s.name} in prod (success) reported`]));
   });
 
+  it("a DORA deployment id stays within Datadog's 16 to 128 characters for the longest names the matrix allows, one per environment and service", () => {
+    const { doraDeploymentId } = require("../review/deployment-report") as typeof import("../review/deployment-report");
+    const [env63, service50] = ["e".repeat(63), "s".repeat(50)];
+    const long = doraDeploymentId(env63, service50, COMMIT);
+    expect(long.length).toBeGreaterThanOrEqual(16);
+    expect(long.length).toBeLessThanOrEqual(128);
+    expect(long.endsWith(COMMIT.slice(0, 12))).toBe(true);
+    // the same pair the same id (a re-run is one deployment); another pair another
+    expect(doraDeploymentId(env63, service50, COMMIT)).toBe(long);
+    expect(doraDeploymentId(env63, `${"s".repeat(49)}t`, COMMIT)).not.toBe(long);
+    expect(doraDeploymentId("prod", "api", COMMIT)).toBe(`envmatrix-prod-api-${COMMIT.slice(0, 12)}`);
+  });
+
   it("sends an event per service with the tags the environment's dashboard counts and lists", async () => {
     await reportAs("staging", "success");
     expect((dd.events as Json[]).map((e) => e.tags)).toEqual(

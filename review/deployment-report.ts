@@ -17,6 +17,19 @@ import { EventsApi } from "@datadog/datadog-api-client/dist/packages/datadog-api
 import { deploymentEventTags } from "../config/datadog-queries";
 import { datadogConfiguration } from "./datadog-client";
 import { errorDetail } from "./http-errors";
+import { createHash } from "node:crypto";
+
+/**
+ * The DORA deployment's id: the same apply reported twice (a re-run job) is one deployment. Datadog takes 16 to 128
+ * characters (datadog-api-client 1.64.0 DORADeploymentRequestAttributes `id`: "Must be 16-128 characters"); the
+ * matrix allows names that would make the readable form longer (a 63-character environment, a 50-character
+ * service), which Datadog would refuse (400): those get a digest of the pair instead.
+ */
+export function doraDeploymentId(environment: string, service: string, commit: string): string {
+  const readable = `envmatrix-${environment}-${service}-${commit.slice(0, 12)}`;
+  if (readable.length <= 128) return readable;
+  return `envmatrix-${createHash("sha256").update(`${environment}/${service}`).digest("hex").slice(0, 40)}-${commit.slice(0, 12)}`;
+}
 
 export interface DeploymentReport {
   readonly environment: string;
@@ -64,8 +77,7 @@ export async function reportDeployment(r: DeploymentReport, dd: DatadogEndpoint)
                 // DORA views can tell the two apart, and without a `version` (which APM Deployment Tracking would
                 // match against the service's own traces)
                 customTags: ["deployment_type:infrastructure", "managed-by:envmatrix"],
-                // the same apply reported twice (a re-run job) is one deployment
-                id: `envmatrix-${r.environment}-${s.name}-${r.commit.slice(0, 12)}`,
+                id: doraDeploymentId(r.environment, s.name, r.commit),
               },
             },
           },
