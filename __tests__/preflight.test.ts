@@ -183,6 +183,10 @@ function secretMetadataPath(service: string): string {
 const firstService = seedMatrix.services[0].name;
 
 const broken: Array<[string, () => void, RegExp, RegExp]> = [
+  // deploy.yml keeps a saved plan 7 days (retention-days), for a merge that waits for prod's window; GitHub cuts it
+  // to the repository's retention
+  ["the repository keeps artifacts 3 days, fewer than a saved plan must wait", () => (gh.artifactRetentionDays = 3), /artifact retention of .* at least 7 days \(a saved plan waits for its approval\): 3 days: GitHub keeps the deploy run's saved plans no longer/, /raise it to 7 days or more/],
+  ["the token may not read the repository's Actions settings", () => (gh.forbidden = [`/repos/${org.github.owner}/${org.github.repository}/actions/permissions/artifact-and-log-retention`]), /artifact retention of .* at least 7 days .*: HTTP 403/, /Administration read/],
   ["a service's secret is not written in Vault yet", () => delete vault.documents![secretMetadataPath(firstService)], new RegExp(`vault +secret ${org.vault.kvMount}/${e.identity.vaultSubtree}/${firstService} written: nothing there: its ExternalSecret would find nothing`), new RegExp(`vault kv put ${org.vault.kvMount}/${e.identity.vaultSubtree}/${firstService} <KEY>=<value>`)],
   ["a service's secret's newest version is deleted", () => ((vault.documents![secretMetadataPath(firstService)] as any).versions["1"].deletion_time = "2026-11-20T00:00:00Z"), /its newest version \(1\) is deleted or destroyed/, /vault kv undelete -versions=1 /],
   ["the planner may not read a secret's metadata (the gates stack's planner policy not applied)", () => vault.forbidden.push(secretMetadataPath(firstService)), /not allowed to read its metadata \(HTTP 403\)/, /apply the gates stack: the planner policy/],
@@ -371,6 +375,7 @@ function expectedChecklist(): string[] {
     line("github", `repository ${org.github.owner}/${org.github.repository} readable`, "private"),
     line("github", "required reviewers available on this private repository", "plan: enterprise"),
     line("github", "code scanning available on this private repository", "GitHub Code Security enabled"),
+    line("github", `artifact retention of ${org.github.owner}/${org.github.repository} at least 7 days (a saved plan waits for its approval)`, "90 days"),
   ];
 }
 

@@ -324,6 +324,8 @@ describe("deploy: the approver approves the plan that is applied", () => {
     // kept until the apply's approval in prod's window (a Thursday-evening merge waits for Monday), and one plan
     // per environment and run: a re-run replaces it, so the apply cannot download an earlier attempt's
     expect(upload.with["retention-days"]).toBe(7);
+    // what preflight holds the repository's artifact retention to (review/deploy-workflow.ts)
+    expect(upload.with["retention-days"]).toBe(require("../review/deploy-workflow").PLAN_RETENTION_DAYS);
     expect(upload.with.overwrite).toBe(true);
     const report = jobs().resolve.steps.find((s: any) => String(s.uses).startsWith("actions/upload-artifact@") && s.with.name === "tests-report");
     expect([report.with["retention-days"], report.with.overwrite]).toEqual([7, true]);

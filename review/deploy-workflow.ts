@@ -5,6 +5,14 @@
  */
 export const DEPLOY_WORKFLOW = ".github/workflows/deploy.yml";
 
+/**
+ * Days the deploy workflow keeps a saved plan (deploy.yml `retention-days`): long enough for a Thursday-evening
+ * merge to be approved in prod's Monday window. GitHub cuts it to the repository's retention setting where that is
+ * shorter ("reduced to match the max value allowed", actions/upload-artifact), and an approved apply then finds
+ * no plan: preflight checks the setting.
+ */
+export const PLAN_RETENTION_DAYS = 7;
+
 /** The name of the deploy workflow's apply job of `stack` (deploy.yml `name: apply ${{ matrix.environment }}`). */
 export const applyJobName = (stack: string): string => `apply ${stack}`;
 

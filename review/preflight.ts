@@ -11,6 +11,7 @@ import type { Octokit } from "@octokit/rest";
 import type { EnvironmentSettings, Matrix } from "../config/types";
 import { clusterBootstrap } from "./cluster-bootstrap";
 import { serviceSecretKey } from "../stacks/names";
+import { PLAN_RETENTION_DAYS } from "./deploy-workflow";
 import { vaultGet } from "./vault-http";
 
 export interface Check {
@@ -400,7 +401,26 @@ async function githubChecks(m: Matrix, ep: Endpoints): Promise<Check[]> {
           : failed("github", what, "GitHub Code Security is not enabled: the protected branches' code scanning rule would wait for results forever", "enable GitHub Code Security for the repository (Settings → Advanced Security), which code scanning and dependency review need on a private repository"),
     );
   }
+  out.push(await planRetentionCheck(ep, owner, repository));
   return out;
+}
+
+/**
+ * The repository's artifact retention (GitHub REST "Get artifact and log retention settings for a repository":
+ * `days`) against the days the deploy workflow keeps a saved plan: shorter, and GitHub cuts the plan's retention to
+ * it, so a plan approved after that many days (a merge waiting for prod's window) is gone when its apply starts.
+ */
+async function planRetentionCheck(ep: Endpoints, owner: string, repo: string): Promise<Check> {
+  const what = `artifact retention of ${owner}/${repo} at least ${PLAN_RETENTION_DAYS} days (a saved plan waits for its approval)`;
+  try {
+    const r = await ep.github.request("GET /repos/{owner}/{repo}/actions/permissions/artifact-and-log-retention", { owner, repo });
+    const days = (r.data as { days?: number }).days;
+    return typeof days === "number" && days >= PLAN_RETENTION_DAYS
+      ? pass("github", what, `${days} days`)
+      : failed("github", what, `${days ?? "?"} days: GitHub keeps the deploy run's saved plans no longer, and an apply approved later finds none`, `raise it to ${PLAN_RETENTION_DAYS} days or more (Settings → Actions → General → Artifact and log retention; an organization or enterprise limit caps it)`);
+  } catch (err) {
+    return failed("github", what, why(err), "give the token Administration read (the gates plan app has it), or have an admin confirm the retention in Settings → Actions → General");
+  }
 }
 
 /**

@@ -47,6 +47,8 @@ export interface GitHubState {
   forbidden?: string[];
   /** Whether the repository is hidden from the token: GitHub answers 404 for everything of a private repository then. */
   repositoryHidden?: boolean;
+  /** Artifact and log retention in days (GET …/actions/permissions/artifact-and-log-retention); 90 unless set. */
+  artifactRetentionDays?: number;
 }
 
 export function githubHandler(state: GitHubState): Handler {
@@ -132,6 +134,10 @@ export function githubHandler(state: GitHubState): Handler {
           .filter((d) => (sha === null || d.sha === sha) && (task === null || (d.task ?? "deploy") === task))
           .map((d) => ({ id: d.id, sha: d.sha, environment: env, task: d.task ?? "deploy", payload: d.payload ?? {}, created_at: d.created_at ?? "2026-01-01T00:00:00Z" })),
       };
+    }
+    // GitHub REST "Get artifact and log retention settings for a repository": days, and the most the owner allows
+    if (/^\/repos\/[^/]+\/[^/]+\/actions\/permissions\/artifact-and-log-retention$/.test(path)) {
+      return { status: 200, body: { days: state.artifactRetentionDays ?? 90, maximum_allowed_days: 90 } };
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/check-runs$/))) {
       const runs = (state.checkRuns?.[m[1]] ?? []).map((r) => ({ ...r, head_sha: m![1] }));
