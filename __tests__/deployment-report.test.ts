@@ -158,6 +158,27 @@ describe("a team stack (prod split by team)", () => {
     expect((dd.doraDeployments as Json[]).map((b) => [b.data.attributes.service, b.data.attributes.env])).toEqual([["billing", "prod"]]);
     expect((dd.events as Json[]).map((e) => e.tags.filter((t: string) => /^(service|env):/.test(t)))).toEqual([["env:prod", "service:billing"]]);
   });
+
+  it("the environment's own stack: a success is its team stacks' to report; a failure it reports itself, for every service (fail-fast cancels the team stacks before they report)", async () => {
+    const { loadMatrix } = require("../config");
+    const def = require("./helpers").editableDefinition();
+    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
+    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
+    def.environments.prod.splitByTeam = true;
+    const m = loadMatrix(def);
+    const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "report-deployment");
+    const report = (outcome: string) => cli(argv(inv, { STACK: "prod", SHA: COMMIT, APPLY_STARTED: String(STARTED), OUTCOME: outcome, RUN_URL: "https://github.com/example-org/envmatrix/actions/runs/1" }), { loadMatrix: () => m });
+    const ok = await report("success");
+    expect([ok.code, dd.events, dd.doraDeployments]).toEqual([0, [], []]);
+    const failed = await report("failure");
+    expect(failed.code).toBe(0);
+    expect((dd.events as Json[]).map((e) => [e.tags.find((t: string) => t.startsWith("service:")), e.tags.find((t: string) => t.startsWith("outcome:"))])).toEqual([
+      ["service:api", "outcome:failure"],
+      ["service:billing", "outcome:failure"],
+    ]);
+    // a failed apply deployed nothing: no DORA deployment
+    expect(dd.doraDeployments).toEqual([]);
+  });
 });
 
 describe("the times it is given", () => {

@@ -392,6 +392,18 @@ describe("the command", () => {
     expect(dd.asked).toEqual([]);
   });
 
+  it("a team stack's error-rate gate reads its own team's services in the source, not another team's", async () => {
+    const def = editableDefinition();
+    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
+    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
+    def.environments.prod.splitByTeam = true;
+    const rates = (out: string) => out.split("\n").filter((l) => /^[✔✘] error rate staging\//.test(l)).map((l) => l.slice(2).split(/ +/).slice(0, 3).join(" "));
+    expect(rates((await gate(["prod-payments", "--commit", COMMIT, "--at", IN_WINDOW], def)).out)).toEqual(["error rate staging/billing"]);
+    expect(rates((await gate(["prod-platform", "--commit", COMMIT, "--at", IN_WINDOW], def)).out)).toEqual(["error rate staging/api"]);
+    // the environment's own stack, which every service stands on: all of them
+    expect(rates((await gate(["prod", "--commit", COMMIT, "--at", IN_WINDOW], def)).out)).toEqual(["error rate staging/api", "error rate staging/billing"]);
+  });
+
   it("gates a team stack (prod split by team) by all its environment's gates: it deploys into prod", async () => {
     const def = editableDefinition();
     def.environments.prod.splitByTeam = true;

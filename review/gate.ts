@@ -141,13 +141,18 @@ async function sumOver(api: ddV1.MetricsApi, query: string, from: number, to: nu
   return points.length === 0 ? undefined : points.reduce((a, b) => a + b, 0);
 }
 
-async function errorRateGate(m: Matrix, gateDef: NonNullable<EnvironmentSettings["entryGates"]["sourceErrorRate"]>, inputs: GateInputs): Promise<GateResult[]> {
+async function errorRateGate(
+  m: Matrix,
+  gateDef: NonNullable<EnvironmentSettings["entryGates"]["sourceErrorRate"]>,
+  services: Matrix["services"],
+  inputs: GateInputs,
+): Promise<GateResult[]> {
   const configuration = datadogConfiguration(inputs.datadog.apiUrl, inputs.datadog.apiKey, inputs.datadog.appKey);
   const api = new ddV1.MetricsApi(configuration);
   const to = Math.floor(inputs.now.getTime() / 1000);
   const from = to - gateDef.lookbackMinutes * 60;
   const results: GateResult[] = [];
-  for (const service of m.services) {
+  for (const service of services) {
     // the service's own operation, as its monitors read it
     const op = service.traceOperation ?? m.organization.datadog.traceOperation;
     const scope = serviceScope(gateDef.environment, service.name);
@@ -290,7 +295,11 @@ export async function evaluateGates(m: Matrix, environment: string, settings: En
   const own = stackOf(m, environment)?.kind !== "gates";
   const g = settings.entryGates;
   if (own && g.testPassRatePercent !== null) results.push(testsGate(g.testPassRatePercent, inputs.reportFile));
-  if (own && g.sourceErrorRate !== null) results.push(...(await errorRateGate(m, g.sourceErrorRate, inputs)));
+  // a team stack deploys its team's services only: theirs are the error rates that decide (another team's errors in
+  // the source hold up no one else's apply); an environment's own stack, whose objects every service stands on, all
+  const of = stackOf(m, environment);
+  const services = of?.kind === "team" ? of.services : m.services;
+  if (own && g.sourceErrorRate !== null) results.push(...(await errorRateGate(m, g.sourceErrorRate, services, inputs)));
   if (own && g.deployedFirstIn !== null) results.push(await deployedFirstGate(m, g.deployedFirstIn, inputs));
   if (own) results.push(...(await checkGates(g.requiredChecks, inputs)));
   const w = settings.deploymentWindow;

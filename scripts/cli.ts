@@ -461,8 +461,10 @@ export function buildProgram(io: CliIo): Command {
         log(`Datadog: ${stack} runs no service: no deployment to report`);
         return;
       }
-      // a split environment's own stack deploys no service: its team stacks report theirs (no deployment counted twice)
-      if (of.kind === "environment" && m.environments[of.environment].splitByTeam) {
+      // a split environment's own stack deploys no service: its team stacks report theirs (no deployment counted
+      // twice). Its failure they cannot: the apply matrix's fail-fast cancels them before they report, so it says
+      // so itself, for every service (a failure sends events only, no DORA deployment)
+      if (of.kind === "environment" && m.environments[of.environment].splitByTeam && opts.outcome === "success") {
         log(`Datadog: ${stack} is split by team: its team stacks report its services' deployments`);
         return;
       }
