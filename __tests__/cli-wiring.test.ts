@@ -312,6 +312,18 @@ describe("the workflows' commands, run as the workflows run them", () => {
     const bad = await cli(argv(check, { RUNNER_TEMP: runnerTemp }).map((a) => a.replace(/head\/matrix\.json$/, "bad-matrix.json")));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("bad-matrix.json");
+    // keys are the pull request's: one holding a line break and a workflow command starts no line of the job log
+    // (GitHub reads `::warning::`, `::add-mask::`, `::stop-commands::` at a line's start), it is quoted
+    const injected = structuredClone(definition) as any;
+    injected.environments["b\n::warning::INJECTED"] = injected.environments.dev;
+    injected.environments.dev.runtime["::error::x"] = 1;
+    fs.writeFileSync(path.join(runnerTemp, "injected-matrix.json"), JSON.stringify(injected));
+    const inj = await cli(argv(check, { RUNNER_TEMP: runnerTemp }).map((a) => a.replace(/head\/matrix\.json$/, "injected-matrix.json")));
+    expect(inj.code).toBe(1);
+    const lines = `${inj.stdout}${inj.stderr}`.split("\n");
+    expect(lines.filter((l) => l.startsWith("::"))).toEqual([]);
+    expect(inj.stderr).toContain('environments["b\\n::warning::INJECTED"]');
+    expect(inj.stderr).toContain('environments.dev.runtime["::error::x"]');
   });
 
   it("pull-request-review.yml: compare of each promotion pair finds no drift (exit 0)", async () => {

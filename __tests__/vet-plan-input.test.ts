@@ -19,6 +19,17 @@ const edited = (edit: (j: any) => void) => {
 };
 
 describe("vetting a pull request's stack before a plan", () => {
+  it("says each problem on one line, whatever the pull request's keys hold: the review fences them in its comment, and a key's line break and ``` would close the fence (hiding the diffs below in an HTML comment)", () => {
+    const key = "x\n```\n\n<!--\n";
+    const problems = vetStackForPlan("staging", edited((j) => (j.resource.kubernetes_config_map_v1.profile.data[key] = "${1}")), trusted);
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) {
+      expect(p).not.toMatch(/[\n\r\u2028\u2029]/);
+      expect(p.startsWith("staging: ")).toBe(true);
+    }
+    expect(problems.join("\n")).toContain("x\\n```\\n\\n<!--\\n");
+  });
+
   it("lets the default branch's own stack, and one with changed resources, be planned", () => {
     // the stack adopts its namespace (constructs/adopt.ts): the default branch's own import block is planned
     expect(trusted.import).toEqual([expect.objectContaining({ id: seedMatrix.environments.staging.identity.namespace })]);

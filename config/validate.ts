@@ -18,9 +18,18 @@ export function isClone(e: EnvironmentDefinition): e is EnvironmentClone {
   return typeof e === "object" && e !== null && "cloneOf" in e;
 }
 
-/** `environments.prod.replicas.min`, `services[1].name`: a zod path as the matrix's problems name it. */
+/** `s` with every control character, and the Unicode line and paragraph separators, written as JSON escapes. */
+export const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
+
+/**
+ * `environments.prod.replicas.min`, `services[1].name`: a zod path as the matrix's problems name it. A key of other
+ * characters than letters, digits and `_ . / -` (a label key's) is quoted (`environments["a b"]`, JSON's escapes): a pull request's matrix is printed in CI logs,
+ * where a key holding a line break and `::warning::` would start a workflow command of its own.
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join("");
+  return path
+    .map((k, i) => (typeof k === "number" ? `[${k}]` : /^[A-Za-z0-9_./-]+$/.test(String(k)) ? (i === 0 ? String(k) : `.${String(k)}`) : `[${JSON.stringify(String(k))}]`))
+    .join("");
 }
 
 const valueAt = (data: unknown, path: readonly PropertyKey[]): unknown => path.reduce<any>((v, k) => v?.[k as any], data);
@@ -208,7 +217,9 @@ export class MatrixError extends Error {
     readonly problems: readonly Problem[],
   ) {
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    super([`${file}: ${count}`, ...problems.map((p) => `  ${p.path}: ${p.message}`)].join("\n"));
+    // one line each: a pull request's keys reach the path (a rule names its environment), and a line break there would
+    // start a line of the CI log with whatever follows (GitHub reads `::warning::` and the like at a line's start)
+    super([`${file}: ${count}`, ...problems.map((p) => oneLine(`  ${p.path}: ${p.message}`))].join("\n"));
     this.name = "MatrixError";
   }
 }

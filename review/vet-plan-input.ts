@@ -12,6 +12,7 @@
  * block past the vetting.
  */
 import { REPLACING_ATTRIBUTES } from "./stack-diff";
+import { oneLine } from "../config/validate";
 import { isPlainObject, sameJson as same } from "./json";
 
 /** Resource types envmatrix writes (the reviewer tools know each one's replacing attributes). */
@@ -55,7 +56,9 @@ function strings(value: unknown, at: string, out: Array<[string, string]>): Arra
 /** Every reason `head` (a pull request's stack) may not be planned, judged against `trusted` (the default branch's); empty when it may. */
 export function vetStackForPlan(stack: string, head: Record<string, any>, trusted: Record<string, any> | undefined): string[] {
   const problems: string[] = [];
-  const say = (m: string) => problems.push(`${stack}: ${m}`);
+  // one line each, whatever the pull request's keys hold: the review puts these lines into a fenced block of its
+  // comment, which a key's line break and ``` would close (and what follows could hide the diffs below)
+  const say = (m: string) => problems.push(oneLine(`${stack}: ${m}`));
   if (trusted === undefined) return [`${stack}: is a new stack (planned after merge, once its credentials exist)`];
   for (const key of Object.keys(head)) if (!TOP_LEVEL.has(key) && key !== "import") say(`"${key}" blocks are not planned from a pull request`);
   // an import block reads the object it names into the plan (and its output): only the default branch's, which
