@@ -55,7 +55,7 @@ const stacks = [...Object.keys(definition.environments), "gates"];
 
 describe("the workflows' commands, run as the workflows run them", () => {
   it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
-    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "synth-matrix", "compare", "compare-pairs", "matrix", "plan-summary", "drift-verdict", "approval-checklist", "cost", "branch-request"];
+    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "synth-matrix", "compare", "compare-pairs", "review-checks", "matrix", "plan-summary", "drift-verdict", "approval-checklist", "cost", "branch-request"];
     // these talk to GitHub or Datadog: their tests run the workflow's invocation against fakes on 127.0.0.1
     const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", "record-apply": "provenance.test.ts", "last-applied": "provenance.test.ts", admissions: "provenance.test.ts", gate: "gate.test.ts", "report-deployment": "deployment-report.test.ts" };
     expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...Object.keys(withFakes)].sort());
@@ -324,6 +324,24 @@ describe("the workflows' commands, run as the workflows run them", () => {
     expect(lines.filter((l) => l.startsWith("::"))).toEqual([]);
     expect(inj.stderr).toContain('environments["b\\n::warning::INJECTED"]');
     expect(inj.stderr).toContain('environments.dev.runtime["::error::x"]');
+  });
+
+  it("pull-request-review.yml: review-checks names the verdict after each ruleset pattern that covers the base, as one JSON list for $GITHUB_OUTPUT; none for an unprotected base", async () => {
+    const [inv] = of("pull-request-review.yml", "review-checks");
+    const names = async (base: string) => {
+      const r = await run(inv, { BASE_REF: base });
+      expect([r.code, r.stdout.split("\n").length]).toEqual([0, 2]);
+      return JSON.parse(r.stdout);
+    };
+    // the matrix's protected branches: main (prod), develop (staging), hotfix/* (hotfix)
+    const protectedBranches = Object.values(seedMatrix.environments).map((e) => e.identity.protectedBranch).filter((b): b is string => b !== null);
+    expect(protectedBranches).toEqual(expect.arrayContaining(["main", "develop", "hotfix/*"]));
+    expect(await names("main")).toEqual(["envmatrix review (main)"]);
+    expect(await names("hotfix/login")).toEqual(["envmatrix review (hotfix/*)"]);
+    // a deeper name the hotfix ruleset also covers (its Vault-wide cover)
+    expect(await names("hotfix/a/b")).toEqual(["envmatrix review (hotfix/*)"]);
+    expect(await names("writer/stage")).toEqual([]);
+    expect(await names("mainline")).toEqual([]);
   });
 
   it("pull-request-review.yml: compare of each promotion pair finds no drift (exit 0)", async () => {

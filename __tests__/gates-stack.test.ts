@@ -244,7 +244,9 @@ describe.each(environmentNames)("%s's gates", (name) => {
       expect(ruleset.rules.required_status_checks.do_not_enforce_on_create).toBe((e.identity.branchCreators ?? []).length > 0 ? true : undefined);
       expect(ruleset.rules.required_status_checks.required_check).toEqual([
         ...e.approval.requiredStatusChecks.map((context) => ({ context, integration_id: 15368 })),
-        { context: "envmatrix review", integration_id: org.github.reviewApp.appId },
+        // the verdict for a base this ruleset covers, named after its pattern (a verdict judged against another base
+        // does not count here)
+        { context: `envmatrix review (${branch})`, integration_id: org.github.reviewApp.appId },
       ]);
     });
     it(e.approval.adminsCanBypass ? "lets repository admins bypass it" : "lets nobody bypass it", () => {

@@ -426,12 +426,19 @@ describe("pull requests: the pull request's code runs without secrets, the defau
       .filter((w) => triggers(w).includes("pull_request"))
       .flatMap((w) => Object.values<any>(w.jobs).map((j) => j.name));
     const verdict = workflow("pull-request-review.yml").jobs.verdict;
-    const posted = /-f name="([^"]+)"/.exec(verdict.steps.map((st: any) => st.run ?? "").join("\n"))![1];
+    // the verdict posts under each name the review job's review-checks gave for the pull request's base
+    expect(verdict.steps.map((st: any) => st.run ?? "").join("\n")).toContain('-f name="$name"');
+    const { execFileSync } = require("node:child_process");
+    const reviewChecks = (base: string): string[] => JSON.parse(execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "review-checks", base], { cwd: path.resolve(__dirname, ".."), encoding: "utf8" }));
     for (const r of Object.values<any>(gates.resource.github_repository_ruleset)) {
       const checks = r.rules?.required_status_checks?.required_check ?? [];
       if (checks.length === 0) continue;
-      expect(checks).toContainEqual({ context: posted, integration_id: seedMatrix.organization.github.reviewApp.appId });
-      for (const c of checks.filter((x: any) => x.context !== posted)) {
+      // a base this ruleset covers (its pattern's * as one part): the review posts the name it requires
+      const base = String(r.conditions.ref_name.include[0]).replace(/^refs\/heads\//, "").replace(/\*/g, "x");
+      const posted = reviewChecks(base);
+      const reviewCheck = checks.find((c: any) => c.integration_id === seedMatrix.organization.github.reviewApp.appId);
+      expect(posted).toContain(reviewCheck.context);
+      for (const c of checks.filter((x: any) => x !== reviewCheck)) {
         expect(jobNames).toContain(c.context);
         expect(c.integration_id).toBe(ACTIONS_APP_ID);
       }
@@ -439,6 +446,49 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     expect(verdict.environment).toBe("${{ needs.review.outputs.reviewEnvironment }}");
     expect(verdict.steps[0].with["private-key"]).toBe("${{ secrets.REVIEW_APP_PRIVATE_KEY }}");
   });
+  it("the verdict step, run by bash: posts each name the review gave, success only for the pull request as it still is (open, this head, this base); a re-run's old event or a base changed since posts failure; no name, nothing", () => {
+    const step = workflow("pull-request-review.yml").jobs.verdict.steps.find((x: any) => String(x.name).startsWith("Post the verdict"));
+    const dir = fs.mkdtempSync(path.join(scratchDir(), "verdict-"));
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    const posted = path.join(dir, "posted");
+    // gh: the pulls API answers NOW (with the read token), a check run POST is recorded with its name and conclusion
+    fs.writeFileSync(
+      path.join(bin, "gh"),
+      [
+        "#!/usr/bin/env bash",
+        'if [[ "$*" == *"repos/o/r/pulls/7"* ]]; then [ "$GH_TOKEN" = read-token ] || exit 9; echo "$NOW"; exit 0; fi',
+        'if [[ "$1 $2 $3" == "api -X POST" ]]; then [ "$GH_TOKEN" = app-token ] || exit 9; name=""; conclusion=""; prev="";',
+        '  for a in "$@"; do case "$prev" in -f) case "$a" in name=*) name="${a#name=}";; conclusion=*) conclusion="${a#conclusion=}";; esac;; esac; prev="$a"; done',
+        `  echo "$name=$conclusion" >> ${posted}; exit 0; fi`,
+        "exit 1",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const head = "a".repeat(40);
+    const runStep = (now: string, checks: string, review = "success") => {
+      fs.rmSync(posted, { force: true });
+      const runner = fs.mkdtempSync(path.join(dir, "runner-"));
+      const r = require("node:child_process").spawnSync("bash", ["-e", "-c", step.run], {
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: runner, GH_TOKEN: "app-token", READ_TOKEN: "read-token", REPO: "o/r", PR: "7", HEAD_SHA: head, BASE_REF: "main", CHECKS: checks, REVIEW: review, PLAN: "success", REFUSED: "0", NOW: now },
+      });
+      return { status: r.status, posted: fs.existsSync(posted) ? fs.readFileSync(posted, "utf8").trim().split("\n") : [], out: `${r.stdout}${r.stderr}` };
+    };
+    const names = JSON.stringify(["envmatrix review (main)"]);
+    expect(runStep(`open ${head} main`, names)).toMatchObject({ status: 0, posted: ["envmatrix review (main)=success"] });
+    // retargeted since (the review judged it against another base), pushed since, or closed: failure
+    for (const now of [`open ${head} develop`, `open ${"b".repeat(40)} main`, `closed ${head} main`]) {
+      const r = runStep(now, names);
+      expect([now, r.status, r.posted]).toEqual([now, 0, ["envmatrix review (main)=failure"]]);
+      expect(r.out).toContain("this review speaks for neither");
+    }
+    // the review failed: failure, under every name
+    expect(runStep(`open ${head} main`, JSON.stringify(["envmatrix review (main)", "envmatrix review (ma*)"]), "failure").posted).toEqual(["envmatrix review (main)=failure", "envmatrix review (ma*)=failure"]);
+    // a base no ruleset covers: no name, nothing posted
+    expect(runStep(`open ${head} main`, "[]")).toMatchObject({ status: 0, posted: [] });
+  });
+
   it("plans exactly the vetted file, alone in a new folder (no other file of the pull request's is loaded)", () => {
     const r = runs("pull-request-review.yml", "plan");
     // the file planned is the one the vetting writes from what it parsed (vet-plan-input.test.ts: a repeated key)

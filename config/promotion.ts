@@ -106,3 +106,12 @@ export function describeWindow(window: DeploymentWindow | null): string {
 export function approverHandles(m: Matrix, e: EnvironmentSettings): string[] {
   return [...e.approval.reviewers.teams.map((t) => `@${m.organization.github.owner}/${t}`), ...e.approval.reviewers.users.map((u) => `@${u}`)];
 }
+
+/**
+ * The check run the default branch's review workflow posts on a pull request's head (see organization.github.reviewApp),
+ * named after the branch pattern of the ruleset that requires it: a verdict speaks for the base it was judged
+ * against. One name for every base, and a pull request reviewed into an unprotected branch of the writer's, then
+ * retargeted to main (GitHub starts no run for a base change), or a second pull request of the same head, or an
+ * old run re-run, left a success that main's ruleset took as its own.
+ */
+export const reviewCheck = (branchPattern: string): string => `envmatrix review (${branchPattern})`;

@@ -19,7 +19,7 @@ import { matrixJsonSchema } from "../config/schema";
 import { branchMatches } from "../config/branches";
 import { matrix as definition } from "../config/environments";
 import type { MatrixDefinition } from "../config/types";
-import { allTargets, appliedLike, describeWindow, environmentsForBranch, localTime, NoEnvironmentError, windowIsOpen } from "../config/promotion";
+import { allTargets, appliedLike, describeWindow, environmentsForBranch, localTime, NoEnvironmentError, reviewCheck, windowIsOpen } from "../config/promotion";
 import { changedStacks } from "../review/changed-stacks";
 import { prepareSynthProcess } from "../stacks/token-stack-traces";
 import { codeowners } from "../review/codeowners";
@@ -561,6 +561,19 @@ export function buildProgram(io: CliIo): Command {
         warn(`${branch}: not a reviewed branch`);
         exit(6);
       }
+    });
+
+  program
+    .command("review-checks")
+    .description("the names of the review's check runs a pull request into <base> must carry, as one JSON list: one per ruleset whose branch pattern matches the base (each requires its own); [] where none does")
+    .argument("<base>", "the pull request's base branch")
+    .action((base: string) => {
+      const m = loadMatrix();
+      // a ruleset covers its pattern's names of more /-parts too (constructs/branch-ruleset.ts, vaultGlobCover): a
+      // pattern's * matches any run of characters here
+      const covers = (p: string) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(base);
+      const patterns = [...new Set(Object.values(m.environments).map((e) => e.identity.protectedBranch).filter((p): p is string => p !== null && covers(p)))].sort();
+      log(JSON.stringify(patterns.map(reviewCheck)));
     });
 
   program

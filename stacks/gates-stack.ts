@@ -20,11 +20,9 @@ import { DeployerAccess, VAULT_OIDC_AUDIENCE } from "../constructs/deployer-acce
 import { configureBackend } from "./environment-stack";
 import { ReadableStack } from "./logical-ids";
 import { derivedNames, environmentVaultObjects } from "./names";
-import { branchesEnvironmentName, planEnvironmentName } from "../config/promotion";
+import { branchesEnvironmentName, planEnvironmentName, reviewCheck } from "../config/promotion";
 import { protect } from "../constructs/protection";
 
-/** The check run the default branch's review workflow posts on a pull request's head (see organization.github.reviewApp). */
-export const REVIEW_CHECK = "envmatrix review";
 
 /** Branches a plan environment admits: the environment's deploy branches, and the default branch where review and drift run. */
 export function planBranches(deployBranches: readonly string[], defaultBranch: string): string[] {
@@ -124,7 +122,7 @@ export class GatesStack extends ReadableStack {
         requiredChecks: [
           ...a.requiredStatusChecks.map((context) => ({ context, appId: org.github.actionsAppId ?? GITHUB_ACTIONS_APP_ID })),
           // the default branch's rules on the pull request's output: only the review app can post it
-          { context: REVIEW_CHECK, appId: org.github.reviewApp.appId },
+          { context: reviewCheck(branch), appId: org.github.reviewApp.appId },
         ],
         codeScanning: a.codeScanning,
         allowForcePushes: a.allowForcePushes,
