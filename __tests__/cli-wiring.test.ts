@@ -55,7 +55,7 @@ const stacks = [...Object.keys(definition.environments), "gates"];
 
 describe("the workflows' commands, run as the workflows run them", () => {
   it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
-    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "synth-matrix", "compare", "compare-pairs", "review-checks", "matrix", "plan-summary", "drift-verdict", "approval-checklist", "cost", "branch-request"];
+    const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "synth-matrix", "compare", "compare-pairs", "review-checks", "matrix-data", "matrix", "plan-summary", "drift-verdict", "approval-checklist", "cost", "branch-request"];
     // these talk to GitHub or Datadog: their tests run the workflow's invocation against fakes on 127.0.0.1
     const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", "record-apply": "provenance.test.ts", "last-applied": "provenance.test.ts", admissions: "provenance.test.ts", gate: "gate.test.ts", "report-deployment": "deployment-report.test.ts" };
     expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...Object.keys(withFakes)].sort());
@@ -324,6 +324,16 @@ describe("the workflows' commands, run as the workflows run them", () => {
     expect(lines.filter((l) => l.startsWith("::"))).toEqual([]);
     expect(inj.stderr).toContain('environments["b\\n::warning::INJECTED"]');
     expect(inj.stderr).toContain('environments.dev.runtime["::error::x"]');
+  });
+
+  it("pull-request-review.yml: matrix-data passes the seed's matrix files and names what in one is not data (exit 4)", async () => {
+    const [inv] = of("pull-request-review.yml", "matrix-data");
+    const own = fs.mkdtempSync(path.join(tmp, "matrix-data-"));
+    fs.copyFileSync(path.join(__dirname, "..", "config", "environments.ts"), path.join(own, "matrix-data.ts"));
+    expect(await run(inv, { RUNNER_TEMP: own })).toMatchObject({ code: 0, stderr: "" });
+    fs.writeFileSync(path.join(own, "matrix-data.ts"), 'export const a = require("node:child_process").execSync("id");\n');
+    const bad = await run(inv, { RUNNER_TEMP: own });
+    expect([bad.code, bad.stderr]).toEqual([4, expect.stringContaining("matrix-data.ts:1: CallExpression")]);
   });
 
   it("pull-request-review.yml: review-checks names the verdict after each ruleset pattern that covers the base, as one JSON list for $GITHUB_OUTPUT; none for an unprotected base", async () => {

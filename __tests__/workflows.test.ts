@@ -556,7 +556,9 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     // npm: synth-matrix makes its folder; changed-stacks says what CHANGED holds; jq -r '.[]' as jq would
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, "npm"), ["#!/usr/bin/env bash", 'if [[ "$*" == *synth-matrix* ]]; then exit 0; fi', 'if [[ "$*" == *changed-stacks* ]]; then echo "$CHANGED"; exit 0; fi', "exit 1"].join("\n"), { mode: 0o755 });
+    // matrix-data: the real command (a matrix file that holds more than data is code)
+    const matrixData = `exec "${process.execPath}" --require "${require.resolve("tsx/cjs")}" "${path.resolve(__dirname, "..", "scripts", "cli.ts")}" matrix-data "\${@: -1}"`;
+    fs.writeFileSync(path.join(bin, "npm"), ["#!/usr/bin/env bash", 'if [[ "$*" == *synth-matrix* ]]; then exit 0; fi', 'if [[ "$*" == *changed-stacks* ]]; then echo "$CHANGED"; exit 0; fi', `if [[ "$*" == *matrix-data* ]]; then ${matrixData}; fi`, "exit 1"].join("\n"), { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "jq"), ["#!/usr/bin/env bash", "tr -d '[]\" ' | tr ',' '\\n' | sed '/^$/d'"].join("\n"), { mode: 0o755 });
     const runStep = (headSha: string, changed: string, baseSha = base, originUrl = origin) => {
       const runner = fs.mkdtempSync(path.join(dir, "runner-"));
@@ -573,6 +575,12 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     // the matrix alone, reproduced by the base's code: no warning
     const matrixOnly = head({ "config/environments.ts": "export const a = 2;\n" });
     expect(runStep(matrixOnly, "[]")).toEqual({ status: 0, warning: "" });
+    // a matrix file that runs something where it is loaded (the deploy workflow loads it with its credentials), its
+    // output the same: code, named
+    const matrixCode = head({ "config/environments.ts": 'export const a = process.env.GITHUB_EVENT_NAME === "push" ? require("node:child_process").execSync("id") : 2;\n' });
+    const coded = runStep(matrixCode, "[]");
+    expect(coded.status).toBe(0);
+    expect(coded.warning).toContain("> Files:\n> - config/environments.ts (not data only: code that runs wherever the matrix is loaded)\n");
     // the matrix alone, but the output is not what the base's code makes of it: the stacks named
     const altered = runStep(matrixOnly, '["prod"]');
     expect(altered.status).toBe(0);

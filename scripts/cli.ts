@@ -14,7 +14,7 @@ import { Command, Option } from "commander";
 import type { App } from "cdktf";
 import { environmentNamed, loadMatrix, unknownEnvironment } from "../config";
 import { stackOf, teamStacks } from "../config/stacks";
-import { checkMatrix, GATES_STACK } from "../config/validate";
+import { checkMatrix, GATES_STACK, oneLine } from "../config/validate";
 import { matrixJsonSchema } from "../config/schema";
 import { branchMatches } from "../config/branches";
 import { matrix as definition } from "../config/environments";
@@ -561,6 +561,17 @@ export function buildProgram(io: CliIo): Command {
         warn(`${branch}: not a reviewed branch`);
         exit(6);
       }
+    });
+
+  program
+    .command("matrix-data")
+    .description("whether matrix files hold data only (constants of literals, no call, no getter, no other import): the review counts one that does not as code; exit 4 naming each problem")
+    .argument("<files...>", "matrix files (a pull request's config/environments.ts, config/organization.ts)")
+    .action((files: string[]) => {
+      const { matrixDataProblems } = require("../review/matrix-data") as typeof import("../review/matrix-data");
+      const problems = files.flatMap((f) => matrixDataProblems(fs.readFileSync(f, "utf8"), f));
+      for (const p of problems) warn(oneLine(p));
+      if (problems.length > 0) exit(4);
     });
 
   program
