@@ -489,6 +489,20 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     expect(runStep(`open ${head} main`, "[]")).toMatchObject({ status: 0, posted: [] });
   });
 
+  it("plans the very output the review judged: the review job keeps it as an artifact of this run right after downloading it, and the plan job takes that one (a download by name from the pull request's run takes its newest, which a re-run replaces)", () => {
+    const w = workflow("pull-request-review.yml");
+    const steps = w.jobs.review.steps;
+    const download = steps.findIndex((s: any) => String(s.uses).startsWith("actions/download-artifact@") && s.with.name === "pull-request-synth");
+    const keep = steps[download + 1];
+    expect(String(keep.uses)).toMatch(/^actions\/upload-artifact@/);
+    expect(keep.with).toMatchObject({ name: "reviewed-head", path: `\${{ runner.temp }}/head/cdktf.out`, "if-no-files-found": "error" });
+    expect(steps[download].with.path).toBe("${{ runner.temp }}/head");
+    const planDownloads = w.jobs.plan.steps.filter((s: any) => String(s.uses).startsWith("actions/download-artifact@"));
+    expect(planDownloads.map((s: any) => [s.with.name, s.with["run-id"], s.with.path])).toEqual([["reviewed-head", undefined, "${{ runner.temp }}/head/cdktf.out"]]);
+    // nothing after the review reads the pull request's run again
+    for (const [name, job] of Object.entries<any>(w.jobs)) if (name !== "review") for (const s of job.steps) expect([name, s.with?.name]).not.toEqual([name, "pull-request-synth"]);
+  });
+
   it("plans exactly the vetted file, alone in a new folder (no other file of the pull request's is loaded)", () => {
     const r = runs("pull-request-review.yml", "plan");
     // the file planned is the one the vetting writes from what it parsed (vet-plan-input.test.ts: a repeated key)
