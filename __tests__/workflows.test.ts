@@ -620,10 +620,12 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     // a head the full clone already has is not fetched again (the job's checkout keeps no credentials)
     git(checkout, "fetch", "-q", origin, "refs/pull/7/head");
     expect(runStep(withTest, "[]", movedBase, "/nonexistent-origin").status).toBe(0);
-    // a long list of files: the first 20, and the step still succeeds (no pipe cut short under pipefail)
+    // a long list of files: the first 20 and how many more (files sorted ahead cannot hide the rest), and the step
+    // still succeeds (no pipe cut short under pipefail)
     const many = head(Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`review/generated-${i}-${"x".repeat(20)}.ts`, "export {};\n"])));
     const long = runStep(many, "[]", movedBase);
-    expect([long.status, long.warning.split("\n").filter((l) => l.startsWith("> - ")).length]).toEqual([0, 20]);
+    const listed = long.warning.split("\n").filter((l) => l.startsWith("> - "));
+    expect([long.status, listed.length, listed[20]]).toEqual([0, 21, "> - … and 2980 more"]);
     // a commit the checkout cannot read fails the step (and so the review), never passes quietly
     expect(runStep("f".repeat(40), "[]").status).not.toBe(0);
   });
