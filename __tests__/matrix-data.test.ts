@@ -35,7 +35,16 @@ it.each([
   ["a module of its own", 'import { execSync } from "node:child_process";\nexport const a = 1;\n', /imports "node:child_process"/],
   ["a side-effect import", 'import "./hook";\n', /imports "\.\/hook" \(not named imports\)/],
   ["a default import of a matrix file", 'import o from "./organization";\nexport const a = o;\n', /imports "\.\/organization" \(not named imports\)/],
-  ["let, which may be assigned later", "export let a = 1;\n", /a let, var or declare declaration/],
+  ["let, which may be assigned later", "export let a = 1;\n", /a let, var, using, declare or decorated declaration/],
+  // `using` and `await using` share const's flag (and call a disposer); a decorator runs
+  ["await using", "await using a = {};\n", /a let, var, using, declare or decorated declaration/],
+  ["using", "using a = x;\n", /a let, var, using, declare or decorated declaration/],
+  ["a decorated const", "@dec export const a = 1;\n", /a let, var, using, declare or decorated declaration/],
+  // keys that reach an object's machinery: JSON.stringify calls toJSON; "".constructor.constructor is Function
+  ["a toJSON key", 'export const a = { toJSON: "".constructor.constructor };\n', /the key toJSON/],
+  ["a __proto__ key, quoted too", 'export const a = { "__proto__": x };\n', /the key "__proto__"/],
+  ["reading .constructor", "export const a = b.constructor;\n", /reads \.constructor/],
+  ["what does not parse", "export const a = {;\n", /m\.ts:1: does not parse/],
   ["a function", "export function f() { return 1; }\n", /FunctionDeclaration statement/],
   ["a re-export", 'export { a } from "./other";\n', /ExportDeclaration statement/],
   ["a tagged template", "export const a = tag`x`;\n", /TaggedTemplateExpression/],

@@ -319,11 +319,14 @@ describe("lists", () => {
 describe("what a pattern cannot say", () => {
   const at = (path: string) => ALL.find((l) => l.path === path)!;
   it.each([
-    ["environments.prod.identity.deployBranches[0]", "release x", '"release x" is not a branch name or pattern (no white space, no comma)'],
-    ["environments.prod.identity.protectedBranch", "main branch", '"main branch" is not a branch name (or null) (no white space, no comma)'],
+    ["environments.prod.identity.deployBranches[0]", "release x", '"release x" is not a branch name or pattern (no white space, no comma, no ? or [ ])'],
+    ["environments.prod.identity.protectedBranch", "main branch", '"main branch" is not a branch name (or null) (no white space, no comma, no ? or [ ])'],
     ["organization.github.defaultBranch", "main\tline", '"main\\tline" is not a branch name (no white space, no comma, no *)'],
     // Git takes it, Vault's bound claim would split it in two (the vault provider splits at commas)
-    ["environments.prod.identity.deployBranches[0]", "release,2", '"release,2" is not a branch name or pattern (no white space, no comma)'],
+    ["environments.prod.identity.deployBranches[0]", "release,2", '"release,2" is not a branch name or pattern (no white space, no comma, no ? or [ ])'],
+    // GitHub's patterns read these as wildcards, which the review's check names and the Vault ref globs do not
+    ["environments.prod.identity.protectedBranch", "release-[0-9]", '"release-[0-9]" is not a branch name (or null) (no white space, no comma, no ? or [ ])'],
+    ["environments.prod.identity.deployBranches[0]", "release-?", '"release-?" is not a branch name or pattern (no white space, no comma, no ? or [ ])'],
     ["organization.github.defaultBranch", "ma,in", '"ma,in" is not a branch name (no white space, no comma, no *)'],
   ])("%s: a branch name with white space (Git refuses it) or a comma (a Vault bound claim's separator) inside", (path, value, message) => {
     expect(round([[at(path), value]]).get(path)).toEqual([message]);

@@ -457,10 +457,10 @@ describe("pull requests: the pull request's code runs without secrets, the defau
       path.join(bin, "gh"),
       [
         "#!/usr/bin/env bash",
-        'if [[ "$*" == *"repos/o/r/pulls/7"* ]]; then [ "$GH_TOKEN" = read-token ] || exit 9; echo "$NOW"; exit 0; fi',
+        'if [[ "$*" == *"repos/o/r/pulls/7"* ]]; then [ "$GH_TOKEN" = read-token ] || exit 9; [ "$NOW" != down ] || exit 1; echo "$NOW"; exit 0; fi',
         'if [[ "$1 $2 $3" == "api -X POST" ]]; then [ "$GH_TOKEN" = app-token ] || exit 9; name=""; conclusion=""; prev="";',
         '  for a in "$@"; do case "$prev" in -f) case "$a" in name=*) name="${a#name=}";; conclusion=*) conclusion="${a#conclusion=}";; esac;; esac; prev="$a"; done',
-        `  echo "$name=$conclusion" >> ${posted}; exit 0; fi`,
+        `  [ "$name" != refused ] || exit 1; echo "$name=$conclusion" >> ${posted}; exit 0; fi`,
         "exit 1",
       ].join("\n"),
       { mode: 0o755 },
@@ -487,6 +487,19 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     expect(runStep(`open ${head} main`, JSON.stringify(["envmatrix review (main)", "envmatrix review (ma*)"]), "failure").posted).toEqual(["envmatrix review (main)=failure", "envmatrix review (ma*)=failure"]);
     // a base no ruleset covers: no name, nothing posted
     expect(runStep(`open ${head} main`, "[]")).toMatchObject({ status: 0, posted: [] });
+    // GitHub not answering for the pull request: failure posted (an earlier success on the head must not stand)
+    expect(runStep("down", names)).toMatchObject({ status: 0, posted: ["envmatrix review (main)=failure"] });
+    // one post refused: the others are still posted, and the step fails
+    expect(runStep(`open ${head} main`, JSON.stringify(["refused", "envmatrix review (main)"]))).toMatchObject({ status: 1, posted: ["envmatrix review (main)=success"] });
+  });
+
+  it("the review job says where and under which names its verdict goes in its first step after the install, so a review that fails later still gets its failure posted", () => {
+    const review = workflow("pull-request-review.yml").jobs.review;
+    expect(review.outputs.reviewEnvironment).toBe("${{ steps.verdict.outputs.reviewEnvironment }}");
+    expect(review.outputs.checks).toBe("${{ steps.verdict.outputs.checks }}");
+    const at = review.steps.findIndex((s: any) => s.id === "verdict");
+    expect(review.steps.slice(0, at).map((s: any) => s.uses?.split("@")[0] ?? s.run)).toEqual(["actions/checkout", "actions/setup-node", "npm ci --ignore-scripts"]);
+    expect(review.steps[at].run).toContain('npm run --silent review-checks -- "$BASE_REF"');
   });
 
   it("plans the very output the review judged: the review job keeps it as an artifact of this run right after downloading it, and the plan job takes that one (a download by name from the pull request's run takes its newest, which a re-run replaces)", () => {
@@ -495,7 +508,8 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     const download = steps.findIndex((s: any) => String(s.uses).startsWith("actions/download-artifact@") && s.with.name === "pull-request-synth");
     const keep = steps[download + 1];
     expect(String(keep.uses)).toMatch(/^actions\/upload-artifact@/);
-    expect(keep.with).toMatchObject({ name: "reviewed-head", path: `\${{ runner.temp }}/head/cdktf.out`, "if-no-files-found": "error" });
+    // overwrite: a re-run of the job uploads it again into the same run, which GitHub otherwise refuses
+    expect(keep.with).toMatchObject({ name: "reviewed-head", path: `\${{ runner.temp }}/head/cdktf.out`, "if-no-files-found": "error", overwrite: true });
     expect(steps[download].with.path).toBe("${{ runner.temp }}/head");
     const planDownloads = w.jobs.plan.steps.filter((s: any) => String(s.uses).startsWith("actions/download-artifact@"));
     expect(planDownloads.map((s: any) => [s.with.name, s.with["run-id"], s.with.path])).toEqual([["reviewed-head", undefined, "${{ runner.temp }}/head/cdktf.out"]]);

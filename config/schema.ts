@@ -205,7 +205,9 @@ const labels = () =>
  * Git refuses white space in a branch name; a comma it takes, but the branches become the Vault deployer roles'
  * `ref` bound claim, whose value the vault provider splits at commas (constructs/deployer-access.ts refClaims).
  */
-const branchName = (rule: string) => text(`${rule} (no white space, no comma)`, (v) => v.trim() !== "" && !/[\s,]/.test(v));
+// No `?` or `[…]` either: GitHub's patterns would read them as wildcards, which the tools here (branchMatches, the
+// review's check names, the Vault ref globs) do not
+const branchName = (rule: string) => text(`${rule} (no white space, no comma, no ? or [ ])`, (v) => v.trim() !== "" && !/[\s,?[\]]/.test(v));
 
 // ---------------------------------------------------------------------------------------------------------------
 // The environment.
