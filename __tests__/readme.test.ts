@@ -145,6 +145,11 @@ describe("npm run matrix", () => {
     // the estimate, last: the prices and the budget are the matrix's; cost.test.ts checks the arithmetic
     expect(fields.slice(-2)).toEqual(["(estimate) a month at default replicas", "(estimate) a month at max replicas"]);
     expect(at("cost.budgetMonthly")).toEqual(["300", "500", "2000", "2000"]);
+    // a list of objects, each written out (prod's traffic steps: percent and minutes each)
+    const steps = seedMatrix.environments.prod.rollout.trafficSteps.map((s) => `${s.percent}% for ${s.minutes} min`).join(", ");
+    expect(steps).not.toBe("");
+    expect(at("rollout.trafficSteps")).toEqual(["—", "—", steps, steps]);
+    for (const row of cells) for (const cell of row) expect(cell).not.toContain("[object");
   });
 
   it("as text: aligned columns, rows that differ marked", () => {

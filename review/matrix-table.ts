@@ -9,9 +9,16 @@ function flatten(value: unknown, at: string, out: Map<string, unknown>): void {
   else out.set(at, value);
 }
 
+/** A list's element: a traffic step as `10% for 10 min`, another object as its `key value` pairs, else its text. */
+function elementText(x: unknown): string {
+  if (!isPlainObject(x)) return String(x);
+  if (typeof x.percent === "number" && typeof x.minutes === "number" && Object.keys(x).length === 2) return `${x.percent}% for ${x.minutes} min`;
+  return Object.entries(x).map(([k, v]) => `${k} ${elementText(v)}`).join(" ");
+}
+
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return "—";
-  if (Array.isArray(v)) return v.length === 0 ? "—" : v.map((x) => String(x)).join(", ");
+  if (Array.isArray(v)) return v.length === 0 ? "—" : v.map(elementText).join(", ");
   return String(v);
 }
 
