@@ -310,6 +310,30 @@ it("a kubeconfig that cannot be read, or lacks the cluster's context: one failed
   }
 }, 60000);
 
+describe("the variables the providers read besides the stack", () => {
+  const run = async (env: Record<string, string>) => {
+    const r = await cliProcess().run([...ARGS, out], env);
+    return { code: r.code, failed: failedLines(`${r.stdout}${r.stderr}`), out: `${r.stdout}${r.stderr}` };
+  };
+  it("no KUBE_CONFIG_PATH: the kubernetes provider (2.38.0) loads no kubeconfig at all, not ~/.kube/config", async () => {
+    const r = await run({ KUBE_CONFIG_PATH: "" });
+    expect(r.code).toBe(1);
+    expect(r.failed[0]).toMatch(/^✘ kubernetes +KUBE_CONFIG_PATH set \(the provider reads no other kubeconfig\): unset: the kubernetes provider would load no kubeconfig at all/);
+    expect(r.out).toContain(`fix: export KUBE_CONFIG_PATH=<a kubeconfig with the context ${org.clusters[e.cluster].context}>`);
+  }, 60000);
+  it("KUBE_CTX naming another context (the manifests would go there), GITHUB_OWNER or GITHUB_ORGANIZATION another owner: each its own failed line; the matrix's own values pass", async () => {
+    const r = await run({ KUBE_CTX: "other-cluster", GITHUB_OWNER: "someone-else", GITHUB_ORGANIZATION: "another-org" });
+    expect(r.code).toBe(1);
+    expect(r.failed).toEqual([
+      expect.stringMatching(/^✘ kubernetes +KUBE_CTX unset, or the matrix's context: other-cluster: the provider would send the SecretStore and ExternalSecrets there/),
+      expect.stringMatching(new RegExp(`^✘ github +GITHUB_OWNER unset, or the matrix's owner: someone-else: the github provider would manage someone-else's repository instead of ${org.github.owner}'s`)),
+      expect.stringMatching(/^✘ github +GITHUB_ORGANIZATION unset, or the matrix's owner: another-org/),
+    ]);
+    const same = await run({ KUBE_CTX: org.clusters[e.cluster].context, GITHUB_OWNER: org.github.owner });
+    expect([same.code, same.failed]).toEqual([0, []]);
+  }, 60000);
+});
+
 it("accepts an environment that already has required reviewers as proof, when the plan is not visible", async () => {
   delete gh.orgPlan;
   gh.environments = { production: ["required_reviewers", "branch_policy"] };
@@ -356,6 +380,7 @@ function expectedChecklist(): string[] {
   const mesh = org.serviceMesh;
   const line = (system: string, what: string, detail: string) => `✔ ${system.padEnd(10)} ${what}: ${detail}`;
   return [
+    line("kubernetes", "KUBE_CONFIG_PATH set (the provider reads no other kubeconfig)", kubeconfig),
     line("kubernetes", `context ${org.clusters[e.cluster].context} reachable`, "server v1.31.4"),
     line("kubernetes", "secretstores.external-secrets.io served at external-secrets.io/v1", "versions v1, v1beta1"),
     line("kubernetes", "externalsecrets.external-secrets.io served at external-secrets.io/v1", "versions v1, v1beta1"),

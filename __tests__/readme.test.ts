@@ -12,6 +12,11 @@ import { editableDefinition, seedMatrix, synthEnvironment } from "./helpers";
 const readme = fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8");
 
 describe("README", () => {
+  it("plans from a workstation without a lock (a lock is a write, which read-only credentials may not make), as the workflows do", () => {
+    expect(readme).toMatch(/^TF_CLI_ARGS_plan=-lock=false npx cdktf plan \w+/m);
+    for (const f of ["deploy.yml", "drift.yml"]) expect(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", f), "utf8")).toContain("-lock=false");
+  });
+
   it("opens with the two commands: synthesize every stack, and run the tests", () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1];
     expect(firstBlock).toMatch(/^npm ci && npm run synth\b/m);

@@ -35,6 +35,11 @@ export interface Endpoints {
   readonly datadogApiKey: string;
   readonly datadogAppKey: string;
   readonly github: Octokit;
+  /**
+   * The environment `plan` runs in (process.env), for the variables the providers read besides the stack: checked
+   * by `providerEnvironmentChecks`. None: not checked.
+   */
+  readonly providerEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 import { ESO_CRDS, handlesOf } from "./preflight-reads";
@@ -424,13 +429,43 @@ async function planRetentionCheck(ep: Endpoints, owner: string, repo: string): P
 }
 
 /**
- * Every check for environment `name`, in order: Kubernetes, Vault, Datadog, GitHub. `teamStackJsons`: the
+ * The variables the providers read besides what the stack sets, where they would plan against something else than
+ * what preflight checks:
+ * - the kubernetes provider (2.38.0 kubernetes/provider.go) loads a kubeconfig only from `config_path(s)` or
+ *   `KUBE_CONFIG_PATH(S)`, the stack sets neither, and with none it falls back to an empty client config ("provider
+ *   operations will fail or attempt to connect to localhost"): `KUBE_CONFIG_PATH` must be set;
+ * - `KUBE_CTX` overrides the stack's `config_context` for `kubernetes_manifest` only (manifest/provider/configure.go):
+ *   the SecretStore and ExternalSecrets would go to another cluster than the rest of the stack;
+ * - `GITHUB_OWNER` or `GITHUB_ORGANIZATION` overrides the stack's `owner` (integrations/github 6.9.0 provider.go).
+ */
+function providerEnvironmentChecks(m: Matrix, e: EnvironmentSettings, env: Readonly<Record<string, string | undefined>>): Check[] {
+  const out: Check[] = [];
+  const context = m.organization.clusters[e.cluster].context;
+  out.push(
+    env.KUBE_CONFIG_PATH
+      ? pass("kubernetes", "KUBE_CONFIG_PATH set (the provider reads no other kubeconfig)", env.KUBE_CONFIG_PATH)
+      : failed("kubernetes", "KUBE_CONFIG_PATH set (the provider reads no other kubeconfig)", "unset: the kubernetes provider would load no kubeconfig at all (not ~/.kube/config) and plan against an empty client config", `export KUBE_CONFIG_PATH=<a kubeconfig with the context ${context}>`),
+  );
+  if (env.KUBE_CTX && env.KUBE_CTX !== context) {
+    out.push(failed("kubernetes", "KUBE_CTX unset, or the matrix's context", `${env.KUBE_CTX}: the provider would send the SecretStore and ExternalSecrets there, and the rest of the stack to ${context}`, "unset KUBE_CTX"));
+  }
+  const owner = m.organization.github.owner;
+  for (const name of ["GITHUB_OWNER", "GITHUB_ORGANIZATION"]) {
+    const v = env[name];
+    if (v && v !== owner) out.push(failed("github", `${name} unset, or the matrix's owner`, `${v}: the github provider would manage ${v}'s repository instead of ${owner}'s`, `unset ${name}`));
+  }
+  return out;
+}
+
+/**
+ * Every check for environment `name`, in order: the providers' environment, Kubernetes, Vault, Datadog, GitHub. `teamStackJsons`: the
  * environment's team stacks when it is split by team (config/stacks.ts teamStacks), which then hold its monitors:
  * the environment's own stack has none left to validate.
  */
 export async function preflight(m: Matrix, name: string, stackJson: Record<string, any>, ep: Endpoints, teamStackJsons: readonly Record<string, any>[] = []): Promise<Check[]> {
   const e = m.environments[name];
   return [
+    ...(ep.providerEnv ? providerEnvironmentChecks(m, e, ep.providerEnv) : []),
     ...(await kubernetesChecks(m, name, e, ep)),
     ...(await vaultChecks(m, name, e, ep, stackJson)),
     ...(await datadogChecks([stackJson, ...teamStackJsons], ep)),

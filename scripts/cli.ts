@@ -125,6 +125,7 @@ async function planEndpoints(m: Matrix): Promise<import("../review/preflight").E
     datadogApiKey: env.DD_API_KEY ?? "",
     datadogAppKey: env.DD_APP_KEY ?? "",
     github: github(env.GITHUB_TOKEN ?? env.GH_TOKEN),
+    providerEnv: env,
   };
 }
 
