@@ -265,13 +265,7 @@ describe("switching an environment to split by team", () => {
   const { loadMatrix } = require("../config");
   const { stackKind } = require("../scripts/addresses");
   const { FORGOTTEN } = require("../stacks/moved");
-  const matrix = (split: boolean) => {
-    const def = require("./helpers").editableDefinition();
-    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
-    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
-    def.environments.prod.splitByTeam = split;
-    return loadMatrix(def);
-  };
+  const matrix = (split: boolean) => loadMatrix(require("./helpers").twoTeamsDefinition(split));
   const before = synthesizedAddresses(matrix(false), scratchDir());
   const after = synthesizedAddresses(matrix(true), scratchDir());
   const moved = before.prod.filter((a: string) => !after.prod.includes(a));

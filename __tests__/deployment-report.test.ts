@@ -147,11 +147,7 @@ describe("Datadog not answering never fails the deploy", () => {
 describe("a team stack (prod split by team)", () => {
   it("reports its own team's services, in its environment", async () => {
     const { loadMatrix } = require("../config");
-    const def = require("./helpers").editableDefinition();
-    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
-    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
-    def.environments.prod.splitByTeam = true;
-    const m = loadMatrix(def);
+    const m = loadMatrix(require("./helpers").twoTeamsDefinition());
     const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "report-deployment");
     const r = await cli(argv(inv, { STACK: "prod-payments", SHA: COMMIT, APPLY_STARTED: String(STARTED), OUTCOME: "success", RUN_URL: "https://github.com/example-org/envmatrix/actions/runs/1" }), { loadMatrix: () => m });
     expect(r.code).toBe(0);
@@ -161,11 +157,7 @@ describe("a team stack (prod split by team)", () => {
 
   it("the environment's own stack: a success is its team stacks' to report; a failure it reports itself, for every service (fail-fast cancels the team stacks before they report)", async () => {
     const { loadMatrix } = require("../config");
-    const def = require("./helpers").editableDefinition();
-    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
-    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
-    def.environments.prod.splitByTeam = true;
-    const m = loadMatrix(def);
+    const m = loadMatrix(require("./helpers").twoTeamsDefinition());
     const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "report-deployment");
     const report = (outcome: string) => cli(argv(inv, { STACK: "prod", SHA: COMMIT, APPLY_STARTED: String(STARTED), OUTCOME: outcome, RUN_URL: "https://github.com/example-org/envmatrix/actions/runs/1" }), { loadMatrix: () => m });
     const ok = await report("success");

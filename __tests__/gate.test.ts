@@ -10,7 +10,7 @@ import { metricsHandler, type MetricsState } from "./fakes/datadog-metrics";
 import { githubHandler, type GitHubState } from "./fakes/github";
 import { startFake, type Fake } from "./fakes/server";
 import { startCliProcess, type CliProcess } from "./cli-process";
-import { editableDefinition, seedMatrix, synthEnvironment } from "./helpers";
+import { editableDefinition, seedMatrix, synthEnvironment, twoTeamsDefinition } from "./helpers";
 import { scratchDir } from "./scratch";
 import { formatGates, readTestReport } from "../review/gate";
 import { loadMatrix } from "../config";
@@ -393,10 +393,7 @@ describe("the command", () => {
   });
 
   it("a team stack's error-rate gate reads its own team's services in the source, not another team's", async () => {
-    const def = editableDefinition();
-    def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
-    for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
-    def.environments.prod.splitByTeam = true;
+    const def = twoTeamsDefinition();
     const rates = (out: string) => out.split("\n").filter((l) => /^[✔✘] error rate staging\//.test(l)).map((l) => l.slice(2).split(/ +/).slice(0, 3).join(" "));
     expect(rates((await gate(["prod-payments", "--commit", COMMIT, "--at", IN_WINDOW], def)).out)).toEqual(["error rate staging/billing"]);
     expect(rates((await gate(["prod-platform", "--commit", COMMIT, "--at", IN_WINDOW], def)).out)).toEqual(["error rate staging/api"]);

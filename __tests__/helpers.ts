@@ -87,3 +87,15 @@ export function expectedRolloutRoom(e: EnvironmentSettings): { pods: number; why
   if (canary > e.rolloutSurgePods) return { pods: canary, why: `${canary} canary at ${Math.max(...steps)}%` };
   return { pods: e.rolloutSurgePods, why: `${e.rolloutSurgePods} surge` };
 }
+
+/**
+ * The seed matrix as written, with a second service of a second team (api: platform, billing: payments; budgets
+ * ×3 for the doubled pods) and prod split by team when `split`: the team stacks prod-platform and prod-payments.
+ */
+export function twoTeamsDefinition(split = true): any {
+  const def = editableDefinition();
+  def.services = [{ name: "api", team: "platform" }, { name: "billing", team: "payments" }];
+  for (const e of ["dev", "staging", "prod"]) def.environments[e].cost.budgetMonthly *= 3;
+  def.environments.prod.splitByTeam = split;
+  return def;
+}

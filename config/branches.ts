@@ -1,10 +1,13 @@
 /** GitHub's branch-pattern matching, shared by the matrix rules and the deploy workflow's branch resolution. */
 
+/** `text` as a regular expression that matches it alone. */
+const literal = (text: string): string => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+
 /** `*` is any run of characters except `/`, `**` any run at all: GitHub's branch-pattern matching. */
 export function branchMatches(pattern: string, branch: string): boolean {
   const source = pattern
     .split(/(\*\*|\*)/)
-    .map((piece) => (piece === "**" ? ".*" : piece === "*" ? "[^/]*" : piece.replace(/[.+?^${}()|[\]\\]/g, "\\$&")))
+    .map((piece) => (piece === "**" ? ".*" : piece === "*" ? "[^/]*" : literal(piece)))
     .join("");
   return new RegExp(`^${source}$`).test(branch);
 }
@@ -20,4 +23,10 @@ export function vaultGlobCover(pattern: string): string[] {
   return pattern
     .split("*")
     .reduce<string[]>((heads, piece, i) => (i === 0 ? [piece] : heads.flatMap((h) => [`${h}*${piece}`, `${h}*/**/*${piece}`])), []);
+}
+
+// Whether `branch` is one of a pattern's names as a Vault glob reads it (`*` any run of characters, `/` included):
+// what the deployer roles' `ref` admits, and what vaultGlobCover's ruleset patterns cover together.
+export function vaultGlobMatches(pattern: string, branch: string): boolean {
+  return new RegExp(`^${pattern.split("*").map(literal).join(".*")}$`).test(branch);
 }

@@ -292,12 +292,12 @@ export async function newestGate(ref: string, inputs: GateInputs): Promise<GateR
 export async function evaluateGates(m: Matrix, environment: string, settings: EnvironmentSettings, inputs: GateInputs): Promise<GateResult[]> {
   const results: GateResult[] = [];
   if (inputs.branch !== undefined) results.push(await newestGate(inputs.branch, inputs));
-  const own = stackOf(m, environment)?.kind !== "gates";
+  const of = stackOf(m, environment);
+  const own = of?.kind !== "gates";
   const g = settings.entryGates;
   if (own && g.testPassRatePercent !== null) results.push(testsGate(g.testPassRatePercent, inputs.reportFile));
   // a team stack deploys its team's services only: theirs are the error rates that decide (another team's errors in
   // the source hold up no one else's apply); an environment's own stack, whose objects every service stands on, all
-  const of = stackOf(m, environment);
   const services = of?.kind === "team" ? of.services : m.services;
   if (own && g.sourceErrorRate !== null) results.push(...(await errorRateGate(m, g.sourceErrorRate, services, inputs)));
   if (own && g.deployedFirstIn !== null) results.push(await deployedFirstGate(m, g.deployedFirstIn, inputs));

@@ -16,7 +16,7 @@ import { environmentNamed, loadMatrix, unknownEnvironment } from "../config";
 import { stackOf, teamStacks } from "../config/stacks";
 import { checkMatrix, GATES_STACK, oneLine } from "../config/validate";
 import { matrixJsonSchema } from "../config/schema";
-import { branchMatches } from "../config/branches";
+import { branchMatches, vaultGlobMatches } from "../config/branches";
 import { matrix as definition } from "../config/environments";
 import type { MatrixDefinition } from "../config/types";
 import { allTargets, appliedLike, describeWindow, environmentsForBranch, localTime, NoEnvironmentError, reviewCheck, windowIsOpen } from "../config/promotion";
@@ -581,10 +581,8 @@ export function buildProgram(io: CliIo): Command {
     .argument("<base>", "the pull request's base branch")
     .action((base: string) => {
       const m = loadMatrix();
-      // a ruleset covers its pattern's names of more /-parts too (constructs/branch-ruleset.ts, vaultGlobCover): a
-      // pattern's * matches any run of characters here
-      const covers = (p: string) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(base);
-      const patterns = [...new Set(Object.values(m.environments).map((e) => e.identity.protectedBranch).filter((p): p is string => p !== null && covers(p)))].sort();
+      // a ruleset covers its pattern's names of more /-parts too (constructs/branch-ruleset.ts, vaultGlobCover)
+      const patterns = [...new Set(Object.values(m.environments).map((e) => e.identity.protectedBranch).filter((p): p is string => p !== null && vaultGlobMatches(p, base)))].sort();
       log(JSON.stringify(patterns.map(reviewCheck)));
     });
 
