@@ -1,14 +1,14 @@
 /**
- * Transpile-only: ts-jest honours tsconfig's `isolatedModules` and compiles each file on its own, without
- * type-checking (that is `npm run typecheck`, once for the whole project). ts-jest over swc because swc's
- * per-platform binaries are not all on the registry this project installs from, and `npm ci` refuses a lock
- * file that lacks them.
+ * Transpile-only: esbuild compiles each TypeScript file on its own (__tests__/esbuild-transform.cjs; tsconfig's
+ * `isolatedModules` keeps that sound), without type-checking (that is `npm run typecheck`, once for the whole
+ * project). esbuild, not swc: swc's per-platform binaries are not all on the registry this project installs from,
+ * and `npm ci` refuses a lock file that lacks them; esbuild's are, and tsx runs the commands with it already.
  */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
+  transform: { "^.+\\.ts$": "<rootDir>/__tests__/esbuild-transform.cjs" },
   // skip-token-traces first (setupFiles run before the test framework and setup.ts: it says why)
   setupFiles: ["<rootDir>/__tests__/skip-token-traces.ts"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],

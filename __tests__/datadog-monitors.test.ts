@@ -1,4 +1,5 @@
 /** Datadog monitors and SLOs: per construct, per environment against the matrix, and across environments. */
+import "./cdktf-matchers";
 import { synthScope } from "./scratch";
 import { Monitor } from "@cdktf/provider-datadog/lib/monitor";
 import { DatadogMonitors, type DatadogMonitorsProps } from "../constructs/datadog-monitors";

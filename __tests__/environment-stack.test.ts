@@ -1,4 +1,5 @@
 /** Whole-stack tests, for every environment of the seed matrix: each value traced back to its matrix field. */
+import "./cdktf-matchers";
 import { testApp } from "./scratch";
 import { Testing } from "cdktf";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";

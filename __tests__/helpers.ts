@@ -1,10 +1,11 @@
-/** Shared by the tests: synthesize one environment's stack from a (possibly edited) matrix. */
+/**
+ * Shared by the tests: synthesize one environment's stack from a (possibly edited) matrix. cdktf and the stacks
+ * load on the first synthesis: the many test files that only read the matrix from here never load them.
+ */
 import { testApp } from "./scratch";
-import { Testing } from "cdktf";
 import { matrix as definition } from "../config/environments";
 import { loadMatrix } from "../config";
 import type { EnvironmentSettings, Matrix } from "../config/types";
-import { EnvironmentStack } from "../stacks/environment-stack";
 
 /** The seed matrix, resolved (hotfix expanded from prod). */
 export const seedMatrix: Matrix = loadMatrix();
@@ -25,6 +26,8 @@ export interface TerraformJson {
 }
 
 export function synthEnvironment(name: string, m: Matrix = seedMatrix): Synthesized {
+  const { Testing } = require("cdktf") as typeof import("cdktf");
+  const { EnvironmentStack } = require("../stacks/environment-stack") as typeof import("../stacks/environment-stack");
   const app = testApp();
   const stack = new EnvironmentStack(app, {
     name,

@@ -5,8 +5,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Testing, TerraformStack } from "cdktf";
+import type { App } from "cdktf";
 import type { Construct } from "constructs";
+
+// cdktf on first use: a test file that never makes an App never loads it
+const cdktf = (): typeof import("cdktf") => require("cdktf");
 
 let dir: string | undefined;
 
@@ -21,10 +24,11 @@ export function removeScratch(): void {
 }
 
 /** Testing.app() in this file's scratch folder. */
-export const testApp = () => Testing.app({ outdir: scratchDir() });
+export const testApp = (): App => cdktf().Testing.app({ outdir: scratchDir() });
 
 /** Testing.synthScope(), in this file's scratch folder. */
 export function synthScope(fn: (scope: Construct) => void): string {
+  const { TerraformStack, Testing } = cdktf();
   const stack = new TerraformStack(testApp(), "stack");
   fn(stack);
   return Testing.synth(stack);

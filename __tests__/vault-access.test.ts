@@ -1,3 +1,4 @@
+import "./cdktf-matchers";
 import { synthScope } from "./scratch";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
 import { KubernetesAuthBackendRole } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-role";

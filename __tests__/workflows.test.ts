@@ -11,6 +11,7 @@ import { branchMatches } from "../config/branches";
 import { GatesStack } from "../stacks/gates-stack";
 import { applyJobName } from "../review/deploy-workflow";
 import { seedMatrix } from "./helpers";
+import { cli } from "./cli";
 import { scratchDir, testApp } from "./scratch";
 
 const dir = path.resolve(__dirname, "..", ".github", "workflows");
@@ -420,7 +421,7 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     for (const cmd of ["npm ci", "npm run typecheck", "npm test", "npm run synth", "npm run --silent matrix -- --format json"]) expect(r).toContain(cmd);
     expect(workflow("pull-request.yml").jobs.check.name).toBe("check");
   });
-  it("rulesets require the check job (GitHub Actions) and the review's verdict, pinned to the review app only the verdict job can use", () => {
+  it("rulesets require the check job (GitHub Actions) and the review's verdict, pinned to the review app only the verdict job can use", async () => {
     // every job a pull request runs (a required check no job posts would block every merge)
     const jobNames = Object.values(real)
       .filter((w) => triggers(w).includes("pull_request"))
@@ -428,14 +429,18 @@ describe("pull requests: the pull request's code runs without secrets, the defau
     const verdict = workflow("pull-request-review.yml").jobs.verdict;
     // the verdict posts under each name the review job's review-checks gave for the pull request's base
     expect(verdict.steps.map((st: any) => st.run ?? "").join("\n")).toContain('-f name="$name"');
-    const { execFileSync } = require("node:child_process");
-    const reviewChecks = (base: string): string[] => JSON.parse(execFileSync(process.execPath, ["--require", "tsx/cjs", "scripts/cli.ts", "review-checks", base], { cwd: path.resolve(__dirname, ".."), encoding: "utf8" }));
+    // the command in-process (its npm script and arguments: cli-wiring.test.ts)
+    const reviewChecks = async (base: string): Promise<string[]> => {
+      const r = await cli(["review-checks", base]);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout);
+    };
     for (const r of Object.values<any>(gates.resource.github_repository_ruleset)) {
       const checks = r.rules?.required_status_checks?.required_check ?? [];
       if (checks.length === 0) continue;
       // a base this ruleset covers (its pattern's * as one part): the review posts the name it requires
       const base = String(r.conditions.ref_name.include[0]).replace(/^refs\/heads\//, "").replace(/\*/g, "x");
-      const posted = reviewChecks(base);
+      const posted = await reviewChecks(base);
       const reviewCheck = checks.find((c: any) => c.integration_id === seedMatrix.organization.github.reviewApp.appId);
       expect(posted).toContain(reviewCheck.context);
       for (const c of checks.filter((x: any) => x !== reviewCheck)) {

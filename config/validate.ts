@@ -200,9 +200,20 @@ export function validateMatrix(def: MatrixDefinition, rules: readonly Rule[] = [
   // A clone left out of the resolved matrix is never valid: its source missing or itself a clone is a problem at
   // its cloneOf (inside it), its source refused is a problem at the source, which its inherited values map to.
   // clear of refusals: no refused path `meets` the path, nor the source's path it maps to
-  const clear = (meets: (refusedPath: string, path: string) => boolean) => (path: string) => {
-    const own = sourceOf(path);
-    return !refused.some((r) => meets(r, own) || meets(r, path));
+  // (the rules ask about the same paths again and again: each path's answer is worked out once; with nothing
+  // refused, every path is clear)
+  const clear = (meets: (refusedPath: string, path: string) => boolean) => {
+    if (refused.length === 0) return () => true;
+    const answers = new Map<string, boolean>();
+    return (path: string) => {
+      let answer = answers.get(path);
+      if (answer === undefined) {
+        const own = sourceOf(path);
+        answer = !refused.some((r) => meets(r, own) || meets(r, path));
+        answers.set(path, answer);
+      }
+      return answer;
+    };
   };
   const valid = clear(touches);
   const shaped = clear((r, path) => within(path, r));

@@ -28,7 +28,6 @@ import { clusterBootstrap, vaultCommands } from "../review/cluster-bootstrap";
 import { preflightReads } from "../review/preflight-reads";
 import { stringify as stringifyYaml } from "yaml";
 import { planMarkdown, summarizePlan } from "../review/plan-summary";
-import { compareEnvironments, formatComparison } from "../review/compare";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
 import { anythingChanged, diffOutputs, formatMarkdown, formatText } from "../review/stack-diff";
 import { readOutput } from "../review/synth-output";
@@ -61,8 +60,10 @@ const provenanceModule = async (): Promise<typeof import("../review/provenance")
 const preflightModule = async (): Promise<typeof import("../review/preflight")> => require("../review/preflight");
 const gateModule = async (): Promise<typeof import("../review/gate")> => require("../review/gate");
 const adoptModule = async (): Promise<typeof import("../review/adopt")> => require("../review/adopt");
-// the stacks themselves (cdktf and the providers' bindings) only for the command that synthesizes one
+// the stacks themselves (cdktf and the providers' bindings) only for the commands that synthesize: every other
+// command starts without loading them (a third of a second per process, measured here)
 const stacksModule = (): typeof import("../main") => require("../main");
+const compareModule = (): typeof import("../review/compare") => require("../review/compare");
 const ADOPTED_DIR_DEFAULT = path.resolve(__dirname, "..", "stacks", "adopted");
 
 const format = () => new Option("--format <format>", "output format").choices(["text", "markdown"]).default("text");
@@ -169,6 +170,7 @@ export function buildProgram(io: CliIo): Command {
     .addOption(format())
     .option("--matrix-json <file>", "compare the matrix exported by `matrix --format json` (a pull request's) with this checkout's code")
     .action((a: string, b: string, opts: { format: "text" | "markdown"; matrixJson?: string }) => {
+      const { compareEnvironments, formatComparison } = compareModule();
       const c = compareEnvironments(matrixFrom(io, opts.matrixJson), a, b, undefined, (done, total) => progress(`comparing ${a} ↔ ${b}: field ${done}/${total}`));
       progressDone();
       const text = formatComparison(c, opts.format);
