@@ -10,6 +10,7 @@ import { datadogHandler, type DatadogState } from "./fakes/platform";
 import { startFake, type Fake } from "./fakes/server";
 import { seedMatrix } from "./helpers";
 import { cli } from "./cli";
+import { scratchDir } from "./scratch";
 import { argv, invocations } from "./workflow-invocations";
 
 type Json = Record<string, any>;
@@ -32,11 +33,32 @@ afterEach(() => {
 });
 afterAll(async () => fake.close());
 
+/**
+ * The apply step's RUNNER_TEMP, where it leaves the applied plan as `terraform show -json` prints it
+ * (format_version, resource_changes[].change.actions: Terraform's JSON output format; review/plan-summary.ts reads
+ * it, checked there against real plans): one object updated unless a test writes another.
+ */
+let runnerTemp: string;
+function writeAppliedPlan(changes: ReadonlyArray<readonly [address: string, actions: readonly string[], importing?: string]>): void {
+  const resourceChanges = changes.map(([address, actions, importing]) => ({
+    address,
+    mode: address.startsWith("data.") ? "data" : "managed",
+    change: { actions, ...(importing ? { importing: { id: importing } } : {}) },
+  }));
+  fs.writeFileSync(path.join(runnerTemp, "applied-plan.json"), JSON.stringify({ format_version: "1.2", terraform_version: "1.11.4", resource_changes: resourceChanges }));
+}
+beforeEach(() => {
+  runnerTemp = fs.mkdtempSync(path.join(scratchDir(), "runner-"));
+  writeAppliedPlan([["kubernetes_config_map_v1.profile", ["update"]]]);
+});
+/** The report step's variables, as the apply job sets them. */
+const stepVars = (stack: string, outcome: string) => ({ STACK: stack, SHA: COMMIT, APPLY_STARTED: String(STARTED), OUTCOME: outcome, RUN_URL: "https://github.com/example-org/envmatrix/actions/runs/1", RUNNER_TEMP: runnerTemp });
+
 const step = () => parse(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "deploy.yml"), "utf8")).jobs.apply.steps.find((s: Json) => String(s.run ?? "").includes("report-deployment"));
 /** The step's command, bound as the workflow binds it. */
 async function reportAs(stack: string, outcome: string) {
   const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "report-deployment");
-  return cli(argv(inv, { STACK: stack, SHA: COMMIT, APPLY_STARTED: String(STARTED), OUTCOME: outcome, RUN_URL: "https://github.com/example-org/envmatrix/actions/runs/1" }));
+  return cli(argv(inv, stepVars(stack, outcome)));
 }
 
 describe("deploy.yml's report step", () => {
@@ -115,6 +137,64 @@ describe("a failed apply", () => {
   });
 });
 
+describe("an apply of a plan that changes no object", () => {
+  it("reports nothing: imports, forgets, reads and unchanged objects deployed nothing (DORA's deployment frequency would count it)", async () => {
+    writeAppliedPlan([
+      ["kubernetes_config_map_v1.profile", ["no-op"]],
+      ["kubernetes_namespace_v1.namespace", ["no-op"], "envmatrix-prod"],
+      ["kubernetes_manifest.old", ["forget"]],
+      ["data.vault_policy_document.read", ["read"]],
+    ]);
+    const r = await reportAs("prod", "success");
+    expect([r.code, dd.doraDeployments, dd.events]).toEqual([0, [], []]);
+    expect(r.stdout.split("\n").filter(Boolean)).toEqual(["Datadog: the plan applied to prod created, updated, replaced and deleted nothing: no deployment to report"]);
+  });
+
+  it("any one object created, updated, replaced or deleted is a deployment", async () => {
+    for (const actions of [["create"], ["update"], ["delete", "create"], ["create", "delete"], ["delete"]]) {
+      dd.doraDeployments = [];
+      writeAppliedPlan([
+        ["kubernetes_config_map_v1.profile", ["no-op"]],
+        ["datadog_monitor.api_latency", actions],
+      ]);
+      await reportAs("prod", "success");
+      expect({ actions, reported: (dd.doraDeployments as Json[]).length }).toEqual({ actions, reported: seedMatrix.services.length });
+    }
+  });
+
+  it("failed: still a failed deployment's events (the attempt counts against the success rate)", async () => {
+    writeAppliedPlan([["kubernetes_config_map_v1.profile", ["no-op"]]]);
+    const r = await reportAs("prod", "failure");
+    expect(dd.doraDeployments).toEqual([]);
+    expect((dd.events as Json[]).map((e) => e.alert_type)).toEqual(seedMatrix.services.map(() => "error"));
+    expect(r.stdout).not.toContain("no deployment to report");
+  });
+
+  it("a plan file the step could not write or that is not a plan: reported as a deployment, saying so", async () => {
+    fs.rmSync(path.join(runnerTemp, "applied-plan.json"));
+    const missing = await reportAs("prod", "success");
+    expect(missing.stdout.split("\n")[0]).toMatch(/^Datadog: the applied plan \(.*applied-plan\.json\) could not be read \(ENOENT.*\): reported as a deployment$/);
+    expect((dd.doraDeployments as Json[]).length).toBe(seedMatrix.services.length);
+    fs.writeFileSync(path.join(runnerTemp, "applied-plan.json"), "{}");
+    dd.doraDeployments = [];
+    const notAPlan = await reportAs("prod", "success");
+    expect(notAPlan.stdout.split("\n")[0]).toMatch(/could not be read \(prod: not the output of terraform show -json \(no format_version\)\): reported as a deployment$/);
+    expect((dd.doraDeployments as Json[]).length).toBe(seedMatrix.services.length);
+  });
+
+  it("deploy.yml's apply step writes the plan's JSON before the apply, and a failure to write it never stops the apply", () => {
+    const apply = parse(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "deploy.yml"), "utf8")).jobs.apply.steps.find((s: Json) => s.id === "apply");
+    const lines = String(apply.run).split("\n").map((l: string) => l.trim());
+    const show = lines.indexOf('terraform -chdir=plan show -json tfplan > "$RUNNER_TEMP/applied-plan.json" || rm -f "$RUNNER_TEMP/applied-plan.json"');
+    const init = lines.findIndex((l: string) => l.startsWith("terraform -chdir=plan init"));
+    const applyLine = lines.findIndex((l: string) => l.startsWith("terraform -chdir=plan apply"));
+    expect(init).toBeGreaterThanOrEqual(0);
+    expect([init < show, show < applyLine]).toEqual([true, true]);
+    // the report reads the same file
+    expect(step().run).toContain('--plan "$RUNNER_TEMP/applied-plan.json"');
+  });
+});
+
 describe("Datadog not answering never fails the deploy", () => {
   it("down (HTTP 503): exit 0, and each line says what was not reported", async () => {
     dd.down = true;
@@ -149,7 +229,7 @@ describe("a team stack (prod split by team)", () => {
     const { loadMatrix } = require("../config");
     const m = loadMatrix(require("./helpers").twoTeamsDefinition());
     const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "report-deployment");
-    const r = await cli(argv(inv, { STACK: "prod-payments", SHA: COMMIT, APPLY_STARTED: String(STARTED), OUTCOME: "success", RUN_URL: "https://github.com/example-org/envmatrix/actions/runs/1" }), { loadMatrix: () => m });
+    const r = await cli(argv(inv, stepVars("prod-payments", "success")), { loadMatrix: () => m });
     expect(r.code).toBe(0);
     expect((dd.doraDeployments as Json[]).map((b) => [b.data.attributes.service, b.data.attributes.env])).toEqual([["billing", "prod"]]);
     expect((dd.events as Json[]).map((e) => e.tags.filter((t: string) => /^(service|env):/.test(t)))).toEqual([["env:prod", "service:billing"]]);
@@ -159,7 +239,7 @@ describe("a team stack (prod split by team)", () => {
     const { loadMatrix } = require("../config");
     const m = loadMatrix(require("./helpers").twoTeamsDefinition());
     const [inv] = invocations().filter((i) => i.workflow === "deploy.yml" && i.script === "report-deployment");
-    const report = (outcome: string) => cli(argv(inv, { STACK: "prod", SHA: COMMIT, APPLY_STARTED: String(STARTED), OUTCOME: outcome, RUN_URL: "https://github.com/example-org/envmatrix/actions/runs/1" }), { loadMatrix: () => m });
+    const report = (outcome: string) => cli(argv(inv, stepVars("prod", outcome)), { loadMatrix: () => m });
     const ok = await report("success");
     expect([ok.code, dd.events, dd.doraDeployments]).toEqual([0, [], []]);
     const failed = await report("failure");

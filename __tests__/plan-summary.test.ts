@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { dangerous, hasChanges, planMarkdown, PlanFormatError, summarizePlan } from "../review/plan-summary";
+import { changesObjects, dangerous, hasChanges, planMarkdown, PlanFormatError, summarizePlan } from "../review/plan-summary";
 import { applySavedPlan, changeStateBehindThePlan, makeRealPlan, terraformBinary } from "./fixtures/real-plan";
 
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "plan.json"), "utf8"));
@@ -139,10 +139,20 @@ withTerraform("a plan that adopts an existing object (an import block, as every 
     // imported and left as it is: still listed, as Terraform's plan lists "will be imported"
     expect(first.human).toMatch(/terraform_data\.bare will be imported/);
     expect(md).toContain("| import | `terraform_data.bare` ← `as-it-is` |");
-    expect(hasChanges(s)).toBe(true);
+    expect([hasChanges(s), changesObjects(s)]).toEqual([true, true]);
     tf("apply", "-input=false", "tfplan");
     const again = summarizePlan("staging", plan().json, true);
-    expect([again.imports, hasChanges(again)]).toEqual([0, false]);
+    expect([again.imports, hasChanges(again), changesObjects(again)]).toEqual([0, false, false]);
+  });
+
+  it("an import of an object as it is changes the state, not the object: no deployment (report-deployment)", () => {
+    const only = fs.mkdtempSync(path.join(dir, "import-only-"));
+    fs.writeFileSync(path.join(only, "main.tf.json"), JSON.stringify({ resource: { terraform_data: { bare: {} } }, import: [{ to: "terraform_data.bare", id: "as-it-is" }] }));
+    const run = (...args: string[]) => execFileSync("terraform", [`-chdir=${only}`, ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    run("init", "-input=false");
+    expect(run("plan", "-input=false", "-no-color", "-out=tfplan")).toMatch(/Plan: 1 to import, 0 to add, 0 to change, 0 to destroy\./);
+    const s = summarizePlan("staging", JSON.parse(run("show", "-json", "tfplan")), true);
+    expect([s.imports, hasChanges(s), changesObjects(s)]).toEqual([1, true, false]);
   });
 });
 

@@ -78,6 +78,11 @@ export function summarizePlan(stack: string, plan: unknown, isProtected: boolean
 
 const LABEL: Record<PlanAction, string> = { create: "add", update: "change", replace: "replace", delete: "destroy", forget: "forget", "no-op": "unchanged" };
 
+/**
+ * Whether applying the plan changes any object (creates, updates, replaces or deletes one): an import or a forget
+ * changes only the state, an output nothing outside it. What a deployment is (report-deployment).
+ */
+export const changesObjects = (s: PlanSummary) => s.counts.create + s.counts.update + s.counts.replace + s.counts.delete > 0;
 export const hasChanges = (s: PlanSummary) => s.imports + s.counts.create + s.counts.update + s.counts.replace + s.counts.delete + s.counts.forget > 0;
 
 /** "import" for an adopted object left as it is, "import, change" for one the apply also updates, and so on. */

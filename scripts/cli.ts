@@ -27,7 +27,7 @@ import { deployerRbac } from "../review/deployer-rbac";
 import { clusterBootstrap, vaultCommands } from "../review/cluster-bootstrap";
 import { preflightReads } from "../review/preflight-reads";
 import { stringify as stringifyYaml } from "yaml";
-import { planMarkdown, summarizePlan } from "../review/plan-summary";
+import { changesObjects, planMarkdown, summarizePlan } from "../review/plan-summary";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
 import { anythingChanged, diffOutputs, formatMarkdown, formatText } from "../review/stack-diff";
 import { readOutput } from "../review/synth-output";
@@ -455,7 +455,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--finished <seconds>", "when it finished (default: now)")
     .addOption(new Option("--outcome <outcome>", "how the apply ended").choices(["success", "failure"]).makeOptionMandatory())
     .option("--run-url <url>", "the workflow run, for the event's text")
-    .action(async (stack: string, opts: { commit: string; started: string; finished?: string; outcome: "success" | "failure"; runUrl?: string }) => {
+    .option("--plan <file>", "the saved plan the apply applied, as terraform show -json prints it: a successful apply of a plan that creates, updates, replaces and deletes nothing deployed nothing, and reports nothing (a file that cannot be read: reported as a deployment)")
+    .action(async (stack: string, opts: { commit: string; started: string; finished?: string; outcome: "success" | "failure"; runUrl?: string; plan?: string }) => {
       const m = loadMatrix();
       appliedSettings(m, stack);
       // an environment's stack deploys every service, a team stack its team's (config/stacks.ts); the gates none
@@ -470,6 +471,20 @@ export function buildProgram(io: CliIo): Command {
       if (of.kind === "environment" && m.environments[of.environment].splitByTeam && opts.outcome === "success") {
         log(`Datadog: ${stack} is split by team: its team stacks report its services' deployments`);
         return;
+      }
+      // an apply of a plan without changes (an output, a moved or import block, a provider upgrade) changed no
+      // service's environment: no DORA deployment (it would count in deployment frequency) and no event
+      if (opts.plan !== undefined && opts.outcome === "success") {
+        let changes: boolean | undefined;
+        try {
+          changes = changesObjects(summarizePlan(stack, JSON.parse(fs.readFileSync(opts.plan, "utf8")), false));
+        } catch (err) {
+          log(`Datadog: the applied plan (${opts.plan}) could not be read (${oneLine((err as Error).message)}): reported as a deployment`);
+        }
+        if (changes === false) {
+          log(`Datadog: the plan applied to ${stack} created, updated, replaced and deleted nothing: no deployment to report`);
+          return;
+        }
       }
       const services = of.kind === "team" ? of.services : m.services;
       const seconds = (v: string, what: string) => {
