@@ -34,11 +34,26 @@ function schemaKeysInSnakeCase(value: unknown, at = ""): string[] {
   ]);
 }
 
-// one validator process for every stack's objects
+// every stack's objects
 const all = environmentNames.flatMap((env) =>
   kubernetesObjects(resolveReferences(synthEnvironment(env))).map((o) => ({ env, ...o })),
 );
-const results = validate(all.map((o) => o.object));
+
+// the validator's own check: objects broken on purpose, each of which it must refuse
+const store = all.find((o) => o.object.kind === "SecretStore")!.object;
+const externalSecret = all.find((o) => o.object.kind === "ExternalSecret")!.object;
+const policy = all.find((o) => o.object.kind === "NetworkPolicy")!.object;
+const cases: Array<[string, object, RegExp]> = [
+  ["an ExternalSecret with an unknown creationPolicy", { ...externalSecret, spec: { ...externalSecret.spec, target: { ...externalSecret.spec.target, creationPolicy: "Sometimes" } } }, /creationPolicy/],
+  ["a SecretStore on KV version 3", { ...store, spec: { provider: { vault: { ...store.spec.provider.vault, version: "v3" } } } }, /version/],
+  ["an ExternalSecret without its store", { ...externalSecret, spec: { ...externalSecret.spec, secretStoreRef: undefined, dataFrom: "all" } }, /dataFrom|secretStoreRef/],
+  ["a NetworkPolicy with a made-up policy type", { ...policy, spec: { ...policy.spec, policyTypes: ["Sideways"] } }, /policyTypes/],
+  ["an object of a kind nobody can validate", { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } }, /no schema for example.com\/v1 Widget/],
+];
+// one validator process for the stacks' objects and the broken ones (each object is judged on its own: one result per object)
+const validated = validate([...all.map((o) => o.object), ...cases.map(([, broken]) => broken)]);
+const results = validated.slice(0, all.length);
+const rejected = validated.slice(all.length);
 
 describe.each(environmentNames)("%s stack", (env) => {
   const mine = all.map((o, i) => ({ ...o, result: results[i] })).filter((o) => o.env === env);
@@ -57,20 +72,8 @@ describe.each(environmentNames)("%s stack", (env) => {
   });
 });
 
-describe("the validator", () => {
-  const store = all.find((o) => o.object.kind === "SecretStore")!.object;
-  const externalSecret = all.find((o) => o.object.kind === "ExternalSecret")!.object;
-  const policy = all.find((o) => o.object.kind === "NetworkPolicy")!.object;
 
-  const cases: Array<[string, object, RegExp]> = [
-    ["an ExternalSecret with an unknown creationPolicy", { ...externalSecret, spec: { ...externalSecret.spec, target: { ...externalSecret.spec.target, creationPolicy: "Sometimes" } } }, /creationPolicy/],
-    ["a SecretStore on KV version 3", { ...store, spec: { provider: { vault: { ...store.spec.provider.vault, version: "v3" } } } }, /version/],
-    ["an ExternalSecret without its store", { ...externalSecret, spec: { ...externalSecret.spec, secretStoreRef: undefined, dataFrom: "all" } }, /dataFrom|secretStoreRef/],
-    ["a NetworkPolicy with a made-up policy type", { ...policy, spec: { ...policy.spec, policyTypes: ["Sideways"] } }, /policyTypes/],
-    ["an object of a kind nobody can validate", { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } }, /no schema for example.com\/v1 Widget/],
-  ];
-  // one validator process for the broken objects too; each is judged on its own (one result per object)
-  const rejected = validate(cases.map(([, broken]) => broken));
+describe("the validator", () => {
   it.each(cases.map(([what, , message], i) => [what, message, i] as const))("rejects %s", (_what, message, i) => {
     expect(rejected[i].error).toMatch(message);
   });
