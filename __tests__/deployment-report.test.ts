@@ -138,7 +138,8 @@ describe("a failed apply", () => {
 });
 
 describe("an apply of a plan that changes no object", () => {
-  it("reports nothing: imports, forgets, reads and unchanged objects deployed nothing (DORA's deployment frequency would count it)", async () => {
+  it("is no DORA deployment (deployment frequency would count it); its events say changes:none (the success rate counts every apply)", async () => {
+    // imports as they are, forgets, reads and unchanged objects: the state changes, no object does
     writeAppliedPlan([
       ["kubernetes_config_map_v1.profile", ["no-op"]],
       ["kubernetes_namespace_v1.namespace", ["no-op"], "envmatrix-prod"],
@@ -146,52 +147,113 @@ describe("an apply of a plan that changes no object", () => {
       ["data.vault_policy_document.read", ["read"]],
     ]);
     const r = await reportAs("prod", "success");
-    expect([r.code, dd.doraDeployments, dd.events]).toEqual([0, [], []]);
-    expect(r.stdout.split("\n").filter(Boolean)).toEqual(["Datadog: the plan applied to prod created, updated, replaced and deleted nothing: no deployment to report"]);
+    expect([r.code, dd.doraDeployments]).toEqual([0, []]);
+    expect((dd.events as Json[]).map((e) => [e.alert_type, e.tags.filter((t: string) => /^(service|outcome|changes):/.test(t))])).toEqual(
+      seedMatrix.services.map((s) => ["success", [`service:${s.name}`, "outcome:success", "changes:none"]]),
+    );
+    expect(r.stdout.split("\n").filter(Boolean)).toEqual(
+      seedMatrix.services.flatMap((s) => [`Datadog: no DORA deployment of ${s.name} in prod: the applied plan changed no object`, `Datadog: deployment event of ${s.name} in prod (success) reported`]),
+    );
   });
 
-  it("any one object created, updated, replaced or deleted is a deployment", async () => {
+  it("any one object created, updated, replaced or deleted is a deployment, its events without changes:none", async () => {
     for (const actions of [["create"], ["update"], ["delete", "create"], ["create", "delete"], ["delete"]]) {
       dd.doraDeployments = [];
+      dd.events = [];
       writeAppliedPlan([
         ["kubernetes_config_map_v1.profile", ["no-op"]],
         ["datadog_monitor.api_latency", actions],
       ]);
       await reportAs("prod", "success");
-      expect({ actions, reported: (dd.doraDeployments as Json[]).length }).toEqual({ actions, reported: seedMatrix.services.length });
+      const tagged = (dd.events as Json[]).filter((e) => e.tags.includes("changes:none")).length;
+      expect({ actions, reported: (dd.doraDeployments as Json[]).length, tagged }).toEqual({ actions, reported: seedMatrix.services.length, tagged: 0 });
     }
   });
 
-  it("failed: still a failed deployment's events (the attempt counts against the success rate)", async () => {
+  it("failed: a failed deployment's events, as always (the plan is not read)", async () => {
     writeAppliedPlan([["kubernetes_config_map_v1.profile", ["no-op"]]]);
     const r = await reportAs("prod", "failure");
     expect(dd.doraDeployments).toEqual([]);
-    expect((dd.events as Json[]).map((e) => e.alert_type)).toEqual(seedMatrix.services.map(() => "error"));
-    expect(r.stdout).not.toContain("no deployment to report");
+    expect((dd.events as Json[]).map((e) => [e.alert_type, e.tags.includes("changes:none")])).toEqual(seedMatrix.services.map(() => ["error", false]));
+    expect(r.stdout).not.toContain("changed no object");
   });
 
-  it("a plan file the step could not write or that is not a plan: reported as a deployment, saying so", async () => {
+  it("a plan file the step could not write or that is not a plan: reported as a deployment, saying why without quoting the file", async () => {
     fs.rmSync(path.join(runnerTemp, "applied-plan.json"));
+    const file = path.join(runnerTemp, "applied-plan.json");
     const missing = await reportAs("prod", "success");
-    expect(missing.stdout.split("\n")[0]).toMatch(/^Datadog: the applied plan \(.*applied-plan\.json\) could not be read \(ENOENT.*\): reported as a deployment$/);
+    expect(missing.stdout.split("\n")[0]).toBe(`Datadog: the applied plan (${file}) could not be read (ENOENT): reported as a deployment`);
     expect((dd.doraDeployments as Json[]).length).toBe(seedMatrix.services.length);
-    fs.writeFileSync(path.join(runnerTemp, "applied-plan.json"), "{}");
-    dd.doraDeployments = [];
-    const notAPlan = await reportAs("prod", "success");
-    expect(notAPlan.stdout.split("\n")[0]).toMatch(/could not be read \(prod: not the output of terraform show -json \(no format_version\)\): reported as a deployment$/);
-    expect((dd.doraDeployments as Json[]).length).toBe(seedMatrix.services.length);
+    for (const [content, why] of [
+      ["{}", "prod: not the output of terraform show -json (no format_version)"],
+      // cut short where a value stood: the parser's own message would quote the text around the error
+      ['{"format_version":"1.2","planned_values":{"x":"a-secret-value', "not JSON"],
+    ]) {
+      fs.writeFileSync(file, content);
+      dd.doraDeployments = [];
+      const r = await reportAs("prod", "success");
+      expect(r.stdout.split("\n")[0]).toBe(`Datadog: the applied plan (${file}) could not be read (${why}): reported as a deployment`);
+      expect(r.stdout).not.toContain("a-secret-value");
+      expect((dd.doraDeployments as Json[]).length).toBe(seedMatrix.services.length);
+    }
   });
 
-  it("deploy.yml's apply step writes the plan's JSON before the apply, and a failure to write it never stops the apply", () => {
-    const apply = parse(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "deploy.yml"), "utf8")).jobs.apply.steps.find((s: Json) => s.id === "apply");
-    const lines = String(apply.run).split("\n").map((l: string) => l.trim());
-    const show = lines.indexOf('terraform -chdir=plan show -json tfplan > "$RUNNER_TEMP/applied-plan.json" || rm -f "$RUNNER_TEMP/applied-plan.json"');
+  it("without --plan (a hand-run report): a deployment, with no line about a plan", async () => {
+    const r = await cli(["report-deployment", "prod", "--commit", COMMIT, "--started", String(STARTED), "--outcome", "success"]);
+    expect(r.code).toBe(0);
+    expect((dd.doraDeployments as Json[]).length).toBe(seedMatrix.services.length);
+    expect(r.stdout).not.toContain("plan");
+  });
+});
+
+describe("deploy.yml's apply step keeps the plan's changes for the report", () => {
+  const apply = () => parse(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "deploy.yml"), "utf8")).jobs.apply.steps.find((s: Json) => s.id === "apply");
+  const SHOW = '( set -o pipefail; terraform -chdir=plan show -json tfplan | jq -c "$PLAN_CHANGES" > "$RUNNER_TEMP/applied-plan.json" ) || rm -f "$RUNNER_TEMP/applied-plan.json"';
+
+  it("after init, before the apply; a failure to write it never stops the apply; the report reads that file", () => {
+    const lines = String(apply().run).split("\n").map((l: string) => l.trim());
+    const show = lines.indexOf(SHOW);
     const init = lines.findIndex((l: string) => l.startsWith("terraform -chdir=plan init"));
     const applyLine = lines.findIndex((l: string) => l.startsWith("terraform -chdir=plan apply"));
-    expect(init).toBeGreaterThanOrEqual(0);
-    expect([init < show, show < applyLine]).toEqual([true, true]);
-    // the report reads the same file
+    expect([init >= 0, init < show, show < applyLine]).toEqual([true, true, true]);
     expect(step().run).toContain('--plan "$RUNNER_TEMP/applied-plan.json"');
+  });
+
+  const terraform = require("./fixtures/real-plan").terraformBinary();
+  const jq = (() => {
+    try {
+      require("node:child_process").execFileSync("jq", ["--version"], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!terraform || !jq) console.warn(`deployment-report.test: no ${!terraform ? "terraform" : "jq"} binary on PATH: the real plan through the step's jq filter is skipped`);
+  (terraform && jq ? it : it.skip)("the step's jq filter, on a real terraform show -json: the same changes, no value (a sensitive one included)", () => {
+    const { execFileSync } = require("node:child_process");
+    const os = require("node:os");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-applied-plan-"));
+    try {
+      const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+      const tf = (...args: string[]) => execFileSync("terraform", [`-chdir=${dir}`, ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      const config = (input: string) =>
+        fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ resource: { terraform_data: { kept: { input: "same" }, changed: { input: `\${sensitive("${input}")}` } } } }));
+      config("first-secret-value");
+      tf("init", "-input=false");
+      tf("apply", "-input=false", "-auto-approve");
+      config("second-secret-value");
+      tf("plan", "-input=false", "-out=tfplan");
+      const full = tf("show", "-json", "tfplan");
+      expect(full).toContain("second-secret-value"); // what the filter is for
+      const filter = apply().env.PLAN_CHANGES;
+      const kept = execFileSync("jq", ["-c", filter], { input: full, encoding: "utf8" });
+      expect(kept).not.toMatch(/secret-value/);
+      const { summarizePlan } = require("../review/plan-summary");
+      expect(summarizePlan("prod", JSON.parse(kept), true)).toEqual(summarizePlan("prod", JSON.parse(full), true));
+      expect(summarizePlan("prod", JSON.parse(kept), true).counts.update).toBe(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

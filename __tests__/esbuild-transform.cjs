@@ -21,14 +21,27 @@ const options = {
   // class fields and the like as tsc would compile them with this tsconfig
   tsconfigRaw: { compilerOptions: tsconfig.compilerOptions },
 };
-const configKey = crypto.createHash("sha256").update(JSON.stringify({ esbuild: esbuild.version, options })).digest("hex");
+// Jest keeps a transformed file under this key alone: everything the output depends on is in it (this file's own
+// code included, so an edit here is never served from an older cache)
+const configKey = crypto
+  .createHash("sha256")
+  .update(JSON.stringify({ esbuild: esbuild.version, options }))
+  .update(fs.readFileSync(__filename))
+  .digest("hex");
 
 module.exports = {
   process(sourceText, sourcePath) {
+    // ts-jest moved jest.mock() above the imports (babel-jest does too); esbuild does not, so such a mock would
+    // quietly come after the real module loaded: refused, with what to write instead
+    if (/^\s*jest\.mock\(/m.test(sourceText)) {
+      throw new Error(`${sourcePath}: jest.mock() is not hoisted above the imports by this transform (__tests__/esbuild-transform.cjs): use jest.doMock() before a require(), inside jest.isolateModules()`);
+    }
     const { code, map } = esbuild.transformSync(sourceText, { ...options, sourcefile: sourcePath });
     return { code, map };
   },
-  getCacheKey(sourceText, sourcePath) {
-    return crypto.createHash("sha256").update(configKey).update("\0").update(sourcePath).update("\0").update(sourceText).digest("hex");
+  getCacheKey(sourceText, sourcePath, transformOptions) {
+    // a coverage run (instrument) must not reuse the plain output
+    const instrument = transformOptions?.instrument ? "instrument" : "plain";
+    return crypto.createHash("sha256").update(configKey).update("\0").update(instrument).update("\0").update(sourcePath).update("\0").update(sourceText).digest("hex");
   },
 };

@@ -175,6 +175,20 @@ describe("a name that every JavaScript object has", () => {
       expect(problems.map((p) => p.path)).toContain(formatPath(path));
     }
   });
+
+  it.each([["undefined"], ["null"]])("a clone named %s (a DNS label like any other), with a problem elsewhere: listed, never a crash", (name) => {
+    // a path outside environments has no environment name: it must not be read as the environment `undefined`
+    const m = editableDefinition();
+    const [clone] = Object.entries<any>(m.environments).find(([, e]) => e.cloneOf !== undefined)!;
+    m.environments[name] = m.environments[clone];
+    delete m.environments[clone];
+    m.promotionOrder = m.promotionOrder.map((n: string) => (n === clone ? name : n));
+    const fine = validateMatrix(m);
+    m.organization.vault.address = 7;
+    const problems = validateMatrix(m);
+    wellFormed(problems);
+    expect(problems.filter((p) => !fine.some((f) => f.path === p.path)).map((p) => p.path)).toEqual(["organization.vault.address"]);
+  });
 });
 
 describe("one mistake, one problem: no rule speaks about an environment the schema refused", () => {

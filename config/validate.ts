@@ -193,7 +193,10 @@ export function validateMatrix(def: MatrixDefinition, rules: readonly Rule[] = [
   const inherited = (name: string, field: string) => inheritedField(def, name, field);
   // an inherited value is valid where its source's is
   const sourceOf = (path: string): string => {
-    const [, name, field] = /^environments\.([^.[]+)\.?(.*)$/.exec(path) ?? [];
+    const at = /^environments\.([^.[]+)\.?(.*)$/.exec(path);
+    // a path outside the environments is its own (an environment may be named `undefined`)
+    if (at === null) return path;
+    const [, name, field] = at;
     if (!inherited(name, field)) return path;
     return path.replace(`environments.${name}`, `environments.${(def.environments[name] as EnvironmentClone).cloneOf}`);
   };

@@ -5,10 +5,12 @@
  *   the commit and repository, an id that makes a re-run the same deployment, tagged
  *   `deployment_type:infrastructure`), from which Datadog's DORA Metrics compute deployment frequency and change
  *   lead time per environment. A failed apply deployed nothing, so it sends none; DORA Metrics finds failed changes by
- *   rollbacks and incidents;
+ *   rollbacks and incidents. Nor does a successful apply of a plan that changed no object (an output, an import as
+ *   it is, a removed block): it deployed nothing, and deployment frequency would count it;
  * - an event per service (POST /api/v1/events) tagged `env:<env>`, `deployment`, `managed-by:envmatrix`,
- *   `service:<name>` and `outcome:success|failure`, which the environment's dashboard counts (deploy success rate)
- *   and lists (constructs/datadog-dashboard.ts).
+ *   `service:<name>` and `outcome:success|failure` (and `changes:none` after an apply that changed nothing), which
+ *   the environment's dashboard counts (deploy success rate: every apply, whatever it changed) and lists
+ *   (constructs/datadog-dashboard.ts).
  *
  * Reporting never fails a deploy: every failure becomes a line of the job summary, and the command exits 0.
  */
@@ -42,6 +44,11 @@ export interface DeploymentReport {
   readonly outcome: "success" | "failure";
   /** The run that applied, for the event's text. */
   readonly runUrl?: string;
+  /**
+   * Whether the applied plan created, updated, replaced or deleted an object; `false`: a successful apply changed
+   * nothing, so it deployed nothing (no DORA deployment; its events say `changes:none`). Unknown: as if it did.
+   */
+  readonly changedObjects?: boolean;
 }
 
 export interface DatadogEndpoint {
@@ -60,8 +67,12 @@ export async function reportDeployment(r: DeploymentReport, dd: DatadogEndpoint)
   const events = new EventsApi(configuration);
   const lines: string[] = [];
   let complete = true;
+  const deployed = r.outcome === "success" && r.changedObjects !== false;
   for (const s of r.services) {
-    if (r.outcome === "success") {
+    if (r.outcome === "success" && !deployed) {
+      lines.push(`Datadog: no DORA deployment of ${s.name} in ${r.environment}: the applied plan changed no object`);
+    }
+    if (deployed) {
       try {
         await dora.createDORADeployment({
           body: {
@@ -93,7 +104,7 @@ export async function reportDeployment(r: DeploymentReport, dd: DatadogEndpoint)
         body: {
           title: `Deployed ${r.environment}: ${r.outcome === "success" ? "succeeded" : "failed"} (${r.commit.slice(0, 12)})`,
           text: `envmatrix applied the ${r.environment} stack at ${r.commit}${r.runUrl ? ` (${r.runUrl})` : ""}: ${r.outcome}.`,
-          tags: [...deploymentEventTags(r.environment), `service:${s.name}`, `team:${s.team}`, `outcome:${r.outcome}`],
+          tags: [...deploymentEventTags(r.environment), `service:${s.name}`, `team:${s.team}`, `outcome:${r.outcome}`, ...(r.changedObjects === false ? ["changes:none"] : [])],
           alertType: r.outcome === "success" ? "success" : "error",
           sourceTypeName: "envmatrix",
           dateHappened: Math.floor(r.finishedAt.getTime() / 1000),

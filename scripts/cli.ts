@@ -27,7 +27,7 @@ import { deployerRbac } from "../review/deployer-rbac";
 import { clusterBootstrap, vaultCommands } from "../review/cluster-bootstrap";
 import { preflightReads } from "../review/preflight-reads";
 import { stringify as stringifyYaml } from "yaml";
-import { changesObjects, planMarkdown, summarizePlan } from "../review/plan-summary";
+import { changesObjects, planMarkdown, PlanFormatError, summarizePlan } from "../review/plan-summary";
 import { matrixMarkdown, matrixText } from "../review/matrix-table";
 import { anythingChanged, diffOutputs, formatMarkdown, formatText } from "../review/stack-diff";
 import { readOutput } from "../review/synth-output";
@@ -455,7 +455,7 @@ export function buildProgram(io: CliIo): Command {
     .option("--finished <seconds>", "when it finished (default: now)")
     .addOption(new Option("--outcome <outcome>", "how the apply ended").choices(["success", "failure"]).makeOptionMandatory())
     .option("--run-url <url>", "the workflow run, for the event's text")
-    .option("--plan <file>", "the saved plan the apply applied, as terraform show -json prints it: a successful apply of a plan that creates, updates, replaces and deletes nothing deployed nothing, and reports nothing (a file that cannot be read: reported as a deployment)")
+    .option("--plan <file>", "the saved plan the apply applied, as terraform show -json prints it (its resource_changes are enough): a successful apply of a plan that creates, updates, replaces and deletes nothing deployed nothing: no DORA deployment, its events tagged changes:none (a file that cannot be read: reported as a deployment)")
     .action(async (stack: string, opts: { commit: string; started: string; finished?: string; outcome: "success" | "failure"; runUrl?: string; plan?: string }) => {
       const m = loadMatrix();
       appliedSettings(m, stack);
@@ -473,17 +473,15 @@ export function buildProgram(io: CliIo): Command {
         return;
       }
       // an apply of a plan without changes (an output, a moved or import block, a provider upgrade) changed no
-      // service's environment: no DORA deployment (it would count in deployment frequency) and no event
+      // service's environment: no DORA deployment (it would count in deployment frequency)
+      let changedObjects: boolean | undefined;
       if (opts.plan !== undefined && opts.outcome === "success") {
-        let changes: boolean | undefined;
         try {
-          changes = changesObjects(summarizePlan(stack, JSON.parse(fs.readFileSync(opts.plan, "utf8")), false));
+          changedObjects = changesObjects(summarizePlan(stack, JSON.parse(fs.readFileSync(opts.plan, "utf8")), false));
         } catch (err) {
-          log(`Datadog: the applied plan (${opts.plan}) could not be read (${oneLine((err as Error).message)}): reported as a deployment`);
-        }
-        if (changes === false) {
-          log(`Datadog: the plan applied to ${stack} created, updated, replaced and deleted nothing: no deployment to report`);
-          return;
+          // never the parser's message: it quotes the file around the error, and a plan may hold secret values
+          const why = err instanceof SyntaxError ? "not JSON" : err instanceof PlanFormatError ? err.message : ((err as NodeJS.ErrnoException).code ?? (err as Error).name);
+          log(`Datadog: the applied plan (${opts.plan}) could not be read (${oneLine(why)}): reported as a deployment`);
         }
       }
       const services = of.kind === "team" ? of.services : m.services;
@@ -503,6 +501,7 @@ export function buildProgram(io: CliIo): Command {
           finishedAt: opts.finished === undefined ? new Date() : seconds(opts.finished, "finished"),
           outcome: opts.outcome,
           runUrl: opts.runUrl,
+          changedObjects,
         },
         { apiUrl: env.DD_HOST ?? m.organization.datadog.apiUrl, apiKey: env.DD_API_KEY ?? "" },
       );
