@@ -219,31 +219,23 @@ describe("deploy.yml's apply step keeps the plan's changes for the report", () =
     expect(step().run).toContain('--plan "$RUNNER_TEMP/applied-plan.json"');
   });
 
-  const terraform = require("./fixtures/real-plan").terraformBinary();
-  const jq = (() => {
-    try {
-      require("node:child_process").execFileSync("jq", ["--version"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const { onPath, terraformBinary, tf } = require("./fixtures/real-plan");
+  const terraform = terraformBinary();
+  const jq = onPath("jq");
   if (!terraform || !jq) console.warn(`deployment-report.test: no ${!terraform ? "terraform" : "jq"} binary on PATH: the real plan through the step's jq filter is skipped`);
   (terraform && jq ? it : it.skip)("the step's jq filter, on a real terraform show -json: the same changes, no value (a sensitive one included)", () => {
     const { execFileSync } = require("node:child_process");
     const os = require("node:os");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envmatrix-applied-plan-"));
     try {
-      const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
-      const tf = (...args: string[]) => execFileSync("terraform", [`-chdir=${dir}`, ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
       const config = (input: string) =>
         fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ resource: { terraform_data: { kept: { input: "same" }, changed: { input: `\${sensitive("${input}")}` } } } }));
       config("first-secret-value");
-      tf("init", "-input=false");
-      tf("apply", "-input=false", "-auto-approve");
+      tf(dir, "init", "-input=false");
+      tf(dir, "apply", "-input=false", "-auto-approve");
       config("second-secret-value");
-      tf("plan", "-input=false", "-out=tfplan");
-      const full = tf("show", "-json", "tfplan");
+      tf(dir, "plan", "-input=false", "-out=tfplan");
+      const full = tf(dir, "show", "-json", "tfplan");
       expect(full).toContain("second-secret-value"); // what the filter is for
       const filter = apply().env.PLAN_CHANGES;
       const kept = execFileSync("jq", ["-c", filter], { input: full, encoding: "utf8" });

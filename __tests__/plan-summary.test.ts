@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { changesObjects, dangerous, hasChanges, planMarkdown, PlanFormatError, summarizePlan } from "../review/plan-summary";
-import { applySavedPlan, changeStateBehindThePlan, makeRealPlan, terraformBinary } from "./fixtures/real-plan";
+import { applySavedPlan, changeStateBehindThePlan, makeRealPlan, terraformBinary, tf as tfIn } from "./fixtures/real-plan";
 
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "plan.json"), "utf8"));
 // what fixtures/real-plan.ts does to each resource, read from its configuration (not from the code under test)
@@ -148,10 +148,9 @@ withTerraform("a plan that adopts an existing object (an import block, as every 
   it("an import of an object as it is changes the state, not the object: no deployment (report-deployment)", () => {
     const only = fs.mkdtempSync(path.join(dir, "import-only-"));
     fs.writeFileSync(path.join(only, "main.tf.json"), JSON.stringify({ resource: { terraform_data: { bare: {} } }, import: [{ to: "terraform_data.bare", id: "as-it-is" }] }));
-    const run = (...args: string[]) => execFileSync("terraform", [`-chdir=${only}`, ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    run("init", "-input=false");
-    expect(run("plan", "-input=false", "-no-color", "-out=tfplan")).toMatch(/Plan: 1 to import, 0 to add, 0 to change, 0 to destroy\./);
-    const s = summarizePlan("staging", JSON.parse(run("show", "-json", "tfplan")), true);
+    tfIn(only, "init", "-input=false");
+    expect(tfIn(only, "plan", "-input=false", "-no-color", "-out=tfplan")).toMatch(/Plan: 1 to import, 0 to add, 0 to change, 0 to destroy\./);
+    const s = summarizePlan("staging", JSON.parse(tfIn(only, "show", "-json", "tfplan")), true);
     expect([s.imports, hasChanges(s), changesObjects(s)]).toEqual([1, true, false]);
   });
 });

@@ -255,14 +255,7 @@ describe("deploy: the approver approves the plan that is applied", () => {
     expect(r).toContain('include=$(npm run --silent stacks-to-plan -- "$REF" --head cdktf.out "${at[@]}")');
     expect(r).toContain('echo "targets=$include" >> "$GITHUB_OUTPUT"');
   });
-  const hasJq = (() => {
-    try {
-      require("node:child_process").execFileSync("jq", ["--version"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const hasJq = require("./fixtures/real-plan").onPath("jq");
   if (!hasJq) console.warn("workflows.test: no jq on PATH (GitHub's runners have it): the resolve step's run by bash is skipped");
   (hasJq ? it : it.skip)("synthesizes a deployment record's commit only when it is in the pushed commit's history: a record naming another branch's commit (anyone with write access can make one) runs none of its code, and its stacks are planned; a local-backend stack is left out", () => {
     // the step itself, run by bash in a repository of its own (main: c1 → c2, pushed; feature/x: f1 beyond c1),
