@@ -619,35 +619,118 @@ describe("last-applied: the commit drift plans a stack at", () => {
   });
 });
 
-describe("admissions: each GitHub environment admits only the branches the gates stack writes", () => {
-  it("names a policy added by hand (a branch pattern or a tag) in its environment, exit 3; all the stack's own pass; an environment it cannot read fails", async () => {
-    const out = path.join(scratchDir(), "admissions-out");
-    if (!fs.existsSync(out)) expect(synthesize(definition, out)).toBe(0);
-    // every environment the gates stack gives branch policies, with exactly its patterns (fakes/github.ts)
-    const gates = JSON.parse(fs.readFileSync(path.join(out, "stacks", "gates", "cdk.tf.json"), "utf8"));
+describe("admissions: each GitHub environment admits only the branches and reviewers the gates stack writes", () => {
+  const out = () => path.join(scratchDir(), "admissions-out");
+  const owner = seedMatrix.organization.github.owner;
+  const repository = seedMatrix.organization.github.repository;
+  /** The branch patterns each GitHub environment admits, as the synthesized gates stack writes its policies. */
+  function writtenPolicies(): Record<string, string[]> {
+    if (!fs.existsSync(out())) expect(synthesize(definition, out())).toBe(0);
+    const gates = JSON.parse(fs.readFileSync(path.join(out(), "stacks", "gates", "cdk.tf.json"), "utf8"));
     const envName = (ref: string) => gates.resource.github_repository_environment[/github_repository_environment\.([a-z0-9_]+)\.environment/.exec(ref)![1]].environment;
     const expected: Record<string, string[]> = {};
     for (const p of Object.values<any>(gates.resource.github_repository_environment_deployment_policy)) {
       const patterns = p.for_each ? JSON.parse(/^\$\{toset\((\[.*\])\)\}$/.exec(p.for_each)![1]) : [p.branch_pattern];
       (expected[envName(p.environment)] ??= []).push(...patterns);
     }
+    return expected;
+  }
+  /**
+   * The required reviewers of each GitHub environment, from the matrix (README "Promotion"): every environment's
+   * approval reviewers in its own environment, the gates' environment the reviewers of the environment it follows,
+   * and an environment's branch creators in its `-branches` environment (self-review allowed there).
+   */
+  function matrixReviewers(): Record<string, { teams: string[]; users: string[]; preventSelfReview: boolean }> {
+    const out: Record<string, { teams: string[]; users: string[]; preventSelfReview: boolean }> = {};
+    for (const e of Object.values(seedMatrix.environments)) {
+      const { teams, users } = e.approval.reviewers;
+      if (teams.length + users.length > 0) out[e.identity.githubEnvironment] = { teams: [...teams], users: [...users], preventSelfReview: e.approval.preventSelfReview };
+      const creators = e.identity.branchCreators ?? [];
+      if (creators.length > 0) out[`${e.identity.githubEnvironment}-branches`] = { teams: [...creators], users: [], preventSelfReview: false };
+    }
+    const followed = seedMatrix.environments[seedMatrix.organization.gates.followsEnvironment].approval;
+    out[seedMatrix.organization.gates.githubEnvironment] = { teams: [...followed.reviewers.teams], users: [...followed.reviewers.users], preventSelfReview: followed.preventSelfReview };
+    return out;
+  }
+  /** The fake's environments: each with the matrix's branch policies, and its reviewers rule where the matrix gives one (GitHub REST "Get an environment"). */
+  function asTheMatrixHasThem(): void {
+    const policies = writtenPolicies();
+    const reviewers = matrixReviewers();
+    const names = [...new Set([...Object.keys(policies), ...Object.keys(reviewers)])];
+    state.environments = Object.fromEntries(names.map((e) => [e, reviewers[e] ? ["required_reviewers"] : []]));
+    state.environmentSettings = Object.fromEntries(
+      Object.entries(reviewers).map(([e, r]) => [
+        e,
+        {
+          rules: {
+            required_reviewers: {
+              prevent_self_review: r.preventSelfReview,
+              reviewers: [...r.teams.map((slug, i) => ({ type: "Team", reviewer: { id: 100 + i, slug, name: slug } })), ...r.users.map((login, i) => ({ type: "User", reviewer: { id: 200 + i, login } }))],
+            },
+          },
+        },
+      ]),
+    );
+    state.branchPolicies = Object.fromEntries(Object.entries(policies).map(([e, ps]) => [e, ps.map((name, i) => ({ id: i + 1, name, type: "branch" }))]));
+  }
+  const prod = seedMatrix.environments.prod.identity.githubEnvironment;
+
+  it("names a policy added by hand (a branch pattern or a tag) in its environment, exit 3; all the stack's own pass; an environment it cannot read fails", async () => {
+    asTheMatrixHasThem();
+    const expected = writtenPolicies();
     expect(Object.keys(expected).length).toBeGreaterThan(5);
-    state.environments = Object.fromEntries(Object.keys(expected).map((e) => [e, []]));
-    state.branchPolicies = Object.fromEntries(Object.entries(expected).map(([e, ps]) => [e, ps.map((name, i) => ({ id: i + 1, name, type: "branch" }))]));
-    const clean = await cli("admissions", "--out", out);
+    const clean = await cli("admissions", "--out", out());
     expect([clean.code, clean.stderr]).toEqual([0, ""]);
-    expect(clean.stdout.trim().split("\n")).toHaveLength(Object.keys(expected).length);
-    const prod = seedMatrix.environments.prod.identity.githubEnvironment;
-    state.branchPolicies[prod].push({ id: 90, name: "*", type: "branch" }, { id: 91, name: "v*", type: "tag" });
+    expect(clean.stdout.trim().split("\n")).toHaveLength(Object.keys(state.environments!).length);
+    state.branchPolicies![prod].push({ id: 90, name: "*", type: "branch" }, { id: 91, name: "v*", type: "tag" });
     // a tag policy named like one of the stack's branch patterns is still not the stack's
-    state.branchPolicies[prod].push({ id: 92, name: expected[prod][0], type: "tag" });
-    const extra = await cli("admissions", "--out", out);
+    state.branchPolicies![prod].push({ id: 92, name: expected[prod][0], type: "tag" });
+    const extra = await cli("admissions", "--out", out());
     expect(extra.code).toBe(3);
     expect(extra.stderr).toBe(`${prod}: also admits branch *, tag v*, tag ${expected[prod][0]}, which the gates stack does not write (added by hand?): remove it in the repository's environment settings\n`);
     // a token that may not read them (Actions: read missing)
-    state.forbidden = [`/repos/${seedMatrix.organization.github.owner}/${seedMatrix.organization.github.repository}/environments/${prod}/deployment-branch-policies`];
-    const denied = await cli("admissions", "--out", out);
-    expect([denied.code, denied.stderr]).toEqual([1, expect.stringContaining(`${prod}: could not read its deployment branch policies (HTTP 403: the token needs Actions: read)`)]);
+    state.forbidden = [`/repos/${owner}/${repository}/environments/${prod}/deployment-branch-policies`];
+    const denied = await cli("admissions", "--out", out());
+    expect([denied.code, denied.stderr]).toEqual([1, expect.stringContaining(`${prod}: could not read its deployment branch policies or reviewers (HTTP 403: the token needs Actions: read)`)]);
+  });
+
+  // integrations/github 6.9.0's read sets reviewers only from a required_reviewers rule, so one removed by hand
+  // stays in state: no plan or drift run sees it, and no gates apply writes it back
+  it("names an environment whose required reviewers were removed or changed by hand, or whose self-review was allowed, exit 3", async () => {
+    asTheMatrixHasThem();
+    const reviewers = matrixReviewers();
+    // every environment the matrix gives reviewers is read: prod's, its clone's, the gates' and the branch creators'
+    expect(Object.keys(reviewers).sort()).toEqual([prod, seedMatrix.environments.hotfix.identity.githubEnvironment, seedMatrix.organization.gates.githubEnvironment, `${seedMatrix.environments.hotfix.identity.githubEnvironment}-branches`].sort());
+    expect((await cli("admissions", "--out", out())).code).toBe(0);
+    const team = reviewers[prod].teams[0];
+    // the rule removed: GitHub lists the environment with no required_reviewers rule
+    state.environments![prod] = [];
+    const removed = await cli("admissions", "--out", out());
+    expect(removed.code).toBe(3);
+    expect(removed.stderr).toBe(
+      `${prod}: no required reviewers (the gates stack writes teams ${team}): no plan shows this and a gates apply does not write them back: set the required reviewers in the repository's environment settings as the matrix has them\n`,
+    );
+    // the rule back, but another team in place of the matrix's, a user added, and self-review allowed
+    state.environments![prod] = ["required_reviewers"];
+    state.environmentSettings![prod].rules!.required_reviewers = { prevent_self_review: false, reviewers: [{ type: "Team", reviewer: { id: 7, slug: "everyone" } }, { type: "User", reviewer: { id: 8, login: "octocat" } }] };
+    const changed = await cli("admissions", "--out", out());
+    expect(changed.code).toBe(3);
+    expect(changed.stderr).toContain(`${prod}: team ${team} not among the reviewers; team everyone a reviewer the gates stack does not write; user octocat a reviewer the gates stack does not write; self-review allowed (the gates stack prevents it): `);
+    // logins compare without case, as GitHub's do
+    state.environmentSettings![prod].rules!.required_reviewers = { prevent_self_review: true, reviewers: [{ type: "Team", reviewer: { id: 7, slug: team.toUpperCase() } }] };
+    expect((await cli("admissions", "--out", out())).code).toBe(0);
+    // logins and slugs written with capitals in the matrix match GitHub's as well (reviewerDifferences, directly)
+    const { reviewerDifferences } = require("../review/admissions") as typeof import("../review/admissions");
+    const github = { protection_rules: [{ type: "required_reviewers", prevent_self_review: true, reviewers: [{ type: "Team", reviewer: { slug: "platform-leads" } }, { type: "User", reviewer: { login: "octocat" } }] }] };
+    expect(reviewerDifferences(github, { teams: ["Platform-Leads"], users: ["OctoCat"], preventSelfReview: true })).toEqual([]);
+    // reviewers in a form it cannot read are refused, never passed: here ids written out instead of looked up
+    const { expectedReviewers } = require("../review/admissions") as typeof import("../review/admissions");
+    const literal = { resource: { github_repository_environment: { prod_deploy_environment: { environment: prod, reviewers: [{ teams: [1], users: [] }] } } } };
+    expect(() => expectedReviewers(literal)).toThrow("github_repository_environment.prod_deploy_environment: reviewers [1] are not a lookup of data.github_team over a list of names");
+    // an environment of the stack that GitHub does not have: no answer to read, exit 1
+    delete state.environments![prod];
+    const gone = await cli("admissions", "--out", out());
+    expect([gone.code, gone.stderr]).toEqual([1, expect.stringContaining(`${prod}: could not read its deployment branch policies or reviewers (HTTP 404)`)]);
   });
 });
 

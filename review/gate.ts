@@ -261,7 +261,7 @@ async function approvalGate(reviewers: readonly string[], inputs: GateInputs): P
     const required = (env.protection_rules ?? []).some((r) => r.type === "required_reviewers");
     return required
       ? { ...gate, passed: true, measured: "required reviewers rule: GitHub holds the deploy job until one approves" }
-      : { ...gate, passed: false, measured: `environment ${environment} has no required-reviewers rule (is the gates stack applied?)` };
+      : { ...gate, passed: false, measured: `environment ${environment} has no required-reviewers rule (not applied by the gates stack yet, or removed by hand: no plan shows a removed one and a gates apply does not restore it; set it in the repository's environment settings, npm run admissions names it)` };
   } catch (err) {
     const status = (err as { status?: number }).status;
     return { ...gate, passed: false, measured: status === 404 ? `environment ${environment} does not exist` : `GitHub did not answer: ${errorDetail(err)}` };

@@ -676,21 +676,24 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command("admissions")
-    .description("the branches each GitHub environment admits beyond what the gates stack writes (a deployment branch or tag policy added by hand, which no state holds); exit 3 naming them")
+    .description("what each GitHub environment admits beyond what the gates stack writes, where no plan shows it: a deployment branch or tag policy added by hand (no state holds it), required reviewers removed or changed by hand (the provider keeps the last ones in state); exit 3 naming them")
     .option("--out <cdktf.out>", "synth output to read the gates stack from", "cdktf.out")
     .action(async (opts: { out: string }) => {
-      const { admissions, expectedAdmissions } = require("../review/admissions") as typeof import("../review/admissions");
+      const { admissions, expectedAdmissions, expectedReviewers } = require("../review/admissions") as typeof import("../review/admissions");
       const { github } = await provenanceModule();
       const m = loadMatrix();
       const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
-      const result = await admissions(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, expectedAdmissions(synthesizedStack(opts.out, GATES_STACK).json));
+      const gates = synthesizedStack(opts.out, GATES_STACK).json;
+      const result = await admissions(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, expectedAdmissions(gates), expectedReviewers(gates));
       for (const a of result) {
-        if (a.error) warn(`${a.environment}: could not read its deployment branch policies (${a.error}${a.error === "HTTP 403" ? ": the token needs Actions: read" : ""})`);
-        else if (a.extra.length > 0) warn(`${a.environment}: also admits ${a.extra.join(", ")}, which the gates stack does not write (added by hand?): remove it in the repository's environment settings`);
-        else log(`${a.environment}: admits only what the gates stack writes`);
+        if (a.error) warn(`${a.environment}: could not read its deployment branch policies or reviewers (${a.error}${a.error === "HTTP 403" ? ": the token needs Actions: read" : ""})`);
+        if (a.extra.length > 0) warn(`${a.environment}: also admits ${a.extra.join(", ")}, which the gates stack does not write (added by hand?): remove it in the repository's environment settings`);
+        // no plan shows it and no gates apply writes it back (review/admissions.ts says why): only a hand can
+        if (a.reviewers.length > 0) warn(`${a.environment}: ${a.reviewers.join("; ")}: no plan shows this and a gates apply does not write them back: set the required reviewers in the repository's environment settings as the matrix has them`);
+        if (!a.error && a.extra.length === 0 && a.reviewers.length === 0) log(`${a.environment}: admits only what the gates stack writes`);
       }
       if (result.some((a) => a.error)) exit(1);
-      if (result.some((a) => a.extra.length > 0)) exit(3);
+      if (result.some((a) => a.extra.length > 0 || a.reviewers.length > 0)) exit(3);
     });
 
   program
