@@ -734,6 +734,66 @@ describe("admissions: each GitHub environment admits only the branches and revie
   });
 });
 
+describe("bypass-lists: after a gates apply, each ruleset's bypass list is the stack's", () => {
+  // GitHub shows bypass_actors only to a token that may write the ruleset, so no plan sees one added by hand, and an
+  // apply sends an empty list only when its plan changes it (integrations/github 6.9.0 ruleset update): this reads
+  // them with the deploy app's token and compares them with the stack the apply job applied (plan/cdk.tf.json)
+  const stackFile = () => {
+    const out = path.join(scratchDir(), "bypass-out");
+    if (!fs.existsSync(out)) expect(synthesize(definition, out)).toBe(0);
+    return path.join(out, "stacks", "gates", "cdk.tf.json");
+  };
+  const rulesetName = (env: string) => `envmatrix: ${seedMatrix.environments[env].identity.protectedBranch} (${env})`;
+  /** GitHub's rulesets as the apply left them: each of the stack's, with its bypass list as written. */
+  function asApplied(): void {
+    const gates = JSON.parse(fs.readFileSync(stackFile(), "utf8"));
+    state.rulesets = Object.values<any>(gates.resource.github_repository_ruleset).map((r, i) => ({ id: i + 1, name: r.name, target: "branch", enforcement: r.enforcement, bypass_actors: r.bypass_actors }));
+    // an organization ruleset of the same name applies to the repository too, but is not the stack's
+    state.rulesets.push({ id: 99, name: rulesetName("prod"), target: "branch", enforcement: "active", source_type: "Organization", bypass_actors: [{ actor_id: 1, actor_type: "OrganizationAdmin", bypass_mode: "always" }] });
+  }
+
+  it("passes the lists as applied; names an actor added by hand where the matrix has none, and one removed, exit 3; fails without a token that may see them", async () => {
+    asApplied();
+    // the matrix: prod's branch ruleset lets nobody bypass (adminsCanBypass false), staging's the repository admin
+    // role (adminsCanBypass true; GitHub's admin role is RepositoryRole 5, REST "Create a repository ruleset")
+    expect(seedMatrix.environments.prod.approval.adminsCanBypass).toBe(false);
+    expect(seedMatrix.environments.staging.approval.adminsCanBypass).toBe(true);
+    const byName = (name: string) => state.rulesets!.find((r) => r.name === name && r.source_type === undefined)!;
+    expect(byName(rulesetName("prod")).bypass_actors).toEqual([]);
+    expect(byName(rulesetName("staging")).bypass_actors).toEqual([{ actor_id: 5, actor_type: "RepositoryRole", bypass_mode: "always" }]);
+    const clean = await cli("bypass-lists", stackFile());
+    expect([clean.code, clean.stderr]).toEqual([0, ""]);
+    expect(clean.stdout).toContain(`${rulesetName("prod")}: bypass list as the gates stack writes it\n`);
+    expect(clean.stdout.trim().split("\n")).toHaveLength(state.rulesets!.length - 1);
+    // by hand: a team may bypass prod's ruleset, and staging's admin role was taken off
+    (byName(rulesetName("prod")).bypass_actors as unknown[]).push({ actor_id: 42, actor_type: "Team", bypass_mode: "pull_request" });
+    byName(rulesetName("staging")).bypass_actors = [];
+    const changed = await cli("bypass-lists", stackFile());
+    expect(changed.code).toBe(3);
+    // in the order of their names
+    expect(changed.stderr).toBe(
+      `${rulesetName("staging")}: lacks RepositoryRole 5 (always), which the gates stack writes: set the list in the repository's ruleset settings as the matrix has it\n` +
+        `${rulesetName("prod")}: also lets Team 42 (pull_request) bypass it, which the gates stack does not write (added by hand?): no plan shows a bypass actor, and no apply removes one where the matrix's list is empty: remove it in the repository's ruleset settings\n`,
+    );
+    // the plan app's token: GitHub leaves bypass_actors out, which is never read as none
+    state.rulesetsWritable = false;
+    const hidden = await cli("bypass-lists", stackFile());
+    expect(hidden.code).toBe(1);
+    expect(hidden.stderr).toContain(`${rulesetName("prod")}: could not read its bypass list (GitHub showed no bypass list: the token needs write access to rulesets (Administration: write))\n`);
+    // a ruleset of the stack that GitHub does not have
+    state.rulesetsWritable = true;
+    state.rulesets = state.rulesets!.filter((r) => r.name !== rulesetName("staging"));
+    const gone = await cli("bypass-lists", stackFile());
+    expect([gone.code, gone.stderr]).toEqual([1, expect.stringContaining(`${rulesetName("staging")}: could not read its bypass list (no ruleset of this name)`)]);
+  });
+
+  it("refuses a stack whose bypass actor ids are not written out: it could not compare them", () => {
+    const { expectedBypassLists } = require("../review/bypass-lists") as typeof import("../review/bypass-lists");
+    const stack = { resource: { github_repository_ruleset: { prod_branch_ruleset: { name: "x", bypass_actors: [{ actor_id: "${data.github_app.a.id}", actor_type: "Integration", bypass_mode: "always" }] } } } };
+    expect(() => expectedBypassLists(stack)).toThrow('github_repository_ruleset.prod_branch_ruleset: bypass actor id "${data.github_app.a.id}" is not a number written out');
+  });
+});
+
 // Last, as a test of its own (not an afterAll): when only some of the file's tests run (a name filter, or a mutant's
 // run under Stryker, which runs the tests that reach it), a hook's assertion about all of them would fail outside
 // any test. Run with the others, it sees every request they made.

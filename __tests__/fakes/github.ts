@@ -41,6 +41,11 @@ export interface GitHubState {
   branchPolicies?: Record<string, { id: number; name: string; type?: string }[]>;
   /** Repository rulesets (GET …/rulesets, GET …/rulesets/{id}). */
   rulesets?: Array<{ id: number; name: string } & Record<string, unknown>>;
+  /**
+   * Whether the token has write access to the rulesets: GitHub returns a ruleset's `bypass_actors` only then
+   * (REST "Get a repository ruleset"), and leaves the property out otherwise. Shown unless false.
+   */
+  rulesetsWritable?: boolean;
   /** Environment variables (GET …/environments/{env}/variables/{name}). */
   variables?: Record<string, Record<string, string>>;
   /** Paths the token may not read (403, as GitHub answers an app without the permission). */
@@ -89,7 +94,9 @@ export function githubHandler(state: GitHubState): Handler {
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/rulesets\/(\d+)$/))) {
       const r = (state.rulesets ?? []).find((x) => x.id === Number(m![1]));
-      return r ? { status: 200, body: r } : undefined;
+      if (!r) return undefined;
+      const { bypass_actors, ...shown } = r;
+      return { status: 200, body: state.rulesetsWritable === false ? shown : { ...shown, ...(bypass_actors === undefined ? {} : { bypass_actors }) } };
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/compare\/(.+)$/))) {
       // paginated as the API is: per_page (default 250) and page (from 1)
