@@ -734,31 +734,33 @@ describe("admissions: each GitHub environment admits only the branches and revie
   });
 });
 
-describe("bypass-lists: after a gates apply, each ruleset's bypass list is the stack's", () => {
+describe("bypass-lists: each ruleset's bypass list is the stack's, where no plan or apply would see to it", () => {
   // GitHub shows bypass_actors only to a token that may write the ruleset, so no plan sees one added by hand, and an
   // apply sends an empty list only when its plan changes it (integrations/github 6.9.0 ruleset update): this reads
-  // them with the deploy app's token and compares them with the stack the apply job applied (plan/cdk.tf.json)
+  // them with the deploy app's token and compares them with the stack the apply job applies (plan/cdk.tf.json)
   const stackFile = () => {
     const out = path.join(scratchDir(), "bypass-out");
     if (!fs.existsSync(out)) expect(synthesize(definition, out)).toBe(0);
     return path.join(out, "stacks", "gates", "cdk.tf.json");
   };
   const rulesetName = (env: string) => `envmatrix: ${seedMatrix.environments[env].identity.protectedBranch} (${env})`;
-  /** GitHub's rulesets as the apply left them: each of the stack's, with its bypass list as written. */
+  const byName = (name: string) => state.rulesets!.find((r) => r.name === name && r.source_type === undefined)!;
+  /** GitHub's rulesets as an apply left them: each of the stack's, with its bypass list as written. */
   function asApplied(): void {
     const gates = JSON.parse(fs.readFileSync(stackFile(), "utf8"));
     state.rulesets = Object.values<any>(gates.resource.github_repository_ruleset).map((r, i) => ({ id: i + 1, name: r.name, target: "branch", enforcement: r.enforcement, bypass_actors: r.bypass_actors }));
     // an organization ruleset of the same name applies to the repository too, but is not the stack's
     state.rulesets.push({ id: 99, name: rulesetName("prod"), target: "branch", enforcement: "active", source_type: "Organization", bypass_actors: [{ actor_id: 1, actor_type: "OrganizationAdmin", bypass_mode: "always" }] });
   }
+  const extraAdvice =
+    "which the gates stack does not write (added by hand, or taken out of the matrix): no plan shows a bypass actor, and no apply removes one where the stack's list is empty: remove it in the repository's ruleset settings";
 
-  it("passes the lists as applied; names an actor added by hand where the matrix has none, and one removed, exit 3; fails without a token that may see them", async () => {
+  it("passes the lists as applied; names an actor added by hand, and one removed, exit 3; fails without a token that may see them", async () => {
     asApplied();
     // the matrix: prod's branch ruleset lets nobody bypass (adminsCanBypass false), staging's the repository admin
     // role (adminsCanBypass true; GitHub's admin role is RepositoryRole 5, REST "Create a repository ruleset")
     expect(seedMatrix.environments.prod.approval.adminsCanBypass).toBe(false);
     expect(seedMatrix.environments.staging.approval.adminsCanBypass).toBe(true);
-    const byName = (name: string) => state.rulesets!.find((r) => r.name === name && r.source_type === undefined)!;
     expect(byName(rulesetName("prod")).bypass_actors).toEqual([]);
     expect(byName(rulesetName("staging")).bypass_actors).toEqual([{ actor_id: 5, actor_type: "RepositoryRole", bypass_mode: "always" }]);
     const clean = await cli("bypass-lists", stackFile());
@@ -773,18 +775,41 @@ describe("bypass-lists: after a gates apply, each ruleset's bypass list is the s
     // in the order of their names
     expect(changed.stderr).toBe(
       `${rulesetName("staging")}: lacks RepositoryRole 5 (always), which the gates stack writes: set the list in the repository's ruleset settings as the matrix has it\n` +
-        `${rulesetName("prod")}: also lets Team 42 (pull_request) bypass it, which the gates stack does not write (added by hand?): no plan shows a bypass actor, and no apply removes one where the matrix's list is empty: remove it in the repository's ruleset settings\n`,
+        `${rulesetName("prod")}: also lets Team 42 (pull_request) bypass it, ${extraAdvice}\n`,
     );
     // the plan app's token: GitHub leaves bypass_actors out, which is never read as none
     state.rulesetsWritable = false;
     const hidden = await cli("bypass-lists", stackFile());
     expect(hidden.code).toBe(1);
     expect(hidden.stderr).toContain(`${rulesetName("prod")}: could not read its bypass list (GitHub showed no bypass list: the token needs write access to rulesets (Administration: write))\n`);
-    // a ruleset of the stack that GitHub does not have
-    state.rulesetsWritable = true;
-    state.rulesets = state.rulesets!.filter((r) => r.name !== rulesetName("staging"));
-    const gone = await cli("bypass-lists", stackFile());
-    expect([gone.code, gone.stderr]).toEqual([1, expect.stringContaining(`${rulesetName("staging")}: could not read its bypass list (no ruleset of this name)`)]);
+  });
+
+  it("before the apply, compares only the lists the apply leaves as they are (the empty ones), and a ruleset the apply creates is not there yet", async () => {
+    asApplied();
+    // the matrix turned staging's admin bypass off: the stack's list is empty now, GitHub's still has the role, and
+    // the plan app reads none either way, so no plan changes it and the apply would leave it
+    const edited = structuredClone(definition) as any;
+    edited.environments.staging.approval.adminsCanBypass = false;
+    const out = path.join(scratchDir(), "bypass-no-admins");
+    expect(synthesize(edited, out)).toBe(0);
+    const file = path.join(out, "stacks", "gates", "cdk.tf.json");
+    const kept = await cli("bypass-lists", file, "--before-apply");
+    expect(kept.code).toBe(3);
+    expect(kept.stderr).toBe(`${rulesetName("staging")}: also lets RepositoryRole 5 (always) bypass it, ${extraAdvice}\n`);
+    // a list the stack writes is not compared before the apply: its plan changes it and the apply writes it whole
+    byName(rulesetName("staging")).bypass_actors = [];
+    (byName(`${rulesetName("hotfix")} (creation)`).bypass_actors as unknown[]).push({ actor_id: 42, actor_type: "Team", bypass_mode: "always" });
+    const before = await cli("bypass-lists", stackFile(), "--before-apply");
+    expect([before.code, before.stderr]).toEqual([0, ""]);
+    expect(before.stdout).toContain(`${rulesetName("hotfix")} (creation): not compared (the apply writes this list whole (the planner reads it as none, so its plan changes it))\n`);
+    // but a hand-added actor on a list the stack leaves empty is named
+    (byName(rulesetName("prod")).bypass_actors as unknown[]).push({ actor_id: 42, actor_type: "Team", bypass_mode: "always" });
+    expect((await cli("bypass-lists", stackFile(), "--before-apply")).code).toBe(3);
+    // a ruleset GitHub does not have yet: the apply creates it (as the stack writes it)
+    state.rulesets = state.rulesets!.filter((r) => r.name !== rulesetName("prod"));
+    const created = await cli("bypass-lists", stackFile(), "--before-apply");
+    expect([created.code, created.stderr]).toEqual([0, ""]);
+    expect(created.stdout).toContain(`${rulesetName("prod")}: not compared (no ruleset of this name yet: the apply creates it)\n`);
   });
 
   it("refuses a stack whose bypass actor ids are not written out: it could not compare them", () => {

@@ -354,19 +354,23 @@ describe("deploy: the approver approves the plan that is applied", () => {
     expect(names.indexOf("Gates")).toBeLessThan(names.indexOf("terraform apply the saved plan"));
     expect(names.indexOf("The saved plan this run's plan job made")).toBeLessThan(names.indexOf("terraform apply the saved plan"));
   });
-  it("after a gates apply, reads every ruleset's bypass list with the deploy app and fails on one the applied stack does not write", () => {
+  it("before a gates apply, reads the bypass lists it leaves as they are with the deploy app, and fails on one the stack does not write", () => {
     const steps = jobs().apply.steps;
     const check = steps.find((s: any) => String(s.run ?? "").includes("bypass-lists"));
-    // the stack as applied (the saved plan's folder), not a new synth
-    expect(check.run).toBe("npm run --silent bypass-lists -- plan/cdk.tf.json");
+    // the stack about to be applied (the saved plan's folder), not a new synth; only the lists the apply will not write
+    expect(check.run).toBe("npm run --silent bypass-lists -- plan/cdk.tf.json --before-apply");
     expect(check.if).toBe("matrix.environment == 'gates'");
     // the deploy app's token, which may see bypass lists (the plan app's may not: provenance.test.ts)
     const app = steps.find((s: any) => s.id === "app");
     expect(app.with["private-key"]).toBe("${{ secrets.DEPLOY_GITHUB_APP_PRIVATE_KEY }}");
     expect(check.env).toEqual({ GITHUB_TOKEN: "${{ steps.app.outputs.token }}" });
-    // after the apply and its records, and it fails the job (fail-fast then holds back the applies after it)
-    expect(steps.indexOf(check)).toBeGreaterThan(steps.findIndex((s: any) => s.id === "apply"));
-    expect(steps.indexOf(check)).toBe(steps.length - 1);
+    // after the token and the saved plan's download, before anything is recorded or applied: a failure leaves the saved
+    // plan current for a re-run of the failed jobs, and fail-fast holds back the applies after it meanwhile
+    const at = (name: string) => steps.findIndex((s: any) => s.name === name);
+    expect(steps.indexOf(check)).toBeGreaterThan(steps.indexOf(app));
+    expect(steps.indexOf(check)).toBeGreaterThan(at("The saved plan this run's plan job made"));
+    expect(steps.indexOf(check)).toBeLessThan(at("Record that this stack's apply starts"));
+    expect(steps.indexOf(check)).toBeLessThan(steps.findIndex((s: any) => s.id === "apply"));
     expect(check["continue-on-error"]).toBeUndefined();
     expect(jobs().apply.strategy["fail-fast"]).toBe(true);
   });

@@ -698,19 +698,21 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command("bypass-lists")
-    .description("each ruleset's bypass list against a gates stack's (the apply job's saved one), read with a token that may see them: a bypass actor added by hand where the matrix has none is in no plan and no apply removes it; exit 3 naming it")
-    .argument("<cdk.tf.json>", "the gates stack as applied (the apply job's plan/cdk.tf.json)")
-    .action(async (stackFile: string) => {
+    .description("each ruleset's bypass list against a gates stack's, read with a token that may see them: no plan sees a bypass actor, and no apply removes one where the stack's list is empty; exit 3 naming a difference")
+    .argument("<cdk.tf.json>", "the gates stack (in the apply job: the saved plan's plan/cdk.tf.json)")
+    .option("--before-apply", "compare only the lists the apply will not write (the empty ones: every other one its plan changes, and the apply writes whole)")
+    .action(async (stackFile: string, opts: { beforeApply?: boolean }) => {
       const { bypassLists, expectedBypassLists } = require("../review/bypass-lists") as typeof import("../review/bypass-lists");
       const { github } = await provenanceModule();
       const m = loadMatrix();
       const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
-      const result = await bypassLists(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, expectedBypassLists(JSON.parse(fs.readFileSync(stackFile, "utf8"))));
+      const result = await bypassLists(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, expectedBypassLists(JSON.parse(fs.readFileSync(stackFile, "utf8"))), { beforeApply: opts.beforeApply === true });
       for (const r of result) {
         if (r.error) warn(`${r.ruleset}: could not read its bypass list (${r.error})`);
-        if (r.extra.length > 0) warn(`${r.ruleset}: also lets ${r.extra.join(", ")} bypass it, which the gates stack does not write (added by hand?): no plan shows a bypass actor, and no apply removes one where the matrix's list is empty: remove it in the repository's ruleset settings`);
+        if (r.extra.length > 0) warn(`${r.ruleset}: also lets ${r.extra.join(", ")} bypass it, which the gates stack does not write (added by hand, or taken out of the matrix): no plan shows a bypass actor, and no apply removes one where the stack's list is empty: remove it in the repository's ruleset settings`);
         if (r.missing.length > 0) warn(`${r.ruleset}: lacks ${r.missing.join(", ")}, which the gates stack writes: set the list in the repository's ruleset settings as the matrix has it`);
-        if (!r.error && r.extra.length + r.missing.length === 0) log(`${r.ruleset}: bypass list as the gates stack writes it`);
+        if (r.skipped) log(`${r.ruleset}: not compared (${r.skipped})`);
+        else if (!r.error && r.extra.length + r.missing.length === 0) log(`${r.ruleset}: bypass list as the gates stack writes it`);
       }
       if (result.some((r) => r.error)) exit(1);
       if (result.some((r) => r.extra.length + r.missing.length > 0)) exit(3);
