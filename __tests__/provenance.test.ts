@@ -727,6 +727,15 @@ describe("admissions: each GitHub environment admits only the branches and revie
     const { expectedReviewers } = require("../review/admissions") as typeof import("../review/admissions");
     const literal = { resource: { github_repository_environment: { prod_deploy_environment: { environment: prod, reviewers: [{ teams: [1], users: [] }] } } } };
     expect(() => expectedReviewers(literal)).toThrow("github_repository_environment.prod_deploy_environment: reviewers [1] are not a lookup of data.github_team over a list of names");
+    // the environment unreadable (Actions: read missing for it) while its policies are: a hand-added policy is still named
+    state.branchPolicies![prod].push({ id: 90, name: "*", type: "branch" });
+    state.forbidden = [`/repos/${owner}/${repository}/environments/${prod}`];
+    const half = await cli("admissions", "--out", out());
+    expect(half.code).toBe(1);
+    expect(half.stderr).toContain(`${prod}: also admits branch *, which the gates stack does not write`);
+    expect(half.stderr).toContain(`${prod}: could not read its deployment branch policies or reviewers (HTTP 403: the token needs Actions: read)`);
+    state.forbidden = [];
+    state.branchPolicies![prod].pop();
     // an environment of the stack that GitHub does not have: no answer to read, exit 1
     delete state.environments![prod];
     const gone = await cli("admissions", "--out", out());
@@ -745,28 +754,43 @@ describe("bypass-lists: each ruleset's bypass list is the stack's, where no plan
   };
   const rulesetName = (env: string) => `envmatrix: ${seedMatrix.environments[env].identity.protectedBranch} (${env})`;
   const byName = (name: string) => state.rulesets!.find((r) => r.name === name && r.source_type === undefined)!;
-  /** GitHub's rulesets as an apply left them: each of the stack's, with its bypass list as written. */
-  function asApplied(): void {
+  /**
+   * GitHub's rulesets as an apply left them: each the stack makes (a creation ruleset only where the matrix names
+   * branch creators: count 0 makes none), with its bypass list as written; and the ids the plan's state holds.
+   */
+  function asApplied(): { address: string; id: number }[] {
     const gates = JSON.parse(fs.readFileSync(stackFile(), "utf8"));
-    state.rulesets = Object.values<any>(gates.resource.github_repository_ruleset).map((r, i) => ({ id: i + 1, name: r.name, target: "branch", enforcement: r.enforcement, bypass_actors: r.bypass_actors }));
+    const made = Object.entries<any>(gates.resource.github_repository_ruleset).filter(([, r]) => r.count !== 0);
+    state.rulesets = made.map(([, r], i) => ({ id: 101 + i, name: r.name, target: "branch", enforcement: r.enforcement, bypass_actors: r.bypass_actors }));
     // an organization ruleset of the same name applies to the repository too, but is not the stack's
     state.rulesets.push({ id: 99, name: rulesetName("prod"), target: "branch", enforcement: "active", source_type: "Organization", bypass_actors: [{ actor_id: 1, actor_type: "OrganizationAdmin", bypass_mode: "always" }] });
+    return made.map(([key, r], i) => ({ address: `github_repository_ruleset.${key}${r.count === 1 ? "[0]" : ""}`, id: 101 + i }));
   }
   const extraAdvice =
     "which the gates stack does not write (added by hand, or taken out of the matrix): no plan shows a bypass actor, and no apply removes one where the stack's list is empty: remove it in the repository's ruleset settings";
+  const idsFile = (ids: { address: string; id: number }[]) => {
+    const file = path.join(fs.mkdtempSync(path.join(scratchDir(), "ruleset-ids-")), "ruleset-ids.json");
+    fs.writeFileSync(file, JSON.stringify(ids));
+    return file;
+  };
 
-  it("passes the lists as applied; names an actor added by hand, and one removed, exit 3; fails without a token that may see them", async () => {
+  it("from a workstation: passes the lists as applied; names an actor added by hand, one removed, a ruleset renamed; fails without a token that may see them", async () => {
     asApplied();
     // the matrix: prod's branch ruleset lets nobody bypass (adminsCanBypass false), staging's the repository admin
-    // role (adminsCanBypass true; GitHub's admin role is RepositoryRole 5, REST "Create a repository ruleset")
+    // role (adminsCanBypass true; GitHub's admin role is RepositoryRole 5, REST "Create a repository ruleset"), and
+    // only hotfix names branch creators, so it alone has a creation ruleset
     expect(seedMatrix.environments.prod.approval.adminsCanBypass).toBe(false);
     expect(seedMatrix.environments.staging.approval.adminsCanBypass).toBe(true);
+    expect(Object.entries(seedMatrix.environments).filter(([, e]) => e.identity.branchCreators !== undefined).map(([n]) => n)).toEqual(["hotfix"]);
     expect(byName(rulesetName("prod")).bypass_actors).toEqual([]);
     expect(byName(rulesetName("staging")).bypass_actors).toEqual([{ actor_id: 5, actor_type: "RepositoryRole", bypass_mode: "always" }]);
+    expect(state.rulesets!.map((r) => r.name).filter((n) => n.endsWith("(creation)"))).toEqual([`${rulesetName("hotfix")} (creation)`]);
+    // more rulesets than a page holds, the stack's last: every page is read, with the query kept
+    state.rulesets!.unshift(...Array.from({ length: 120 }, (_, i) => ({ id: 1000 + i, name: `another team's ${i}`, target: "branch", enforcement: "active", bypass_actors: [] })));
     const clean = await cli("bypass-lists", stackFile());
     expect([clean.code, clean.stderr]).toEqual([0, ""]);
     expect(clean.stdout).toContain(`${rulesetName("prod")}: bypass list as the gates stack writes it\n`);
-    expect(clean.stdout.trim().split("\n")).toHaveLength(state.rulesets!.length - 1);
+    expect(clean.stdout.trim().split("\n")).toHaveLength(4);
     // by hand: a team may bypass prod's ruleset, and staging's admin role was taken off
     (byName(rulesetName("prod")).bypass_actors as unknown[]).push({ actor_id: 42, actor_type: "Team", bypass_mode: "pull_request" });
     byName(rulesetName("staging")).bypass_actors = [];
@@ -782,40 +806,58 @@ describe("bypass-lists: each ruleset's bypass list is the stack's, where no plan
     const hidden = await cli("bypass-lists", stackFile());
     expect(hidden.code).toBe(1);
     expect(hidden.stderr).toContain(`${rulesetName("prod")}: could not read its bypass list (GitHub showed no bypass list: the token needs write access to rulesets (Administration: write))\n`);
+    // renamed by hand: not found by its name
+    state.rulesetsWritable = true;
+    byName(rulesetName("staging")).bypass_actors = [{ actor_id: 5, actor_type: "RepositoryRole", bypass_mode: "always" }];
+    byName(rulesetName("prod")).name = "something else";
+    const renamed = await cli("bypass-lists", stackFile());
+    expect([renamed.code, renamed.stderr]).toEqual([1, `${rulesetName("prod")}: could not read its bypass list (no ruleset of this name: renamed or deleted by hand? (a plan of the gates stack shows it))\n`]);
   });
 
-  it("before the apply, compares only the lists the apply leaves as they are (the empty ones), and a ruleset the apply creates is not there yet", async () => {
-    asApplied();
+  it("before the apply: only the lists the apply leaves as they are (the empty ones), each found by the id in the plan's state; one the state lacks is the apply's to create", async () => {
+    const ids = asApplied();
     // the matrix turned staging's admin bypass off: the stack's list is empty now, GitHub's still has the role, and
     // the plan app reads none either way, so no plan changes it and the apply would leave it
     const edited = structuredClone(definition) as any;
     edited.environments.staging.approval.adminsCanBypass = false;
     const out = path.join(scratchDir(), "bypass-no-admins");
     expect(synthesize(edited, out)).toBe(0);
-    const file = path.join(out, "stacks", "gates", "cdk.tf.json");
-    const kept = await cli("bypass-lists", file, "--before-apply");
+    const kept = await cli("bypass-lists", path.join(out, "stacks", "gates", "cdk.tf.json"), "--before-apply", idsFile(ids));
     expect(kept.code).toBe(3);
     expect(kept.stderr).toBe(`${rulesetName("staging")}: also lets RepositoryRole 5 (always) bypass it, ${extraAdvice}\n`);
     // a list the stack writes is not compared before the apply: its plan changes it and the apply writes it whole
     byName(rulesetName("staging")).bypass_actors = [];
     (byName(`${rulesetName("hotfix")} (creation)`).bypass_actors as unknown[]).push({ actor_id: 42, actor_type: "Team", bypass_mode: "always" });
-    const before = await cli("bypass-lists", stackFile(), "--before-apply");
+    const before = await cli("bypass-lists", stackFile(), "--before-apply", idsFile(ids));
     expect([before.code, before.stderr]).toEqual([0, ""]);
     expect(before.stdout).toContain(`${rulesetName("hotfix")} (creation): not compared (the apply writes this list whole (the planner reads it as none, so its plan changes it))\n`);
-    // but a hand-added actor on a list the stack leaves empty is named
-    (byName(rulesetName("prod")).bypass_actors as unknown[]).push({ actor_id: 42, actor_type: "Team", bypass_mode: "always" });
-    expect((await cli("bypass-lists", stackFile(), "--before-apply")).code).toBe(3);
-    // a ruleset GitHub does not have yet: the apply creates it (as the stack writes it)
-    state.rulesets = state.rulesets!.filter((r) => r.name !== rulesetName("prod"));
-    const created = await cli("bypass-lists", stackFile(), "--before-apply");
+    // renamed by hand and given a bypass actor: found by its id all the same (the apply updates it in place)
+    const prod = byName(rulesetName("prod"));
+    prod.name = "renamed by hand";
+    (prod.bypass_actors as unknown[]).push({ actor_id: 42, actor_type: "Team", bypass_mode: "always" });
+    const renamed = await cli("bypass-lists", stackFile(), "--before-apply", idsFile(ids));
+    expect([renamed.code, renamed.stderr]).toEqual([3, `${rulesetName("prod")}: also lets Team 42 (always) bypass it, ${extraAdvice}\n`]);
+    // not in the plan's state: the apply creates it (as the stack writes it)
+    const created = await cli("bypass-lists", stackFile(), "--before-apply", idsFile(ids.filter((x) => x.address !== "github_repository_ruleset.prod_branch_ruleset")));
     expect([created.code, created.stderr]).toEqual([0, ""]);
-    expect(created.stdout).toContain(`${rulesetName("prod")}: not compared (no ruleset of this name yet: the apply creates it)\n`);
+    expect(created.stdout).toContain(`${rulesetName("prod")}: not compared (not in the stack's state: the apply creates it)\n`);
+    // no ids file, or not the plan job's shape: fails, never compares nothing
+    const missing = await cli("bypass-lists", stackFile(), "--before-apply", path.join(scratchDir(), "none.json"));
+    expect([missing.code, missing.stderr]).toEqual([1, `${path.join(scratchDir(), "none.json")}: no such file (the plan job writes it for the gates stack)\n`]);
+    expect((await cli("bypass-lists", stackFile(), "--before-apply", idsFile([{ address: "x", id: null } as any]))).code).toBe(1);
   });
 
-  it("refuses a stack whose bypass actor ids are not written out: it could not compare them", () => {
+  it("refuses a stack whose rulesets it could not find or compare: ids, names or instances only a plan would know", () => {
     const { expectedBypassLists } = require("../review/bypass-lists") as typeof import("../review/bypass-lists");
-    const stack = { resource: { github_repository_ruleset: { prod_branch_ruleset: { name: "x", bypass_actors: [{ actor_id: "${data.github_app.a.id}", actor_type: "Integration", bypass_mode: "always" }] } } } };
-    expect(() => expectedBypassLists(stack)).toThrow('github_repository_ruleset.prod_branch_ruleset: bypass actor id "${data.github_app.a.id}" is not a number written out');
+    const ruleset = (r: object) => ({ resource: { github_repository_ruleset: { prod_branch_ruleset: { name: "x", bypass_actors: [], ...r } } } });
+    expect(() => expectedBypassLists(ruleset({ bypass_actors: [{ actor_id: "${data.github_app.a.id}", actor_type: "Integration", bypass_mode: "always" }] }))).toThrow(
+      'github_repository_ruleset.prod_branch_ruleset: bypass actor id "${data.github_app.a.id}" is not a number written out',
+    );
+    expect(() => expectedBypassLists(ruleset({ name: "${var.name}" }))).toThrow('github_repository_ruleset.prod_branch_ruleset: name "${var.name}" is not written out');
+    expect(() => expectedBypassLists(ruleset({ count: 2 }))).toThrow("github_repository_ruleset.prod_branch_ruleset: for_each or a count other than 0 or 1");
+    // count 0 makes none, count 1 instance [0]
+    expect([...expectedBypassLists(ruleset({ count: 0 })).keys()]).toEqual([]);
+    expect([...expectedBypassLists(ruleset({ count: 1 })).keys()]).toEqual(["github_repository_ruleset.prod_branch_ruleset[0]"]);
   });
 });
 

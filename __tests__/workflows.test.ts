@@ -357,15 +357,15 @@ describe("deploy: the approver approves the plan that is applied", () => {
   it("before a gates apply, reads the bypass lists it leaves as they are with the deploy app, and fails on one the stack does not write", () => {
     const steps = jobs().apply.steps;
     const check = steps.find((s: any) => String(s.run ?? "").includes("bypass-lists"));
-    // the stack about to be applied (the saved plan's folder), not a new synth; only the lists the apply will not write
-    expect(check.run).toBe("npm run --silent bypass-lists -- plan/cdk.tf.json --before-apply");
+    // the stack about to be applied (the saved plan's folder), not a new synth, and its rulesets' ids in the plan's state
+    expect(check.run).toBe("npm run --silent bypass-lists -- plan/cdk.tf.json --before-apply plan/ruleset-ids.json");
     expect(check.if).toBe("matrix.environment == 'gates'");
     // the deploy app's token, which may see bypass lists (the plan app's may not: provenance.test.ts)
     const app = steps.find((s: any) => s.id === "app");
     expect(app.with["private-key"]).toBe("${{ secrets.DEPLOY_GITHUB_APP_PRIVATE_KEY }}");
     expect(check.env).toEqual({ GITHUB_TOKEN: "${{ steps.app.outputs.token }}" });
     // after the token and the saved plan's download, before anything is recorded or applied: a failure leaves the saved
-    // plan current for a re-run of the failed jobs, and fail-fast holds back the applies after it meanwhile
+    // plan current for a re-run of the failed jobs, and fail-fast cancels the applies after it meanwhile
     const at = (name: string) => steps.findIndex((s: any) => s.name === name);
     expect(steps.indexOf(check)).toBeGreaterThan(steps.indexOf(app));
     expect(steps.indexOf(check)).toBeGreaterThan(at("The saved plan this run's plan job made"));
@@ -373,6 +373,40 @@ describe("deploy: the approver approves the plan that is applied", () => {
     expect(steps.indexOf(check)).toBeLessThan(steps.findIndex((s: any) => s.id === "apply"));
     expect(check["continue-on-error"]).toBeUndefined();
     expect(jobs().apply.strategy["fail-fast"]).toBe(true);
+    // the plan job writes the ids beside the saved plan, in the folder its artifact keeps
+    const plan = jobs().plan.steps.find((s: any) => s.name === "terraform plan -out");
+    expect(plan.run).toContain('if [ "$STACK" = gates ]; then jq -c "$RULESET_IDS" "$RUNNER_TEMP/plan.json" > "$dir/ruleset-ids.json"; fi');
+    expect(plan.run.indexOf("ruleset-ids.json")).toBeGreaterThan(plan.run.indexOf('show -json tfplan > "$RUNNER_TEMP/plan.json"'));
+    const upload = jobs().plan.steps.find((s: any) => String(s.uses).startsWith("actions/upload-artifact@"));
+    expect(upload.with.path).toContain("cdktf.out/stacks/${{ matrix.environment }}\n");
+  });
+  const { terraformBinary, tf } = require("./fixtures/real-plan") as typeof import("./fixtures/real-plan");
+  if (!terraformBinary() || !hasJq) console.warn("workflows.test: no terraform or jq binary on PATH: the plan job's ruleset-ids filter on a real plan is skipped");
+  (terraformBinary() && hasJq ? it : it.skip)("the plan job's ruleset-ids filter, on a real terraform show -json: each managed resource of the type in the prior state, by address, with its id; none the plan creates", () => {
+    const filter: string = jobs().plan.steps.find((s: any) => s.name === "terraform plan -out").env.RULESET_IDS;
+    // the same filter on terraform_data (no provider to download): its `input` stands for ruleset_id
+    expect(filter).toContain('.type == "github_repository_ruleset"');
+    expect(filter).toContain(".values.ruleset_id");
+    const onData = filter.replace('"github_repository_ruleset"', '"terraform_data"').replace(".values.ruleset_id", ".values.input");
+    const dir = fs.mkdtempSync(path.join(scratchDir(), "ruleset-ids-"));
+    const config = (resources: object) => fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ resource: { terraform_data: resources } }));
+    config({ branch: { input: 101 }, creation: { count: 1, input: 102 } });
+    tf(dir, "init", "-input=false");
+    tf(dir, "apply", "-input=false", "-auto-approve");
+    config({ branch: { input: 101 }, creation: { count: 1, input: 102 }, added: { input: 103 } });
+    tf(dir, "plan", "-input=false", "-out=tfplan");
+    const ids = require("node:child_process").execFileSync("jq", ["-c", onData], { input: tf(dir, "show", "-json", "tfplan"), encoding: "utf8" });
+    const { stateIds } = require("../review/bypass-lists") as typeof import("../review/bypass-lists");
+    expect([...stateIds(JSON.parse(ids))]).toEqual([
+      ["terraform_data.branch", 101],
+      ["terraform_data.creation[0]", 102],
+    ]);
+    // a stack with no state yet: none
+    const fresh = fs.mkdtempSync(path.join(scratchDir(), "ruleset-ids-fresh-"));
+    fs.writeFileSync(path.join(fresh, "main.tf.json"), JSON.stringify({ resource: { terraform_data: { branch: { input: 101 } } } }));
+    tf(fresh, "init", "-input=false");
+    tf(fresh, "plan", "-input=false", "-out=tfplan");
+    expect(require("node:child_process").execFileSync("jq", ["-c", onData], { input: tf(fresh, "show", "-json", "tfplan"), encoding: "utf8" }).trim()).toBe("[]");
   });
   it("gates each apply on the report of this commit's tests, made once by the resolve job", () => {
     const resolve = jobs().resolve;

@@ -98,18 +98,25 @@ export async function admissions(gh: Octokit, repo: { owner: string; repo: strin
   for (const environment of [...new Set([...expected.keys(), ...reviewers.keys()])].sort()) {
     const patterns = expected.get(environment);
     const want = reviewers.get(environment);
+    // each read on its own: what one found is still named when the other fails
+    let extra: string[] = [];
+    let differences: string[] = [];
+    let error: string | undefined;
     try {
-      let extra: string[] = [];
       if (patterns) {
         const policies = await gh.paginate(gh.rest.repos.listDeploymentBranchPolicies, { ...repo, environment_name: environment, per_page: 100 });
         // the stack writes branch policies only (provider 6.9.0 sends type "branch"): a tag policy is never its own
         extra = policies.filter((p) => (p.type ?? "branch") !== "branch" || !patterns.has(p.name ?? "")).map((p) => `${p.type ?? "branch"} ${p.name}`);
       }
-      const differences = want ? reviewerDifferences((await gh.rest.repos.getEnvironment({ ...repo, environment_name: environment })).data as Json, want) : [];
-      out.push({ environment, extra, reviewers: differences });
     } catch (err) {
-      out.push({ environment, extra: [], reviewers: [], error: `HTTP ${(err as { status?: number }).status ?? 0}` });
+      error = `HTTP ${(err as { status?: number }).status ?? 0}`;
     }
+    try {
+      if (want) differences = reviewerDifferences((await gh.rest.repos.getEnvironment({ ...repo, environment_name: environment })).data as Json, want);
+    } catch (err) {
+      error ??= `HTTP ${(err as { status?: number }).status ?? 0}`;
+    }
+    out.push({ environment, extra, reviewers: differences, ...(error ? { error } : {}) });
   }
   return out;
 }

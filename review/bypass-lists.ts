@@ -8,83 +8,118 @@
  * update sends `bypass_actors` only when the plan changes them (integrations/github 6.9.0
  * resource_github_repository_ruleset.go, resourceGithubRepositoryRulesetUpdate; otherwise go-github's
  * UpdateRuleset leaves an empty list out of the request, and GitHub keeps the list it has). So no apply removes an
- * actor added by hand there, nor the admin role of a matrix edit that turns `adminsCanBypass` off. The gates
- * apply job runs this before its apply: with `beforeApply`, only the lists the apply will not write are compared.
+ * actor added by hand there, nor the admin role of a matrix edit that turns `adminsCanBypass` off.
+ *
+ * The gates apply job runs this before its apply, with the ids of the rulesets in the plan's prior state: only
+ * the lists the apply leaves as they are (the empty ones) are compared, each ruleset found by the id the apply
+ * updates it by (a ruleset renamed by hand is updated in place: `name` forces no replacement), and one the state
+ * lacks is the apply's to create. From a workstation, without ids, each is found by its name and every list compared.
  */
 import type { Octokit } from "@octokit/rest";
 
 type Json = Record<string, any>;
 
 export interface BypassList {
-  /** The ruleset's name, which the stack gives it and GitHub lists it by. */
+  /** The ruleset's Terraform address in the gates stack. */
+  readonly address: string;
+  /** Its name, which the stack gives it. */
   readonly ruleset: string;
   /** Actors GitHub's list has that the stack does not write, as `<type> <id> (<mode>)`. */
   readonly extra: readonly string[];
   /** Actors the stack writes that GitHub's list lacks. */
   readonly missing: readonly string[];
-  /** Why it was not compared: GitHub has no ruleset of this name (the apply creates it), or the apply writes the list whole. */
+  /** Why it was not compared: the apply creates it, or writes its list whole. */
   readonly skipped?: string;
   /** Why the list could not be read, when it could not. */
   readonly error?: string;
 }
 
-/** An actor as one line: `RepositoryRole 5 (always)`; a deploy key or an organization admin has no id. */
+export interface ExpectedRuleset {
+  readonly name: string;
+  /** Its bypass actors, each as `<type> <id> (<mode>)`, sorted. */
+  readonly actors: readonly string[];
+}
+
+/** An actor as one line: `RepositoryRole 5 (always)`; a deploy key has no id (`DeployKey - (always)`). */
 const actor = (a: Json): string => `${a.actor_type} ${a.actor_id ?? "-"} (${a.bypass_mode ?? "always"})`;
 
 /**
- * The bypass actors of each ruleset of a synthesized gates stack, by ruleset name. Their ids are written out
- * (constructs/branch-ruleset.ts: the matrix's app ids, the admin role's id): one that only a plan would know is
- * refused, since this check could not compare it.
+ * The rulesets of a synthesized gates stack, by Terraform address (a `count` of 1 is instance `[0]`; one of 0
+ * makes none). Their names and actor ids are written out (constructs/branch-ruleset.ts: the matrix's branches, app
+ * ids, the admin role's id): one only a plan would know is refused, since this check could not compare it.
  */
-export function expectedBypassLists(gatesStack: Json): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+export function expectedBypassLists(gatesStack: Json): Map<string, ExpectedRuleset> {
+  const out = new Map<string, ExpectedRuleset>();
   for (const [name, r] of Object.entries<Json>(gatesStack.resource?.github_repository_ruleset ?? {})) {
+    const address = `github_repository_ruleset.${name}`;
+    if (r.for_each !== undefined || (r.count !== undefined && r.count !== 0 && r.count !== 1)) throw new Error(`${address}: for_each or a count other than 0 or 1, whose instances this check cannot name`);
+    if (r.count === 0) continue;
+    if (typeof r.name !== "string" || r.name.includes("${")) throw new Error(`${address}: name ${JSON.stringify(r.name)} is not written out`);
     const actors: Json[] = r.bypass_actors ?? [];
     for (const a of actors) {
       if (a.actor_id !== undefined && a.actor_id !== null && typeof a.actor_id !== "number") {
-        throw new Error(`github_repository_ruleset.${name}: bypass actor id ${JSON.stringify(a.actor_id)} is not a number written out`);
+        throw new Error(`${address}: bypass actor id ${JSON.stringify(a.actor_id)} is not a number written out`);
       }
     }
-    out.set(r.name, actors.map(actor).sort());
+    out.set(r.count === 1 ? `${address}[0]` : address, { name: r.name, actors: actors.map(actor).sort() });
   }
   return out;
 }
 
-export async function bypassLists(gh: Octokit, repo: { owner: string; repo: string }, expected: Map<string, string[]>, opts: { beforeApply?: boolean } = {}): Promise<BypassList[]> {
-  const compared = [...expected].sort(([a], [b]) => (a < b ? -1 : 1));
-  let listed: Json[];
-  try {
-    // the repository's own rulesets: an organization's apply too, but are not the stack's
-    listed = await gh.paginate(gh.rest.repos.getRepoRulesets, { ...repo, per_page: 100, includes_parents: false });
-  } catch (err) {
-    const error = `HTTP ${(err as { status?: number }).status ?? 0}`;
-    return compared.map(([ruleset]) => ({ ruleset, extra: [], missing: [], error }));
+/**
+ * The ids of the rulesets in a plan's prior state (`terraform show -json` of the saved plan, filtered by the
+ * workflow to `[{address, id}]` from `.prior_state.values.root_module.resources`), by address.
+ */
+export function stateIds(entries: unknown): Map<string, number> {
+  if (!Array.isArray(entries) || !entries.every((e) => typeof e?.address === "string" && Number.isInteger(e?.id))) {
+    throw new Error("not a list of {address, id} with whole-number ids");
+  }
+  return new Map(entries.map((e) => [e.address, e.id]));
+}
+
+export async function bypassLists(gh: Octokit, repo: { owner: string; repo: string }, expected: Map<string, ExpectedRuleset>, beforeApply?: Map<string, number>): Promise<BypassList[]> {
+  const compared = [...expected].sort(([, a], [, b]) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // from a workstation: found by name among the repository's own rulesets (an organization's apply too, but are not the stack's)
+  let listed: Json[] = [];
+  if (!beforeApply) {
+    try {
+      listed = await gh.paginate(gh.rest.repos.getRepoRulesets, { ...repo, per_page: 100, includes_parents: false });
+    } catch (err) {
+      const error = `HTTP ${(err as { status?: number }).status ?? 0}`;
+      return compared.map(([address, { name }]) => ({ address, ruleset: name, extra: [], missing: [], error }));
+    }
   }
   const out: BypassList[] = [];
-  for (const [ruleset, want] of compared) {
-    const none = { ruleset, extra: [], missing: [] };
-    if (opts.beforeApply && want.length > 0) {
-      out.push({ ...none, skipped: "the apply writes this list whole (the planner reads it as none, so its plan changes it)" });
-      continue;
-    }
-    const found = listed.filter((r) => r.name === ruleset);
-    if (found.length === 0) {
-      out.push({ ...none, skipped: "no ruleset of this name yet: the apply creates it" });
-      continue;
-    }
-    if (found.length > 1) {
-      out.push({ ...none, error: `${found.length} rulesets of this name` });
-      continue;
+  for (const [address, { name, actors: want }] of compared) {
+    const none = { address, ruleset: name, extra: [], missing: [] };
+    let id: number | undefined;
+    if (beforeApply) {
+      if (want.length > 0) {
+        out.push({ ...none, skipped: "the apply writes this list whole (the planner reads it as none, so its plan changes it)" });
+        continue;
+      }
+      id = beforeApply.get(address);
+      if (id === undefined) {
+        out.push({ ...none, skipped: "not in the stack's state: the apply creates it" });
+        continue;
+      }
+    } else {
+      const found = listed.filter((r) => r.name === name);
+      if (found.length !== 1) {
+        out.push({ ...none, error: found.length === 0 ? "no ruleset of this name: renamed or deleted by hand? (a plan of the gates stack shows it)" : `${found.length} rulesets of this name` });
+        continue;
+      }
+      id = found[0].id as number;
     }
     try {
-      const detail = (await gh.rest.repos.getRepoRuleset({ ...repo, ruleset_id: found[0].id })).data as Json;
+      const detail = (await gh.rest.repos.getRepoRuleset({ ...repo, ruleset_id: id })).data as Json;
       // left out, not empty, for a token without write access: never read as "none"
       if (!Array.isArray(detail.bypass_actors)) {
         out.push({ ...none, error: "GitHub showed no bypass list: the token needs write access to rulesets (Administration: write)" });
         continue;
       }
       const have: string[] = detail.bypass_actors.map(actor).sort();
-      out.push({ ruleset, extra: have.filter((a) => !want.includes(a)), missing: want.filter((a) => !have.includes(a)) });
+      out.push({ ...none, extra: have.filter((a) => !want.includes(a)), missing: want.filter((a) => !have.includes(a)) });
     } catch (err) {
       out.push({ ...none, error: `HTTP ${(err as { status?: number }).status ?? 0}` });
     }

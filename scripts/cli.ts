@@ -700,13 +700,22 @@ export function buildProgram(io: CliIo): Command {
     .command("bypass-lists")
     .description("each ruleset's bypass list against a gates stack's, read with a token that may see them: no plan sees a bypass actor, and no apply removes one where the stack's list is empty; exit 3 naming a difference")
     .argument("<cdk.tf.json>", "the gates stack (in the apply job: the saved plan's plan/cdk.tf.json)")
-    .option("--before-apply", "compare only the lists the apply will not write (the empty ones: every other one its plan changes, and the apply writes whole)")
-    .action(async (stackFile: string, opts: { beforeApply?: boolean }) => {
-      const { bypassLists, expectedBypassLists } = require("../review/bypass-lists") as typeof import("../review/bypass-lists");
+    .option("--before-apply <ruleset-ids.json>", "the plan's prior-state ruleset ids ([{address, id}], the plan job's): compare only the lists the apply leaves as they are (the empty ones), each found by its id")
+    .action(async (stackFile: string, opts: { beforeApply?: string }) => {
+      const { bypassLists, expectedBypassLists, stateIds } = require("../review/bypass-lists") as typeof import("../review/bypass-lists");
       const { github } = await provenanceModule();
       const m = loadMatrix();
       const repo = { owner: m.organization.github.owner, repo: m.organization.github.repository };
-      const result = await bypassLists(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, expectedBypassLists(JSON.parse(fs.readFileSync(stackFile, "utf8"))), { beforeApply: opts.beforeApply === true });
+      let ids: Map<string, number> | undefined;
+      if (opts.beforeApply !== undefined) {
+        try {
+          ids = stateIds(JSON.parse(fs.readFileSync(opts.beforeApply, "utf8")));
+        } catch (err) {
+          warn(`${opts.beforeApply}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message} (the plan job writes it for the gates stack)`);
+          return exit(1);
+        }
+      }
+      const result = await bypassLists(github(process.env.GITHUB_TOKEN ?? process.env.GH_TOKEN), repo, expectedBypassLists(JSON.parse(fs.readFileSync(stackFile, "utf8"))), ids);
       for (const r of result) {
         if (r.error) warn(`${r.ruleset}: could not read its bypass list (${r.error})`);
         if (r.extra.length > 0) warn(`${r.ruleset}: also lets ${r.extra.join(", ")} bypass it, which the gates stack does not write (added by hand, or taken out of the matrix): no plan shows a bypass actor, and no apply removes one where the stack's list is empty: remove it in the repository's ruleset settings`);

@@ -72,7 +72,11 @@ export function githubHandler(state: GitHubState): Handler {
       const perPage = Number(query.get("per_page") ?? 30);
       const page = Number(query.get("page") ?? 1);
       const items = all.slice((page - 1) * perPage, page * perPage);
-      const next = page * perPage < all.length ? { link: `<http://${headers.host}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"` } : undefined;
+      // the next page's link keeps the request's other parameters, as GitHub's does
+      const nextQuery = new URLSearchParams(query);
+      nextQuery.set("per_page", String(perPage));
+      nextQuery.set("page", String(page + 1));
+      const next = page * perPage < all.length ? { link: `<http://${headers.host}${path}?${nextQuery}>; rel="next"` } : undefined;
       return { status: 200, body: wrap(items), headers: next };
     };
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/environments\/([^/]+)\/deployment-branch-policies$/))) {
