@@ -737,6 +737,19 @@ describe("drift", () => {
     expect(w.jobs.plan.steps[0].with["fetch-depth"]).toBe(0);
   });
 
+  it("reads each stack's Vault roles with the planner's token after its plan, drift or not: what no plan shows emptied (vault-roles.test.ts)", () => {
+    const steps = workflow("drift.yml").jobs.plan.steps;
+    const check = steps.find((x: any) => String(x.run ?? "").includes("vault-roles"));
+    // the stack as last applied, the output the plan read
+    expect(check.run).toBe('npm run --silent vault-roles -- "$OUT/stacks/$STACK/cdk.tf.json"');
+    expect(check.env).toEqual({ STACK: "${{ matrix.environment }}", OUT: "${{ steps.at.outputs.out }}" });
+    // after the plan, whatever it found, once the planner's Vault login (VAULT_TOKEN, exported) and the synthesis succeeded
+    const vault = steps.find((x: any) => String(x.uses).startsWith("hashicorp/vault-action@"));
+    expect([vault.id, vault.with.exportToken]).toEqual(["vault", true]);
+    expect(steps.indexOf(check)).toBeGreaterThan(steps.findIndex((x: any) => x.name?.startsWith("Plan with")));
+    expect(check.if).toBe("${{ !cancelled() && steps.vault.outcome == 'success' && steps.at.outcome == 'success' }}");
+  });
+
   it("the plan step, run by bash: a plan that only rewrites bypass lists passes (drift-verdict 0), drift fails the job with the summary (2), a verdict that failed fails it too", () => {
     const step = workflow("drift.yml").jobs.plan.steps.find((x: any) => x.name?.startsWith("Plan with"));
     const dir = fs.mkdtempSync(path.join(scratchDir(), "drift-plan-"));

@@ -728,6 +728,26 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command("vault-roles")
+    .description("each Vault role of a synthesized stack, read from Vault with the planner's token (VAULT_ADDR, VAULT_TOKEN), in what no plan shows: a Kubernetes role's audience and a JWT role's bound claims emptied by hand; exit 3 naming them")
+    .argument("<cdk.tf.json>", "the stack as last applied (drift's synthesis)")
+    .action(async (stackFile: string) => {
+      const { expectedVaultRoles, vaultRoles } = require("../review/vault-roles") as typeof import("../review/vault-roles");
+      const { vaultGet } = require("../review/vault-http") as typeof import("../review/vault-http");
+      const m = loadMatrix();
+      const address = process.env.VAULT_ADDR ?? m.organization.vault.address;
+      const token = process.env.VAULT_TOKEN ?? "";
+      const result = await vaultRoles((p) => vaultGet(address, token, p, m.organization.vault.caCertificatePem), expectedVaultRoles(JSON.parse(fs.readFileSync(stackFile, "utf8"))));
+      for (const r of result) {
+        if (r.error) warn(`${r.address} (${r.path}): could not read it (${r.error})`);
+        else if (r.problems.length > 0) warn(`${r.address} (${r.path}): ${r.problems.join("; ")}: no plan shows this and no apply writes it back: write the stack's value into the role again (vault write ${r.path} …)`);
+        else log(`${r.address}: as the stack writes it`);
+      }
+      if (result.some((r) => r.error)) exit(1);
+      if (result.some((r) => r.problems.length > 0)) exit(3);
+    });
+
+  program
     .command("drift-verdict")
     .description("whether a drift plan's changes are drift (exit 2, naming them), or only ruleset bypass lists the read-only planner cannot read, or a first deploy of a stack whose state is empty (exit 0, saying which)")
     .argument("<plan-json>", "the output of terraform show -json <saved plan>")

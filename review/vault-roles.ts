@@ -1,0 +1,112 @@
+/**
+ * What no plan of a stack's Vault roles shows, read from Vault itself with the planner's token.
+ *
+ * The vault provider (hashicorp/vault 5.6.0) reads back only what Vault returns, and Vault's auth plugins leave
+ * out what is empty, so a role emptied by hand keeps its old value in state: the plan is empty, and no apply writes
+ * it back either (the provider sends these fields only when its plan changes them).
+ * - A Kubernetes auth role's `audience`: vault-plugin-auth-kubernetes returns it only when it is not empty
+ *   (path_role.go, pathRoleRead: `if role.Audience != ""`), and the provider sets it only when the key is there
+ *   (resource_kubernetes_auth_backend_role.go, its read) and sends it on update only `if d.HasChange`. Emptied, the
+ *   role takes the secret-sync service account's token minted for any audience (a deployer token can empty it:
+ *   README "What remains").
+ * - A JWT role's `bound_claims`: vault-plugin-auth-jwt returns them as null when none were written (path_role.go),
+ *   and the provider sets them only when not null (resource_jwt_auth_backend_role.go, its read). A deployer role
+ *   written again without them is bound by its audience alone, which any GitHub Actions workflow of any repository
+ *   can ask for.
+ */
+import type { VaultAnswer } from "./vault-http";
+
+type Json = Record<string, any>;
+
+export interface ExpectedRole {
+  /** The role's Terraform address in its stack. */
+  readonly address: string;
+  /** Its path under Vault's API: `auth/<backend>/role/<name>`. */
+  readonly path: string;
+  /** The audience a Kubernetes auth role requires, when the stack sets one. */
+  readonly audience?: string;
+  /** The claims a JWT role binds, each value a list (the provider sends a comma-joined string as one). */
+  readonly boundClaims?: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface RoleCheck {
+  readonly address: string;
+  readonly path: string;
+  /** What Vault's role lacks or has otherwise than the stack, each a phrase; none when they agree. */
+  readonly problems: readonly string[];
+  /** Why the role could not be read, when it could not. */
+  readonly error?: string;
+}
+
+const literal = (v: unknown, what: string): string => {
+  if (typeof v !== "string" || v === "" || v.includes("${")) throw new Error(`${what} ${JSON.stringify(v)} is not written out`);
+  return v;
+};
+
+/** A claim's values as a list: the provider sends a string with commas as that list (5.6.0, its create and update). */
+const claimValues = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : String(v).split(",")).sort();
+
+/** The roles of a synthesized stack whose emptied fields no plan shows: Kubernetes roles with an audience, JWT roles with bound claims. */
+export function expectedVaultRoles(stack: Json): ExpectedRole[] {
+  const out: ExpectedRole[] = [];
+  const roles = (type: string) => Object.entries<Json>(stack.resource?.[type] ?? {}).map(([name, r]) => ({ address: `${type}.${name}`, r }));
+  for (const { address, r } of roles("vault_kubernetes_auth_backend_role")) {
+    if (r.audience === undefined) continue;
+    out.push({ address, path: `auth/${literal(r.backend, `${address}: backend`)}/role/${literal(r.role_name, `${address}: role_name`)}`, audience: literal(r.audience, `${address}: audience`) });
+  }
+  for (const { address, r } of roles("vault_jwt_auth_backend_role")) {
+    if (r.bound_claims === undefined) continue;
+    const boundClaims = Object.fromEntries(Object.entries<unknown>(r.bound_claims).map(([k, v]) => [k, claimValues(literal(v, `${address}: bound claim ${k}`))]));
+    out.push({ address, path: `auth/${literal(r.backend, `${address}: backend`)}/role/${literal(r.role_name, `${address}: role_name`)}`, boundClaims });
+  }
+  return out.sort((a, b) => (a.address < b.address ? -1 : 1));
+}
+
+/** How a role as Vault returns it (`data` of GET auth/…/role/…) differs from the stack's, in what no plan shows. */
+export function roleDifferences(want: ExpectedRole, data: Json): string[] {
+  const out: string[] = [];
+  if (want.audience !== undefined && data.audience !== want.audience) {
+    out.push(
+      typeof data.audience === "string" && data.audience !== ""
+        ? `audience ${JSON.stringify(data.audience)}, not ${JSON.stringify(want.audience)}`
+        : `no audience (the stack's is ${JSON.stringify(want.audience)}): the role takes its service account's token minted for any audience`,
+    );
+  }
+  if (want.boundClaims !== undefined) {
+    const have: Json | null = data.bound_claims ?? null;
+    if (have === null || Object.keys(have).length === 0) {
+      out.push("no bound claims: any GitHub Actions workflow, of any repository, that asks for the role's audience gets its policy");
+    } else {
+      for (const [claim, values] of Object.entries(want.boundClaims)) {
+        const got = have[claim] === undefined ? undefined : claimValues(have[claim]);
+        if (got === undefined) out.push(`claim ${claim} not bound (the stack binds ${values.join(", ")})`);
+        else if (got.join("\n") !== values.join("\n")) out.push(`claim ${claim} bound to ${got.join(", ")}, not ${values.join(", ")}`);
+      }
+      for (const claim of Object.keys(have).filter((c) => !(c in want.boundClaims!)).sort()) out.push(`claim ${claim} bound, which the stack does not bind`);
+    }
+  }
+  return out;
+}
+
+export async function vaultRoles(get: (path: string) => Promise<VaultAnswer>, roles: readonly ExpectedRole[]): Promise<RoleCheck[]> {
+  const out: RoleCheck[] = [];
+  for (const role of roles) {
+    const base = { address: role.address, path: role.path, problems: [] };
+    const answer = await get(role.path);
+    if (answer.status !== 200) {
+      const why = answer.status === 0 ? answer.text : answer.status === 403 ? "HTTP 403: the token may not read it" : answer.status === 404 ? "HTTP 404: no such role (a plan shows it)" : `HTTP ${answer.status}`;
+      out.push({ ...base, error: why });
+      continue;
+    }
+    let data: Json;
+    try {
+      data = JSON.parse(answer.text).data;
+      if (data === null || typeof data !== "object") throw new Error("no data");
+    } catch {
+      out.push({ ...base, error: "Vault's answer is not a role (JSON with data)" });
+      continue;
+    }
+    out.push({ ...base, problems: roleDifferences(role, data) });
+  }
+  return out;
+}
