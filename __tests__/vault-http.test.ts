@@ -64,6 +64,19 @@ maybe("a Vault whose certificate a private CA signed", () => {
     expect(refused.text).toMatch(/self[- ]signed|unable to (get|verify)/i);
   });
 
+  it("vault-roles reaches Vault at the matrix's address with its CA when VAULT_ADDR is not set (as the drift job runs it)", async () => {
+    const def = editableDefinition();
+    def.organization.vault.caCertificatePem = caPem;
+    def.organization.vault.address = url;
+    const out = path.join(scratchDir(), "tls-roles-out");
+    expect(require("../main").run(def, out, path.join(scratchDir(), "no-adopt-files"))).toBe(0);
+    seen.length = 0;
+    // this Vault has no such role (404): an answer of Vault's own, not a certificate error (exit 1)
+    const r = await shared().run(["vault-roles", path.join(out, "stacks", "staging", "cdk.tf.json")], { VAULT_TOKEN: "t" }, def);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, "vault_kubernetes_auth_backend_role.role: not in Vault (not deployed yet, or deleted: a plan shows it)\n", ""]);
+    expect(seen).toEqual([`/v1/auth/${def.organization.vault.authMountPrefix}${def.environments.staging.cluster}/role/staging-secret-sync`]);
+  });
+
   it("preflight reaches Vault with the matrix's CA: it gets Vault's own answer, not a certificate error", async () => {
     const def = editableDefinition();
     def.organization.vault.caCertificatePem = caPem;

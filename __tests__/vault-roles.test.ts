@@ -27,6 +27,7 @@ beforeEach(async () => {
 afterEach(async () => fake.close());
 afterAll(async () => cli?.close());
 const run = (...args: string[]) => (cli ??= startCliProcess()).run(["vault-roles", ...args], { VAULT_ADDR: fake.url, VAULT_TOKEN: token });
+const advice = (p: string) => `no plan shows this: write the stack's value into the role again (vault write ${p} …)`;
 
 const out = () => {
   const dir = path.join(scratchDir(), "vault-roles-out");
@@ -48,17 +49,19 @@ describe("vault-roles: a Kubernetes role's audience, which no plan shows emptied
     const cleared = await run(stackFile("prod"));
     expect(cleared.code).toBe(3);
     expect(cleared.stderr).toBe(
-      `vault_kubernetes_auth_backend_role.role (${prodRole.slice("/v1/".length)}): no audience (the stack's is "${org.vault.tokenAudience}"): the role takes its service account's token minted for any audience: no plan shows this and no apply writes it back: write the stack's value into the role again (vault write ${prodRole.slice("/v1/".length)} …)\n`,
+      `vault_kubernetes_auth_backend_role.role (${prodRole.slice("/v1/".length)}): no audience (the stack's is "${org.vault.tokenAudience}"): the role takes its service account's token minted for any audience: ${advice(prodRole.slice("/v1/".length))}\n`,
     );
     vault.documents![prodRole].audience = "https://kubernetes.default.svc";
     expect((await run(stackFile("prod"))).stderr).toContain(`audience "https://kubernetes.default.svc", not "${org.vault.tokenAudience}"`);
   });
-  it("fails when the role cannot be read: a token that may not, no such role, no Vault", async () => {
+  it("fails when the role cannot be read (a token that may not, no Vault); a role Vault does not have is a plan's to show", async () => {
     vault.forbidden = [prodRole];
     const denied = await run(stackFile("prod"));
-    expect([denied.code, denied.stderr]).toEqual([1, `vault_kubernetes_auth_backend_role.role (${prodRole.slice("/v1/".length)}): could not read it (HTTP 403: the token may not read it)\n`]);
+    expect([denied.code, denied.stderr]).toEqual([1, `vault_kubernetes_auth_backend_role.role (${prodRole.slice("/v1/".length)}): could not read it (HTTP 403: the token may not read it, or has expired)\n`]);
+    // not deployed yet (a new environment, hotfix before its first hotfix: the drift plan passes those), or deleted
     vault.forbidden = [];
-    expect((await run(stackFile("prod"))).stderr).toContain("could not read it (HTTP 404: no such role (a plan shows it))");
+    const absent = await run(stackFile("prod"));
+    expect([absent.code, absent.stdout, absent.stderr]).toEqual([0, "vault_kubernetes_auth_backend_role.role: not in Vault (not deployed yet, or deleted: a plan shows it)\n", ""]);
     const down = await (cli ??= startCliProcess()).run(["vault-roles", stackFile("prod")], { VAULT_ADDR: "http://127.0.0.1:9", VAULT_TOKEN: token });
     expect([down.code, down.stderr]).toEqual([1, expect.stringMatching(/could not read it \(http:\/\/127\.0\.0\.1:9: connect ECONNREFUSED/)]);
   });
@@ -70,8 +73,8 @@ describe("vault-roles: a JWT deployer or planner role's bound claims, which no p
     const gates = JSON.parse(fs.readFileSync(stackFile("gates"), "utf8"));
     const roles: Record<string, Record<string, unknown>> = {};
     for (const r of Object.values<any>(gates.resource.vault_jwt_auth_backend_role)) {
-      // Vault keeps a comma-joined value the provider sent as a list
-      const claims = Object.fromEntries(Object.entries<string>(r.bound_claims).map(([k, v]) => [k, v.includes(",") ? v.split(",") : v]));
+      // the provider sends every claim as a list, its value split at commas (5.6.0), and Vault keeps the list
+      const claims = Object.fromEntries(Object.entries<string>(r.bound_claims).map(([k, v]) => [k, v.split(",")]));
       roles[`/v1/auth/${r.backend}/role/${r.role_name}`] = { bound_audiences: r.bound_audiences, bound_claims: claims, bound_claims_type: r.bound_claims_type, user_claim: r.user_claim };
     }
     return roles;
@@ -81,18 +84,19 @@ describe("vault-roles: a JWT deployer or planner role's bound claims, which no p
     const deployer = `/v1/auth/${org.vault.githubJwtMount}/role/envmatrix-prod-deployer`;
     // the matrix: prod's deployer is bound to this repository, prod's GitHub environment and its deploy branches
     const prod = seedMatrix.environments.prod;
-    expect(vault.documents[deployer].bound_claims).toEqual({ repository: `${org.github.owner}/${org.github.repository}`, environment: prod.identity.githubEnvironment, ref: prod.identity.deployBranches.map((b) => `refs/heads/${b}`).join(",") });
+    expect(vault.documents[deployer].bound_claims).toEqual({ repository: [`${org.github.owner}/${org.github.repository}`], environment: [prod.identity.githubEnvironment], ref: prod.identity.deployBranches.map((b) => `refs/heads/${b}`) });
+    // dev's planner: its deploy branch and the default branch, two values
     const planner = `/v1/auth/${org.vault.githubJwtMount}/role/envmatrix-dev-planner`;
-    expect(Array.isArray(vault.documents[planner].bound_claims && (vault.documents[planner].bound_claims as any).ref)).toBe(true);
+    expect((vault.documents[planner].bound_claims as any).ref).toEqual([...seedMatrix.environments.dev.identity.deployBranches, org.github.defaultBranch].map((b) => `refs/heads/${b}`));
     const clean = await run(stackFile("gates"));
     expect([clean.code, clean.stderr]).toEqual([0, ""]);
     expect(clean.stdout.trim().split("\n")).toHaveLength(Object.keys(vault.documents).length);
-    // written again without claims: Vault answers null, and the role is bound by its audience alone
+    // deleted and written again without claims: Vault answers null, and the role is bound by its audience alone
     vault.documents[deployer].bound_claims = null;
     const open = await run(stackFile("gates"));
     expect(open.code).toBe(3);
     expect(open.stderr).toBe(
-      `vault_jwt_auth_backend_role.prod_vault_deploy_role (${deployer.slice("/v1/".length)}): no bound claims: any GitHub Actions workflow, of any repository, that asks for the role's audience gets its policy: no plan shows this and no apply writes it back: write the stack's value into the role again (vault write ${deployer.slice("/v1/".length)} …)\n`,
+      `vault_jwt_auth_backend_role.prod_vault_deploy_role (${deployer.slice("/v1/".length)}): no bound claims: any GitHub Actions workflow, of any repository, that asks for the role's audience gets its policy: ${advice(deployer.slice("/v1/".length))}\n`,
     );
     // an empty map binds nothing either
     vault.documents[deployer].bound_claims = {};
@@ -102,6 +106,10 @@ describe("vault-roles: a JWT deployer or planner role's bound claims, which no p
     const changed = await run(stackFile("gates"));
     expect(changed.code).toBe(3);
     expect(changed.stderr).toContain(`claim environment not bound (the stack binds ${prod.identity.githubEnvironment}); claim ref bound to refs/heads/*, not refs/heads/main; claim actor bound, which the stack does not bind`);
+    // a string with commas written by hand is one value to Vault, not the stack's two
+    vault.documents![deployer].bound_claims = { ...(asWritten()[deployer].bound_claims as object) };
+    (vault.documents![planner].bound_claims as any).ref = (vault.documents![planner].bound_claims as any).ref.join(",");
+    expect((await run(stackFile("gates"))).stderr).toContain(`envmatrix-dev-planner): claim ref bound to refs/heads/develop,refs/heads/main, not refs/heads/develop, refs/heads/main`);
   });
 });
 
@@ -109,6 +117,10 @@ it("refuses a stack whose role it could not locate: a path only a plan would kno
   const { expectedVaultRoles } = require("../review/vault-roles") as typeof import("../review/vault-roles");
   const stack = { resource: { vault_kubernetes_auth_backend_role: { role: { backend: "${vault_auth_backend.k.path}", role_name: "x", audience: "vault" } } } };
   expect(() => expectedVaultRoles(stack)).toThrow('vault_kubernetes_auth_backend_role.role: backend "${vault_auth_backend.k.path}" is not written out');
+  // claims as the provider sends them (5.6.0): split at commas and trimmed, or whole with disable_bound_claims_parsing
+  const jwt = (r: object) => expectedVaultRoles({ resource: { vault_jwt_auth_backend_role: { r: { backend: "jwt", role_name: "x", bound_claims: { ref: "b, a" }, ...r } } } })[0].boundClaims;
+  expect(jwt({})).toEqual({ ref: ["a", "b"] });
+  expect(jwt({ disable_bound_claims_parsing: true })).toEqual({ ref: ["b, a"] });
   // a role without an audience or claims has nothing of this kind to compare
   expect(expectedVaultRoles({ resource: { vault_kubernetes_auth_backend_role: { role: { backend: "k", role_name: "x" } } } })).toEqual([]);
 });

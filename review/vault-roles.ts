@@ -2,17 +2,18 @@
  * What no plan of a stack's Vault roles shows, read from Vault itself with the planner's token.
  *
  * The vault provider (hashicorp/vault 5.6.0) reads back only what Vault returns, and Vault's auth plugins leave
- * out what is empty, so a role emptied by hand keeps its old value in state: the plan is empty, and no apply writes
- * it back either (the provider sends these fields only when its plan changes them).
+ * out what is empty, so a role emptied by hand keeps its old value in state and the plan is empty.
  * - A Kubernetes auth role's `audience`: vault-plugin-auth-kubernetes returns it only when it is not empty
  *   (path_role.go, pathRoleRead: `if role.Audience != ""`), and the provider sets it only when the key is there
- *   (resource_kubernetes_auth_backend_role.go, its read) and sends it on update only `if d.HasChange`. Emptied, the
- *   role takes the secret-sync service account's token minted for any audience (a deployer token can empty it:
- *   README "What remains").
- * - A JWT role's `bound_claims`: vault-plugin-auth-jwt returns them as null when none were written (path_role.go),
- *   and the provider sets them only when not null (resource_jwt_auth_backend_role.go, its read). A deployer role
- *   written again without them is bound by its audience alone, which any GitHub Actions workflow of any repository
- *   can ask for.
+ *   (resource_kubernetes_auth_backend_role.go, its read). Nor does any apply write it back: the provider sends it
+ *   on update only `if d.HasChange`. Emptied, the role takes the secret-sync service account's token minted for
+ *   any audience (a deployer token can empty it: README "What remains").
+ * - A JWT role's `bound_claims`: a role deleted and written again without them has none, and vault-plugin-auth-jwt
+ *   returns them as null (path_role.go), which the provider's read skips (resource_jwt_auth_backend_role.go: `if
+ *   resp.Data["bound_claims"] != nil`). The role is then bound by its audience alone, which any GitHub Actions
+ *   workflow of any repository can ask for, until an apply changes the role for another reason (the provider's
+ *   update sends the claims every time).
+ * A role Vault does not have (404) is not read here: a plan shows it, as one to create.
  */
 import type { VaultAnswer } from "./vault-http";
 
@@ -34,6 +35,8 @@ export interface RoleCheck {
   readonly path: string;
   /** What Vault's role lacks or has otherwise than the stack, each a phrase; none when they agree. */
   readonly problems: readonly string[];
+  /** Vault has no such role (not deployed yet, or deleted): a plan shows that one. */
+  readonly absent?: boolean;
   /** Why the role could not be read, when it could not. */
   readonly error?: string;
 }
@@ -43,8 +46,13 @@ const literal = (v: unknown, what: string): string => {
   return v;
 };
 
-/** A claim's values as a list: the provider sends a string with commas as that list (5.6.0, its create and update). */
-const claimValues = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : String(v).split(",")).sort();
+/**
+ * A stack's claim value as the provider sends it: split at commas, each part trimmed, unless
+ * `disable_bound_claims_parsing` (5.6.0 jwtAuthBackendRoleDataToWrite); always a list.
+ */
+const sentValues = (v: string, parse: boolean): string[] => (parse ? v.split(",").map((x) => x.trim()) : [v.trim()]).sort();
+/** A claim's values as Vault returns them: the list it was sent, or a string it keeps as one value. */
+const storedValues = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : [String(v)]).sort();
 
 /** The roles of a synthesized stack whose emptied fields no plan shows: Kubernetes roles with an audience, JWT roles with bound claims. */
 export function expectedVaultRoles(stack: Json): ExpectedRole[] {
@@ -56,7 +64,8 @@ export function expectedVaultRoles(stack: Json): ExpectedRole[] {
   }
   for (const { address, r } of roles("vault_jwt_auth_backend_role")) {
     if (r.bound_claims === undefined) continue;
-    const boundClaims = Object.fromEntries(Object.entries<unknown>(r.bound_claims).map(([k, v]) => [k, claimValues(literal(v, `${address}: bound claim ${k}`))]));
+    const parse = r.disable_bound_claims_parsing !== true;
+    const boundClaims = Object.fromEntries(Object.entries<unknown>(r.bound_claims).map(([k, v]) => [k, sentValues(literal(v, `${address}: bound claim ${k}`), parse)]));
     out.push({ address, path: `auth/${literal(r.backend, `${address}: backend`)}/role/${literal(r.role_name, `${address}: role_name`)}`, boundClaims });
   }
   return out.sort((a, b) => (a.address < b.address ? -1 : 1));
@@ -78,7 +87,7 @@ export function roleDifferences(want: ExpectedRole, data: Json): string[] {
       out.push("no bound claims: any GitHub Actions workflow, of any repository, that asks for the role's audience gets its policy");
     } else {
       for (const [claim, values] of Object.entries(want.boundClaims)) {
-        const got = have[claim] === undefined ? undefined : claimValues(have[claim]);
+        const got = have[claim] === undefined ? undefined : storedValues(have[claim]);
         if (got === undefined) out.push(`claim ${claim} not bound (the stack binds ${values.join(", ")})`);
         else if (got.join("\n") !== values.join("\n")) out.push(`claim ${claim} bound to ${got.join(", ")}, not ${values.join(", ")}`);
       }
@@ -93,8 +102,12 @@ export async function vaultRoles(get: (path: string) => Promise<VaultAnswer>, ro
   for (const role of roles) {
     const base = { address: role.address, path: role.path, problems: [] };
     const answer = await get(role.path);
+    if (answer.status === 404) {
+      out.push({ ...base, absent: true });
+      continue;
+    }
     if (answer.status !== 200) {
-      const why = answer.status === 0 ? answer.text : answer.status === 403 ? "HTTP 403: the token may not read it" : answer.status === 404 ? "HTTP 404: no such role (a plan shows it)" : `HTTP ${answer.status}`;
+      const why = answer.status === 0 ? answer.text : answer.status === 403 ? "HTTP 403: the token may not read it, or has expired" : `HTTP ${answer.status}`;
       out.push({ ...base, error: why });
       continue;
     }

@@ -740,7 +740,8 @@ export function buildProgram(io: CliIo): Command {
       const result = await vaultRoles((p) => vaultGet(address, token, p, m.organization.vault.caCertificatePem), expectedVaultRoles(JSON.parse(fs.readFileSync(stackFile, "utf8"))));
       for (const r of result) {
         if (r.error) warn(`${r.address} (${r.path}): could not read it (${r.error})`);
-        else if (r.problems.length > 0) warn(`${r.address} (${r.path}): ${r.problems.join("; ")}: no plan shows this and no apply writes it back: write the stack's value into the role again (vault write ${r.path} …)`);
+        else if (r.absent) log(`${r.address}: not in Vault (not deployed yet, or deleted: a plan shows it)`);
+        else if (r.problems.length > 0) warn(`${r.address} (${r.path}): ${r.problems.join("; ")}: no plan shows this: write the stack's value into the role again (vault write ${r.path} …)`);
         else log(`${r.address}: as the stack writes it`);
       }
       if (result.some((r) => r.error)) exit(1);
