@@ -750,6 +750,18 @@ describe("drift", () => {
     expect(check.if).toBe("${{ !cancelled() && steps.vault.outcome == 'success' && steps.at.outcome == 'success' }}");
   });
 
+  it("reads each stack's service accounts with the plan kubeconfig after its plan, drift or not (service-accounts.test.ts)", () => {
+    const steps = workflow("drift.yml").jobs.plan.steps;
+    const check = steps.find((x: any) => String(x.run ?? "").includes("service-accounts"));
+    expect(check.run).toContain('npm run --silent service-accounts -- "$OUT/stacks/$STACK/cdk.tf.json"');
+    // the plan's kubeconfig, written as the plan step writes it: owner-only, removed when the step ends
+    expect(check.env).toEqual({ STACK: "${{ matrix.environment }}", OUT: "${{ steps.at.outputs.out }}", KUBECONFIG_CONTENT: "${{ secrets.PLAN_KUBECONFIG }}" });
+    const lines = check.run.trim().split("\n");
+    expect(lines.slice(0, 4)).toEqual(["umask 077", 'export KUBE_CONFIG_PATH="$RUNNER_TEMP/kubeconfig"', `trap 'rm -f "$KUBE_CONFIG_PATH"' EXIT`, `printf '%s' "$KUBECONFIG_CONTENT" > "$KUBE_CONFIG_PATH"`]);
+    expect(steps.indexOf(check)).toBeGreaterThan(steps.findIndex((x: any) => x.name?.startsWith("Plan with")));
+    expect(check.if).toBe("${{ !cancelled() && steps.at.outcome == 'success' }}");
+  });
+
   it("the plan step, run by bash: a plan that only rewrites bypass lists passes (drift-verdict 0), drift fails the job with the summary (2), a verdict that failed fails it too", () => {
     const step = workflow("drift.yml").jobs.plan.steps.find((x: any) => x.name?.startsWith("Plan with"));
     const dir = fs.mkdtempSync(path.join(scratchDir(), "drift-plan-"));

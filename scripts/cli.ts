@@ -749,6 +749,39 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command("service-accounts")
+    .description("each service account a synthesized stack writes without an automounted token, read from its cluster (KUBE_CONFIG_PATH, the stack's context): automountServiceAccountToken removed by hand reads as false to the provider, so no plan shows it; exit 3 naming it")
+    .argument("<cdk.tf.json>", "the stack as last applied (drift's synthesis)")
+    .action(async (stackFile: string) => {
+      const { expectedAccounts, serviceAccounts } = require("../review/service-accounts") as typeof import("../review/service-accounts");
+      const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+      const stack = JSON.parse(fs.readFileSync(stackFile, "utf8"));
+      const accounts = expectedAccounts(stack);
+      if (accounts.length === 0) return log("no service account of this stack to read");
+      // the context the stack's own kubernetes provider uses, in the kubeconfig it reads (KUBE_CONFIG_PATH)
+      const context: unknown = stack.provider?.kubernetes?.[0]?.config_context;
+      const kc = new k8s.KubeConfig();
+      try {
+        kc.loadFromFile(process.env.KUBE_CONFIG_PATH ?? "");
+        if (typeof context !== "string") throw new Error("the stack's kubernetes provider names no config_context");
+        kc.setCurrentContext(context);
+        if (!kc.getContextObject(context)) throw new Error(`no context ${context} in it`);
+      } catch (err) {
+        warn(`kubeconfig ${process.env.KUBE_CONFIG_PATH ?? "(KUBE_CONFIG_PATH not set)"}: ${(err as Error).message}`);
+        return exit(1);
+      }
+      const result = await serviceAccounts(kc.makeApiClient(k8s.CoreV1Api), accounts);
+      for (const r of result) {
+        if (r.error) warn(`${r.address} (${r.account}): could not read it (${r.error})`);
+        else if (r.absent) log(`${r.address}: not in the cluster (not deployed yet, or deleted: a plan shows it)`);
+        else if (r.problem) warn(`${r.address} (${r.account}): ${r.problem}: no plan shows this (the provider reads an absent value as false): kubectl patch serviceaccount ${r.account.split("/")[1]} -n ${r.account.split("/")[0]} -p '{"automountServiceAccountToken":false}'`);
+        else log(`${r.address}: no automounted token, as the stack writes it`);
+      }
+      if (result.some((r) => r.error)) exit(1);
+      if (result.some((r) => r.problem)) exit(3);
+    });
+
+  program
     .command("drift-verdict")
     .description("whether a drift plan's changes are drift (exit 2, naming them), or only ruleset bypass lists the read-only planner cannot read, or a first deploy of a stack whose state is empty (exit 0, saying which)")
     .argument("<plan-json>", "the output of terraform show -json <saved plan>")

@@ -1,0 +1,97 @@
+/**
+ * `npm run service-accounts -- <cdk.tf.json>` (the weekday drift job, with the plan kubeconfig) against a fake
+ * Kubernetes API on 127.0.0.1: a service account whose automountServiceAccountToken was removed by hand is absent
+ * from the object, which Kubernetes takes as "mount the token" (kubernetes.io "Configure Service Accounts for
+ * Pods") and the kubernetes provider 2.38.0 reads as false, the stack's value: no plan shows it.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { run as synthesize } from "../main";
+import { matrix as definition } from "../config/environments";
+import { kubeHandler, type KubeState } from "./fakes/platform";
+import { startFake, type Fake } from "./fakes/server";
+import { seedMatrix } from "./helpers";
+import { scratchDir } from "./scratch";
+import { PRELOAD_CLIENTS, startCliProcess, type CliProcess } from "./cli-process";
+
+let kube: KubeState;
+let fake: Fake;
+let cli: CliProcess | undefined;
+let kubeconfig: string;
+beforeEach(async () => {
+  kube = { version: "v1.31.0", crds: {}, daemonSets: [], deployments: [], serviceAccounts: [], clusterRoleBindings: {}, services: [], namespaces: [], tokenValid: true, objects: {} };
+  fake = await startFake((r) => kubeHandler(kube)(r));
+  kubeconfig = path.join(fs.mkdtempSync(path.join(scratchDir(), "sa-kube-")), "kubeconfig");
+  // every cluster's context, only prod's (the stack's provider's config_context, README "Plan and deploy one
+  // environment") reaching the fake, and another current: the stack's context is the one read
+  const prodContext = seedMatrix.organization.clusters[seedMatrix.environments.prod.cluster].context;
+  const contexts = Object.values(seedMatrix.organization.clusters).map((c) => c.context);
+  fs.writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [
+        { name: "fake", cluster: { server: fake.url, "insecure-skip-tls-verify": true } },
+        { name: "elsewhere", cluster: { server: "https://127.0.0.1:9", "insecure-skip-tls-verify": true } },
+      ],
+      users: [{ name: "planner", user: { token: "fake-kube-token" } }],
+      contexts: contexts.map((name) => ({ name, context: { cluster: name === prodContext ? "fake" : "elsewhere", user: "planner" } })),
+      "current-context": contexts.find((c) => c !== prodContext),
+    }),
+  );
+});
+afterEach(async () => fake.close());
+afterAll(async () => cli?.close());
+const run = (file: string, env: Record<string, string> = { KUBE_CONFIG_PATH: kubeconfig }) => (cli ??= startCliProcess({ preload: [PRELOAD_CLIENTS] })).run(["service-accounts", file], env);
+
+const stackFile = (stack: string) => {
+  const dir = path.join(scratchDir(), "sa-out");
+  if (!fs.existsSync(dir)) expect(synthesize(definition, dir, path.join(scratchDir(), "no-adopt-files"))).toBe(0);
+  return path.join(dir, "stacks", stack, "cdk.tf.json");
+};
+
+// prod's namespace and accounts, from the matrix: the secret sync's and one per service (README "What each stack contains")
+const ns = seedMatrix.environments.prod.identity.namespace;
+const accounts = [seedMatrix.organization.secretSync.serviceAccount, ...seedMatrix.services.map((s) => s.name)];
+const saPath = (name: string) => `/api/v1/namespaces/${ns}/serviceaccounts/${name}`;
+const account = (name: string, automount?: boolean) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: ns }, ...(automount === undefined ? {} : { automountServiceAccountToken: automount }) });
+
+it("passes accounts with automountServiceAccountToken false; names one where it was removed or set true, exit 3", async () => {
+  for (const a of accounts) kube.objects![saPath(a)] = account(a, false);
+  const clean = await run(stackFile("prod"));
+  expect([clean.code, clean.stderr]).toEqual([0, ""]);
+  expect(clean.stdout.trim().split("\n")).toHaveLength(accounts.length);
+  expect(fake.requests.map((r) => r.path).sort()).toEqual(accounts.map(saPath).sort());
+  // removed by hand: the field is absent from the object
+  const workload = seedMatrix.services[0].name;
+  kube.objects![saPath(workload)] = account(workload);
+  const removed = await run(stackFile("prod"));
+  expect(removed.code).toBe(3);
+  expect(removed.stderr).toBe(
+    `kubernetes_service_account_v1.workload_${workload} (${ns}/${workload}): automountServiceAccountToken is not set, so Kubernetes mounts the token into its pods (the stack sets false): no plan shows this (the provider reads an absent value as false): kubectl patch serviceaccount ${workload} -n ${ns} -p '{"automountServiceAccountToken":false}'\n`,
+  );
+  kube.objects![saPath(workload)] = account(workload, true);
+  expect((await run(stackFile("prod"))).stderr).toContain("automountServiceAccountToken is true (the stack sets false)");
+});
+
+it("an account the cluster lacks is a plan's to show; one it may not read, or no kubeconfig, fails; the gates stack has none", async () => {
+  const absent = await run(stackFile("prod"));
+  expect([absent.code, absent.stderr]).toEqual([0, ""]);
+  expect(absent.stdout).toContain("not in the cluster (not deployed yet, or deleted: a plan shows it)");
+  kube.forbidden = [saPath(accounts[0])];
+  const denied = await run(stackFile("prod"));
+  expect([denied.code, denied.stderr]).toEqual([1, expect.stringContaining(`(${ns}/${accounts[0]}): could not read it (HTTP 403: the kubeconfig's user may not read it)`)]);
+  const none = await run(stackFile("prod"), { KUBE_CONFIG_PATH: path.join(scratchDir(), "no-such-kubeconfig") });
+  expect([none.code, none.stderr]).toEqual([1, expect.stringContaining("no-such-kubeconfig: ENOENT")]);
+  // the gates stack writes no service account: nothing to read, and no kubeconfig needed
+  const gates = await run(stackFile("gates"), { KUBE_CONFIG_PATH: "" });
+  expect([gates.code, gates.stdout]).toEqual([0, "no service account of this stack to read\n"]);
+});
+
+it("reads only the accounts the stack writes with automountServiceAccountToken false", () => {
+  const { expectedAccounts } = require("../review/service-accounts") as typeof import("../review/service-accounts");
+  const sa = (automount: boolean | undefined) => ({ metadata: { name: "x", namespace: "n" }, ...(automount === undefined ? {} : { automount_service_account_token: automount }) });
+  const stack = { resource: { kubernetes_service_account_v1: { off: sa(false), on: sa(true), unset: sa(undefined) } } };
+  expect(expectedAccounts(stack)).toEqual([{ address: "kubernetes_service_account_v1.off", namespace: "n", name: "x" }]);
+});
