@@ -57,7 +57,7 @@ describe("the workflows' commands, run as the workflows run them", () => {
   it("every CLI command a workflow runs is exercised here or by a fake-backed test", () => {
     const here = ["resolve-environment", "changed-stacks", "diff", "vet-plan-input", "reviewed-branch", "check-matrix", "synth-matrix", "compare", "compare-pairs", "review-checks", "matrix-data", "matrix", "plan-summary", "drift-verdict", "approval-checklist", "cost", "branch-request"];
     // these talk to GitHub or Datadog: their tests run the workflow's invocation against fakes on 127.0.0.1
-    const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", "record-apply": "provenance.test.ts", "last-applied": "provenance.test.ts", admissions: "provenance.test.ts", "bypass-lists": "provenance.test.ts", "vault-roles": "vault-roles.test.ts", "service-accounts": "service-accounts.test.ts", gate: "gate.test.ts", "report-deployment": "deployment-report.test.ts" };
+    const withFakes: Record<string, string> = { provenance: "provenance.test.ts", "stacks-to-plan": "provenance.test.ts", "record-apply": "provenance.test.ts", "last-applied": "provenance.test.ts", admissions: "provenance.test.ts", "bypass-lists": "provenance.test.ts", "vault-roles": "vault-roles.test.ts", "cluster-fields": "cluster-fields.test.ts", gate: "gate.test.ts", "report-deployment": "deployment-report.test.ts" };
     expect([...new Set(all.map((i) => i.script))].sort()).toEqual([...here, ...Object.keys(withFakes)].sort());
     for (const [script, file] of Object.entries(withFakes)) expect(fs.readFileSync(path.join(__dirname, file), "utf8")).toContain(`"${script}"`);
   });

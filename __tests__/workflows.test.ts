@@ -750,10 +750,10 @@ describe("drift", () => {
     expect(check.if).toBe("${{ !cancelled() && steps.vault.outcome == 'success' && steps.at.outcome == 'success' }}");
   });
 
-  it("reads each stack's service accounts with the plan kubeconfig after its plan, drift or not (service-accounts.test.ts)", () => {
+  it("reads each stack's Kubernetes objects with the plan kubeconfig after its plan, drift or not (cluster-fields.test.ts)", () => {
     const steps = workflow("drift.yml").jobs.plan.steps;
-    const check = steps.find((x: any) => String(x.run ?? "").includes("service-accounts"));
-    expect(check.run).toContain('npm run --silent service-accounts -- "$OUT/stacks/$STACK/cdk.tf.json"');
+    const check = steps.find((x: any) => String(x.run ?? "").includes("cluster-fields"));
+    expect(check.run).toContain('npm run --silent cluster-fields -- "$OUT/stacks/$STACK/cdk.tf.json"');
     // the plan's kubeconfig, written as the plan step writes it: owner-only, removed when the step ends
     expect(check.env).toEqual({ STACK: "${{ matrix.environment }}", OUT: "${{ steps.at.outputs.out }}", KUBECONFIG_CONTENT: "${{ secrets.PLAN_KUBECONFIG }}" });
     const lines = check.run.trim().split("\n");

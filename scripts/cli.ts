@@ -749,15 +749,16 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
-    .command("service-accounts")
-    .description("each service account a synthesized stack writes without an automounted token, read from its cluster (KUBE_CONFIG_PATH, the stack's context): automountServiceAccountToken removed by hand reads as false to the provider, so no plan shows it; exit 3 naming it")
+    .command("cluster-fields")
+    .description("what no plan shows changed by hand in a synthesized stack's Kubernetes objects, read from its cluster (KUBE_CONFIG_PATH, the stack's context): a service account's automountServiceAccountToken removed, a SecretStore's provider or Vault login added; exit 3 naming them")
     .argument("<cdk.tf.json>", "the stack as last applied (drift's synthesis)")
     .action(async (stackFile: string) => {
-      const { expectedAccounts, serviceAccounts } = require("../review/service-accounts") as typeof import("../review/service-accounts");
+      const { expectedAccounts, expectedStores, secretStores, serviceAccounts } = require("../review/cluster-fields") as typeof import("../review/cluster-fields");
       const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
       const stack = JSON.parse(fs.readFileSync(stackFile, "utf8"));
       const accounts = expectedAccounts(stack);
-      if (accounts.length === 0) return log("no service account of this stack to read");
+      const stores = expectedStores(stack);
+      if (accounts.length + stores.length === 0) return log("no Kubernetes object of this stack to read");
       // the context the stack's own kubernetes provider uses, in the kubeconfig it reads (KUBE_CONFIG_PATH)
       const context: unknown = stack.provider?.kubernetes?.[0]?.config_context;
       const kc = new k8s.KubeConfig();
@@ -770,12 +771,16 @@ export function buildProgram(io: CliIo): Command {
         warn(`kubeconfig ${process.env.KUBE_CONFIG_PATH ?? "(KUBE_CONFIG_PATH not set)"}: ${(err as Error).message}`);
         return exit(1);
       }
-      const result = await serviceAccounts(kc.makeApiClient(k8s.CoreV1Api), accounts);
+      const fixes: Record<string, (object: string) => string> = {
+        kubernetes_service_account_v1: (o) => `no plan shows this (the provider reads an absent value as false): kubectl patch serviceaccount ${o.split("/")[1]} -n ${o.split("/")[0]} -p '{"automountServiceAccountToken":false}'`,
+        kubernetes_manifest: () => "remove it (kubectl edit secretstore)",
+      };
+      const result = [...(await serviceAccounts(kc.makeApiClient(k8s.CoreV1Api), accounts)), ...(await secretStores(kc.makeApiClient(k8s.CustomObjectsApi), stores))];
       for (const r of result) {
-        if (r.error) warn(`${r.address} (${r.account}): could not read it (${r.error})`);
+        if (r.error) warn(`${r.address} (${r.object}): could not read it (${r.error})`);
         else if (r.absent) log(`${r.address}: not in the cluster (not deployed yet, or deleted: a plan shows it)`);
-        else if (r.problem) warn(`${r.address} (${r.account}): ${r.problem}: no plan shows this (the provider reads an absent value as false): kubectl patch serviceaccount ${r.account.split("/")[1]} -n ${r.account.split("/")[0]} -p '{"automountServiceAccountToken":false}'`);
-        else log(`${r.address}: no automounted token, as the stack writes it`);
+        else if (r.problem) warn(`${r.address} (${r.object}): ${r.problem}: ${fixes[r.address.split(".")[0]](r.object)}`);
+        else log(`${r.address}: as the stack writes it`);
       }
       if (result.some((r) => r.error)) exit(1);
       if (result.some((r) => r.problem)) exit(3);

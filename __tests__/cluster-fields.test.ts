@@ -1,8 +1,10 @@
 /**
- * `npm run service-accounts -- <cdk.tf.json>` (the weekday drift job, with the plan kubeconfig) against a fake
+ * `npm run cluster-fields -- <cdk.tf.json>` (the weekday drift job, with the plan kubeconfig) against a fake
  * Kubernetes API on 127.0.0.1: a service account whose automountServiceAccountToken was removed by hand is absent
  * from the object, which Kubernetes takes as "mount the token" (kubernetes.io "Configure Service Accounts for
- * Pods") and the kubernetes provider 2.38.0 reads as false, the stack's value: no plan shows it.
+ * Pods") and the kubernetes provider 2.38.0 reads as false, the stack's value; a SecretStore given another Vault
+ * login by hand has a field its kubernetes_manifest does not name, which the plan takes from the live object.
+ * No plan shows either.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -43,7 +45,7 @@ beforeEach(async () => {
 });
 afterEach(async () => fake.close());
 afterAll(async () => cli?.close());
-const run = (file: string, env: Record<string, string> = { KUBE_CONFIG_PATH: kubeconfig }) => (cli ??= startCliProcess({ preload: [PRELOAD_CLIENTS] })).run(["service-accounts", file], env);
+const run = (file: string, env: Record<string, string> = { KUBE_CONFIG_PATH: kubeconfig }) => (cli ??= startCliProcess({ preload: [PRELOAD_CLIENTS] })).run(["cluster-fields", file], env);
 
 const stackFile = (stack: string) => {
   const dir = path.join(scratchDir(), "sa-out");
@@ -57,12 +59,23 @@ const accounts = [seedMatrix.organization.secretSync.serviceAccount, ...seedMatr
 const saPath = (name: string) => `/api/v1/namespaces/${ns}/serviceaccounts/${name}`;
 const account = (name: string, automount?: boolean) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: ns }, ...(automount === undefined ? {} : { automountServiceAccountToken: automount }) });
 
+// prod's SecretStore, as the stack writes it: Vault, logged in to with Kubernetes auth only (README "Secrets")
+const storePath = `/apis/external-secrets.io/v1/namespaces/${ns}/secretstores/vault`;
+const store = (auth: Record<string, unknown> = {}) => ({
+  apiVersion: "external-secrets.io/v1",
+  kind: "SecretStore",
+  metadata: { name: "vault", namespace: ns },
+  // as the cluster holds it: with the CRD's defaults below the login method
+  spec: { provider: { vault: { server: seedMatrix.organization.vault.address, path: seedMatrix.organization.vault.kvMount, version: "v2", auth: { kubernetes: { mountPath: `${seedMatrix.organization.vault.authMountPrefix}${seedMatrix.environments.prod.cluster}`, role: "prod-secret-sync", serviceAccountRef: { name: "secret-sync", audiences: ["vault"] } }, ...auth } } } },
+});
+
 it("passes accounts with automountServiceAccountToken false; names one where it was removed or set true, exit 3", async () => {
   for (const a of accounts) kube.objects![saPath(a)] = account(a, false);
+  kube.objects![storePath] = store();
   const clean = await run(stackFile("prod"));
   expect([clean.code, clean.stderr]).toEqual([0, ""]);
-  expect(clean.stdout.trim().split("\n")).toHaveLength(accounts.length);
-  expect(fake.requests.map((r) => r.path).sort()).toEqual(accounts.map(saPath).sort());
+  expect(clean.stdout.trim().split("\n")).toHaveLength(accounts.length + 1);
+  expect(fake.requests.map((r) => r.path).sort()).toEqual([...accounts.map(saPath), storePath].sort());
   // removed by hand: the field is absent from the object
   const workload = seedMatrix.services[0].name;
   kube.objects![saPath(workload)] = account(workload);
@@ -73,6 +86,20 @@ it("passes accounts with automountServiceAccountToken false; names one where it 
   );
   kube.objects![saPath(workload)] = account(workload, true);
   expect((await run(stackFile("prod"))).stderr).toContain("automountServiceAccountToken is true (the stack sets false)");
+});
+
+it("names a Vault login or a provider added by hand to the SecretStore, exit 3; the CRD's defaults below them are not", async () => {
+  for (const a of accounts) kube.objects![saPath(a)] = account(a, false);
+  kube.objects![storePath] = store({ tokenSecretRef: { name: "root-token", key: "token" } });
+  const added = await run(stackFile("prod"));
+  expect(added.code).toBe(3);
+  expect(added.stderr).toBe(
+    `kubernetes_manifest.secret_store (${ns}/vault): vault login tokenSecretRef beside the stack's kubernetes: no plan shows what its manifest does not name: remove it (kubectl edit secretstore)\n`,
+  );
+  const other = store();
+  (other.spec.provider as Record<string, unknown>).fake = { data: [] };
+  kube.objects![storePath] = other;
+  expect((await run(stackFile("prod"))).stderr).toContain("(" + ns + "/vault): provider fake, which the stack does not name: ");
 });
 
 it("an account the cluster lacks is a plan's to show; one it may not read, or no kubeconfig, fails; the gates stack has none", async () => {
@@ -86,11 +113,11 @@ it("an account the cluster lacks is a plan's to show; one it may not read, or no
   expect([none.code, none.stderr]).toEqual([1, expect.stringContaining("no-such-kubeconfig: ENOENT")]);
   // the gates stack writes no service account: nothing to read, and no kubeconfig needed
   const gates = await run(stackFile("gates"), { KUBE_CONFIG_PATH: "" });
-  expect([gates.code, gates.stdout]).toEqual([0, "no service account of this stack to read\n"]);
+  expect([gates.code, gates.stdout]).toEqual([0, "no Kubernetes object of this stack to read\n"]);
 });
 
 it("reads only the accounts the stack writes with automountServiceAccountToken false", () => {
-  const { expectedAccounts } = require("../review/service-accounts") as typeof import("../review/service-accounts");
+  const { expectedAccounts } = require("../review/cluster-fields") as typeof import("../review/cluster-fields");
   const sa = (automount: boolean | undefined) => ({ metadata: { name: "x", namespace: "n" }, ...(automount === undefined ? {} : { automount_service_account_token: automount }) });
   const stack = { resource: { kubernetes_service_account_v1: { off: sa(false), on: sa(true), unset: sa(undefined) } } };
   expect(expectedAccounts(stack)).toEqual([{ address: "kubernetes_service_account_v1.off", namespace: "n", name: "x" }]);
