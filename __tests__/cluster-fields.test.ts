@@ -20,13 +20,13 @@ let kube: KubeState;
 let fake: Fake;
 let cli: CliProcess | undefined;
 let kubeconfig: string;
+const prodContext = seedMatrix.organization.clusters[seedMatrix.environments.prod.cluster].context;
 beforeEach(async () => {
   kube = { version: "v1.31.0", crds: {}, daemonSets: [], deployments: [], serviceAccounts: [], clusterRoleBindings: {}, services: [], namespaces: [], tokenValid: true, objects: {} };
   fake = await startFake((r) => kubeHandler(kube)(r));
   kubeconfig = path.join(fs.mkdtempSync(path.join(scratchDir(), "sa-kube-")), "kubeconfig");
   // every cluster's context, only prod's (the stack's provider's config_context, README "Plan and deploy one
   // environment") reaching the fake, and another current: the stack's context is the one read
-  const prodContext = seedMatrix.organization.clusters[seedMatrix.environments.prod.cluster].context;
   const contexts = Object.values(seedMatrix.organization.clusters).map((c) => c.context);
   fs.writeFileSync(
     kubeconfig,
@@ -94,7 +94,7 @@ it("names a Vault login or a provider added by hand to the SecretStore, exit 3; 
   const added = await run(stackFile("prod"));
   expect(added.code).toBe(3);
   expect(added.stderr).toBe(
-    `kubernetes_manifest.secret_store (${ns}/vault): vault login tokenSecretRef beside the stack's kubernetes: no plan shows what its manifest does not name: remove it (kubectl edit secretstore)\n`,
+    `kubernetes_manifest.secret_store (${ns}/vault): vault login tokenSecretRef beside the stack's kubernetes: no plan shows what its manifest does not name: remove it (kubectl edit secretstore vault -n ${ns})\n`,
   );
   const other = store();
   (other.spec.provider as Record<string, unknown>).fake = { data: [] };
@@ -109,6 +109,18 @@ it("an account the cluster lacks is a plan's to show; one it may not read, or no
   kube.forbidden = [saPath(accounts[0])];
   const denied = await run(stackFile("prod"));
   expect([denied.code, denied.stderr]).toEqual([1, expect.stringContaining(`(${ns}/${accounts[0]}): could not read it (HTTP 403: the kubeconfig's user may not read it)`)]);
+  // the SecretStore unreadable (its Role lacks secretstores): a failure, never "not in the cluster"
+  for (const a of accounts) kube.objects![saPath(a)] = account(a, false);
+  kube.forbidden = [storePath];
+  const store403 = await run(stackFile("prod"));
+  expect([store403.code, store403.stderr]).toEqual([1, `kubernetes_manifest.secret_store (${ns}/vault): could not read it (HTTP 403: the kubeconfig's user may not read it)\n`]);
+  // a kubeconfig without the stack's context: said so, before anything is read
+  const noContext = path.join(scratchDir(), "kubeconfig-without-prod");
+  const config = JSON.parse(fs.readFileSync(kubeconfig, "utf8"));
+  config.contexts = config.contexts.filter((c: { name: string }) => c.name !== prodContext);
+  fs.writeFileSync(noContext, JSON.stringify(config));
+  const wrong = await run(stackFile("prod"), { KUBE_CONFIG_PATH: noContext });
+  expect([wrong.code, wrong.stderr]).toEqual([1, `kubeconfig ${noContext}: no context ${prodContext} in it\n`]);
   const none = await run(stackFile("prod"), { KUBE_CONFIG_PATH: path.join(scratchDir(), "no-such-kubeconfig") });
   expect([none.code, none.stderr]).toEqual([1, expect.stringContaining("no-such-kubeconfig: ENOENT")]);
   // the gates stack writes no service account: nothing to read, and no kubeconfig needed

@@ -773,7 +773,7 @@ export function buildProgram(io: CliIo): Command {
       }
       const fixes: Record<string, (object: string) => string> = {
         kubernetes_service_account_v1: (o) => `no plan shows this (the provider reads an absent value as false): kubectl patch serviceaccount ${o.split("/")[1]} -n ${o.split("/")[0]} -p '{"automountServiceAccountToken":false}'`,
-        kubernetes_manifest: () => "remove it (kubectl edit secretstore)",
+        kubernetes_manifest: (o) => `remove it (kubectl edit secretstore ${o.split("/")[1]} -n ${o.split("/")[0]})`,
       };
       const result = [...(await serviceAccounts(kc.makeApiClient(k8s.CoreV1Api), accounts)), ...(await secretStores(kc.makeApiClient(k8s.CustomObjectsApi), stores))];
       for (const r of result) {
