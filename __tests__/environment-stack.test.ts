@@ -223,6 +223,8 @@ describe.each(environmentNames)("%s stack", (name) => {
         REPLICAS_MIN: `${e.replicas.min}`,
         REPLICAS_DEFAULT: `${e.replicas.default}`,
         REPLICAS_MAX: `${e.replicas.max}`,
+        // the quota's room per service (README "What each stack contains", the quota row), for the Deployments' maxSurge
+        ROLLOUT_ROOM_PODS: `${expectedRolloutRoom(e).pods}`,
         DD_ENV: name,
         DD_AGENT_HOST: `${org.datadog.agent.service}.${org.datadog.agent.namespace}.svc`,
         REQUIRED_POD_LABELS: "tags.datadoghq.com/env=<env>,tags.datadoghq.com/service=<service>,tags.datadoghq.com/version=<version>",

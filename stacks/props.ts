@@ -123,6 +123,10 @@ export function namespaceProps(context: EnvironmentContext, labels: Labels): Env
       REPLICAS_MIN: `${env.replicas.min}`,
       REPLICAS_DEFAULT: `${env.replicas.default}`,
       REPLICAS_MAX: `${env.replicas.max}`,
+      // the pods per service beyond REPLICAS_MAX the quota leaves room for: a Deployment's maxSurge must not exceed it
+      // (Kubernetes' default, 25% of its replicas rounded up, is 2 at 5 replicas: a surge pod beyond the room is
+      // refused by the quota, and the rollout crawls through FailedCreate events)
+      ROLLOUT_ROOM_PODS: `${rolloutRoomPods(env)}`,
       // unified service tagging: the env tag every span and metric carries
       DD_ENV: name,
       ...(org.datadog.agent.transport === "tcp"
