@@ -619,13 +619,19 @@ describe("last-applied: the commit drift plans a stack at", () => {
   });
 });
 
+/** The seed matrix synthesized once for the file's readers of the gates stack (admissions, bypass-lists), which only read it. */
+function seedOut(): string {
+  const out = path.join(scratchDir(), "seed-out");
+  if (!fs.existsSync(out)) expect(synthesize(definition, out)).toBe(0);
+  return out;
+}
+
 describe("admissions: each GitHub environment admits only the branches and reviewers the gates stack writes", () => {
-  const out = () => path.join(scratchDir(), "admissions-out");
+  const out = seedOut;
   const owner = seedMatrix.organization.github.owner;
   const repository = seedMatrix.organization.github.repository;
   /** The branch patterns each GitHub environment admits, as the synthesized gates stack writes its policies. */
   function writtenPolicies(): Record<string, string[]> {
-    if (!fs.existsSync(out())) expect(synthesize(definition, out())).toBe(0);
     const gates = JSON.parse(fs.readFileSync(path.join(out(), "stacks", "gates", "cdk.tf.json"), "utf8"));
     const envName = (ref: string) => gates.resource.github_repository_environment[/github_repository_environment\.([a-z0-9_]+)\.environment/.exec(ref)![1]].environment;
     const expected: Record<string, string[]> = {};
@@ -747,11 +753,7 @@ describe("bypass-lists: each ruleset's bypass list is the stack's, where no plan
   // GitHub shows bypass_actors only to a token that may write the ruleset, so no plan sees one added by hand, and an
   // apply sends an empty list only when its plan changes it (integrations/github 6.9.0 ruleset update): this reads
   // them with the deploy app's token and compares them with the stack the apply job applies (plan/cdk.tf.json)
-  const stackFile = () => {
-    const out = path.join(scratchDir(), "bypass-out");
-    if (!fs.existsSync(out)) expect(synthesize(definition, out)).toBe(0);
-    return path.join(out, "stacks", "gates", "cdk.tf.json");
-  };
+  const stackFile = () => path.join(seedOut(), "stacks", "gates", "cdk.tf.json");
   const rulesetName = (env: string) => `envmatrix: ${seedMatrix.environments[env].identity.protectedBranch} (${env})`;
   const byName = (name: string) => state.rulesets!.find((r) => r.name === name && r.source_type === undefined)!;
   /**
