@@ -76,7 +76,11 @@ export function expectedReviewers(gatesStack: Json): Map<string, Reviewers> {
 export function reviewerDifferences(environment: Json, want: Reviewers): string[] {
   const rule = (environment.protection_rules ?? []).find((r: Json) => r.type === "required_reviewers");
   const names = (list: readonly string[]) => list.join(", ");
-  if (!rule) return [`no required reviewers (the gates stack writes ${[want.teams.length ? `teams ${names(want.teams)}` : "", want.users.length ? `users ${names(want.users)}` : ""].filter(Boolean).join(" and ")})`];
+  // the one case the provider's read cannot see (a rule present but different, a plan shows too)
+  if (!rule) {
+    const writes = [want.teams.length ? `teams ${names(want.teams)}` : "", want.users.length ? `users ${names(want.users)}` : ""].filter(Boolean).join(" and ");
+    return [`no required reviewers (the gates stack writes ${writes}; no plan shows this, and a gates apply does not write them back)`];
+  }
   // team slugs and logins: GitHub compares logins without case
   const of = (type: string, key: string): string[] => (rule.reviewers ?? []).filter((r: Json) => r.type === type).map((r: Json) => String(r.reviewer?.[key] ?? "").toLowerCase());
   const out: string[] = [];

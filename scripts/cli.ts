@@ -688,8 +688,7 @@ export function buildProgram(io: CliIo): Command {
       for (const a of result) {
         if (a.error) warn(`${a.environment}: could not read its deployment branch policies or reviewers (${a.error}${a.error === "HTTP 403" ? ": the token needs Actions: read" : ""})`);
         if (a.extra.length > 0) warn(`${a.environment}: also admits ${a.extra.join(", ")}, which the gates stack does not write (added by hand?): remove it in the repository's environment settings`);
-        // no plan shows it and no gates apply writes it back (review/admissions.ts says why): only a hand can
-        if (a.reviewers.length > 0) warn(`${a.environment}: ${a.reviewers.join("; ")}: no plan shows this and a gates apply does not write them back: set the required reviewers in the repository's environment settings as the matrix has them`);
+        if (a.reviewers.length > 0) warn(`${a.environment}: ${a.reviewers.join("; ")}: set the required reviewers in the repository's environment settings as the matrix has them`);
         if (!a.error && a.extra.length === 0 && a.reviewers.length === 0) log(`${a.environment}: admits only what the gates stack writes`);
       }
       if (result.some((a) => a.error)) exit(1);
