@@ -700,6 +700,18 @@ describe("admissions: each GitHub environment admits only the branches and revie
     expect([denied.code, denied.stderr]).toEqual([1, expect.stringContaining(`${prod}: could not read its deployment branch policies or reviewers (HTTP 403: the token needs Actions: read)`)]);
   });
 
+  it("counts a policy the gates stack imports (an adopt file) as one it writes, not one added by hand", () => {
+    const { expectedAdmissions } = require("../review/admissions") as typeof import("../review/admissions");
+    const gates = JSON.parse(fs.readFileSync(path.join(out(), "stacks", "gates", "cdk.tf.json"), "utf8"));
+    const prodPolicies = Object.entries<any>(gates.resource.github_repository_environment_deployment_policy).filter(([, p]) => p.environment.includes("prod_deploy_environment"));
+    expect(prodPolicies.length).toBeGreaterThan(0);
+    const [name, policy] = prodPolicies[0];
+    const address = `github_repository_environment_deployment_policy.${name}${policy.for_each ? `[${JSON.stringify(JSON.parse(/^\$\{toset\((\[.*\])\)\}$/.exec(policy.for_each)![1])[0])}]` : ""}`;
+    const adopted = { ...gates, import: [{ to: address, id: "envmatrix:production:1" }] };
+    expect(expectedAdmissions(adopted)).toEqual(expectedAdmissions(gates));
+    expect(expectedAdmissions(gates).get(prod)!.size).toBeGreaterThan(0);
+  });
+
   // integrations/github 6.9.0's read sets reviewers only from a required_reviewers rule, so one removed by hand
   // stays in state: no plan or drift run sees it, and no gates apply writes it back
   it("names an environment whose required reviewers were removed or changed by hand, or whose self-review was allowed, exit 3", async () => {
@@ -851,15 +863,18 @@ describe("bypass-lists: each ruleset's bypass list is the stack's, where no plan
 
   it("refuses a stack whose rulesets it could not find or compare: ids, names or instances only a plan would know", () => {
     const { expectedBypassLists } = require("../review/bypass-lists") as typeof import("../review/bypass-lists");
-    const ruleset = (r: object) => ({ resource: { github_repository_ruleset: { prod_branch_ruleset: { name: "x", bypass_actors: [], ...r } } } });
+    const ruleset = (r: object) => ({ resource: { github_repository_ruleset: { prod_branch_ruleset: { repository: "envmatrix", name: "x", bypass_actors: [], ...r } } } });
     expect(() => expectedBypassLists(ruleset({ bypass_actors: [{ actor_id: "${data.github_app.a.id}", actor_type: "Integration", bypass_mode: "always" }] }))).toThrow(
-      'github_repository_ruleset.prod_branch_ruleset: bypass actor id "${data.github_app.a.id}" is not a number written out',
+      "github_repository_ruleset.prod_branch_ruleset: a bypass actor's id is known only at plan",
     );
-    expect(() => expectedBypassLists(ruleset({ name: "${var.name}" }))).toThrow('github_repository_ruleset.prod_branch_ruleset: name "${var.name}" is not written out');
-    expect(() => expectedBypassLists(ruleset({ count: 2 }))).toThrow("github_repository_ruleset.prod_branch_ruleset: for_each or a count other than 0 or 1");
-    // count 0 makes none, count 1 instance [0]
+    expect(() => expectedBypassLists(ruleset({ name: "${var.name}" }))).toThrow("github_repository_ruleset.prod_branch_ruleset: its name is known only at plan");
+    expect(() => expectedBypassLists(ruleset({ count: "${var.n}" }))).toThrow("github_repository_ruleset.prod_branch_ruleset: its instances are known only at plan");
+    // count 0 makes none, count n the instances [0] … [n-1]
     expect([...expectedBypassLists(ruleset({ count: 0 })).keys()]).toEqual([]);
     expect([...expectedBypassLists(ruleset({ count: 1 })).keys()]).toEqual(["github_repository_ruleset.prod_branch_ruleset[0]"]);
+    expect([...expectedBypassLists(ruleset({ count: 2 })).keys()]).toEqual(["github_repository_ruleset.prod_branch_ruleset[0]", "github_repository_ruleset.prod_branch_ruleset[1]"]);
+    // one the stack imports (an adopt file's import block) is compared like any other
+    expect([...expectedBypassLists({ ...ruleset({}), import: [{ to: "github_repository_ruleset.prod_branch_ruleset", id: "envmatrix:7" }] }).keys()]).toEqual(["github_repository_ruleset.prod_branch_ruleset"]);
   });
 });
 

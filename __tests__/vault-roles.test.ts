@@ -116,7 +116,10 @@ describe("vault-roles: a JWT deployer or planner role's bound claims, which no p
 it("refuses a stack whose role it could not locate: a path only a plan would know", () => {
   const { expectedVaultRoles } = require("../review/vault-roles") as typeof import("../review/vault-roles");
   const stack = { resource: { vault_kubernetes_auth_backend_role: { role: { backend: "${vault_auth_backend.k.path}", role_name: "x", audience: "vault" } } } };
-  expect(() => expectedVaultRoles(stack)).toThrow('vault_kubernetes_auth_backend_role.role: backend "${vault_auth_backend.k.path}" is not written out');
+  expect(() => expectedVaultRoles(stack)).toThrow("vault_kubernetes_auth_backend_role.role: its name is known only at plan");
+  // an audience only a plan knows is refused too, never compared as missing
+  const byReference = { resource: { vault_kubernetes_auth_backend_role: { role: { backend: "k", role_name: "x", audience: "${var.audience}" } } } };
+  expect(() => expectedVaultRoles(byReference)).toThrow("vault_kubernetes_auth_backend_role.role: audience is known only at plan");
   // claims as the provider sends them (5.6.0): split at commas and trimmed, or whole with disable_bound_claims_parsing
   const jwt = (r: object) => expectedVaultRoles({ resource: { vault_jwt_auth_backend_role: { r: { backend: "jwt", role_name: "x", bound_claims: { ref: "b, a" }, ...r } } } })[0].boundClaims;
   expect(jwt({})).toEqual({ ref: ["a", "b"] });

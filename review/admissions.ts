@@ -13,7 +13,7 @@
  * The expected ones come from the synthesized gates stack.
  */
 import type { Octokit } from "@octokit/rest";
-import { adoptionTargets } from "../stacks/adopt-targets";
+import { locatedInstances } from "../stacks/adopt-targets";
 
 export interface Admission {
   readonly environment: string;
@@ -35,7 +35,8 @@ export interface Reviewers {
 /** The patterns the gates stack admits per GitHub environment (deployment policies are branch policies). */
 export function expectedAdmissions(gatesStack: Record<string, unknown>): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  for (const t of adoptionTargets(gatesStack).targets) {
+  // every policy the stack writes, an adopted one's (an import block in the stack) included
+  for (const t of locatedInstances(gatesStack, "github_repository_environment_deployment_policy")) {
     if (t.locate.system !== "github" || t.locate.kind !== "deployment-policy") continue;
     const patterns = out.get(t.locate.environment) ?? new Set<string>();
     patterns.add(t.locate.pattern);

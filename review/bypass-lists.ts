@@ -16,6 +16,7 @@
  * lacks is the apply's to create. From a workstation, without ids, each is found by its name and every list compared.
  */
 import type { Octokit } from "@octokit/rest";
+import { locatedInstances } from "../stacks/adopt-targets";
 
 type Json = Record<string, any>;
 
@@ -44,24 +45,20 @@ export interface ExpectedRuleset {
 const actor = (a: Json): string => `${a.actor_type} ${a.actor_id ?? "-"} (${a.bypass_mode ?? "always"})`;
 
 /**
- * The rulesets of a synthesized gates stack, by Terraform address (a `count` of 1 is instance `[0]`; one of 0
- * makes none). Their names and actor ids are written out (constructs/branch-ruleset.ts: the matrix's branches, app
+ * The rulesets of a synthesized gates stack, by Terraform address (stacks/adopt-targets.ts names the instances and
+ * resolves what the stack writes out). Actor ids are written out (constructs/branch-ruleset.ts: the matrix's app
  * ids, the admin role's id): one only a plan would know is refused, since this check could not compare it.
  */
 export function expectedBypassLists(gatesStack: Json): Map<string, ExpectedRuleset> {
   const out = new Map<string, ExpectedRuleset>();
-  for (const [name, r] of Object.entries<Json>(gatesStack.resource?.github_repository_ruleset ?? {})) {
-    const address = `github_repository_ruleset.${name}`;
-    if (r.for_each !== undefined || (r.count !== undefined && r.count !== 0 && r.count !== 1)) throw new Error(`${address}: for_each or a count other than 0 or 1, whose instances this check cannot name`);
-    if (r.count === 0) continue;
-    if (typeof r.name !== "string" || r.name.includes("${")) throw new Error(`${address}: name ${JSON.stringify(r.name)} is not written out`);
-    const actors: Json[] = r.bypass_actors ?? [];
+  for (const t of locatedInstances(gatesStack, "github_repository_ruleset")) {
+    if (t.locate.kind !== "ruleset") continue;
+    const actors = t.desired.bypass_actors ?? [];
+    if (!Array.isArray(actors)) throw new Error(`${t.address}: its bypass actors are known only at plan`);
     for (const a of actors) {
-      if (a.actor_id !== undefined && a.actor_id !== null && typeof a.actor_id !== "number") {
-        throw new Error(`${address}: bypass actor id ${JSON.stringify(a.actor_id)} is not a number written out`);
-      }
+      if (a.actor_id !== undefined && a.actor_id !== null && typeof a.actor_id !== "number") throw new Error(`${t.address}: a bypass actor's id is known only at plan`);
     }
-    out.set(r.count === 1 ? `${address}[0]` : address, { name: r.name, actors: actors.map(actor).sort() });
+    out.set(t.address, { name: t.locate.name, actors: actors.map(actor).sort() });
   }
   return out;
 }

@@ -15,14 +15,14 @@
  *   never an object at those two levels.
  */
 import type * as k8s from "@kubernetes/client-node";
-import { adoptionTargets } from "../stacks/adopt-targets";
+import { locatedInstances } from "../stacks/adopt-targets";
 import { errorText, httpStatus } from "./http-errors";
 
 export interface FieldCheck {
   readonly address: string;
   /** `<namespace>/<name>`. */
   readonly object: string;
-  /** What differs, when something does. */
+  /** What differs, and how to set it right, when something does. */
   readonly problem?: string;
   /** Not in the cluster (not deployed yet, or deleted: a plan shows it). */
   readonly absent?: boolean;
@@ -38,7 +38,7 @@ export interface ExpectedAccount {
 /** The service accounts of a synthesized stack that it writes with no automounted token. */
 export function expectedAccounts(stack: Record<string, unknown>): ExpectedAccount[] {
   const out: ExpectedAccount[] = [];
-  for (const t of adoptionTargets(stack).targets) {
+  for (const t of locatedInstances(stack, "kubernetes_service_account_v1")) {
     if (t.locate.system !== "kubernetes" || t.locate.kind !== "ServiceAccount" || t.desired.automount_service_account_token !== false) continue;
     if (typeof t.locate.namespace !== "string") throw new Error(`${t.address}: its namespace is not written out`);
     out.push({ address: t.address, namespace: t.locate.namespace, name: t.locate.name });
@@ -53,7 +53,9 @@ export async function serviceAccounts(core: k8s.CoreV1Api, accounts: readonly Ex
     try {
       const sa = await core.readNamespacedServiceAccount({ name: a.name, namespace: a.namespace });
       const value = sa.automountServiceAccountToken;
-      out.push(value === false ? base : { ...base, problem: value === undefined || value === null ? "automountServiceAccountToken is not set, so Kubernetes mounts the token into its pods (the stack sets false)" : "automountServiceAccountToken is true (the stack sets false)" });
+      const what = value === undefined || value === null ? "automountServiceAccountToken is not set, so Kubernetes mounts the token into its pods (the stack sets false)" : "automountServiceAccountToken is true (the stack sets false)";
+      const fix = `no plan shows this (the provider reads an absent value as false): kubectl patch serviceaccount ${a.name} -n ${a.namespace} -p '{"automountServiceAccountToken":false}'`;
+      out.push(value === false ? base : { ...base, problem: `${what}: ${fix}` });
     } catch (err) {
       const status = httpStatus(err);
       if (status === 404) out.push({ ...base, absent: true });
@@ -79,7 +81,7 @@ export interface ExpectedStore {
 /** The SecretStores of a synthesized stack (kubernetes_manifest), with the providers and login methods they name. */
 export function expectedStores(stack: Record<string, unknown>): ExpectedStore[] {
   const out: ExpectedStore[] = [];
-  for (const t of adoptionTargets(stack).targets) {
+  for (const t of locatedInstances(stack, "kubernetes_manifest")) {
     const l = t.locate;
     if (l.system !== "kubernetes" || l.kind !== "custom" || l.plural !== "secretstores") continue;
     const provider = ((t.desired.manifest as any)?.spec?.provider ?? {}) as Record<string, { auth?: Record<string, unknown> }>;
@@ -111,7 +113,7 @@ export async function secretStores(custom: k8s.CustomObjectsApi, stores: readonl
     try {
       const live = await custom.getNamespacedCustomObject({ group: s.group, version: s.version, namespace: s.namespace, plural: s.plural, name: s.name });
       const differences = storeDifferences(s, live);
-      out.push(differences.length > 0 ? { ...base, problem: `${differences.join("; ")}: no plan shows what its manifest does not name` } : base);
+      out.push(differences.length > 0 ? { ...base, problem: `${differences.join("; ")}: no plan shows what its manifest does not name: remove it (kubectl edit secretstore ${s.name} -n ${s.namespace})` } : base);
     } catch (err) {
       if (httpStatus(err) === 404) out.push({ ...base, absent: true });
       else out.push({ ...base, error: readError(err) });

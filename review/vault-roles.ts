@@ -15,6 +15,7 @@
  *   update sends the claims every time).
  * A role Vault does not have (404) is not read here: a plan shows it, as one to create.
  */
+import { locatedInstances } from "../stacks/adopt-targets";
 import type { VaultAnswer } from "./vault-http";
 
 type Json = Record<string, any>;
@@ -41,8 +42,9 @@ export interface RoleCheck {
   readonly error?: string;
 }
 
-const literal = (v: unknown, what: string): string => {
-  if (typeof v !== "string" || v === "" || v.includes("${")) throw new Error(`${what} ${JSON.stringify(v)} is not written out`);
+/** A value the stack writes out (stacks/adopt-targets.ts resolves references it can; the rest only a plan knows). */
+const written = (v: unknown, what: string): string => {
+  if (typeof v !== "string" || v === "") throw new Error(`${what} is known only at plan`);
   return v;
 };
 
@@ -57,16 +59,17 @@ const storedValues = (v: unknown): string[] => (Array.isArray(v) ? v.map(String)
 /** The roles of a synthesized stack whose emptied fields no plan shows: Kubernetes roles with an audience, JWT roles with bound claims. */
 export function expectedVaultRoles(stack: Json): ExpectedRole[] {
   const out: ExpectedRole[] = [];
-  const roles = (type: string) => Object.entries<Json>(stack.resource?.[type] ?? {}).map(([name, r]) => ({ address: `${type}.${name}`, r }));
-  for (const { address, r } of roles("vault_kubernetes_auth_backend_role")) {
-    if (r.audience === undefined) continue;
-    out.push({ address, path: `auth/${literal(r.backend, `${address}: backend`)}/role/${literal(r.role_name, `${address}: role_name`)}`, audience: literal(r.audience, `${address}: audience`) });
+  for (const t of locatedInstances(stack, "vault_kubernetes_auth_backend_role")) {
+    if (t.locate.system !== "vault" || t.desired.audience === undefined) continue;
+    out.push({ address: t.address, path: t.locate.path, audience: written(t.desired.audience, `${t.address}: audience`) });
   }
-  for (const { address, r } of roles("vault_jwt_auth_backend_role")) {
-    if (r.bound_claims === undefined) continue;
-    const parse = r.disable_bound_claims_parsing !== true;
-    const boundClaims = Object.fromEntries(Object.entries<unknown>(r.bound_claims).map(([k, v]) => [k, sentValues(literal(v, `${address}: bound claim ${k}`), parse)]));
-    out.push({ address, path: `auth/${literal(r.backend, `${address}: backend`)}/role/${literal(r.role_name, `${address}: role_name`)}`, boundClaims });
+  for (const t of locatedInstances(stack, "vault_jwt_auth_backend_role")) {
+    const claims = t.desired.bound_claims as Record<string, unknown> | undefined;
+    if (t.locate.system !== "vault" || claims === undefined) continue;
+    if (typeof claims !== "object" || claims === null) throw new Error(`${t.address}: bound_claims are known only at plan`);
+    const parse = t.desired.disable_bound_claims_parsing !== true;
+    const boundClaims = Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, sentValues(written(v, `${t.address}: bound claim ${k}`), parse)]));
+    out.push({ address: t.address, path: t.locate.path, boundClaims });
   }
   return out.sort((a, b) => (a.address < b.address ? -1 : 1));
 }

@@ -770,15 +770,11 @@ export function buildProgram(io: CliIo): Command {
         warn(`kubeconfig ${process.env.KUBE_CONFIG_PATH ?? "(KUBE_CONFIG_PATH not set)"}: ${(err as Error).message}`);
         return exit(1);
       }
-      const fixes: Record<string, (object: string) => string> = {
-        kubernetes_service_account_v1: (o) => `no plan shows this (the provider reads an absent value as false): kubectl patch serviceaccount ${o.split("/")[1]} -n ${o.split("/")[0]} -p '{"automountServiceAccountToken":false}'`,
-        kubernetes_manifest: (o) => `remove it (kubectl edit secretstore ${o.split("/")[1]} -n ${o.split("/")[0]})`,
-      };
       const result = [...(await serviceAccounts(kc.makeApiClient(k8s.CoreV1Api), accounts)), ...(await secretStores(kc.makeApiClient(k8s.CustomObjectsApi), stores))];
       for (const r of result) {
         if (r.error) warn(`${r.address} (${r.object}): could not read it (${r.error})`);
         else if (r.absent) log(`${r.address}: not in the cluster (not deployed yet, or deleted: a plan shows it)`);
-        else if (r.problem) warn(`${r.address} (${r.object}): ${r.problem}: ${fixes[r.address.split(".")[0]](r.object)}`);
+        else if (r.problem) warn(`${r.address} (${r.object}): ${r.problem}`);
         else log(`${r.address}: as the stack writes it`);
       }
       if (result.some((r) => r.error)) exit(1);

@@ -233,6 +233,19 @@ export interface Targets {
 }
 
 /**
+ * Every instance of `type` in `stack`, located as adopt locates it, for a check that compares each with its live
+ * object (review/admissions.ts, bypass-lists.ts, vault-roles.ts, cluster-fields.ts). Import blocks do not take an
+ * instance out (an adopted object is compared like any other), and one that cannot be located (a name or count only
+ * a plan knows) is refused: the check would otherwise pass on what it never read.
+ */
+export function locatedInstances(stack: Json, type: string): Target[] {
+  const { targets, skipped } = adoptionTargets({ ...stack, import: undefined });
+  const unlocated = skipped.filter((s) => s.address.startsWith(`${type}.`));
+  if (unlocated.length > 0) throw new Error(unlocated.map((s) => `${s.address}: ${s.why}`).join("; "));
+  return targets.filter((t) => t.type === type);
+}
+
+/**
  * Every resource instance of `stack` (a synthesized cdk.tf.json, without adopt's own import blocks), in address
  * order, with where its object would live.
  */
